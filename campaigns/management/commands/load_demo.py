@@ -1,0 +1,184 @@
+"""Load the demo: two agencies, their staff, properties, leads and campaigns. Idempotent."""
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from campaigns.models import Campaign, CampaignStep, EmailAccount
+from crm.importing import leads_import
+from crm.models import Lead, Membership, Organization, Property
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+
+ORGANIZATIONS = [
+    {
+        "slug": "sunset-realty",
+        "name": "Sunset Realty",
+        "timezone": "America/Los_Angeles",
+        "postal_address": "1200 Sunset Blvd, Suite 300, Los Angeles, CA 90026, USA",
+        "leads": "leads-sunset-realty.csv",
+        "properties": [
+            ("Modern loft in the Arts District", "Los Angeles", 875_000, 2),
+            ("Craftsman bungalow near Lake Ave", "Pasadena", 1_150_000, 3),
+            ("Ocean-view condo on Ocean Ave", "Santa Monica", 1_490_000, 2),
+            ("Family home with pool", "Burbank", 1_320_000, 4),
+            ("Starter condo by the Metro", "Glendale", 640_000, 1),
+            ("Mid-century ranch", "Long Beach", 980_000, 3),
+            ("Townhouse near Sony Studios", "Culver City", 1_050_000, 3),
+            ("Gated estate off Benedict Canyon", "Beverly Hills", 4_900_000, 6),
+        ],
+    },
+    {
+        "slug": "maison-lumiere",
+        "name": "Maison Lumière Immobilier",
+        "timezone": "Europe/Paris",
+        "postal_address": "18 rue des Martyrs, 75009 Paris, France",
+        "leads": "leads-maison-lumiere.csv",
+        "properties": [
+            ("Appartement haussmannien, 3 pièces", "Paris", 1_080_000, 2),
+            ("Studio lumineux à Montmartre", "Paris", 420_000, 1),
+            ("Maison avec jardin", "Vincennes", 1_350_000, 4),
+            ("Duplex avec terrasse", "Boulogne-Billancourt", 990_000, 3),
+        ],
+    },
+]
+
+# (username, password, organization slug or None for the superuser, role)
+USERS = [
+    ("admin", "admin", None, None),
+    ("agent", "agent", "sunset-realty", Membership.Role.OWNER),
+    ("agent-paris", "agent", "maison-lumiere", Membership.Role.OWNER),
+]
+
+WELCOME = """<p>Hi {{ lead.name }},</p>
+<p>Thanks for your interest in homes in {{ lead.city | default("our area") }}.
+I'm {{ sender.name }}, and I'll be your contact at {{ organization.name }}.</p>
+<p>Reply to this email with what matters most to you, and I'll send listings that fit.</p>"""
+FOLLOW_UP = """<p>Hi {{ lead.name }},</p>
+<p>A few new listings came in this week. Would a short call on Thursday suit you?</p>"""
+OFFER = """<p>Hi {{ lead.name }},</p>
+<p>We're holding a private viewing this weekend. Reply and I'll save you a slot.</p>"""
+OPEN_HOUSE = """<p>Hi {{ lead.name }},</p>
+<p>Join us for our spring open house this Saturday, 11am–3pm. Coffee is on us.</p>"""
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo data (safe to run again: nothing is duplicated)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--force", action="store_true", help="Allow with DEBUG off.")
+
+    def handle(self, *args: Any, force: bool, **options: Any) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError("The demo has well-known passwords: refusing with DEBUG off.")
+        with transaction.atomic():
+            organizations = {spec["slug"]: self.organization(spec) for spec in ORGANIZATIONS}
+            for username, password, slug, role in USERS:
+                self.user(username, password, organizations.get(slug), role)
+            sunset = organizations["sunset-realty"]
+            account = self.sending_account(sunset, User.objects.get(username="agent"))
+            self.campaigns(sunset, account)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (user / password):"))
+        for username, password, slug, _role in USERS:
+            who = f"staff of {organizations[slug].name}" if slug else "superuser"
+            self.stdout.write(f"  {username} / {password}  ({who})")
+
+    def organization(self, spec: dict) -> Organization:
+        organization, _ = Organization.objects.update_or_create(
+            slug=spec["slug"],
+            defaults={
+                "name": spec["name"],
+                "timezone": spec["timezone"],
+                "postal_address": spec["postal_address"],
+            },
+        )
+        properties = []
+        for title, city, price, bedrooms in spec["properties"]:
+            item, _ = Property.objects.get_or_create(
+                organization=organization,
+                title=title,
+                defaults={"city": city, "price": price, "bedrooms": bedrooms},
+            )
+            properties.append(item)
+        report = leads_import(
+            organization=organization, data=(FIXTURES / spec["leads"]).read_bytes()
+        )
+        self.stdout.write(f"{organization.name}: {report.summary()}")
+        # Link one lead in five to a listing in their city, once.
+        by_city = {item.city: item for item in properties}
+        unlinked = Lead.objects.filter(organization=organization, property__isnull=True)
+        if not Lead.objects.filter(organization=organization, property__isnull=False).exists():
+            for index, lead in enumerate(unlinked.order_by("email")):
+                if index % 5 == 0 and lead.city in by_city:
+                    lead.property = by_city[lead.city]
+                    lead.save(update_fields=["property"])
+        return organization
+
+    def user(self, username: str, password: str, organization: Any, role: Any) -> None:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.com", "is_staff": True}
+        )
+        if created:
+            user.set_password(password)
+            user.is_superuser = organization is None
+            user.save()
+        if organization is not None:
+            Membership.objects.get_or_create(
+                user=user, organization=organization, defaults={"role": role}
+            )
+
+    def sending_account(self, organization: Organization, user: User) -> EmailAccount:
+        account, _ = EmailAccount.objects.get_or_create(
+            organization=organization,
+            email_address="agent@sunset-realty.example",
+            defaults={
+                "user": user,
+                "display_name": "Jordan at Sunset Realty",
+                "is_primary": True,
+                # No real mailbox behind it: it must be connected before it can send.
+                "needs_reconnect": True,
+                "last_error": "Demo account: connect a Gmail account to send for real.",
+            },
+        )
+        return account
+
+    def campaigns(self, organization: Organization, account: EmailAccount) -> None:
+        blast, created = Campaign.objects.get_or_create(
+            organization=organization,
+            name="Spring open house",
+            defaults={"type": Campaign.Type.BLAST, "email_account": account},
+        )
+        if created:
+            CampaignStep.objects.create(
+                campaign=blast,
+                order=1,
+                subject="You're invited: spring open house",
+                body_template=OPEN_HOUSE,
+            )
+        sequence, created = Campaign.objects.get_or_create(
+            organization=organization,
+            name="New lead nurture",
+            defaults={
+                "type": Campaign.Type.SEQUENCE,
+                "status": Campaign.Status.ACTIVE,
+                "email_account": account,
+            },
+        )
+        if created:
+            steps = [
+                (1, 0, "Welcome to {{ organization.name }}, {{ lead.name }}", WELCOME),
+                (2, 3, "New listings in {{ lead.city | default('your area') }}", FOLLOW_UP),
+                (3, 7, "A private viewing this weekend", OFFER),
+            ]
+            for order, offset, subject, body in steps:
+                CampaignStep.objects.create(
+                    campaign=sequence,
+                    order=order,
+                    offset_days=offset,
+                    subject=subject,
+                    body_template=body,
+                )

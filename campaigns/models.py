@@ -1,0 +1,209 @@
+"""Sending accounts, campaigns and their steps, and the message log (the outbox)."""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from encrypted_model_fields.fields import EncryptedTextField
+
+from crm.models import Lead, Organization
+
+
+class EmailAccount(models.Model):
+    """A mailbox connected through OAuth; its tokens are encrypted at rest."""
+
+    class Provider(models.TextChoices):
+        GMAIL = "gmail", "Gmail"
+        POSTMARK = "postmark", "Postmark"
+        SENDGRID = "sendgrid", "SendGrid"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="email_accounts"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_accounts"
+    )
+    email_address = models.EmailField()
+    display_name = models.CharField(max_length=255)
+    reply_to = models.EmailField(blank=True)
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.GMAIL)
+    daily_limit = models.PositiveIntegerField(
+        default=500, help_text="Messages per rolling 24 hours (Gmail: 500, Workspace: 2,000)."
+    )
+    is_active = models.BooleanField(default=True)
+    is_primary = models.BooleanField(default=False, help_text="The organization's default sender.")
+    needs_reconnect = models.BooleanField(default=False)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["email_address"]
+        verbose_name = "email account"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=models.Q(is_primary=True),
+                name="campaigns_one_primary_account_per_org",
+                violation_error_message="This organization already has a primary account.",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "email_address"],
+                name="campaigns_account_unique_address_per_org",
+                violation_error_message="This address is already connected.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} <{self.email_address}>"
+
+
+class Campaign(models.Model):
+    class Type(models.TextChoices):
+        BLAST = "blast", "Blast"
+        SEQUENCE = "sequence", "Sequence"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        COMPLETED = "completed", "Completed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="campaigns"
+    )
+    name = models.CharField(max_length=200)
+    type = models.CharField(max_length=20, choices=Type.choices, default=Type.BLAST)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    email_account = models.ForeignKey(
+        EmailAccount,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        verbose_name="sending account",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "status"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if (
+            self.email_account_id
+            and self.organization_id
+            and self.email_account.organization_id != self.organization_id
+        ):
+            raise ValidationError(
+                {"email_account": "This account belongs to another organization."}
+            )
+
+
+class CampaignStep(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField(default=1)
+    offset_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Days after the lead enters the campaign."
+    )
+    subject = models.CharField(max_length=255)
+    body_template = models.TextField(help_text="HTML, with {{ lead.name }} style variables.")
+    text_template = models.TextField(
+        blank=True, help_text="Plain-text version; left empty, it is made from the HTML."
+    )
+
+    class Meta:
+        ordering = ["campaign", "order"]
+        verbose_name = "step"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "order"],
+                name="campaigns_step_unique_order",
+                violation_error_message="Another step of this campaign has this position.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} – step {self.order} (day {self.offset_days})"
+
+
+class MessageLog(models.Model):
+    """One message to one lead: the outbox row and, after sending, its tracking record."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        OPENED = "opened", "Opened"
+        CLICKED = "clicked", "Clicked"
+        REPLIED = "replied", "Replied"
+        BOUNCED = "bounced", "Bounced"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+        UNKNOWN = "unknown", "Unknown"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="message_logs"
+    )
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="message_logs")
+    campaign_step = models.ForeignKey(
+        CampaignStep,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="message_logs",
+        verbose_name="step",
+    )
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="message_logs")
+    email_account = models.ForeignKey(
+        EmailAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    to_email = models.EmailField(blank=True)
+    subject = models.CharField(max_length=998, blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "message"
+        constraints = [
+            # The heart of idempotent dispatch: one message per (step, lead), ever.
+            models.UniqueConstraint(
+                fields=["campaign_step", "lead"], name="campaigns_one_message_per_step_and_lead"
+            )
+        ]
+        indexes = [
+            # Dashboards: per organization by day and by status; per campaign funnels;
+            # a lead's timeline; the sender's queue.
+            models.Index(fields=["organization", "-created_at"]),
+            models.Index(fields=["organization", "status", "sent_at"]),
+            models.Index(fields=["campaign", "status"]),
+            models.Index(fields=["lead", "-created_at"]),
+            models.Index(fields=["status", "email_account", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject or self.campaign} → {self.to_email or self.lead_id}"

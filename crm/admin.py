@@ -1,0 +1,189 @@
+"""The admin for organizations, memberships, properties and leads."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group, User
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import path, reverse
+from import_export.admin import ExportActionModelAdmin
+from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import RangeDateFilter
+from unfold.contrib.import_export.forms import ExportForm
+from unfold.decorators import action, display
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+
+from crm.import_views import LeadImportView
+from crm.models import Lead, Membership, Organization, Property
+from crm.resources import LeadResource
+from crm.tenancy import TenantScopedAdmin, is_member, organizations_of
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin, ModelAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin, ModelAdmin):
+    pass
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(ModelAdmin):
+    list_display = ["name", "slug", "timezone", "member_count", "lead_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
+        return (
+            organizations_of(request.user)
+            .annotate(
+                members=Count("memberships", distinct=True), leads=Count("leads", distinct=True)
+            )
+            .order_by("name")
+        )
+
+    @display(description="Members", ordering="members")
+    def member_count(self, obj: Organization) -> int:
+        return obj.members
+
+    @display(description="Leads", ordering="leads")
+    def lead_count(self, obj: Organization) -> int:
+        return obj.leads
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list:
+        return self.inlines if request.user.is_superuser else []
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_member(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_member(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if request.user.is_superuser:
+            return True
+        owners = Membership.objects.filter(user=request.user, role=Membership.Role.OWNER)
+        if obj is None:
+            return owners.exists()
+        return owners.filter(organization=obj).exists()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(Membership)
+class MembershipAdmin(ModelAdmin):
+    list_display = ["user", "organization", "role", "created_at"]
+    list_filter = ["role", "organization"]
+    search_fields = ["user__username", "user__email", "organization__name"]
+    autocomplete_fields = ["user", "organization"]
+
+
+@admin.register(Property)
+class PropertyAdmin(TenantScopedAdmin, ModelAdmin):
+    list_display = ["title", "city", "price_display", "bedrooms", "lead_count"]
+    list_filter = ["city"]
+    list_filter_submit = True
+    search_fields = ["title", "city", "address"]
+    warn_unsaved_form = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Property]:
+        return super().get_queryset(request).annotate(leads_linked=Count("leads"))
+
+    @display(description="Price", ordering="price")
+    def price_display(self, obj: Property) -> str:
+        return f"{obj.price:,}" if obj.price is not None else "–"
+
+    @display(description="Leads", ordering="leads_linked")
+    def lead_count(self, obj: Property) -> int:
+        return obj.leads_linked
+
+
+@admin.register(Lead)
+class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
+    resource_classes = [LeadResource]
+    export_form_class = ExportForm
+    list_display = [
+        "name",
+        "email",
+        "phone",
+        "city",
+        "status_badge",
+        "budget",
+        "source",
+        "created_at",
+    ]
+    list_filter = [
+        "status",
+        "source",
+        ("created_at", RangeDateFilter),
+        ("property", RelatedOnlyFieldListFilter),
+    ]
+    list_filter_submit = True
+    search_fields = ["name", "email", "phone", "city"]
+    autocomplete_fields = ["property"]
+    list_select_related = ["property"]
+    date_hierarchy = "created_at"
+    warn_unsaved_form = True
+    actions_list = ["import_csv"]
+    fieldsets = [
+        (None, {"fields": ["organization", "name", "email", "phone", "status"]}),
+        ("Search", {"fields": ["city", "budget_min", "budget_max", "property", "source"]}),
+    ]
+
+    @display(
+        description="Status",
+        ordering="status",
+        label={
+            Lead.Status.NEW: "info",
+            Lead.Status.CONTACTED: "warning",
+            Lead.Status.QUALIFIED: "primary",
+            Lead.Status.CLIENT: "success",
+            Lead.Status.LOST: "danger",
+        },
+    )
+    def status_badge(self, obj: Lead) -> tuple[str, str]:
+        return obj.status, obj.get_status_display()
+
+    @display(description="Budget")
+    def budget(self, obj: Lead) -> str:
+        low, high = obj.budget_min, obj.budget_max
+        if low is None and high is None:
+            return "–"
+        if high is None:
+            return f"from {low:,}"
+        if low is None:
+            return f"up to {high:,}"
+        return f"{low:,} – {high:,}"
+
+    @action(description="Import CSV", icon="upload_file", url_path="import-csv")
+    def import_csv(self, request: HttpRequest) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:crm_lead_import"))
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(LeadImportView.as_view(model_admin=self))
+        return [path("import/", view, name="crm_lead_import"), *super().get_urls()]
+
+    def get_valid_export_item_pks(self, request: HttpRequest) -> QuerySet:
+        return self.get_queryset(request).values_list("pk", flat=True)

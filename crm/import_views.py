@@ -1,0 +1,149 @@
+"""The admin's CSV import: upload, preview of what will change, then confirm."""
+
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views import View
+from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
+
+from crm.importing import CsvFileError, ImportReport, leads_import
+from crm.models import Organization
+from crm.tenancy import is_member, organizations_of
+
+SESSION_KEY = "lead_imports"
+STALE_AFTER_SECONDS = 24 * 3600
+ERRORS_SHOWN = 500
+FILE_TOO_LARGE = "The file is larger than {limit} MB. Split it and import the parts."
+IMPORT_EXPIRED = "This import has expired or was already done. Upload the file again."
+
+
+class LeadImportForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.none(), widget=UnfoldAdminSelectWidget
+    )
+    file = forms.FileField(
+        label="CSV file",
+        widget=UnfoldAdminFileFieldWidget,
+        help_text="Columns: name (or first_name, last_name), email, phone, city, status, "
+        "budget_min, budget_max, source. Comma or semicolon separated, UTF-8.",
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = organizations_of(user)
+        self.fields["organization"].queryset = choices
+        if len(choices) == 1:
+            self.fields["organization"].initial = choices[0]
+            self.fields["organization"].widget = forms.HiddenInput()
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = settings.LEAD_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(FILE_TOO_LARGE.format(limit=limit // (1024 * 1024)))
+        return upload
+
+
+def _import_dir() -> Path:
+    folder = Path(settings.LEAD_IMPORT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.csv"):
+        if old.stat().st_mtime < time.time() - STALE_AFTER_SECONDS:
+            old.unlink(missing_ok=True)
+    return folder
+
+
+class LeadImportView(View):
+    model_admin: Any = None
+    template_name = "admin/crm/lead/import.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_member(request.user):
+            return HttpResponseRedirect(reverse("admin:index"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render(request, form=LeadImportForm(user=request.user))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if "token" in request.POST:
+            return self.confirm(request)
+        form = LeadImportForm(request.POST, request.FILES, user=request.user)
+        if not form.is_valid():
+            return self.render(request, form=form)
+        organization = form.cleaned_data["organization"]
+        data = form.cleaned_data["file"].read()
+        try:
+            report = leads_import(
+                organization=organization, data=data, dry_run=True, sample_size=20
+            )
+        except CsvFileError as error:
+            form.add_error("file", str(error))
+            return self.render(request, form=form)
+        token = secrets.token_urlsafe(24)
+        (_import_dir() / f"{token}.csv").write_bytes(data)
+        pending = request.session.get(SESSION_KEY, {})
+        pending[token] = {
+            "organization": str(organization.pk),
+            "name": form.cleaned_data["file"].name,
+        }
+        request.session[SESSION_KEY] = pending
+        return self.render(
+            request,
+            report=report,
+            token=token,
+            organization=organization,
+            file_name=form.cleaned_data["file"].name,
+        )
+
+    def confirm(self, request: HttpRequest) -> HttpResponse:
+        token = request.POST["token"]
+        pending = request.session.get(SESSION_KEY, {})
+        entry = pending.get(token)
+        stored = _import_dir() / f"{token}.csv"
+        organization = (
+            organizations_of(request.user).filter(pk=entry["organization"]).first()
+            if entry
+            else None
+        )
+        if organization is None or not stored.exists():
+            messages.error(request, IMPORT_EXPIRED)
+            return HttpResponseRedirect(reverse("admin:crm_lead_import"))
+        try:
+            report = leads_import(organization=organization, data=stored.read_bytes())
+        except CsvFileError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(reverse("admin:crm_lead_import"))
+        finally:
+            pending.pop(token, None)
+            request.session[SESSION_KEY] = pending
+            stored.unlink(missing_ok=True)
+        messages.success(request, report.summary())
+        if report.errors:
+            shown = "; ".join(str(error) for error in report.errors[:10])
+            more = len(report.errors) - 10
+            messages.warning(
+                request,
+                f"{report.rejected:,} row(s) were not imported: {shown}"
+                + (f"; and {more} more." if more > 0 else "."),
+            )
+        return HttpResponseRedirect(reverse("admin:crm_lead_changelist"))
+
+    def render(self, request: HttpRequest, **context: Any) -> HttpResponse:
+        report: ImportReport | None = context.get("report")
+        context.update(
+            self.model_admin.admin_site.each_context(request),
+            opts=self.model_admin.model._meta,
+            title="Import leads",
+            errors_shown=report.errors[:ERRORS_SHOWN] if report else [],
+            errors_hidden=max(0, len(report.errors) - ERRORS_SHOWN) if report else 0,
+        )
+        return render(request, self.template_name, context)

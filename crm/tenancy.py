@@ -1,0 +1,115 @@
+"""Tenant scoping for the admin: staff see and act on their own organizations' data only."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
+
+from crm.models import Membership, Organization
+
+
+def organizations_of(user: Any) -> models.QuerySet[Organization]:
+    if user.is_superuser:
+        return Organization.objects.all()
+    if not user.is_active or not user.is_staff:
+        return Organization.objects.none()
+    return Organization.objects.filter(memberships__user=user)
+
+
+def is_member(user: Any) -> bool:
+    return user.is_superuser or (
+        user.is_active and user.is_staff and Membership.objects.filter(user=user).exists()
+    )
+
+
+class TenantFormMixin(forms.ModelForm):
+    """Sets the organization before validation, so constraints that name it are checked."""
+
+    tenant_organization: Organization | None = None
+
+    def _post_clean(self) -> None:
+        if self.tenant_organization is not None and self.instance._state.adding:
+            self.instance.organization = self.tenant_organization
+        super()._post_clean()
+
+    def _get_validation_exclusions(self) -> set[str]:
+        exclude = super()._get_validation_exclusions()
+        if self.tenant_organization is not None:
+            exclude.discard("organization")
+        return exclude
+
+
+class TenantScopedAdmin(admin.ModelAdmin):
+    """One mixin for every ModelAdmin of tenant data.
+
+    `tenant_path` is the lookup from the model to its Organization. Querysets, foreign-key
+    choices, autocomplete, actions and exports all go through `get_queryset`, so scoping it
+    scopes them all.
+    """
+
+    tenant_path = "organization"
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(**{f"{self.tenant_path}__in": organizations_of(request.user)})
+
+    # Membership of an organization is what grants access to its data.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_member(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_member(request.user)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return is_member(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_member(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_member(request.user)
+
+    def _sole_organization(self, request: HttpRequest) -> Organization | None:
+        """The organization new objects get without asking, when the user has just one."""
+        if request.user.is_superuser or self.tenant_path != "organization":
+            return None
+        organizations = list(organizations_of(request.user)[:2])
+        return organizations[0] if len(organizations) == 1 else None
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        exclude = list(super().get_exclude(request, obj) or [])
+        if self.tenant_path == "organization" and (
+            obj is not None or self._sole_organization(request) is not None
+        ):
+            # An object never moves between organizations; a lone membership needs no choice.
+            exclude.append("organization")
+        return exclude
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        organization = self._sole_organization(request) if obj is None else None
+        return type(form.__name__, (TenantFormMixin, form), {"tenant_organization": organization})
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        queryset = self.scoped_choices(db_field.related_model, request)
+        if queryset is not None:
+            kwargs["queryset"] = queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        queryset = self.scoped_choices(db_field.related_model, request)
+        if queryset is not None:
+            kwargs["queryset"] = queryset
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def scoped_choices(self, model: type[models.Model], request: HttpRequest):
+        if model is Organization:
+            return organizations_of(request.user)
+        related_admin = self.admin_site._registry.get(model)
+        if isinstance(related_admin, TenantScopedAdmin):
+            return related_admin.get_queryset(request)
+        return None

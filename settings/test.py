@@ -1,0 +1,10 @@
+"""Test settings: the base settings with fast hashing and a throw-away var/ folder."""
+
+import os
+import tempfile
+
+os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="campaigns-test-"))
+
+from settings.base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,96 @@
+"""The admin's look and navigation, grouped the way agency staff think."""
+
+from django.urls import reverse_lazy
+
+UNFOLD = {
+    "SITE_TITLE": "Campaigns",
+    "SITE_HEADER": "Campaigns",
+    "SITE_SUBHEADER": "Email outreach for your leads",
+    "SITE_SYMBOL": "campaign",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "ENVIRONMENT": "crm.navigation.environment_badge",
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": [
+            {
+                "title": "Leads",
+                "items": [
+                    {
+                        "title": "Leads",
+                        "icon": "people",
+                        "link": reverse_lazy("admin:crm_lead_changelist"),
+                    },
+                    {
+                        "title": "Import leads",
+                        "icon": "upload_file",
+                        "link": reverse_lazy("admin:crm_lead_import"),
+                    },
+                    {
+                        "title": "Properties",
+                        "icon": "home_work",
+                        "link": reverse_lazy("admin:crm_property_changelist"),
+                    },
+                ],
+            },
+            {
+                "title": "Campaigns",
+                "items": [
+                    {
+                        "title": "Campaigns",
+                        "icon": "campaign",
+                        "link": reverse_lazy("admin:campaigns_campaign_changelist"),
+                    },
+                    {
+                        "title": "Steps",
+                        "icon": "format_list_numbered",
+                        "link": reverse_lazy("admin:campaigns_campaignstep_changelist"),
+                    },
+                ],
+            },
+            {
+                "title": "Sending accounts",
+                "items": [
+                    {
+                        "title": "Email accounts",
+                        "icon": "alternate_email",
+                        "link": reverse_lazy("admin:campaigns_emailaccount_changelist"),
+                    },
+                ],
+            },
+            {
+                "title": "Messages",
+                "items": [
+                    {
+                        "title": "Message log",
+                        "icon": "mail",
+                        "link": reverse_lazy("admin:campaigns_messagelog_changelist"),
+                    },
+                ],
+            },
+            {
+                "title": "Organization",
+                "items": [
+                    {
+                        "title": "Organizations",
+                        "icon": "apartment",
+                        "link": reverse_lazy("admin:crm_organization_changelist"),
+                    },
+                    {
+                        "title": "Memberships",
+                        "icon": "badge",
+                        "link": reverse_lazy("admin:crm_membership_changelist"),
+                        "permission": "crm.navigation.is_superuser",
+                    },
+                    {
+                        "title": "Users",
+                        "icon": "person",
+                        "link": reverse_lazy("admin:auth_user_changelist"),
+                        "permission": "crm.navigation.is_superuser",
+                    },
+                ],
+            },
+        ],
+    },
+}

@@ -1,0 +1,155 @@
+"""The shared cast: two agencies, a staff member of each, a superuser, and their leads."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
+from crm.models import Lead, Membership, Organization, Property
+
+
+@pytest.fixture
+def org_a(db) -> Organization:
+    return Organization.objects.create(
+        name="Sunset Realty",
+        slug="sunset",
+        timezone="America/Los_Angeles",
+        postal_address="1200 Sunset Blvd, Los Angeles",
+    )
+
+
+@pytest.fixture
+def org_b(db) -> Organization:
+    return Organization.objects.create(
+        name="Harbor Homes",
+        slug="harbor",
+        timezone="Europe/Paris",
+        postal_address="1 Quai de la Tournelle, Paris",
+    )
+
+
+def make_staff(username: str, organization: Organization, role: str = "owner") -> User:
+    user = User.objects.create_user(username, f"{username}@example.com", "pw", is_staff=True)
+    Membership.objects.create(user=user, organization=organization, role=role)
+    return user
+
+
+@pytest.fixture
+def staff_a(org_a) -> User:
+    return make_staff("alice", org_a)
+
+
+@pytest.fixture
+def staff_b(org_b) -> User:
+    return make_staff("bob", org_b)
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return User.objects.create_superuser("root", "root@example.com", "pw")
+
+
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_a(staff_a) -> Client:
+    return logged_in(staff_a)
+
+
+@pytest.fixture
+def client_b(staff_b) -> Client:
+    return logged_in(staff_b)
+
+
+@pytest.fixture
+def admin_client_root(superuser) -> Client:
+    return logged_in(superuser)
+
+
+@pytest.fixture
+def property_a(org_a) -> Property:
+    return Property.objects.create(organization=org_a, title="Arts District loft", city="LA")
+
+
+@pytest.fixture
+def property_b(org_b) -> Property:
+    return Property.objects.create(organization=org_b, title="Marais flat", city="Paris")
+
+
+@pytest.fixture
+def lead_a(org_a) -> Lead:
+    return Lead.objects.create(organization=org_a, name="Ana Souza", email="ana@example.com")
+
+
+@pytest.fixture
+def lead_b(org_b) -> Lead:
+    return Lead.objects.create(organization=org_b, name="Bruno Petit", email="bruno@example.com")
+
+
+@pytest.fixture
+def account_a(org_a, staff_a) -> EmailAccount:
+    return EmailAccount.objects.create(
+        organization=org_a,
+        user=staff_a,
+        email_address="alice@sunset.example",
+        display_name="Alice",
+        refresh_token="refresh-secret-a",
+        access_token="access-secret-a",
+    )
+
+
+@pytest.fixture
+def account_b(org_b, staff_b) -> EmailAccount:
+    return EmailAccount.objects.create(
+        organization=org_b,
+        user=staff_b,
+        email_address="bob@harbor.example",
+        display_name="Bob",
+        refresh_token="refresh-secret-b",
+    )
+
+
+@pytest.fixture
+def campaign_a(org_a, account_a) -> Campaign:
+    campaign = Campaign.objects.create(organization=org_a, name="Spring A", email_account=account_a)
+    CampaignStep.objects.create(
+        campaign=campaign, order=1, subject="Hi A", body_template="<p>A</p>"
+    )
+    return campaign
+
+
+@pytest.fixture
+def campaign_b(org_b, account_b) -> Campaign:
+    campaign = Campaign.objects.create(organization=org_b, name="Spring B", email_account=account_b)
+    CampaignStep.objects.create(
+        campaign=campaign, order=1, subject="Hi B", body_template="<p>B</p>"
+    )
+    return campaign
+
+
+@pytest.fixture
+def message_a(campaign_a, lead_a) -> MessageLog:
+    return MessageLog.objects.create(
+        organization=campaign_a.organization,
+        campaign=campaign_a,
+        campaign_step=campaign_a.steps.first(),
+        lead=lead_a,
+        to_email=lead_a.email,
+        subject="Hi A",
+    )
+
+
+@pytest.fixture
+def message_b(campaign_b, lead_b) -> MessageLog:
+    return MessageLog.objects.create(
+        organization=campaign_b.organization,
+        campaign=campaign_b,
+        campaign_step=campaign_b.steps.first(),
+        lead=lead_b,
+        to_email=lead_b.email,
+        subject="Hi B",
+    )
