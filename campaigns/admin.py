@@ -76,7 +76,12 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin):
     warn_unsaved_form = True
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
-        return super().get_queryset(request).annotate(steps_total=Count("steps"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(steps_total=Count("steps"))
+            .order_by("-created_at")
+        )
 
     @display(
         description="Status",

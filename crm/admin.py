@@ -55,18 +55,19 @@ class OrganizationAdmin(ModelAdmin):
         return (
             organizations_of(request.user)
             .annotate(
-                members=Count("memberships", distinct=True), leads=Count("leads", distinct=True)
+                member_total=Count("memberships", distinct=True),
+                lead_total=Count("leads", distinct=True),
             )
             .order_by("name")
         )
 
-    @display(description="Members", ordering="members")
+    @display(description="Members", ordering="member_total")
     def member_count(self, obj: Organization) -> int:
-        return obj.members
+        return obj.member_total
 
-    @display(description="Leads", ordering="leads")
+    @display(description="Leads", ordering="lead_total")
     def lead_count(self, obj: Organization) -> int:
-        return obj.leads
+        return obj.lead_total
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> list:
         return self.inlines if request.user.is_superuser else []
@@ -109,7 +110,13 @@ class PropertyAdmin(TenantScopedAdmin, ModelAdmin):
     warn_unsaved_form = True
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Property]:
-        return super().get_queryset(request).annotate(leads_linked=Count("leads"))
+        # Meta.ordering does not apply to aggregated querysets: order explicitly.
+        return super().get_queryset(request).annotate(leads_linked=Count("leads")).order_by("title")
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @display(description="Price", ordering="price")
     def price_display(self, obj: Property) -> str:

@@ -89,6 +89,15 @@ class TenantScopedAdmin(admin.ModelAdmin):
             exclude.append("organization")
         return exclude
 
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if "organization" not in self.get_exclude(request, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "organization"]})
+            for name, options in fieldsets
+        ]
+
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         organization = self._sole_organization(request) if obj is None else None

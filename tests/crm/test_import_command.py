@@ -1,0 +1,40 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from crm.models import Lead
+
+
+def test_the_command_imports_through_the_shared_importer(org_a, tmp_path):
+    path = tmp_path / "leads.csv"
+    path.write_text("name,email,budget_min\nAna,ana@example.com,100\nBad,bad@,\n")
+    out, err = StringIO(), StringIO()
+    call_command("import_leads", str(path), "--org", "sunset", stdout=out, stderr=err)
+    assert "Imported 2 rows: 1 new, 0 updated, 0 unchanged, 1 rejected." in out.getvalue()
+    assert f"{path}: line 3, email: “bad@” is not a valid email address" in err.getvalue()
+    assert "1/1 leads saved" in err.getvalue()
+    assert Lead.objects.get().budget_min == 100
+
+
+def test_a_dry_run_changes_nothing(org_a, tmp_path):
+    path = tmp_path / "leads.csv"
+    path.write_text("name,email\nAna,ana@example.com\n")
+    out = StringIO()
+    call_command("import_leads", str(path), "--org", "sunset", "--dry-run", stdout=out)
+    assert "Would import 1 rows: 1 new" in out.getvalue()
+    assert not Lead.objects.exists()
+
+
+def test_an_unknown_organization_is_a_clear_error(org_a, tmp_path):
+    path = tmp_path / "leads.csv"
+    path.write_text("name,email\n")
+    with pytest.raises(CommandError, match="No organization with the slug 'nope'"):
+        call_command("import_leads", str(path), "--org", "nope")
+
+
+def test_a_broken_file_is_a_clear_error(org_a, tmp_path):
+    path = tmp_path / "leads.csv"
+    path.write_bytes(b'name,email\n"Ana,ana@example.com\n')
+    with pytest.raises(CommandError, match="Line 2 could not be read as CSV"):
+        call_command("import_leads", str(path), "--org", "sunset")

@@ -1,0 +1,56 @@
+"""A real browser (Debian's Chromium, driven by Playwright) logs in and opens the leads."""
+
+import os
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from crm.models import Lead
+from tests.conftest import make_staff
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser(tmp_path):
+    # Playwright's sync API runs an event loop; Django's ORM calls stay in this thread.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=FLAGS
+        )
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.mark.browser
+def test_staff_log_in_and_see_their_leads(live_server, browser, org_a, org_b):
+    alice = make_staff("alice", org_a)
+    alice.set_password("correct horse")
+    alice.save()
+    Lead.objects.create(organization=org_a, name="Ana Souza", email="ana@example.com")
+    Lead.objects.create(organization=org_b, name="Bruno Petit", email="bruno@example.com")
+
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "correct horse")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/")
+    page.locator("#nav-sidebar-inner a[href='/admin/crm/lead/']").click()
+    page.wait_for_url("**/admin/crm/lead/")
+    body = page.inner_text("body")
+    assert "Ana Souza" in body
+    assert "Bruno Petit" not in body
+    assert "1 lead" in body
