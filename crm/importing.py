@@ -10,16 +10,17 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
-from django.utils import timezone
 
+from crm.bulk import insert_many, update_many
 from crm.models import Lead, Organization
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
 # Columns an import may set, and the names spreadsheets commonly give them.
 HEADER_ALIASES = {
     "name": "name",
@@ -287,21 +288,18 @@ def leads_import(
     if dry_run:
         return report
 
-    now = timezone.now()
-    for lead in to_update:
-        lead.updated_at = now
     total, done = len(to_create) + len(to_update), 0
+    # updated_at is auto_now: its pre_save stamps it during the update.
+    fields = sorted(update_fields | {"updated_at"})
     with transaction.atomic():
-        for start in range(0, len(to_create), BATCH_SIZE):
-            batch = to_create[start : start + BATCH_SIZE]
-            Lead.objects.bulk_create(batch)
-            done += len(batch)
-            if progress:
-                progress(done, total)
-        for start in range(0, len(to_update), BATCH_SIZE):
-            batch = to_update[start : start + BATCH_SIZE]
-            Lead.objects.bulk_update(batch, sorted(update_fields | {"updated_at"}))
-            done += len(batch)
-            if progress:
-                progress(done, total)
+        for leads, write in (
+            (to_create, insert_many),
+            (to_update, partial(update_many, field_names=fields)),
+        ):
+            for start in range(0, len(leads), BATCH_SIZE):
+                batch = leads[start : start + BATCH_SIZE]
+                write(batch)
+                done += len(batch)
+                if progress:
+                    progress(done, total)
     return report

@@ -1,0 +1,82 @@
+"""Benchmarks: each stage against its peer, measured in the same run on the same data.
+
+Every contender runs in its own process with a fresh database, so timings and peak
+memory are its own. Results print as a table and go to var/bench/results.json.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+STAGES = {
+    # stage: (unit, {contender: worker function name}, full size, small size)
+    "csv_import": ("rows/s", {"ours": "import_ours", "peer": "import_peer"}, 100_000, 10_000),
+}
+
+
+def run_worker(worker: str, size: int, workdir: Path) -> dict:
+    env = dict(os.environ, VAR_DIR=str(workdir), DJANGO_SETTINGS_MODULE="settings.base")
+    env.setdefault("DATABASE_URL", f"sqlite:///{workdir / f'{worker}.sqlite3'}")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "workers.py"), worker, str(size)],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"{worker} failed:\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--small", action="store_true", help="small sizes, under a minute")
+    parser.add_argument("stages", nargs="*", default=list(STAGES))
+    args = parser.parse_args()
+
+    workdir = ROOT / "var" / "bench"
+    workdir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for stage in args.stages:
+        unit, contenders, full, small = STAGES[stage]
+        size = small if args.small else full
+        measured = {}
+        for who, worker in contenders.items():
+            for leftover in workdir.glob(f"{worker}.sqlite3*"):
+                leftover.unlink()
+            measured[who] = run_worker(worker, size, workdir)
+        ours, peer = measured["ours"], measured["peer"]
+        rows.append(
+            {
+                "stage": stage,
+                "ours": round(ours["value"], 1),
+                "peer": round(peer["value"], 1),
+                "unit": unit,
+                "ratio": round(ours["value"] / peer["value"], 2),
+                "size": size,
+                "ours_peak_mb": ours["peak_mb"],
+                "peer_peak_mb": peer["peak_mb"],
+                "note": ours.get("note", ""),
+            }
+        )
+    (workdir / "results.json").write_text(json.dumps(rows, indent=2))
+    print(f"{'stage':<14}{'size':>9}{'ours':>12}{'peer':>12}  {'unit':<8}{'ratio':>7}  peak MB")
+    for row in rows:
+        print(
+            f"{row['stage']:<14}{row['size']:>9,}{row['ours']:>12,}{row['peer']:>12,}  "
+            f"{row['unit']:<8}{row['ratio']:>6}x  {row['ours_peak_mb']} vs {row['peer_peak_mb']}"
+        )
+        if row["note"]:
+            print(f"  {row['note']}")
+    print(f"written to {workdir / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()
