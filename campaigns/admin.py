@@ -1,13 +1,15 @@
 """The admin for sending accounts, campaigns, steps and the message log."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from unfold.admin import ModelAdmin, StackedInline
 from unfold.contrib.filters.admin import RangeDateFilter
-from unfold.decorators import display
+from unfold.decorators import action, display
 
+from campaigns import admin_views
 from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
 from crm.tenancy import TenantScopedAdmin
 
@@ -42,7 +44,24 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
     search_fields = ["email_address", "display_name"]
     # Tokens are never shown or edited in the admin; the OAuth flow sets them.
     exclude = ["access_token", "refresh_token", "token_expires_at", "user"]
-    readonly_fields = ["needs_reconnect", "last_error", "created_at", "updated_at"]
+    readonly_fields = [
+        "provider",
+        "needs_reconnect",
+        "paused_until",
+        "last_error",
+        "created_at",
+        "updated_at",
+    ]
+    actions_list = ["connect_gmail"]
+    actions_row = ["disconnect"]
+
+    @action(description="Connect Gmail", icon="add_link", url_path="connect-gmail")
+    def connect_gmail(self, request: HttpRequest) -> HttpResponse:
+        return admin_views.gmail_connect(self, request)
+
+    @action(description="Disconnect", icon="link_off", url_path="disconnect")
+    def disconnect(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return admin_views.gmail_disconnect(self, request, object_id)
 
     @display(
         description="State",
@@ -100,6 +119,19 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin):
     def step_count(self, obj: Campaign) -> int:
         return obj.steps_total
 
+    actions_detail = ["preview"]
+
+    @action(description="Preview and test", icon="visibility", url_path="preview")
+    def preview(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        campaign = self.get_queryset(request).filter(pk=object_id).first()
+        step = campaign.steps.order_by("order").first() if campaign else None
+        if step is None:
+            messages.warning(request, "Add a step to this campaign before previewing it.")
+            return HttpResponseRedirect(
+                reverse("admin:campaigns_campaign_change", args=[object_id])
+            )
+        return HttpResponseRedirect(reverse("admin:campaigns_campaignstep_preview", args=[step.pk]))
+
 
 @admin.register(CampaignStep)
 class CampaignStepAdmin(TenantScopedAdmin, ModelAdmin):
@@ -110,6 +142,23 @@ class CampaignStepAdmin(TenantScopedAdmin, ModelAdmin):
     list_select_related = ["campaign"]
     autocomplete_fields = ["campaign"]
     warn_unsaved_form = True
+    actions_detail = ["open_preview"]
+
+    @action(description="Preview and test", icon="visibility", url_path="open-preview")
+    def open_preview(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return HttpResponseRedirect(
+            reverse("admin:campaigns_campaignstep_preview", args=[object_id])
+        )
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(self.preview_view)
+        return [
+            path("<path:object_id>/preview/", view, name="campaigns_campaignstep_preview"),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return admin_views.step_preview(self, request, object_id)
 
 
 @admin.register(MessageLog)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from encrypted_model_fields.fields import EncryptedTextField
 
+from campaigns import rendering
 from crm.models import Lead, Organization
 
 
@@ -15,8 +16,7 @@ class EmailAccount(models.Model):
 
     class Provider(models.TextChoices):
         GMAIL = "gmail", "Gmail"
-        POSTMARK = "postmark", "Postmark"
-        SENDGRID = "sendgrid", "SendGrid"
+        SANDBOX = "sandbox", "Sandbox (writes .eml files, sends nothing)"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
@@ -38,6 +38,9 @@ class EmailAccount(models.Model):
     is_active = models.BooleanField(default=True)
     is_primary = models.BooleanField(default=False, help_text="The organization's default sender.")
     needs_reconnect = models.BooleanField(default=False)
+    paused_until = models.DateTimeField(
+        null=True, blank=True, help_text="Set when Google reports a sending limit reached."
+    )
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -61,6 +64,10 @@ class EmailAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name} <{self.email_address}>"
+
+    @property
+    def can_send(self) -> bool:
+        return self.is_active and not self.needs_reconnect
 
 
 class Campaign(models.Model):
@@ -137,6 +144,20 @@ class CampaignStep(models.Model):
     def __str__(self) -> str:
         return f"{self.campaign} – step {self.order} (day {self.offset_days})"
 
+    def clean(self) -> None:
+        """Compile and try every template now, so mistakes show on the form, with the line."""
+        errors = {}
+        for field, html in (("subject", False), ("body_template", True), ("text_template", False)):
+            source = getattr(self, field)
+            if not source:
+                continue
+            try:
+                rendering.render(source, rendering.SAMPLE_CONTEXT, html=html)
+            except rendering.TemplateError as error:
+                errors[field] = str(error)
+        if errors:
+            raise ValidationError(errors)
+
 
 class MessageLog(models.Model):
     """One message to one lead: the outbox row and, after sending, its tracking record."""
@@ -173,9 +194,16 @@ class MessageLog(models.Model):
         EmailAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    is_test = models.BooleanField(default=False, help_text="A test send to staff: never counted.")
     to_email = models.EmailField(blank=True)
+    # The content as rendered when queued: what was previewed is what is sent.
     subject = models.CharField(max_length=998, blank=True)
+    body_html = models.TextField(blank=True)
+    body_text = models.TextField(blank=True)
+    message_id = models.CharField(max_length=255, blank=True, help_text="RFC 5322 Message-ID")
     provider_message_id = models.CharField(max_length=255, blank=True)
+    thread_id = models.CharField(max_length=255, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     error_message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -192,7 +220,9 @@ class MessageLog(models.Model):
         constraints = [
             # The heart of idempotent dispatch: one message per (step, lead), ever.
             models.UniqueConstraint(
-                fields=["campaign_step", "lead"], name="campaigns_one_message_per_step_and_lead"
+                fields=["campaign_step", "lead"],
+                condition=models.Q(is_test=False),
+                name="campaigns_one_message_per_step_and_lead",
             )
         ]
         indexes = [

@@ -100,6 +100,9 @@ class Lead(models.Model):
     property = models.ForeignKey(
         Property, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
     )
+    unsubscribed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when the lead opts out: no campaign email after."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -109,6 +109,12 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 LOGIN_URL = "admin:login"
 
+# The address the world reaches this project at: OAuth redirect, tracking and unsubscribe
+# links are built from it, never from the request's Host header.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The sandbox provider writes each message here as an .eml file.
+SANDBOX_OUTBOX_DIR = VAR_DIR / "outbox"
+
 # Uploaded CSV files wait here between preview and confirmation.
 LEAD_IMPORT_DIR = VAR_DIR / "imports"
 LEAD_IMPORT_MAX_BYTES = env_int("LEAD_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
@@ -131,4 +137,10 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+from settings.google import *  # noqa: E402,F403
 from settings.unfold import UNFOLD  # noqa: E402,F401
+
+if not DEBUG and not (GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET):  # noqa: F405
+    raise ImproperlyConfigured("GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET must be set")
+if not DEBUG and not PUBLIC_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured("PUBLIC_BASE_URL must be an https:// address in production")

@@ -153,3 +153,45 @@ def message_b(campaign_b, lead_b) -> MessageLog:
         to_email=lead_b.email,
         subject="Hi B",
     )
+
+
+@pytest.fixture
+def google(settings, monkeypatch):
+    """Google's OAuth and Gmail endpoints, served by a local stand-in on 127.0.0.1."""
+    from tests import google_standin
+
+    state, server = google_standin.start()
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the stand-in speaks http
+    settings.GOOGLE_CLIENT_ID = google_standin.CLIENT_ID
+    settings.GOOGLE_CLIENT_SECRET = google_standin.CLIENT_SECRET
+    settings.GOOGLE_AUTH_URI = f"{state.base_url}/auth"
+    settings.GOOGLE_TOKEN_URI = f"{state.base_url}/token"
+    settings.GOOGLE_REVOKE_URI = f"{state.base_url}/revoke"
+    settings.GOOGLE_USERINFO_URI = f"{state.base_url}/userinfo"
+    settings.GMAIL_API_BASE_URL = state.base_url
+    settings.GMAIL_BACKOFF_BASE_SECONDS = 0.01
+    settings.GMAIL_TIMEOUT_SECONDS = 2
+    settings.GMAIL_QUOTA_UNITS_PER_MINUTE = 100_000_000  # no pacing pauses in tests
+    yield state
+    server.shutdown()
+    server.server_close()
+    assert state.problems == [], state.problems
+
+
+@pytest.fixture
+def gmail_account(org_a, staff_a, google):
+    """A connected Gmail account of org A whose tokens the stand-in knows."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return EmailAccount.objects.create(
+        organization=org_a,
+        user=staff_a,
+        email_address="alice@gmail.example",
+        display_name="Alice Agent",
+        refresh_token=google.issue_refresh_token(),
+        access_token=google.issue_access_token(),
+        token_expires_at=timezone.now() + timedelta(hours=1),
+        is_primary=True,
+    )

@@ -43,14 +43,42 @@ def test_staff_log_in_and_see_their_leads(live_server, browser, org_a, org_b):
     Lead.objects.create(organization=org_b, name="Bruno Petit", email="bruno@example.com")
 
     page = browser.new_page()
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", "correct horse")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    log_in(page, live_server, "alice", "correct horse")
     page.locator("#nav-sidebar-inner a[href='/admin/crm/lead/']").click()
     page.wait_for_url("**/admin/crm/lead/")
     body = page.inner_text("body")
     assert "Ana Souza" in body
     assert "Bruno Petit" not in body
     assert "1 lead" in body
+
+
+def log_in(page, live_server, username: str, password: str) -> None:
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/")
+
+
+@pytest.mark.browser
+def test_staff_preview_a_step_for_a_lead(live_server, browser, org_a, staff_a, campaign_a):
+    alice = staff_a
+    alice.set_password("correct horse")
+    alice.save()
+    Lead.objects.create(
+        organization=org_a, name="Ana Souza", email="ana@example.com", city="Pasadena"
+    )
+    step = campaign_a.steps.get()
+    step.subject = "Homes in {{ lead.city }}"
+    step.body_template = "<h1>Hello {{ lead.first_name }}</h1>"
+    step.save()
+
+    page = browser.new_page()
+    log_in(page, live_server, "alice", "correct horse")
+    page.goto(f"{live_server.url}/admin/campaigns/campaignstep/{step.pk}/change/")
+    page.click("text=Preview and test")
+    page.wait_for_url(f"**/campaignstep/{step.pk}/preview/")
+    assert page.inner_text("#preview-subject") == "Homes in Pasadena"
+    frame = page.frame_locator("#preview-html")
+    assert frame.locator("h1").inner_text() == "Hello Ana"
+    assert "Unsubscribe" in page.inner_text("#preview-text")

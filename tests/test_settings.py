@@ -55,6 +55,9 @@ def test_production_settings_pass_the_deploy_checks(tmp_path):
         SECRET_KEY="s3cr3t-" + "k" * 60,
         FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
         ALLOWED_HOSTS="campaigns.example.com",
+        PUBLIC_BASE_URL="https://campaigns.example.com",
+        GOOGLE_CLIENT_ID="client-id",
+        GOOGLE_CLIENT_SECRET="client-secret",
         VAR_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stderr

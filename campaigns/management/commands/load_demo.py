@@ -139,9 +139,8 @@ class Command(BaseCommand):
                 "user": user,
                 "display_name": "Jordan at Sunset Realty",
                 "is_primary": True,
-                # No real mailbox behind it: it must be connected before it can send.
-                "needs_reconnect": True,
-                "last_error": "Demo account: connect a Gmail account to send for real.",
+                # Messages land in var/outbox/ as .eml files: nothing leaves the machine.
+                "provider": EmailAccount.Provider.SANDBOX,
             },
         )
         return account

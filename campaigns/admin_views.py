@@ -1,0 +1,145 @@
+"""Admin pages beyond CRUD: a step previewed for a lead (and sent as a test), connecting
+and disconnecting Gmail."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from campaigns import oauth, outbox, rendering, sending
+from campaigns.models import CampaignStep, EmailAccount
+from crm.models import Lead
+from crm.tenancy import organizations_of
+
+LEAD_CHOICES = 50
+
+
+def _context(model_admin: Any, request: HttpRequest, title: str, **extra: Any) -> dict:
+    return {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": title,
+        **extra,
+    }
+
+
+def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
+    step = (
+        model_admin.get_queryset(request)
+        .select_related("campaign__organization")
+        .filter(pk=object_id)
+        .first()
+    )
+    if step is None:
+        raise Http404("No such step.")
+    organization = step.campaign.organization
+    leads = Lead.objects.filter(organization=organization).select_related("property")
+    query = request.GET.get("q", "").strip()
+    if query:
+        leads = leads.filter(Q(name__icontains=query) | Q(email__icontains=query))
+    data = request.POST if request.method == "POST" else request.GET
+    lead = leads.filter(pk=data["lead"]).first() if data.get("lead") else None
+    lead = lead or leads.order_by("name").first()
+    accounts = EmailAccount.objects.filter(organization=organization, is_active=True)
+    account = (
+        accounts.filter(pk=data.get("account") or None).first() if data.get("account") else None
+    )
+    account = account or step.campaign.email_account or accounts.order_by("-is_primary").first()
+
+    if request.method == "POST" and lead and account:
+        return _send_test(request, step, lead, account)
+
+    rendered, error = None, None
+    if lead is not None:
+        try:
+            rendered = sending.render_for(step, lead, account)
+        except rendering.TemplateError as failure:
+            error = failure
+    return render(
+        request,
+        "admin/campaigns/campaignstep/preview.html",
+        _context(
+            model_admin,
+            request,
+            f"Preview: {step}",
+            step=step,
+            lead=lead,
+            leads=leads.order_by("name")[:LEAD_CHOICES],
+            query=query,
+            account=account,
+            accounts=accounts,
+            rendered=rendered,
+            error=error,
+        ),
+    )
+
+
+def _send_test(request: HttpRequest, step: CampaignStep, lead: Lead, account: EmailAccount):
+    back = reverse("admin:campaigns_campaignstep_preview", args=[step.pk])
+    back += f"?lead={lead.pk}&account={account.pk}"
+    if not request.user.email:
+        messages.error(request, "Your user has no email address: add one to receive tests.")
+        return HttpResponseRedirect(back)
+    if not account.can_send:
+        messages.error(request, f"{account.email_address} must be reconnected before it can send.")
+        return HttpResponseRedirect(back)
+    try:
+        log = sending.test_send(step=step, lead=lead, account=account, to_email=request.user.email)
+    except rendering.TemplateError as error:
+        messages.error(request, f"The {error.part or 'template'} cannot be rendered: {error}")
+        return HttpResponseRedirect(back)
+    if log.status == log.Status.SENT:
+        messages.success(
+            request, f"Test sent to {request.user.email} from {account.email_address}."
+        )
+    else:
+        messages.error(request, f"The test could not be sent: {log.error_message}")
+    return HttpResponseRedirect(back)
+
+
+def gmail_connect(model_admin: Any, request: HttpRequest) -> HttpResponse:
+    organizations = organizations_of(request.user).order_by("name")
+    chosen = (
+        organizations.filter(pk=request.GET.get("organization") or None).first()
+        if (request.GET.get("organization"))
+        else None
+    )
+    if chosen is None and len(organizations) == 1:
+        chosen = organizations[0]
+    if chosen is None:
+        return render(
+            request,
+            "admin/campaigns/emailaccount/connect.html",
+            _context(model_admin, request, "Connect Gmail", organizations=organizations),
+        )
+    return HttpResponseRedirect(oauth.start(request.session, chosen))
+
+
+def gmail_disconnect(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
+    account = model_admin.get_queryset(request).filter(pk=object_id).first()
+    if account is None:
+        raise Http404("No such account.")
+    changelist = reverse("admin:campaigns_emailaccount_changelist")
+    if request.method == "POST":
+        oauth.disconnect(account)
+        paused = outbox.pause_campaigns_of(account, "sending account disconnected")
+        messages.success(
+            request,
+            f"Disconnected {account.email_address}."
+            + (f" {paused} active campaign(s) using it were paused." if paused else ""),
+        )
+        return HttpResponseRedirect(changelist)
+    return render(
+        request,
+        "admin/campaigns/emailaccount/disconnect.html",
+        _context(
+            model_admin,
+            request,
+            f"Disconnect {account.email_address}",
+            account=account,
+            campaigns=account.campaigns.filter(status="active"),
+        ),
+    )

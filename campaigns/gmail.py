@@ -1,0 +1,183 @@
+"""The Gmail API client: one HTTP session, token refresh, retries, and Google's errors
+turned into our exceptions (TokenRevoked, QuotaExceeded, RecipientRejected, SendFailed)."""
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+
+from campaigns.models import EmailAccount
+
+log = logging.getLogger(__name__)
+session = requests.Session()
+REFRESH_MARGIN = timedelta(minutes=5)
+QUOTA_REASONS = {
+    "dailyLimitExceeded",
+    "userRateLimitExceeded",
+    "rateLimitExceeded",
+    "quotaExceeded",
+}
+
+
+class GmailError(Exception):
+    """Base of what the sender can go wrong with; the message is safe to show staff."""
+
+
+class TokenRevoked(GmailError):
+    """The refresh token no longer works: the account must be connected again."""
+
+
+class QuotaExceeded(GmailError):
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RecipientRejected(GmailError):
+    """Google refused this message (bad address...): fail this message only."""
+
+
+class SendFailed(GmailError):
+    """Google answered with an error, still after the retries (5xx, 429)."""
+
+
+class SendUncertain(GmailError):
+    """The request may have reached Google but no answer came: never retried blindly."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: str
+    thread_id: str
+
+
+def _google_reason(response: requests.Response) -> tuple[str, str]:
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        return "", response.text[:200]
+    if isinstance(error, str):  # OAuth endpoints: {"error": "invalid_grant", ...}
+        return error, response.json().get("error_description", error)
+    details = error.get("errors") or [{}]
+    return details[0].get("reason", error.get("status", "")), error.get("message", "")
+
+
+def refresh_access_token(account: EmailAccount) -> str:
+    """Exchange the refresh token for a new access token and store it (encrypted)."""
+    response = session.post(
+        settings.GOOGLE_TOKEN_URI,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": account.refresh_token,
+            "client_id": settings.GOOGLE_CLIENT_ID,
+            "client_secret": settings.GOOGLE_CLIENT_SECRET,
+        },
+        timeout=settings.GMAIL_TIMEOUT_SECONDS,
+    )
+    if response.status_code != 200:
+        reason, description = _google_reason(response)
+        if reason == "invalid_grant":
+            account_needs_reconnect(
+                account,
+                "Google refused the saved authorization "
+                "(revoked or expired): connect the account again.",
+            )
+            raise TokenRevoked(description or reason)
+        raise SendFailed(f"token refresh failed: HTTP {response.status_code} {reason}")
+    token = response.json()
+    account.access_token = token["access_token"]
+    account.token_expires_at = timezone.now() + timedelta(
+        seconds=int(token.get("expires_in", 3600))
+    )
+    account.save(update_fields=["access_token", "token_expires_at", "updated_at"])
+    return account.access_token
+
+
+def account_needs_reconnect(account: EmailAccount, reason: str) -> None:
+    EmailAccount.objects.filter(pk=account.pk).update(
+        needs_reconnect=True, last_error=reason, updated_at=timezone.now()
+    )
+    account.needs_reconnect, account.last_error = True, reason
+    log.warning("account %s needs reconnecting: %s", account.pk, reason)
+
+
+def access_token(account: EmailAccount) -> str:
+    if account.needs_reconnect:
+        raise TokenRevoked("the account must be connected again")
+    expires = account.token_expires_at
+    if account.access_token and expires and expires - REFRESH_MARGIN > timezone.now():
+        return account.access_token
+    return refresh_access_token(account)
+
+
+def _retry_delay(attempt: int, response: requests.Response | None) -> float:
+    if response is not None and response.headers.get("Retry-After", "").isdigit():
+        return float(response.headers["Retry-After"])
+    base = settings.GMAIL_BACKOFF_BASE_SECONDS * (2**attempt)
+    # Full jitter (AWS architecture blog): spreads retries of many senders apart.
+    return random.uniform(0, min(base, settings.GMAIL_BACKOFF_MAX_SECONDS))
+
+
+def send(account: EmailAccount, raw: str, thread_id: str = "") -> Sent:
+    """users.messages.send, with refresh on 401 and backoff on 429/5xx/timeouts."""
+    url = f"{settings.GMAIL_API_BASE_URL}/gmail/v1/users/me/messages/send"
+    body: dict[str, Any] = {"raw": raw}
+    if thread_id:
+        body["threadId"] = thread_id
+    refreshed = False
+    last = "no answer"
+    for attempt in range(settings.GMAIL_MAX_ATTEMPTS):
+        token = access_token(account)
+        response = None
+        try:
+            response = session.post(
+                url,
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=settings.GMAIL_TIMEOUT_SECONDS,
+            )
+        except requests.ConnectTimeout:
+            last = "could not connect to Gmail"  # the request never left: safe to retry
+        except requests.RequestException as error:
+            # The message may have been accepted: retrying could send it twice.
+            raise SendUncertain(f"no answer from Gmail ({type(error).__name__})") from None
+        else:
+            if response.status_code == 200:
+                data = response.json()
+                return Sent(message_id=data["id"], thread_id=data.get("threadId", ""))
+            reason, message = _google_reason(response)
+            last = f"HTTP {response.status_code} {reason}: {message}".strip()
+            if response.status_code == 401 and not refreshed:
+                refreshed = True
+                refresh_access_token(account)
+                continue
+            if response.status_code == 403 and reason in QUOTA_REASONS:
+                wait = 24 * 3600 if reason == "dailyLimitExceeded" else 60
+                raise QuotaExceeded(last, retry_after=wait)
+            if response.status_code == 400:
+                raise RecipientRejected(last)
+            if response.status_code != 429 and response.status_code < 500:
+                raise SendFailed(last)
+        if attempt + 1 < settings.GMAIL_MAX_ATTEMPTS:
+            time.sleep(_retry_delay(attempt, response))
+    raise SendFailed(f"gave up after {settings.GMAIL_MAX_ATTEMPTS} attempts: {last}")
+
+
+def revoke(account: EmailAccount) -> None:
+    """Ask Google to revoke the account's grant; a token already dead is not an error."""
+    token = account.refresh_token or account.access_token
+    if token:
+        try:
+            session.post(
+                settings.GOOGLE_REVOKE_URI,
+                data={"token": token},
+                timeout=settings.GMAIL_TIMEOUT_SECONDS,
+            )
+        except requests.RequestException as error:
+            log.warning("revoking account %s failed: %s", account.pk, type(error).__name__)

@@ -1,0 +1,76 @@
+"""python manage.py send_queued [--loop] [--limit N]: the direct driver of the outbox."""
+
+import signal
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from campaigns import outbox
+from campaigns.models import EmailAccount
+
+
+class Pacer:
+    """Spaces the sends of each account to stay under Gmail's per-user quota."""
+
+    def __init__(self) -> None:
+        self.next_send: dict[Any, float] = {}
+
+    def interval(self, account: EmailAccount) -> float:
+        if account.provider == EmailAccount.Provider.SANDBOX:
+            return 0.0
+        per_minute = settings.GMAIL_QUOTA_UNITS_PER_MINUTE / settings.GMAIL_SEND_COST_UNITS
+        return 60.0 / per_minute
+
+    def wait(self, account: EmailAccount) -> None:
+        delay = self.next_send.get(account.pk, 0.0) - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        self.next_send[account.pk] = time.monotonic() + self.interval(account)
+
+
+class Command(BaseCommand):
+    help = "Send queued campaign messages through each account's provider, paced per account."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--loop", action="store_true", help="Keep running; poll when idle.")
+        parser.add_argument("--limit", type=int, default=0, help="Stop after N messages.")
+        parser.add_argument("--idle-seconds", type=float, default=5.0)
+
+    def handle(self, *args: Any, loop: bool, limit: int, idle_seconds: float, **opts: Any) -> None:
+        self.stopping = False
+        signal.signal(signal.SIGTERM, self.stop)
+        pacer, handled, totals = Pacer(), 0, {}
+        while not self.stopping:
+            expired = outbox.expire_stale_claims()
+            if expired:
+                self.stderr.write(
+                    f"{expired} message(s) left mid-send by a stopped sender: "
+                    "marked unknown, not resent."
+                )
+            progressed = False
+            for account in outbox.sendable_accounts():
+                if outbox.sent_in_last_day(account) >= account.daily_limit:
+                    continue
+                pacer.wait(account)
+                message = outbox.claim_next(account)
+                if message is None:
+                    continue
+                status = outbox.send_one(message, account)
+                totals[status] = totals.get(status, 0) + 1
+                handled += 1
+                progressed = True
+                if (limit and handled >= limit) or self.stopping:
+                    break
+            if limit and handled >= limit:
+                break
+            if not progressed:
+                if not loop:
+                    break
+                time.sleep(idle_seconds)
+        summary = ", ".join(f"{count} {status}" for status, count in sorted(totals.items()))
+        self.stdout.write(f"Handled {handled} message(s){': ' + summary if summary else ''}.")
+
+    def stop(self, *args: Any) -> None:
+        self.stopping = True

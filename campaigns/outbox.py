@@ -1,0 +1,113 @@
+"""The outbox is the MessageLog table: claim a queued row, send it, record the result.
+
+Claims are conditional UPDATEs whose row count is checked, so two senders never take the
+same row. Sending is at most once: a row claimed by a process that died is marked
+`unknown` and never resent automatically.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from campaigns import gmail, sending
+from campaigns.models import Campaign, EmailAccount, MessageLog
+
+log = logging.getLogger(__name__)
+Status = MessageLog.Status
+STALE_CLAIM = timedelta(minutes=15)
+UNSUBSCRIBED = "The lead unsubscribed before this message was sent."
+CLAIM_EXPIRED = (
+    "The sender stopped while sending this message: it may or may not have gone out, "
+    "so it is not resent automatically."
+)
+
+
+def sendable_accounts() -> list[EmailAccount]:
+    now = timezone.now()
+    return list(
+        EmailAccount.objects.filter(is_active=True, needs_reconnect=False)
+        .filter(Q(paused_until__isnull=True) | Q(paused_until__lte=now))
+        .order_by("pk")
+    )
+
+
+def sent_in_last_day(account: EmailAccount) -> int:
+    since = timezone.now() - timedelta(hours=24)
+    return MessageLog.objects.filter(email_account=account, sent_at__gte=since).count()
+
+
+def claim_next(account: EmailAccount) -> MessageLog | None:
+    """Take the oldest queued message of the account; None when there is none."""
+    queued = MessageLog.objects.filter(
+        email_account=account,
+        status=Status.QUEUED,
+        is_test=False,
+        campaign__status=Campaign.Status.ACTIVE,
+    )
+    for candidate in queued.order_by("created_at").values_list("pk", flat=True)[:5]:
+        claimed = MessageLog.objects.filter(pk=candidate, status=Status.QUEUED).update(
+            status=Status.SENDING, claimed_at=timezone.now(), updated_at=timezone.now()
+        )
+        if claimed:
+            return MessageLog.objects.select_related("lead__organization").get(pk=candidate)
+    return None
+
+
+def _finish(message: MessageLog, status: str, **fields: object) -> None:
+    MessageLog.objects.filter(pk=message.pk, status=Status.SENDING).update(
+        status=status, updated_at=timezone.now(), **fields
+    )
+
+
+def send_one(message: MessageLog, account: EmailAccount) -> str:
+    """Send a claimed message and record what happened; returns the new status."""
+    if message.lead.unsubscribed_at:
+        _finish(message, Status.SKIPPED, error_message=UNSUBSCRIBED)
+        return Status.SKIPPED
+    try:
+        sent = sending.deliver(message, account)
+    except gmail.TokenRevoked as error:
+        # Nothing went out: the message waits for the account to be reconnected.
+        _finish(message, Status.QUEUED, claimed_at=None)
+        pause_campaigns_of(account, f"Sending account needs reconnecting: {error}")
+        return Status.QUEUED
+    except gmail.QuotaExceeded as error:
+        _finish(message, Status.QUEUED, claimed_at=None)
+        until = timezone.now() + timedelta(seconds=error.retry_after)
+        EmailAccount.objects.filter(pk=account.pk).update(
+            paused_until=until, last_error=f"Gmail limit reached: {error}"
+        )
+        account.paused_until = until
+        return Status.QUEUED
+    except gmail.SendUncertain as error:
+        _finish(message, Status.UNKNOWN, error_message=str(error))
+        return Status.UNKNOWN
+    except gmail.GmailError as error:
+        _finish(message, Status.FAILED, error_message=str(error))
+        return Status.FAILED
+    _finish(
+        message,
+        Status.SENT,
+        sent_at=timezone.now(),
+        provider_message_id=sent.message_id,
+        thread_id=sent.thread_id,
+    )
+    return Status.SENT
+
+
+def pause_campaigns_of(account: EmailAccount, reason: str) -> int:
+    paused = Campaign.objects.filter(email_account=account, status=Campaign.Status.ACTIVE).update(
+        status=Campaign.Status.PAUSED, updated_at=timezone.now()
+    )
+    log.warning("paused %d campaign(s) of account %s: %s", paused, account.pk, reason)
+    return paused
+
+
+def expire_stale_claims(now: timezone.datetime | None = None) -> int:
+    """Rows left in `sending` by a dead process become `unknown` (never resent)."""
+    cutoff = (now or timezone.now()) - STALE_CLAIM
+    return MessageLog.objects.filter(
+        status=Status.SENDING, is_test=False, claimed_at__lt=cutoff
+    ).update(status=Status.UNKNOWN, error_message=CLAIM_EXPIRED, updated_at=timezone.now())

@@ -1,0 +1,112 @@
+"""Sending one message: build the bytes from the frozen content and hand them to the
+account's provider (Gmail, or the sandbox that writes .eml files)."""
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from campaigns import gmail, messages, rendering, unsubscribe
+from campaigns.models import CampaignStep, EmailAccount, MessageLog
+from crm.models import Lead
+
+
+def addressing_for(log: MessageLog, account: EmailAccount) -> messages.Addressing:
+    lead = log.lead
+    return messages.Addressing(
+        sender_name=account.display_name,
+        sender_email=account.email_address,
+        to_email=log.to_email,
+        to_name="" if log.is_test else lead.name,
+        reply_to=account.reply_to,
+        unsubscribe_url=unsubscribe.url_for(lead),
+        postal_address=lead.organization.postal_address,
+        is_test=log.is_test,
+    )
+
+
+def build_for(log: MessageLog, account: EmailAccount) -> bytes:
+    rendered = rendering.Rendered(subject=log.subject, html=log.body_html, text=log.body_text)
+    return messages.build(rendered, addressing_for(log, account), message_id=log.message_id)
+
+
+def _send_bytes(account: EmailAccount, message: bytes, thread_id: str = "") -> gmail.Sent:
+    if account.provider == EmailAccount.Provider.SANDBOX:
+        # Development and the demo: the message lands in var/outbox/ instead of Gmail.
+        folder = Path(settings.SANDBOX_OUTBOX_DIR) / account.email_address
+        folder.mkdir(parents=True, exist_ok=True)
+        sent = gmail.Sent(message_id=f"sandbox-{uuid.uuid4().hex}", thread_id=thread_id)
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        (folder / f"{stamp}-{sent.message_id}.eml").write_bytes(message)
+        return sent
+    return gmail.send(account, messages.gmail_raw(message), thread_id=thread_id)
+
+
+def deliver(log: MessageLog, account: EmailAccount) -> gmail.Sent:
+    """Send one claimed message; raises gmail.GmailError subclasses on failure."""
+    return _send_bytes(account, build_for(log, account), log.thread_id)
+
+
+def connection_test(account: EmailAccount) -> gmail.Sent:
+    """A short email from the account to itself, proving that sending works."""
+    rendered = rendering.Rendered(
+        subject="Your account is connected",
+        html="<p>This account can now send campaign emails.</p>",
+        text="This account can now send campaign emails.\n",
+    )
+    addressing = messages.Addressing(
+        sender_name=account.display_name,
+        sender_email=account.email_address,
+        to_email=account.email_address,
+        is_test=True,
+    )
+    return _send_bytes(account, messages.build(rendered, addressing))
+
+
+def render_for(step: CampaignStep, lead: Lead, account: EmailAccount | None) -> rendering.Rendered:
+    """The step rendered for one lead, footer included: the preview, the test send and the
+    queue all use it, so what staff see is what is sent."""
+    url = unsubscribe.url_for(lead)
+    context = rendering.message_context(lead=lead, sender=account, unsubscribe_url=url)
+    rendered = rendering.render_message(
+        subject=step.subject, html=step.body_template, text=step.text_template, context=context
+    )
+    return messages.with_footer(
+        rendered, postal_address=lead.organization.postal_address, unsubscribe_url=url
+    )
+
+
+def test_send(
+    *, step: CampaignStep, lead: Lead, account: EmailAccount, to_email: str
+) -> MessageLog:
+    """Send the step as rendered for `lead` to a staff address, marked and logged as a test.
+
+    Raises rendering.TemplateError before anything is logged; a delivery failure is
+    recorded on the returned log (status failed, with the reason).
+    """
+    rendered = render_for(step, lead, account)
+    log = MessageLog.objects.create(
+        organization=lead.organization,
+        campaign=step.campaign,
+        campaign_step=step,
+        lead=lead,
+        email_account=account,
+        is_test=True,
+        status=MessageLog.Status.SENDING,
+        claimed_at=timezone.now(),
+        to_email=to_email,
+        subject=rendered.subject,
+        body_html=rendered.html,
+        body_text=rendered.text,
+        message_id=messages.new_message_id(account.email_address),
+    )
+    try:
+        sent = deliver(log, account)
+    except gmail.GmailError as error:
+        log.status, log.error_message = MessageLog.Status.FAILED, str(error)
+    else:
+        log.status, log.sent_at = MessageLog.Status.SENT, timezone.now()
+        log.provider_message_id, log.thread_id = sent.message_id, sent.thread_id
+    log.save()
+    return log

@@ -1,0 +1,49 @@
+"""The only pages outside the admin: Google's OAuth callback and the unsubscribe page."""
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from campaigns import gmail, oauth, sending, unsubscribe
+
+
+@staff_member_required
+def gmail_oauth_callback(request: HttpRequest) -> HttpResponse:
+    """Where Google sends staff back; always returns to the accounts list (no `next`)."""
+    target = HttpResponseRedirect(reverse("admin:campaigns_emailaccount_changelist"))
+    try:
+        connected = oauth.finish(request.session, request.GET, request.user)
+    except oauth.ConnectError as error:
+        messages.error(request, str(error))
+        return target
+    account = connected.account
+    verb = "Connected" if connected.created else "Reconnected"
+    try:
+        sending.connection_test(account)
+    except gmail.GmailError as error:
+        messages.warning(
+            request, f"{verb} {account.email_address}, but the test email failed: {error}"
+        )
+    else:
+        messages.success(
+            request, f"{verb} {account.email_address}. A test email was sent to that address."
+        )
+    return target
+
+
+@csrf_exempt  # RFC 8058 one-click POSTs come from mail providers, without cookies
+@require_http_methods(["GET", "POST"])
+def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
+    lead = unsubscribe.lead_for(token)
+    if lead is None:
+        return render(request, "campaigns/unsubscribe.html", {"invalid": True}, status=404)
+    context = {"organization": lead.organization, "token": token}
+    if request.method == "POST":
+        unsubscribe.unsubscribe(lead)
+        return render(request, "campaigns/unsubscribe.html", {**context, "done": True})
+    context["done"] = lead.unsubscribed_at is not None
+    return render(request, "campaigns/unsubscribe.html", context)

@@ -1,0 +1,27 @@
+"""Google OAuth and Gmail API settings. Every URL is configurable so tests reach stand-ins."""
+
+from settings.env import env_float, env_int, env_str
+
+GOOGLE_CLIENT_ID = env_str("GOOGLE_CLIENT_ID")
+GOOGLE_CLIENT_SECRET = env_str("GOOGLE_CLIENT_SECRET")
+GOOGLE_AUTH_URI = env_str("GOOGLE_AUTH_URI", "https://accounts.google.com/o/oauth2/v2/auth")
+GOOGLE_TOKEN_URI = env_str("GOOGLE_TOKEN_URI", "https://oauth2.googleapis.com/token")
+GOOGLE_REVOKE_URI = env_str("GOOGLE_REVOKE_URI", "https://oauth2.googleapis.com/revoke")
+GOOGLE_USERINFO_URI = env_str(
+    "GOOGLE_USERINFO_URI", "https://openidconnect.googleapis.com/v1/userinfo"
+)
+GMAIL_API_BASE_URL = env_str("GMAIL_API_BASE_URL", "https://gmail.googleapis.com")
+GMAIL_SCOPES = [
+    "openid",
+    "https://www.googleapis.com/auth/userinfo.email",
+    "https://www.googleapis.com/auth/userinfo.profile",
+    "https://www.googleapis.com/auth/gmail.send",
+]
+
+# Sending: retries for 429/5xx, the HTTP timeout, and Gmail's per-user quota.
+GMAIL_MAX_ATTEMPTS = env_int("GMAIL_MAX_ATTEMPTS", 5)
+GMAIL_BACKOFF_BASE_SECONDS = env_float("GMAIL_BACKOFF_BASE_SECONDS", 1.0)
+GMAIL_BACKOFF_MAX_SECONDS = env_float("GMAIL_BACKOFF_MAX_SECONDS", 60.0)
+GMAIL_TIMEOUT_SECONDS = env_float("GMAIL_TIMEOUT_SECONDS", 30.0)
+GMAIL_QUOTA_UNITS_PER_MINUTE = env_int("GMAIL_QUOTA_UNITS_PER_MINUTE", 15_000)
+GMAIL_SEND_COST_UNITS = 100

@@ -1,0 +1,44 @@
+"""Unsubscribe: GET confirms, POST (one-click, no cookies) unsubscribes, forged tokens fail."""
+
+from django.test import Client
+from django.urls import reverse
+
+from campaigns import unsubscribe
+from crm.models import Lead
+
+
+def url(lead):
+    return reverse("unsubscribe", args=[unsubscribe.token_for(lead)])
+
+
+def test_a_get_shows_a_confirmation_and_changes_nothing(lead_a):
+    page = Client().get(url(lead_a)).content.decode()
+    assert "Stop receiving campaign emails from <strong>Sunset Realty</strong>?" in page
+    lead_a.refresh_from_db()
+    assert lead_a.unsubscribed_at is None
+
+
+def test_a_one_click_post_without_cookies_unsubscribes_and_repeats_safely(lead_a):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        url(lead_a), "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    lead_a.refresh_from_db()
+    first = lead_a.unsubscribed_at
+    assert first is not None
+    assert client.post(url(lead_a)).status_code == 200
+    lead_a.refresh_from_db()
+    assert lead_a.unsubscribed_at == first
+
+
+def test_an_altered_token_is_404_and_changes_nothing(lead_a):
+    token = unsubscribe.token_for(lead_a)
+    response = Client().post(reverse("unsubscribe", args=[token[:-1] + "x"]))
+    assert response.status_code == 404
+    assert not Lead.objects.filter(unsubscribed_at__isnull=False).exists()
+
+
+def test_the_token_holds_no_address(lead_a):
+    assert "ana" not in unsubscribe.token_for(lead_a).lower()
+    assert unsubscribe.url_for(lead_a).startswith("http://127.0.0.1:8000/u/")

@@ -1,0 +1,253 @@
+"""A local stand-in for Google's OAuth and Gmail endpoints: a real HTTP server on 127.0.0.1
+that checks what it receives (PKCE, client authentication, bearer tokens, the RFC 5322
+message) and can be told to fail the way Google does."""
+
+import base64
+import hashlib
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode, urlparse
+
+CLIENT_ID = "test-client-id.apps.example"
+CLIENT_SECRET = "test-client-secret"
+SEND_SCOPE = "https://www.googleapis.com/auth/gmail.send"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: dict
+    headers: dict = field(default_factory=dict)
+
+
+@dataclass
+class StandIn:
+    base_url: str = ""
+    email: str = "agent@gmail.example"
+    name: str = "Alex Agent"
+    deny: bool = False
+    omit_refresh_token: bool = False
+    granted_scopes: str = f"openid email profile {SEND_SCOPE}"
+    send_delay: float = 0.0
+    codes: dict = field(default_factory=dict)
+    access_tokens: set = field(default_factory=set)
+    refresh_tokens: set = field(default_factory=set)
+    revoked: set = field(default_factory=set)
+    refreshes: int = 0
+    send_failures: list[Reply] = field(default_factory=list)
+    send_attempts: int = 0
+    sent: list[EmailMessage] = field(default_factory=list)
+    sent_raw: list[bytes] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def issue_refresh_token(self) -> str:
+        token = "1//refresh-" + secrets.token_urlsafe(16)
+        self.refresh_tokens.add(token)
+        return token
+
+    def issue_access_token(self) -> str:
+        token = "ya29.access-" + secrets.token_urlsafe(16)
+        self.access_tokens.add(token)
+        return token
+
+
+def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def reply(self, status: int, body: dict, headers: dict | None = None) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def form(self) -> dict[str, str]:
+            length = int(self.headers.get("Content-Length", 0))
+            raw = self.rfile.read(length).decode()
+            return {key: values[0] for key, values in parse_qs(raw).items()}
+
+        def bearer_ok(self) -> bool:
+            auth = self.headers.get("Authorization", "")
+            return auth.startswith("Bearer ") and auth[7:] in state.access_tokens
+
+        def client_ok(self, form: dict) -> bool:
+            auth = self.headers.get("Authorization", "")
+            if auth.startswith("Basic "):
+                user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+                return (user, password) == (CLIENT_ID, CLIENT_SECRET)
+            return (form.get("client_id"), form.get("client_secret")) == (CLIENT_ID, CLIENT_SECRET)
+
+        def do_GET(self) -> None:
+            url = urlparse(self.path)
+            query = {key: values[0] for key, values in parse_qs(url.query).items()}
+            if url.path == "/auth":
+                return self.authorize(query)
+            if url.path == "/userinfo":
+                if not self.bearer_ok():
+                    return self.reply(401, {"error": "invalid_token"})
+                return self.reply(
+                    200, {"email": state.email, "name": state.name, "email_verified": True}
+                )
+            self.reply(404, {"error": "not found"})
+
+        def authorize(self, query: dict) -> None:
+            expected = {
+                "client_id": CLIENT_ID,
+                "response_type": "code",
+                "access_type": "offline",
+                "prompt": "consent",
+                "code_challenge_method": "S256",
+            }
+            for key, value in expected.items():
+                if query.get(key) != value:
+                    state.problems.append(f"auth: {key}={query.get(key)!r}")
+            if SEND_SCOPE not in query.get("scope", "").split():
+                state.problems.append("auth: gmail.send scope missing")
+            target = query["redirect_uri"]
+            if state.deny:
+                params = {"error": "access_denied", "state": query.get("state", "")}
+            else:
+                code = "4/code-" + secrets.token_urlsafe(8)
+                state.codes[code] = {
+                    "challenge": query.get("code_challenge"),
+                    "redirect_uri": target,
+                }
+                params = {
+                    "code": code,
+                    "state": query.get("state", ""),
+                    "scope": state.granted_scopes,
+                }
+            self.send_response(302)
+            self.send_header("Location", f"{target}?{urlencode(params)}")
+            self.end_headers()
+
+        def do_POST(self) -> None:
+            path = urlparse(self.path).path
+            if path == "/token":
+                return self.token()
+            if path == "/revoke":
+                token = self.form().get("token", "")
+                state.revoked.add(token)
+                state.access_tokens.discard(token)
+                return self.reply(200, {})
+            if path == "/gmail/v1/users/me/messages/send":
+                return self.send_message()
+            self.reply(404, {"error": "not found"})
+
+        def token(self) -> None:
+            form = self.form()
+            if not self.client_ok(form):
+                return self.reply(401, {"error": "invalid_client"})
+            if form.get("grant_type") == "authorization_code":
+                grant = state.codes.pop(form.get("code", ""), None)
+                if grant is None:
+                    return self.reply(400, {"error": "invalid_grant"})
+                verifier = form.get("code_verifier", "")
+                digest = hashlib.sha256(verifier.encode()).digest()
+                challenge = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+                if challenge != grant["challenge"]:
+                    state.problems.append("token: PKCE verifier does not match the challenge")
+                    return self.reply(400, {"error": "invalid_grant"})
+                if form.get("redirect_uri") != grant["redirect_uri"]:
+                    return self.reply(400, {"error": "redirect_uri_mismatch"})
+                body = {
+                    "access_token": state.issue_access_token(),
+                    "expires_in": 3599,
+                    "token_type": "Bearer",
+                    "scope": state.granted_scopes,
+                }
+                if not state.omit_refresh_token:
+                    body["refresh_token"] = state.issue_refresh_token()
+                return self.reply(200, body)
+            if form.get("grant_type") == "refresh_token":
+                token = form.get("refresh_token", "")
+                if token in state.revoked or token not in state.refresh_tokens:
+                    return self.reply(
+                        400,
+                        {
+                            "error": "invalid_grant",
+                            "error_description": "Token has been expired or revoked.",
+                        },
+                    )
+                state.refreshes += 1
+                return self.reply(
+                    200,
+                    {
+                        "access_token": state.issue_access_token(),
+                        "expires_in": 3599,
+                        "token_type": "Bearer",
+                    },
+                )
+            self.reply(400, {"error": "unsupported_grant_type"})
+
+        def send_message(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            payload = json.loads(self.rfile.read(length))
+            with state.lock:
+                state.send_attempts += 1
+                failure = state.send_failures.pop(0) if state.send_failures else None
+            if not self.bearer_ok():
+                return self.reply(
+                    401,
+                    {
+                        "error": {
+                            "code": 401,
+                            "message": "Invalid Credentials",
+                            "errors": [{"reason": "authError"}],
+                        }
+                    },
+                )
+            if failure is not None:
+                return self.reply(failure.status, failure.body, failure.headers)
+            if state.send_delay:
+                time.sleep(state.send_delay)
+            raw = base64.urlsafe_b64decode(payload["raw"])
+            message = message_from_bytes(raw, policy=policy.default)
+            with state.lock:
+                state.sent.append(message)
+                state.sent_raw.append(raw)
+                number = len(state.sent)
+            self.reply(
+                200,
+                {
+                    "id": f"gmail-{number}",
+                    "threadId": payload.get("threadId") or f"thread-{number}",
+                    "labelIds": ["SENT"],
+                },
+            )
+
+    return Handler
+
+
+def google_error(status: int, reason: str, message: str = "") -> Reply:
+    return Reply(
+        status,
+        {
+            "error": {
+                "code": status,
+                "message": message or reason,
+                "errors": [{"reason": reason, "message": message}],
+            }
+        },
+    )
+
+
+def start() -> tuple[StandIn, ThreadingHTTPServer]:
+    state = StandIn()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server.daemon_threads = True
+    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    return state, server
