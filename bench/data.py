@@ -50,3 +50,55 @@ def lead_csv(rows: int, existing: int, bad_ratio: float = 0.02, seed: int = 1) -
                 row[5], row[6] = row[6], row[5]
         writer.writerow(row)
     return out.getvalue().encode()
+
+
+HTML_TEMPLATE = (
+    '<html><body style="font-family:Arial,sans-serif">'
+    "<h1>Bonjour {{ lead.first_name }},</h1>"
+    "<p>Thanks for your interest in homes in {{ lead.city }}. Your budget of "
+    "{{ lead.budget_min }} to {{ lead.budget_max }} fits several of our listings.</p>"
+    + "".join(
+        f"<p>Listing {n}: a bright {n + 1}-bedroom home with a garden, close to schools and "
+        f'transport, renovated in 202{n}. <a href="https://agency.example/listings/{n}">'
+        "See the photos</a>.</p>"
+        for n in range(8)
+    )
+    + "<p>Reply to this email and {{ sender.name }} will call you.</p>"
+    '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a> · {{ organization.postal_address }}</p>'
+    "</body></html>"
+)
+SUBJECT_TEMPLATE = (
+    "New homes in {{ lead.city }} for {{ lead.first_name }} — {{ organization.name }}"
+)
+
+
+def message_contexts(count: int, seed: int = 3) -> list[dict]:
+    rng = random.Random(seed)
+    contexts = []
+    for n in range(count):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        low = rng.choice([300_000, 500_000, 750_000])
+        contexts.append(
+            {
+                "lead": {
+                    "name": f"{first} {last}",
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"lead{n}@example.com",
+                    "phone": "",
+                    "city": rng.choice(CITIES),
+                    "status": "new",
+                    "budget_min": low,
+                    "budget_max": low + 200_000,
+                    "source": "Zillow",
+                },
+                "property": None,
+                "organization": {
+                    "name": "Maison Lumière",
+                    "postal_address": "18 rue des Martyrs, Paris",
+                },
+                "sender": {"name": "Jordan Dupré", "email": "jordan@agency.example"},
+                "unsubscribe_url": f"https://app.agency.example/u/{n:08d}:token/",
+            }
+        )
+    return contexts

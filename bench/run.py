@@ -17,6 +17,8 @@ sys.path.insert(0, str(ROOT))
 STAGES = {
     # stage: (unit, {contender: worker function name}, full size, small size)
     "csv_import": ("rows/s", {"ours": "import_ours", "peer": "import_peer"}, 100_000, 10_000),
+    "build_vs_django": ("msg/s", {"ours": "build_ours", "peer": "build_django"}, 20_000, 2_000),
+    "build_vs_stdlib": ("msg/s", {"ours": "build_ours", "peer": "build_stdlib"}, 20_000, 2_000),
 }
 
 

@@ -53,7 +53,17 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
         "updated_at",
     ]
     actions_list = ["connect_gmail"]
-    actions_row = ["disconnect"]
+    actions_row = ["make_primary", "disconnect"]
+
+    @action(description="Make primary", icon="star", url_path="make-primary")
+    def make_primary(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        account = self.get_queryset(request).filter(pk=object_id, is_active=True).first()
+        if account is None:
+            messages.error(request, "Only a connected account of yours can be made primary.")
+        else:
+            account.make_primary()
+            messages.success(request, f"{account.email_address} is now the primary sender.")
+        return HttpResponseRedirect(reverse("admin:campaigns_emailaccount_changelist"))
 
     @action(description="Connect Gmail", icon="add_link", url_path="connect-gmail")
     def connect_gmail(self, request: HttpRequest) -> HttpResponse:

@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from encrypted_model_fields.fields import EncryptedTextField
 
 from campaigns import rendering
@@ -68,6 +68,15 @@ class EmailAccount(models.Model):
     @property
     def can_send(self) -> bool:
         return self.is_active and not self.needs_reconnect
+
+    def make_primary(self) -> None:
+        """The organization's default sender; the database allows one per organization."""
+        with transaction.atomic():
+            EmailAccount.objects.filter(organization=self.organization_id, is_primary=True).exclude(
+                pk=self.pk
+            ).update(is_primary=False)
+            EmailAccount.objects.filter(pk=self.pk).update(is_primary=True)
+        self.is_primary = True
 
 
 class Campaign(models.Model):

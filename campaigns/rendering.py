@@ -4,13 +4,14 @@ HTML is autoescaped; undefined variables are errors; the context holds plain val
 (never model instances, settings or the request), so a template can reach nothing else.
 """
 
+import functools
 import re
 import sys
 import traceback
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -110,12 +111,21 @@ def _check_names(env: _Environment, source: str) -> None:
         raise TemplateError(UNKNOWN_VARIABLE.format(name=name, allowed=allowed), line)
 
 
-def render(source: str, context: dict[str, Any], *, html: bool) -> str:
-    """Render one template; every failure is a TemplateError naming the line."""
+@functools.lru_cache(maxsize=512)
+def _compile(source: str, html: bool) -> Template:
+    """Checked and compiled once per distinct source: a blast renders one step many times."""
     env = HTML_ENV if html else TEXT_ENV
     _check_names(env, source)
     try:
-        template = env.from_string(source)
+        return env.from_string(source)
+    except TemplateSyntaxError as error:
+        raise TemplateError(error.message or "syntax error", error.lineno) from None
+
+
+def render(source: str, context: dict[str, Any], *, html: bool) -> str:
+    """Render one template; every failure is a TemplateError naming the line."""
+    template = _compile(source, html)
+    try:
         size, parts = 0, []
         for chunk in template.generate(**context, range=_budgeted_range()):
             size += len(chunk)

@@ -145,3 +145,30 @@ def test_staff_cannot_disconnect_another_organizations_account(client_b, gmail_a
     assert client_b.post(url).status_code == 404
     gmail_account.refresh_from_db()
     assert gmail_account.is_active
+
+
+def test_make_primary_moves_the_flag(client_a, account_a, org_a, staff_a):
+    other = EmailAccount.objects.create(
+        organization=org_a,
+        user=staff_a,
+        email_address="second@sunset.example",
+        display_name="Second",
+        is_primary=False,
+    )
+    account_a.make_primary()
+    client_a.get(reverse("admin:campaigns_emailaccount_make_primary", args=[other.pk]))
+    assert list(EmailAccount.objects.filter(is_primary=True)) == [other]
+
+
+def test_the_database_allows_one_primary_account_per_organization(account_a, org_a, staff_a):
+    from django.db import IntegrityError, transaction
+
+    account_a.make_primary()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EmailAccount.objects.create(
+            organization=org_a,
+            user=staff_a,
+            email_address="x@sunset.example",
+            display_name="X",
+            is_primary=True,
+        )
