@@ -1,16 +1,20 @@
 """The admin for sending accounts, campaigns, steps and the message log."""
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from unfold.admin import ModelAdmin, StackedInline
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action, display
 
-from campaigns import admin_views
+from campaigns import admin_views, audience, dispatch
+from campaigns.forms import CampaignForm
 from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
+from campaigns.progress import campaign_progress
 from crm.tenancy import TenantScopedAdmin
 
 STATUS_COLOURS = {
@@ -96,13 +100,39 @@ class StepInline(StackedInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(TenantScopedAdmin, ModelAdmin):
+    form = CampaignForm
     list_display = ["name", "type", "status_badge", "email_account", "step_count", "updated_at"]
     list_filter = ["type", "status"]
     list_filter_submit = True
     search_fields = ["name"]
     list_select_related = ["email_account"]
+    autocomplete_fields = ["chosen_leads"]
     inlines = [StepInline]
     warn_unsaved_form = True
+    change_form_before_template = "admin/campaigns/campaign/summary.html"
+    conditional_fields = {
+        "chosen_leads": "audience == 'chosen'",
+        **{f"filter_{key}": "audience == 'filter'" for key in audience.FILTER_KEYS},
+    }
+    fieldsets = [
+        (None, {"fields": ["organization", "name", "type", "email_account"]}),
+        (
+            "Audience",
+            {
+                "fields": [
+                    "audience",
+                    "chosen_leads",
+                    "filter_status",
+                    "filter_city",
+                    "filter_source",
+                    "filter_budget_min",
+                    "filter_created_from",
+                    "filter_created_to",
+                ]
+            },
+        ),
+    ]
+    actions_detail = ["launch", "pause", "resume", "cancel", "preview"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return (
@@ -129,7 +159,58 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin):
     def step_count(self, obj: Campaign) -> int:
         return obj.steps_total
 
-    actions_detail = ["preview"]
+    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any):
+        campaign = context.get("original")
+        if campaign is not None:
+            context["progress"] = campaign_progress(campaign)
+            context["audience_size"] = audience.sizes(audience.audience_of(campaign))
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def _in_status(self, request: HttpRequest, object_id: str, *statuses: str) -> bool:
+        return self.get_queryset(request).filter(pk=object_id, status__in=statuses).exists()
+
+    def has_launch_permission(self, request: HttpRequest, object_id: str = "") -> bool:
+        return self._in_status(request, object_id, Campaign.Status.DRAFT)
+
+    def has_pause_permission(self, request: HttpRequest, object_id: str = "") -> bool:
+        return self._in_status(request, object_id, Campaign.Status.ACTIVE)
+
+    def has_resume_permission(self, request: HttpRequest, object_id: str = "") -> bool:
+        return self._in_status(request, object_id, Campaign.Status.PAUSED)
+
+    def has_cancel_permission(self, request: HttpRequest, object_id: str = "") -> bool:
+        return self._in_status(request, object_id, Campaign.Status.ACTIVE, Campaign.Status.PAUSED)
+
+    @action(description="Launch…", icon="rocket_launch", url_path="launch", permissions=["launch"])
+    def launch(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return admin_views.campaign_launch(self, request, object_id)
+
+    @action(description="Pause", icon="pause", url_path="pause", permissions=["pause"])
+    def pause(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._switch(
+            request,
+            object_id,
+            dispatch.campaign_pause,
+            "Paused: nothing more is sent until you resume. Messages being sent right now finish.",
+        )
+
+    @action(description="Resume", icon="play_arrow", url_path="resume", permissions=["resume"])
+    def resume(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._switch(request, object_id, dispatch.campaign_resume, "Resumed.")
+
+    @action(description="Cancel…", icon="cancel", url_path="cancel", permissions=["cancel"])
+    def cancel(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return admin_views.campaign_cancel(self, request, object_id)
+
+    def _switch(self, request: HttpRequest, object_id: str, service: Any, done: str):
+        campaign = self.get_queryset(request).filter(pk=object_id).first()
+        if campaign is None:
+            raise Http404("No such campaign.")
+        if service(campaign):
+            messages.success(request, done)
+        else:
+            messages.warning(request, f"Nothing to do: the campaign is {campaign.status}.")
+        return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[object_id]))
 
     @action(description="Preview and test", icon="visibility", url_path="preview")
     def preview(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -141,6 +222,16 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin):
                 reverse("admin:campaigns_campaign_change", args=[object_id])
             )
         return HttpResponseRedirect(reverse("admin:campaigns_campaignstep_preview", args=[step.pk]))
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(self.progress_view)
+        return [
+            path("<path:object_id>/progress.json", view, name="campaigns_campaign_progress"),
+            *super().get_urls(),
+        ]
+
+    def progress_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return admin_views.campaign_progress_json(self, request, object_id)
 
 
 @admin.register(CampaignStep)

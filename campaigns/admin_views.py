@@ -1,16 +1,18 @@
 """Admin pages beyond CRUD: a step previewed for a lead (and sent as a test), connecting
-and disconnecting Gmail."""
+and disconnecting Gmail, launching and cancelling a campaign, and its live progress."""
 
 from typing import Any
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from campaigns import oauth, outbox, rendering, sending
+from campaigns import dispatch, oauth, outbox, rendering, sending
+from campaigns.forms import LaunchForm
 from campaigns.models import CampaignStep, EmailAccount
+from campaigns.progress import campaign_progress
 from crm.models import Lead
 from crm.tenancy import organizations_of
 
@@ -143,3 +145,73 @@ def gmail_disconnect(model_admin: Any, request: HttpRequest, object_id: str) -> 
             campaigns=account.campaigns.filter(status="active"),
         ),
     )
+
+
+def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
+    campaign = model_admin.get_queryset(request).filter(pk=object_id).first()
+    if campaign is None:
+        raise Http404("No such campaign.")
+    change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+    try:
+        plan = dispatch.launch_plan(campaign)
+    except dispatch.LaunchError as error:
+        messages.error(request, str(error))
+        return HttpResponseRedirect(change_url)
+    data = request.POST if request.method == "POST" else None
+    form = LaunchForm(data, timezone_name=campaign.organization.timezone)
+    if request.method == "POST" and form.is_valid():
+        try:
+            launched = dispatch.campaign_launch(
+                campaign=campaign, user=request.user, send_after=form.cleaned_data["send_at"]
+            )
+        except dispatch.LaunchError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(change_url)
+        zone = campaign.organization.timezone
+        when = (
+            f"It will start at {launched.send_after:%Y-%m-%d %H:%M} ({zone})."
+            if launched.send_after
+            else "Sending has started."
+        )
+        messages.success(
+            request,
+            f"Launched: {launched.total - launched.skipped:,} message(s) queued"
+            + (f", {launched.skipped:,} opted-out lead(s) skipped" if launched.skipped else "")
+            + f". {when}",
+        )
+        return HttpResponseRedirect(change_url)
+    return render(
+        request,
+        "admin/campaigns/campaign/launch.html",
+        _context(
+            model_admin, request, f"Launch {campaign.name}", campaign=campaign, plan=plan, form=form
+        ),
+    )
+
+
+def campaign_cancel(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
+    campaign = model_admin.get_queryset(request).filter(pk=object_id).first()
+    if campaign is None:
+        raise Http404("No such campaign.")
+    if request.method == "POST":
+        cancelled = dispatch.campaign_cancel(campaign)
+        messages.success(request, f"Cancelled: {cancelled:,} waiting message(s) will not be sent.")
+        return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
+    return render(
+        request,
+        "admin/campaigns/campaign/cancel.html",
+        _context(
+            model_admin,
+            request,
+            f"Cancel {campaign.name}",
+            campaign=campaign,
+            progress=campaign_progress(campaign),
+        ),
+    )
+
+
+def campaign_progress_json(model_admin: Any, request: HttpRequest, object_id: str) -> JsonResponse:
+    campaign = model_admin.get_queryset(request).filter(pk=object_id).first()
+    if campaign is None:
+        raise Http404("No such campaign.")
+    return JsonResponse(campaign_progress(campaign))

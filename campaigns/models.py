@@ -97,6 +97,11 @@ class Campaign(models.Model):
     name = models.CharField(max_length=200)
     type = models.CharField(max_length=20, choices=Type.choices, default=Type.BLAST)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+
+    class Audience(models.TextChoices):
+        FILTER = "filter", "Leads matching a filter"
+        CHOSEN = "chosen", "Chosen leads"
+
     email_account = models.ForeignKey(
         EmailAccount,
         on_delete=models.PROTECT,
@@ -105,6 +110,11 @@ class Campaign(models.Model):
         related_name="campaigns",
         verbose_name="sending account",
     )
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.FILTER)
+    # The spec's audience filter: {"status": [...], "city": "...", "budget_min": 500000,
+    # "source": "...", "created_from": "YYYY-MM-DD", "created_to": "YYYY-MM-DD"}.
+    audience_filter = models.JSONField(default=dict, blank=True)
+    chosen_leads = models.ManyToManyField(Lead, blank=True, related_name="chosen_for")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -168,6 +178,62 @@ class CampaignStep(models.Model):
             raise ValidationError(errors)
 
 
+class Dispatch(models.Model):
+    """One launch of one step to its audience; the unique step makes a second launch a no-op."""
+
+    class Driver(models.TextChoices):
+        DIRECT = "direct", "Direct (this server)"
+        N8N = "n8n", "n8n"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="dispatches"
+    )
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="dispatches")
+    campaign_step = models.ForeignKey(
+        CampaignStep, on_delete=models.PROTECT, related_name="dispatches", verbose_name="step"
+    )
+    email_account = models.ForeignKey(EmailAccount, on_delete=models.PROTECT, related_name="+")
+    launched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    driver = models.CharField(max_length=10, choices=Driver.choices, default=Driver.DIRECT)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
+    send_after = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    # n8n mode: when the dispatch call reached n8n, and what n8n last reported.
+    notified_at = models.DateTimeField(null=True, blank=True)
+    notify_error = models.TextField(blank=True)
+    reported_status = models.CharField(max_length=20, blank=True)
+    reported_stats = models.JSONField(default=dict, blank=True)
+    reported_errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign_step"], name="campaigns_one_dispatch_per_step"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} – {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class MessageLog(models.Model):
     """One message to one lead: the outbox row and, after sending, its tracking record."""
 
@@ -184,6 +250,7 @@ class MessageLog(models.Model):
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
         UNKNOWN = "unknown", "Unknown"
+        CANCELLED = "cancelled", "Cancelled"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
@@ -199,6 +266,9 @@ class MessageLog(models.Model):
         verbose_name="step",
     )
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="message_logs")
+    dispatch = models.ForeignKey(
+        Dispatch, on_delete=models.CASCADE, null=True, blank=True, related_name="message_logs"
+    )
     email_account = models.ForeignKey(
         EmailAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -242,6 +312,8 @@ class MessageLog(models.Model):
             models.Index(fields=["campaign", "status"]),
             models.Index(fields=["lead", "-created_at"]),
             models.Index(fields=["status", "email_account", "created_at"]),
+            models.Index(fields=["dispatch", "status"]),
+            models.Index(fields=["email_account", "sent_at"]),
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from campaigns import gmail, sending
-from campaigns.models import Campaign, EmailAccount, MessageLog
+from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
 
 log = logging.getLogger(__name__)
 Status = MessageLog.Status
@@ -45,6 +45,10 @@ def claim_next(account: EmailAccount) -> MessageLog | None:
         status=Status.QUEUED,
         is_test=False,
         campaign__status=Campaign.Status.ACTIVE,
+    ).filter(
+        # Messages of n8n dispatches are n8n's to claim; scheduled ones wait for their time.
+        Q(dispatch__isnull=True)
+        | Q(dispatch__status=Dispatch.Status.RUNNING, dispatch__driver=Dispatch.Driver.DIRECT)
     )
     for candidate in queued.order_by("created_at").values_list("pk", flat=True)[:5]:
         claimed = MessageLog.objects.filter(pk=candidate, status=Status.QUEUED).update(
@@ -55,26 +59,29 @@ def claim_next(account: EmailAccount) -> MessageLog | None:
     return None
 
 
-def _finish(message: MessageLog, status: str, **fields: object) -> None:
-    MessageLog.objects.filter(pk=message.pk, status=Status.SENDING).update(
-        status=status, updated_at=timezone.now(), **fields
+def finish(message: MessageLog, status: str, **fields: object) -> bool:
+    """Record the outcome of a claimed message; False when it was no longer `sending`."""
+    return bool(
+        MessageLog.objects.filter(pk=message.pk, status=Status.SENDING).update(
+            status=status, updated_at=timezone.now(), **fields
+        )
     )
 
 
 def send_one(message: MessageLog, account: EmailAccount) -> str:
     """Send a claimed message and record what happened; returns the new status."""
     if message.lead.unsubscribed_at:
-        _finish(message, Status.SKIPPED, error_message=UNSUBSCRIBED)
+        finish(message, Status.SKIPPED, error_message=UNSUBSCRIBED)
         return Status.SKIPPED
     try:
         sent = sending.deliver(message, account)
     except gmail.TokenRevoked as error:
         # Nothing went out: the message waits for the account to be reconnected.
-        _finish(message, Status.QUEUED, claimed_at=None)
+        finish(message, Status.QUEUED, claimed_at=None)
         pause_campaigns_of(account, f"Sending account needs reconnecting: {error}")
         return Status.QUEUED
     except gmail.QuotaExceeded as error:
-        _finish(message, Status.QUEUED, claimed_at=None)
+        finish(message, Status.QUEUED, claimed_at=None)
         until = timezone.now() + timedelta(seconds=error.retry_after)
         EmailAccount.objects.filter(pk=account.pk).update(
             paused_until=until, last_error=f"Gmail limit reached: {error}"
@@ -82,12 +89,12 @@ def send_one(message: MessageLog, account: EmailAccount) -> str:
         account.paused_until = until
         return Status.QUEUED
     except gmail.SendUncertain as error:
-        _finish(message, Status.UNKNOWN, error_message=str(error))
+        finish(message, Status.UNKNOWN, error_message=str(error))
         return Status.UNKNOWN
     except gmail.GmailError as error:
-        _finish(message, Status.FAILED, error_message=str(error))
+        finish(message, Status.FAILED, error_message=str(error))
         return Status.FAILED
-    _finish(
+    finish(
         message,
         Status.SENT,
         sent_at=timezone.now(),

@@ -1,7 +1,7 @@
 """Root URLs: the admin is the whole UI; the rest is what Google and recipients reach."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from campaigns import views
@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("email/oauth/callback/", views.gmail_oauth_callback, name="gmail_oauth_callback"),
     path("u/<str:token>/", views.unsubscribe_view, name="unsubscribe"),
+    path("api/campaigns/", include("campaigns.urls_api")),
 ]

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from campaigns import outbox
+from campaigns import dispatch, outbox
 from campaigns.models import EmailAccount
 
 
@@ -43,6 +43,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self.stop)
         pacer, handled, totals = Pacer(), 0, {}
         while not self.stopping:
+            dispatch.start_scheduled()
             expired = outbox.expire_stale_claims()
             if expired:
                 self.stderr.write(
@@ -63,6 +64,7 @@ class Command(BaseCommand):
                 progressed = True
                 if (limit and handled >= limit) or self.stopping:
                     break
+            dispatch.finish_dispatches()
             if limit and handled >= limit:
                 break
             if not progressed:

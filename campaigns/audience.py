@@ -1,0 +1,100 @@
+"""Who a campaign goes to: chosen leads, or the spec's saved filter; minus opted-out leads."""
+
+import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from campaigns.models import Campaign
+from crm.models import Lead
+
+FILTER_KEYS = ("status", "city", "budget_min", "source", "created_from", "created_to")
+
+
+class AudienceError(ValueError):
+    """A filter that cannot be applied; the message names the key."""
+
+
+def clean_filter(raw: Any) -> dict[str, Any]:
+    """Validate and normalise a filter given as a dict (admin form, CLI JSON, API)."""
+    if not isinstance(raw, dict):
+        raise AudienceError('The filter must be a JSON object, e.g. {"city": "Pasadena"}.')
+    unknown = sorted(set(raw) - set(FILTER_KEYS))
+    if unknown:
+        raise AudienceError(
+            f"Unknown filter key(s): {', '.join(unknown)} (allowed: {', '.join(FILTER_KEYS)})."
+        )
+    cleaned: dict[str, Any] = {}
+    statuses = raw.get("status") or []
+    if isinstance(statuses, str):
+        statuses = [statuses]
+    allowed = set(Lead.Status.values)
+    bad = [value for value in statuses if value not in allowed]
+    if bad:
+        raise AudienceError(
+            f"status: {', '.join(map(str, bad))} is not one of {', '.join(Lead.Status.values)}."
+        )
+    if statuses:
+        cleaned["status"] = list(statuses)
+    for key in ("city", "source"):
+        if raw.get(key):
+            cleaned[key] = str(raw[key]).strip()
+    if raw.get("budget_min") not in (None, ""):
+        try:
+            cleaned["budget_min"] = int(raw["budget_min"])
+        except (TypeError, ValueError):
+            raise AudienceError("budget_min must be a whole number.") from None
+    for key in ("created_from", "created_to"):
+        if raw.get(key):
+            try:
+                cleaned[key] = datetime.date.fromisoformat(str(raw[key])).isoformat()
+            except ValueError:
+                raise AudienceError(f"{key} must be a date like 2026-01-31.") from None
+    return cleaned
+
+
+def apply_filter(leads: QuerySet[Lead], audience_filter: dict[str, Any]) -> QuerySet[Lead]:
+    if audience_filter.get("status"):
+        leads = leads.filter(status__in=audience_filter["status"])
+    if audience_filter.get("city"):
+        leads = leads.filter(city__iexact=audience_filter["city"])
+    if audience_filter.get("source"):
+        leads = leads.filter(source__iexact=audience_filter["source"])
+    if audience_filter.get("budget_min") is not None:
+        # Leads who can afford at least this much.
+        amount = audience_filter["budget_min"]
+        leads = leads.filter(
+            Q(budget_max__gte=amount) | Q(budget_max__isnull=True, budget_min__gte=amount)
+        )
+    if audience_filter.get("created_from"):
+        leads = leads.filter(created_at__date__gte=audience_filter["created_from"])
+    if audience_filter.get("created_to"):
+        leads = leads.filter(created_at__date__lte=audience_filter["created_to"])
+    return leads
+
+
+def audience_of(
+    campaign: Campaign,
+    *,
+    lead_ids: list[str] | None = None,
+    audience_filter: dict[str, Any] | None = None,
+) -> QuerySet[Lead]:
+    """Every lead the campaign is for, in its organization only (opted-out ones included)."""
+    leads = Lead.objects.filter(organization=campaign.organization_id)
+    if lead_ids is not None:
+        return leads.filter(pk__in=lead_ids)
+    if audience_filter is not None:
+        return apply_filter(leads, clean_filter(audience_filter))
+    if campaign.audience == Campaign.Audience.CHOSEN:
+        return leads.filter(chosen_for=campaign)
+    return apply_filter(leads, campaign.audience_filter or {})
+
+
+def suppressed() -> Q:
+    """Leads that must never get a campaign message."""
+    return Q(unsubscribed_at__isnull=False)
+
+
+def sizes(leads: QuerySet[Lead]) -> tuple[int, int]:
+    """(audience size, of which suppressed)."""
+    return leads.count(), leads.filter(suppressed()).count()

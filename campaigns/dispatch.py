@@ -1,0 +1,257 @@
+"""Launching a blast: one Dispatch, and one frozen, rendered, queued MessageLog per lead.
+
+The campaign's draft -> active transition and the one-dispatch-per-step constraint make a
+second launch (double click, two staff, a retried command) queue nothing twice.
+"""
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from campaigns import audience, messages, outbox, rendering, sending
+from campaigns.models import Campaign, CampaignStep, Dispatch, EmailAccount, MessageLog
+from crm.bulk import insert_many
+
+CHUNK = 2000
+ALREADY_SENDING = "This campaign has already been launched: it is {status}."
+NOT_A_BLAST = "Only blast campaigns are launched by hand; sequences enrol leads as they go."
+NO_STEP = "Add a step (subject and body) before launching."
+NO_ACCOUNT = "Choose a sending account for this campaign (or make one primary)."
+ACCOUNT_CANNOT_SEND = "{account} cannot send: {reason}. Reconnect it first."
+EMPTY_AUDIENCE = "Nobody to send to: the audience is empty."
+SCHEDULE_IN_PAST = "The scheduled time is in the past."
+
+
+class LaunchError(Exception):
+    """A launch that was refused; nothing was queued. The message is for staff."""
+
+
+def sending_account(campaign: Campaign) -> EmailAccount | None:
+    return (
+        campaign.email_account
+        or EmailAccount.objects.filter(
+            organization=campaign.organization_id, is_primary=True, is_active=True
+        ).first()
+    )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a launch would do: shown on the confirmation page before anything happens."""
+
+    step: CampaignStep
+    account: EmailAccount
+    audience: int
+    suppressed: int
+    remaining_today: int
+    estimated_finish: datetime.datetime
+
+    @property
+    def to_send(self) -> int:
+        return self.audience - self.suppressed
+
+
+def launch_plan(campaign: Campaign, **audience_args: Any) -> Plan:
+    if campaign.type != Campaign.Type.BLAST:
+        raise LaunchError(NOT_A_BLAST)
+    if campaign.status != Campaign.Status.DRAFT:
+        raise LaunchError(ALREADY_SENDING.format(status=campaign.get_status_display().lower()))
+    step = campaign.steps.order_by("order").first()
+    if step is None:
+        raise LaunchError(NO_STEP)
+    account = sending_account(campaign)
+    if account is None:
+        raise LaunchError(NO_ACCOUNT)
+    if not account.can_send:
+        reason = account.last_error or "it is disconnected"
+        raise LaunchError(ACCOUNT_CANNOT_SEND.format(account=account, reason=reason))
+    try:
+        total, suppressed = audience.sizes(audience.audience_of(campaign, **audience_args))
+    except audience.AudienceError as error:
+        raise LaunchError(str(error)) from None
+    remaining = max(0, account.daily_limit - outbox.sent_in_last_day(account))
+    return Plan(
+        step,
+        account,
+        total,
+        suppressed,
+        remaining,
+        _estimated_finish(total - suppressed, remaining, account),
+    )
+
+
+def _estimated_finish(count: int, remaining_today: int, account: EmailAccount) -> datetime.datetime:
+    per_minute = settings.GMAIL_QUOTA_UNITS_PER_MINUTE / settings.GMAIL_SEND_COST_UNITS
+    minutes = count / per_minute
+    days = 0 if count <= remaining_today else 1 + (count - remaining_today) // account.daily_limit
+    return timezone.now() + datetime.timedelta(days=days, minutes=minutes)
+
+
+def campaign_launch(
+    *,
+    campaign: Campaign,
+    user: Any = None,
+    send_after: datetime.datetime | None = None,
+    lead_ids: list[str] | None = None,
+    audience_filter: dict[str, Any] | None = None,
+) -> Dispatch:
+    """Queue the campaign's step for its audience; raises LaunchError when refused."""
+    audience_args: dict[str, Any] = {}
+    if lead_ids is not None:
+        audience_args["lead_ids"] = lead_ids
+    if audience_filter is not None:
+        audience_args["audience_filter"] = audience_filter
+    plan = launch_plan(campaign, **audience_args)
+    if plan.audience == 0:
+        raise LaunchError(EMPTY_AUDIENCE)
+    if send_after and send_after < timezone.now() - datetime.timedelta(minutes=1):
+        raise LaunchError(SCHEDULE_IN_PAST)
+    driver = Dispatch.Driver.N8N if settings.N8N_BASE_URL else Dispatch.Driver.DIRECT
+    try:
+        with transaction.atomic():
+            started = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
+                status=Campaign.Status.ACTIVE, updated_at=timezone.now()
+            )
+            if not started:
+                campaign.refresh_from_db(fields=["status"])
+                status = campaign.get_status_display().lower()
+                raise LaunchError(ALREADY_SENDING.format(status=status))
+            dispatch = Dispatch.objects.create(
+                organization_id=campaign.organization_id,
+                campaign=campaign,
+                campaign_step=plan.step,
+                email_account=plan.account,
+                launched_by=user,
+                driver=driver,
+                send_after=send_after,
+                status=Dispatch.Status.SCHEDULED if send_after else Dispatch.Status.RUNNING,
+            )
+            leads = audience.audience_of(campaign, **audience_args)
+            dispatch.total, dispatch.skipped = _queue(dispatch, plan, leads)
+            dispatch.save(update_fields=["total", "skipped"])
+            if driver == Dispatch.Driver.N8N and not send_after:
+                from campaigns import n8n  # only when n8n is configured
+
+                transaction.on_commit(lambda: n8n.notify(dispatch.pk))
+    except IntegrityError:
+        raise LaunchError(ALREADY_SENDING.format(status="active")) from None
+    campaign.status = Campaign.Status.ACTIVE
+    return dispatch
+
+
+def _queue(dispatch: Dispatch, plan: Plan, leads: Any) -> tuple[int, int]:
+    """Render and insert the messages chunk by chunk: memory stays flat with the audience."""
+    total = skipped = 0
+    organization = dispatch.campaign.organization
+    chunk: list[MessageLog] = []
+    for lead in leads.select_related("property").order_by("pk").iterator(chunk_size=CHUNK):
+        lead.organization = organization
+        chunk.append(_message(dispatch, plan, lead))
+        total += 1
+        skipped += chunk[-1].status == MessageLog.Status.SKIPPED
+        if len(chunk) >= CHUNK:
+            insert_many(chunk)
+            chunk = []
+    insert_many(chunk)
+    return total, skipped
+
+
+def _message(dispatch: Dispatch, plan: Plan, lead: Any) -> MessageLog:
+    log = MessageLog(
+        organization_id=dispatch.organization_id,
+        campaign_id=dispatch.campaign_id,
+        campaign_step=plan.step,
+        lead=lead,
+        dispatch=dispatch,
+        email_account=plan.account,
+        to_email=lead.email,
+        message_id=messages.new_message_id(plan.account.email_address),
+    )
+    if lead.unsubscribed_at:
+        log.status, log.error_message = MessageLog.Status.SKIPPED, outbox.UNSUBSCRIBED
+        return log
+    try:
+        rendered = sending.render_for(plan.step, lead, plan.account)
+    except rendering.TemplateError as error:
+        log.status = MessageLog.Status.FAILED
+        log.error_message = (
+            f"The {error.part or 'template'} cannot be rendered for this lead: {error}"
+        )
+        return log
+    log.subject, log.body_html, log.body_text = rendered.subject, rendered.html, rendered.text
+    return log
+
+
+def campaign_pause(campaign: Campaign) -> bool:
+    return _transition(campaign, Campaign.Status.ACTIVE, Campaign.Status.PAUSED)
+
+
+def campaign_resume(campaign: Campaign) -> bool:
+    return _transition(campaign, Campaign.Status.PAUSED, Campaign.Status.ACTIVE)
+
+
+def _transition(campaign: Campaign, source: str, target: str) -> bool:
+    changed = Campaign.objects.filter(pk=campaign.pk, status=source).update(
+        status=target, updated_at=timezone.now()
+    )
+    if changed:
+        campaign.status = target
+    return bool(changed)
+
+
+def campaign_cancel(campaign: Campaign) -> int:
+    """Stop for good: what was sent stays sent, what waits is marked cancelled."""
+    with transaction.atomic():
+        Campaign.objects.filter(pk=campaign.pk).exclude(status=Campaign.Status.COMPLETED).update(
+            status=Campaign.Status.COMPLETED, updated_at=timezone.now()
+        )
+        now = timezone.now()
+        cancelled = MessageLog.objects.filter(
+            campaign=campaign, status=MessageLog.Status.QUEUED, is_test=False
+        ).update(status=MessageLog.Status.CANCELLED, updated_at=now)
+        Dispatch.objects.filter(
+            campaign=campaign, status__in=[Dispatch.Status.RUNNING, Dispatch.Status.SCHEDULED]
+        ).update(status=Dispatch.Status.CANCELLED, finished_at=now)
+    campaign.status = Campaign.Status.COMPLETED
+    return cancelled
+
+
+def finish_dispatches() -> int:
+    """Dispatches with nothing left to send are completed, and so are their blasts."""
+    now = timezone.now()
+    pending = MessageLog.objects.filter(
+        status__in=[MessageLog.Status.QUEUED, MessageLog.Status.SENDING]
+    )
+    done = Dispatch.objects.filter(status=Dispatch.Status.RUNNING).exclude(
+        pk__in=pending.filter(dispatch__isnull=False).values("dispatch")
+    )
+    finished = 0
+    for dispatch in done.select_related("campaign"):
+        if Dispatch.objects.filter(pk=dispatch.pk, status=Dispatch.Status.RUNNING).update(
+            status=Dispatch.Status.COMPLETED, finished_at=now
+        ):
+            finished += 1
+            Campaign.objects.filter(
+                pk=dispatch.campaign_id, type=Campaign.Type.BLAST, status=Campaign.Status.ACTIVE
+            ).update(status=Campaign.Status.COMPLETED, updated_at=now)
+    return finished
+
+
+def start_scheduled() -> int:
+    """Scheduled dispatches whose time has come start running (and n8n is told)."""
+    started = 0
+    due = Dispatch.objects.filter(status=Dispatch.Status.SCHEDULED, send_after__lte=timezone.now())
+    for dispatch in due:
+        if Dispatch.objects.filter(pk=dispatch.pk, status=Dispatch.Status.SCHEDULED).update(
+            status=Dispatch.Status.RUNNING
+        ):
+            started += 1
+            if dispatch.driver == Dispatch.Driver.N8N:
+                from campaigns import n8n
+
+                n8n.notify(dispatch.pk)
+    return started

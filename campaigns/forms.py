@@ -1,0 +1,89 @@
+"""Forms of the campaign admin: the audience filter as fields, and the launch dialog."""
+
+import datetime
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from unfold.widgets import (
+    UnfoldAdminCheckboxSelectMultipleWidget,
+    UnfoldAdminDateWidget,
+    UnfoldAdminIntegerFieldWidget,
+    UnfoldAdminSplitDateTimeWidget,
+    UnfoldAdminTextInputWidget,
+)
+
+from campaigns import audience
+from campaigns.models import Campaign
+from crm.models import Lead
+
+
+class CampaignForm(forms.ModelForm):
+    """The spec's audience filter edited as ordinary fields, stored as JSON."""
+
+    filter_status = forms.MultipleChoiceField(
+        label="Lead status",
+        required=False,
+        choices=Lead.Status.choices,
+        widget=UnfoldAdminCheckboxSelectMultipleWidget,
+        help_text="None ticked: any status.",
+    )
+    filter_city = forms.CharField(label="City", required=False, widget=UnfoldAdminTextInputWidget)
+    filter_source = forms.CharField(
+        label="Source", required=False, widget=UnfoldAdminTextInputWidget
+    )
+    filter_budget_min = forms.IntegerField(
+        label="Can spend at least",
+        required=False,
+        min_value=0,
+        widget=UnfoldAdminIntegerFieldWidget,
+    )
+    filter_created_from = forms.DateField(
+        label="Lead created from", required=False, widget=UnfoldAdminDateWidget
+    )
+    filter_created_to = forms.DateField(
+        label="Lead created until", required=False, widget=UnfoldAdminDateWidget
+    )
+
+    class Meta:
+        model = Campaign
+        fields = ["name", "type", "email_account", "audience", "chosen_leads"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        saved = self.instance.audience_filter or {}
+        for key in audience.FILTER_KEYS:
+            if key in saved:
+                self.initial[f"filter_{key}"] = saved[key]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        raw = {key: data.get(f"filter_{key}") for key in audience.FILTER_KEYS}
+        raw = {key: value for key, value in raw.items() if value not in (None, "", [])}
+        try:
+            self.instance.audience_filter = audience.clean_filter(raw)
+        except audience.AudienceError as error:
+            raise forms.ValidationError(str(error)) from None
+        return data
+
+
+class LaunchForm(forms.Form):
+    send_at = forms.SplitDateTimeField(
+        required=False,
+        widget=UnfoldAdminSplitDateTimeWidget,
+        label="Send later (optional)",
+        help_text="In the organization's time zone. Leave empty to start now.",
+    )
+
+    def __init__(self, *args: Any, timezone_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zoneinfo.ZoneInfo(timezone_name)
+
+    def clean_send_at(self) -> datetime.datetime | None:
+        value = self.cleaned_data.get("send_at")
+        if value is None:
+            return None
+        # The field read the wall-clock time in the server's zone: read it in the agency's.
+        naive = timezone.make_naive(value) if timezone.is_aware(value) else value
+        return naive.replace(tzinfo=self.zone)

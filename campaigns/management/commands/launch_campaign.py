@@ -1,0 +1,45 @@
+"""python manage.py launch_campaign CAMPAIGN_ID [--lead-ids ID ...] [--filter JSON]"""
+
+import json
+import uuid
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from campaigns import dispatch
+from campaigns.models import Campaign
+
+
+class Command(BaseCommand):
+    help = "Launch a blast campaign, through the same service as the admin's Launch button."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("campaign_id")
+        parser.add_argument("--lead-ids", nargs="+", help="Send to these leads only.")
+        parser.add_argument("--filter", help='A JSON audience filter, e.g. {"city": "Pasadena"}.')
+
+    def handle(self, *args: Any, campaign_id: str, **options: Any) -> None:
+        try:
+            campaign = Campaign.objects.select_related("organization").get(
+                pk=uuid.UUID(campaign_id)
+            )
+        except (Campaign.DoesNotExist, ValueError):
+            raise CommandError(f"No campaign with the id {campaign_id!r}.") from None
+        audience_filter = None
+        if options["filter"]:
+            try:
+                audience_filter = json.loads(options["filter"])
+            except ValueError as error:
+                raise CommandError(f"--filter is not valid JSON: {error}") from None
+        try:
+            launched = dispatch.campaign_launch(
+                campaign=campaign, lead_ids=options["lead_ids"], audience_filter=audience_filter
+            )
+        except dispatch.LaunchError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Launched dispatch {launched.pk}: {launched.total - launched.skipped} queued, "
+                f"{launched.skipped} skipped ({launched.get_driver_display()} driver)."
+            )
+        )

@@ -1,0 +1,100 @@
+"""n8n mode: the signed campaign-dispatch call to n8n, with the spec's payload and the URLs of
+the API that n8n calls back."""
+
+import json
+import logging
+import time
+from typing import Any
+from uuid import UUID
+
+import requests
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns import signing
+from campaigns.models import Campaign, Dispatch
+
+log = logging.getLogger(__name__)
+session = requests.Session()
+
+
+def _url(name: str, *args: Any) -> str:
+    return settings.PUBLIC_BASE_URL + reverse(name, args=args)
+
+
+def dispatch_payload(dispatch: Dispatch) -> dict[str, Any]:
+    campaign, step, account = dispatch.campaign, dispatch.campaign_step, dispatch.email_account
+    if campaign.audience == Campaign.Audience.FILTER:
+        audience = {"filter": campaign.audience_filter}
+    else:
+        audience = {
+            "lead_ids": [str(pk) for pk in campaign.chosen_leads.values_list("pk", flat=True)]
+        }
+    return {
+        "campaign_id": str(campaign.pk),
+        "organization_id": str(dispatch.organization_id),
+        "campaign_type": campaign.type,
+        "email_account_id": str(account.pk),
+        "sender": {
+            "email": account.email_address,
+            "name": account.display_name,
+            "reply_to": account.reply_to or None,
+        },
+        "audience": {**audience, "total": dispatch.total, "skipped": dispatch.skipped},
+        "template": {
+            "subject": step.subject,
+            "body_html": step.body_template,
+            "body_text": step.text_template,
+        },
+        "campaign_step_id": str(step.pk),
+        "dispatch_id": str(dispatch.pk),
+        "settings": {
+            "send_immediately": dispatch.send_after is None,
+            "schedule_time": dispatch.send_after.isoformat() if dispatch.send_after else None,
+            "timezone": campaign.organization.timezone,
+        },
+        # Messages are rendered and frozen by Django: n8n claims them ready to send.
+        "api": {
+            "claim_url": _url("api_dispatch_claim", dispatch.pk),
+            "token_url": _url("api_dispatch_token", dispatch.pk),
+            "log_url": _url("api_log_message"),
+            "status_url": _url("api_status"),
+        },
+    }
+
+
+def notify(dispatch_id: UUID) -> bool:
+    """POST the dispatch to n8n once it is committed; retried on 5xx and network errors."""
+    dispatch = Dispatch.objects.select_related(
+        "campaign__organization", "campaign_step", "email_account"
+    ).get(pk=dispatch_id)
+    if dispatch.notified_at:
+        return True
+    body = json.dumps(dispatch_payload(dispatch)).encode()
+    url = settings.N8N_BASE_URL + settings.N8N_DISPATCH_PATH
+    problem = ""
+    for attempt in range(settings.N8N_NOTIFY_ATTEMPTS):
+        try:
+            response = session.post(
+                url,
+                data=body,
+                timeout=settings.N8N_TIMEOUT_SECONDS,
+                headers={"Content-Type": "application/json", signing.HEADER: signing.sign(body)},
+            )
+        except requests.RequestException as error:
+            problem = f"n8n unreachable ({type(error).__name__})"
+        else:
+            if response.status_code < 300:
+                Dispatch.objects.filter(pk=dispatch.pk).update(
+                    notified_at=timezone.now(), notify_error=""
+                )
+                return True
+            problem = f"n8n answered HTTP {response.status_code}"
+            if response.status_code < 500 and response.status_code != 429:
+                break
+        if attempt + 1 < settings.N8N_NOTIFY_ATTEMPTS:
+            time.sleep(settings.N8N_NOTIFY_BACKOFF_SECONDS * 2**attempt)
+    Dispatch.objects.filter(pk=dispatch.pk).update(notify_error=problem)
+    log.error("dispatch %s: could not reach n8n: %s", dispatch.pk, problem)
+    return False

@@ -1,0 +1,58 @@
+"""A campaign's delivery progress, from the message log in one aggregate query."""
+
+import datetime
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from campaigns.models import Campaign, MessageLog
+
+Status = MessageLog.Status
+SENT_OR_LATER = [
+    Status.SENT,
+    Status.DELIVERED,
+    Status.OPENED,
+    Status.CLICKED,
+    Status.REPLIED,
+    Status.BOUNCED,
+    Status.UNSUBSCRIBED,
+]
+RATE_WINDOW = datetime.timedelta(minutes=5)
+
+
+def campaign_progress(campaign: Campaign) -> dict[str, Any]:
+    now = timezone.now()
+    logs = MessageLog.objects.filter(campaign=campaign, is_test=False)
+    counts = logs.aggregate(
+        total=Count("pk"),
+        sent=Count("pk", filter=Q(status__in=SENT_OR_LATER)),
+        failed=Count("pk", filter=Q(status=Status.FAILED)),
+        waiting=Count("pk", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
+        skipped=Count("pk", filter=Q(status=Status.SKIPPED)),
+        cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
+        unknown=Count("pk", filter=Q(status=Status.UNKNOWN)),
+        recent=Count("pk", filter=Q(sent_at__gte=now - RATE_WINDOW)),
+    )
+    total = counts["total"] or 0
+    per_minute = counts.pop("recent") / (RATE_WINDOW.total_seconds() / 60)
+    done = total - counts["waiting"]
+    eta = None
+    if counts["waiting"] and per_minute:
+        eta = now + datetime.timedelta(minutes=counts["waiting"] / per_minute)
+    errors = list(
+        logs.filter(status=Status.FAILED)
+        .order_by("-updated_at")
+        .values("to_email", "error_message", "updated_at")[:5]
+    )
+    return {
+        **counts,
+        "percent": round(100 * done / total, 1) if total else 0,
+        "per_minute": round(per_minute, 1),
+        "eta": eta.isoformat() if eta else None,
+        "errors": [
+            {"to": e["to_email"], "error": e["error_message"], "at": e["updated_at"].isoformat()}
+            for e in errors
+        ],
+        "status": campaign.status,
+    }
