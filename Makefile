@@ -12,11 +12,14 @@ $(VENV)/.installed: requirements.txt
 
 setup: $(VENV)/.installed
 
+# The admin, and beside it the direct sender (the demo's sandbox account writes var/outbox/).
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	@echo "Admin: http://127.0.0.1:8000/admin/"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Admin: http://127.0.0.1:8000/admin/  (Ctrl-C stops the server and the sender)"
+	$(PY) manage.py send_queued --loop --idle-seconds 2 & sender=$$!; \
+	  trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver 127.0.0.1:8000
 
 # Debian's Chromium for the browser tests; never a browser downloaded by a tool.
 browser:

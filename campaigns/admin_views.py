@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from campaigns import dispatch, oauth, outbox, rendering, sending
 from campaigns.forms import LaunchForm
-from campaigns.models import CampaignStep, EmailAccount
+from campaigns.models import Campaign, CampaignStep, EmailAccount
 from campaigns.progress import campaign_progress
 from crm.models import Lead
 from crm.tenancy import organizations_of
@@ -215,3 +215,42 @@ def campaign_progress_json(model_admin: Any, request: HttpRequest, object_id: st
     if campaign is None:
         raise Http404("No such campaign.")
     return JsonResponse(campaign_progress(campaign))
+
+
+def add_leads_to_campaign(model_admin: Any, request: HttpRequest, queryset: Any) -> Any:
+    """The leads list's “Add to campaign…” action: pick a draft campaign, then confirm."""
+    organizations = queryset.values("organization").distinct()
+    campaigns = (
+        Campaign.objects.filter(organization__in=organizations, status=Campaign.Status.DRAFT)
+        .filter(organization__in=organizations_of(request.user))
+        .order_by("name")
+    )
+    chosen = (
+        campaigns.filter(pk=request.POST.get("campaign") or None).first()
+        if (request.POST.get("campaign"))
+        else None
+    )
+    if chosen is None:
+        return render(
+            request,
+            "admin/campaigns/campaign/add_leads.html",
+            _context(
+                model_admin,
+                request,
+                "Add leads to a campaign",
+                campaigns=campaigns,
+                leads=queryset,
+                count=queryset.count(),
+            ),
+        )
+    leads = list(queryset.filter(organization=chosen.organization_id))
+    chosen.chosen_leads.add(*leads)
+    Campaign.objects.filter(pk=chosen.pk).update(audience=Campaign.Audience.CHOSEN)
+    left_out = queryset.count() - len(leads)
+    model_admin.message_user(
+        request,
+        f"Added {len(leads):,} lead(s) to “{chosen.name}”; its audience is now its chosen leads."
+        + (f" {left_out:,} lead(s) of another organization were left out." if left_out else ""),
+        messages.SUCCESS,
+    )
+    return None

@@ -3,7 +3,7 @@
 import datetime
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from campaigns.models import Campaign, MessageLog
@@ -33,9 +33,14 @@ def campaign_progress(campaign: Campaign) -> dict[str, Any]:
         cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
         unknown=Count("pk", filter=Q(status=Status.UNKNOWN)),
         recent=Count("pk", filter=Q(sent_at__gte=now - RATE_WINDOW)),
+        recent_since=Min("sent_at", filter=Q(sent_at__gte=now - RATE_WINDOW)),
     )
     total = counts["total"] or 0
-    per_minute = counts.pop("recent") / (RATE_WINDOW.total_seconds() / 60)
+    # The rate over the recent sends only: a blast that started a minute ago is not
+    # averaged over five.
+    recent, since = counts.pop("recent"), counts.pop("recent_since")
+    elapsed = max((now - since).total_seconds(), 10.0) if since else 0.0
+    per_minute = recent * 60 / elapsed if elapsed else 0.0
     done = total - counts["waiting"]
     eta = None
     if counts["waiting"] and per_minute:
@@ -49,10 +54,21 @@ def campaign_progress(campaign: Campaign) -> dict[str, Any]:
         **counts,
         "percent": round(100 * done / total, 1) if total else 0,
         "per_minute": round(per_minute, 1),
-        "eta": eta.isoformat() if eta else None,
+        "eta": _remaining(eta - now) if eta else None,
         "errors": [
             {"to": e["to_email"], "error": e["error_message"], "at": e["updated_at"].isoformat()}
             for e in errors
         ],
         "status": campaign.status,
     }
+
+
+def _remaining(left: datetime.timedelta) -> str:
+    minutes = left.total_seconds() / 60
+    if minutes < 1:
+        return "in less than a minute"
+    if minutes < 90:
+        return f"in about {round(minutes)} min"
+    if minutes < 48 * 60:
+        return f"in about {round(minutes / 60)} h"
+    return f"in about {round(minutes / 1440)} days"

@@ -154,6 +154,7 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     date_hierarchy = "created_at"
     warn_unsaved_form = True
     actions_list = ["import_csv"]
+    actions = ["add_to_campaign", "delete_selected"]
     fieldsets = [
         (None, {"fields": ["organization", "name", "email", "phone", "status"]}),
         ("Search", {"fields": ["city", "budget_min", "budget_max", "property", "source"]}),
@@ -183,6 +184,12 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
         if low is None:
             return f"up to {high:,}"
         return f"{low:,} – {high:,}"
+
+    @admin.action(description="Add to campaign…")
+    def add_to_campaign(self, request: HttpRequest, queryset: QuerySet[Lead]) -> Any:
+        from campaigns.admin_views import add_leads_to_campaign
+
+        return add_leads_to_campaign(self, request, queryset)
 
     @action(description="Import CSV", icon="upload_file", url_path="import-csv")
     def import_csv(self, request: HttpRequest) -> HttpResponseRedirect:

@@ -35,6 +35,7 @@ class StandIn:
     omit_refresh_token: bool = False
     granted_scopes: str = f"openid email profile {SEND_SCOPE}"
     send_delay: float = 0.0
+    reject_recipients: set = field(default_factory=set)
     codes: dict = field(default_factory=dict)
     access_tokens: set = field(default_factory=set)
     refresh_tokens: set = field(default_factory=set)
@@ -215,6 +216,9 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 time.sleep(state.send_delay)
             raw = base64.urlsafe_b64decode(payload["raw"])
             message = message_from_bytes(raw, policy=policy.default)
+            if message["To"].addresses[0].addr_spec in state.reject_recipients:
+                rejected = google_error(400, "invalidArgument", "Invalid To header")
+                return self.reply(rejected.status, rejected.body)
             with state.lock:
                 state.sent.append(message)
                 state.sent_raw.append(raw)

@@ -72,9 +72,6 @@ def test_a_stale_copy_of_the_campaign_cannot_launch_again(blast, leads_a):
     assert Dispatch.objects.count() == 1
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite", reason="in-memory SQLite has no concurrent writers: PostgreSQL"
-)
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_launches_make_one_dispatch(blast, leads_a):
     results, barrier = [], threading.Barrier(2)
@@ -208,3 +205,19 @@ def test_the_progress_endpoint_counts_by_state(client_a, blast, leads_a):
     assert (
         client_a.get(reverse("admin:campaigns_campaign_change", args=[blast.pk])).status_code == 200
     )
+
+
+def test_leads_are_added_to_a_campaign_from_the_leads_list(client_a, blast, leads_a, lead_b):
+    changelist = reverse("admin:crm_lead_changelist")
+    picked = [leads_a[0].pk, leads_a[1].pk, lead_b.pk]
+    page = client_a.post(changelist, {"action": "add_to_campaign", "_selected_action": picked})
+    assert "Spring A" in page.content.decode() and "Spring B" not in page.content.decode()
+    response = client_a.post(
+        changelist,
+        {"action": "add_to_campaign", "_selected_action": picked, "campaign": blast.pk},
+        follow=True,
+    )
+    assert "Added 2 lead(s) to “Spring A”" in str(next(iter(response.context["messages"])))
+    blast.refresh_from_db()
+    assert blast.audience == Campaign.Audience.CHOSEN
+    assert set(blast.chosen_leads.all()) == {leads_a[0], leads_a[1]}

@@ -64,10 +64,6 @@ def test_claims_hand_out_disjoint_batches_of_ready_messages(campaign_a):
     assert set(MessageLog.objects.values_list("status", flat=True)) == {Status.SENDING}
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="in-memory SQLite has no concurrent writers: PostgreSQL",
-)
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_claimers_never_share_a_message(org_a, staff_a):
     from campaigns.models import CampaignStep, EmailAccount

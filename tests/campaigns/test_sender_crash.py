@@ -1,0 +1,100 @@
+"""Kill the direct driver in the middle of a blast, start it again: nobody gets a message
+twice, and nothing queued is lost (a message caught mid-send becomes `unknown`)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from campaigns import dispatch, outbox
+from campaigns.models import Campaign, MessageLog
+from crm.models import Lead
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+LEADS = 60
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def start_sender(google) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "settings.base",
+        "DATABASE_URL": database_url(),
+        "VAR_DIR": str(settings.VAR_DIR),  # the same development keys decrypt the tokens
+        "GMAIL_API_BASE_URL": google.base_url,
+        "GOOGLE_TOKEN_URI": f"{google.base_url}/token",
+        "GMAIL_QUOTA_UNITS_PER_MINUTE": "100000000",
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "send_queued", "--loop", "--idle-seconds", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_for(condition, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_sender_never_sends_twice_and_loses_nothing(campaign_a, gmail_account, google):
+    Campaign.objects.filter(pk=campaign_a.pk).update(email_account=gmail_account)
+    campaign_a.refresh_from_db()
+    Lead.objects.bulk_create(
+        Lead(organization=campaign_a.organization, name=f"L{n}", email=f"l{n}@example.com")
+        for n in range(LEADS)
+    )
+    dispatch.campaign_launch(campaign=campaign_a)
+    google.send_delay = 0.03
+
+    sender = start_sender(google)
+    wait_for(lambda: len(google.sent) >= LEADS // 3)
+    sender.send_signal(signal.SIGKILL)  # no clean-up: as if the machine died
+    sender.wait()
+    assert len(google.sent) < LEADS
+    # What the dead sender had claimed and not recorded: at most the one in flight.
+    stuck = MessageLog.objects.filter(status=MessageLog.Status.SENDING).count()
+    assert stuck <= 1
+
+    sender = start_sender(google)
+    try:
+        wait_for(
+            lambda: (
+                MessageLog.objects.filter(status=MessageLog.Status.SENT).count() == LEADS - stuck
+            )
+        )
+    finally:
+        sender.terminate()
+        sender.wait(timeout=20)
+
+    recipients = [m["To"].addresses[0].addr_spec for m in google.sent]
+    assert len(recipients) == len(set(recipients)), "someone got the message twice"
+    logs = MessageLog.objects.filter(campaign=campaign_a)
+    assert logs.count() == LEADS
+    statuses = set(logs.values_list("status", flat=True))
+    assert statuses <= {MessageLog.Status.SENT, MessageLog.Status.SENDING}
+    # A message claimed when the sender died stays out of the queue, then is flagged.
+    outbox.expire_stale_claims(now=timezone.now() + timedelta(hours=1))
+    assert logs.filter(status=MessageLog.Status.UNKNOWN).count() == stuck
+    assert len(google.sent) >= LEADS - stuck

