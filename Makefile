@@ -34,6 +34,7 @@ lint: setup
 test: setup browser lint
 	DJANGO_SETTINGS_MODULE=settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+	$(PY) bench/run.py --tiny
 
 # The same suite on PostgreSQL, in a throw-away cluster on loopback.
 test-pg: setup browser

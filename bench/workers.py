@@ -100,6 +100,90 @@ def import_peer(size: int) -> dict:
     }
 
 
+def prepare_launch(size: int):
+    """An organization with `size` leads and a draft blast with a 2 KB step."""
+    from django.contrib.auth.models import User
+
+    from bench.data import HTML_TEMPLATE, SUBJECT_TEMPLATE, lead_csv
+    from campaigns.models import Campaign, CampaignStep, EmailAccount
+    from crm.importing import leads_import
+    from crm.models import Organization
+
+    call_command("migrate", verbosity=0)
+    organization = Organization.objects.create(name="Bench", slug="bench", postal_address="x")
+    leads_import(organization=organization, data=lead_csv(size, 0, bad_ratio=0))
+    user = User.objects.create(username="bench")
+    account = EmailAccount.objects.create(
+        organization=organization,
+        user=user,
+        email_address="bench@agency.example",
+        display_name="Bench",
+        provider=EmailAccount.Provider.SANDBOX,
+        daily_limit=10**9,
+    )
+    campaign = Campaign.objects.create(
+        organization=organization, name="Blast", email_account=account
+    )
+    CampaignStep.objects.create(
+        campaign=campaign, subject=SUBJECT_TEMPLATE, body_template=HTML_TEMPLATE
+    )
+    return campaign
+
+
+def launch_ours(size: int) -> dict:
+    from campaigns import dispatch
+    from campaigns.models import MessageLog
+
+    campaign = prepare_launch(size)
+    before = rss_mb()
+    started = time.perf_counter()
+    launched = dispatch.campaign_launch(campaign=campaign)
+    seconds = time.perf_counter() - started
+    assert MessageLog.objects.filter(dispatch=launched, status="queued").count() == size
+    return {
+        "value": seconds,
+        "seconds": seconds,
+        "peak_mb": round(rss_mb() - before, 1),
+        "note": f"ours: {size:,} messages queued, rendered and frozen",
+    }
+
+
+def launch_peer(size: int) -> dict:
+    """The spec's send_campaign_direct shape: a query, a render and a save per lead."""
+    from campaigns import sending
+    from campaigns.models import Campaign, MessageLog
+    from crm.models import Lead
+
+    campaign = prepare_launch(size)
+    step = campaign.steps.get()
+    before = rss_mb()
+    started = time.perf_counter()
+    Campaign.objects.filter(pk=campaign.pk).update(status="active")
+    for lead_id in Lead.objects.filter(organization=campaign.organization).values_list(
+        "pk", flat=True
+    ):
+        lead = Lead.objects.select_related("organization", "property").get(pk=lead_id)
+        rendered = sending.render_for(step, lead, campaign.email_account)
+        MessageLog.objects.create(
+            organization=campaign.organization,
+            campaign=campaign,
+            campaign_step=step,
+            lead=lead,
+            email_account=campaign.email_account,
+            to_email=lead.email,
+            subject=rendered.subject,
+            body_html=rendered.html,
+            body_text=rendered.text,
+        )
+    seconds = time.perf_counter() - started
+    return {
+        "value": seconds,
+        "seconds": seconds,
+        "peak_mb": round(rss_mb() - before, 1),
+        "note": "",
+    }
+
+
 def _build_stage(size: int, build_one) -> dict:
     """Render and build `size` messages with `build_one(context) -> bytes`, then check them."""
     from email import message_from_bytes, policy

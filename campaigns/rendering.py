@@ -152,6 +152,33 @@ def _describe_undefined(error: UndefinedError) -> str:
     return str(error)
 
 
+_JINJA_TAGS = re.compile(r"{{.*?}}|{%.*?%}|{#.*?#}", re.DOTALL)
+
+
+@functools.lru_cache(maxsize=256)
+def _text_template(html_source: str) -> str | None:
+    """The HTML template turned into a text template once, instead of every message's HTML
+    turned into text: same words, a fraction of the work. None when that is not safe."""
+    if any("<" in tag or ">" in tag for tag in _JINJA_TAGS.findall(html_source)):
+        return None  # a comparison inside a tag would read as HTML markup
+    try:
+        derived = html_to_text(html_source)
+        TEXT_ENV.parse(derived)
+    except (TemplateSyntaxError, ValueError):
+        return None
+    return derived
+
+
+def _derived_text(html_source: str, context: dict[str, Any], rendered_html: str) -> str:
+    derived = _text_template(html_source)
+    if derived is not None:
+        try:
+            return render(derived, context, html=False)
+        except TemplateError:
+            pass  # e.g. a tag split by the conversion: convert the rendered HTML instead
+    return html_to_text(rendered_html)
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str
@@ -174,9 +201,11 @@ def render_message(*, subject: str, html: str, text: str, context: dict[str, Any
         except TemplateError as error:
             error.part = part
             raise
+        if part == "html" and not text.strip():
+            results["text"] = _derived_text(source, context, results[part])
     # A subject is one header line: no line breaks can reach the headers.
     clean_subject = " ".join(results["subject"].split())
-    plain = results.get("text") or html_to_text(results["html"])
+    plain = results["text"]
     return Rendered(subject=clean_subject, html=results["html"], text=plain)
 
 

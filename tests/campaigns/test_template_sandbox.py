@@ -109,3 +109,21 @@ def test_the_context_holds_plain_values_only(lead_a, account_a):
     assert set(context) == rendering.CONTEXT_NAMES
     for value in context.values():
         assert value is None or isinstance(value, (dict, str))
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<h1>Hi {{ lead.first_name }}</h1><p>See <a href="https://x.example/{{ lead.city }}">'
+        "homes in {{ lead.city }}</a>.</p><ul><li>{{ lead.budget_min }}</li></ul>",
+        "<p>{% if lead.city %}In {{ lead.city }}{% else %}Near you{% endif %} &amp; more</p>",
+        "<p>{% if lead.budget_min < 600000 %}Starter homes{% endif %}</p>",
+        "<table><tr><td>{{ property.title }}</td><td>{{ property.price }}</td></tr></table>",
+    ],
+)
+def test_the_text_part_reads_the_same_as_the_rendered_html(html):
+    from campaigns.html_text import html_to_text
+
+    context = {**SAMPLE_CONTEXT, "lead": {**SAMPLE_CONTEXT["lead"], "first_name": "<Sam> & Co"}}
+    rendered = render_message(subject="s", html=html, text="", context=context)
+    assert rendered.text == html_to_text(rendered.html)
