@@ -11,10 +11,10 @@ from unfold.admin import ModelAdmin, StackedInline
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action, display
 
-from campaigns import admin_views, audience, dispatch
+from campaigns import admin_views, audience, dispatch, sequences
 from campaigns.forms import CampaignForm
-from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
-from campaigns.progress import campaign_progress
+from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
+from campaigns.progress import campaign_progress, enrollment_counts, step_funnel
 from crm.tenancy import TenantScopedAdmin
 
 STATUS_COLOURS = {
@@ -94,8 +94,21 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
 class StepInline(StackedInline):
     model = CampaignStep
     extra = 0
-    fields = ["order", "offset_days", "subject", "body_template", "text_template"]
+    fields = ["order", "offset_days", "is_active", "subject", "body_template", "text_template"]
     tab = True
+
+
+STEP_HAS_SENT = (
+    "This step has already sent messages, so it cannot be deleted (their history would be "
+    "lost). Untick “is active” to stop sending it."
+)
+SEQUENCE_FIELDS = [
+    "enroll_new_leads",
+    "window_start",
+    "window_end",
+    "send_on_weekends",
+    "thread_follow_ups",
+]
 
 
 @admin.register(Campaign)
@@ -113,6 +126,7 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin):
     conditional_fields = {
         "chosen_leads": "audience == 'chosen'",
         **{f"filter_{key}": "audience == 'filter'" for key in audience.FILTER_KEYS},
+        **{name: "type == 'sequence'" for name in SEQUENCE_FIELDS},
     }
     fieldsets = [
         (None, {"fields": ["organization", "name", "type", "email_account"]}),
@@ -131,6 +145,7 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin):
                 ]
             },
         ),
+        ("Sequence schedule", {"fields": SEQUENCE_FIELDS}),
     ]
     actions_detail = ["launch", "pause", "resume", "cancel", "preview"]
 
@@ -164,6 +179,9 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin):
         if campaign is not None:
             context["progress"] = campaign_progress(campaign)
             context["audience_size"] = audience.sizes(audience.audience_of(campaign))
+            if campaign.type == Campaign.Type.SEQUENCE:
+                context["funnel"] = step_funnel(campaign)
+                context["enrollments"] = enrollment_counts(campaign)
         return super().render_change_form(request, context, *args, **kwargs)
 
     def _in_status(self, request: HttpRequest, object_id: str, *statuses: str) -> bool:
@@ -196,7 +214,7 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin):
 
     @action(description="Resume", icon="play_arrow", url_path="resume", permissions=["resume"])
     def resume(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self._switch(request, object_id, dispatch.campaign_resume, "Resumed.")
+        return self._switch(request, object_id, sequences.sequence_resume, "Resumed.")
 
     @action(description="Cancel…", icon="cancel", url_path="cancel", permissions=["cancel"])
     def cancel(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -237,7 +255,7 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin):
 @admin.register(CampaignStep)
 class CampaignStepAdmin(TenantScopedAdmin, ModelAdmin):
     tenant_path = "campaign__organization"
-    list_display = ["campaign", "order", "offset_days", "subject"]
+    list_display = ["campaign", "order", "offset_days", "subject", "is_active"]
     list_filter = [("campaign", RelatedOnlyFieldListFilter)]
     search_fields = ["subject", "campaign__name"]
     list_select_related = ["campaign"]
@@ -260,6 +278,15 @@ class CampaignStepAdmin(TenantScopedAdmin, ModelAdmin):
 
     def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return admin_views.step_preview(self, request, object_id)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        step = self.get_queryset(request).filter(pk=object_id).first()
+        if step is not None and step.message_logs.exists():
+            messages.error(request, STEP_HAS_SENT)
+            return HttpResponseRedirect(
+                reverse("admin:campaigns_campaignstep_change", args=[object_id])
+            )
+        return super().delete_view(request, object_id, extra_context)
 
 
 @admin.register(MessageLog)
@@ -289,4 +316,36 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # Deleting a row would let its (step, lead) be sent again.
+        return False
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(TenantScopedAdmin, ModelAdmin):
+    list_display = ["lead", "campaign", "state_badge", "next_order", "next_due_at", "started_at"]
+    list_filter = ["state", ("campaign", RelatedOnlyFieldListFilter)]
+    list_filter_submit = True
+    search_fields = ["lead__name", "lead__email", "campaign__name"]
+    list_select_related = ["lead", "campaign"]
+    readonly_fields = [field.name for field in Enrollment._meta.fields]
+    actions = ["remove_from_sequence"]
+    show_full_result_count = False
+
+    @display(
+        description="State",
+        ordering="state",
+        label={"active": "success", "completed": "primary", "stopped": "warning"},
+    )
+    def state_badge(self, obj: Enrollment) -> tuple[str, str]:
+        label = obj.get_state_display()
+        return obj.state, f"{label}: {obj.stop_reason}" if obj.stop_reason else label
+
+    @admin.action(description="Remove from the sequence")
+    def remove_from_sequence(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
+        stopped = sequences.stop(queryset, sequences.STOPPED_BY_STAFF)
+        self.message_user(request, f"{stopped:,} enrollment(s) stopped.", messages.SUCCESS)
+
+    def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

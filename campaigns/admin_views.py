@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
-from campaigns import dispatch, oauth, outbox, rendering, sending
+from campaigns import dispatch, oauth, outbox, rendering, sending, sequences
 from campaigns.forms import LaunchForm
 from campaigns.models import Campaign, CampaignStep, EmailAccount
 from campaigns.progress import campaign_progress
@@ -148,6 +148,7 @@ def gmail_disconnect(model_admin: Any, request: HttpRequest, object_id: str) -> 
 
 
 def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
+    """Launch a blast, or activate a sequence, after a confirmation with the numbers."""
     campaign = model_admin.get_queryset(request).filter(pk=object_id).first()
     if campaign is None:
         raise Http404("No such campaign.")
@@ -157,35 +158,54 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
     except dispatch.LaunchError as error:
         messages.error(request, str(error))
         return HttpResponseRedirect(change_url)
+    is_sequence = campaign.type == Campaign.Type.SEQUENCE
     data = request.POST if request.method == "POST" else None
     form = LaunchForm(data, timezone_name=campaign.organization.timezone)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and (is_sequence or form.is_valid()):
         try:
-            launched = dispatch.campaign_launch(
-                campaign=campaign, user=request.user, send_after=form.cleaned_data["send_at"]
-            )
+            if is_sequence:
+                enrolled = sequences.sequence_activate(campaign=campaign)
+                note = f"Activated: {enrolled:,} lead(s) enrolled. Each step goes out when due."
+            else:
+                note = _launched_note(
+                    campaign,
+                    dispatch.campaign_launch(
+                        campaign=campaign,
+                        user=request.user,
+                        send_after=form.cleaned_data["send_at"],
+                    ),
+                )
         except dispatch.LaunchError as error:
             messages.error(request, str(error))
             return HttpResponseRedirect(change_url)
-        zone = campaign.organization.timezone
-        when = (
-            f"It will start at {launched.send_after:%Y-%m-%d %H:%M} ({zone})."
-            if launched.send_after
-            else "Sending has started."
-        )
-        messages.success(
-            request,
-            f"Launched: {launched.total - launched.skipped:,} message(s) queued"
-            + (f", {launched.skipped:,} opted-out lead(s) skipped" if launched.skipped else "")
-            + f". {when}",
-        )
+        messages.success(request, note)
         return HttpResponseRedirect(change_url)
     return render(
         request,
         "admin/campaigns/campaign/launch.html",
         _context(
-            model_admin, request, f"Launch {campaign.name}", campaign=campaign, plan=plan, form=form
+            model_admin,
+            request,
+            f"Launch {campaign.name}",
+            campaign=campaign,
+            plan=plan,
+            form=None if is_sequence else form,
+            is_sequence=is_sequence,
         ),
+    )
+
+
+def _launched_note(campaign: Campaign, launched: Any) -> str:
+    zone = campaign.organization.timezone
+    when = (
+        f"It will start at {launched.send_after:%Y-%m-%d %H:%M} ({zone})."
+        if launched.send_after
+        else "Sending has started."
+    )
+    return (
+        f"Launched: {launched.total - launched.skipped:,} message(s) queued"
+        + (f", {launched.skipped:,} opted-out lead(s) skipped" if launched.skipped else "")
+        + f". {when}"
     )
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from campaigns import dispatch as dispatching
-from campaigns import gmail, messages, outbox, sending, signing
+from campaigns import gmail, messages, outbox, sending, sequences, signing
 from campaigns.models import Dispatch, EmailAccount, MessageLog
 
 Status = MessageLog.Status
@@ -201,3 +201,18 @@ def status(request: HttpRequest, data: dict) -> JsonResponse:
         dispatching.finish_dispatches()
     found.refresh_from_db()
     return JsonResponse({"dispatch_id": str(found.pk), "status": found.status})
+
+
+@signed_api
+def tick(request: HttpRequest, data: dict) -> JsonResponse:
+    """The sequence tick, for an n8n schedule workflow: queue what is due, hand it to n8n."""
+    result = sequences.tick()
+    return JsonResponse(
+        {
+            "enrolled": result.enrolled,
+            "stopped": result.stopped,
+            "queued": result.queued,
+            "completed": result.completed,
+            "dispatch_ids": [str(pk) for pk in result.dispatches],
+        }
+    )

@@ -18,7 +18,7 @@ from crm.bulk import insert_many
 
 CHUNK = 2000
 ALREADY_SENDING = "This campaign has already been launched: it is {status}."
-NOT_A_BLAST = "Only blast campaigns are launched by hand; sequences enrol leads as they go."
+NOT_A_BLAST = "This is a sequence: activate it to enrol its audience."
 NO_STEP = "Add a step (subject and body) before launching."
 NO_ACCOUNT = "Choose a sending account for this campaign (or make one primary)."
 ACCOUNT_CANNOT_SEND = "{account} cannot send: {reason}. Reconnect it first."
@@ -55,9 +55,12 @@ class Plan:
         return self.audience - self.suppressed
 
 
+def current_driver() -> str:
+    return Dispatch.Driver.N8N if settings.N8N_BASE_URL else Dispatch.Driver.DIRECT
+
+
 def launch_plan(campaign: Campaign, **audience_args: Any) -> Plan:
-    if campaign.type != Campaign.Type.BLAST:
-        raise LaunchError(NOT_A_BLAST)
+    """What launching (a blast) or activating (a sequence) would do; LaunchError if refused."""
     if campaign.status != Campaign.Status.DRAFT:
         raise LaunchError(ALREADY_SENDING.format(status=campaign.get_status_display().lower()))
     step = campaign.steps.order_by("order").first()
@@ -105,12 +108,14 @@ def campaign_launch(
         audience_args["lead_ids"] = lead_ids
     if audience_filter is not None:
         audience_args["audience_filter"] = audience_filter
+    if campaign.type != Campaign.Type.BLAST:
+        raise LaunchError(NOT_A_BLAST)
     plan = launch_plan(campaign, **audience_args)
     if plan.audience == 0:
         raise LaunchError(EMPTY_AUDIENCE)
     if send_after and send_after < timezone.now() - datetime.timedelta(minutes=1):
         raise LaunchError(SCHEDULE_IN_PAST)
-    driver = Dispatch.Driver.N8N if settings.N8N_BASE_URL else Dispatch.Driver.DIRECT
+    driver = current_driver()
     try:
         with transaction.atomic():
             started = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
@@ -187,19 +192,19 @@ def _message(dispatch: Dispatch, plan: Plan, lead: Any) -> MessageLog:
 
 
 def campaign_pause(campaign: Campaign) -> bool:
-    return _transition(campaign, Campaign.Status.ACTIVE, Campaign.Status.PAUSED)
+    return _transition(campaign, Campaign.Status.ACTIVE, Campaign.Status.PAUSED, timezone.now())
 
 
 def campaign_resume(campaign: Campaign) -> bool:
-    return _transition(campaign, Campaign.Status.PAUSED, Campaign.Status.ACTIVE)
+    return _transition(campaign, Campaign.Status.PAUSED, Campaign.Status.ACTIVE, None)
 
 
-def _transition(campaign: Campaign, source: str, target: str) -> bool:
+def _transition(campaign: Campaign, source: str, target: str, paused_at: Any) -> bool:
     changed = Campaign.objects.filter(pk=campaign.pk, status=source).update(
-        status=target, updated_at=timezone.now()
+        status=target, paused_at=paused_at, updated_at=timezone.now()
     )
     if changed:
-        campaign.status = target
+        campaign.status, campaign.paused_at = target, paused_at
     return bool(changed)
 
 

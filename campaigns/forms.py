@@ -48,7 +48,18 @@ class CampaignForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = ["name", "type", "email_account", "audience", "chosen_leads"]
+        fields = [
+            "name",
+            "type",
+            "email_account",
+            "audience",
+            "chosen_leads",
+            "enroll_new_leads",
+            "window_start",
+            "window_end",
+            "send_on_weekends",
+            "thread_follow_ups",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -59,6 +70,9 @@ class CampaignForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        start, end = data.get("window_start"), data.get("window_end")
+        if start and end and start >= end:
+            self.add_error("window_end", "The send window must end after it starts.")
         raw = {key: data.get(f"filter_{key}") for key in audience.FILTER_KEYS}
         raw = {key: value for key, value in raw.items() if value not in (None, "", [])}
         try:

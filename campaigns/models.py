@@ -1,5 +1,6 @@
 """Sending accounts, campaigns and their steps, and the message log (the outbox)."""
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -111,6 +112,17 @@ class Campaign(models.Model):
         verbose_name="sending account",
     )
     audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.FILTER)
+    # Sequences: keep enrolling new matching leads, send window, threading.
+    enroll_new_leads = models.BooleanField(
+        default=False, help_text="Sequences: also enrol leads that match later (new leads)."
+    )
+    window_start = models.TimeField(default=datetime.time(9, 0), verbose_name="send from")
+    window_end = models.TimeField(default=datetime.time(17, 0), verbose_name="send until")
+    send_on_weekends = models.BooleanField(default=False)
+    thread_follow_ups = models.BooleanField(
+        default=True, help_text="Send follow-up steps as replies in the first message's thread."
+    )
+    paused_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The spec's audience filter: {"status": [...], "city": "...", "budget_min": 500000,
     # "source": "...", "created_from": "YYYY-MM-DD", "created_to": "YYYY-MM-DD"}.
     audience_filter = models.JSONField(default=dict, blank=True)
@@ -147,6 +159,11 @@ class CampaignStep(models.Model):
     body_template = models.TextField(help_text="HTML, with {{ lead.name }} style variables.")
     text_template = models.TextField(
         blank=True, help_text="Plain-text version; left empty, it is made from the HTML."
+    )
+    is_active = models.BooleanField(
+        default=True,
+        help_text="Inactive steps are skipped (a step that has sent cannot be "
+        "deleted: deactivate it instead).",
     )
 
     class Meta:
@@ -197,8 +214,14 @@ class Dispatch(models.Model):
         Organization, on_delete=models.CASCADE, related_name="dispatches"
     )
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="dispatches")
+    # A blast's dispatch names its step (one dispatch per step); a sequence tick's does not.
     campaign_step = models.ForeignKey(
-        CampaignStep, on_delete=models.PROTECT, related_name="dispatches", verbose_name="step"
+        CampaignStep,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dispatches",
+        verbose_name="step",
     )
     email_account = models.ForeignKey(EmailAccount, on_delete=models.PROTECT, related_name="+")
     launched_by = models.ForeignKey(
@@ -280,6 +303,7 @@ class MessageLog(models.Model):
     body_html = models.TextField(blank=True)
     body_text = models.TextField(blank=True)
     message_id = models.CharField(max_length=255, blank=True, help_text="RFC 5322 Message-ID")
+    in_reply_to = models.CharField(max_length=255, blank=True)
     provider_message_id = models.CharField(max_length=255, blank=True)
     thread_id = models.CharField(max_length=255, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -318,3 +342,41 @@ class MessageLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject or self.campaign} → {self.to_email or self.lead_id}"
+
+
+class Enrollment(models.Model):
+    """One lead's way through a sequence: where they are and when the next step is due."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        STOPPED = "stopped", "Stopped"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="enrollments")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="enrollments")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    stop_reason = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField()
+    # The order of the next step to send (steps are sent in order, inactive ones skipped).
+    next_order = models.PositiveSmallIntegerField(default=0)
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["next_due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "lead"], name="campaigns_enrol_once")
+        ]
+        indexes = [
+            # The tick's one query: active enrollments whose time has come.
+            models.Index(fields=["state", "next_due_at"]),
+            models.Index(fields=["campaign", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead} in {self.campaign}"

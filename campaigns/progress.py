@@ -72,3 +72,50 @@ def _remaining(left: datetime.timedelta) -> str:
     if minutes < 48 * 60:
         return f"in about {round(minutes / 60)} h"
     return f"in about {round(minutes / 1440)} days"
+
+
+def step_funnel(campaign: Campaign) -> list[dict[str, Any]]:
+    """Per step of a sequence: waiting for it, queued, sent, opened, clicked, replied."""
+    from campaigns.models import Enrollment
+
+    rows = {
+        row["campaign_step"]: row
+        for row in MessageLog.objects.filter(campaign=campaign, is_test=False)
+        .values("campaign_step")
+        .annotate(
+            queued=Count("pk", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
+            sent=Count("pk", filter=Q(status__in=SENT_OR_LATER)),
+            opened=Count("pk", filter=Q(opened_at__isnull=False)),
+            clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
+            replied=Count("pk", filter=Q(replied_at__isnull=False) | Q(status=Status.REPLIED)),
+            failed=Count("pk", filter=Q(status=Status.FAILED)),
+        )
+    }
+    waiting = dict(
+        Enrollment.objects.filter(campaign=campaign, state=Enrollment.State.ACTIVE)
+        .values_list("next_order")
+        .annotate(Count("pk"))
+    )
+    funnel = []
+    for step in campaign.steps.order_by("order"):
+        row = rows.get(step.pk, {})
+        funnel.append(
+            {
+                "step": step,
+                "waiting": waiting.get(step.order, 0),
+                **{
+                    key: row.get(key, 0)
+                    for key in ("queued", "sent", "opened", "clicked", "replied", "failed")
+                },
+            }
+        )
+    return funnel
+
+
+def enrollment_counts(campaign: Campaign) -> dict[str, int]:
+    from campaigns.models import Enrollment
+
+    counts = dict(
+        Enrollment.objects.filter(campaign=campaign).values_list("state").annotate(Count("pk"))
+    )
+    return {state: counts.get(state, 0) for state in Enrollment.State.values}

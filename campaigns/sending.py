@@ -22,6 +22,7 @@ def addressing_for(log: MessageLog, account: EmailAccount) -> messages.Addressin
         reply_to=account.reply_to,
         unsubscribe_url=unsubscribe.url_for(lead),
         postal_address=lead.organization.postal_address,
+        in_reply_to=log.in_reply_to,
         is_test=log.is_test,
     )
 

@@ -32,9 +32,12 @@ def lead_for(token: str) -> Lead | None:
 
 
 def unsubscribe(lead: Lead) -> bool:
-    """Mark the lead unsubscribed; True the first time, False when it already was."""
-    return bool(
-        Lead.objects.filter(pk=lead.pk, unsubscribed_at__isnull=True).update(
-            unsubscribed_at=timezone.now()
-        )
+    """Mark the lead unsubscribed and stop their sequences; True the first time."""
+    from campaigns import sequences
+    from campaigns.models import Enrollment
+
+    first = Lead.objects.filter(pk=lead.pk, unsubscribed_at__isnull=True).update(
+        unsubscribed_at=timezone.now()
     )
+    sequences.stop(Enrollment.objects.filter(lead=lead), sequences.STOPPED_UNSUBSCRIBED)
+    return bool(first)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("dispatches/<uuid:dispatch_id>/token/", api.token, name="api_dispatch_token"),
     path("log-message/", api.log_message, name="api_log_message"),
     path("status/", api.status, name="api_status"),
+    path("tick/", api.tick, name="api_tick"),
 ]

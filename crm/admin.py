@@ -11,12 +11,13 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from import_export.admin import ExportActionModelAdmin
-from unfold.admin import ModelAdmin
+from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
+from campaigns.models import Enrollment, MessageLog
 from crm.import_views import LeadImportView
 from crm.models import Lead, Membership, Organization, Property
 from crm.resources import LeadResource
@@ -127,6 +128,55 @@ class PropertyAdmin(TenantScopedAdmin, ModelAdmin):
         return obj.leads_linked
 
 
+class ReadOnlyInline(TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_member(request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EnrollmentInline(ReadOnlyInline):
+    model = Enrollment
+    fields = ["campaign", "state", "stop_reason", "next_order", "next_due_at", "started_at"]
+    readonly_fields = fields
+    verbose_name_plural = "sequences"
+
+
+class TimelineInline(ReadOnlyInline):
+    model = MessageLog
+    fields = [
+        "created_at",
+        "campaign",
+        "campaign_step",
+        "subject",
+        "status",
+        "sent_at",
+        "opened_at",
+        "clicked_at",
+        "replied_at",
+        "error_message",
+    ]
+    readonly_fields = fields
+    ordering = ["-created_at"]
+    verbose_name_plural = "timeline (every message)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(is_test=False)
+            .select_related("campaign", "campaign_step")
+        )
+
+
 @admin.register(Lead)
 class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     resource_classes = [LeadResource]
@@ -155,6 +205,7 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     warn_unsaved_form = True
     actions_list = ["import_csv"]
     actions = ["add_to_campaign", "delete_selected"]
+    inlines = [EnrollmentInline, TimelineInline]
     fieldsets = [
         (None, {"fields": ["organization", "name", "email", "phone", "status"]}),
         ("Search", {"fields": ["city", "budget_min", "budget_max", "property", "source"]}),
@@ -184,6 +235,9 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
         if low is None:
             return f"up to {high:,}"
         return f"{low:,} – {high:,}"
+
+    def get_inlines(self, request: HttpRequest, obj: Lead | None) -> list:
+        return self.inlines if obj is not None else []  # a new lead has no history yet
 
     @admin.action(description="Add to campaign…")
     def add_to_campaign(self, request: HttpRequest, queryset: QuerySet[Lead]) -> Any:

@@ -1,5 +1,6 @@
 """Load the demo: two agencies, their staff, properties, leads and campaigns. Idempotent."""
 
+import datetime
 from pathlib import Path
 from typing import Any
 
@@ -7,8 +8,11 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
-from campaigns.models import Campaign, CampaignStep, EmailAccount
+from campaigns import sequences
+from campaigns.audience import audience_of
+from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
 from crm.importing import leads_import
 from crm.models import Lead, Membership, Organization, Property
 
@@ -165,6 +169,7 @@ class Command(BaseCommand):
                 "type": Campaign.Type.SEQUENCE,
                 "status": Campaign.Status.ACTIVE,
                 "email_account": account,
+                "audience_filter": {"status": ["new", "contacted", "qualified"]},
             },
         )
         if created:
@@ -181,3 +186,22 @@ class Command(BaseCommand):
                     subject=subject,
                     body_template=body,
                 )
+        if not sequence.enrollments.exists():
+            self.sequence_history(sequence)
+
+    def sequence_history(self, sequence: Campaign) -> None:
+        """Sixty leads who joined 9, 5 and 1 days ago, with what the sender did since: the
+        funnel and the dashboards have a past, and the next steps fall due as the demo runs."""
+        leads = list(audience_of(sequence).order_by("email").values_list("pk", flat=True)[:60])
+        now = timezone.now()
+        for group, days_ago in ((leads[:20], 9), (leads[20:40], 5), (leads[40:], 1)):
+            sequences.enroll(
+                sequence, Lead.objects.filter(pk__in=group), now - datetime.timedelta(days=days_ago)
+            )
+        for days_ago in range(9, -1, -1):
+            moment = now - datetime.timedelta(days=days_ago)
+            sequences.tick(moment)
+            # Demo history: what the sender would have sent at that moment.
+            MessageLog.objects.filter(campaign=sequence, status=MessageLog.Status.QUEUED).update(
+                status=MessageLog.Status.SENT, sent_at=moment, provider_message_id="demo-history"
+            )

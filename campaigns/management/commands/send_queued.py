@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from campaigns import dispatch, outbox
+from campaigns import dispatch, outbox, sequences
 from campaigns.models import EmailAccount
 
 
@@ -42,7 +42,12 @@ class Command(BaseCommand):
         self.stopping = False
         signal.signal(signal.SIGTERM, self.stop)
         pacer, handled, totals = Pacer(), 0, {}
+        next_tick = 0.0
         while not self.stopping:
+            if loop and time.monotonic() >= next_tick:
+                # Running as a service, the sender also runs the sequence tick each minute.
+                sequences.tick()
+                next_tick = time.monotonic() + 60
             dispatch.start_scheduled()
             expired = outbox.expire_stale_claims()
             if expired:
