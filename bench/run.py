@@ -20,6 +20,13 @@ STAGES = {
     "csv_import": ("rows/s", {"ours": "import_ours", "peer": "import_peer"}, 100_000, 10_000),
     # Lower is better for seconds: the ratio is peer / ours.
     "launch_blast": ("s", {"ours": "launch_ours", "peer": "launch_peer"}, 100_000, 5_000),
+    "tick_nothing_due": (
+        "s",
+        {"ours": "tick_idle_ours", "peer": "tick_idle_peer"},
+        100_000,
+        10_000,
+    ),
+    "tick_10pct_due": ("s", {"ours": "tick_due_ours", "peer": "tick_due_peer"}, 100_000, 10_000),
     "build_vs_django": ("msg/s", {"ours": "build_ours", "peer": "build_django"}, 20_000, 2_000),
     "build_vs_stdlib": ("msg/s", {"ours": "build_ours", "peer": "build_stdlib"}, 20_000, 2_000),
 }
@@ -62,8 +69,8 @@ def main() -> None:
         rows.append(
             {
                 "stage": stage,
-                "ours": round(ours["value"], 1),
-                "peer": round(peer["value"], 1),
+                "ours": round(ours["value"], 3 if unit == "s" else 1),
+                "peer": round(peer["value"], 3 if unit == "s" else 1),
                 "unit": unit,
                 "ratio": round(
                     peer["value"] / ours["value"] if unit == "s" else ours["value"] / peer["value"],

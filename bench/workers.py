@@ -184,6 +184,122 @@ def launch_peer(size: int) -> dict:
     }
 
 
+def prepare_tick(size: int, due_every: int):
+    """A sequence with `size` enrollments; one in `due_every` is due now (0: none)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from campaigns.models import Campaign, CampaignStep, Enrollment
+    from crm.models import Lead
+
+    campaign = prepare_launch(size)
+    Campaign.objects.filter(pk=campaign.pk).update(
+        type=Campaign.Type.SEQUENCE,
+        status=Campaign.Status.ACTIVE,
+        send_on_weekends=True,
+        window_start=datetime.time(0, 0),
+        window_end=datetime.time(23, 59),
+    )
+    campaign.refresh_from_db()
+    for order, day in ((2, 3), (3, 7)):
+        CampaignStep.objects.create(
+            campaign=campaign,
+            order=order,
+            offset_days=day,
+            subject="Step {{ lead.name }}",
+            body_template="<p>Hi</p>",
+        )
+    now = timezone.now()
+    later, past = now + datetime.timedelta(days=2), now - datetime.timedelta(minutes=5)
+    leads = Lead.objects.filter(organization=campaign.organization).values_list("pk", flat=True)
+    Enrollment.objects.bulk_create(
+        (
+            Enrollment(
+                organization_id=campaign.organization_id,
+                campaign=campaign,
+                lead_id=pk,
+                started_at=now,
+                next_order=1,
+                next_due_at=past if due_every and n % due_every == 0 else later,
+            )
+            for n, pk in enumerate(leads)
+        ),
+        batch_size=5000,
+    )
+    return campaign
+
+
+def _timed(work) -> dict:
+    before = rss_mb()
+    started = time.perf_counter()
+    note = work()
+    seconds = time.perf_counter() - started
+    return {
+        "value": seconds,
+        "seconds": seconds,
+        "peak_mb": round(rss_mb() - before, 1),
+        "note": note or "",
+    }
+
+
+def tick_idle_ours(size: int) -> dict:
+    from campaigns import sequences
+
+    prepare_tick(size, 0)
+    return _timed(lambda: f"ours: {sequences.tick()}")
+
+
+def tick_due_ours(size: int) -> dict:
+    from campaigns import sequences
+
+    prepare_tick(size, 10)
+    return _timed(lambda: f"ours: {sequences.tick()}")
+
+
+def _tick_peer(size: int, due_every: int) -> dict:
+    """The naive tick: load every active enrollment and decide in Python, then a render and
+    a save per due lead."""
+    from django.utils import timezone
+
+    from campaigns import sending
+    from campaigns.models import Enrollment, MessageLog
+
+    campaign = prepare_tick(size, due_every)
+    steps = {step.order: step for step in campaign.steps.all()}
+
+    def work():
+        now = timezone.now()
+        for enrollment in Enrollment.objects.filter(state="active").select_related(
+            "lead__organization", "lead__property"
+        ):
+            if enrollment.next_due_at and enrollment.next_due_at <= now:
+                step = steps[enrollment.next_order]
+                rendered = sending.render_for(step, enrollment.lead, campaign.email_account)
+                MessageLog.objects.create(
+                    organization=campaign.organization,
+                    campaign=campaign,
+                    campaign_step=step,
+                    lead=enrollment.lead,
+                    to_email=enrollment.lead.email,
+                    subject=rendered.subject,
+                    body_html=rendered.html,
+                    body_text=rendered.text,
+                )
+                enrollment.next_order += 1
+                enrollment.save()
+
+    return _timed(work)
+
+
+def tick_idle_peer(size: int) -> dict:
+    return _tick_peer(size, 0)
+
+
+def tick_due_peer(size: int) -> dict:
+    return _tick_peer(size, 10)
+
+
 def _build_stage(size: int, build_one) -> dict:
     """Render and build `size` messages with `build_one(context) -> bytes`, then check them."""
     from email import message_from_bytes, policy

@@ -24,7 +24,13 @@ def n8n(live_server, google, settings):
     secret = "e2e-shared-secret"
     settings.N8N_WEBHOOK_SECRET = [secret]
     settings.PUBLIC_BASE_URL = live_server.url
-    server = N8n({"CAMPAIGNS_WEBHOOK_SECRET": secret, "GMAIL_API_BASE_URL": google.base_url})
+    server = N8n(
+        {
+            "CAMPAIGNS_WEBHOOK_SECRET": secret,
+            "GMAIL_API_BASE_URL": google.base_url,
+            "CAMPAIGNS_TICK_URL": f"{live_server.url}/api/campaigns/tick/",
+        }
+    )
     server.start()
     settings.N8N_BASE_URL = server.url
     yield server
@@ -91,3 +97,38 @@ def test_a_blast_sent_through_n8n_reaches_every_lead_once(
         "delivery_rate": round(100 * (LEADS - 2) / LEADS, 2),
     }
     print(f"\nn8n driver: {LEADS} messages in {elapsed:.1f} s ({LEADS / elapsed:.1f} msg/s)")
+
+
+def test_the_scheduled_tick_workflow_sends_due_sequence_steps_through_n8n(
+    n8n, google, campaign_a, gmail_account
+):
+    from campaigns import sequences
+    from campaigns.models import CampaignStep
+    from tests.n8n.runner import TICK_WORKFLOW_ID
+
+    Campaign.objects.filter(pk=campaign_a.pk).update(
+        email_account=gmail_account,
+        type=Campaign.Type.SEQUENCE,
+        send_on_weekends=True,
+        window_start="00:00",
+        window_end="23:59",
+    )
+    campaign_a.refresh_from_db()
+    CampaignStep.objects.filter(campaign=campaign_a).update(subject="Welcome {{ lead.name }}")
+    Lead.objects.bulk_create(
+        Lead(organization=campaign_a.organization, name=f"Seq {n}", email=f"seq{n}@example.com")
+        for n in range(12)
+    )
+    sequences.sequence_activate(campaign=campaign_a)
+
+    n8n.execute(TICK_WORKFLOW_ID)  # what the schedule trigger runs every five minutes
+    deadline = time.monotonic() + 120
+    while (
+        time.monotonic() < deadline
+        and MessageLog.objects.filter(status=MessageLog.Status.SENT).count() < 12
+    ):
+        time.sleep(0.5)
+    assert MessageLog.objects.filter(status=MessageLog.Status.SENT).count() == 12
+    assert sorted(m["Subject"] for m in google.sent)[0].startswith("Welcome Seq")
+    dispatch = Dispatch.objects.get()
+    assert dispatch.driver == Dispatch.Driver.N8N and dispatch.campaign_step is None

@@ -25,11 +25,21 @@ def _url(name: str, *args: Any) -> str:
 
 def dispatch_payload(dispatch: Dispatch) -> dict[str, Any]:
     campaign, step, account = dispatch.campaign, dispatch.campaign_step, dispatch.email_account
-    if campaign.audience == Campaign.Audience.FILTER:
+    audience: dict[str, Any]
+    if step is None:  # a sequence tick: the leads whose step fell due, maybe several steps
+        leads = dispatch.message_logs.values_list("lead_id", flat=True)
+        audience = {"lead_ids": [str(pk) for pk in leads]}
+    elif campaign.audience == Campaign.Audience.FILTER:
         audience = {"filter": campaign.audience_filter}
     else:
-        audience = {
-            "lead_ids": [str(pk) for pk in campaign.chosen_leads.values_list("pk", flat=True)]
+        chosen = campaign.chosen_leads.values_list("pk", flat=True)
+        audience = {"lead_ids": [str(pk) for pk in chosen]}
+    template = None
+    if step is not None:
+        template = {
+            "subject": step.subject,
+            "body_html": step.body_template,
+            "body_text": step.text_template,
         }
     return {
         "campaign_id": str(campaign.pk),
@@ -42,12 +52,8 @@ def dispatch_payload(dispatch: Dispatch) -> dict[str, Any]:
             "reply_to": account.reply_to or None,
         },
         "audience": {**audience, "total": dispatch.total, "skipped": dispatch.skipped},
-        "template": {
-            "subject": step.subject,
-            "body_html": step.body_template,
-            "body_text": step.text_template,
-        },
-        "campaign_step_id": str(step.pk),
+        "template": template,
+        "campaign_step_id": str(step.pk) if step else None,
         "dispatch_id": str(dispatch.pk),
         "settings": {
             "send_immediately": dispatch.send_after is None,

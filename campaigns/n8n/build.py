@@ -1,6 +1,7 @@
-"""Write campaign_dispatch.json (the importable n8n workflow) from dispatch.js.
+"""Write the importable n8n workflows from their Code nodes' sources:
+campaign_dispatch.json from dispatch.js, sequence_tick.json from tick.js.
 
-python campaigns/n8n/build.py  — a test fails when the two have drifted apart.
+python campaigns/n8n/build.py  — a test fails when a JSON and its source drift apart.
 """
 
 import json
@@ -8,6 +9,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 WORKFLOW_ID = "cmpDispatch00001"
+TICK_WORKFLOW_ID = "cmpSeqTick000001"
 
 
 def workflow() -> dict:
@@ -49,9 +51,56 @@ def workflow() -> dict:
     }
 
 
-def render() -> str:
-    return json.dumps(workflow(), indent=2) + "\n"
+def tick_workflow() -> dict:
+    return {
+        "id": TICK_WORKFLOW_ID,
+        "name": "Sequence tick",
+        "active": False,
+        "settings": {"executionOrder": "v1"},
+        "nodes": [
+            {
+                "id": "0d9e7c3b-6f1a-4b2c-9d8e-7f6a5b4c3d21",
+                "name": "Every 5 minutes",
+                "type": "n8n-nodes-base.scheduleTrigger",
+                "typeVersion": 1.2,
+                "position": [0, 0],
+                "parameters": {"rule": {"interval": [{"field": "minutes", "minutesInterval": 5}]}},
+            },
+            {
+                # Also lets staff (and `n8n execute`) run the tick by hand.
+                "id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                "name": "Run now",
+                "type": "n8n-nodes-base.manualTrigger",
+                "typeVersion": 1,
+                "position": [0, 200],
+                "parameters": {},
+            },
+            {
+                "id": "4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8",
+                "name": "Run the tick",
+                "type": "n8n-nodes-base.code",
+                "typeVersion": 2,
+                "position": [320, 0],
+                "parameters": {
+                    "mode": "runOnceForAllItems",
+                    "jsCode": (HERE / "tick.js").read_text(),
+                },
+            },
+        ],
+        "connections": {
+            "Every 5 minutes": {"main": [[{"node": "Run the tick", "type": "main", "index": 0}]]},
+            "Run now": {"main": [[{"node": "Run the tick", "type": "main", "index": 0}]]},
+        },
+    }
+
+
+FILES = {"campaign_dispatch.json": workflow, "sequence_tick.json": tick_workflow}
+
+
+def render(name: str = "campaign_dispatch.json") -> str:
+    return json.dumps(FILES[name](), indent=2) + "\n"
 
 
 if __name__ == "__main__":
-    (HERE / "campaign_dispatch.json").write_text(render())
+    for name in FILES:
+        (HERE / name).write_text(render(name))

@@ -3,15 +3,16 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from campaigns.n8n import build
 
 FOLDER = Path(build.__file__).resolve().parent
 
 
-def test_the_committed_workflow_matches_its_source():
-    assert (FOLDER / "campaign_dispatch.json").read_text() == build.render(), (
-        "run: python campaigns/n8n/build.py"
-    )
+@pytest.mark.parametrize("name", sorted(build.FILES))
+def test_the_committed_workflows_match_their_sources(name):
+    assert (FOLDER / name).read_text() == build.render(name), "run: python campaigns/n8n/build.py"
 
 
 def test_the_workflow_listens_on_campaign_dispatch_with_the_raw_body():

@@ -10,8 +10,9 @@ from pathlib import Path
 import requests
 
 HERE = Path(__file__).resolve().parent
-WORKFLOW = HERE.parent.parent / "campaigns" / "n8n" / "campaign_dispatch.json"
+WORKFLOWS = HERE.parent.parent / "campaigns" / "n8n"
 WORKFLOW_ID = "cmpDispatch00001"
+TICK_WORKFLOW_ID = "cmpSeqTick000001"
 
 
 def install() -> Path:
@@ -69,7 +70,8 @@ class N8n:
             )
 
     def start(self) -> "N8n":
-        self.cli("import:workflow", f"--input={WORKFLOW}")
+        self.cli("import:workflow", f"--input={WORKFLOWS / 'campaign_dispatch.json'}")
+        self.cli("import:workflow", f"--input={WORKFLOWS / 'sequence_tick.json'}")
         self.cli("update:workflow", f"--id={WORKFLOW_ID}", "--active=true")
         self.process = subprocess.Popen(
             [str(self.folder / "node_modules" / ".bin" / "n8n"), "start"],
@@ -91,6 +93,10 @@ class N8n:
                 pass
             time.sleep(0.5)
         raise RuntimeError(f"n8n did not start:\n{self.log.read_text()[-3000:]}")
+
+    def execute(self, workflow_id: str) -> None:
+        """Run a workflow once from its manual trigger, as staff would in n8n's editor."""
+        self.cli("execute", f"--id={workflow_id}")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
