@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test test-pg lint browser bench
+.PHONY: setup run test test-pg lint browser bench deploy-check
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -39,6 +39,14 @@ test: setup browser lint
 # The same suite on PostgreSQL, in a throw-away cluster on loopback.
 test-pg: setup browser
 	bash .ci/with-postgres $(PY) -m pytest
+
+# Django's deployment checklist with production settings (secrets made up for the check).
+deploy-check: setup
+	DJANGO_DEBUG=0 SECRET_KEY=deploy-check-$$(head -c 48 /dev/urandom | base64) \
+	  FIELD_ENCRYPTION_KEY=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
+	  ALLOWED_HOSTS=campaigns.example.com PUBLIC_BASE_URL=https://campaigns.example.com \
+	  GOOGLE_CLIENT_ID=check GOOGLE_CLIENT_SECRET=check VAR_DIR=$$(mktemp -d) \
+	  $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: setup
 	$(PY) bench/run.py $(if $(SMALL),--small,)

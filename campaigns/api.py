@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from campaigns import dispatch as dispatching
 from campaigns import gmail, messages, outbox, sending, sequences, signing
 from campaigns.models import Dispatch, EmailAccount, MessageLog
+from crm.suppression import is_suppressed
 
 Status = MessageLog.Status
 MAX_BATCH = 500
@@ -87,7 +88,7 @@ def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
         ):
             continue  # another claimer took it first
         message = MessageLog.objects.select_related("lead__organization").get(pk=pk)
-        if message.lead.unsubscribed_at:
+        if message.lead.unsubscribed_at or is_suppressed(message.organization_id, message.to_email):
             outbox.finish(message, Status.SKIPPED, error_message=outbox.UNSUBSCRIBED)
             continue
         raw = messages.gmail_raw(sending.build_for(message, account))

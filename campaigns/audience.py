@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 
 from campaigns.models import Campaign
 from crm.models import Lead
+from crm.suppression import suppressed_leads
 
 FILTER_KEYS = ("status", "city", "budget_min", "source", "created_from", "created_to")
 
@@ -92,7 +93,7 @@ def audience_of(
 
 def suppressed() -> Q:
     """Leads that must never get a campaign message."""
-    return Q(unsubscribed_at__isnull=False)
+    return suppressed_leads()
 
 
 def sizes(leads: QuerySet[Lead]) -> tuple[int, int]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
 from campaigns import audience, messages, outbox, rendering, sending
@@ -153,6 +154,7 @@ def _queue(dispatch: Dispatch, plan: Plan, leads: Any) -> tuple[int, int]:
     total = skipped = 0
     organization = dispatch.campaign.organization
     chunk: list[MessageLog] = []
+    leads = leads.annotate(suppressed=ExpressionWrapper(audience.suppressed(), BooleanField()))
     for lead in leads.select_related("property").order_by("pk").iterator(chunk_size=CHUNK):
         lead.organization = organization
         chunk.append(_message(dispatch, plan, lead))
@@ -176,7 +178,7 @@ def _message(dispatch: Dispatch, plan: Plan, lead: Any) -> MessageLog:
         to_email=lead.email,
         message_id=messages.new_message_id(plan.account.email_address),
     )
-    if lead.unsubscribed_at:
+    if lead.suppressed:
         log.status, log.error_message = MessageLog.Status.SKIPPED, outbox.UNSUBSCRIBED
         return log
     try:
@@ -191,20 +193,22 @@ def _message(dispatch: Dispatch, plan: Plan, lead: Any) -> MessageLog:
     return log
 
 
-def campaign_pause(campaign: Campaign) -> bool:
-    return _transition(campaign, Campaign.Status.ACTIVE, Campaign.Status.PAUSED, timezone.now())
+def campaign_pause(campaign: Campaign, reason: str = "") -> bool:
+    return _transition(
+        campaign, Campaign.Status.ACTIVE, Campaign.Status.PAUSED, timezone.now(), reason
+    )
 
 
 def campaign_resume(campaign: Campaign) -> bool:
-    return _transition(campaign, Campaign.Status.PAUSED, Campaign.Status.ACTIVE, None)
+    return _transition(campaign, Campaign.Status.PAUSED, Campaign.Status.ACTIVE, None, "")
 
 
-def _transition(campaign: Campaign, source: str, target: str, paused_at: Any) -> bool:
+def _transition(campaign: Campaign, source: str, target: str, paused_at: Any, reason: str):
     changed = Campaign.objects.filter(pk=campaign.pk, status=source).update(
-        status=target, paused_at=paused_at, updated_at=timezone.now()
+        status=target, paused_at=paused_at, pause_reason=reason, updated_at=timezone.now()
     )
     if changed:
-        campaign.status, campaign.paused_at = target, paused_at
+        campaign.status, campaign.paused_at, campaign.pause_reason = target, paused_at, reason
     return bool(changed)
 
 

@@ -123,6 +123,7 @@ class Campaign(models.Model):
         default=True, help_text="Send follow-up steps as replies in the first message's thread."
     )
     paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pause_reason = models.CharField(max_length=300, blank=True, editable=False)
     # The spec's audience filter: {"status": [...], "city": "...", "budget_min": 500000,
     # "source": "...", "created_from": "YYYY-MM-DD", "created_to": "YYYY-MM-DD"}.
     audience_filter = models.JSONField(default=dict, blank=True)

@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from campaigns import gmail, sending
 from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
+from crm.suppression import is_suppressed
 
 log = logging.getLogger(__name__)
 Status = MessageLog.Status
 STALE_CLAIM = timedelta(minutes=15)
-UNSUBSCRIBED = "The lead unsubscribed before this message was sent."
+UNSUBSCRIBED = "The lead opted out (or the address is suppressed): not sent."
 CLAIM_EXPIRED = (
     "The sender stopped while sending this message: it may or may not have gone out, "
     "so it is not resent automatically."
@@ -70,7 +71,8 @@ def finish(message: MessageLog, status: str, **fields: object) -> bool:
 
 def send_one(message: MessageLog, account: EmailAccount) -> str:
     """Send a claimed message and record what happened; returns the new status."""
-    if message.lead.unsubscribed_at:
+    lead = message.lead
+    if lead.unsubscribed_at or is_suppressed(lead.organization_id, lead.email):
         finish(message, Status.SKIPPED, error_message=UNSUBSCRIBED)
         return Status.SKIPPED
     try:
@@ -105,8 +107,9 @@ def send_one(message: MessageLog, account: EmailAccount) -> str:
 
 
 def pause_campaigns_of(account: EmailAccount, reason: str) -> int:
+    now = timezone.now()
     paused = Campaign.objects.filter(email_account=account, status=Campaign.Status.ACTIVE).update(
-        status=Campaign.Status.PAUSED, updated_at=timezone.now()
+        status=Campaign.Status.PAUSED, paused_at=now, pause_reason=reason[:300], updated_at=now
     )
     log.warning("paused %d campaign(s) of account %s: %s", paused, account.pk, reason)
     return paused
@@ -118,3 +121,28 @@ def expire_stale_claims(now: timezone.datetime | None = None) -> int:
     return MessageLog.objects.filter(
         status=Status.SENDING, is_test=False, claimed_at__lt=cutoff
     ).update(status=Status.UNKNOWN, error_message=CLAIM_EXPIRED, updated_at=timezone.now())
+
+
+class ErrorStorm:
+    """Pauses a campaign after too many failures in a row (listmonk's max_send_errors):
+    a broken template or a dead account should not burn through the whole audience."""
+
+    def __init__(self, threshold: int) -> None:
+        self.threshold = threshold
+        self.streak: dict[object, int] = {}
+
+    def record(self, message: MessageLog, status: str) -> bool:
+        """Count the outcome; True when it paused the campaign."""
+        from campaigns import dispatch  # dispatch imports this module
+
+        streak = self.streak.get(message.campaign_id, 0) + 1 if status == Status.FAILED else 0
+        self.streak[message.campaign_id] = streak
+        if streak < self.threshold:
+            return False
+        self.streak[message.campaign_id] = 0
+        message.refresh_from_db(fields=["error_message"])
+        reason = STORM_PAUSED.format(count=streak, error=message.error_message)
+        return dispatch.campaign_pause(message.campaign, reason)
+
+
+STORM_PAUSED = "Paused after {count} failures in a row; the last one: {error}"

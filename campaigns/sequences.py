@@ -121,7 +121,8 @@ def stop(enrollments: Any, reason: str) -> int:
 
 def _apply_stop_rules(due: Any) -> int:
     """Stop the due enrollments whose lead must not get the next step."""
-    stopped = stop(due.filter(lead__unsubscribed_at__isnull=False), STOPPED_UNSUBSCRIBED)
+    suppressed = Lead.objects.filter(audience.suppressed()).values("pk")
+    stopped = stop(due.filter(lead__in=suppressed), STOPPED_UNSUBSCRIBED)
     for status in (Lead.Status.CLIENT, Lead.Status.LOST):
         stopped += stop(due.filter(lead__status=status), STOPPED_STATUS.format(status=status))
     logs = MessageLog.objects.filter(

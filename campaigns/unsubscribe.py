@@ -9,7 +9,8 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.models import Lead
+from crm.models import Lead, SuppressedAddress
+from crm.suppression import suppress
 
 SALT = "campaigns.unsubscribe"
 
@@ -40,4 +41,10 @@ def unsubscribe(lead: Lead) -> bool:
         unsubscribed_at=timezone.now()
     )
     sequences.stop(Enrollment.objects.filter(lead=lead), sequences.STOPPED_UNSUBSCRIBED)
+    suppress(
+        organization=lead.organization_id,
+        email=lead.email,
+        reason=SuppressedAddress.Reason.UNSUBSCRIBED,
+        detail="unsubscribe link",
+    )
     return bool(first)

@@ -19,7 +19,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 
 from campaigns.models import Enrollment, MessageLog
 from crm.import_views import LeadImportView
-from crm.models import Lead, Membership, Organization, Property
+from crm.models import Lead, Membership, Organization, Property, SuppressedAddress
 from crm.resources import LeadResource
 from crm.tenancy import TenantScopedAdmin, is_member, organizations_of
 
@@ -255,3 +255,18 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
 
     def get_valid_export_item_pks(self, request: HttpRequest) -> QuerySet:
         return self.get_queryset(request).values_list("pk", flat=True)
+
+
+@admin.register(SuppressedAddress)
+class SuppressedAddressAdmin(TenantScopedAdmin, ModelAdmin):
+    list_display = ["email", "reason", "detail", "created_at"]
+    list_filter = ["reason"]
+    search_fields = ["email"]
+    fields = ["organization", "email", "reason", "detail"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # An entry made by an unsubscribe or a bounce is a record: staff may only remove it.
+        return ["email", "reason", "detail"] if obj is not None else []
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)

@@ -140,3 +140,41 @@ class Lead(models.Model):
             and self.property.organization_id != self.organization_id
         ):
             raise ValidationError({"property": "This property belongs to another organization."})
+
+
+class SuppressedAddress(models.Model):
+    """An address the organization must never email again (opt-out, hard bounce, by hand).
+
+    Kept apart from the lead so that deleting and re-importing a lead cannot resubscribe it.
+    """
+
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        BOUNCED = "bounced", "Hard bounce"
+        MANUAL = "manual", "Added by staff"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="suppressed_addresses"
+    )
+    email = models.EmailField(max_length=254, help_text="Stored in lower case.")
+    reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.MANUAL)
+    detail = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "suppressed address"
+        verbose_name_plural = "suppression list"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email"],
+                name="crm_suppressed_once",
+                violation_error_message="This address is already on the suppression list.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        self.email = self.email.strip().lower()

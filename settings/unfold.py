@@ -32,6 +32,11 @@ UNFOLD = {
                         "icon": "home_work",
                         "link": reverse_lazy("admin:crm_property_changelist"),
                     },
+                    {
+                        "title": "Suppression list",
+                        "icon": "block",
+                        "link": reverse_lazy("admin:crm_suppressedaddress_changelist"),
+                    },
                 ],
             },
             {
@@ -46,6 +51,11 @@ UNFOLD = {
                         "title": "Steps",
                         "icon": "format_list_numbered",
                         "link": reverse_lazy("admin:campaigns_campaignstep_changelist"),
+                    },
+                    {
+                        "title": "Enrollments",
+                        "icon": "route",
+                        "link": reverse_lazy("admin:campaigns_enrollment_changelist"),
                     },
                 ],
             },

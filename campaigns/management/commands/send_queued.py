@@ -42,6 +42,7 @@ class Command(BaseCommand):
         self.stopping = False
         signal.signal(signal.SIGTERM, self.stop)
         pacer, handled, totals = Pacer(), 0, {}
+        storm = outbox.ErrorStorm(settings.CAMPAIGN_MAX_SEND_ERRORS)
         next_tick = 0.0
         while not self.stopping:
             if loop and time.monotonic() >= next_tick:
@@ -64,6 +65,8 @@ class Command(BaseCommand):
                 if message is None:
                     continue
                 status = outbox.send_one(message, account)
+                if storm.record(message, status):
+                    self.stderr.write(f"Campaign {message.campaign_id} paused: too many failures.")
                 totals[status] = totals.get(status, 0) + 1
                 handled += 1
                 progressed = True
