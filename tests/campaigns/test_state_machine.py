@@ -1,0 +1,116 @@
+"""A Hypothesis state machine over launch, pause, resume, sending, duplicate reports,
+unsubscribes and crashes, with the invariants: at most one send per (step, lead), and
+nothing sent to a lead after they opted out."""
+
+import contextlib
+import datetime
+from collections import Counter
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from campaigns import dispatch, outbox, sequences, unsubscribe
+from campaigns.models import Campaign, MessageLog
+from crm.models import Lead
+
+LEADS = 8
+
+
+class Sending(RuleBasedStateMachine):
+    google = None  # the stand-in, set by the test
+    campaign: Campaign
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+        self.sent_before = len(self.google.sent)
+        self.campaign = Campaign.objects.get(pk=self.campaign_id)
+        self.account = self.campaign.email_account
+        self.leads = list(Lead.objects.filter(organization=self.campaign.organization_id))
+        self.opted_out: dict[str, int] = {}  # address -> messages it had when opting out
+
+    def teardown(self) -> None:
+        transaction.set_rollback(True)
+        self.atomic.__exit__(None, None, None)
+
+    def received(self) -> Counter:
+        return Counter(m["To"].addresses[0].addr_spec for m in self.google.sent[self.sent_before :])
+
+    @rule()
+    def launch(self):
+        # A second launch is refused, and must change nothing.
+        with contextlib.suppress(dispatch.LaunchError):
+            dispatch.campaign_launch(campaign=Campaign.objects.get(pk=self.campaign.pk))
+
+    @rule(count=st.integers(min_value=1, max_value=4))
+    def send(self, count):
+        for _ in range(count):
+            message = outbox.claim_next(self.account)
+            if message is None:
+                return
+            outbox.send_one(message, self.account)
+
+    @rule()
+    def pause(self):
+        dispatch.campaign_pause(Campaign.objects.get(pk=self.campaign.pk))
+
+    @rule()
+    def resume(self):
+        sequences.sequence_resume(Campaign.objects.get(pk=self.campaign.pk))
+
+    @rule(index=st.integers(min_value=0, max_value=LEADS - 1))
+    def opt_out(self, index):
+        lead = self.leads[index]
+        self.opted_out.setdefault(lead.email, self.received()[lead.email])
+        unsubscribe.unsubscribe(lead)
+
+    @rule(after_send=st.booleans())
+    def crash(self, after_send):
+        """The sender dies holding a claim, before or after Gmail accepted the message."""
+        message = outbox.claim_next(self.account)
+        if message is not None and after_send and outbox.send_one(message, self.account) == "sent":
+            # Gmail has it, but the record never reached the database.
+            MessageLog.objects.filter(pk=message.pk).update(status=MessageLog.Status.SENDING)
+
+    @rule()
+    def restart_after_a_crash(self):
+        outbox.expire_stale_claims(now=timezone.now() + datetime.timedelta(hours=1))
+
+    @precondition(lambda self: MessageLog.objects.filter(status="sent").exists())
+    @rule()
+    def duplicate_report(self):
+        message = MessageLog.objects.filter(status="sent").first()
+        assert not outbox.finish(message, MessageLog.Status.SENT)  # a replay changes nothing
+
+    @invariant()
+    def at_most_one_send_per_lead(self):
+        assert all(count <= 1 for count in self.received().values())
+        assert MessageLog.objects.filter(campaign=self.campaign, is_test=False).count() <= LEADS
+
+    @invariant()
+    def nothing_after_opting_out(self):
+        received = self.received()
+        for address, before in self.opted_out.items():
+            assert received[address] == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sending_holds_its_invariants_whatever_happens(campaign_a, gmail_account, google):
+    Campaign.objects.filter(pk=campaign_a.pk).update(email_account=gmail_account)
+    Lead.objects.bulk_create(
+        Lead(organization=campaign_a.organization, name=f"L{n}", email=f"m{n}@example.com")
+        for n in range(LEADS)
+    )
+    Sending.google, Sending.campaign_id = google, campaign_a.pk
+    Sending.TestCase.settings = settings(
+        max_examples=40,
+        stateful_step_count=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    Sending.TestCase().runTest()
