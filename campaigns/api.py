@@ -130,7 +130,7 @@ def _report(item: Any) -> tuple[dict | None, JsonResponse | None]:
     if not isinstance(item, dict):
         return None, error(400, "each message report must be an object")
     status = item.get("status")
-    if status not in REPORTABLE:
+    if not isinstance(status, str) or status not in REPORTABLE:
         return None, error(400, "status must be “sent” or “failed”")
     log_id, campaign_id = _uuid(item.get("message_log_id")), _uuid(item.get("campaign_id"))
     log = (
@@ -184,7 +184,7 @@ def log_message(request: HttpRequest, data: dict) -> JsonResponse:
 def status(request: HttpRequest, data: dict) -> JsonResponse:
     """The spec's status callback: processing, completed or failed, with stats and errors."""
     reported = data.get("status")
-    if reported not in {"processing", *FINAL_REPORTS}:
+    if not isinstance(reported, str) or reported not in {"processing", *FINAL_REPORTS}:
         return error(400, "status must be processing, completed or failed")
     campaign_id = _uuid(data.get("campaign_id"))
     dispatches = Dispatch.objects.filter(campaign_id=campaign_id, driver=Dispatch.Driver.N8N)

@@ -33,6 +33,10 @@ class TokenRevoked(GmailError):
     """The refresh token no longer works: the account must be connected again."""
 
 
+class TokenUnavailable(GmailError):
+    """No fresh access token right now (Google unreachable or erring): nothing was sent."""
+
+
 class QuotaExceeded(GmailError):
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
@@ -70,16 +74,20 @@ def _google_reason(response: requests.Response) -> tuple[str, str]:
 
 def refresh_access_token(account: EmailAccount) -> str:
     """Exchange the refresh token for a new access token and store it (encrypted)."""
-    response = session.post(
-        settings.GOOGLE_TOKEN_URI,
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": account.refresh_token,
-            "client_id": settings.GOOGLE_CLIENT_ID,
-            "client_secret": settings.GOOGLE_CLIENT_SECRET,
-        },
-        timeout=settings.GMAIL_TIMEOUT_SECONDS,
-    )
+    try:
+        response = session.post(
+            settings.GOOGLE_TOKEN_URI,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": account.refresh_token,
+                "client_id": settings.GOOGLE_CLIENT_ID,
+                "client_secret": settings.GOOGLE_CLIENT_SECRET,
+            },
+            timeout=settings.GMAIL_TIMEOUT_SECONDS,
+        )
+    except requests.RequestException as error:
+        reason = type(error).__name__
+        raise TokenUnavailable(f"Google's token endpoint did not answer ({reason})") from None
     if response.status_code != 200:
         reason, description = _google_reason(response)
         if reason == "invalid_grant":
@@ -89,7 +97,7 @@ def refresh_access_token(account: EmailAccount) -> str:
                 "(revoked or expired): connect the account again.",
             )
             raise TokenRevoked(description or reason)
-        raise SendFailed(f"token refresh failed: HTTP {response.status_code} {reason}")
+        raise TokenUnavailable(f"token refresh failed: HTTP {response.status_code} {reason}")
     token = response.json()
     account.access_token = token["access_token"]
     account.token_expires_at = timezone.now() + timedelta(

@@ -18,6 +18,7 @@ from crm.suppression import is_suppressed
 log = logging.getLogger(__name__)
 Status = MessageLog.Status
 STALE_CLAIM = timedelta(minutes=15)
+TOKEN_RETRY = timedelta(minutes=1)
 UNSUBSCRIBED = "The lead opted out (or the address is suppressed): not sent."
 CLAIM_EXPIRED = (
     "The sender stopped while sending this message: it may or may not have gone out, "
@@ -82,13 +83,14 @@ def send_one(message: MessageLog, account: EmailAccount) -> str:
         finish(message, Status.QUEUED, claimed_at=None)
         pause_campaigns_of(account, f"Sending account needs reconnecting: {error}")
         return Status.QUEUED
+    except gmail.TokenUnavailable as error:
+        # Nothing went out: back in the queue, and the account rests a minute.
+        finish(message, Status.QUEUED, claimed_at=None, error_message=str(error))
+        rest_account(account, TOKEN_RETRY, f"Could not get an access token: {error}")
+        return Status.QUEUED
     except gmail.QuotaExceeded as error:
         finish(message, Status.QUEUED, claimed_at=None)
-        until = timezone.now() + timedelta(seconds=error.retry_after)
-        EmailAccount.objects.filter(pk=account.pk).update(
-            paused_until=until, last_error=f"Gmail limit reached: {error}"
-        )
-        account.paused_until = until
+        rest_account(account, timedelta(seconds=error.retry_after), f"Gmail limit reached: {error}")
         return Status.QUEUED
     except gmail.SendUncertain as error:
         finish(message, Status.UNKNOWN, error_message=str(error))
@@ -104,6 +106,12 @@ def send_one(message: MessageLog, account: EmailAccount) -> str:
         thread_id=sent.thread_id,
     )
     return Status.SENT
+
+
+def rest_account(account: EmailAccount, pause: timedelta, reason: str) -> None:
+    until = timezone.now() + pause
+    EmailAccount.objects.filter(pk=account.pk).update(paused_until=until, last_error=reason)
+    account.paused_until = until
 
 
 def pause_campaigns_of(account: EmailAccount, reason: str) -> int:

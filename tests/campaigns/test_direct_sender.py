@@ -216,3 +216,15 @@ def test_the_sandbox_provider_writes_eml_files(campaign_a, account_a, settings, 
     files = sorted(Path(tmp_path, account_a.email_address).glob("*.eml"))
     assert len(files) == 2 and statuses() == [Status.SENT] * 2
     assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in files[0].read_bytes()
+
+
+def test_an_unreachable_token_endpoint_leaves_the_message_queued(
+    active_campaign, gmail_account, google, settings
+):
+    settings.GOOGLE_TOKEN_URI = "http://127.0.0.1:9/token"  # nothing listens there
+    EmailAccount.objects.filter(pk=gmail_account.pk).update(token_expires_at=timezone.now())
+    queue(active_campaign)
+    assert "Handled 1 message(s): 1 queued." in drain()
+    log = MessageLog.objects.get()
+    assert log.status == Status.QUEUED and "did not answer" in log.error_message
+    assert google.send_attempts == 0
