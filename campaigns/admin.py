@@ -61,8 +61,8 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
 
     @action(description="Make primary", icon="star", url_path="make-primary")
     def make_primary(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        account = self.get_queryset(request).filter(pk=object_id, is_active=True).first()
-        if account is None:
+        account = self.get_object(request, object_id)
+        if account is None or not account.is_active:
             messages.error(request, "Only a connected account of yours can be made primary.")
         else:
             account.make_primary()
@@ -185,7 +185,8 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin):
         return super().render_change_form(request, context, *args, **kwargs)
 
     def _in_status(self, request: HttpRequest, object_id: str, *statuses: str) -> bool:
-        return self.get_queryset(request).filter(pk=object_id, status__in=statuses).exists()
+        campaign = self.get_object(request, object_id) if object_id else None
+        return campaign is not None and campaign.status in statuses
 
     def has_launch_permission(self, request: HttpRequest, object_id: str = "") -> bool:
         return self._in_status(request, object_id, Campaign.Status.DRAFT)
@@ -221,7 +222,7 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin):
         return admin_views.campaign_cancel(self, request, object_id)
 
     def _switch(self, request: HttpRequest, object_id: str, service: Any, done: str):
-        campaign = self.get_queryset(request).filter(pk=object_id).first()
+        campaign = self.get_object(request, object_id)
         if campaign is None:
             raise Http404("No such campaign.")
         if service(campaign):
@@ -232,7 +233,7 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin):
 
     @action(description="Preview and test", icon="visibility", url_path="preview")
     def preview(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        campaign = self.get_queryset(request).filter(pk=object_id).first()
+        campaign = self.get_object(request, object_id)
         step = campaign.steps.order_by("order").first() if campaign else None
         if step is None:
             messages.warning(request, "Add a step to this campaign before previewing it.")
@@ -280,7 +281,7 @@ class CampaignStepAdmin(TenantScopedAdmin, ModelAdmin):
         return admin_views.step_preview(self, request, object_id)
 
     def delete_view(self, request: HttpRequest, object_id: str, extra_context=None):
-        step = self.get_queryset(request).filter(pk=object_id).first()
+        step = self.get_object(request, object_id)
         if step is not None and step.message_logs.exists():
             messages.error(request, STEP_HAS_SENT)
             return HttpResponseRedirect(

@@ -4,6 +4,7 @@ and disconnecting Gmail, launching and cancelling a campaign, and its live progr
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -19,6 +20,17 @@ from crm.tenancy import organizations_of
 LEAD_CHOICES = 50
 
 
+def pick(queryset: Any, pk: Any) -> Any:
+    """The object with this primary key in the (already scoped) queryset, or None; a
+    malformed id from the query string is treated as no choice, never as an error."""
+    if not pk:
+        return None
+    try:
+        return queryset.filter(pk=pk).first()
+    except (ValueError, ValidationError):
+        return None
+
+
 def _context(model_admin: Any, request: HttpRequest, title: str, **extra: Any) -> dict:
     return {
         **model_admin.admin_site.each_context(request),
@@ -29,12 +41,7 @@ def _context(model_admin: Any, request: HttpRequest, title: str, **extra: Any) -
 
 
 def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
-    step = (
-        model_admin.get_queryset(request)
-        .select_related("campaign__organization")
-        .filter(pk=object_id)
-        .first()
-    )
+    step = model_admin.get_object(request, object_id)
     if step is None:
         raise Http404("No such step.")
     organization = step.campaign.organization
@@ -43,13 +50,13 @@ def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> Http
     if query:
         leads = leads.filter(Q(name__icontains=query) | Q(email__icontains=query))
     data = request.POST if request.method == "POST" else request.GET
-    lead = leads.filter(pk=data["lead"]).first() if data.get("lead") else None
-    lead = lead or leads.order_by("name").first()
+    lead = pick(leads, data.get("lead")) or leads.order_by("name").first()
     accounts = EmailAccount.objects.filter(organization=organization, is_active=True)
     account = (
-        accounts.filter(pk=data.get("account") or None).first() if data.get("account") else None
+        pick(accounts, data.get("account"))
+        or step.campaign.email_account
+        or accounts.order_by("-is_primary").first()
     )
-    account = account or step.campaign.email_account or accounts.order_by("-is_primary").first()
 
     if request.method == "POST" and lead and account:
         return _send_test(request, step, lead, account)
@@ -104,11 +111,7 @@ def _send_test(request: HttpRequest, step: CampaignStep, lead: Lead, account: Em
 
 def gmail_connect(model_admin: Any, request: HttpRequest) -> HttpResponse:
     organizations = organizations_of(request.user).order_by("name")
-    chosen = (
-        organizations.filter(pk=request.GET.get("organization") or None).first()
-        if (request.GET.get("organization"))
-        else None
-    )
+    chosen = pick(organizations, request.GET.get("organization"))
     if chosen is None and len(organizations) == 1:
         chosen = organizations[0]
     if chosen is None:
@@ -121,7 +124,7 @@ def gmail_connect(model_admin: Any, request: HttpRequest) -> HttpResponse:
 
 
 def gmail_disconnect(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
-    account = model_admin.get_queryset(request).filter(pk=object_id).first()
+    account = model_admin.get_object(request, object_id)
     if account is None:
         raise Http404("No such account.")
     changelist = reverse("admin:campaigns_emailaccount_changelist")
@@ -149,7 +152,7 @@ def gmail_disconnect(model_admin: Any, request: HttpRequest, object_id: str) -> 
 
 def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
     """Launch a blast, or activate a sequence, after a confirmation with the numbers."""
-    campaign = model_admin.get_queryset(request).filter(pk=object_id).first()
+    campaign = model_admin.get_object(request, object_id)
     if campaign is None:
         raise Http404("No such campaign.")
     change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
@@ -210,7 +213,7 @@ def _launched_note(campaign: Campaign, launched: Any) -> str:
 
 
 def campaign_cancel(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
-    campaign = model_admin.get_queryset(request).filter(pk=object_id).first()
+    campaign = model_admin.get_object(request, object_id)
     if campaign is None:
         raise Http404("No such campaign.")
     if request.method == "POST":
@@ -231,7 +234,7 @@ def campaign_cancel(model_admin: Any, request: HttpRequest, object_id: str) -> H
 
 
 def campaign_progress_json(model_admin: Any, request: HttpRequest, object_id: str) -> JsonResponse:
-    campaign = model_admin.get_queryset(request).filter(pk=object_id).first()
+    campaign = model_admin.get_object(request, object_id)
     if campaign is None:
         raise Http404("No such campaign.")
     return JsonResponse(campaign_progress(campaign))
@@ -245,11 +248,7 @@ def add_leads_to_campaign(model_admin: Any, request: HttpRequest, queryset: Any)
         .filter(organization__in=organizations_of(request.user))
         .order_by("name")
     )
-    chosen = (
-        campaigns.filter(pk=request.POST.get("campaign") or None).first()
-        if (request.POST.get("campaign"))
-        else None
-    )
+    chosen = pick(campaigns, request.POST.get("campaign"))
     if chosen is None:
         return render(
             request,

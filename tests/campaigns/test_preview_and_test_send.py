@@ -104,3 +104,8 @@ def test_render_step_fails_with_the_reason(step_a, lead_a):
     CampaignStep.objects.filter(pk=step_a.pk).update(subject="{{ lead.nope }}")
     with pytest.raises(CommandError, match="The subject cannot be rendered: Line 1: unknown field"):
         call_command("render_step", str(step_a.pk), "--lead", "ana@example.com")
+
+
+def test_malformed_ids_in_the_query_string_are_ignored_not_errors(client_a, step_a, lead_a):
+    response = client_a.get(preview_url(step_a, lead="not-a-uuid", account="also-not"))
+    assert response.status_code == 200 and "ana@example.com" in response.content.decode()
