@@ -63,7 +63,8 @@ WSGI_APPLICATION = "settings.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Templates that must win over unfold's own (the admin home is our dashboard).
+        "DIRS": [BASE_DIR / "campaigns" / "overrides"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -163,8 +163,12 @@ def test_steps_and_messages_follow_their_campaigns_organization(client_a, messag
 
 @pytest.mark.parametrize(
     "url_name",
-    ["admin:campaigns_campaignstep_preview", "admin:campaigns_campaign_launch",
-     "admin:campaigns_campaign_progress", "admin:campaigns_emailaccount_disconnect"],
+    [
+        "admin:campaigns_campaignstep_preview",
+        "admin:campaigns_campaign_launch",
+        "admin:campaigns_campaign_progress",
+        "admin:campaigns_emailaccount_disconnect",
+    ],
 )
 def test_a_malformed_id_in_a_custom_admin_page_is_a_404_not_a_500(client_a, url_name):
     assert client_a.get(reverse(url_name, args=["not-a-uuid"])).status_code in (403, 404)
