@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
-from campaigns import audience, messages, outbox, rendering, sending
+from campaigns import audience, outbox, sending
 from campaigns.models import Campaign, CampaignStep, Dispatch, EmailAccount, MessageLog
 from crm.bulk import insert_many
 
@@ -168,29 +168,21 @@ def _queue(dispatch: Dispatch, plan: Plan, leads: Any) -> tuple[int, int]:
 
 
 def _message(dispatch: Dispatch, plan: Plan, lead: Any) -> MessageLog:
-    log = MessageLog(
-        organization_id=dispatch.organization_id,
-        campaign_id=dispatch.campaign_id,
-        campaign_step=plan.step,
-        lead=lead,
-        dispatch=dispatch,
-        email_account=plan.account,
-        to_email=lead.email,
-        message_id=messages.new_message_id(plan.account.email_address),
-    )
     if lead.suppressed:
-        log.status, log.error_message = MessageLog.Status.SKIPPED, outbox.UNSUBSCRIBED
-        return log
-    try:
-        rendered = sending.render_for(plan.step, lead, plan.account)
-    except rendering.TemplateError as error:
-        log.status = MessageLog.Status.FAILED
-        log.error_message = (
-            f"The {error.part or 'template'} cannot be rendered for this lead: {error}"
+        return MessageLog(
+            organization_id=dispatch.organization_id,
+            campaign_id=dispatch.campaign_id,
+            campaign_step=plan.step,
+            lead=lead,
+            dispatch=dispatch,
+            email_account=plan.account,
+            to_email=lead.email,
+            status=MessageLog.Status.SKIPPED,
+            error_message=outbox.UNSUBSCRIBED,
         )
-        return log
-    log.subject, log.body_html, log.body_text = rendered.subject, rendered.html, rendered.text
-    return log
+    return sending.queued_message(
+        step=plan.step, lead=lead, account=plan.account, dispatch=dispatch
+    )
 
 
 def campaign_pause(campaign: Campaign, reason: str = "") -> bool:

@@ -111,3 +111,31 @@ def test_send(
         log.provider_message_id, log.thread_id = sent.message_id, sent.thread_id
     log.save()
     return log
+
+
+CANNOT_RENDER = "The {part} cannot be rendered for this lead: {error}"
+
+
+def queued_message(
+    *, step: CampaignStep, lead: Lead, account: EmailAccount, **fields: object
+) -> MessageLog:
+    """An unsaved, queued MessageLog with the step rendered and frozen for the lead; a lead
+    the template fails for gets a failed message that says why (nothing is sent to them)."""
+    log = MessageLog(
+        organization_id=lead.organization_id,
+        campaign_id=step.campaign_id,
+        campaign_step=step,
+        lead=lead,
+        email_account=account,
+        to_email=lead.email,
+        message_id=messages.new_message_id(account.email_address),
+        **fields,
+    )
+    try:
+        rendered = render_for(step, lead, account)
+    except rendering.TemplateError as error:
+        log.status = MessageLog.Status.FAILED
+        log.error_message = CANNOT_RENDER.format(part=error.part or "template", error=error)
+        return log
+    log.subject, log.body_html, log.body_text = rendered.subject, rendered.html, rendered.text
+    return log

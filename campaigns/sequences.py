@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from campaigns import audience, dispatch, messages, rendering, sending
+from campaigns import audience, dispatch, sending
 from campaigns.models import Campaign, CampaignStep, Dispatch, Enrollment, MessageLog
 from crm.bulk import update_many
 from crm.models import Lead
@@ -229,24 +229,9 @@ def _queue_campaign(campaign: Campaign, due: Any, now: datetime.datetime, result
 def _message(
     campaign: Campaign, account: Any, step: CampaignStep, lead: Lead, first_step: CampaignStep
 ) -> MessageLog:
-    log = MessageLog(
-        organization_id=campaign.organization_id,
-        campaign=campaign,
-        campaign_step=step,
-        lead=lead,
-        email_account=account,
-        to_email=lead.email,
-        message_id=messages.new_message_id(account.email_address),
-    )
-    try:
-        rendered = sending.render_for(step, lead, account)
-    except rendering.TemplateError as error:
-        log.status = Status.FAILED
-        log.error_message = (
-            f"The {error.part or 'template'} cannot be rendered for this lead: {error}"
-        )
+    log = sending.queued_message(step=step, lead=lead, account=account)
+    if log.status == Status.FAILED:
         return log
-    log.subject, log.body_html, log.body_text = rendered.subject, rendered.html, rendered.text
     if campaign.thread_follow_ups and step.pk != first_step.pk:
         first = MessageLog.objects.filter(
             campaign=campaign,
