@@ -146,6 +146,7 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin):
             },
         ),
         ("Sequence schedule", {"fields": SEQUENCE_FIELDS}),
+        ("Tracking", {"fields": ["track_opens", "track_clicks"]}),
     ]
     actions_detail = ["launch", "pause", "resume", "cancel", "preview"]
 

@@ -31,6 +31,12 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
         failed_month=Count("pk", filter=Q(status=Status.FAILED)),
         bounced_month=Count("pk", filter=Q(status=Status.BOUNCED)),
         waiting=Count("pk", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
+        # Rates over the messages of campaigns that track them, so untracked ones do not
+        # count as unopened.
+        tracked_opens=Count("pk", filter=Q(sent_at__gte=month, campaign__track_opens=True)),
+        opened=Count("pk", filter=Q(opened_at__isnull=False, campaign__track_opens=True)),
+        tracked_clicks=Count("pk", filter=Q(sent_at__gte=month, campaign__track_clicks=True)),
+        clicked=Count("pk", filter=Q(clicked_at__isnull=False, campaign__track_clicks=True)),
     )
     attempted = counts["sent_month"] + counts["failed_month"]
     unsubscribed = SuppressedAddress.objects.filter(
@@ -44,6 +50,14 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
             {"title": "Sent, 7 days", "value": f"{counts['sent_week']:,}"},
             {"title": "Sent, 30 days", "value": f"{counts['sent_month']:,}"},
             {"title": "Waiting to send", "value": f"{counts['waiting']:,}"},
+            {
+                "title": "Open rate, 30 days",
+                "value": _rate(counts["opened"], counts["tracked_opens"]),
+            },
+            {
+                "title": "Click rate, 30 days",
+                "value": _rate(counts["clicked"], counts["tracked_clicks"]),
+            },
             {"title": "Failure rate, 30 days", "value": _rate(counts["failed_month"], attempted)},
             {
                 "title": "Bounce rate, 30 days",

@@ -59,6 +59,8 @@ class CampaignForm(forms.ModelForm):
             "window_end",
             "send_on_weekends",
             "thread_follow_ups",
+            "track_opens",
+            "track_clicks",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -122,6 +122,12 @@ class Campaign(models.Model):
     thread_follow_ups = models.BooleanField(
         default=True, help_text="Send follow-up steps as replies in the first message's thread."
     )
+    track_opens = models.BooleanField(
+        default=False, help_text="Add an invisible image that tells when the message is opened."
+    )
+    track_clicks = models.BooleanField(
+        default=False, help_text="Send links through this server to count clicks."
+    )
     paused_at = models.DateTimeField(null=True, blank=True, editable=False)
     pause_reason = models.CharField(max_length=300, blank=True, editable=False)
     # The spec's audience filter: {"status": [...], "city": "...", "budget_min": 500000,
@@ -308,6 +314,13 @@ class MessageLog(models.Model):
     provider_message_id = models.CharField(max_length=255, blank=True)
     thread_id = models.CharField(max_length=255, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Tracking: the links of the message (clicks name one by its position), and counts.
+    links = models.JSONField(default=list, blank=True)
+    open_count = models.PositiveIntegerField(default=0)
+    click_count = models.PositiveIntegerField(default=0)
+    prefetch_count = models.PositiveIntegerField(
+        default=0, help_text="Hits from image proxies and link scanners, not counted as people."
+    )
     error_message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

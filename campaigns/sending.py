@@ -28,8 +28,14 @@ def addressing_for(log: MessageLog, account: EmailAccount) -> messages.Addressin
 
 
 def build_for(log: MessageLog, account: EmailAccount) -> bytes:
-    rendered = rendering.Rendered(subject=log.subject, html=log.body_html, text=log.body_text)
-    return messages.build(rendered, addressing_for(log, account), message_id=log.message_id)
+    from campaigns import tracking  # tracking reaches sequences, which use this module
+
+    addressing = addressing_for(log, account)
+    body_html = log.body_html
+    if not log.is_test and log.campaign_id:
+        body_html = tracking.instrument(body_html, log, addressing.unsubscribe_url)
+    rendered = rendering.Rendered(subject=log.subject, html=body_html, text=log.body_text)
+    return messages.build(rendered, addressing, message_id=log.message_id)
 
 
 def _send_bytes(account: EmailAccount, message: bytes, thread_id: str = "") -> gmail.Sent:
@@ -138,4 +144,8 @@ def queued_message(
         log.error_message = CANNOT_RENDER.format(part=error.part or "template", error=error)
         return log
     log.subject, log.body_html, log.body_text = rendered.subject, rendered.html, rendered.text
+    if step.campaign.track_clicks:
+        from campaigns import tracking
+
+        log.links = tracking.trackable_links(rendered.html, unsubscribe.url_for(lead))
     return log

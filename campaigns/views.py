@@ -2,13 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from campaigns import gmail, oauth, sending, unsubscribe
+from campaigns import gmail, oauth, sending, tracking, unsubscribe
 
 
 @staff_member_required
@@ -47,3 +47,19 @@ def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "campaigns/unsubscribe.html", {**context, "done": True})
     context["done"] = lead.unsubscribed_at is not None
     return render(request, "campaigns/unsubscribe.html", context)
+
+
+def track_open(request: HttpRequest, token: str) -> HttpResponse:
+    """The 1x1 image: always answered, whatever the token, so nothing can be probed."""
+    tracking.record_open(token, request.headers.get("User-Agent", ""))
+    response = HttpResponse(tracking.PIXEL, content_type="image/gif")
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+def track_click(request: HttpRequest, token: str) -> HttpResponse:
+    """Count the click and go to the link that was in the message, and only there."""
+    url = tracking.record_click(token, request.headers.get("User-Agent", ""))
+    if url is None:
+        raise Http404("Unknown link.")
+    return HttpResponseRedirect(url)

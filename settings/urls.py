@@ -12,4 +12,6 @@ urlpatterns = [
     path("email/oauth/callback/", views.gmail_oauth_callback, name="gmail_oauth_callback"),
     path("u/<str:token>/", views.unsubscribe_view, name="unsubscribe"),
     path("api/campaigns/", include("campaigns.urls_api")),
+    path("t/o/<str:token>.gif", views.track_open, name="track_open"),
+    path("t/c/<str:token>/", views.track_click, name="track_click"),
 ]

@@ -170,6 +170,8 @@ class Command(BaseCommand):
                 "status": Campaign.Status.ACTIVE,
                 "email_account": account,
                 "audience_filter": {"status": ["new", "contacted", "qualified"]},
+                "track_opens": True,
+                "track_clicks": True,
             },
         )
         if created:
@@ -205,3 +207,14 @@ class Command(BaseCommand):
             MessageLog.objects.filter(campaign=sequence, status=MessageLog.Status.QUEUED).update(
                 status=MessageLog.Status.SENT, sent_at=moment, provider_message_id="demo-history"
             )
+        # And how people reacted: about four in ten opened, one in ten clicked.
+        for index, log in enumerate(MessageLog.objects.filter(campaign=sequence).order_by("pk")):
+            if index % 5 in (0, 2):
+                log.opened_at, log.open_count = log.sent_at + datetime.timedelta(hours=3), 1
+                log.status = MessageLog.Status.OPENED
+                if index % 10 == 0:
+                    log.clicked_at, log.click_count = log.opened_at, 1
+                    log.status = MessageLog.Status.CLICKED
+                log.save(
+                    update_fields=["opened_at", "open_count", "clicked_at", "click_count", "status"]
+                )
