@@ -7,14 +7,17 @@ from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
+from import_export.admin import ExportActionModelAdmin
 from unfold.admin import ModelAdmin, StackedInline
 from unfold.contrib.filters.admin import RangeDateFilter
+from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import action, display
 
 from campaigns import admin_views, audience, dispatch, sequences
 from campaigns.forms import CampaignForm
 from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
 from campaigns.progress import campaign_progress, enrollment_counts, step_funnel
+from campaigns.resources import MessageLogResource
 from crm.tenancy import TenantScopedAdmin
 
 STATUS_COLOURS = {
@@ -292,7 +295,9 @@ class CampaignStepAdmin(TenantScopedAdmin, ModelAdmin):
 
 
 @admin.register(MessageLog)
-class MessageLogAdmin(TenantScopedAdmin, ModelAdmin):
+class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
+    resource_classes = [MessageLogResource]
+    export_form_class = ExportForm
     list_display = ["to_email", "subject", "campaign", "status_badge", "sent_at", "created_at"]
     list_filter = [
         "status",

@@ -253,9 +253,6 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
         view = self.admin_site.admin_view(LeadImportView.as_view(model_admin=self))
         return [path("import/", view, name="crm_lead_import"), *super().get_urls()]
 
-    def get_valid_export_item_pks(self, request: HttpRequest) -> QuerySet:
-        return self.get_queryset(request).values_list("pk", flat=True)
-
 
 @admin.register(SuppressedAddress)
 class SuppressedAddressAdmin(TenantScopedAdmin, ModelAdmin):

@@ -115,6 +115,10 @@ class TenantScopedAdmin(admin.ModelAdmin):
             kwargs["queryset"] = queryset
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def get_valid_export_item_pks(self, request: HttpRequest) -> Any:
+        """django-import-export's export action checks ids against this: scope it too."""
+        return self.get_queryset(request).values_list("pk", flat=True)
+
     def scoped_choices(self, model: type[models.Model], request: HttpRequest):
         if model is Organization:
             return organizations_of(request.user)

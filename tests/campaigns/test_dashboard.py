@@ -57,3 +57,26 @@ def test_the_home_counts_sends_rates_and_failures_of_my_agencies_only(
     assert [f.error_message for f in response.context["failures"]] == ["HTTP 400 invalidArgument"]
     page = response.content.decode()
     assert "theirs" not in page and "bob@harbor.example" not in page
+
+
+def test_the_message_log_exports_to_csv_and_xlsx_scoped_and_formula_safe(
+    client_a, campaign_a, campaign_b
+):
+    import io
+
+    import openpyxl
+    from import_export.formats import base_formats
+
+    mine = log(campaign_a, 1, Status.FAILED, error='=HYPERLINK("http://evil")')
+    log(campaign_b, 2, Status.SENT, 0)
+    url = reverse("admin:campaigns_messagelog_export")
+    fields = {f"messagelogresource_{name}": "on" for name in ("to_email", "error_message")}
+    csv = client_a.post(url, {"format": "0", "resource": "0", **fields})
+    body = csv.content.decode()
+    assert mine.to_email in body and "harbor" not in body and "d2-" not in body
+    assert "'=HYPERLINK" in body
+    formats = [str(f().get_title()) for f in base_formats.DEFAULT_FORMATS]
+    xlsx = client_a.post(url, {"format": str(formats.index("xlsx")), "resource": "0", **fields})
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    values = [cell.value for row in sheet.iter_rows() for cell in row]
+    assert '\'=HYPERLINK("http://evil")' in values
