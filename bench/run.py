@@ -51,10 +51,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--small", action="store_true", help="small sizes, under a minute")
     parser.add_argument("--tiny", action="store_true", help="smoke run: the stages still work")
+    parser.add_argument("--workdir", type=Path, help="where databases and results go")
     parser.add_argument("stages", nargs="*", default=list(STAGES))
     args = parser.parse_args()
 
-    workdir = ROOT / "var" / "bench" / ("smoke" if args.tiny else "")
+    workdir = args.workdir or ROOT / "var" / "bench" / ("smoke" if args.tiny else "")
     workdir.mkdir(parents=True, exist_ok=True)
     rows = []
     for stage in args.stages:

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from campaigns import dispatch as dispatching
 from campaigns import gmail, messages, outbox, sending, sequences, signing
 from campaigns.models import Dispatch, EmailAccount, MessageLog
-from crm.suppression import is_suppressed
 
 Status = MessageLog.Status
 MAX_BATCH = 500
@@ -78,30 +77,19 @@ def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     if dispatch.status != Dispatch.Status.RUNNING or dispatch.campaign.status != "active":
         return JsonResponse({"messages": [], "remaining": 0, "state": dispatch.campaign.status})
     account = dispatch.email_account
-    batch = []
     queued = MessageLog.objects.filter(dispatch=dispatch, status=Status.QUEUED)
-    for pk in queued.order_by("created_at", "pk").values_list("pk", flat=True)[: limit * 2]:
-        if len(batch) >= limit:
-            break
-        if not MessageLog.objects.filter(pk=pk, status=Status.QUEUED).update(
-            status=Status.SENDING, claimed_at=timezone.now(), updated_at=timezone.now()
-        ):
-            continue  # another claimer took it first
-        message = MessageLog.objects.select_related("lead__organization").get(pk=pk)
-        if message.lead.unsubscribed_at or is_suppressed(message.organization_id, message.to_email):
-            outbox.finish(message, Status.SKIPPED, error_message=outbox.UNSUBSCRIBED)
-            continue
-        raw = messages.gmail_raw(sending.build_for(message, account))
-        batch.append(
-            {
-                "message_log_id": str(message.pk),
-                "lead_id": str(message.lead_id),
-                "campaign_id": str(message.campaign_id),
-                "to": message.to_email,
-                "thread_id": message.thread_id or None,
-                "raw": raw,
-            }
-        )
+    batch = [
+        {
+            "message_log_id": str(message.pk),
+            "lead_id": str(message.lead_id),
+            "campaign_id": str(message.campaign_id),
+            "to": message.to_email,
+            "thread_id": message.thread_id or None,
+            "raw": messages.gmail_raw(sending.build_for(message, account)),
+        }
+        for message in outbox.claim(queued, limit)
+        if not outbox.skip_if_suppressed(message)
+    ]
     return JsonResponse({"messages": batch, "remaining": queued.count(), "state": "active"})
 
 

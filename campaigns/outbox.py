@@ -8,7 +8,7 @@ same row. Sending is at most once: a row claimed by a process that died is marke
 import logging
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from campaigns import gmail, sending
@@ -40,6 +40,25 @@ def sent_in_last_day(account: EmailAccount) -> int:
     return MessageLog.objects.filter(email_account=account, sent_at__gte=since).count()
 
 
+def claim(queued: QuerySet[MessageLog], limit: int) -> list[MessageLog]:
+    """Take up to `limit` rows of `queued`, oldest first, each by a conditional UPDATE: a
+    row another sender took a moment earlier is passed over, never shared."""
+    taken: list[object] = []
+    for pk in queued.order_by("created_at", "pk").values_list("pk", flat=True)[: limit * 2 + 3]:
+        if len(taken) >= limit:
+            break
+        now = timezone.now()
+        if MessageLog.objects.filter(pk=pk, status=Status.QUEUED).update(
+            status=Status.SENDING, claimed_at=now, updated_at=now
+        ):
+            taken.append(pk)
+    return list(
+        MessageLog.objects.select_related("lead__organization")
+        .filter(pk__in=taken)
+        .order_by("created_at", "pk")
+    )
+
+
 def claim_next(account: EmailAccount) -> MessageLog | None:
     """Take the oldest queued message of the account; None when there is none."""
     queued = MessageLog.objects.filter(
@@ -52,13 +71,17 @@ def claim_next(account: EmailAccount) -> MessageLog | None:
         Q(dispatch__isnull=True)
         | Q(dispatch__status=Dispatch.Status.RUNNING, dispatch__driver=Dispatch.Driver.DIRECT)
     )
-    for candidate in queued.order_by("created_at").values_list("pk", flat=True)[:5]:
-        claimed = MessageLog.objects.filter(pk=candidate, status=Status.QUEUED).update(
-            status=Status.SENDING, claimed_at=timezone.now(), updated_at=timezone.now()
-        )
-        if claimed:
-            return MessageLog.objects.select_related("lead__organization").get(pk=candidate)
-    return None
+    taken = claim(queued, 1)
+    return taken[0] if taken else None
+
+
+def skip_if_suppressed(message: MessageLog) -> bool:
+    """A claimed message to a lead who opted out since it was queued is skipped, not sent."""
+    lead = message.lead
+    if lead.unsubscribed_at or is_suppressed(lead.organization_id, lead.email):
+        finish(message, Status.SKIPPED, error_message=UNSUBSCRIBED)
+        return True
+    return False
 
 
 def finish(message: MessageLog, status: str, **fields: object) -> bool:
@@ -72,9 +95,7 @@ def finish(message: MessageLog, status: str, **fields: object) -> bool:
 
 def send_one(message: MessageLog, account: EmailAccount) -> str:
     """Send a claimed message and record what happened; returns the new status."""
-    lead = message.lead
-    if lead.unsubscribed_at or is_suppressed(lead.organization_id, lead.email):
-        finish(message, Status.SKIPPED, error_message=UNSUBSCRIBED)
+    if skip_if_suppressed(message):
         return Status.SKIPPED
     try:
         sent = sending.deliver(message, account)
