@@ -105,9 +105,13 @@ def _url(name: str, token: str) -> str:
     return settings.PUBLIC_BASE_URL + reverse(name, args=[token])
 
 
-def _is_prefetch(message: MessageLog, user_agent: str) -> bool:
+def _counted_as_prefetch(message: MessageLog, user_agent: str) -> bool:
+    """A scanner, or a hit seconds after sending: counted apart, so rates stay honest."""
     sent_recently = message.sent_at and timezone.now() - message.sent_at < TOO_SOON
-    return bool(SCANNERS.search(user_agent or "")) or bool(sent_recently)
+    if not (SCANNERS.search(user_agent or "") or sent_recently):
+        return False
+    MessageLog.objects.filter(pk=message.pk).update(prefetch_count=F("prefetch_count") + 1)
+    return True
 
 
 def record_open(token: str, user_agent: str) -> bool:
@@ -116,8 +120,7 @@ def record_open(token: str, user_agent: str) -> bool:
     message = MessageLog.objects.filter(pk=_as_uuid(value)).first() if value else None
     if message is None:
         return False
-    if _is_prefetch(message, user_agent):
-        MessageLog.objects.filter(pk=message.pk).update(prefetch_count=F("prefetch_count") + 1)
+    if _counted_as_prefetch(message, user_agent):
         return True
     now = timezone.now()
     MessageLog.objects.filter(pk=message.pk).update(open_count=F("open_count") + 1)
@@ -138,8 +141,7 @@ def record_click(token: str, user_agent: str) -> str | None:
     if message is None or not index.isdigit() or int(index) >= len(message.links):
         return None
     url = message.links[int(index)]
-    if _is_prefetch(message, user_agent):
-        MessageLog.objects.filter(pk=message.pk).update(prefetch_count=F("prefetch_count") + 1)
+    if _counted_as_prefetch(message, user_agent):
         return url
     now = timezone.now()
     MessageLog.objects.filter(pk=message.pk).update(click_count=F("click_count") + 1)
