@@ -60,10 +60,10 @@ class Command(BaseCommand):
             for account in outbox.sendable_accounts():
                 if outbox.sent_in_last_day(account) >= account.daily_limit:
                     continue
-                pacer.wait(account)
                 message = outbox.claim_next(account)
                 if message is None:
                     continue
+                pacer.wait(account)  # a slot is spent only on a real send
                 status = outbox.send_one(message, account)
                 if storm.record(message, status):
                     self.stderr.write(f"Campaign {message.campaign_id} paused: too many failures.")
