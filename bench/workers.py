@@ -151,7 +151,7 @@ def launch_ours(size: int) -> dict:
 def launch_peer(size: int) -> dict:
     """The spec's send_campaign_direct shape: a query, a render and a save per lead."""
     from campaigns import sending
-    from campaigns.models import Campaign, MessageLog
+    from campaigns.models import Campaign
     from crm.models import Lead
 
     campaign = prepare_launch(size)
@@ -163,18 +163,7 @@ def launch_peer(size: int) -> dict:
         "pk", flat=True
     ):
         lead = Lead.objects.select_related("organization", "property").get(pk=lead_id)
-        rendered = sending.render_for(step, lead, campaign.email_account)
-        MessageLog.objects.create(
-            organization=campaign.organization,
-            campaign=campaign,
-            campaign_step=step,
-            lead=lead,
-            email_account=campaign.email_account,
-            to_email=lead.email,
-            subject=rendered.subject,
-            body_html=rendered.html,
-            body_text=rendered.text,
-        )
+        sending.queued_message(step=step, lead=lead, account=campaign.email_account).save()
     seconds = time.perf_counter() - started
     return {
         "value": seconds,
@@ -263,7 +252,7 @@ def _tick_peer(size: int, due_every: int) -> dict:
     from django.utils import timezone
 
     from campaigns import sending
-    from campaigns.models import Enrollment, MessageLog
+    from campaigns.models import Enrollment
 
     campaign = prepare_tick(size, due_every)
     steps = {step.order: step for step in campaign.steps.all()}
@@ -275,17 +264,9 @@ def _tick_peer(size: int, due_every: int) -> dict:
         ):
             if enrollment.next_due_at and enrollment.next_due_at <= now:
                 step = steps[enrollment.next_order]
-                rendered = sending.render_for(step, enrollment.lead, campaign.email_account)
-                MessageLog.objects.create(
-                    organization=campaign.organization,
-                    campaign=campaign,
-                    campaign_step=step,
-                    lead=enrollment.lead,
-                    to_email=enrollment.lead.email,
-                    subject=rendered.subject,
-                    body_html=rendered.html,
-                    body_text=rendered.text,
-                )
+                sending.queued_message(
+                    step=step, lead=enrollment.lead, account=campaign.email_account
+                ).save()
                 enrollment.next_order += 1
                 enrollment.save()
 

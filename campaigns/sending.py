@@ -127,6 +127,7 @@ def queued_message(
 ) -> MessageLog:
     """An unsaved, queued MessageLog with the step rendered and frozen for the lead; a lead
     the template fails for gets a failed message that says why (nothing is sent to them)."""
+    fields.setdefault("message_id", messages.new_message_id(account.email_address))
     log = MessageLog(
         organization_id=lead.organization_id,
         campaign_id=step.campaign_id,
@@ -134,7 +135,6 @@ def queued_message(
         lead=lead,
         email_account=account,
         to_email=lead.email,
-        message_id=messages.new_message_id(account.email_address),
         **fields,
     )
     try:

@@ -32,21 +32,11 @@ def queue(campaign, count=1, start=0):
         lead = Lead.objects.create(
             organization=campaign.organization, name=f"Lead {n}", email=f"lead{n}@example.com"
         )
-        rendered = sending.render_for(step, lead, campaign.email_account)
-        logs.append(
-            MessageLog.objects.create(
-                organization=campaign.organization,
-                campaign=campaign,
-                campaign_step=step,
-                lead=lead,
-                email_account=campaign.email_account,
-                to_email=lead.email,
-                subject=rendered.subject,
-                body_html=rendered.html,
-                body_text=rendered.text,
-                message_id=f"<m{n}@gmail.example>",
-            )
+        log = sending.queued_message(
+            step=step, lead=lead, account=campaign.email_account, message_id=f"<m{n}@gmail.example>"
         )
+        log.save()
+        logs.append(log)
     return logs
 
 
