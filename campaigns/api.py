@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns import dispatch as dispatching
 from campaigns import gmail, messages, outbox, sending, sequences, signing
-from campaigns.models import Dispatch, EmailAccount, MessageLog
+from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
 
 Status = MessageLog.Status
 MAX_BATCH = 500
@@ -74,7 +74,10 @@ def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     limit = data.get("limit", 50)
     if not isinstance(limit, int) or not 1 <= limit <= MAX_BATCH:
         return error(400, f"limit must be a whole number from 1 to {MAX_BATCH}")
-    if dispatch.status != Dispatch.Status.RUNNING or dispatch.campaign.status != "active":
+    if (
+        dispatch.status != Dispatch.Status.RUNNING
+        or dispatch.campaign.status != Campaign.Status.ACTIVE
+    ):
         return JsonResponse({"messages": [], "remaining": 0, "state": dispatch.campaign.status})
     account = dispatch.email_account
     queued = MessageLog.objects.filter(dispatch=dispatch, status=Status.QUEUED)

@@ -16,8 +16,6 @@ from campaigns.models import Enrollment, MessageLog
 from crm.models import SuppressedAddress
 from crm.suppression import suppress
 
-STOPPED_BOUNCED = "a message bounced"
-
 
 def record_bounce(message: MessageLog, reason: str) -> bool:
     """A hard bounce: the message is marked, the address suppressed for the organization
@@ -35,7 +33,7 @@ def record_bounce(message: MessageLog, reason: str) -> bool:
         reason=SuppressedAddress.Reason.BOUNCED,
         detail=reason,
     )
-    sequences.stop(Enrollment.objects.filter(lead=message.lead_id), STOPPED_BOUNCED)
+    sequences.stop(Enrollment.objects.filter(lead=message.lead_id), sequences.STOPPED_BOUNCED)
     return bool(changed)
 
 
