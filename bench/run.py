@@ -30,13 +30,23 @@ STAGES = {
     "build_vs_django": ("msg/s", {"ours": "build_ours", "peer": "build_django"}, 20_000, 2_000),
     "build_vs_stdlib": ("msg/s", {"ours": "build_ours", "peer": "build_stdlib"}, 20_000, 2_000),
 }
+# Stages whose workers run against a throw-away PostgreSQL cluster (.ci/with-postgres, on
+# the port BENCH_PGPORT) instead of a fresh SQLite file.
+ON_POSTGRES: set[str] = set()
+# A stage whose contenders share one expensive data set names a single worker under
+# "both": it prints {"ours": {...}, "peer": {...}}.
 
 
-def run_worker(worker: str, size: int, workdir: Path) -> dict:
+def run_worker(worker: str, size: int, workdir: Path, postgres: bool = False) -> dict:
     env = dict(os.environ, VAR_DIR=str(workdir), DJANGO_SETTINGS_MODULE="settings.base")
-    env.setdefault("DATABASE_URL", f"sqlite:///{workdir / f'{worker}.sqlite3'}")
+    command = [sys.executable, str(ROOT / "bench" / "workers.py"), worker, str(size)]
+    if postgres:
+        env["PGPORT_TEST"] = env.get("BENCH_PGPORT", "54340")
+        command = ["bash", str(ROOT / ".ci" / "with-postgres"), *command]
+    else:
+        env.setdefault("DATABASE_URL", f"sqlite:///{workdir / f'{worker}.sqlite3'}")
     result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "workers.py"), worker, str(size)],
+        command,
         env=env,
         capture_output=True,
         text=True,
@@ -65,7 +75,8 @@ def main() -> None:
         for who, worker in contenders.items():
             for leftover in workdir.glob(f"{worker}.sqlite3*"):
                 leftover.unlink()
-            measured[who] = run_worker(worker, size, workdir)
+            result = run_worker(worker, size, workdir, postgres=stage in ON_POSTGRES)
+            measured.update(result if who == "both" else {who: result})
         ours, peer = measured["ours"], measured["peer"]
         rows.append(
             {
