@@ -13,7 +13,7 @@ from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import action, display
 
-from campaigns import admin_views, audience, dispatch, sequences
+from campaigns import admin_views, audience, dashboard, dispatch, sequences
 from campaigns.forms import CampaignForm
 from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
 from campaigns.progress import campaign_progress, enrollment_counts, step_funnel
@@ -183,8 +183,10 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin):
         if campaign is not None:
             context["progress"] = campaign_progress(campaign)
             context["audience_size"] = audience.sizes(audience.audience_of(campaign))
-            if campaign.type == Campaign.Type.SEQUENCE:
+            if campaign.status != Campaign.Status.DRAFT:
                 context["funnel"] = step_funnel(campaign)
+                context["results"] = dashboard.campaign_results(campaign)
+            if campaign.type == Campaign.Type.SEQUENCE:
                 context["enrollments"] = enrollment_counts(campaign)
         return super().render_change_form(request, context, *args, **kwargs)
 

@@ -74,8 +74,13 @@ def _remaining(left: datetime.timedelta) -> str:
     return f"in about {round(minutes / 1440)} days"
 
 
+FUNNEL = ("queued", "sent", "opened", "clicked", "replied", "bounced", "unsubscribed", "failed")
+
+
 def step_funnel(campaign: Campaign) -> list[dict[str, Any]]:
-    """Per step of a sequence: waiting for it, queued, sent, opened, clicked, replied."""
+    """Per step: its audience (messages made for it, and for a sequence the leads still
+    waiting for it), then how many were sent, opened, clicked, replied, bounced,
+    unsubscribed and failed."""
     from campaigns.models import Enrollment
 
     rows = {
@@ -83,19 +88,24 @@ def step_funnel(campaign: Campaign) -> list[dict[str, Any]]:
         for row in MessageLog.objects.filter(campaign=campaign, is_test=False)
         .values("campaign_step")
         .annotate(
+            made=Count("pk", filter=~Q(status=Status.CANCELLED)),
             queued=Count("pk", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
             sent=Count("pk", filter=Q(status__in=SENT_OR_LATER)),
             opened=Count("pk", filter=Q(opened_at__isnull=False)),
             clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
             replied=Count("pk", filter=Q(replied_at__isnull=False) | Q(status=Status.REPLIED)),
+            bounced=Count("pk", filter=Q(bounced_at__isnull=False)),
+            unsubscribed=Count("pk", filter=Q(unsubscribed_at__isnull=False)),
             failed=Count("pk", filter=Q(status=Status.FAILED)),
         )
     }
-    waiting = dict(
-        Enrollment.objects.filter(campaign=campaign, state=Enrollment.State.ACTIVE)
-        .values_list("next_order")
-        .annotate(Count("pk"))
-    )
+    waiting = {}
+    if campaign.type == Campaign.Type.SEQUENCE:
+        waiting = dict(
+            Enrollment.objects.filter(campaign=campaign, state=Enrollment.State.ACTIVE)
+            .values_list("next_order")
+            .annotate(Count("pk"))
+        )
     funnel = []
     for step in campaign.steps.order_by("order"):
         row = rows.get(step.pk, {})
@@ -103,10 +113,8 @@ def step_funnel(campaign: Campaign) -> list[dict[str, Any]]:
             {
                 "step": step,
                 "waiting": waiting.get(step.order, 0),
-                **{
-                    key: row.get(key, 0)
-                    for key in ("queued", "sent", "opened", "clicked", "replied", "failed")
-                },
+                "audience": row.get("made", 0) + waiting.get(step.order, 0),
+                **{key: row.get(key, 0) for key in FUNNEL},
             }
         )
     return funnel

@@ -4,11 +4,14 @@ The token has no expiry (opt-out links must keep working for at least 30 days) a
 not depend on the campaign, so it works after the campaign is deleted.
 """
 
+import datetime
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns.models import MessageLog
 from crm.models import Lead, SuppressedAddress
 from crm.suppression import suppress
 
@@ -37,9 +40,12 @@ def unsubscribe(lead: Lead) -> bool:
     from campaigns import sequences
     from campaigns.models import Enrollment
 
+    now = timezone.now()
     first = Lead.objects.filter(pk=lead.pk, unsubscribed_at__isnull=True).update(
-        unsubscribed_at=timezone.now()
+        unsubscribed_at=now
     )
+    if first:
+        _attribute(lead, now)
     sequences.stop(Enrollment.objects.filter(lead=lead), sequences.STOPPED_UNSUBSCRIBED)
     suppress(
         organization=lead.organization_id,
@@ -48,3 +54,16 @@ def unsubscribe(lead: Lead) -> bool:
         detail="unsubscribe link",
     )
     return bool(first)
+
+
+def _attribute(lead: Lead, now: datetime.datetime) -> None:
+    """The link names the lead, not the message: the unsubscribe is counted against the
+    latest message they were sent, as the campaign that made them leave."""
+    latest = (
+        MessageLog.objects.filter(lead=lead, is_test=False, sent_at__isnull=False)
+        .order_by("-sent_at")
+        .values_list("pk", flat=True)[:1]
+    )
+    MessageLog.objects.filter(pk__in=list(latest), unsubscribed_at__isnull=True).update(
+        unsubscribed_at=now, status=MessageLog.Status.UNSUBSCRIBED, updated_at=now
+    )

@@ -1,17 +1,28 @@
 """The admin home's figures, counted by hand, and scoped to the staff member's agencies."""
 
 import datetime
+import json
 
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.models import Campaign, MessageLog
+from campaigns.models import Campaign, CampaignStep, MessageLog
 from crm.models import Lead
 
 Status = MessageLog.Status
 
 
-def log(campaign, n, status, sent_days_ago=None, error=""):
+EVENT_FIELD = {
+    Status.OPENED: "opened_at",
+    Status.CLICKED: "clicked_at",
+    Status.REPLIED: "replied_at",
+    Status.BOUNCED: "bounced_at",
+    Status.UNSUBSCRIBED: "unsubscribed_at",
+}
+
+
+def log(campaign, n, status, sent_days_ago=None, error="", step=None):
+    """A message as the system leaves it: an event status comes with its timestamp."""
     lead = Lead.objects.create(
         organization=campaign.organization,
         name=f"D{n}",
@@ -22,41 +33,107 @@ def log(campaign, n, status, sent_days_ago=None, error=""):
         if sent_days_ago is None
         else timezone.now() - datetime.timedelta(days=sent_days_ago, minutes=5)
     )
+    events = {EVENT_FIELD[status]: sent_at} if status in EVENT_FIELD else {}
+    if status == Status.CLICKED:
+        events["opened_at"] = sent_at
     return MessageLog.objects.create(
         organization=campaign.organization,
         campaign=campaign,
+        campaign_step=step or campaign.steps.first(),
         lead=lead,
         status=status,
         sent_at=sent_at,
         error_message=error,
         to_email=lead.email,
+        **events,
     )
 
 
 def test_the_home_counts_sends_rates_and_failures_of_my_agencies_only(
     client_a, campaign_a, campaign_b
 ):
-    Campaign.objects.filter(pk=campaign_a.pk).update(status=Campaign.Status.ACTIVE)
+    Campaign.objects.filter(pk=campaign_a.pk).update(
+        status=Campaign.Status.ACTIVE, track_opens=True, track_clicks=True
+    )
     log(campaign_a, 1, Status.SENT, 0)
     log(campaign_a, 2, Status.SENT, 3)
     log(campaign_a, 3, Status.OPENED, 10)
-    log(campaign_a, 4, Status.BOUNCED, 2)
+    log(campaign_a, 4, Status.BOUNCED, 2, error="Address not found")
     log(campaign_a, 5, Status.FAILED, error="HTTP 400 invalidArgument")
     log(campaign_a, 6, Status.QUEUED)
+    log(campaign_a, 9, Status.CLICKED, 1)
+    log(campaign_a, 10, Status.REPLIED, 1)
+    log(campaign_a, 11, Status.UNSUBSCRIBED, 5)
+    log(campaign_a, 12, Status.SENT, 40)  # older than 30 days: only in nothing
     log(campaign_b, 7, Status.SENT, 0)  # another agency: never counted
     log(campaign_b, 8, Status.FAILED, error="theirs")
     response = client_a.get(reverse("admin:index"))
     kpis = {kpi["title"]: kpi["value"] for kpi in response.context["kpis"]}
+    # Sent in 30 days: 1, 2, 3, 4, 9, 10, 11 = 7; in 7 days: 1, 2, 4, 9, 10, 11 = 6.
     assert kpis["Sent today"] == "1"
-    assert kpis["Sent, 7 days"] == "3"
-    assert kpis["Sent, 30 days"] == "4"
+    assert kpis["Sent, 7 days"] == "6"
+    assert kpis["Sent, 30 days"] == "7"
     assert kpis["Waiting to send"] == "1"
-    assert kpis["Failure rate, 30 days"] == "20.0%"  # 1 failed of 5 attempted
-    assert kpis["Bounce rate, 30 days"] == "25.0%"  # 1 bounced of 4 sent
+    assert kpis["Failure rate, 30 days"] == "12.5%"  # 1 failed of 8 attempted
+    assert kpis["Open rate, 30 days"] == "28.6%"  # 3 and 9 of 7
+    assert kpis["Click rate, 30 days"] == "14.3%"  # 9 of 7
+    assert kpis["Reply rate, 30 days"] == "14.3%"
+    assert kpis["Bounce rate, 30 days"] == "14.3%"
+    assert kpis["Unsubscribe rate, 30 days"] == "14.3%"
     assert [c["campaign"].name for c in response.context["running"]] == ["Spring A"]
     assert [f.error_message for f in response.context["failures"]] == ["HTTP 400 invalidArgument"]
+    chart = json.loads(response.context["chart"])
+    series = {dataset["label"]: dataset["data"] for dataset in chart["datasets"]}
+    assert len(chart["labels"]) == 14
+    # The last bar is today: 1 sent; yesterday: 9 (clicked, so opened too) and 10 (replied).
+    assert series["Sent"][-2:] == [2, 1]
+    assert sum(series["Sent"]) == 7  # all sent in 14 days (12 was 40 days ago)
+    assert series["Opened"][-2] == 1 and series["Clicked"][-2] == 1
+    assert series["Replied"][-2] == 1 and sum(series["Bounced"]) == 1
+    assert series["Failed"][-1] == 1  # failed today (by when it failed)
     page = response.content.decode()
     assert "theirs" not in page and "bob@harbor.example" not in page
+
+
+def test_untracked_campaigns_do_not_count_as_unopened(client_a, campaign_a):
+    log(campaign_a, 1, Status.SENT, 0)
+    kpis = {k["title"]: k["value"] for k in client_a.get(reverse("admin:index")).context["kpis"]}
+    assert kpis["Open rate, 30 days"] == "–" and kpis["Click rate, 30 days"] == "–"
+
+
+def test_the_campaign_page_shows_the_funnel_per_step_the_chart_and_failure_reasons(
+    client_a, campaign_a, campaign_b
+):
+    Campaign.objects.filter(pk=campaign_a.pk).update(status=Campaign.Status.COMPLETED)
+    second = CampaignStep.objects.create(
+        campaign=campaign_a, order=2, subject="Again", body_template="<p>2</p>"
+    )
+    log(campaign_a, 1, Status.SENT, 0)
+    log(campaign_a, 2, Status.CLICKED, 0)
+    log(campaign_a, 3, Status.BOUNCED, 1, error="550 5.1.1 Address not found")
+    log(campaign_a, 4, Status.BOUNCED, 2, error="550 5.1.1 Address not found")
+    log(campaign_a, 5, Status.FAILED, error="HTTP 400 invalidArgument: Invalid To header")
+    log(campaign_a, 6, Status.UNSUBSCRIBED, 0, step=second)
+    log(campaign_a, 7, Status.REPLIED, 0, step=second)
+    log(campaign_a, 8, Status.QUEUED, step=second)
+    log(campaign_b, 9, Status.FAILED, error="theirs")
+    response = client_a.get(reverse("admin:campaigns_campaign_change", args=[campaign_a.pk]))
+    funnel = {row["step"].order: row for row in response.context["funnel"]}
+    keys = ("audience", "queued", "sent", "opened", "clicked", "replied", "bounced")
+    assert [funnel[1][k] for k in keys] == [5, 0, 4, 1, 1, 0, 2]
+    assert (funnel[1]["unsubscribed"], funnel[1]["failed"]) == (0, 1)
+    assert [funnel[2][k] for k in keys] == [3, 1, 2, 0, 0, 1, 0]
+    assert funnel[2]["unsubscribed"] == 1
+    results = response.context["results"]
+    assert results["reasons"] == [
+        {"error_message": "550 5.1.1 Address not found", "count": 2},
+        {"error_message": "HTTP 400 invalidArgument: Invalid To header", "count": 1},
+    ]
+    series = {d["label"]: d["data"] for d in json.loads(results["chart"])["datasets"]}
+    assert series["Sent"][-1] == 4 and sum(series["Sent"]) == 6
+    page = response.content.decode()
+    assert 'id="failure-reasons"' in page and 'id="campaign-chart"' in page
+    assert "theirs" not in page
 
 
 def test_the_message_log_exports_to_csv_and_xlsx_scoped_and_formula_safe(

@@ -42,3 +42,39 @@ def test_an_altered_token_is_404_and_changes_nothing(lead_a):
 def test_the_token_holds_no_address(lead_a):
     assert "ana" not in unsubscribe.token_for(lead_a).lower()
     assert unsubscribe.url_for(lead_a).startswith("http://127.0.0.1:8000/u/")
+
+
+def test_the_unsubscribe_counts_against_the_latest_message_sent_to_the_lead(
+    lead_a, message_a, campaign_a
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from campaigns.models import MessageLog
+
+    Status = MessageLog.Status
+    earlier = timezone.now() - datetime.timedelta(days=3)
+    MessageLog.objects.filter(pk=message_a.pk).update(status=Status.SENT, sent_at=earlier)
+    latest = MessageLog.objects.create(
+        organization=lead_a.organization,
+        campaign=campaign_a,
+        lead=lead_a,
+        to_email=lead_a.email,
+        status=Status.OPENED,
+        sent_at=timezone.now(),
+    )
+    test = MessageLog.objects.create(
+        organization=lead_a.organization,
+        campaign=campaign_a,
+        lead=lead_a,
+        to_email="staff@sunset.example",
+        is_test=True,
+        status=Status.SENT,
+        sent_at=timezone.now() + datetime.timedelta(minutes=1),
+    )
+    Client().post(url(lead_a))
+    Client().post(url(lead_a))  # a replay changes nothing more
+    states = dict(MessageLog.objects.values_list("pk", "status"))
+    assert states == {message_a.pk: Status.SENT, latest.pk: Status.UNSUBSCRIBED, test.pk: "sent"}
+    assert MessageLog.objects.get(pk=latest.pk).unsubscribed_at is not None

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from campaigns import sequences
+from campaigns import sequences, tracking, unsubscribe
 from campaigns.audience import audience_of
 from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
 from crm.importing import leads_import
@@ -218,3 +219,28 @@ class Command(BaseCommand):
                 log.save(
                     update_fields=["opened_at", "open_count", "clicked_at", "click_count", "status"]
                 )
+        self.sequence_outcomes(sequence)
+
+    def sequence_outcomes(self, sequence: Campaign) -> None:
+        """A few replies, bounces, an unsubscribe and failures, recorded the way the system
+        records them (sequences stop, addresses are suppressed)."""
+        Status = MessageLog.Status
+        sent = list(MessageLog.objects.filter(campaign=sequence).order_by("sent_at", "pk"))
+        for log in sent[3::17]:
+            log.replied_at = log.sent_at + datetime.timedelta(hours=5)
+            log.status = Status.REPLIED
+            log.save(update_fields=["replied_at", "status"])
+            sequences.stop(sequence.enrollments.filter(lead=log.lead_id), sequences.STOPPED_REPLIED)
+        for log in sent[8::41]:
+            tracking.record_bounce(
+                log,
+                "550 5.1.1 The email account that you tried to reach does not exist.",
+            )
+        MessageLog.objects.filter(pk__in=[log.pk for log in sent[8::41]]).update(
+            bounced_at=F("sent_at") + datetime.timedelta(minutes=2)
+        )
+        unsubscribe.unsubscribe(sent[-6].lead)
+        for log in sent[12::53]:
+            log.status, log.sent_at = Status.FAILED, None
+            log.error_message = "HTTP 400 invalidArgument: Invalid To header"
+            log.save(update_fields=["status", "sent_at", "error_message"])
