@@ -18,7 +18,7 @@ from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from campaigns.models import Enrollment, MessageLog
-from crm.import_views import LeadImportView
+from crm.import_views import LeadImportView, SuppressionImportView
 from crm.models import Lead, Membership, Organization, Property, SuppressedAddress
 from crm.resources import LeadResource
 from crm.tenancy import TenantScopedAdmin, is_member, organizations_of
@@ -258,8 +258,17 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
 class SuppressedAddressAdmin(TenantScopedAdmin, ModelAdmin):
     list_display = ["email", "reason", "detail", "created_at"]
     list_filter = ["reason"]
-    search_fields = ["email"]
+    search_fields = ["email", "detail"]
     fields = ["organization", "email", "reason", "detail"]
+    actions_list = ["import_csv"]
+
+    @action(description="Import CSV", icon="upload_file", url_path="import-csv")
+    def import_csv(self, request: HttpRequest) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:crm_suppressedaddress_import"))
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(SuppressionImportView.as_view(model_admin=self))
+        return [path("import/", view, name="crm_suppressedaddress_import"), *super().get_urls()]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # An entry made by an unsubscribe or a bounce is a record: staff may only remove it.

@@ -16,6 +16,7 @@ from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
 from crm.importing import CsvFileError, ImportReport, leads_import
 from crm.models import Organization
+from crm.suppression import import_addresses
 from crm.tenancy import is_member, organizations_of
 
 SESSION_KEY = "lead_imports"
@@ -145,5 +146,56 @@ class LeadImportView(View):
             title="Import leads",
             errors_shown=report.errors[:ERRORS_SHOWN] if report else [],
             errors_hidden=max(0, len(report.errors) - ERRORS_SHOWN) if report else 0,
+        )
+        return render(request, self.template_name, context)
+
+
+class SuppressionImportForm(LeadImportForm):
+    file = forms.FileField(
+        label="CSV file",
+        widget=UnfoldAdminFileFieldWidget,
+        help_text="A column named email (or “Email Address”); other columns are ignored. "
+        "Comma or semicolon separated, UTF-8: an export from another email tool works.",
+    )
+
+
+class SuppressionImportView(LeadImportView):
+    """Upload a list of addresses that must never be emailed; the result is shown at once
+    (entries can be removed later: each is marked with the file it came from)."""
+
+    template_name = "admin/crm/suppressedaddress/import.html"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = SuppressionImportForm(request.POST, request.FILES, user=request.user)
+        if not form.is_valid():
+            return self.render(request, form=form)
+        upload = form.cleaned_data["file"]
+        detail = f"imported from {upload.name} on {time.strftime('%Y-%m-%d')}"
+        try:
+            result = import_addresses(
+                organization=form.cleaned_data["organization"],
+                data=upload.read(),
+                detail=detail,
+            )
+        except CsvFileError as error:
+            form.add_error("file", str(error))
+            return self.render(request, form=form)
+        return self.render(
+            request,
+            form=SuppressionImportForm(user=request.user),
+            result=result,
+            errors=result.errors[:ERRORS_SHOWN],
+            errors_hidden=max(0, len(result.errors) - ERRORS_SHOWN),
+            detail=detail,
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render(request, form=SuppressionImportForm(user=request.user))
+
+    def render(self, request: HttpRequest, **context: Any) -> HttpResponse:
+        context.update(
+            self.model_admin.admin_site.each_context(request),
+            opts=self.model_admin.model._meta,
+            title="Import addresses to the suppression list",
         )
         return render(request, self.template_name, context)

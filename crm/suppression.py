@@ -1,8 +1,13 @@
 """The organization's suppression list: addresses that never get a campaign email again."""
 
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 
+from crm.importing import BATCH_SIZE, RowError, read_rows
 from crm.models import Organization, SuppressedAddress
 
 
@@ -31,3 +36,71 @@ def is_suppressed(organization_id: object, email: str) -> bool:
     return SuppressedAddress.objects.filter(
         organization_id=organization_id, email=email.strip().lower()
     ).exists()
+
+
+@dataclass
+class SuppressionImport:
+    rows: int = 0
+    added: int = 0
+    already: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"Read {self.rows:,} row(s): {self.added:,} address(es) added to the suppression "
+            f"list, {self.already:,} already on it, {len(self.errors):,} rejected."
+        )
+
+
+def import_addresses(
+    *, organization: Organization, data: bytes, detail: str = ""
+) -> SuppressionImport:
+    """Add every valid address of a CSV's email column (other columns are ignored); bad rows
+    are reported by line and the good ones still added. Raises CsvFileError for a file that
+    cannot be read at all."""
+    columns, _, rows = read_rows(data)
+    position = columns.index("email")
+    report = SuppressionImport()
+    batch: dict[str, int] = {}
+    for line, cells in rows:
+        report.rows += 1
+        email = cells[position].strip().lower() if position < len(cells) else ""
+        try:
+            validate_email(email)
+        except ValidationError:
+            message = f"“{email}” is not a valid email address" if email else "is empty"
+            report.errors.append(RowError(line, "email", message))
+            continue
+        if email in batch:
+            report.already += 1
+            continue
+        batch[email] = line
+        if len(batch) >= BATCH_SIZE:
+            _add(organization, batch, detail, report)
+            batch = {}
+    _add(organization, batch, detail, report)
+    return report
+
+
+def _add(
+    organization: Organization, batch: dict[str, int], detail: str, report: SuppressionImport
+) -> None:
+    listed = set(
+        SuppressedAddress.objects.filter(organization=organization, email__in=batch).values_list(
+            "email", flat=True
+        )
+    )
+    new = [
+        SuppressedAddress(
+            organization=organization,
+            email=email,
+            reason=SuppressedAddress.Reason.MANUAL,
+            detail=detail[:500],
+        )
+        for email in batch
+        if email not in listed
+    ]
+    # ignore_conflicts: an unsubscribe landing at the same moment is not an error.
+    SuppressedAddress.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    report.added += len(new)
+    report.already += len(listed)
