@@ -1,8 +1,11 @@
 """A real browser (Debian's Chromium, driven by Playwright) logs in and opens the leads."""
 
 import os
+from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import sync_playwright
 
 from crm.models import Lead
@@ -82,3 +85,27 @@ def test_staff_preview_a_step_for_a_lead(live_server, browser, org_a, staff_a, c
     frame = page.frame_locator("#preview-html")
     assert frame.locator("h1").inner_text() == "Hello Ana"
     assert "Unsubscribe" in page.inner_text("#preview-text")
+
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+@pytest.mark.browser
+def test_the_home_dashboard_with_the_demo_data(live_server, browser):
+    """The demo's staff member sees a populated dashboard; the screenshot is kept under
+    tests/artifacts/ (not committed) for a person to look at."""
+    call_command("load_demo", "--force", stdout=StringIO())
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1440, "height": 1400})
+    log_in(page, live_server, "agent", "agent")
+    page.wait_for_selector("#dashboard canvas")
+    page.wait_for_timeout(800)  # the chart's entry animation
+    kpis = page.inner_text("#dashboard")
+    assert "Sent, 30 days" in kpis and "Reply rate, 30 days" in kpis
+    sent = page.locator("#dashboard .text-2xl").nth(2).inner_text()
+    assert int(sent.replace(",", "")) > 50
+    assert "New lead nurture" in kpis  # running now
+    assert "Maison Lumière" not in page.inner_text("body")  # the other agency's data
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home-dashboard.png"), full_page=True)
+    assert (ARTIFACTS / "home-dashboard.png").stat().st_size > 20_000
