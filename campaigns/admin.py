@@ -7,19 +7,25 @@ from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.text import Truncator
 from import_export.admin import ExportActionModelAdmin
 from unfold.admin import ModelAdmin, StackedInline
 from unfold.contrib.filters.admin import RangeDateFilter
-from unfold.contrib.import_export.forms import ExportForm
+from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import action, display
 
-from campaigns import admin_views, audience, dashboard, dispatch, sequences
+from campaigns import admin_views, audience, dashboard, dispatch, oauth, sequences
 from campaigns.forms import CampaignForm
 from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
 from campaigns.progress import campaign_progress, enrollment_counts, step_funnel
-from campaigns.resources import MessageLogResource
+from campaigns.resources import CampaignResultsResource, MessageLogResource
 from crm.tenancy import TenantScopedAdmin
 
+NEEDS_PERMISSION = (
+    "Reply and bounce detection needs Google's permission to read message headers: use "
+    "“Reconnect” on this account and allow it."
+)
 STATUS_COLOURS = {
     MessageLog.Status.QUEUED: "info",
     MessageLog.Status.SENDING: "info",
@@ -45,9 +51,10 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
         "state",
         "is_primary",
         "daily_limit",
+        "replies",
         "user",
     ]
-    list_filter = ["provider", "is_active", "needs_reconnect"]
+    list_filter = ["provider", "is_active", "needs_reconnect", "detect_replies"]
     search_fields = ["email_address", "display_name"]
     # Tokens are never shown or edited in the admin; the OAuth flow sets them.
     exclude = ["access_token", "refresh_token", "token_expires_at", "user"]
@@ -56,11 +63,13 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
         "needs_reconnect",
         "paused_until",
         "last_error",
+        "reply_detection",
         "created_at",
         "updated_at",
     ]
     actions_list = ["connect_gmail"]
-    actions_row = ["make_primary", "disconnect"]
+    actions_row = ["make_primary", "reconnect", "disconnect"]
+    actions_detail = ["reconnect"]
 
     @action(description="Make primary", icon="star", url_path="make-primary")
     def make_primary(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -76,6 +85,18 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
     def connect_gmail(self, request: HttpRequest) -> HttpResponse:
         return admin_views.gmail_connect(self, request)
 
+    @action(description="Reconnect", icon="sync", url_path="reconnect")
+    def reconnect(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Google's consent again, asking for what the account needs now (reply detection)."""
+        account = self.get_object(request, object_id)
+        if account is None:
+            raise Http404("No such account.")
+        return HttpResponseRedirect(
+            oauth.start(
+                request.session, account.organization, detect_replies=account.detect_replies
+            )
+        )
+
     @action(description="Disconnect", icon="link_off", url_path="disconnect")
     def disconnect(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return admin_views.gmail_disconnect(self, request, object_id)
@@ -88,6 +109,39 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
         if obj.needs_reconnect:
             return "reconnect", "Reconnect needed"
         return ("active", "Active") if obj.is_active else ("inactive", "Disconnected")
+
+    @display(
+        description="Replies & bounces",
+        label={"on": "success", "off": "info", "attention": "warning"},
+    )
+    def replies(self, obj: EmailAccount) -> tuple[str, str]:
+        if not obj.detect_replies:
+            return "off", "Off"
+        if obj.may_read_headers and not obj.needs_reconnect:
+            return "on", "On"
+        return "attention", "Needs reconnecting"
+
+    @display(description="Reply and bounce detection")
+    def reply_detection(self, obj: EmailAccount) -> str:
+        if not obj.detect_replies:
+            return "Off."
+        if obj.needs_reconnect:
+            return "Paused until the account is reconnected."
+        if not obj.may_read_headers:
+            return obj.replies_error or NEEDS_PERMISSION
+        checked = obj.replies_checked_at
+        when = (
+            f"last checked {timezone.localtime(checked):%Y-%m-%d %H:%M}"
+            if checked
+            else ("not checked yet")
+        )
+        problem = f" Last check: {obj.replies_error}" if obj.replies_error else ""
+        return f"On, {when}.{problem}"
+
+    def save_model(self, request: HttpRequest, obj: EmailAccount, form: Any, change: bool):
+        super().save_model(request, obj, form, change)
+        if obj.detect_replies and not obj.may_read_headers:
+            messages.warning(request, NEEDS_PERMISSION)
 
     def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
         # Accounts are created by connecting a mailbox (OAuth), never typed in.
@@ -115,8 +169,10 @@ SEQUENCE_FIELDS = [
 
 
 @admin.register(Campaign)
-class CampaignAdmin(TenantScopedAdmin, ModelAdmin):
+class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     form = CampaignForm
+    resource_classes = [CampaignResultsResource]
+    export_form_class = SelectableFieldsExportForm
     list_display = ["name", "type", "status_badge", "email_account", "step_count", "updated_at"]
     list_filter = ["type", "status"]
     list_filter_submit = True
@@ -299,8 +355,16 @@ class CampaignStepAdmin(TenantScopedAdmin, ModelAdmin):
 @admin.register(MessageLog)
 class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     resource_classes = [MessageLogResource]
-    export_form_class = ExportForm
-    list_display = ["to_email", "subject", "campaign", "status_badge", "sent_at", "created_at"]
+    export_form_class = SelectableFieldsExportForm
+    list_display = [
+        "to_email",
+        "subject",
+        "campaign",
+        "status_badge",
+        "outcome",
+        "sent_at",
+        "created_at",
+    ]
     list_filter = [
         "status",
         ("campaign", RelatedOnlyFieldListFilter),
@@ -316,6 +380,13 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     @display(description="Status", ordering="status", label=STATUS_COLOURS)
     def status_badge(self, obj: MessageLog) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
+
+    @display(description="Detail")
+    def outcome(self, obj: MessageLog) -> str:
+        """Why a message ended as it did: the bounce or failure reason, the reply's date."""
+        if obj.status == MessageLog.Status.REPLIED and obj.replied_at:
+            return f"Replied {timezone.localtime(obj.replied_at):%Y-%m-%d %H:%M}"
+        return Truncator(obj.error_message).chars(90)
 
     def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
         return False

@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from campaigns import dispatch as dispatching
-from campaigns import gmail, messages, outbox, sending, sequences, signing
+from campaigns import gmail, messages, outbox, replies, sending, sequences, signing
 from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
 
 Status = MessageLog.Status
@@ -206,5 +206,24 @@ def tick(request: HttpRequest, data: dict) -> JsonResponse:
             "queued": result.queued,
             "completed": result.completed,
             "dispatch_ids": [str(pk) for pk in result.dispatches],
+        }
+    )
+
+
+@signed_api
+def check_replies(request: HttpRequest, data: dict) -> JsonResponse:
+    """Reply and bounce detection, for an n8n schedule: every opted-in account is read."""
+    checked = replies.check_replies()
+    return JsonResponse(
+        {
+            "accounts": len(checked),
+            "threads": sum(result.threads for result in checked),
+            "replied": sum(result.replied for result in checked),
+            "bounced": sum(result.bounced for result in checked),
+            "problems": [
+                {"account_id": str(result.account.pk), "problem": result.problem}
+                for result in checked
+                if result.problem
+            ],
         }
     )

@@ -1,5 +1,6 @@
 """The Gmail API client: one HTTP session, token refresh, retries, and Google's errors
-turned into our exceptions (TokenRevoked, QuotaExceeded, RecipientRejected, SendFailed)."""
+turned into our exceptions (TokenRevoked, QuotaExceeded, RecipientRejected, SendFailed,
+and for reads ReadFailed, ScopeMissing, NotFound)."""
 
 import logging
 import random
@@ -53,6 +54,18 @@ class SendFailed(GmailError):
 
 class SendUncertain(GmailError):
     """The request may have reached Google but no answer came: never retried blindly."""
+
+
+class ReadFailed(GmailError):
+    """Gmail could not answer a read now (429, 5xx, no answer): the next run tries again."""
+
+
+class ScopeMissing(GmailError):
+    """The account's grant lacks the permission this call needs (HTTP 403)."""
+
+
+class NotFound(GmailError):
+    """No such thread (deleted), or a history id Gmail no longer keeps (HTTP 404)."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +188,36 @@ def send(account: EmailAccount, raw: str, thread_id: str = "") -> Sent:
         if attempt + 1 < settings.GMAIL_MAX_ATTEMPTS:
             time.sleep(_retry_delay(attempt, response))
     raise SendFailed(f"gave up after {settings.GMAIL_MAX_ATTEMPTS} attempts: {last}")
+
+
+def read(account: EmailAccount, path: str, params: list[tuple[str, str]] | None = None) -> dict:
+    """A GET on users/me/<path>, refreshing the token once on 401. No retries and no
+    waiting: a reader that runs on a schedule retries on its next run."""
+    url = f"{settings.GMAIL_API_BASE_URL}/gmail/v1/users/me/{path}"
+    for attempt in range(2):
+        token = access_token(account)
+        try:
+            response = session.get(
+                url,
+                params=params or [],
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=settings.GMAIL_TIMEOUT_SECONDS,
+            )
+        except requests.RequestException as error:
+            raise ReadFailed(f"no answer from Gmail ({type(error).__name__})") from None
+        if response.status_code == 200:
+            return response.json()
+        reason, message = _google_reason(response)
+        last = f"HTTP {response.status_code} {reason}: {message}".strip()
+        if response.status_code == 401 and attempt == 0:
+            refresh_access_token(account)
+            continue
+        if response.status_code == 403 and reason == "insufficientPermissions":
+            raise ScopeMissing(last)
+        if response.status_code == 404:
+            raise NotFound(last)
+        break
+    raise ReadFailed(last)
 
 
 def revoke(account: EmailAccount) -> None:

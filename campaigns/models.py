@@ -43,6 +43,26 @@ class EmailAccount(models.Model):
         null=True, blank=True, help_text="Set when Google reports a sending limit reached."
     )
     last_error = models.TextField(blank=True)
+    granted_scopes = models.TextField(
+        blank=True, editable=False, help_text="What Google allowed at the last connection."
+    )
+    # Reply and bounce detection (campaigns/replies.py): opt-in, headers only.
+    detect_replies = models.BooleanField(
+        default=False,
+        verbose_name="detect replies and bounces",
+        help_text="Read the headers of the conversations of sent messages (never their "
+        "content) to mark replies and bounces. Google must allow it: reconnect the account "
+        "after ticking this.",
+    )
+    replies_checked_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name="replies last checked"
+    )
+    # Gmail's history id where the next check starts; empty: the next check reads the
+    # latest threads in full.
+    replies_history_id = models.CharField(max_length=40, blank=True, editable=False)
+    replies_error = models.TextField(
+        blank=True, editable=False, verbose_name="reply detection problem"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -69,6 +89,11 @@ class EmailAccount(models.Model):
     @property
     def can_send(self) -> bool:
         return self.is_active and not self.needs_reconnect
+
+    @property
+    def may_read_headers(self) -> bool:
+        """Google granted the read-only metadata permission that reply detection needs."""
+        return settings.GMAIL_METADATA_SCOPE in self.granted_scopes.split()
 
     def make_primary(self) -> None:
         """The organization's default sender; the database allows one per organization."""

@@ -1,5 +1,6 @@
 """Connecting a Gmail account: Google's consent with state and PKCE, then the tokens stored
-encrypted in an EmailAccount of the staff member's organization."""
+encrypted in an EmailAccount of the staff member's organization. An account that opts in to
+reply and bounce detection also asks for the read-only gmail.metadata permission."""
 
 import os
 import secrets
@@ -33,6 +34,10 @@ NO_REFRESH_TOKEN = (
 )
 NO_SEND_SCOPE = "Permission to send email was not granted: tick “Send email” on Google's page."
 GOOGLE_ERROR = "Google refused the connection ({reason}). Please try again."
+METADATA_NOT_GRANTED = (
+    "Reply and bounce detection is off: Google did not allow reading message headers. "
+    "Reconnect the account and tick “View your email message metadata” to turn it on."
+)
 
 
 class ConnectError(Exception):
@@ -43,7 +48,12 @@ def redirect_uri() -> str:
     return settings.PUBLIC_BASE_URL + reverse("gmail_oauth_callback")
 
 
-def _flow(code_verifier: str | None = None) -> Flow:
+def scopes_for(*, detect_replies: bool) -> list[str]:
+    extra = [settings.GMAIL_METADATA_SCOPE] if detect_replies else []
+    return [*settings.GMAIL_SCOPES, *extra]
+
+
+def _flow(scopes: list[str], code_verifier: str | None = None) -> Flow:
     config = {
         "web": {
             "client_id": settings.GOOGLE_CLIENT_ID,
@@ -54,16 +64,16 @@ def _flow(code_verifier: str | None = None) -> Flow:
     }
     return Flow.from_client_config(
         config,
-        scopes=settings.GMAIL_SCOPES,
+        scopes=scopes,
         redirect_uri=redirect_uri(),
         code_verifier=code_verifier,
         autogenerate_code_verifier=code_verifier is None,
     )
 
 
-def start(session: Any, organization: Organization) -> str:
+def start(session: Any, organization: Organization, *, detect_replies: bool = False) -> str:
     """The URL of Google's consent page; state and PKCE verifier wait in the session."""
-    flow = _flow()
+    flow = _flow(scopes_for(detect_replies=detect_replies))
     state = secrets.token_urlsafe(32)
     url, _ = flow.authorization_url(
         access_type="offline", prompt="consent", include_granted_scopes="true", state=state
@@ -72,6 +82,7 @@ def start(session: Any, organization: Organization) -> str:
         "state": state,
         "verifier": flow.code_verifier,
         "organization": str(organization.pk),
+        "detect_replies": detect_replies,
     }
     return url
 
@@ -94,7 +105,8 @@ def finish(session: Any, params: Any, user: Any) -> Connected:
     if not code:
         raise ConnectError(GOOGLE_ERROR.format(reason="no authorization code"))
     organization = Organization.objects.get(pk=pending["organization"])
-    flow = _flow(code_verifier=pending["verifier"])
+    detect_replies = bool(pending.get("detect_replies"))
+    flow = _flow(scopes_for(detect_replies=detect_replies), code_verifier=pending["verifier"])
     try:
         token = flow.fetch_token(code=code)
     except OAuth2Error as error:
@@ -108,7 +120,7 @@ def finish(session: Any, params: Any, user: Any) -> Connected:
     if not token.get("refresh_token"):
         raise ConnectError(NO_REFRESH_TOKEN)
     profile = _userinfo(token["access_token"])
-    return _store(organization, user, profile, token)
+    return _store(organization, user, profile, token, scopes, detect_replies)
 
 
 def _userinfo(access_token: str) -> dict:
@@ -125,9 +137,16 @@ def _userinfo(access_token: str) -> dict:
     return response.json()
 
 
-def _store(organization: Organization, user: Any, profile: dict, token: dict) -> Connected:
+def _store(
+    organization: Organization,
+    user: Any,
+    profile: dict,
+    token: dict,
+    scopes: list[str],
+    detect_replies: bool,
+) -> Connected:
     address = profile["email"].lower()
-    values = {
+    values: dict[str, Any] = {
         "user": user,
         "display_name": profile.get("name") or address,
         "access_token": token["access_token"],
@@ -138,7 +157,13 @@ def _store(organization: Organization, user: Any, profile: dict, token: dict) ->
         "needs_reconnect": False,
         "paused_until": None,
         "last_error": "",
+        "granted_scopes": " ".join(scopes),
+        # A new grant: the next check starts afresh, and says again what goes wrong.
+        "replies_history_id": "",
+        "replies_error": "",
     }
+    if detect_replies:
+        values["detect_replies"] = True  # a plain reconnect keeps the account's choice
     with transaction.atomic():
         account, created = EmailAccount.objects.update_or_create(
             organization=organization,
@@ -146,6 +171,8 @@ def _store(organization: Organization, user: Any, profile: dict, token: dict) ->
             defaults=values,
             create_defaults={**values, "email_address": address},
         )
+        if account.detect_replies and not account.may_read_headers:
+            EmailAccount.objects.filter(pk=account.pk).update(replies_error=METADATA_NOT_GRANTED)
         if not EmailAccount.objects.filter(organization=organization, is_primary=True).exists():
             try:
                 with transaction.atomic():

@@ -37,6 +37,20 @@ def record_bounce(message: MessageLog, reason: str) -> bool:
     return bool(changed)
 
 
+def record_reply(message: MessageLog, replied_at: datetime.datetime) -> bool:
+    """The lead answered: the message is marked and the lead's sequences stop (a person
+    carries the conversation on). False when the reply was already recorded."""
+    now = timezone.now()
+    changed = MessageLog.objects.filter(pk=message.pk, replied_at__isnull=True).update(
+        replied_at=replied_at, updated_at=now
+    )
+    MessageLog.objects.filter(
+        pk=message.pk, status__in=[*_BEFORE_OPENED, "opened", "clicked"]
+    ).update(status=MessageLog.Status.REPLIED)
+    sequences.stop(Enrollment.objects.filter(lead=message.lead_id), sequences.STOPPED_REPLIED)
+    return bool(changed)
+
+
 # Opens and clicks. Tokens are signed and name the message (and the link's position), so a
 # click can only lead to a URL that was in that message: there is no url= parameter.
 SALT = "campaigns.tracking"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("log-message/", api.log_message, name="api_log_message"),
     path("status/", api.status, name="api_status"),
     path("tick/", api.tick, name="api_tick"),
+    path("check-replies/", api.check_replies, name="api_check_replies"),
 ]

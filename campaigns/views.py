@@ -32,6 +32,8 @@ def gmail_oauth_callback(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, f"{verb} {account.email_address}. A test email was sent to that address."
         )
+    if account.detect_replies and not account.may_read_headers:
+        messages.warning(request, oauth.METADATA_NOT_GRANTED)
     return target
 
 

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from import_export.admin import ExportActionModelAdmin
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import RangeDateFilter
-from unfold.contrib.import_export.forms import ExportForm
+from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
@@ -180,7 +180,7 @@ class TimelineInline(ReadOnlyInline):
 @admin.register(Lead)
 class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     resource_classes = [LeadResource]
-    export_form_class = ExportForm
+    export_form_class = SelectableFieldsExportForm
     list_display = [
         "name",
         "email",

@@ -17,6 +17,8 @@ GMAIL_SCOPES = [
     "https://www.googleapis.com/auth/userinfo.profile",
     "https://www.googleapis.com/auth/gmail.send",
 ]
+# Added to the connect flow for accounts that opt in to reply and bounce detection.
+GMAIL_METADATA_SCOPE = "https://www.googleapis.com/auth/gmail.metadata"
 
 # Sending: retries for 429/5xx, the HTTP timeout, and Gmail's per-user quota.
 GMAIL_MAX_ATTEMPTS = env_int("GMAIL_MAX_ATTEMPTS", 5)
@@ -27,3 +29,7 @@ GMAIL_QUOTA_UNITS_PER_MINUTE = env_int("GMAIL_QUOTA_UNITS_PER_MINUTE", 15_000)
 GMAIL_SEND_COST_UNITS = 100
 # A campaign pauses itself after this many failed messages in a row.
 CAMPAIGN_MAX_SEND_ERRORS = env_int("CAMPAIGN_MAX_SEND_ERRORS", 10)
+# Reply and bounce detection: how far back sent messages are watched, and how many
+# threads one run reads per account at most (the rest wait for the next run).
+GMAIL_REPLIES_LOOKBACK_DAYS = env_int("GMAIL_REPLIES_LOOKBACK_DAYS", 30)
+GMAIL_REPLIES_BATCH = env_int("GMAIL_REPLIES_BATCH", 200)

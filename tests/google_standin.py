@@ -1,10 +1,16 @@
 """A local stand-in for Google's OAuth and Gmail endpoints: a real HTTP server on 127.0.0.1
-that checks what it receives (PKCE, client authentication, bearer tokens, the RFC 5322
-message) and can be told to fail the way Google does."""
+that checks what it receives (PKCE, client authentication, bearer tokens and their scopes,
+the RFC 5322 message) and can be told to fail the way Google does.
+
+It also keeps the mailbox's threads (what was sent, and what tests add with `add_message`)
+and serves them as Gmail does with the metadata permission: threads.get and messages.get in
+format=metadata, history.list, the profile. A request for a body (format=full or raw, or a
+search with q=) is refused and recorded as a problem, which fails the test."""
 
 import base64
 import hashlib
 import json
+import re
 import secrets
 import threading
 import time
@@ -17,6 +23,8 @@ from urllib.parse import parse_qs, urlencode, urlparse
 CLIENT_ID = "test-client-id.apps.example"
 CLIENT_SECRET = "test-client-secret"
 SEND_SCOPE = "https://www.googleapis.com/auth/gmail.send"
+METADATA_SCOPE = "https://www.googleapis.com/auth/gmail.metadata"
+GMAIL_READ = re.compile(r"^/gmail/v1/users/me/(profile|history|threads/[^/]+|messages(/[^/]+)?)$")
 
 
 @dataclass
@@ -47,16 +55,68 @@ class StandIn:
     sent_raw: list[bytes] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Scopes: what each consent asked for, which extra scopes the user agrees to when
+    # asked, and what each token may do.
+    requested_scopes: list[str] = field(default_factory=list)
+    agrees_to: set = field(default_factory=lambda: {METADATA_SCOPE})
+    token_scopes: dict = field(default_factory=dict)
+    # The mailbox: thread id -> messages (Gmail message resources), and its history.
+    threads: dict = field(default_factory=dict)
+    history: list = field(default_factory=list)
+    history_id: int = 1000
+    history_forgotten_before: int = 0
+    read_failures: list[Reply] = field(default_factory=list)
+    reads: list[str] = field(default_factory=list)
 
-    def issue_refresh_token(self) -> str:
+    def issue_refresh_token(self, scopes: str | None = None) -> str:
         token = "1//refresh-" + secrets.token_urlsafe(16)
         self.refresh_tokens.add(token)
+        self.token_scopes[token] = self.granted_scopes if scopes is None else scopes
         return token
 
-    def issue_access_token(self) -> str:
+    def issue_access_token(self, scopes: str | None = None) -> str:
         token = "ya29.access-" + secrets.token_urlsafe(16)
         self.access_tokens.add(token)
+        self.token_scopes[token] = self.granted_scopes if scopes is None else scopes
         return token
+
+    def add_message(
+        self,
+        thread_id: str,
+        *,
+        sender: str,
+        subject: str = "Re: your message",
+        headers: dict | None = None,
+        snippet: str = "",
+        labels: tuple = ("INBOX", "UNREAD"),
+        at: float | None = None,
+    ) -> dict:
+        """A message arriving in a thread (a reply, a bounce...), recorded in the history."""
+        all_headers = [("From", sender), ("Subject", subject), *(headers or {}).items()]
+        return self._store(thread_id, labels, all_headers, snippet, at)
+
+    def _store(
+        self, thread_id: str, labels: tuple, headers: list, snippet: str, at: float | None
+    ) -> dict:
+        with self.lock:
+            self.history_id += 1
+            message = {
+                "id": f"msg-{self.history_id}",
+                "threadId": thread_id,
+                "labelIds": list(labels),
+                "snippet": snippet,
+                "historyId": str(self.history_id),
+                "internalDate": str(int((time.time() if at is None else at) * 1000)),
+                "payload": {
+                    "mimeType": "multipart/alternative",
+                    "headers": [{"name": name, "value": str(value)} for name, value in headers],
+                    "body": {"size": 0},
+                    "parts": [{"mimeType": "text/plain", "body": {"data": "c2VjcmV0"}}],
+                },
+            }
+            self.threads.setdefault(thread_id, []).append(message)
+            self.history.append((self.history_id, message))
+            return message
 
 
 def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
@@ -101,7 +161,108 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 return self.reply(
                     200, {"email": state.email, "name": state.name, "email_verified": True}
                 )
+            if GMAIL_READ.match(url.path):
+                return self.gmail_read(url.path.removeprefix("/gmail/v1/users/me/"), url.query)
             self.reply(404, {"error": "not found"})
+
+        def gmail_read(self, path: str, raw_query: str) -> None:
+            query = parse_qs(raw_query)
+            state.reads.append(f"{path}?{raw_query}")
+            if not self.bearer_ok():
+                return self.reply(401, google_error(401, "authError").body)
+            token = self.headers["Authorization"][7:]
+            if METADATA_SCOPE not in state.token_scopes.get(token, "").split():
+                failure = google_error(
+                    403,
+                    "insufficientPermissions",
+                    "Request had insufficient authentication scopes.",
+                )
+                return self.reply(failure.status, failure.body)
+            if "q" in query:
+                state.problems.append(f"gmail: a search (q=) was sent: {path}")
+                forbidden = google_error(
+                    403, "forbidden", "Metadata scope does not support 'q' parameter"
+                )
+                return self.reply(forbidden.status, forbidden.body)
+            with state.lock:
+                failure = state.read_failures.pop(0) if state.read_failures else None
+            if failure is not None:
+                return self.reply(failure.status, failure.body, failure.headers)
+            if path == "profile":
+                return self.reply(
+                    200, {"emailAddress": state.email, "historyId": str(state.history_id)}
+                )
+            if path == "history":
+                return self.history_list(query)
+            if path == "messages":
+                return self.reply(200, {"messages": [], "resultSizeEstimate": 0})
+            form = query.get("format", ["full"])[0].lower()  # Gmail's default is full
+            if form != "metadata":
+                state.problems.append(f"gmail: format={form} asked (only metadata is allowed)")
+                forbidden = google_error(
+                    403, "forbidden", f"Metadata scope doesn't allow format {form.upper()}"
+                )
+                return self.reply(forbidden.status, forbidden.body)
+            kind, _, key = path.partition("/")
+            if kind == "threads":
+                messages = state.threads.get(key)
+            else:
+                messages = [m for t in state.threads.values() for m in t if m["id"] == key] or None
+            if messages is None:
+                return self.reply(
+                    404, google_error(404, "notFound", "Requested entity was not found.").body
+                )
+            shown = self.metadata(messages, query)
+            body = {"id": key, "historyId": messages[-1]["historyId"], "messages": shown}
+            return self.reply(200, body if kind == "threads" else shown[0])
+
+        def metadata(self, messages: list, query: dict) -> list:
+            """The messages as format=metadata shows them: labels and the named headers."""
+            wanted = {name.lower() for name in query.get("metadataHeaders", [])}
+            shown = []
+            for message in messages:
+                headers = message["payload"]["headers"]
+                if wanted:
+                    headers = [h for h in headers if h["name"].lower() in wanted]
+                summary = {k: v for k, v in message.items() if k != "payload"}
+                summary["payload"] = {
+                    "mimeType": message["payload"]["mimeType"],
+                    "headers": headers,
+                }
+                shown.append(summary)
+            return shown
+
+        def history_list(self, query: dict) -> None:
+            start = query.get("startHistoryId", [""])[0]
+            if not start.isdigit():
+                return self.reply(
+                    400, google_error(400, "invalidArgument", "Invalid startHistoryId").body
+                )
+            if int(start) < state.history_forgotten_before:
+                return self.reply(
+                    404, google_error(404, "notFound", "Requested entity was not found.").body
+                )
+            size = int(query.get("maxResults", ["100"])[0])
+            offset = int(query.get("pageToken", ["0"])[0])
+            if set(query.get("historyTypes", [])) != {"messageAdded"}:
+                state.problems.append(f"gmail: history without historyTypes=messageAdded: {query}")
+            records = [
+                {
+                    "id": str(number),
+                    "messages": [{"id": m["id"], "threadId": m["threadId"]}],
+                    "messagesAdded": [
+                        {"message": {k: m[k] for k in ("id", "threadId", "labelIds")}}
+                    ],
+                }
+                for number, m in list(state.history)
+                if number > int(start)
+            ]
+            body: dict = {"historyId": str(state.history_id)}
+            if records[offset : offset + size]:
+                body["history"] = records[offset : offset + size]
+            if offset + size < len(records):
+                body["nextPageToken"] = str(offset + size)
+            self.reply(200, body)
 
         def authorize(self, query: dict) -> None:
             expected = {
@@ -121,14 +282,19 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 params = {"error": "access_denied", "state": query.get("state", "")}
             else:
                 code = "4/code-" + secrets.token_urlsafe(8)
+                requested = query.get("scope", "").split()
+                state.requested_scopes.append(query.get("scope", ""))
+                extra = [scope for scope in requested if scope in state.agrees_to]
+                granted = " ".join([state.granted_scopes, *extra])
                 state.codes[code] = {
                     "challenge": query.get("code_challenge"),
                     "redirect_uri": target,
+                    "scope": granted,
                 }
                 params = {
                     "code": code,
                     "state": query.get("state", ""),
-                    "scope": state.granted_scopes,
+                    "scope": granted,
                 }
             self.send_response(302)
             self.send_header("Location", f"{target}?{urlencode(params)}")
@@ -164,13 +330,13 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 if form.get("redirect_uri") != grant["redirect_uri"]:
                     return self.reply(400, {"error": "redirect_uri_mismatch"})
                 body = {
-                    "access_token": state.issue_access_token(),
+                    "access_token": state.issue_access_token(grant["scope"]),
                     "expires_in": 3599,
                     "token_type": "Bearer",
-                    "scope": state.granted_scopes,
+                    "scope": grant["scope"],
                 }
                 if not state.omit_refresh_token:
-                    body["refresh_token"] = state.issue_refresh_token()
+                    body["refresh_token"] = state.issue_refresh_token(grant["scope"])
                 return self.reply(200, body)
             if form.get("grant_type") == "refresh_token":
                 token = form.get("refresh_token", "")
@@ -186,7 +352,7 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 return self.reply(
                     200,
                     {
-                        "access_token": state.issue_access_token(),
+                        "access_token": state.issue_access_token(state.token_scopes.get(token)),
                         "expires_in": 3599,
                         "token_type": "Bearer",
                     },
@@ -223,14 +389,13 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 state.sent.append(message)
                 state.sent_raw.append(raw)
                 number = len(state.sent)
-            self.reply(
-                200,
-                {
-                    "id": f"gmail-{number}",
-                    "threadId": payload.get("threadId") or f"thread-{number}",
-                    "labelIds": ["SENT"],
-                },
+            thread_id = payload.get("threadId") or f"thread-{number}"
+            names = ("From", "To", "Subject", "Message-ID", "In-Reply-To", "Content-Type")
+            stored = state._store(
+                thread_id, ("SENT",), [(n, message[n]) for n in names if message[n]], "", None
             )
+            stored["id"] = f"gmail-{number}"
+            self.reply(200, {"id": f"gmail-{number}", "threadId": thread_id, "labelIds": ["SENT"]})
 
     return Handler
 

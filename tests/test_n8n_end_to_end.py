@@ -29,6 +29,7 @@ def n8n(live_server, google, settings):
             "CAMPAIGNS_WEBHOOK_SECRET": secret,
             "GMAIL_API_BASE_URL": google.base_url,
             "CAMPAIGNS_TICK_URL": f"{live_server.url}/api/campaigns/tick/",
+            "CAMPAIGNS_CHECK_REPLIES_URL": f"{live_server.url}/api/campaigns/check-replies/",
         }
     )
     server.start()
@@ -132,3 +133,47 @@ def test_the_scheduled_tick_workflow_sends_due_sequence_steps_through_n8n(
     assert sorted(m["Subject"] for m in google.sent)[0].startswith("Welcome Seq")
     dispatch = Dispatch.objects.get()
     assert dispatch.driver == Dispatch.Driver.N8N and dispatch.campaign_step is None
+
+
+def test_the_scheduled_reply_check_workflow_marks_a_reply_and_a_bounce(
+    n8n, google, campaign_a, gmail_account
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from campaigns import sending
+    from tests.google_standin import METADATA_SCOPE
+    from tests.n8n.runner import REPLIES_WORKFLOW_ID
+
+    scopes = f"{google.granted_scopes} {METADATA_SCOPE}"
+    gmail_account.detect_replies, gmail_account.granted_scopes = True, scopes
+    gmail_account.access_token = google.issue_access_token(scopes)
+    gmail_account.refresh_token = google.issue_refresh_token(scopes)
+    gmail_account.save()
+    Campaign.objects.filter(pk=campaign_a.pk).update(
+        email_account=gmail_account, status=Campaign.Status.ACTIVE
+    )
+    for name in ("ana", "carl"):  # sent by the direct driver: this test is about the check
+        lead = Lead.objects.create(
+            organization=campaign_a.organization, name=name, email=f"{name}@example.com"
+        )
+        step = campaign_a.steps.get()
+        sending.queued_message(step=step, lead=lead, account=gmail_account).save()
+    call_command("send_queued", stdout=StringIO(), stderr=StringIO())
+    ana = MessageLog.objects.get(to_email="ana@example.com", status=MessageLog.Status.SENT)
+    carl = MessageLog.objects.get(to_email="carl@example.com", status=MessageLog.Status.SENT)
+    google.add_message(ana.thread_id, sender="Ana <ana@example.com>")
+    google.add_message(
+        carl.thread_id,
+        sender="mailer-daemon@googlemail.com",
+        subject="Delivery Status Notification (Failure)",
+        headers={"X-Failed-Recipients": "carl@example.com"},
+        snippet="Address not found",
+    )
+
+    n8n.execute(REPLIES_WORKFLOW_ID)  # what the schedule trigger runs every 15 minutes
+    ana.refresh_from_db()
+    carl.refresh_from_db()
+    assert ana.status == MessageLog.Status.REPLIED
+    assert carl.status == MessageLog.Status.BOUNCED and "Address not found" in carl.error_message

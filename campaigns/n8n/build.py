@@ -1,5 +1,6 @@
 """Write the importable n8n workflows from their Code nodes' sources:
-campaign_dispatch.json from dispatch.js, sequence_tick.json from tick.js.
+campaign_dispatch.json from dispatch.js, sequence_tick.json from tick.js, reply_check.json
+from check_replies.js.
 
 python campaigns/n8n/build.py  — a test fails when a JSON and its source drift apart.
 """
@@ -10,6 +11,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 WORKFLOW_ID = "cmpDispatch00001"
 TICK_WORKFLOW_ID = "cmpSeqTick000001"
+REPLIES_WORKFLOW_ID = "cmpReplyCheck001"
 
 
 def workflow() -> dict:
@@ -94,7 +96,57 @@ def tick_workflow() -> dict:
     }
 
 
-FILES = {"campaign_dispatch.json": workflow, "sequence_tick.json": tick_workflow}
+def replies_workflow() -> dict:
+    return {
+        "id": REPLIES_WORKFLOW_ID,
+        "name": "Reply and bounce check",
+        "active": False,
+        "settings": {"executionOrder": "v1"},
+        "nodes": [
+            {
+                "id": "6b1f2e3d-4c5b-4a69-8e7d-1c2b3a4f5e61",
+                "name": "Every 15 minutes",
+                "type": "n8n-nodes-base.scheduleTrigger",
+                "typeVersion": 1.2,
+                "position": [0, 0],
+                "parameters": {"rule": {"interval": [{"field": "minutes", "minutesInterval": 15}]}},
+            },
+            {
+                "id": "7c2a3b4d-5e6f-4071-9a8b-2d3c4e5f6a72",
+                "name": "Run now",
+                "type": "n8n-nodes-base.manualTrigger",
+                "typeVersion": 1,
+                "position": [0, 200],
+                "parameters": {},
+            },
+            {
+                "id": "8d3b4c5e-6f70-4182-ab9c-3e4f5a6b7c83",
+                "name": "Check replies and bounces",
+                "type": "n8n-nodes-base.code",
+                "typeVersion": 2,
+                "position": [320, 0],
+                "parameters": {
+                    "mode": "runOnceForAllItems",
+                    "jsCode": (HERE / "check_replies.js").read_text(),
+                },
+            },
+        ],
+        "connections": {
+            "Every 15 minutes": {
+                "main": [[{"node": "Check replies and bounces", "type": "main", "index": 0}]]
+            },
+            "Run now": {
+                "main": [[{"node": "Check replies and bounces", "type": "main", "index": 0}]]
+            },
+        },
+    }
+
+
+FILES = {
+    "campaign_dispatch.json": workflow,
+    "sequence_tick.json": tick_workflow,
+    "reply_check.json": replies_workflow,
+}
 
 
 def render(name: str = "campaign_dispatch.json") -> str:

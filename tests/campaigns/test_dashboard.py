@@ -157,3 +157,40 @@ def test_the_message_log_exports_to_csv_and_xlsx_scoped_and_formula_safe(
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     values = [cell.value for row in sheet.iter_rows() for cell in row]
     assert '\'=HYPERLINK("http://evil")' in values
+
+
+def test_campaign_results_export_to_csv_and_xlsx_scoped(client_a, campaign_a, campaign_b):
+    import csv
+    import io
+
+    import openpyxl
+    from import_export.formats import base_formats
+
+    Campaign.objects.filter(pk=campaign_a.pk).update(track_opens=True, name="=SUM(A1)")
+    log(campaign_a, 1, Status.SENT, 0)
+    log(campaign_a, 2, Status.CLICKED, 0)
+    log(campaign_a, 3, Status.BOUNCED, 1, error="550 no such user")
+    log(campaign_a, 4, Status.FAILED, error="HTTP 400")
+    log(campaign_b, 5, Status.SENT, 0)
+    url = reverse("admin:campaigns_campaign_export")
+    names = ("name", "messages", "sent", "opened", "bounced", "failed", "open_rate", "click_rate")
+    fields = {f"campaignresultsresource_{name}": "on" for name in names}
+    response = client_a.post(url, {"format": "0", "resource": "0", **fields})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert rows == [
+        {
+            "name": "'=SUM(A1)",
+            "messages": "4",
+            "sent": "3",
+            "opened": "1",
+            "bounced": "1",
+            "failed": "1",
+            "open rate %": "33.3",
+            "click rate %": "",  # the campaign did not track clicks
+        }
+    ]
+    formats = [str(f().get_title()) for f in base_formats.DEFAULT_FORMATS]
+    xlsx = client_a.post(url, {"format": str(formats.index("xlsx")), "resource": "0", **fields})
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert [cell.value for cell in sheet[2]][:3] == ["'=SUM(A1)", 4, 3]
+    assert sheet.max_row == 2  # the other agency's campaign is not there

@@ -13,6 +13,7 @@ HERE = Path(__file__).resolve().parent
 WORKFLOWS = HERE.parent.parent / "campaigns" / "n8n"
 WORKFLOW_ID = "cmpDispatch00001"
 TICK_WORKFLOW_ID = "cmpSeqTick000001"
+REPLIES_WORKFLOW_ID = "cmpReplyCheck001"
 
 
 def install() -> Path:
@@ -72,6 +73,7 @@ class N8n:
     def start(self) -> "N8n":
         self.cli("import:workflow", f"--input={WORKFLOWS / 'campaign_dispatch.json'}")
         self.cli("import:workflow", f"--input={WORKFLOWS / 'sequence_tick.json'}")
+        self.cli("import:workflow", f"--input={WORKFLOWS / 'reply_check.json'}")
         self.cli("update:workflow", f"--id={WORKFLOW_ID}", "--active=true")
         self.process = subprocess.Popen(
             [str(self.folder / "node_modules" / ".bin" / "n8n"), "start"],

@@ -7,8 +7,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from campaigns import dispatch, outbox, sequences
+from campaigns import dispatch, outbox, replies, sequences
 from campaigns.models import EmailAccount
+
+TICK_SECONDS = 60
+REPLIES_SECONDS = 15 * 60
 
 
 class Pacer:
@@ -43,12 +46,18 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self.stop)
         pacer, handled, totals = Pacer(), 0, {}
         storm = outbox.ErrorStorm(settings.CAMPAIGN_MAX_SEND_ERRORS)
-        next_tick = 0.0
+        next_tick = next_replies = 0.0
         while not self.stopping:
             if loop and time.monotonic() >= next_tick:
                 # Running as a service, the sender also runs the sequence tick each minute.
                 sequences.tick()
-                next_tick = time.monotonic() + 60
+                next_tick = time.monotonic() + TICK_SECONDS
+            if loop and time.monotonic() >= next_replies:
+                # ... and reads replies and bounces every 15 minutes (opted-in accounts).
+                for result in replies.check_replies():
+                    if result.problem:
+                        self.stderr.write(str(result))
+                next_replies = time.monotonic() + REPLIES_SECONDS
             dispatch.start_scheduled()
             expired = outbox.expire_stale_claims()
             if expired:

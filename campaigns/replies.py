@@ -1,0 +1,306 @@
+"""Replies and bounces, read from Gmail for the accounts that opted in (gmail.metadata).
+
+What is read: only headers (threads.get with format=metadata and named headers, never a
+body) of the threads of messages the account sent in the last GMAIL_REPLIES_LOOKBACK_DAYS
+that are still sent, opened or clicked. In such a thread, a message that is not ours is
+- a delivery-failure notice (X-Failed-Recipients, or a failure subject from mailer-daemon,
+  postmaster or a multipart/report; delay warnings are not failures): the message bounced,
+  and tracking.record_bounce keeps the reason (subject and snippet) and suppresses the address;
+- from the lead's address and not automatic (Auto-Submitted, Precedence, X-Autoreply): the
+  lead replied, and tracking.record_reply stops the lead's sequences.
+Anything else (a colleague in copy, an out-of-office notice) changes nothing.
+
+Which threads: the first check, and any check after Gmail forgets our history id (404),
+reads the latest GMAIL_REPLIES_BATCH watched threads and keeps the mailbox's history id taken
+before reading; later checks ask users.history.list what was added since and read only the
+watched threads that changed. A run reads at most one batch of threads per account and
+moves the history id only past what it read, so a busy mailbox catches up over a few runs.
+
+Why threads and nothing else: Gmail files its own delivery-failure notices, and replies from
+mail clients, in the thread of the message they answer. A notice that a remote server sends
+later without threading it is not seen: finding it would mean reading the headers of
+unrelated mail (and search, q=, is refused with the metadata permission).
+
+Failures: a 429, a 5xx or no answer stops the account's run without moving the history id
+(the next run reads the same again; marking twice changes nothing); a revoked grant marks
+the account for reconnection (gmail.py); a 403 for a missing permission turns detection off
+for the account, with a message for staff, until it is reconnected.
+"""
+
+import datetime
+import html
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from email.utils import getaddresses, parseaddr
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+
+from campaigns import gmail, tracking
+from campaigns.models import EmailAccount, MessageLog
+from campaigns.oauth import METADATA_NOT_GRANTED
+
+Status = MessageLog.Status
+WATCHED = [Status.SENT, Status.DELIVERED, Status.OPENED, Status.CLICKED]
+HEADERS = [
+    "From",
+    "Subject",
+    "X-Failed-Recipients",
+    "Content-Type",
+    "Auto-Submitted",
+    "Precedence",
+    "X-Autoreply",
+]
+OUR_LABELS = {"SENT", "DRAFT"}
+HISTORY_PAGE = 100
+HISTORY_PAGES = 20
+# Our send time is taken after Gmail answers; the reply's time is Gmail's.
+CLOCK_SKEW = datetime.timedelta(minutes=2)
+DAEMONS = {"mailer-daemon", "mailerdaemon", "mail-daemon", "postmaster"}
+FAILURE = re.compile(
+    r"failure|undeliver|not delivered|could not be delivered|delivery failed|returned mail|"
+    r"returned to sender",
+    re.IGNORECASE,
+)
+DELAY = re.compile(r"\bdelay|warning", re.IGNORECASE)
+DELIVERY_REPORT = re.compile(r'report-type\s*=\s*"?delivery-status', re.IGNORECASE)
+AUTOMATIC_PRECEDENCE = {"auto_reply", "bulk", "junk"}
+REASON_LENGTH = 300
+RECONNECT = "The account must be connected again."
+UNAVAILABLE = "Gmail did not answer ({error}); the next check tries again."
+
+
+@dataclass
+class Checked:
+    """What one check of one account found, and why it stopped early if it did."""
+
+    account: EmailAccount
+    threads: int = 0
+    replied: int = 0
+    bounced: int = 0
+    problem: str = ""
+
+    def __str__(self) -> str:
+        found = f"{self.threads} thread(s) read, {self.replied} replied, {self.bounced} bounced"
+        return f"{self.account.email_address}: {found}." + (
+            f" {self.problem}" if self.problem else ""
+        )
+
+
+def accounts_to_check() -> QuerySet[EmailAccount]:
+    return EmailAccount.objects.filter(
+        detect_replies=True, is_active=True, provider=EmailAccount.Provider.GMAIL
+    ).order_by("pk")
+
+
+def check_replies(accounts: Any = None, now: datetime.datetime | None = None) -> list[Checked]:
+    """Check every opted-in account (or the given ones), one after the other."""
+    accounts = accounts_to_check() if accounts is None else accounts
+    return [check_account(account, now) for account in accounts]
+
+
+def watched(account: EmailAccount, now: datetime.datetime) -> QuerySet[MessageLog]:
+    """The account's recent messages whose replies and bounces are still to be seen."""
+    since = now - datetime.timedelta(days=settings.GMAIL_REPLIES_LOOKBACK_DAYS)
+    return MessageLog.objects.filter(
+        organization_id=account.organization_id,
+        email_account=account,
+        is_test=False,
+        status__in=WATCHED,
+        sent_at__gte=since,
+    ).exclude(thread_id="")
+
+
+def check_account(account: EmailAccount, now: datetime.datetime | None = None) -> Checked:
+    """Read the account's changed threads and record what they show."""
+    now = now or timezone.now()
+    result = Checked(account)
+    if account.needs_reconnect:
+        result.problem = account.last_error or RECONNECT
+        return result
+    if not account.may_read_headers:
+        result.problem = account.replies_error or METADATA_NOT_GRANTED
+        return result
+    try:
+        thread_ids, resume_at = _threads_to_read(account, now)
+        logs = defaultdict(list)
+        for log in MessageLog.objects.filter(
+            organization_id=account.organization_id,
+            email_account=account,
+            is_test=False,
+            sent_at__isnull=False,
+            thread_id__in=thread_ids,
+        ).select_related("lead"):
+            logs[log.thread_id].append(log)
+        for thread_id in thread_ids:
+            _read_thread(account, thread_id, logs[thread_id], result)
+    except gmail.ScopeMissing:
+        result.problem = METADATA_NOT_GRANTED
+        kept = [s for s in account.granted_scopes.split() if s != settings.GMAIL_METADATA_SCOPE]
+        _update(account, granted_scopes=" ".join(kept), replies_error=result.problem)
+    except gmail.TokenRevoked:
+        result.problem = account.last_error or RECONNECT
+    except gmail.GmailError as error:
+        result.problem = UNAVAILABLE.format(error=error)
+        _update(account, replies_error=result.problem)
+    else:
+        _update(account, replies_history_id=resume_at, replies_checked_at=now, replies_error="")
+    return result
+
+
+def _update(account: EmailAccount, **fields: Any) -> None:
+    EmailAccount.objects.filter(pk=account.pk).update(**fields, updated_at=timezone.now())
+    for name, value in fields.items():
+        setattr(account, name, value)
+
+
+def _threads_to_read(account: EmailAccount, now: datetime.datetime) -> tuple[list[str], str]:
+    """The watched threads to read in this run, and the history id the next run starts at."""
+    logs = watched(account, now)
+    if account.replies_history_id:
+        try:
+            return _changed_threads(account, logs)
+        except gmail.NotFound:
+            pass  # Gmail no longer keeps history that old: read the latest threads again
+    # Taken before reading, so that nothing added meanwhile is missed next time.
+    start = str(gmail.read(account, "profile")["historyId"])
+    latest = (
+        logs.values("thread_id")
+        .annotate(last_sent=Max("sent_at"))
+        .order_by("-last_sent")[: settings.GMAIL_REPLIES_BATCH]
+    )
+    return [row["thread_id"] for row in latest], start
+
+
+def _changed_threads(account: EmailAccount, logs: QuerySet[MessageLog]) -> tuple[list[str], str]:
+    """Watched threads that received messages since the account's history id (not ours)."""
+    chosen: list[str] = []
+    resume = account.replies_history_id
+    query = [
+        ("startHistoryId", resume),
+        ("historyTypes", "messageAdded"),
+        ("maxResults", str(HISTORY_PAGE)),
+    ]
+    for _ in range(HISTORY_PAGES):
+        page = gmail.read(account, "history", query)
+        records = [
+            (str(record["id"]), _added_threads(record)) for record in page.get("history", [])
+        ]
+        seen = {thread for _, threads in records for thread in threads}
+        mine = set(logs.filter(thread_id__in=seen).values_list("thread_id", flat=True))
+        for record_id, threads in records:
+            new = [thread for thread in dict.fromkeys(threads) if thread in mine]
+            new = [thread for thread in new if thread not in chosen]
+            if chosen and len(chosen) + len(new) > settings.GMAIL_REPLIES_BATCH:
+                return chosen, resume  # the rest waits for the next run
+            chosen.extend(new)
+            resume = record_id
+        if not page.get("nextPageToken"):
+            return chosen, str(page.get("historyId") or resume)
+        query = [*query[:3], ("pageToken", page["nextPageToken"])]
+    return chosen, resume
+
+
+def _added_threads(record: dict) -> list[str]:
+    return [
+        added["message"]["threadId"]
+        for added in record.get("messagesAdded", [])
+        if not OUR_LABELS & set(added["message"].get("labelIds", []))
+    ]
+
+
+def _read_thread(
+    account: EmailAccount, thread_id: str, logs: list[MessageLog], result: Checked
+) -> None:
+    query = [("format", "metadata"), *(("metadataHeaders", name) for name in HEADERS)]
+    try:
+        thread = gmail.read(account, f"threads/{thread_id}", query)
+    except gmail.NotFound:
+        return  # deleted in Gmail: nothing to learn from it
+    result.threads += 1
+    ours = {log.provider_message_id: log for log in logs if log.provider_message_id}
+    current = None  # our latest message so far: what the next message answers
+    for message in thread.get("messages", []):
+        if message.get("id") in ours:
+            current = ours[message["id"]]
+            continue
+        headers = {
+            header["name"].lower(): header["value"]
+            for header in message.get("payload", {}).get("headers", [])
+        }
+        sender = parseaddr(headers.get("from", ""))[1].lower()
+        if OUR_LABELS & set(message.get("labelIds", [])) or sender == account.email_address.lower():
+            continue
+        at = _received_at(message)
+        if _is_failure_notice(headers, sender):
+            log = _bounced(logs, current, headers, at)
+            if (
+                log
+                and log.status in WATCHED
+                and tracking.record_bounce(log, _reason(headers, message))
+            ):
+                result.bounced += 1
+        elif not _is_automatic(headers):
+            log = current or _latest_before(logs, at)
+            leads = {log.to_email.lower(), log.lead.email.lower()} if log else set()
+            if sender in leads and log.status in WATCHED and tracking.record_reply(log, at):
+                result.replied += 1
+
+
+def _received_at(message: dict) -> datetime.datetime:
+    millis = str(message.get("internalDate", ""))
+    if not millis.isdigit():
+        return timezone.now()
+    return datetime.datetime.fromtimestamp(int(millis) / 1000, tz=datetime.UTC)
+
+
+def _latest_before(logs: list[MessageLog], at: datetime.datetime) -> MessageLog | None:
+    earlier = [log for log in logs if log.sent_at and log.sent_at <= at + CLOCK_SKEW]
+    return max(earlier, key=lambda log: log.sent_at, default=None)
+
+
+def _is_failure_notice(headers: dict[str, str], sender: str) -> bool:
+    subject = headers.get("subject", "")
+    if DELAY.search(subject):
+        return False  # "Delivery Status Notification (Delay)": Gmail is still trying
+    if headers.get("x-failed-recipients", "").strip():
+        return True
+    notice = sender.partition("@")[0] in DAEMONS or DELIVERY_REPORT.search(
+        headers.get("content-type", "")
+    )
+    return bool(notice and FAILURE.search(subject))
+
+
+def _bounced(
+    logs: list[MessageLog], current: MessageLog | None, headers: dict, at: datetime.datetime
+) -> MessageLog | None:
+    """The message a failure notice is about: the failed recipient's, else our latest."""
+    failed = {
+        address.lower() for _, address in getaddresses([headers.get("x-failed-recipients", "")])
+    }
+    failed.discard("")
+    if not failed:
+        return current or _latest_before(logs, at)
+    if current and current.to_email.lower() in failed:
+        return current
+    return _latest_before([log for log in logs if log.to_email.lower() in failed], at)
+
+
+def _is_automatic(headers: dict[str, str]) -> bool:
+    """An out-of-office or other automatic answer (RFC 3834), which is not a reply."""
+    auto_submitted = headers.get("auto-submitted", "").split(";")[0].strip().lower()
+    return (
+        auto_submitted not in ("", "no")
+        or headers.get("precedence", "").strip().lower() in AUTOMATIC_PRECEDENCE
+        or bool(headers.get("x-autoreply", "").strip())
+    )
+
+
+def _reason(headers: dict[str, str], message: dict) -> str:
+    # Gmail's snippet (when given) starts with the notice's first line: "Address not found…".
+    snippet = html.unescape(message.get("snippet", "")).strip()
+    parts = [headers.get("subject", "").strip(), snippet]
+    return " — ".join(part for part in parts if part)[:REASON_LENGTH] or "Delivery failed"
