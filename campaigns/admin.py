@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
@@ -14,13 +13,14 @@ from unfold.admin import ModelAdmin, StackedInline
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import action, display
+from unfold.paginator import InfinitePaginator
 
 from campaigns import admin_views, audience, dashboard, dispatch, oauth, sequences
 from campaigns.forms import CampaignForm
 from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
 from campaigns.progress import campaign_progress, enrollment_counts, step_funnel
 from campaigns.resources import CampaignResultsResource, MessageLogResource
-from crm.tenancy import TenantScopedAdmin
+from crm.tenancy import TenantRelatedFilter, TenantScopedAdmin
 
 NEEDS_PERMISSION = (
     "Reply and bounce detection needs Google's permission to read message headers: use "
@@ -238,8 +238,9 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
         campaign = context.get("original")
         if campaign is not None:
             context["progress"] = campaign_progress(campaign)
-            context["audience_size"] = audience.sizes(audience.audience_of(campaign))
-            if campaign.status != Campaign.Status.DRAFT:
+            if campaign.status == Campaign.Status.DRAFT:
+                context["audience_size"] = audience.sizes(audience.audience_of(campaign))
+            else:
                 context["funnel"] = step_funnel(campaign)
                 context["results"] = dashboard.campaign_results(campaign)
             if campaign.type == Campaign.Type.SEQUENCE:
@@ -319,7 +320,7 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
 class CampaignStepAdmin(TenantScopedAdmin, ModelAdmin):
     tenant_path = "campaign__organization"
     list_display = ["campaign", "order", "offset_days", "subject", "is_active"]
-    list_filter = [("campaign", RelatedOnlyFieldListFilter)]
+    list_filter = [("campaign", TenantRelatedFilter)]
     search_fields = ["subject", "campaign__name"]
     list_select_related = ["campaign"]
     autocomplete_fields = ["campaign"]
@@ -367,7 +368,7 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     ]
     list_filter = [
         "status",
-        ("campaign", RelatedOnlyFieldListFilter),
+        ("campaign", TenantRelatedFilter),
         ("sent_at", RangeDateFilter),
     ]
     list_filter_submit = True
@@ -375,7 +376,10 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     list_select_related = ["campaign"]
     # The log is a record of what happened: nobody edits it by hand.
     readonly_fields = [field.name for field in MessageLog._meta.fields]
+    # Millions of rows: pages go Previous / Next without counting the log on every view.
+    paginator = InfinitePaginator
     show_full_result_count = False
+    list_disable_select_all = True
 
     @display(description="Status", ordering="status", label=STATUS_COLOURS)
     def status_badge(self, obj: MessageLog) -> tuple[str, str]:
@@ -402,7 +406,7 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
 @admin.register(Enrollment)
 class EnrollmentAdmin(TenantScopedAdmin, ModelAdmin):
     list_display = ["lead", "campaign", "state_badge", "next_order", "next_due_at", "started_at"]
-    list_filter = ["state", ("campaign", RelatedOnlyFieldListFilter)]
+    list_filter = ["state", ("campaign", TenantRelatedFilter)]
     list_filter_submit = True
     search_fields = ["lead__name", "lead__email", "campaign__name"]
     list_select_related = ["lead", "campaign"]

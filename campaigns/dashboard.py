@@ -7,13 +7,13 @@ import json
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncDate
 from django.http import HttpRequest
 from django.utils import timezone
 
+from campaigns import stats
 from campaigns.models import Campaign, EmailAccount, MessageLog
 from campaigns.progress import campaign_progress
-from crm.tenancy import organizations_of
+from crm.tenancy import organization_ids
 
 Status = MessageLog.Status
 CHART_DAYS = 14
@@ -30,62 +30,56 @@ SERIES = [
 
 
 def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
-    organizations = organizations_of(request.user)
+    organizations = organization_ids(request)
     logs = MessageLog.objects.filter(organization__in=organizations, is_test=False)
     now = timezone.now()
-    day, week, month = (now - datetime.timedelta(days=n) for n in (1, 7, 30))
-    counts = logs.filter(sent_at__gte=month).aggregate(
-        sent_today=Count("pk", filter=Q(sent_at__gte=day)),
-        sent_week=Count("pk", filter=Q(sent_at__gte=week)),
-        sent_month=Count("pk"),
-        **engagement_counts(),
-    )
-    failed = logs.filter(status=Status.FAILED, updated_at__gte=month).count()
+    today = timezone.localdate(now)
+    figures = stats.figures(organizations, now, days=30)
+    week, month = (today - datetime.timedelta(days=n - 1) for n in (7, 30))
+    sent, failed = figures.total("sent", month), figures.total("failed", month)
+    opens, clicks = figures.tracked("track_opens"), figures.tracked("track_clicks")
     waiting = logs.filter(status__in=[Status.QUEUED, Status.SENDING]).count()
-    sent = counts["sent_month"]
     context.update(
         kpis=[
-            {"title": "Sent today", "value": f"{counts['sent_today']:,}"},
-            {"title": "Sent, 7 days", "value": f"{counts['sent_week']:,}"},
+            {"title": "Sent today", "value": f"{figures.total('sent', today):,}"},
+            {"title": "Sent, 7 days", "value": f"{figures.total('sent', week):,}"},
             {"title": "Sent, 30 days", "value": f"{sent:,}"},
             {"title": "Waiting to send", "value": f"{waiting:,}"},
             {"title": "Failure rate, 30 days", "value": rate(failed, sent + failed)},
-            {"title": "Open rate, 30 days", "value": rate(counts["opened"], counts["tracked"])},
+            {
+                "title": "Open rate, 30 days",
+                "value": rate(figures.over(opens, "opened"), figures.over(opens, "sent")),
+            },
             {
                 "title": "Click rate, 30 days",
-                "value": rate(counts["clicked"], counts["click_tracked"]),
+                "value": rate(figures.over(clicks, "clicked"), figures.over(clicks, "sent")),
             },
-            {"title": "Reply rate, 30 days", "value": rate(counts["replied"], sent)},
-            {"title": "Bounce rate, 30 days", "value": rate(counts["bounced"], sent)},
-            {"title": "Unsubscribe rate, 30 days", "value": rate(counts["unsubscribed"], sent)},
+            *(
+                {
+                    "title": f"{title} rate, 30 days",
+                    "value": rate(figures.total(name, month), sent),
+                }
+                for title, name in (
+                    ("Reply", "replied"),
+                    ("Bounce", "bounced"),
+                    ("Unsubscribe", "unsubscribed"),
+                )
+            ),
         ],
-        chart=json.dumps(daily_chart(logs, now)),
+        chart=json.dumps(chart(figures.by_day, today, CHART_DAYS)),
+        figures_as_of=figures.refreshed_at,
         running=[
             {"campaign": campaign, "progress": campaign_progress(campaign)}
             for campaign in Campaign.objects.filter(
                 organization__in=organizations, status=Campaign.Status.ACTIVE
             ).order_by("-updated_at")[:8]
         ],
-        accounts=_accounts(organizations, day),
+        accounts=_accounts(organizations, now - datetime.timedelta(days=1)),
         failures=logs.filter(status=Status.FAILED)
         .select_related("campaign")
         .order_by("-updated_at")[:8],
     )
     return context
-
-
-def engagement_counts() -> dict[str, Count]:
-    """What happened to sent messages. Open and click rates are over the messages of
-    campaigns that tracked them, so untracked messages do not count as unopened."""
-    return {
-        "opened": Count("pk", filter=Q(opened_at__isnull=False, campaign__track_opens=True)),
-        "tracked": Count("pk", filter=Q(campaign__track_opens=True)),
-        "clicked": Count("pk", filter=Q(clicked_at__isnull=False, campaign__track_clicks=True)),
-        "click_tracked": Count("pk", filter=Q(campaign__track_clicks=True)),
-        "replied": Count("pk", filter=Q(replied_at__isnull=False)),
-        "bounced": Count("pk", filter=Q(bounced_at__isnull=False)),
-        "unsubscribed": Count("pk", filter=Q(unsubscribed_at__isnull=False)),
-    }
 
 
 def rate(part: int, whole: int) -> str:
@@ -95,31 +89,20 @@ def rate(part: int, whole: int) -> str:
 def daily_chart(
     logs: QuerySet[MessageLog], now: datetime.datetime, days: int = CHART_DAYS
 ) -> dict[str, Any]:
-    """Unfold's bar chart data: one bar group per day, one series per outcome."""
-    start = timezone.localdate(now) - datetime.timedelta(days=days - 1)
-    since = timezone.make_aware(datetime.datetime.combine(start, datetime.time()))
+    """Unfold's bar chart data for these messages: one bar group per day, one series per
+    outcome, counted live."""
+    today = timezone.localdate(now)
+    start = today - datetime.timedelta(days=days - 1)
     by_day: dict[datetime.date, dict[str, int]] = {}
-    for row in (
-        logs.filter(sent_at__gte=since)
-        .annotate(day=TruncDate("sent_at"))
-        .values("day")
-        .annotate(
-            sent=Count("pk"),
-            opened=Count("pk", filter=Q(opened_at__isnull=False)),
-            clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
-            replied=Count("pk", filter=Q(replied_at__isnull=False)),
-            bounced=Count("pk", filter=Q(bounced_at__isnull=False)),
-        )
-    ):
-        by_day[row["day"]] = row
-    for row in (
-        logs.filter(status=Status.FAILED, updated_at__gte=since)
-        .annotate(day=TruncDate("updated_at"))
-        .values("day")
-        .annotate(failed=Count("pk"))
-    ):
-        by_day.setdefault(row["day"], {})["failed"] = row["failed"]
-    dates = [start + datetime.timedelta(days=n) for n in range(days)]
+    for (_, _, day), counts in stats.count_by_campaign_day(logs, stats.day_start(start)).items():
+        totals = by_day.setdefault(day, dict.fromkeys(stats.FIGURES, 0))
+        for name, value in counts.items():
+            totals[name] += value
+    return chart(by_day, today, days)
+
+
+def chart(by_day: dict[datetime.date, dict[str, int]], today: datetime.date, days: int) -> dict:
+    dates = [today - datetime.timedelta(days=n) for n in range(days - 1, -1, -1)]
     return {
         "labels": [f"{d:%b} {d.day}" for d in dates],
         "datasets": [

@@ -368,11 +368,13 @@ class MessageLog(models.Model):
             )
         ]
         indexes = [
-            # Dashboards: per organization by day and by status; per campaign funnels;
-            # a lead's timeline; the sender's queue.
+            # Dashboards: per organization by day, and by status (latest failures first);
+            # per campaign funnels and charts; a lead's timeline; the sender's queue.
             models.Index(fields=["organization", "-created_at"]),
-            models.Index(fields=["organization", "status", "sent_at"]),
+            models.Index(fields=["organization", "sent_at"]),
+            models.Index(fields=["organization", "status", "updated_at"]),
             models.Index(fields=["campaign", "status"]),
+            models.Index(fields=["campaign", "sent_at"]),
             models.Index(fields=["lead", "-created_at"]),
             models.Index(fields=["status", "email_account", "created_at"]),
             models.Index(fields=["dispatch", "status"]),
@@ -419,3 +421,41 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead} in {self.campaign}"
+
+
+class DailyStat(models.Model):
+    """The home dashboard's figures per campaign and day, summed from the message log by
+    `campaigns.stats.refresh` (the sender every few minutes, or `manage.py refresh_stats`).
+    Messages count on the day they were sent, failures on the day they failed. Days from
+    `StatsWindow.until` on are read live from the message log instead."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent = models.PositiveIntegerField(default=0)
+    opened = models.PositiveIntegerField(default=0)
+    clicked = models.PositiveIntegerField(default=0)
+    replied = models.PositiveIntegerField(default=0)
+    bounced = models.PositiveIntegerField(default=0)
+    unsubscribed = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "day"], name="campaigns_one_stat_a_day")
+        ]
+        indexes = [models.Index(fields=["organization", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} on {self.day}"
+
+
+class StatsWindow(models.Model):
+    """The one row saying which days DailyStat holds: [since, until), and when it was made."""
+
+    since = models.DateField()
+    until = models.DateField()
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.since} to {self.until}, summed at {self.refreshed_at:%Y-%m-%d %H:%M}"

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
@@ -21,7 +20,13 @@ from campaigns.models import Enrollment, MessageLog
 from crm.import_views import LeadImportView, SuppressionImportView
 from crm.models import Lead, Membership, Organization, Property, SuppressedAddress
 from crm.resources import LeadResource
-from crm.tenancy import TenantScopedAdmin, is_member, organizations_of
+from crm.tenancy import (
+    TenantRelatedFilter,
+    TenantScopedAdmin,
+    TenantValuesFilter,
+    is_member,
+    organizations_of,
+)
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
@@ -193,15 +198,16 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     ]
     list_filter = [
         "status",
-        "source",
+        ("source", TenantValuesFilter),
         ("created_at", RangeDateFilter),
-        ("property", RelatedOnlyFieldListFilter),
+        ("property", TenantRelatedFilter),
     ]
     list_filter_submit = True
     search_fields = ["name", "email", "phone", "city"]
     autocomplete_fields = ["property"]
     list_select_related = ["property"]
-    date_hierarchy = "created_at"
+    # One COUNT of the filtered list per view, not a second one of the whole table.
+    show_full_result_count = False
     warn_unsaved_form = True
     actions_list = ["import_csv"]
     actions = ["add_to_campaign", "delete_selected"]

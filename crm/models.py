@@ -128,6 +128,7 @@ class Lead(models.Model):
             models.Index(fields=["organization", "status"]),
             models.Index(fields=["organization", "-created_at"]),
             models.Index(fields=["organization", "city"]),
+            models.Index(fields=["organization", "source"]),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,16 @@ def organizations_of(user: Any) -> models.QuerySet[Organization]:
     return Organization.objects.filter(memberships__user=user)
 
 
+def organization_ids(request: HttpRequest) -> list[Any]:
+    """The ids of the user's organizations, read once per request. A literal list (rather
+    than a subquery) lets PostgreSQL plan `organization_id = …` on the tenant indexes, which
+    keeps the big lists and the dashboard on index scans."""
+    if not hasattr(request, "_organization_ids"):
+        ids = organizations_of(request.user).values_list("pk", flat=True)
+        request._organization_ids = list(ids)
+    return request._organization_ids
+
+
 def is_member(user: Any) -> bool:
     return user.is_superuser or (
         user.is_active and user.is_staff and Membership.objects.filter(user=user).exists()
@@ -55,7 +65,7 @@ class TenantScopedAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(**{f"{self.tenant_path}__in": organizations_of(request.user)})
+        return queryset.filter(**{f"{self.tenant_path}__in": organization_ids(request)})
 
     # Membership of an organization is what grants access to its data.
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -126,3 +136,43 @@ class TenantScopedAdmin(admin.ModelAdmin):
         if isinstance(related_admin, TenantScopedAdmin):
             return related_admin.get_queryset(request)
         return None
+
+
+class TenantRelatedFilter(admin.RelatedFieldListFilter):
+    """A list filter on a foreign key that offers the user's organizations' objects, read
+    from the related table through its own scoped admin. (Django's RelatedOnlyFieldListFilter
+    would scan the filtered table for the ids in use: millions of message rows.)"""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list:
+        related_admin = model_admin.admin_site._registry.get(field.related_model)
+        if related_admin is None:
+            return []
+        queryset = related_admin.get_queryset(request)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in queryset]
+
+
+class TenantValuesFilter(admin.AllValuesFieldListFilter):
+    """The values a field takes in the user's organizations, found by skipping through the
+    (organization, field) index one value at a time: as many index lookups as there are
+    values, instead of reading every row (Django's filter reads a million leads)."""
+
+    most = 100
+
+    def __init__(self, field: Any, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().__init__(field, request, *args, **kwargs)
+        model = field.model
+        organizations = [None] if request.user.is_superuser else organization_ids(request)
+        values: set[Any] = set()
+        for organization in organizations:
+            rows = model._default_manager.exclude(**{f"{self.field_path}__isnull": True})
+            if organization is not None:
+                rows = rows.filter(organization=organization)
+            rows = rows.order_by(self.field_path).values_list(self.field_path, flat=True)
+            value = rows.first()
+            while value is not None and len(values) < self.most:
+                values.add(value)
+                value = rows.filter(**{f"{self.field_path}__gt": value}).first()
+        self.lookup_choices = sorted(values)

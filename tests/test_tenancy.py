@@ -83,10 +83,40 @@ def test_foreign_key_choices_are_scoped(client_a, account_a, account_b):
     assert "bob@harbor.example" not in page
 
 
-def test_list_filters_name_only_the_organizations_campaigns(client_a, message_a, message_b):
-    page = client_a.get(reverse("admin:campaigns_messagelog_changelist")).content.decode()
-    assert "Spring A" in page
+@pytest.mark.parametrize(
+    "changelist", ["campaigns_messagelog", "campaigns_campaignstep", "campaigns_enrollment"]
+)
+def test_list_filters_name_only_the_organizations_campaigns(
+    client_a, message_a, message_b, changelist
+):
+    # A second campaign with nothing in it: its name can only come from the filter.
+    Campaign.objects.create(organization=message_a.organization, name="Autumn A")
+    page = client_a.get(reverse(f"admin:{changelist}_changelist")).content.decode()
+    assert "Autumn A" in page
     assert "Spring B" not in page
+
+
+def test_the_lead_lists_source_filter_offers_only_the_organizations_sources(
+    client_a, lead_a, lead_b
+):
+    Lead.objects.filter(pk=lead_a.pk).update(source="Zillow")
+    Lead.objects.create(
+        organization=lead_a.organization, name="B", email="b@x.example", source="Open house"
+    )
+    Lead.objects.filter(pk=lead_b.pk).update(source="Harbor secret list")
+    page = client_a.get(reverse("admin:crm_lead_changelist")).content.decode()
+    assert "Zillow" in page and "Open house" in page
+    assert "Harbor secret list" not in page
+    filtered = client_a.get(reverse("admin:crm_lead_changelist"), {"source": "Zillow"})
+    assert [lead.name for lead in filtered.context["cl"].result_list] == [lead_a.name]
+
+
+def test_the_lead_lists_property_filter_names_only_the_organizations(
+    client_a, property_a, property_b
+):
+    page = client_a.get(reverse("admin:crm_lead_changelist")).content.decode()
+    assert "Arts District loft" in page
+    assert "Marais flat" not in page
 
 
 def test_a_new_lead_gets_the_staff_members_organization(client_a, org_a):

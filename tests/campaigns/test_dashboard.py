@@ -3,6 +3,7 @@
 import datetime
 import json
 
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -49,6 +50,7 @@ def log(campaign, n, status, sent_days_ago=None, error="", step=None):
     )
 
 
+@time_machine.travel(datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC), tick=False)
 def test_the_home_counts_sends_rates_and_failures_of_my_agencies_only(
     client_a, campaign_a, campaign_b
 ):

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from campaigns import dispatch, outbox, replies, sequences
+from campaigns import dispatch, outbox, replies, sequences, stats
 from campaigns.models import EmailAccount
 
 TICK_SECONDS = 60
@@ -46,7 +46,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self.stop)
         pacer, handled, totals = Pacer(), 0, {}
         storm = outbox.ErrorStorm(settings.CAMPAIGN_MAX_SEND_ERRORS)
-        next_tick = next_replies = 0.0
+        next_tick = next_replies = next_stats = 0.0
         while not self.stopping:
             if loop and time.monotonic() >= next_tick:
                 # Running as a service, the sender also runs the sequence tick each minute.
@@ -58,6 +58,10 @@ class Command(BaseCommand):
                     if result.problem:
                         self.stderr.write(str(result))
                 next_replies = time.monotonic() + REPLIES_SECONDS
+            if loop and time.monotonic() >= next_stats:
+                # ... and sums the dashboard's past days every 5 minutes.
+                stats.refresh()
+                next_stats = time.monotonic() + stats.REFRESH_EVERY.total_seconds()
             dispatch.start_scheduled()
             expired = outbox.expire_stale_claims()
             if expired:
