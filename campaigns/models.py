@@ -373,6 +373,11 @@ class MessageLog(models.Model):
             models.Index(fields=["organization", "-created_at"]),
             models.Index(fields=["organization", "sent_at"]),
             models.Index(fields=["organization", "status", "updated_at"]),
+            models.Index(
+                fields=["organization"],
+                condition=models.Q(status__in=["queued", "sending"], is_test=False),
+                name="campaigns_messages_waiting",
+            ),
             models.Index(fields=["campaign", "status"]),
             models.Index(fields=["campaign", "sent_at"]),
             models.Index(fields=["lead", "-created_at"]),
