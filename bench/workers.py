@@ -383,6 +383,49 @@ def build_stdlib(size: int) -> dict:
     return _build_stage(size, one)
 
 
+def send_1_ours(size: int) -> dict:
+    from bench import sending
+
+    return sending.ours(size, accounts=1)
+
+
+def send_1_peer(size: int) -> dict:
+    from bench import sending
+
+    return sending.peer(size, accounts=1)
+
+
+def send_3_ours(size: int) -> dict:
+    from bench import sending
+
+    return sending.ours(size, accounts=3)
+
+
+def send_3_peer(size: int) -> dict:
+    from bench import sending
+
+    return sending.peer(size, accounts=3)
+
+
+def api_ingest(size: int) -> dict:
+    """The spec's naive view (a get and a save per report), our signed single form and our
+    batch form (100 reports a call), one after the other on one server and data set."""
+    from bench import ingest
+
+    measured = ingest.run(size, ["naive", "single", "batch"])
+    return {
+        "api_ingest_single": {"ours": measured["single"], "peer": measured["naive"]},
+        "api_ingest_batch": {"ours": measured["batch"], "peer": measured["single"]},
+    }
+
+
+def admin_pages(size: int) -> dict:
+    """Four admin pages, ours and the peer's, on one data set of `size` leads."""
+    from bench import admin_pages
+
+    return admin_pages.measure(size)
+
+
 if __name__ == "__main__":
     worker, size = sys.argv[1], int(sys.argv[2])
     print(json.dumps(globals()[worker](size)))

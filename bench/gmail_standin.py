@@ -1,0 +1,170 @@
+"""A Gmail stand-in for the sending benchmark: a real HTTP server on 127.0.0.1 that answers
+users.messages.send after a fixed latency and enforces Gmail's per-user quota (15,000 units
+in any sliding minute, 100 per send), answering 429 rateLimitExceeded over it as Google
+does. It also serves the token endpoint, so an account whose token expired can refresh.
+
+Each user starts in a steady state: when its first send arrives, its window already holds
+the sends of a sender that ran at the quota for a minute and stopped one interval before,
+so two slots are free and one more frees every interval. A sliding window would otherwise
+let any sender burst a whole minute's quota at the start, and a short run would measure
+that burst instead of the sustained rate.
+"""
+
+import base64
+import json
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+CLIENT_ID = "bench-client-id.apps.example"
+CLIENT_SECRET = "bench-client-secret"
+RATE_LIMITED = {
+    "error": {
+        "code": 429,
+        "message": "User-rate limit exceeded.",
+        "errors": [
+            {
+                "message": "User-rate limit exceeded.",
+                "domain": "usageLimits",
+                "reason": "rateLimitExceeded",
+            }
+        ],
+        "status": "RESOURCE_EXHAUSTED",
+    }
+}
+
+
+@dataclass
+class User:
+    email: str
+    window: deque = field(default_factory=deque)  # arrival times of the sends in the window
+    accepted: list[float] = field(default_factory=list)
+    refused: int = 0
+    started: float = 0.0  # arrival time of the first send
+    expired: float = float("-inf")  # arrival time of the latest send to leave the window
+    # Once the synthetic history has left the window: the least time a send that took the
+    # last free slot arrived after that slot freed (how close the sender came to a 429).
+    closest: float = float("inf")
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class QuotaStandIn:
+    """Start with QuotaStandIn(...), give each account `add_user`'s tokens, then `stop()`."""
+
+    def __init__(
+        self,
+        *,
+        latency: float = 0.05,
+        units: int = 15_000,
+        window: float = 60.0,
+        send_cost: int = 100,
+    ) -> None:
+        self.latency, self.window = latency, window
+        self.capacity = units // send_cost  # sends in any window
+        self.users: dict[str, User] = {}
+        self.refresh_tokens: dict[str, User] = {}
+        self.access_tokens: dict[str, User] = {}
+        self.problems: list[str] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def add_user(self, email: str) -> tuple[str, str]:
+        """A user with a refresh token and a live access token: (refresh, access)."""
+        user = self.users[email] = User(email)
+        refresh = "1//bench-" + secrets.token_urlsafe(12)
+        self.refresh_tokens[refresh] = user
+        return refresh, self.issue_access_token(user)
+
+    def issue_access_token(self, user: User) -> str:
+        token = "ya29.bench-" + secrets.token_urlsafe(12)
+        self.access_tokens[token] = user
+        return token
+
+    def admit(self, user: User) -> bool:
+        """Count one send against the user's sliding window; False when over the quota."""
+        now = time.monotonic()
+        with user.lock:
+            if not user.started:
+                # Steady state: sends at the quota's pace that stopped one interval ago.
+                step = self.window / self.capacity
+                user.window.extend(now - step * n for n in range(self.capacity, 1, -1))
+                user.started = now
+            while user.window and user.window[0] <= now - self.window:
+                user.expired = user.window.popleft()
+            if len(user.window) >= self.capacity:
+                user.refused += 1
+                return False
+            if len(user.window) == self.capacity - 1 and now > user.started + self.window:
+                user.closest = min(user.closest, now - user.expired - self.window)
+            user.window.append(now)
+            user.accepted.append(now)
+            return True
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _handler(state: QuotaStandIn) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as Google's front ends
+        # Headers and body go out in two writes: without this, Nagle's algorithm holds
+        # the body until the client's delayed ACK, 40 ms later.
+        disable_nagle_algorithm = True
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def reply(self, status: int, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def body(self) -> bytes:
+            return self.rfile.read(int(self.headers.get("Content-Length", 0)))
+
+        def do_POST(self) -> None:
+            if self.path == "/token":
+                return self.token()
+            if self.path == "/gmail/v1/users/me/messages/send":
+                return self.send_message()
+            self.body()
+            self.reply(404, {"error": "not found"})
+
+        def token(self) -> None:
+            form = {key: values[0] for key, values in parse_qs(self.body().decode()).items()}
+            if (form.get("client_id"), form.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
+                return self.reply(401, {"error": "invalid_client"})
+            user = state.refresh_tokens.get(form.get("refresh_token", ""))
+            if form.get("grant_type") != "refresh_token" or user is None:
+                return self.reply(400, {"error": "invalid_grant"})
+            token = state.issue_access_token(user)
+            self.reply(200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"})
+
+        def send_message(self) -> None:
+            payload = json.loads(self.body())
+            auth = self.headers.get("Authorization", "")
+            user = state.access_tokens.get(auth.removeprefix("Bearer "))
+            if user is None:
+                error = {"code": 401, "message": "Invalid Credentials"}
+                return self.reply(401, {"error": {**error, "errors": [{"reason": "authError"}]}})
+            admitted = state.admit(user)
+            raw = base64.urlsafe_b64decode(payload.get("raw", ""))
+            if b"\r\nTo: " not in raw and not raw.startswith(b"To: "):
+                state.problems.append(f"{user.email}: a message without a To header")
+            time.sleep(state.latency)
+            if not admitted:
+                return self.reply(429, RATE_LIMITED)
+            number = len(user.accepted)
+            self.reply(200, {"id": f"bench-{number}", "threadId": f"t-{number}"})
+
+    return Handler

@@ -1,0 +1,283 @@
+"""Stage 5, api_ingest: n8n's log-message reports per second under gunicorn on PostgreSQL.
+
+The worker makes `size` claimed messages per contender, starts gunicorn (production
+settings, secrets made up for the run, persistent database connections) and posts signed
+reports from a few client threads; then it checks that every message got its status. It
+also reads how much CPU the gunicorn workers, their PostgreSQL backends and the client
+used, which says what limits the figure.
+"""
+
+import json
+import os
+import resource
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import requests
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from campaigns import signing
+
+ROOT = Path(__file__).resolve().parent.parent
+BATCH = 100  # reports per call in the batch form
+CLIENTS = 4  # client threads posting at once
+WORKERS = 3  # gunicorn sync workers: two cores, shared with PostgreSQL and the client
+BODY = "<p>" + "A bright home with a garden, close to schools. " * 50 + "</p>"
+
+
+def prepare(size: int, forms: list[str]) -> dict[str, list[dict]]:
+    """Per form, `size` messages claimed by n8n (status `sending`) as report payloads."""
+    from django.contrib.auth.models import User
+
+    from campaigns.models import Campaign, CampaignStep, Dispatch, EmailAccount, MessageLog
+    from crm.bulk import insert_many
+    from crm.models import Lead, Organization
+
+    call_command("migrate", verbosity=0)
+    organization = Organization.objects.create(name="Bench", slug="bench", postal_address="x")
+    leads = [
+        Lead(organization=organization, name=f"Lead {n}", email=f"lead{n}@example.com")
+        for n in range(size)
+    ]
+    insert_many(leads)
+    account = EmailAccount.objects.create(
+        organization=organization,
+        user=User.objects.create(username="bench"),
+        email_address="agent@gmail.example",
+        display_name="Agent",
+    )
+    reports = {}
+    now = timezone.now()
+    for form in forms:
+        campaign = Campaign.objects.create(
+            organization=organization,
+            name=form,
+            email_account=account,
+            status=Campaign.Status.ACTIVE,
+        )
+        step = CampaignStep.objects.create(campaign=campaign, subject="Hi", body_template=BODY)
+        dispatch = Dispatch.objects.create(
+            organization=organization,
+            campaign=campaign,
+            campaign_step=step,
+            email_account=account,
+            driver=Dispatch.Driver.N8N,
+            total=size,
+        )
+        logs = [
+            MessageLog(
+                organization=organization,
+                campaign=campaign,
+                campaign_step=step,
+                lead=lead,
+                dispatch=dispatch,
+                email_account=account,
+                status=MessageLog.Status.SENDING,
+                claimed_at=now,
+                to_email=lead.email,
+                subject=f"Hi {lead.name}",
+                body_html=BODY,
+                message_id=f"<{uuid.uuid4().hex}@gmail.example>",
+            )
+            for lead in leads
+        ]
+        insert_many(logs)
+        reports[form] = [
+            {
+                "message_log_id": str(log.pk),
+                "campaign_id": str(campaign.pk),
+                "lead_id": str(log.lead_id),
+                "status": "sent",
+                "provider_message_id": f"gmail-{n}",
+                "sent_at": now.isoformat(),
+            }
+            for n, log in enumerate(logs)
+        ]
+    return reports
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve(secret: str) -> tuple[subprocess.Popen, str]:
+    """gunicorn with production settings; the secrets exist only for this run."""
+    from cryptography.fernet import Fernet
+
+    port = _free_port()
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="bench.ingest_settings",
+        DJANGO_DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(48),
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        GOOGLE_CLIENT_ID="bench",
+        GOOGLE_CLIENT_SECRET="bench",
+        PUBLIC_BASE_URL="https://campaigns.example",
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",  # TLS ends at the proxy in front; here there is none
+        N8N_WEBHOOK_SECRET=secret,
+        DB_CONN_MAX_AGE="600",  # persistent connections, as a deployment sets them
+        LOG_LEVEL="WARNING",
+    )
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+            "settings.wsgi:application",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"{base_url}/admin/login/", timeout=5)
+            return server, base_url
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return total
+
+
+def _server_pids(server: subprocess.Popen) -> tuple[list[int], list[int]]:
+    """The gunicorn workers, and the PostgreSQL backends other than this process's."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' "
+            "AND pid <> pg_backend_pid()"
+        )
+        backends = [row[0] for row in cursor.fetchall()]
+    return [int(pid) for pid in children], backends
+
+
+def _client_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def post_all(url: str, bodies: Iterator[bytes], headers: Callable[[bytes], dict]) -> None:
+    """Post every body from CLIENTS threads; every answer must be a 200."""
+    lock, failures = threading.Lock(), []
+
+    def client() -> None:
+        session = requests.Session()
+        while True:
+            with lock:
+                body = next(bodies, None)
+            if body is None:
+                return
+            response = session.post(url, data=body, headers=headers(body), timeout=60)
+            if response.status_code != 200:
+                failures.append(f"{response.status_code} {response.text[:200]}")
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures[:3]
+
+
+def run(size: int, forms_measured: list[str]) -> dict[str, dict]:
+    """Measure each form (`single`, `batch`, `naive`) in turn against one gunicorn."""
+    from campaigns.models import Campaign, MessageLog
+
+    secret = secrets.token_urlsafe(32)
+    reports = prepare(size, forms_measured)
+    server, base_url = serve(secret)
+    signed = {"Content-Type": "application/json"}
+    forms = {
+        "single": (
+            "/api/campaigns/log-message/",
+            lambda items: (json.dumps(item).encode() for item in items),
+            lambda body: {**signed, signing.HEADER: signing.sign(body, secret=secret)},
+        ),
+        "batch": (
+            "/api/campaigns/log-message/",
+            lambda items: (
+                json.dumps({"messages": items[start : start + BATCH]}).encode()
+                for start in range(0, len(items), BATCH)
+            ),
+            lambda body: {**signed, signing.HEADER: signing.sign(body, secret=secret)},
+        ),
+        "naive": (
+            "/bench/naive-log-message/",
+            lambda items: (
+                json.dumps({key: item[key] for key in item if key != "message_log_id"}).encode()
+                for item in items
+            ),
+            lambda body: {**signed, "Authorization": f"Bearer {secret}"},
+        ),
+    }
+    results = {}
+    try:
+        for form in forms_measured:
+            path, encode, headers = forms[form]
+            # Warm every worker up (imports, URL resolver): unsigned calls, answered 401.
+            for _ in range(WORKERS * 4):
+                requests.post(base_url + path, data=b"{}", timeout=30)
+            calls = size if form != "batch" else -(-size // BATCH)
+            workers, backends = _server_pids(server)
+            cpu = (_cpu_seconds(workers), _cpu_seconds(backends), _client_cpu())
+            started = time.perf_counter()
+            post_all(base_url + path, encode(reports[form]), headers)
+            seconds = time.perf_counter() - started
+            workers, backends = _server_pids(server)
+            used = (_cpu_seconds(workers), _cpu_seconds(backends), _client_cpu())
+            gunicorn_cpu, postgres_cpu, client_cpu = (b - a for a, b in zip(cpu, used, strict=True))
+            campaign = Campaign.objects.get(name=form)
+            recorded = (
+                MessageLog.objects.filter(campaign=campaign, status=MessageLog.Status.SENT)
+                .exclude(provider_message_id="")
+                .count()
+            )
+            assert recorded == size, f"{form}: {recorded} of {size} messages recorded as sent"
+            results[form] = {
+                "value": size / seconds,
+                "seconds": seconds,
+                "peak_mb": 0.0,  # the work happens in gunicorn and PostgreSQL
+                "note": (
+                    f"{form}: {size:,} reports in {calls:,} calls, {seconds:.1f} s, "
+                    f"all recorded; CPU s: gunicorn {gunicorn_cpu:.1f}, "
+                    f"PostgreSQL {postgres_cpu:.1f}, client {client_cpu:.1f}"
+                ),
+            }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return results
