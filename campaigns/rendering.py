@@ -44,6 +44,13 @@ class TemplateError(Exception):
 class _Environment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**"})
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # The context is plain dicts: `lead.city` reads the key first, instead of failing an
+        # attribute look-up on every use (a third of the rendering time for a blast).
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         # The sandbox caps range() only: 'a' * 10**9 would still eat the memory.
         if operator == "**" and isinstance(right, int) and abs(right) > 100:

@@ -71,10 +71,13 @@ def connection_test(account: EmailAccount) -> gmail.Sent:
     return _send_bytes(account, messages.build(rendered, addressing))
 
 
-def render_for(step: CampaignStep, lead: Lead, account: EmailAccount | None) -> rendering.Rendered:
+def render_for(
+    step: CampaignStep, lead: Lead, account: EmailAccount | None, url: str = ""
+) -> rendering.Rendered:
     """The step rendered for one lead, footer included: the preview, the test send and the
-    queue all use it, so what staff see is what is sent."""
-    url = unsubscribe.url_for(lead)
+    queue all use it, so what staff see is what is sent. `url` is the lead's unsubscribe
+    link when the caller has it already."""
+    url = url or unsubscribe.url_for(lead)
     context = rendering.message_context(lead=lead, sender=account, unsubscribe_url=url)
     rendered = rendering.render_message(
         subject=step.subject, html=step.body_template, text=step.text_template, context=context
@@ -137,8 +140,9 @@ def queued_message(
         to_email=lead.email,
         **fields,
     )
+    url = unsubscribe.url_for(lead)
     try:
-        rendered = render_for(step, lead, account)
+        rendered = render_for(step, lead, account, url)
     except rendering.TemplateError as error:
         log.status = MessageLog.Status.FAILED
         log.error_message = CANNOT_RENDER.format(part=error.part or "template", error=error)
@@ -147,5 +151,5 @@ def queued_message(
     if step.campaign.track_clicks:
         from campaigns import tracking
 
-        log.links = tracking.trackable_links(rendered.html, unsubscribe.url_for(lead))
+        log.links = tracking.trackable_links(rendered.html, url)
     return log

@@ -5,10 +5,11 @@ not depend on the campaign, so it works after the campaign is deleted.
 """
 
 import datetime
+import functools
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from campaigns.models import MessageLog
@@ -24,7 +25,22 @@ def token_for(lead: Lead) -> str:
 
 
 def url_for(lead: Lead) -> str:
-    return settings.PUBLIC_BASE_URL + reverse("unsubscribe", args=[token_for(lead)])
+    before, after = _url_around(
+        settings.PUBLIC_BASE_URL, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+    )
+    return before + token_for(lead) + after
+
+
+_PLACEHOLDER = "TOKEN"
+
+
+@functools.lru_cache(maxsize=16)
+def _url_around(base_url: str, urlconf: str, script_prefix: str) -> tuple[str, str]:
+    """The link's text before and after the token, found once: a launch makes one link per
+    lead, and reverse() would cost more than the signature. Tokens need no quoting."""
+    path = reverse("unsubscribe", args=[_PLACEHOLDER], urlconf=urlconf)
+    before, _, after = path.partition(_PLACEHOLDER)
+    return base_url + before, after
 
 
 def lead_for(token: str) -> Lead | None:
