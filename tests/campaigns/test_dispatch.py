@@ -176,6 +176,18 @@ def test_the_admin_shows_the_plan_then_launches(client_a, blast, leads_a):
     assert MessageLog.objects.count() == 10
 
 
+def test_the_plan_warns_that_a_large_blast_takes_a_while_to_queue(client_a, blast, org_a):
+    url = reverse("admin:campaigns_campaign_launch", args=[blast.pk])
+    Lead.objects.bulk_create(
+        Lead(organization=org_a, name=f"Lead {n}", email=f"lead{n}@example.com")
+        for n in range(49_999)
+    )
+    assert 'id="plan-long"' not in client_a.get(url).content.decode()
+    Lead.objects.create(organization=org_a, name="One more", email="more@example.com")
+    page = client_a.get(url).content.decode()
+    assert 'id="plan-long"' in page and "for 50000 messages" in page
+
+
 def test_a_scheduled_launch_waits_in_the_organizations_time_zone(client_a, blast, leads_a):
     url = reverse("admin:campaigns_campaign_launch", args=[blast.pk])
     local = timezone.now().astimezone(zoneinfo.ZoneInfo("America/Los_Angeles"))
