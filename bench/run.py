@@ -1,7 +1,8 @@
 """Benchmarks: each stage against its peer, measured in the same run on the same data.
 
 Every contender runs in its own process with a fresh database, so timings and peak
-memory are its own. Results print as a table and go to var/bench/results.json.
+memory are its own; a full run measures one at a time, a small or tiny run two at once.
+Results print as a table and go to var/bench/results.json.
 """
 
 import argparse
@@ -11,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +49,9 @@ PRECISE = {"s", "of quota", "quotas"}
 # Stages whose workers run against a throw-away PostgreSQL cluster (.ci/with-postgres, on
 # the port BENCH_PGPORT) instead of a fresh SQLite file.
 ON_POSTGRES: set[str] = {"api_ingest", "admin_pages"}
+# Stages whose worker loads admin pages, so it needs the admin's autodiscovery; the
+# others start with bench/worker_settings.py.
+NEEDS_ADMIN = {"admin_pages"}
 # Units where lower is better: the ratio is peer / ours.
 LOWER_IS_BETTER = {"s", "ms"}
 # A stage whose rows share one expensive data set names a single worker under "stages":
@@ -73,11 +78,14 @@ def migrated_template(workdir: Path) -> Path:
     return template
 
 
-def run_worker(worker: str, size: int, workdir: Path, postgres: bool = False) -> dict:
-    env = dict(os.environ, VAR_DIR=str(workdir), DJANGO_SETTINGS_MODULE="settings.base")
+def run_worker(worker: str, size: int, workdir: Path, stage: str, lane: int = 0) -> dict:
+    postgres = stage in ON_POSTGRES
+    settings_module = "settings.base" if stage in NEEDS_ADMIN else "bench.worker_settings"
+    env = dict(os.environ, VAR_DIR=str(workdir), DJANGO_SETTINGS_MODULE=settings_module)
     command = [sys.executable, str(ROOT / "bench" / "workers.py"), worker, str(size)]
     if postgres:
-        env["PGPORT_TEST"] = env.get("BENCH_PGPORT", "54340")
+        # A cluster of its own, on a port of its own when two workers run at once.
+        env["PGPORT_TEST"] = str(int(env.get("BENCH_PGPORT", "54340")) + lane)
         command = ["bash", str(ROOT / ".ci" / "with-postgres"), *command]
     else:
         database = workdir / f"{worker}.sqlite3"
@@ -94,6 +102,17 @@ def run_worker(worker: str, size: int, workdir: Path, postgres: bool = False) ->
     if result.returncode != 0:
         raise SystemExit(f"{worker} failed:\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def timed_worker(job: tuple[str, str, int, int], workdir: Path) -> dict:
+    stage, worker, size, lane = job
+    for leftover in workdir.glob(f"{worker}.sqlite3*"):
+        leftover.unlink()
+    started = time.perf_counter()
+    result = run_worker(worker, size, workdir, stage, lane)
+    elapsed = time.perf_counter() - started
+    print(f"{stage}: {worker} ({size:,}) {elapsed:.1f} s", flush=True, file=sys.stderr)
+    return result
 
 
 def row(stage: str, unit: str, size: int, measured: dict) -> dict:
@@ -124,21 +143,32 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     for stale in workdir.glob("template.sqlite3*"):
         stale.unlink()  # migrations may have changed since the last run
-    rows, done = [], {}
+    # Full runs measure one worker at a time. Small and tiny runs, whose time goes mostly
+    # into starting processes, keep two workers going at once, one per core: their figures
+    # are rougher.
+    side_by_side = args.small or args.tiny
+    if set(args.stages) - ON_POSTGRES:
+        migrated_template(workdir)  # made once, before workers copy it side by side
+    sizes = {
+        stage: (small // 10 if args.tiny else small if args.small else full)
+        for stage, (_, _, full, small) in STAGES.items()
+    }
+    jobs: list[tuple[str, str, int, int]] = []
     for stage in args.stages:
-        unit, contenders, full, small = STAGES[stage]
-        size = small // 10 if args.tiny else small if args.small else full
+        for worker in STAGES[stage][1].values():
+            # build_ours serves two stages: measured once.
+            if all((worker, sizes[stage]) != (job[1], job[2]) for job in jobs):
+                postgres_jobs = sum(job[0] in ON_POSTGRES for job in jobs)
+                jobs.append((stage, worker, sizes[stage], postgres_jobs))
+    with ThreadPoolExecutor(max_workers=2 if side_by_side else 1) as pool:
+        results = list(pool.map(timed_worker, jobs, [workdir] * len(jobs)))
+    done = {(job[1], job[2]): result for job, result in zip(jobs, results, strict=True)}
+    rows = []
+    for stage in args.stages:
+        unit, contenders, _, _ = STAGES[stage]
+        size = sizes[stage]
         measured: dict[str, dict] = {}
         for who, worker in contenders.items():
-            if (worker, size) not in done:  # build_ours serves two stages: measured once
-                for leftover in workdir.glob(f"{worker}.sqlite3*"):
-                    leftover.unlink()
-                started = time.perf_counter()
-                print(f"{stage}: {worker} ({size:,})...", end=" ", flush=True, file=sys.stderr)
-                done[worker, size] = run_worker(
-                    worker, size, workdir, postgres=stage in ON_POSTGRES
-                )
-                print(f"{time.perf_counter() - started:.1f} s", flush=True, file=sys.stderr)
             result = done[worker, size]
             if who == "stages":
                 measured.update(result)
