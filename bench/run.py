@@ -161,7 +161,11 @@ def main() -> None:
                 postgres_jobs = sum(job[0] in ON_POSTGRES for job in jobs)
                 jobs.append((stage, worker, sizes[stage], postgres_jobs))
     with ThreadPoolExecutor(max_workers=2 if side_by_side else 1) as pool:
-        results = list(pool.map(timed_worker, jobs, [workdir] * len(jobs)))
+        try:
+            results = list(pool.map(timed_worker, jobs, [workdir] * len(jobs)))
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # a failed worker stops the run
+            raise
     done = {(job[1], job[2]): result for job, result in zip(jobs, results, strict=True)}
     rows = []
     for stage in args.stages:

@@ -39,7 +39,7 @@ def _url_around(base_url: str, urlconf: str, script_prefix: str) -> tuple[str, s
     """The link's text before and after the token, found once: a launch makes one link per
     lead, and reverse() would cost more than the signature. Tokens need no quoting."""
     path = reverse("unsubscribe", args=[_PLACEHOLDER], urlconf=urlconf)
-    before, _, after = path.partition(_PLACEHOLDER)
+    before, _, after = path.rpartition(_PLACEHOLDER)
     return base_url + before, after
 
 

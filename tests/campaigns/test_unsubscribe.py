@@ -1,7 +1,7 @@
 """Unsubscribe: GET confirms, POST (one-click, no cookies) unsubscribes, forged tokens fail."""
 
 from django.test import Client
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 
 from campaigns import unsubscribe
 from crm.models import Lead
@@ -42,6 +42,18 @@ def test_an_altered_token_is_404_and_changes_nothing(lead_a):
 def test_the_token_holds_no_address(lead_a):
     assert "ana" not in unsubscribe.token_for(lead_a).lower()
     assert unsubscribe.url_for(lead_a).startswith("http://127.0.0.1:8000/u/")
+
+
+def test_the_link_follows_the_public_address_and_the_script_prefix(lead_a, settings):
+    token = unsubscribe.token_for(lead_a)
+    settings.PUBLIC_BASE_URL = "https://mail.agency.example"
+    assert unsubscribe.url_for(lead_a) == f"https://mail.agency.example/u/{token}/"
+    set_script_prefix("/campaigns/")
+    try:
+        assert unsubscribe.url_for(lead_a) == f"https://mail.agency.example/campaigns/u/{token}/"
+    finally:
+        set_script_prefix("/")
+    assert unsubscribe.url_for(lead_a) == f"https://mail.agency.example/u/{token}/"
 
 
 def test_the_unsubscribe_counts_against_the_latest_message_sent_to_the_lead(
