@@ -13,6 +13,8 @@ $(VENV)/.installed: requirements.txt
 setup: $(VENV)/.installed
 
 # The admin, and beside it the direct sender (the demo's sandbox account writes var/outbox/).
+# Development is asked for by name: with DJANGO_DEBUG unset the project is in production.
+run: export DJANGO_DEBUG = 1
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo

@@ -66,6 +66,7 @@ def migrated_template(workdir: Path) -> Path:
             os.environ,
             VAR_DIR=str(workdir),
             DJANGO_SETTINGS_MODULE="settings.base",
+            DJANGO_DEBUG="1",  # development keys: unset would mean production
             DATABASE_URL=f"sqlite:///{template}.new",
         )
         subprocess.run(
@@ -81,7 +82,12 @@ def migrated_template(workdir: Path) -> Path:
 def run_worker(worker: str, size: int, workdir: Path, stage: str, lane: int = 0) -> dict:
     postgres = stage in ON_POSTGRES
     settings_module = "settings.base" if stage in NEEDS_ADMIN else "bench.worker_settings"
-    env = dict(os.environ, VAR_DIR=str(workdir), DJANGO_SETTINGS_MODULE=settings_module)
+    env = dict(
+        os.environ,
+        VAR_DIR=str(workdir),
+        DJANGO_SETTINGS_MODULE=settings_module,
+        DJANGO_DEBUG="1",  # development keys: unset would mean production
+    )
     command = [sys.executable, str(ROOT / "bench" / "workers.py"), worker, str(size)]
     if postgres:
         # A cluster of its own, on a port of its own when two workers run at once.

@@ -11,7 +11,9 @@ from settings.env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Unset means production: development (tracebacks, keys made under var/) is asked for by
+# name, as `make run` and the test settings do.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
 # Development makes its own keys under var/; production must be given them.
 _dev = dev_keys.load_or_create(VAR_DIR / "dev_keys.json") if DEBUG else {}

@@ -1,8 +1,11 @@
-"""Test settings: the base settings with fast hashing and a throw-away var/ folder."""
+"""Test settings: the base settings in development mode, with fast hashing and a
+throw-away var/ folder."""
 
 import os
 import tempfile
 
+# Unset means production (settings/base.py): the tests ask for development by name.
+os.environ["DJANGO_DEBUG"] = "1"
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="campaigns-test-"))
 
 from settings.base import *  # noqa: F403

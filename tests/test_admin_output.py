@@ -29,6 +29,7 @@ def test_rotating_the_encryption_key_keeps_old_tokens_readable(tmp_path):
     base = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "settings.base",
+        "DJANGO_DEBUG": "1",  # development (no SECRET_KEY needed): unset means production
         "VAR_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{database}",
     }

@@ -1,4 +1,5 @@
-"""Production mode refuses to start without its secrets and passes the deploy checks."""
+"""Unset means production; production refuses to start without its secrets and passes the
+deploy checks."""
 
 import os
 import subprocess
@@ -14,7 +15,8 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DATABASE_URL"}
+        # DJANGO_DEBUG too (the test settings set it): each test says which mode it wants.
+        if key not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DATABASE_URL", "DJANGO_DEBUG"}
     }
     environment.update(DJANGO_SETTINGS_MODULE="settings.base", **env)
     return subprocess.run(
@@ -25,6 +27,25 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
+
+
+def test_with_django_debug_unset_the_project_is_in_production(tmp_path):
+    refused = manage("check", VAR_DIR=str(tmp_path))
+    assert refused.returncode != 0
+    assert "SECRET_KEY must be set when DJANGO_DEBUG is off" in refused.stderr
+    assert not (tmp_path / "dev_keys.json").exists()
+    given_secrets = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG)",
+        SECRET_KEY="s3cr3t-" + "k" * 60,
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        PUBLIC_BASE_URL="https://campaigns.example.com",
+        GOOGLE_CLIENT_ID="client-id",
+        GOOGLE_CLIENT_SECRET="client-secret",
+        VAR_DIR=str(tmp_path),
+    )
+    assert given_secrets.stdout.strip().splitlines()[-1] == "False", given_secrets.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
@@ -40,7 +61,9 @@ def test_production_refuses_to_start_without_an_encryption_key(tmp_path):
 
 
 def test_a_malformed_encryption_key_stops_start_up(tmp_path):
-    result = manage("check", FIELD_ENCRYPTION_KEY="not-a-key", VAR_DIR=str(tmp_path))
+    result = manage(
+        "check", DJANGO_DEBUG="1", FIELD_ENCRYPTION_KEY="not-a-key", VAR_DIR=str(tmp_path)
+    )
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEY defined incorrectly" in result.stderr
 
@@ -65,6 +88,6 @@ def test_production_settings_pass_the_deploy_checks(tmp_path):
 
 
 def test_development_makes_its_own_keys_outside_the_repository(tmp_path):
-    result = manage("check", VAR_DIR=str(tmp_path))
+    result = manage("check", DJANGO_DEBUG="1", VAR_DIR=str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "dev_keys.json").stat().st_mode & 0o777 == 0o600

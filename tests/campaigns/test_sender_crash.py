@@ -33,6 +33,7 @@ def start_sender(google) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "settings.base",
+        "DJANGO_DEBUG": "1",  # development, as the tests run: unset means production
         "DATABASE_URL": database_url(),
         "VAR_DIR": str(settings.VAR_DIR),  # the same development keys decrypt the tokens
         "GMAIL_API_BASE_URL": google.base_url,
