@@ -2,6 +2,9 @@
 
 from typing import Any
 
+from axes.admin import AccessAttemptAdmin as BaseAccessAttemptAdmin
+from axes.admin import AccessLogAdmin as BaseAccessLogAdmin
+from axes.models import AccessAttempt, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -41,6 +44,34 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
 
 @admin.register(Group)
 class GroupAdmin(BaseGroupAdmin, ModelAdmin):
+    pass
+
+
+class SuperuserOnlyAdmin(admin.ModelAdmin):
+    """Login records name users and addresses of every organization: superusers only,
+    whatever permissions a staff member was given."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting a failed-login record lifts its lockout.
+        return request.user.is_superuser
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(SuperuserOnlyAdmin, BaseAccessAttemptAdmin, ModelAdmin):
+    pass
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(SuperuserOnlyAdmin, BaseAccessLogAdmin, ModelAdmin):
     pass
 
 

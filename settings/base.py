@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "import_export",
     "encrypted_model_fields",
+    "axes",
     "crm",
     "campaigns",
 ]
@@ -57,6 +58,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the login page with its message.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes refuses a locked-out (username, address) before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "settings.urls"
@@ -141,6 +150,7 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 from settings.google import *  # noqa: E402,F403
+from settings.login import *  # noqa: E402,F403
 from settings.n8n import *  # noqa: E402,F403
 from settings.unfold import UNFOLD  # noqa: E402,F401
 

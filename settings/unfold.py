@@ -11,6 +11,7 @@ UNFOLD = {
     "SHOW_VIEW_ON_SITE": False,
     "ENVIRONMENT": "crm.navigation.environment_badge",
     "DASHBOARD_CALLBACK": "campaigns.dashboard.dashboard_callback",
+    "LOGIN": {"form": "crm.login.LoginForm"},
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": False,
@@ -98,6 +99,18 @@ UNFOLD = {
                         "title": "Users",
                         "icon": "person",
                         "link": reverse_lazy("admin:auth_user_changelist"),
+                        "permission": "crm.navigation.is_superuser",
+                    },
+                    {
+                        "title": "Failed logins",
+                        "icon": "lock_clock",
+                        "link": reverse_lazy("admin:axes_accessattempt_changelist"),
+                        "permission": "crm.navigation.is_superuser",
+                    },
+                    {
+                        "title": "Logins",
+                        "icon": "login",
+                        "link": reverse_lazy("admin:axes_accesslog_changelist"),
                         "permission": "crm.navigation.is_superuser",
                     },
                 ],

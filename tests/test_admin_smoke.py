@@ -25,8 +25,8 @@ def test_changelist_add_and_change_pages_open(request, everything, who, app_labe
         ma for m, ma in admin.site._registry.items() if m._meta.model_name == model_name
     )
     response = client.get(reverse(f"admin:{app_label}_{model_name}_changelist"))
-    if who == "staff_a" and (app_label == "auth" or model_name == "membership"):
-        # Users, groups and memberships are managed by superusers only.
+    if who == "staff_a" and (app_label in ("auth", "axes") or model_name == "membership"):
+        # Users, groups, memberships and login records are for superusers only.
         assert response.status_code == 403
         return
     assert response.status_code == 200
