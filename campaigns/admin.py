@@ -15,7 +15,7 @@ from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
-from campaigns import admin_views, audience, dashboard, dispatch, oauth, sequences
+from campaigns import admin_views, audience, dashboard, dispatch, sequences
 from campaigns.forms import CampaignForm
 from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
 from campaigns.progress import campaign_progress, enrollment_counts, step_funnel
@@ -74,12 +74,26 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
     @action(description="Make primary", icon="star", url_path="make-primary")
     def make_primary(self, request: HttpRequest, object_id: str) -> HttpResponse:
         account = self.get_object(request, object_id)
+        changelist = reverse("admin:campaigns_emailaccount_changelist")
         if account is None or not account.is_active:
             messages.error(request, "Only a connected account of yours can be made primary.")
-        else:
-            account.make_primary()
-            messages.success(request, f"{account.email_address} is now the primary sender.")
-        return HttpResponseRedirect(reverse("admin:campaigns_emailaccount_changelist"))
+            return HttpResponseRedirect(changelist)
+        if request.method != "POST":
+            return admin_views.confirmation(
+                self,
+                request,
+                title=f"Make {account.email_address} the primary sender?",
+                explanation=(
+                    f"Campaigns of {account.organization} that name no sending account "
+                    "will send from it."
+                ),
+                button="Make primary",
+                back=changelist,
+                icon="star",
+            )
+        account.make_primary()
+        messages.success(request, f"{account.email_address} is now the primary sender.")
+        return HttpResponseRedirect(changelist)
 
     @action(description="Connect Gmail", icon="add_link", url_path="connect-gmail")
     def connect_gmail(self, request: HttpRequest) -> HttpResponse:
@@ -87,15 +101,7 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
 
     @action(description="Reconnect", icon="sync", url_path="reconnect")
     def reconnect(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Google's consent again, asking for what the account needs now (reply detection)."""
-        account = self.get_object(request, object_id)
-        if account is None:
-            raise Http404("No such account.")
-        return HttpResponseRedirect(
-            oauth.start(
-                request.session, account.organization, detect_replies=account.detect_replies
-            )
-        )
+        return admin_views.gmail_reconnect(self, request, object_id)
 
     @action(description="Disconnect", icon="link_off", url_path="disconnect")
     def disconnect(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -273,26 +279,62 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
             request,
             object_id,
             dispatch.campaign_pause,
-            "Paused: nothing more is sent until you resume. Messages being sent right now finish.",
+            button="Pause",
+            icon="pause",
+            explanation="Nothing more is sent until you resume. Messages being sent right "
+            "now finish.",
+            done="Paused: nothing more is sent until you resume. Messages being sent right "
+            "now finish.",
         )
 
     @action(description="Resume", icon="play_arrow", url_path="resume", permissions=["resume"])
     def resume(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self._switch(request, object_id, sequences.sequence_resume, "Resumed.")
+        return self._switch(
+            request,
+            object_id,
+            sequences.sequence_resume,
+            button="Resume",
+            icon="play_arrow",
+            explanation="Sending starts again where it stopped. A sequence's due times move "
+            "by the length of the pause.",
+            done="Resumed.",
+        )
 
     @action(description="Cancel…", icon="cancel", url_path="cancel", permissions=["cancel"])
     def cancel(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return admin_views.campaign_cancel(self, request, object_id)
 
-    def _switch(self, request: HttpRequest, object_id: str, service: Any, done: str):
+    def _switch(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        service: Any,
+        *,
+        button: str,
+        icon: str,
+        explanation: str,
+        done: str,
+    ) -> HttpResponse:
+        """Pause or resume: a GET shows what it does, the POST does it."""
         campaign = self.get_object(request, object_id)
         if campaign is None:
             raise Http404("No such campaign.")
+        change = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+        if request.method != "POST":
+            return admin_views.confirmation(
+                self,
+                request,
+                title=f"{button} “{campaign.name}”?",
+                explanation=explanation,
+                button=button,
+                back=change,
+                icon=icon,
+            )
         if service(campaign):
             messages.success(request, done)
         else:
             messages.warning(request, f"Nothing to do: the campaign is {campaign.status}.")
-        return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[object_id]))
+        return HttpResponseRedirect(change)
 
     @action(description="Preview and test", icon="visibility", url_path="preview")
     def preview(self, request: HttpRequest, object_id: str) -> HttpResponse:

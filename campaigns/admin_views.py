@@ -111,18 +111,68 @@ def _send_test(request: HttpRequest, step: CampaignStep, lead: Lead, account: Em
     return HttpResponseRedirect(back)
 
 
-def gmail_connect(model_admin: Any, request: HttpRequest) -> HttpResponse:
-    organizations = organizations_of(request.user).order_by("name")
-    chosen = pick(organizations, request.GET.get("organization"))
-    if chosen is None and len(organizations) == 1:
-        chosen = organizations[0]
-    if chosen is None:
-        return render(
+def confirmation(
+    model_admin: Any,
+    request: HttpRequest,
+    *,
+    title: str,
+    explanation: str,
+    button: str,
+    back: str,
+    icon: str = "",
+) -> HttpResponse:
+    """Where a GET to an action lands (a link, a bookmark, another site): what the action
+    would do, and a button that POSTs it with Django's CSRF check. A GET changes nothing."""
+    return render(
+        request,
+        "admin/campaigns/confirm.html",
+        _context(
+            model_admin,
             request,
-            "admin/campaigns/emailaccount/connect.html",
-            _context(model_admin, request, "Connect Gmail", organizations=organizations),
+            title,
+            explanation=explanation,
+            button=button,
+            back=back,
+            icon=icon,
+        ),
+    )
+
+
+def gmail_connect(model_admin: Any, request: HttpRequest) -> HttpResponse:
+    """The page says what Google will ask; its POST (one button per organization) starts
+    the consent, whose state waits in the session."""
+    organizations = organizations_of(request.user).order_by("name")
+    chosen = pick(organizations, request.POST.get("organization"))
+    if request.method == "POST" and chosen is not None:
+        return HttpResponseRedirect(oauth.start(request.session, chosen))
+    return render(
+        request,
+        "admin/campaigns/emailaccount/connect.html",
+        _context(model_admin, request, "Connect Gmail", organizations=organizations),
+    )
+
+
+def gmail_reconnect(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
+    """Google's consent again, asking for what the account needs now (reply detection)."""
+    account = model_admin.get_object(request, object_id)
+    if account is None:
+        raise Http404("No such account.")
+    if request.method == "POST":
+        return HttpResponseRedirect(
+            oauth.start(
+                request.session, account.organization, detect_replies=account.detect_replies
+            )
         )
-    return HttpResponseRedirect(oauth.start(request.session, chosen))
+    return confirmation(
+        model_admin,
+        request,
+        title=f"Reconnect {account.email_address}?",
+        explanation=f"Google will ask you to sign in as {account.email_address} and allow "
+        f"this app to send{' and read message headers' if account.detect_replies else ''} again.",
+        button="Continue to Google",
+        back=reverse("admin:campaigns_emailaccount_changelist"),
+        icon="sync",
+    )
 
 
 def gmail_disconnect(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:

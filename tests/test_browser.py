@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import sync_playwright
 
+from campaigns.models import Campaign
 from crm.models import Lead
 from tests.conftest import make_staff
 
@@ -85,6 +86,26 @@ def test_staff_preview_a_step_for_a_lead(live_server, browser, org_a, staff_a, c
     frame = page.frame_locator("#preview-html")
     assert frame.locator("h1").inner_text() == "Hello Ana"
     assert "Unsubscribe" in page.inner_text("#preview-text")
+
+
+@pytest.mark.browser
+def test_staff_pause_a_campaign_through_its_confirmation(live_server, browser, staff_a, campaign_a):
+    """unfold's action is a link (a GET): it lands on a confirmation whose button POSTs."""
+    staff_a.set_password("correct horse")
+    staff_a.save()
+    Campaign.objects.filter(pk=campaign_a.pk).update(status=Campaign.Status.ACTIVE)
+    page = browser.new_page()
+    log_in(page, live_server, "alice", "correct horse")
+    page.goto(f"{live_server.url}/admin/campaigns/campaign/{campaign_a.pk}/change/")
+    page.click("text=Pause")
+    page.wait_for_url(f"**/campaign/{campaign_a.pk}/pause/")
+    campaign_a.refresh_from_db()
+    assert campaign_a.status == Campaign.Status.ACTIVE
+    page.click("#confirm-form button[type=submit]")
+    page.wait_for_url(f"**/campaign/{campaign_a.pk}/change/")
+    assert "Paused: nothing more is sent" in page.inner_text("body")
+    campaign_a.refresh_from_db()
+    assert campaign_a.status == Campaign.Status.PAUSED
 
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

@@ -14,8 +14,11 @@ CONNECT = reverse("admin:campaigns_emailaccount_connect_gmail")
 
 
 def consent(client, google):
-    """Staff click Connect Gmail, Google asks, and sends them back: the callback's URL."""
-    response = client.get(CONNECT)
+    """Staff click Connect Gmail, then the page's button for their (only) organization;
+    Google asks, and sends them back: the callback's URL."""
+    page = client.get(CONNECT)
+    [organization] = page.context["organizations"]
+    response = client.post(CONNECT, {"organization": organization.pk})
     assert response.status_code == 302
     assert response["Location"].startswith(google.base_url + "/auth?")
     back = requests.get(response["Location"], allow_redirects=False, timeout=5)
@@ -45,8 +48,11 @@ def test_connecting_stores_the_account_encrypted_and_sends_a_test(client_a, org_
     assert google.sent[0]["Subject"] == "[Test] Your account is connected"
 
 
-def test_the_redirect_asks_for_offline_access_consent_pkce_and_the_send_scope(client_a, google):
-    query = parse_qs(urlparse(client_a.get(CONNECT)["Location"]).query)
+def test_the_redirect_asks_for_offline_access_consent_pkce_and_the_send_scope(
+    client_a, org_a, google
+):
+    response = client_a.post(CONNECT, {"organization": org_a.pk})
+    query = parse_qs(urlparse(response["Location"]).query)
     assert query["access_type"] == ["offline"] and query["prompt"] == ["consent"]
     assert query["code_challenge_method"] == ["S256"]
     assert "https://www.googleapis.com/auth/gmail.send" in query["scope"][0].split()
@@ -156,7 +162,10 @@ def test_make_primary_moves_the_flag(client_a, account_a, org_a, staff_a):
         is_primary=False,
     )
     account_a.make_primary()
-    client_a.get(reverse("admin:campaigns_emailaccount_make_primary", args=[other.pk]))
+    url = reverse("admin:campaigns_emailaccount_make_primary", args=[other.pk])
+    assert "Make primary" in client_a.get(url).content.decode()  # a GET only asks
+    assert list(EmailAccount.objects.filter(is_primary=True)) == [account_a]
+    client_a.post(url)
     assert list(EmailAccount.objects.filter(is_primary=True)) == [other]
 
 

@@ -310,7 +310,7 @@ def test_the_connect_flow_asks_for_the_metadata_permission_only_when_opted_in(
     }
     response = client_a.post(change, form, follow=True)
     assert "use “Reconnect” on this account" in response.content.decode()
-    redirect = client_a.get(reverse("admin:campaigns_emailaccount_reconnect", args=[account.pk]))
+    redirect = client_a.post(reverse("admin:campaigns_emailaccount_reconnect", args=[account.pk]))
     assert METADATA_SCOPE in redirect["Location"].replace("%2F", "/").replace("%3A", ":")
     back = requests.get(redirect["Location"], allow_redirects=False, timeout=5)
     _, notes = callback(client_a, back.headers["Location"])
@@ -328,7 +328,7 @@ def test_a_connection_without_the_metadata_grant_still_sends_and_says_detection_
     callback(client_a, consent(client_a, google))
     account = EmailAccount.objects.get(organization=org_a)
     EmailAccount.objects.filter(pk=account.pk).update(detect_replies=True)
-    redirect = client_a.get(reverse("admin:campaigns_emailaccount_reconnect", args=[account.pk]))
+    redirect = client_a.post(reverse("admin:campaigns_emailaccount_reconnect", args=[account.pk]))
     back = requests.get(redirect["Location"], allow_redirects=False, timeout=5)
     _, notes = callback(client_a, back.headers["Location"])
     assert notes == [

@@ -1,0 +1,135 @@
+"""A GET to any URL the admin serves changes no row of any table, whoever sends it (a link
+from another site reaches the admin with the staff member's cookies, and only a POST
+carries Django's CSRF check)."""
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from axes.models import AccessAttempt, AccessLog
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from campaigns import stats
+from campaigns.models import Campaign, CampaignStep, Enrollment
+from crm.models import SuppressedAddress
+from tests.conftest import logged_in
+
+ANY_ROUTE_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+# Every unfold action and custom page that changed rows on a GET before; the walk must
+# reach them, or it proves nothing.
+ONCE_CHANGED_ON_GET = ["/pause/", "/resume/", "/make-primary/", "/reconnect/", "/connect-gmail/"]
+
+
+@pytest.fixture
+def cast(org_a, org_b, superuser, staff_a, staff_b, message_a, message_b, property_a, property_b):
+    """One object of every registered model in each organization, in the states where each
+    action applies: A's campaign running (pause), B's paused (resume), a draft (launch),
+    accounts that are not primary (make primary)."""
+    campaign_a, campaign_b = message_a.campaign, message_b.campaign
+    Campaign.objects.filter(pk=campaign_a.pk).update(status=Campaign.Status.ACTIVE)
+    Campaign.objects.filter(pk=campaign_b.pk).update(
+        status=Campaign.Status.PAUSED, paused_at=timezone.now()
+    )
+    draft = Campaign.objects.create(
+        organization=org_a, name="Draft A", email_account=campaign_a.email_account
+    )
+    CampaignStep.objects.create(campaign=draft, order=1, subject="Hi", body_template="<p>Hi</p>")
+    for message in (message_a, message_b):
+        Enrollment.objects.create(
+            organization=message.organization,
+            campaign=message.campaign,
+            lead=message.lead,
+            started_at=timezone.now(),
+        )
+        SuppressedAddress.objects.create(
+            organization=message.organization, email=f"gone@{message.organization.slug}.example"
+        )
+    Group.objects.create(name="Editors")
+    AccessAttempt.objects.create(
+        username="alice", ip_address="198.51.100.7", failures_since_start=3, user_agent="x"
+    )
+    AccessLog.objects.create(username="alice", ip_address="198.51.100.7", user_agent="x")
+    # The home refreshes its cached sums when they are 15 minutes old: fresh ones first, so
+    # that only what a GET must not do is left to see.
+    stats.refresh()
+
+
+def registered_ids(model: type) -> list[str]:
+    return [str(pk) for pk in model._base_manager.order_by("pk").values_list("pk", flat=True)]
+
+
+def filled(prefix: str, route: str) -> Iterator[str]:
+    """The route with every parameter replaced by real values: the ids of the route's own
+    model, or (for content_type_id) every registered model's objects."""
+    names = ANY_ROUTE_PARAMETER.findall(route)
+    if not names:
+        yield prefix + route
+        return
+    if set(names) == {"content_type_id", "object_id"}:
+        for model in admin.site._registry:
+            content_type = ContentType.objects.get_for_model(model).pk
+            for pk in registered_ids(model):
+                values = {"content_type_id": str(content_type), "object_id": pk}
+                yield prefix + ANY_ROUTE_PARAMETER.sub(lambda m, v=values: v[m[1]], route)
+        return
+    assert set(names) <= {"object_id", "id"}, f"the walk does not know {names} in {route}"
+    app_label, model_name = prefix.strip("/").split("/")[-2:]
+    for pk in registered_ids(apps.get_model(app_label, model_name)):
+        yield prefix + ANY_ROUTE_PARAMETER.sub(pk, route)
+
+
+def matching(prefix: str, regex: re.Pattern) -> Iterator[str]:
+    """Regex routes (the app index, the catch-all) with the values they accept."""
+    labels = {model._meta.app_label for model in admin.site._registry}
+    for candidate in [f"{label}/" for label in sorted(labels)] + ["no-such-page/"]:
+        if regex.match(candidate):
+            yield prefix + candidate
+
+
+def walk(patterns: list, prefix: str) -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern) and hasattr(pattern.pattern, "regex"):
+            if pattern.pattern.__class__.__name__ == "RegexPattern":
+                yield from matching(prefix, pattern.pattern.regex)
+            else:
+                yield from filled(prefix, str(pattern.pattern))
+
+
+def admin_urls() -> list[str]:
+    """Every URL the admin serves, as the project's URLconf really mounts it."""
+    root = next(p for p in get_resolver().url_patterns if getattr(p, "namespace", "") == "admin")
+    return sorted(set(walk(root.url_patterns, "/" + str(root.pattern))))
+
+
+def every_row() -> dict[str, list]:
+    return {
+        model._meta.label: list(model._base_manager.order_by("pk").values_list())
+        for model in apps.get_models()
+    }
+
+
+@pytest.mark.parametrize("who", ["superuser", "staff_a"])
+def test_no_get_to_any_admin_url_changes_a_row(request, cast, who):
+    client: Client = logged_in(request.getfixturevalue(who))
+    client.raise_request_exception = False
+    urls = admin_urls()
+    for fragment in ONCE_CHANGED_ON_GET:
+        assert any(fragment in url for url in urls), fragment
+    changed, failed = [], []
+    for url in urls:
+        before = every_row()
+        response = client.get(url)
+        after = every_row()
+        changed += [f"{url}: {label}" for label in before if before[label] != after[label]]
+        if response.status_code >= 500:
+            failed.append(url)
+    assert not changed, "a GET changed rows:\n" + "\n".join(changed)
+    assert not failed, "a GET failed:\n" + "\n".join(failed)
