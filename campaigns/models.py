@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from encrypted_model_fields.fields import EncryptedTextField
 
 from campaigns import rendering
@@ -390,6 +391,17 @@ class MessageLog(models.Model):
         return f"{self.subject or self.campaign} → {self.to_email or self.lead_id}"
 
 
+class EnrollmentQuerySet(models.QuerySet):
+    def stop(self, reason: str) -> int:
+        """The active ones among these stop for good, with the reason staff will read."""
+        return self.filter(state=Enrollment.State.ACTIVE).update(
+            state=Enrollment.State.STOPPED,
+            stop_reason=reason[:200],
+            next_due_at=None,
+            updated_at=timezone.now(),
+        )
+
+
 class Enrollment(models.Model):
     """One lead's way through a sequence: where they are and when the next step is due."""
 
@@ -412,6 +424,8 @@ class Enrollment(models.Model):
     next_due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EnrollmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["next_due_at"]

@@ -111,12 +111,7 @@ def sequence_activate(*, campaign: Campaign, now: datetime.datetime | None = Non
 
 
 def stop(enrollments: Any, reason: str) -> int:
-    return enrollments.filter(state=Enrollment.State.ACTIVE).update(
-        state=Enrollment.State.STOPPED,
-        stop_reason=reason,
-        next_due_at=None,
-        updated_at=timezone.now(),
-    )
+    return enrollments.stop(reason)
 
 
 def _apply_stop_rules(due: Any) -> int:
