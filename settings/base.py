@@ -127,6 +127,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Django gives its "django" logger a console handler of its own (with DEBUG on), and
+    # its records also reach the root's: without this, each would be printed twice.
+    "loggers": {"django": {"handlers": [], "level": env_str("LOG_LEVEL", "INFO")}},
 }
 
 if not DEBUG:
