@@ -154,6 +154,20 @@ class StepInline(StackedInline):
     fields = ["order", "offset_days", "is_active", "subject", "body_template", "text_template"]
     tab = True
 
+    # A launched blast's steps are what was sent: shown, not edited (see Campaign.steps_locked).
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _steps_editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _steps_editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _steps_editable(obj) and super().has_delete_permission(request, obj)
+
+
+def _steps_editable(campaign: Campaign | None) -> bool:
+    return campaign is None or not campaign.steps_locked
+
 
 STEP_HAS_SENT = (
     "This step has already sent messages, so it cannot be deleted (their history would be "
@@ -207,7 +221,7 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
         ("Sequence schedule", {"fields": SEQUENCE_FIELDS}),
         ("Tracking", {"fields": ["track_opens", "track_clicks"]}),
     ]
-    actions_detail = ["launch", "pause", "resume", "cancel", "preview"]
+    actions_detail = ["launch", "pause", "resume", "cancel", "preview", "duplicate"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return (
@@ -294,6 +308,10 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
             messages.warning(request, f"Nothing to do: the campaign is {campaign.status}.")
         return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[object_id]))
 
+    @action(description="Duplicate…", icon="content_copy", url_path="duplicate")
+    def duplicate(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return admin_views.campaign_duplicate(self, request, object_id)
+
     @action(description="Preview and test", icon="visibility", url_path="preview")
     def preview(self, request: HttpRequest, object_id: str) -> HttpResponse:
         campaign = self.get_object(request, object_id)
@@ -342,6 +360,14 @@ class CampaignStepAdmin(TenantScopedAdmin, ModelAdmin):
 
     def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return admin_views.step_preview(self, request, object_id)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        locked = obj is not None and obj.campaign.steps_locked
+        return not locked and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        locked = obj is not None and obj.campaign.steps_locked
+        return not locked and super().has_delete_permission(request, obj)
 
     def delete_view(self, request: HttpRequest, object_id: str, extra_context=None):
         step = self.get_object(request, object_id)
