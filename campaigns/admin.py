@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from import_export.admin import ExportActionModelAdmin
 from unfold.admin import ModelAdmin, StackedInline
-from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
@@ -21,6 +20,7 @@ from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, M
 from campaigns.progress import campaign_progress, enrollment_counts, step_funnel
 from campaigns.resources import CampaignResultsResource, MessageLogResource
 from crm.tenancy import TenantRelatedFilter, TenantScopedAdmin
+from crm.timezones import LocalDayRangeFilter
 
 NEEDS_PERMISSION = (
     "Reply and bounce detection needs Google's permission to read message headers: use "
@@ -395,7 +395,7 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     list_filter = [
         "status",
         ("campaign", TenantRelatedFilter),
-        ("sent_at", RangeDateFilter),
+        ("sent_at", LocalDayRangeFilter),
     ]
     list_filter_submit = True
     search_fields = ["to_email", "subject", "provider_message_id"]

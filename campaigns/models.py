@@ -361,7 +361,7 @@ class Dispatch(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.campaign} – {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.campaign} – {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
 
 class MessageLog(models.Model):
