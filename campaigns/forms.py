@@ -18,6 +18,8 @@ from campaigns import audience
 from campaigns.models import Campaign
 from crm.models import Lead
 
+LOCKED_HELP = "Locked since the launch."
+
 
 class CampaignForm(forms.ModelForm):
     """The spec's audience filter edited as ordinary fields, stored as JSON."""
@@ -73,6 +75,7 @@ class CampaignForm(forms.ModelForm):
             # Shown, not editable: a posted value is ignored for the saved one.
             for name in self.locked_fields:
                 self.fields[name].disabled = True
+                self.fields[name].help_text = LOCKED_HELP
 
     @property
     def launched(self) -> bool:

@@ -1,40 +1,13 @@
 """A real browser (Debian's Chromium, driven by Playwright) logs in and opens the leads."""
 
-import os
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import sync_playwright
 
 from crm.models import Lead
-from tests.conftest import make_staff
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser(tmp_path):
-    # Playwright's sync API runs an event loop; Django's ORM calls stay in this thread.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=FLAGS
-        )
-        yield browser
-        browser.close()
-    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+from tests.conftest import log_in, make_staff
 
 
 @pytest.mark.browser
@@ -53,14 +26,6 @@ def test_staff_log_in_and_see_their_leads(live_server, browser, org_a, org_b):
     assert "Ana Souza" in body
     assert "Bruno Petit" not in body
     assert "1 lead" in body
-
-
-def log_in(page, live_server, username: str, password: str) -> None:
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
 
 
 @pytest.mark.browser
