@@ -135,6 +135,25 @@ def campaign_b(org_b, account_b) -> Campaign:
     return campaign
 
 
+def make_sequence(organization: Organization, account: EmailAccount) -> Campaign:
+    """A draft three-step sequence: day 0 welcome, day 3 follow-up, day 7 offer."""
+    campaign = Campaign.objects.create(
+        organization=organization,
+        name="Nurture",
+        type=Campaign.Type.SEQUENCE,
+        email_account=account,
+    )
+    for order, day, subject in [(1, 0, "Welcome"), (2, 3, "Follow-up"), (3, 7, "Offer")]:
+        CampaignStep.objects.create(
+            campaign=campaign,
+            order=order,
+            offset_days=day,
+            subject=subject,
+            body_template=f"<p>{subject} {{{{ lead.name }}}}</p>",
+        )
+    return campaign
+
+
 @pytest.fixture
 def message_a(campaign_a, lead_a) -> MessageLog:
     return MessageLog.objects.create(

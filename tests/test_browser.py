@@ -70,6 +70,10 @@ def test_the_home_dashboard_with_the_demo_data(live_server, browser):
     sent = page.locator("#dashboard .text-2xl").nth(2).inner_text()
     assert int(sent.replace(",", "")) > 50
     assert "New lead nurture" in kpis  # running now
+    # Times in Los Angeles time: the demo's failures happened in its send window (9 to 5).
+    assert "America/Los_Angeles" in page.inner_text("#time-zone")
+    failed_at = [row.split("\t")[0] for row in page.inner_text("#latest-failures").splitlines()]
+    assert failed_at and all("09:" <= when.split(", ")[1] <= "17:1" for when in failed_at)
     assert "Maison Lumière" not in page.inner_text("body")  # the other agency's data
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "home-dashboard.png"), full_page=True)

@@ -10,9 +10,10 @@ import time_machine
 from django.core.management import call_command
 
 from campaigns import sequences
-from campaigns.models import Campaign, CampaignStep, Dispatch, Enrollment, MessageLog
+from campaigns.models import Dispatch, Enrollment, MessageLog
 from crm.models import Lead
 from tests.campaigns.test_n8n_api import LOG_URL, call, claim_url
+from tests.conftest import make_sequence
 from tests.google_standin import google_error
 
 Status = MessageLog.Status
@@ -22,17 +23,7 @@ DAY = datetime.timedelta(days=1)
 
 @pytest.fixture
 def sequence(org_a, gmail_account):
-    campaign = Campaign.objects.create(
-        organization=org_a, name="Nurture", type=Campaign.Type.SEQUENCE, email_account=gmail_account
-    )
-    for order, day, subject in [(1, 0, "Welcome"), (2, 3, "Follow-up"), (3, 7, "Offer")]:
-        CampaignStep.objects.create(
-            campaign=campaign,
-            order=order,
-            offset_days=day,
-            subject=subject,
-            body_template="<p>x</p>",
-        )
+    campaign = make_sequence(org_a, gmail_account)
     for name in ("good", "bad"):
         Lead.objects.create(organization=org_a, name=name, email=f"{name}@example.com")
     with time_machine.travel(MONDAY_8AM_LA, tick=False):

@@ -22,6 +22,7 @@ Status = MessageLog.Status
 
 @pytest.fixture
 def at_five_pm_utc():
+    # Frozen in winter too: the zone's abbreviation (PST, PDT) is today's.
     with time_machine.travel(FIVE_PM_UTC, tick=False):
         yield
 
@@ -42,7 +43,9 @@ def zone_named(page: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", note[1]).split()) if note else ""
 
 
-def test_the_message_log_shows_times_in_the_agencys_zone_and_names_it(client_a, message_a):
+def test_the_message_log_shows_times_in_the_agencys_zone_and_names_it(
+    client_a, message_a, at_five_pm_utc
+):
     sent_at_five(message_a)
     page = client_a.get(reverse("admin:campaigns_messagelog_changelist")).content.decode()
     assert zone_named(page) == "Times in America/Los_Angeles (PST)"
@@ -97,14 +100,16 @@ def test_the_campaign_page_says_when_it_was_launched_in_the_agencys_zone(
     assert "launched on Dec 3, 2025, 09:00" in page.content.decode()
 
 
-def test_each_agency_sees_its_own_zone(client_b, message_b):
+def test_each_agency_sees_its_own_zone(client_b, message_b, at_five_pm_utc):
     sent_at_five(message_b)
     page = client_b.get(reverse("admin:campaigns_messagelog_changelist")).content.decode()
     assert zone_named(page) == "Times in Europe/Paris (CET)"
     assert "Dec. 3, 2025, 6 p.m." in page
 
 
-def test_a_superuser_sees_the_servers_zone_or_their_own_memberships(superuser, org_b, message_a):
+def test_a_superuser_sees_the_servers_zone_or_their_own_memberships(
+    superuser, org_b, message_a, at_five_pm_utc
+):
     sent_at_five(message_a)
     url = reverse("admin:campaigns_messagelog_changelist")
     page = logged_in(superuser).get(url).content.decode()
