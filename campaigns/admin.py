@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from import_export.admin import ExportActionModelAdmin
 from unfold.admin import ModelAdmin, StackedInline
-from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
@@ -21,6 +20,7 @@ from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, M
 from campaigns.progress import campaign_progress, enrollment_counts, step_funnel
 from campaigns.resources import CampaignResultsResource, MessageLogResource
 from crm.tenancy import TenantRelatedFilter, TenantScopedAdmin
+from crm.timezones import LocalDayRangeFilter
 
 NEEDS_PERMISSION = (
     "Reply and bounce detection needs Google's permission to read message headers: use "
@@ -160,6 +160,20 @@ class StepInline(StackedInline):
     fields = ["order", "offset_days", "is_active", "subject", "body_template", "text_template"]
     tab = True
 
+    # A launched blast's steps are what was sent: shown, not edited (see Campaign.steps_locked).
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _steps_editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _steps_editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _steps_editable(obj) and super().has_delete_permission(request, obj)
+
+
+def _steps_editable(campaign: Campaign | None) -> bool:
+    return campaign is None or not campaign.steps_locked
+
 
 STEP_HAS_SENT = (
     "This step has already sent messages, so it cannot be deleted (their history would be "
@@ -213,7 +227,7 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
         ("Sequence schedule", {"fields": SEQUENCE_FIELDS}),
         ("Tracking", {"fields": ["track_opens", "track_clicks"]}),
     ]
-    actions_detail = ["launch", "pause", "resume", "cancel", "preview"]
+    actions_detail = ["launch", "pause", "resume", "cancel", "preview", "duplicate"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return (
@@ -336,6 +350,10 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
             messages.warning(request, f"Nothing to do: the campaign is {campaign.status}.")
         return HttpResponseRedirect(change)
 
+    @action(description="Duplicate…", icon="content_copy", url_path="duplicate")
+    def duplicate(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return admin_views.campaign_duplicate(self, request, object_id)
+
     @action(description="Preview and test", icon="visibility", url_path="preview")
     def preview(self, request: HttpRequest, object_id: str) -> HttpResponse:
         campaign = self.get_object(request, object_id)
@@ -385,6 +403,14 @@ class CampaignStepAdmin(TenantScopedAdmin, ModelAdmin):
     def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return admin_views.step_preview(self, request, object_id)
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        locked = obj is not None and obj.campaign.steps_locked
+        return not locked and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        locked = obj is not None and obj.campaign.steps_locked
+        return not locked and super().has_delete_permission(request, obj)
+
     def delete_view(self, request: HttpRequest, object_id: str, extra_context=None):
         step = self.get_object(request, object_id)
         if step is not None and step.message_logs.exists():
@@ -411,7 +437,7 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     list_filter = [
         "status",
         ("campaign", TenantRelatedFilter),
-        ("sent_at", RangeDateFilter),
+        ("sent_at", LocalDayRangeFilter),
     ]
     list_filter_submit = True
     search_fields = ["to_email", "subject", "provider_message_id"]

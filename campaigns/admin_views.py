@@ -286,6 +286,30 @@ def campaign_cancel(model_admin: Any, request: HttpRequest, object_id: str) -> H
     )
 
 
+def campaign_duplicate(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
+    """A draft copy of the campaign (steps and audience settings), after a confirmation."""
+    campaign = model_admin.get_object(request, object_id)
+    if campaign is None:
+        raise Http404("No such campaign.")
+    if request.method == "POST":
+        copy = campaign.duplicate()
+        messages.success(
+            request, f"“{copy.name}” is a draft copy: change what you need, then launch it."
+        )
+        return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[copy.pk]))
+    return render(
+        request,
+        "admin/campaigns/campaign/duplicate.html",
+        _context(
+            model_admin,
+            request,
+            f"Duplicate {campaign.name}",
+            campaign=campaign,
+            steps=campaign.steps.count(),
+        ),
+    )
+
+
 def campaign_progress_json(model_admin: Any, request: HttpRequest, object_id: str) -> JsonResponse:
     campaign = model_admin.get_object(request, object_id)
     if campaign is None:

@@ -1,6 +1,7 @@
 """Who a campaign goes to: chosen leads, or the spec's saved filter; minus opted-out leads."""
 
 import datetime
+import zoneinfo
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -54,7 +55,15 @@ def clean_filter(raw: Any) -> dict[str, Any]:
     return cleaned
 
 
-def apply_filter(leads: QuerySet[Lead], audience_filter: dict[str, Any]) -> QuerySet[Lead]:
+def _day_start(day: Any, zone: zoneinfo.ZoneInfo) -> datetime.datetime:
+    return datetime.datetime.combine(datetime.date.fromisoformat(str(day)), datetime.time(), zone)
+
+
+def apply_filter(
+    leads: QuerySet[Lead], audience_filter: dict[str, Any], zone: zoneinfo.ZoneInfo
+) -> QuerySet[Lead]:
+    """The leads matching the filter; its dates are days in `zone` (the agency's), whoever
+    asks (the admin in the viewer's zone, the sender in the server's)."""
     if audience_filter.get("status"):
         leads = leads.filter(status__in=audience_filter["status"])
     if audience_filter.get("city"):
@@ -68,9 +77,10 @@ def apply_filter(leads: QuerySet[Lead], audience_filter: dict[str, Any]) -> Quer
             Q(budget_max__gte=amount) | Q(budget_max__isnull=True, budget_min__gte=amount)
         )
     if audience_filter.get("created_from"):
-        leads = leads.filter(created_at__date__gte=audience_filter["created_from"])
+        leads = leads.filter(created_at__gte=_day_start(audience_filter["created_from"], zone))
     if audience_filter.get("created_to"):
-        leads = leads.filter(created_at__date__lte=audience_filter["created_to"])
+        day_after = _day_start(audience_filter["created_to"], zone) + datetime.timedelta(days=1)
+        leads = leads.filter(created_at__lt=day_after)
     return leads
 
 
@@ -84,11 +94,12 @@ def audience_of(
     leads = Lead.objects.filter(organization=campaign.organization_id)
     if lead_ids is not None:
         return leads.filter(pk__in=lead_ids)
+    zone = zoneinfo.ZoneInfo(campaign.organization.timezone)
     if audience_filter is not None:
-        return apply_filter(leads, clean_filter(audience_filter))
+        return apply_filter(leads, clean_filter(audience_filter), zone)
     if campaign.audience == Campaign.Audience.CHOSEN:
         return leads.filter(chosen_for=campaign)
-    return apply_filter(leads, campaign.audience_filter or {})
+    return apply_filter(leads, campaign.audience_filter or {}, zone)
 
 
 def suppressed() -> Q:

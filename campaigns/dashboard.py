@@ -33,7 +33,7 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
     organizations = organization_ids(request)
     logs = MessageLog.objects.filter(organization__in=organizations, is_test=False)
     now = timezone.now()
-    today = timezone.localdate(now)
+    today = stats.today(now)
     figures = stats.figures(organizations, now, days=30)
     week, month = (today - datetime.timedelta(days=n - 1) for n in (7, 30))
     sent, failed = figures.total("sent", month), figures.total("failed", month)
@@ -91,7 +91,7 @@ def daily_chart(
 ) -> dict[str, Any]:
     """Unfold's bar chart data for these messages: one bar group per day, one series per
     outcome, counted live."""
-    today = timezone.localdate(now)
+    today = stats.today(now)
     start = today - datetime.timedelta(days=days - 1)
     by_day: dict[datetime.date, dict[str, int]] = {}
     for (_, _, day), counts in stats.count_by_campaign_day(logs, stats.day_start(start)).items():

@@ -119,8 +119,9 @@ def campaign_launch(
     driver = current_driver()
     try:
         with transaction.atomic():
+            now = timezone.now()
             started = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
-                status=Campaign.Status.ACTIVE, updated_at=timezone.now()
+                status=Campaign.Status.ACTIVE, launched_at=now, updated_at=now
             )
             if not started:
                 campaign.refresh_from_db(fields=["status"])
@@ -145,7 +146,7 @@ def campaign_launch(
                 transaction.on_commit(lambda: n8n.notify(dispatch.pk))
     except IntegrityError:
         raise LaunchError(ALREADY_SENDING.format(status="active")) from None
-    campaign.status = Campaign.Status.ACTIVE
+    campaign.status, campaign.launched_at = Campaign.Status.ACTIVE, now
     return dispatch
 
 

@@ -18,6 +18,8 @@ from campaigns import audience
 from campaigns.models import Campaign
 from crm.models import Lead
 
+LOCKED_HELP = "Locked since the launch."
+
 
 class CampaignForm(forms.ModelForm):
     """The spec's audience filter edited as ordinary fields, stored as JSON."""
@@ -69,12 +71,29 @@ class CampaignForm(forms.ModelForm):
         for key in audience.FILTER_KEYS:
             if key in saved:
                 self.initial[f"filter_{key}"] = saved[key]
+        if self.launched:
+            # Shown, not editable: a posted value is ignored for the saved one.
+            for name in self.locked_fields:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = LOCKED_HELP
+
+    @property
+    def launched(self) -> bool:
+        return not self.instance._state.adding and self.instance.is_launched
+
+    @property
+    def locked_fields(self) -> list[str]:
+        names = ["type", "email_account", "audience", "chosen_leads"]
+        names += [f"filter_{key}" for key in audience.FILTER_KEYS]
+        return [name for name in names if name in self.fields]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, end = data.get("window_start"), data.get("window_end")
         if start and end and start >= end:
             self.add_error("window_end", "The send window must end after it starts.")
+        if self.launched:
+            return data  # the saved filter stays as it is
         raw = {key: data.get(f"filter_{key}") for key in audience.FILTER_KEYS}
         raw = {key: value for key, value in raw.items() if value not in (None, "", [])}
         try:

@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from encrypted_model_fields.fields import EncryptedTextField
 
 from campaigns import rendering
@@ -153,6 +154,7 @@ class Campaign(models.Model):
     track_clicks = models.BooleanField(
         default=False, help_text="Send links through this server to count clicks."
     )
+    launched_at = models.DateTimeField(null=True, blank=True, editable=False)
     paused_at = models.DateTimeField(null=True, blank=True, editable=False)
     pause_reason = models.CharField(max_length=300, blank=True, editable=False)
     # The spec's audience filter: {"status": [...], "city": "...", "budget_min": 500000,
@@ -169,6 +171,18 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_launched(self) -> bool:
+        return self.status != Campaign.Status.DRAFT
+
+    @property
+    def steps_locked(self) -> bool:
+        """A launched blast's step is what was sent; a sequence's steps stay editable while
+        it runs (a change reaches the messages queued from then on)."""
+        return self.is_launched and (
+            self.type == Campaign.Type.BLAST or self.status == Campaign.Status.COMPLETED
+        )
+
     def clean(self) -> None:
         if (
             self.email_account_id
@@ -178,6 +192,58 @@ class Campaign(models.Model):
             raise ValidationError(
                 {"email_account": "This account belongs to another organization."}
             )
+        launched = (
+            Campaign.objects.filter(pk=self.pk)
+            .exclude(status=Campaign.Status.DRAFT)
+            .values(*LOCKED_AFTER_LAUNCH)
+            .first()
+        )
+        if launched and any(
+            launched[name] != getattr(self, _attname(name)) for name in LOCKED_AFTER_LAUNCH
+        ):
+            raise ValidationError(LOCKED_CAMPAIGN, code="launched")
+
+    def duplicate(self) -> "Campaign":
+        """A draft copy, steps and chosen leads included, to send again (a launched
+        campaign's audience and content cannot change)."""
+        with transaction.atomic():
+            copy = Campaign.objects.get(pk=self.pk)
+            copy.pk, copy._state.adding = uuid.uuid4(), True
+            copy.name = DUPLICATE_NAME.format(name=self.name)[:200]
+            copy.status, copy.launched_at = Campaign.Status.DRAFT, None
+            copy.paused_at, copy.pause_reason = None, ""
+            copy.save()
+            copy.chosen_leads.set(self.chosen_leads.all())
+            CampaignStep.objects.bulk_create(
+                CampaignStep(
+                    campaign=copy,
+                    order=step.order,
+                    offset_days=step.offset_days,
+                    subject=step.subject,
+                    body_template=step.body_template,
+                    text_template=step.text_template,
+                    is_active=step.is_active,
+                )
+                for step in self.steps.all()
+            )
+        return copy
+
+
+# Who gets what: fixed once a campaign is launched (read-only on its page, refused here).
+LOCKED_AFTER_LAUNCH = ["type", "audience", "audience_filter", "email_account"]
+LOCKED_CAMPAIGN = (
+    "This campaign has been launched: its type, audience and sending account can no longer "
+    "change. Duplicate it to send again."
+)
+LOCKED_STEP = (
+    "This campaign has been launched: its steps are what was sent and can no longer change. "
+    "Duplicate the campaign to send again."
+)
+DUPLICATE_NAME = "{name} (copy)"
+
+
+def _attname(name: str) -> str:
+    return "email_account_id" if name == "email_account" else name
 
 
 class CampaignStep(models.Model):
@@ -214,6 +280,8 @@ class CampaignStep(models.Model):
 
     def clean(self) -> None:
         """Compile and try every template now, so mistakes show on the form, with the line."""
+        if self.campaign_id and self.campaign.steps_locked and self._changed():
+            raise ValidationError(LOCKED_STEP)
         errors = {}
         for field, html in (("subject", False), ("body_template", True), ("text_template", False)):
             source = getattr(self, field)
@@ -225,6 +293,13 @@ class CampaignStep(models.Model):
                 errors[field] = str(error)
         if errors:
             raise ValidationError(errors)
+
+    def _changed(self) -> bool:
+        saved = CampaignStep.objects.filter(pk=self.pk).values(*STEP_CONTENT).first()
+        return saved is None or any(saved[name] != getattr(self, name) for name in STEP_CONTENT)
+
+
+STEP_CONTENT = ["order", "offset_days", "subject", "body_template", "text_template", "is_active"]
 
 
 class Dispatch(models.Model):
@@ -286,7 +361,7 @@ class Dispatch(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.campaign} – {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.campaign} – {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
 
 class MessageLog(models.Model):
@@ -390,6 +465,17 @@ class MessageLog(models.Model):
         return f"{self.subject or self.campaign} → {self.to_email or self.lead_id}"
 
 
+class EnrollmentQuerySet(models.QuerySet):
+    def stop(self, reason: str) -> int:
+        """The active ones among these stop for good, with the reason staff will read."""
+        return self.filter(state=Enrollment.State.ACTIVE).update(
+            state=Enrollment.State.STOPPED,
+            stop_reason=reason[:200],
+            next_due_at=None,
+            updated_at=timezone.now(),
+        )
+
+
 class Enrollment(models.Model):
     """One lead's way through a sequence: where they are and when the next step is due."""
 
@@ -412,6 +498,8 @@ class Enrollment(models.Model):
     next_due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EnrollmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["next_due_at"]

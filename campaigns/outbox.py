@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from campaigns import gmail, sending
-from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
+from campaigns.models import Campaign, CampaignStep, Dispatch, EmailAccount, Enrollment, MessageLog
 from crm.suppression import is_suppressed
 
 log = logging.getLogger(__name__)
@@ -20,6 +20,7 @@ Status = MessageLog.Status
 STALE_CLAIM = timedelta(minutes=15)
 TOKEN_RETRY = timedelta(minutes=1)
 UNSUBSCRIBED = "The lead opted out (or the address is suppressed): not sent."
+STOPPED_AFTER_FAILURE = "step {order} could not be sent: {error}"
 CLAIM_EXPIRED = (
     "The sender stopped while sending this message: it may or may not have gone out, "
     "so it is not resent automatically."
@@ -85,12 +86,32 @@ def skip_if_suppressed(message: MessageLog) -> bool:
 
 
 def finish(message: MessageLog, status: str, **fields: object) -> bool:
-    """Record the outcome of a claimed message; False when it was no longer `sending`."""
-    return bool(
+    """Record the outcome of a claimed message; False when it was no longer `sending`.
+    Both drivers record through here (the direct sender, and n8n's log-message call)."""
+    changed = bool(
         MessageLog.objects.filter(pk=message.pk, status=Status.SENDING).update(
             status=status, updated_at=timezone.now(), **fields
         )
     )
+    if changed and status == Status.FAILED and not message.is_test:
+        stop_after_failure(message, str(fields.get("error_message", "")))
+    return changed
+
+
+def stop_after_failure(message: MessageLog, error: str) -> None:
+    """A message that failed for good (never resent) ends its lead's way through the
+    sequence: the next steps would follow up, as replies, on a message the lead never got.
+    Later steps already queued for the lead are cancelled with it."""
+    order = (
+        CampaignStep.objects.filter(pk=message.campaign_step_id)
+        .values_list("order", flat=True)
+        .first()
+    )
+    reason = STOPPED_AFTER_FAILURE.format(order=order, error=error or "failed")
+    Enrollment.objects.filter(campaign=message.campaign_id, lead=message.lead_id).stop(reason)
+    MessageLog.objects.filter(
+        campaign=message.campaign_id, lead=message.lead_id, status=Status.QUEUED, is_test=False
+    ).update(status=Status.CANCELLED, error_message=reason, updated_at=timezone.now())
 
 
 def send_one(message: MessageLog, account: EmailAccount) -> str:

@@ -101,22 +101,18 @@ def enroll(campaign: Campaign, leads: Any, now: datetime.datetime | None = None)
 def sequence_activate(*, campaign: Campaign, now: datetime.datetime | None = None) -> int:
     """Start a draft sequence: draft -> active, and enrol its audience."""
     dispatch.launch_plan(campaign)  # same checks as a blast: steps, account, audience
+    started = timezone.now()
     with transaction.atomic():
         if not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
-            status=Campaign.Status.ACTIVE, updated_at=timezone.now()
+            status=Campaign.Status.ACTIVE, launched_at=started, updated_at=started
         ):
             raise dispatch.LaunchError(dispatch.ALREADY_SENDING.format(status="active"))
-        campaign.status = Campaign.Status.ACTIVE
+        campaign.status, campaign.launched_at = Campaign.Status.ACTIVE, started
         return enroll(campaign, audience.audience_of(campaign), now)
 
 
 def stop(enrollments: Any, reason: str) -> int:
-    return enrollments.filter(state=Enrollment.State.ACTIVE).update(
-        state=Enrollment.State.STOPPED,
-        stop_reason=reason,
-        next_due_at=None,
-        updated_at=timezone.now(),
-    )
+    return enrollments.stop(reason)
 
 
 def _apply_stop_rules(due: Any) -> int:

@@ -7,6 +7,9 @@ from cron, and the home page does it itself when the sums are older than MAX_AGE
 home reads a few hundred rows. Days from `StatsWindow.until` on (today, and yesterday until
 the first refresh after midnight) are always counted live, on the (organization, sent_at)
 index: today's sends show at once; opens and replies on earlier days show within minutes.
+
+Days are the server's (settings.TIME_ZONE), whichever zone the page is shown in: the sums
+are shared by every viewer, and a sum and a live count must cut days at the same moment.
 """
 
 import datetime
@@ -38,7 +41,14 @@ FIGURES = (*SENT_COUNTS, "failed")
 
 
 def day_start(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+    return timezone.make_aware(
+        datetime.datetime.combine(day, datetime.time()), timezone.get_default_timezone()
+    )
+
+
+def today(now: datetime.datetime) -> datetime.date:
+    """The day `now` falls on, in the zone the figures count days in."""
+    return timezone.localdate(now, timezone.get_default_timezone())
 
 
 def count_by_campaign_day(
@@ -52,14 +62,14 @@ def count_by_campaign_day(
         sent, failed = sent.filter(sent_at__lt=end), failed.filter(updated_at__lt=end)
     figures: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
     for row in (
-        sent.annotate(day=TruncDate("sent_at"))
+        sent.annotate(day=TruncDate("sent_at", tzinfo=timezone.get_default_timezone()))
         .values("organization", "campaign", "day")
         .annotate(**{name: Count("pk", filter=q) for name, q in SENT_COUNTS.items()})
     ):
         key = (row.pop("organization"), row.pop("campaign"), row.pop("day"))
         figures[key].update(row)
     for row in (
-        failed.annotate(day=TruncDate("updated_at"))
+        failed.annotate(day=TruncDate("updated_at", tzinfo=timezone.get_default_timezone()))
         .values("organization", "campaign", "day")
         .annotate(failed=Count("pk"))
     ):
@@ -70,7 +80,7 @@ def count_by_campaign_day(
 def refresh(now: datetime.datetime | None = None) -> StatsWindow:
     """Sum the KEEP_DAYS days before today into DailyStat, replacing what was there."""
     now = now or timezone.now()
-    until = timezone.localdate(now)
+    until = today(now)
     since = until - datetime.timedelta(days=KEEP_DAYS)
     figures = count_by_campaign_day(
         MessageLog.objects.filter(is_test=False), day_start(since), day_start(until)
@@ -141,7 +151,7 @@ def figures(organizations: list[Any], now: datetime.datetime, days: int = 30) ->
     """The last `days` days (today included) of these organizations' messages: the sums
     for the days DailyStat holds, the rest counted live."""
     window = current_window(now)
-    start = timezone.localdate(now) - datetime.timedelta(days=days - 1)
+    start = today(now) - datetime.timedelta(days=days - 1)
     result = Figures(refreshed_at=window.refreshed_at)
     stored = DailyStat.objects.filter(
         organization__in=organizations, day__gte=max(start, window.since), day__lt=window.until

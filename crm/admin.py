@@ -14,7 +14,6 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from import_export.admin import ExportActionModelAdmin
 from unfold.admin import ModelAdmin, TabularInline
-from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
@@ -30,6 +29,7 @@ from crm.tenancy import (
     is_member,
     organizations_of,
 )
+from crm.timezones import LocalDayRangeFilter
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
@@ -230,7 +230,7 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     list_filter = [
         "status",
         ("source", TenantValuesFilter),
-        ("created_at", RangeDateFilter),
+        ("created_at", LocalDayRangeFilter),
         ("property", TenantRelatedFilter),
     ]
     list_filter_submit = True

@@ -1,8 +1,12 @@
-"""The shared cast: two agencies, a staff member of each, a superuser, and their leads."""
+"""The shared cast: two agencies, a staff member of each, a superuser, and their leads;
+and Debian's Chromium for the browser tests."""
+
+import os
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from playwright.sync_api import sync_playwright
 
 from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
 from crm.models import Lead, Membership, Organization, Property
@@ -131,6 +135,25 @@ def campaign_b(org_b, account_b) -> Campaign:
     return campaign
 
 
+def make_sequence(organization: Organization, account: EmailAccount) -> Campaign:
+    """A draft three-step sequence: day 0 welcome, day 3 follow-up, day 7 offer."""
+    campaign = Campaign.objects.create(
+        organization=organization,
+        name="Nurture",
+        type=Campaign.Type.SEQUENCE,
+        email_account=account,
+    )
+    for order, day, subject in [(1, 0, "Welcome"), (2, 3, "Follow-up"), (3, 7, "Offer")]:
+        CampaignStep.objects.create(
+            campaign=campaign,
+            order=order,
+            offset_days=day,
+            subject=subject,
+            body_template=f"<p>{subject} {{{{ lead.name }}}}</p>",
+        )
+    return campaign
+
+
 @pytest.fixture
 def message_a(campaign_a, lead_a) -> MessageLog:
     return MessageLog.objects.create(
@@ -195,3 +218,37 @@ def gmail_account(org_a, staff_a, google):
         token_expires_at=timezone.now() + timedelta(hours=1),
         is_primary=True,
     )
+
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser(tmp_path):
+    # Playwright's sync API runs an event loop; Django's ORM calls stay in this thread.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=FLAGS
+        )
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+def log_in(page, live_server, username: str, password: str) -> None:
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/")

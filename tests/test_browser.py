@@ -1,41 +1,14 @@
 """A real browser (Debian's Chromium, driven by Playwright) logs in and opens the leads."""
 
-import os
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import sync_playwright
 
 from campaigns.models import Campaign
 from crm.models import Lead
-from tests.conftest import make_staff
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser(tmp_path):
-    # Playwright's sync API runs an event loop; Django's ORM calls stay in this thread.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=FLAGS
-        )
-        yield browser
-        browser.close()
-    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+from tests.conftest import log_in, make_staff
 
 
 @pytest.mark.browser
@@ -54,14 +27,6 @@ def test_staff_log_in_and_see_their_leads(live_server, browser, org_a, org_b):
     assert "Ana Souza" in body
     assert "Bruno Petit" not in body
     assert "1 lead" in body
-
-
-def log_in(page, live_server, username: str, password: str) -> None:
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
 
 
 @pytest.mark.browser
@@ -126,6 +91,10 @@ def test_the_home_dashboard_with_the_demo_data(live_server, browser):
     sent = page.locator("#dashboard .text-2xl").nth(2).inner_text()
     assert int(sent.replace(",", "")) > 50
     assert "New lead nurture" in kpis  # running now
+    # Times in Los Angeles time: the demo's failures happened in its send window (9 to 5).
+    assert "America/Los_Angeles" in page.inner_text("#time-zone")
+    failed_at = [row.split("\t")[0] for row in page.inner_text("#latest-failures").splitlines()]
+    assert failed_at and all("09:" <= when.split(", ")[1] <= "17:1" for when in failed_at)
     assert "Maison Lumière" not in page.inner_text("body")  # the other agency's data
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "home-dashboard.png"), full_page=True)

@@ -1,12 +1,23 @@
-"""The demo loads through the real importer, and loading it twice changes nothing."""
+"""The demo loads through the real importer, loading it twice changes nothing, its history
+keeps its dates in order, and `--reset` brings it back to its first state."""
 
+import datetime
 from io import StringIO
 
 import pytest
+import time_machine
+from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.db.models import Count
 
-from campaigns.models import Campaign, CampaignStep, EmailAccount
+from campaigns import dispatch
+from campaigns.management.commands.load_demo import INVALID_TO
+from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
 from crm.models import Lead, Membership, Organization, Property
+
+# A Thursday, noon in Los Angeles: the demo is loaded at a fixed moment, so it is the same
+# on every run.
+THURSDAY_NOON_LA = datetime.datetime(2026, 3, 12, 20, 0, tzinfo=datetime.UTC)
 
 
 def snapshot():
@@ -78,3 +89,98 @@ def test_a_demo_message_unsubscribes_end_to_end(db, settings, tmp_path):
     assert not Enrollment.objects.filter(lead=lead, state=Enrollment.State.ACTIVE).exists()
     sent = MessageLog.objects.get(campaign=blast, lead=lead)
     assert sent.status == MessageLog.Status.UNSUBSCRIBED
+
+
+def load_demo(*options: str) -> str:
+    out = StringIO()
+    with time_machine.travel(THURSDAY_NOON_LA, tick=False):
+        call_command("load_demo", "--force", *options, stdout=out)
+    return out.getvalue()
+
+
+def in_order(*moments):
+    present = [moment for moment in moments if moment is not None]
+    return present == sorted(present)
+
+
+def test_the_demo_history_keeps_its_dates_in_order(db):
+    load_demo()
+    now = THURSDAY_NOON_LA
+    sequence = Campaign.objects.get(name="New lead nurture")
+    account = EmailAccount.objects.get()
+    assert sequence.created_at <= sequence.launched_at
+    assert account.created_at <= sequence.launched_at
+    messages = MessageLog.objects.select_related("lead", "campaign")
+    assert messages.filter(sent_at__isnull=False).count() > 60
+    for message in messages:
+        assert in_order(
+            message.lead.created_at,
+            sequence.launched_at,
+            message.created_at,
+            message.claimed_at,
+            message.sent_at,
+            message.opened_at,
+            message.clicked_at,
+            message.updated_at,
+            now,
+        ), message
+        for event in (message.replied_at, message.bounced_at, message.unsubscribed_at):
+            assert event is None or in_order(message.sent_at, event, now), message
+        if message.status == MessageLog.Status.FAILED:
+            assert message.sent_at is None and message.claimed_at is not None
+    for enrollment in Enrollment.objects.select_related("lead"):
+        assert enrollment.created_at == enrollment.started_at
+        assert in_order(enrollment.lead.created_at, sequence.launched_at, enrollment.started_at)
+        assert in_order(enrollment.started_at, enrollment.next_due_at)
+
+
+def test_no_demo_lead_gets_a_step_after_a_failure_a_bounce_or_a_reply(db):
+    load_demo()
+    ended = MessageLog.objects.filter(status__in=["failed", "bounced", "replied"])
+    assert {message.status for message in ended} == {"failed", "bounced", "replied"}
+    for message in ended:
+        later = MessageLog.objects.filter(
+            lead=message.lead_id, campaign_step__order__gt=message.campaign_step.order
+        )
+        assert not later.exists(), message
+    for failed in ended.filter(status="failed"):
+        order = failed.campaign_step.order
+        enrollment = Enrollment.objects.get(lead=failed.lead_id)
+        if order < 3:  # a failed last step has nothing after it to stop
+            assert enrollment.stop_reason == f"step {order} could not be sent: {INVALID_TO}"
+    threaded = MessageLog.objects.filter(subject__startswith="Re: Welcome")
+    assert threaded.exists()
+    for reply in threaded:
+        first = MessageLog.objects.get(lead=reply.lead_id, campaign_step__order=1)
+        assert first.sent_at is not None and reply.in_reply_to == first.message_id
+
+
+def figures():
+    return {
+        "rows": snapshot(),
+        "messages": dict(MessageLog.objects.values_list("status").annotate(Count("pk"))),
+        "enrollments": dict(Enrollment.objects.values_list("state").annotate(Count("pk"))),
+        "campaigns": dict(Campaign.objects.values_list("name", "status")),
+    }
+
+
+def test_reset_brings_the_demo_back_to_its_first_state(db, settings, tmp_path):
+    settings.SANDBOX_OUTBOX_DIR = tmp_path
+    load_demo()
+    first = figures()
+    # An agent tries things out: launches the blast, deletes leads, changes their password.
+    with time_machine.travel(THURSDAY_NOON_LA + datetime.timedelta(hours=2), tick=False):
+        dispatch.campaign_launch(campaign=Campaign.objects.get(name="Spring open house"))
+        Lead.objects.filter(email__endswith="@gmail.com")[:1].get().delete()
+        agent = Membership.objects.get(user__username="agent").user
+        agent.set_password("something else")
+        agent.save()
+        Lead.objects.create(
+            organization=Organization.objects.first(), name="X", email="x@example.com"
+        )
+    assert figures() != first
+
+    said = load_demo("--reset")
+    assert "Deleted 2 demo agencies and the demo users." in said
+    assert figures() == first
+    assert authenticate(username="agent", password="agent") is not None

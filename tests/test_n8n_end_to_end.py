@@ -17,20 +17,32 @@ BAD = {"lead7@example.com", "lead150@example.com"}
 pytestmark = [pytest.mark.n8n, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(scope="session")
+def n8n_folder(pytestconfig):
+    """The pinned n8n, installed on first use: minutes and about 2 GB, so its progress goes
+    to the terminal, past pytest's capture."""
+    from tests.n8n.runner import install
+
+    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        return install()
+
+
 @pytest.fixture
-def n8n(live_server, google, settings):
+def n8n(n8n_folder, live_server, google, settings):
     from tests.n8n.runner import N8n
 
     secret = "e2e-shared-secret"
     settings.N8N_WEBHOOK_SECRET = [secret]
     settings.PUBLIC_BASE_URL = live_server.url
     server = N8n(
+        n8n_folder,
         {
             "CAMPAIGNS_WEBHOOK_SECRET": secret,
             "GMAIL_API_BASE_URL": google.base_url,
             "CAMPAIGNS_TICK_URL": f"{live_server.url}/api/campaigns/tick/",
             "CAMPAIGNS_CHECK_REPLIES_URL": f"{live_server.url}/api/campaigns/check-replies/",
-        }
+        },
     )
     server.start()
     settings.N8N_BASE_URL = server.url

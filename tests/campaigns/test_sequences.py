@@ -16,6 +16,7 @@ from campaigns import dispatch, sequences, unsubscribe
 from campaigns.admin import STEP_HAS_SENT
 from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
 from crm.models import Lead
+from tests.conftest import make_sequence
 
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -26,18 +27,7 @@ MONDAY_8AM_LA = datetime.datetime(2026, 3, 2, 8, 0, tzinfo=LA)
 def sequence(org_a, account_a, settings, tmp_path):
     settings.SANDBOX_OUTBOX_DIR = tmp_path
     EmailAccount.objects.filter(pk=account_a.pk).update(provider=EmailAccount.Provider.SANDBOX)
-    campaign = Campaign.objects.create(
-        organization=org_a, name="Nurture", type=Campaign.Type.SEQUENCE, email_account=account_a
-    )
-    for order, day, subject in [(1, 0, "Welcome"), (2, 3, "Follow-up"), (3, 7, "Offer")]:
-        CampaignStep.objects.create(
-            campaign=campaign,
-            order=order,
-            offset_days=day,
-            subject=subject,
-            body_template=f"<p>{subject} {{{{ lead.name }}}}</p>",
-        )
-    return campaign
+    return make_sequence(org_a, account_a)
 
 
 def make_leads(org, count):

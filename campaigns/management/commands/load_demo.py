@@ -1,4 +1,5 @@
-"""Load the demo: two agencies, their staff, properties, leads and campaigns. Idempotent."""
+"""Load the demo: two agencies, their staff, properties, leads and campaigns. Idempotent;
+`--reset` deletes the demo agencies and users first, back to the demo's first state."""
 
 import datetime
 from pathlib import Path
@@ -8,16 +9,34 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Min
 from django.utils import timezone
 
-from campaigns import sequences, tracking, unsubscribe
+from campaigns import outbox, sequences, stats, tracking, unsubscribe
 from campaigns.audience import audience_of
-from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
+from campaigns.models import (
+    Campaign,
+    CampaignStep,
+    Dispatch,
+    EmailAccount,
+    Enrollment,
+    MessageLog,
+)
+from crm.bulk import update_many
 from crm.importing import leads_import
 from crm.models import Lead, Membership, Organization, Property
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+# The demo's past: the agencies opened two months ago, their leads came in until twelve
+# days ago, the sequence started nine days ago and the sender worked hour by hour since.
+OPENED_DAYS_AGO = 60
+LAST_LEAD_DAYS_AGO = 12
+HISTORY_DAYS = 9
+JOINED_DAYS_AGO = (9, 5, 1)  # three groups of twenty leads enter the sequence
+SEND_SPACING = datetime.timedelta(seconds=12)
+MAX_TICKS = 100
+INVALID_TO = "HTTP 400 invalidArgument: Invalid To header"
+NO_SUCH_USER = "550 5.1.1 The email account that you tried to reach does not exist."
 
 ORGANIZATIONS = [
     {
@@ -72,25 +91,50 @@ OPEN_HOUSE = """<p>Hi {{ lead.name }},</p>
 
 
 class Command(BaseCommand):
-    help = "Create or refresh the demo data (safe to run again: nothing is duplicated)."
+    help = (
+        "Create or refresh the demo data (safe to run again: nothing is duplicated); "
+        "--reset starts it over."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="Allow with DEBUG off.")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete the demo agencies (their leads, campaigns, messages...) and the demo "
+            "users first, then load the demo as new.",
+        )
 
-    def handle(self, *args: Any, force: bool, **options: Any) -> None:
+    def handle(self, *args: Any, force: bool, reset: bool, **options: Any) -> None:
         if not settings.DEBUG and not force:
             raise CommandError("The demo has well-known passwords: refusing with DEBUG off.")
+        loading = timezone.now()
         with transaction.atomic():
+            if reset:
+                self.delete_demo()
             organizations = {spec["slug"]: self.organization(spec) for spec in ORGANIZATIONS}
             for username, password, slug, role in USERS:
                 self.user(username, password, organizations.get(slug), role)
             sunset = organizations["sunset-realty"]
             account = self.sending_account(sunset, User.objects.get(username="agent"))
-            self.campaigns(sunset, account)
+            self.backdate(list(organizations.values()), loading)
+            self.campaigns(sunset, account, loading)
+        if reset:
+            stats.refresh()  # the home's sums no longer hold the deleted messages
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (user / password):"))
         for username, password, slug, _role in USERS:
             who = f"staff of {organizations[slug].name}" if slug else "superuser"
             self.stdout.write(f"  {username} / {password}  ({who})")
+
+    def delete_demo(self) -> None:
+        """The demo agencies with everything they hold, and the demo users."""
+        demo = Organization.objects.filter(slug__in=[spec["slug"] for spec in ORGANIZATIONS])
+        # Messages, dispatches and campaigns first: they protect steps and sending accounts.
+        for model in (MessageLog, Dispatch, Campaign):
+            model.objects.filter(organization__in=demo).delete()
+        deleted = demo.delete()[1].get("crm.Organization", 0)
+        User.objects.filter(username__in=[username for username, *_ in USERS]).delete()
+        self.stdout.write(f"Deleted {deleted} demo agencies and the demo users.")
 
     def organization(self, spec: dict) -> Organization:
         organization, _ = Organization.objects.update_or_create(
@@ -123,6 +167,26 @@ class Command(BaseCommand):
                     lead.save(update_fields=["property"])
         return organization
 
+    def backdate(self, organizations: list[Organization], loading: datetime.datetime) -> None:
+        """What this run created gets the demo's past: the agency, its staff, listings and
+        account two months ago, its leads one by one until twelve days ago (before any
+        message). Rows made by staff since the demo was loaded are left alone."""
+        opened = loading - datetime.timedelta(days=OPENED_DAYS_AGO)
+        new = {"organization__in": organizations, "created_at__gte": loading}
+        Organization.objects.filter(
+            pk__in=[o.pk for o in organizations], created_at__gte=loading
+        ).update(created_at=opened)
+        for model in (Property, Membership, EmailAccount):
+            model.objects.filter(**new).update(created_at=opened)
+        User.objects.filter(
+            username__in=[username for username, *_ in USERS], date_joined__gte=loading
+        ).update(date_joined=opened)
+        leads = list(Lead.objects.filter(**new).order_by("email"))
+        span = datetime.timedelta(days=OPENED_DAYS_AGO - LAST_LEAD_DAYS_AGO)
+        for index, lead in enumerate(leads):
+            lead.created_at = lead.updated_at = opened + span * index / max(len(leads), 1)
+        update_many(leads, ["created_at", "updated_at"])
+
     def user(self, username: str, password: str, organization: Any, role: Any) -> None:
         user, created = User.objects.get_or_create(
             username=username, defaults={"email": f"{username}@example.com", "is_staff": True}
@@ -150,13 +214,18 @@ class Command(BaseCommand):
         )
         return account
 
-    def campaigns(self, organization: Organization, account: EmailAccount) -> None:
+    def campaigns(
+        self, organization: Organization, account: EmailAccount, loading: datetime.datetime
+    ) -> None:
         blast, created = Campaign.objects.get_or_create(
             organization=organization,
             name="Spring open house",
             defaults={"type": Campaign.Type.BLAST, "email_account": account},
         )
         if created:
+            Campaign.objects.filter(pk=blast.pk).update(
+                created_at=loading - datetime.timedelta(days=2)
+            )
             CampaignStep.objects.create(
                 campaign=blast,
                 order=1,
@@ -168,7 +237,6 @@ class Command(BaseCommand):
             name="New lead nurture",
             defaults={
                 "type": Campaign.Type.SEQUENCE,
-                "status": Campaign.Status.ACTIVE,
                 "email_account": account,
                 "audience_filter": {"status": ["new", "contacted", "qualified"]},
                 "track_opens": True,
@@ -189,58 +257,93 @@ class Command(BaseCommand):
                     subject=subject,
                     body_template=body,
                 )
-        if not sequence.enrollments.exists():
-            self.sequence_history(sequence)
+            self.sequence_history(sequence, loading)
 
-    def sequence_history(self, sequence: Campaign) -> None:
-        """Sixty leads who joined 9, 5 and 1 days ago, with what the sender did since: the
-        funnel and the dashboards have a past, and the next steps fall due as the demo runs."""
-        leads = list(audience_of(sequence).order_by("email").values_list("pk", flat=True)[:60])
-        now = timezone.now()
-        for group, days_ago in ((leads[:20], 9), (leads[20:40], 5), (leads[40:], 1)):
-            sequences.enroll(
-                sequence, Lead.objects.filter(pk__in=group), now - datetime.timedelta(days=days_ago)
-            )
-        for days_ago in range(9, -1, -1):
-            moment = now - datetime.timedelta(days=days_ago)
-            sequences.tick(moment)
-            # Demo history: what the sender would have sent at that moment.
-            MessageLog.objects.filter(campaign=sequence, status=MessageLog.Status.QUEUED).update(
-                status=MessageLog.Status.SENT, sent_at=moment, provider_message_id="demo-history"
-            )
-        # And how people reacted: about four in ten opened, one in ten clicked.
-        for index, log in enumerate(MessageLog.objects.filter(campaign=sequence).order_by("pk")):
-            if index % 5 in (0, 2):
-                log.opened_at, log.open_count = log.sent_at + datetime.timedelta(hours=3), 1
-                log.status = MessageLog.Status.OPENED
-                if index % 10 == 0:
-                    log.clicked_at, log.click_count = log.opened_at, 1
-                    log.status = MessageLog.Status.CLICKED
-                log.save(
-                    update_fields=["opened_at", "open_count", "clicked_at", "click_count", "status"]
-                )
-        self.sequence_outcomes(sequence)
-
-    def sequence_outcomes(self, sequence: Campaign) -> None:
-        """A few replies, bounces, an unsubscribe and failures, recorded the way the system
-        records them (sequences stop, addresses are suppressed)."""
-        Status = MessageLog.Status
-        sent = list(MessageLog.objects.filter(campaign=sequence).order_by("sent_at", "pk"))
-        for log in sent[3::17]:
-            log.replied_at = log.sent_at + datetime.timedelta(hours=5)
-            log.status = Status.REPLIED
-            log.save(update_fields=["replied_at", "status"])
-            sequences.stop(sequence.enrollments.filter(lead=log.lead_id), sequences.STOPPED_REPLIED)
-        for log in sent[8::41]:
-            tracking.record_bounce(
-                log,
-                "550 5.1.1 The email account that you tried to reach does not exist.",
-            )
-        MessageLog.objects.filter(pk__in=[log.pk for log in sent[8::41]]).update(
-            bounced_at=F("sent_at") + datetime.timedelta(minutes=2)
+    def sequence_history(self, sequence: Campaign, now: datetime.datetime) -> None:
+        """Sixty leads who joined 9, 5 and 1 days ago, and what the sender did since, through
+        the real tick and outbox: every date follows the one before it (queued, sent,
+        opened, replied), and a lead who replied, bounced or could not be sent to got nothing
+        more. The next steps fall due as the demo runs."""
+        started = now - datetime.timedelta(days=HISTORY_DAYS)
+        Campaign.objects.filter(pk=sequence.pk).update(
+            status=Campaign.Status.ACTIVE,
+            launched_at=started,
+            created_at=started - datetime.timedelta(days=1),
         )
-        unsubscribe.unsubscribe(sent[-6].lead)
-        for log in sent[12::53]:
-            log.status, log.sent_at = Status.FAILED, None
-            log.error_message = "HTTP 400 invalidArgument: Invalid To header"
-            log.save(update_fields=["status", "sent_at", "error_message"])
+        sequence.status = Campaign.Status.ACTIVE
+        leads = list(audience_of(sequence).order_by("email").values_list("pk", flat=True)[:60])
+        for index, days_ago in enumerate(JOINED_DAYS_AGO):
+            group = Lead.objects.filter(pk__in=leads[index * 20 : index * 20 + 20])
+            sequences.enroll(sequence, group, now - datetime.timedelta(days=days_ago))
+        Enrollment.objects.filter(campaign=sequence).update(created_at=F("started_at"))
+        # The tick runs at each moment something falls due (the real sender ticks every
+        # minute), until an hour ago: what fell due since is the running sender's to send.
+        sent = 0
+        waiting = Enrollment.objects.filter(campaign=sequence, state=Enrollment.State.ACTIVE)
+        for _ in range(MAX_TICKS):
+            moment = waiting.aggregate(first=Min("next_due_at"))["first"]
+            if moment is None or moment > now - datetime.timedelta(hours=1):
+                break
+            sequences.tick(moment)
+            sent = self.send_history(sequence, moment, now, sent)
+        # And someone opts out now, from the latest message they got.
+        latest = MessageLog.objects.filter(campaign=sequence, sent_at__isnull=False)
+        unsubscribe.unsubscribe(latest.order_by("-sent_at", "lead__email")[5].lead)
+
+    def send_history(
+        self, sequence: Campaign, moment: datetime.datetime, now: datetime.datetime, count: int
+    ) -> int:
+        """What the sender did with the messages the tick queued at `moment`, one every few
+        seconds, and how people reacted later (never later than now). `count` numbers the
+        messages of the whole history, so the outcomes are the same on every load."""
+        queued = MessageLog.objects.filter(campaign=sequence, status=MessageLog.Status.QUEUED)
+        for index, message in enumerate(queued.order_by("lead__email"), start=1):
+            count += 1
+            at = moment + SEND_SPACING * index
+            MessageLog.objects.filter(pk=message.pk).update(
+                status=MessageLog.Status.SENDING, created_at=moment, claimed_at=at
+            )
+            if count % 53 == 12:
+                outbox.finish(message, MessageLog.Status.FAILED, error_message=INVALID_TO)
+                MessageLog.objects.filter(pk=message.pk).update(updated_at=at)
+                continue
+            outbox.finish(
+                message,
+                MessageLog.Status.SENT,
+                sent_at=at,
+                provider_message_id=f"demo-history-{count}",
+                thread_id=f"demo-thread-{message.lead_id}",
+            )
+            MessageLog.objects.filter(pk=message.pk).update(updated_at=at)
+            self.reactions(message, at, now, count)
+        return count
+
+    def reactions(
+        self, message: MessageLog, sent_at: datetime.datetime, now: datetime.datetime, count: int
+    ) -> None:
+        """About four in ten open (three hours later), one in ten clicks, one in seventeen
+        replies (five hours later), one in forty-one bounces (two minutes later)."""
+        hours = datetime.timedelta(hours=1)
+        if count % 41 == 8:
+            tracking.record_bounce(message, NO_SUCH_USER)
+            bounced = sent_at + datetime.timedelta(minutes=2)
+            MessageLog.objects.filter(pk=message.pk).update(bounced_at=bounced, updated_at=bounced)
+            return
+        fields: dict[str, Any] = {}
+        if count % 5 in (0, 2) and sent_at + 3 * hours <= now:
+            fields.update(
+                status=MessageLog.Status.OPENED, opened_at=sent_at + 3 * hours, open_count=1
+            )
+            if count % 10 == 0:
+                fields.update(
+                    status=MessageLog.Status.CLICKED,
+                    clicked_at=sent_at + 3 * hours + datetime.timedelta(minutes=4),
+                    click_count=1,
+                )
+        if fields:
+            fields["updated_at"] = fields.get("clicked_at") or fields["opened_at"]
+            MessageLog.objects.filter(pk=message.pk).update(**fields)
+        replied = sent_at + 5 * hours
+        if count % 17 == 3 and replied <= now:
+            tracking.record_reply(message, replied)
+            MessageLog.objects.filter(pk=message.pk).update(updated_at=replied)

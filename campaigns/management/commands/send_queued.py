@@ -1,17 +1,29 @@
 """python manage.py send_queued [--loop] [--limit N]: the direct driver of the outbox."""
 
+import datetime
+import logging
 import signal
 import time
+from collections import Counter, defaultdict
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from campaigns import dispatch, outbox, replies, sequences, stats
-from campaigns.models import EmailAccount
+from campaigns.models import EmailAccount, MessageLog
 
+log = logging.getLogger(__name__)
 TICK_SECONDS = 60
 REPLIES_SECONDS = 15 * 60
+REPORT_SECONDS = 60
+Status = MessageLog.Status
+OTHER_OUTCOMES = [
+    (Status.SKIPPED, "skipped (opted out)"),
+    (Status.QUEUED, "put back in the queue"),
+    (Status.UNKNOWN, "unknown (no answer from Gmail)"),
+]
 
 
 class Pacer:
@@ -33,6 +45,37 @@ class Pacer:
         self.next_send[account.pk] = time.monotonic() + self.interval(account)
 
 
+class Progress:
+    """What was sent, per agency, since the last report: an operator watching the sender's
+    log sees it work (or fail) once a minute, without a line per message."""
+
+    def __init__(self, every: float) -> None:
+        self.every = datetime.timedelta(seconds=every)
+        self.since = timezone.now()
+        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def record(self, message: MessageLog, status: str) -> None:
+        self.counts[message.lead.organization.name][status] += 1
+
+    def report(self) -> list[str]:
+        """The lines due now (one per agency that sent), or none before the interval ends."""
+        now = timezone.now()
+        if now - self.since < self.every:
+            return []
+        minute = self.every == datetime.timedelta(minutes=1)
+        period = "minute" if minute else f"{self.every.total_seconds():g} seconds"
+        lines = [
+            f"{name}: {counts[Status.SENT]} sent, {counts[Status.FAILED]} failed"
+            + "".join(
+                f", {counts[status]} {words}" for status, words in OTHER_OUTCOMES if counts[status]
+            )
+            + f" in the last {period}"
+            for name, counts in sorted(self.counts.items())
+        ]
+        self.since, self.counts = now, defaultdict(Counter)
+        return lines
+
+
 class Command(BaseCommand):
     help = "Send queued campaign messages through each account's provider, paced per account."
 
@@ -40,11 +83,26 @@ class Command(BaseCommand):
         parser.add_argument("--loop", action="store_true", help="Keep running; poll when idle.")
         parser.add_argument("--limit", type=int, default=0, help="Stop after N messages.")
         parser.add_argument("--idle-seconds", type=float, default=5.0)
+        parser.add_argument(
+            "--report-seconds",
+            type=float,
+            default=REPORT_SECONDS,
+            help="Log what each agency sent, this often (while sending).",
+        )
 
-    def handle(self, *args: Any, loop: bool, limit: int, idle_seconds: float, **opts: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        loop: bool,
+        limit: int,
+        idle_seconds: float,
+        report_seconds: float,
+        **opts: Any,
+    ) -> None:
         self.stopping = False
         signal.signal(signal.SIGTERM, self.stop)
         pacer, handled, totals = Pacer(), 0, {}
+        progress = Progress(report_seconds)
         storm = outbox.ErrorStorm(settings.CAMPAIGN_MAX_SEND_ERRORS)
         next_tick = next_replies = next_stats = 0.0
         while not self.stopping:
@@ -81,11 +139,14 @@ class Command(BaseCommand):
                 if storm.record(message, status):
                     self.stderr.write(f"Campaign {message.campaign_id} paused: too many failures.")
                 totals[status] = totals.get(status, 0) + 1
+                progress.record(message, status)
                 handled += 1
                 progressed = True
                 if (limit and handled >= limit) or self.stopping:
                     break
             dispatch.finish_dispatches()
+            for line in progress.report():
+                log.info(line)
             if limit and handled >= limit:
                 break
             if not progressed:
