@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 import time_machine
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
@@ -183,4 +184,5 @@ def test_reset_brings_the_demo_back_to_its_first_state(db, settings, tmp_path):
     said = load_demo("--reset")
     assert "Deleted 2 demo agencies and the demo users." in said
     assert figures() == first
-    assert authenticate(username="agent", password="agent") is not None
+    login = RequestFactory().post("/admin/login/")
+    assert authenticate(login, username="agent", password="agent") is not None
