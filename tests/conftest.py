@@ -5,7 +5,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
-from crm.models import Lead, Membership, Organization, Property
+from crm.members import membership_create
+from crm.models import Lead, Organization, Property
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def org_b(db) -> Organization:
 
 def make_staff(username: str, organization: Organization, role: str = "owner") -> User:
     user = User.objects.create_user(username, f"{username}@example.com", "pw", is_staff=True)
-    Membership.objects.create(user=user, organization=organization, role=role)
+    membership_create(user=user, organization=organization, role=role)
     return user
 
 
@@ -195,3 +196,41 @@ def gmail_account(org_a, staff_a, google):
         token_expires_at=timezone.now() + timedelta(hours=1),
         is_primary=True,
     )
+
+
+def campaign_page(campaign: Campaign, steps: list[dict] | None = None, **fields: object) -> dict:
+    """The campaign page's form as a browser posts it: the campaign's own fields, then its
+    steps (saved ones first, with their "id"; by default the steps it has)."""
+    if steps is None:
+        steps = [
+            {
+                "id": step.pk,
+                "name": step.name,
+                "order": step.order,
+                "offset_days": step.offset_days,
+                "subject": step.subject,
+                "body_template": step.body_template,
+                "text_template": step.text_template,
+                "is_active": "on" if step.is_active else "",
+            }
+            for step in campaign.steps.order_by("order")
+        ]
+    data: dict = {
+        "name": campaign.name,
+        "type": campaign.type,
+        "email_account": campaign.email_account_id or "",
+        "audience": campaign.audience,
+        "window_start": f"{campaign.window_start:%H:%M}",
+        "window_end": f"{campaign.window_end:%H:%M}",
+        "steps-TOTAL_FORMS": len(steps),
+        "steps-INITIAL_FORMS": sum(1 for step in steps if step.get("id")),
+        "steps-MIN_NUM_FORMS": 0,
+        "steps-MAX_NUM_FORMS": 1000,
+    }
+    for flag in ("thread_follow_ups", "track_opens", "track_clicks", "send_on_weekends"):
+        if getattr(campaign, flag):
+            data[flag] = "on"
+    for index, step in enumerate(steps):
+        step = {"campaign": campaign.pk, "is_active": "on", "text_template": "", **step}
+        data.update({f"steps-{index}-{key}": value for key, value in step.items() if value != ""})
+    return {**data, **fields}
