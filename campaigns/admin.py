@@ -163,16 +163,7 @@ class StepInline(StackedInline):
     model = CampaignStep
     form = StepForm
     formset = StepFormSet
-    extra = 0
-    fields = [
-        "name",
-        "subject",
-        "body_template",
-        "offset_days",
-        "order",
-        "is_active",
-        "text_template",
-    ]
+    extra = 0  # the fields are the form's
     tab = True
     template = "admin/campaigns/campaign/steps_inline.html"
 

@@ -202,19 +202,7 @@ def campaign_page(campaign: Campaign, steps: list[dict] | None = None, **fields:
     """The campaign page's form as a browser posts it: the campaign's own fields, then its
     steps (saved ones first, with their "id"; by default the steps it has)."""
     if steps is None:
-        steps = [
-            {
-                "id": step.pk,
-                "name": step.name,
-                "order": step.order,
-                "offset_days": step.offset_days,
-                "subject": step.subject,
-                "body_template": step.body_template,
-                "text_template": step.text_template,
-                "is_active": "on" if step.is_active else "",
-            }
-            for step in campaign.steps.order_by("order")
-        ]
+        steps = saved_steps(campaign)
     data: dict = {
         "name": campaign.name,
         "type": campaign.type,
@@ -234,3 +222,20 @@ def campaign_page(campaign: Campaign, steps: list[dict] | None = None, **fields:
         step = {"campaign": campaign.pk, "is_active": "on", "text_template": "", **step}
         data.update({f"steps-{index}-{key}": value for key, value in step.items() if value != ""})
     return {**data, **fields}
+
+
+def saved_steps(campaign: Campaign) -> list[dict]:
+    """The campaign's steps as its page shows them, to change and post back."""
+    return [
+        {
+            "id": step.pk,
+            "name": step.name,
+            "order": step.order,
+            "offset_days": step.offset_days,
+            "subject": step.subject,
+            "body_template": step.body_template,
+            "text_template": step.text_template,
+            "is_active": "on" if step.is_active else "",
+        }
+        for step in campaign.steps.order_by("order")
+    ]

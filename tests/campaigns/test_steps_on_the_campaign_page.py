@@ -8,7 +8,7 @@ from campaigns.forms import STEP_HAS_SENT
 from campaigns.models import CampaignStep
 from crm.members import STAFF_GROUP
 from settings.unfold import UNFOLD
-from tests.conftest import campaign_page, logged_in, make_staff
+from tests.conftest import campaign_page, logged_in, make_staff, saved_steps
 
 
 def change_url(campaign):
@@ -32,7 +32,7 @@ def test_a_step_is_added_from_the_campaign_page(org_a, campaign_a):
         "subject": "Still looking in {{ lead.city }}?",
         "body_template": "<p>Hi {{ lead.first_name }}</p>",
     }
-    steps = [*_saved_steps(campaign_a), new_step]
+    steps = [*saved_steps(campaign_a), new_step]
     response = client.post(change_url(campaign_a), campaign_page(campaign_a, steps))
     assert response.status_code == 302
     added = campaign_a.steps.get(order=2)
@@ -40,7 +40,7 @@ def test_a_step_is_added_from_the_campaign_page(org_a, campaign_a):
 
 
 def test_a_template_mistake_is_shown_on_the_step_with_its_line(client_a, campaign_a):
-    steps = _saved_steps(campaign_a)
+    steps = saved_steps(campaign_a)
     steps[0]["body_template"] = "<p>Hi</p>\n<p>{{ lead.first_nam }}</p>"
     response = client_a.post(change_url(campaign_a), campaign_page(campaign_a, steps))
     page = response.content.decode()
@@ -52,7 +52,7 @@ def test_a_template_mistake_is_shown_on_the_step_with_its_line(client_a, campaig
 def test_a_step_that_has_sent_cannot_be_deleted_from_the_campaign_page(
     client_a, campaign_a, message_a
 ):
-    steps = _saved_steps(campaign_a)
+    steps = saved_steps(campaign_a)
     steps[0]["DELETE"] = "on"
     response = client_a.post(change_url(campaign_a), campaign_page(campaign_a, steps))
     assert response.status_code == 200
@@ -89,20 +89,6 @@ def test_the_sidebar_has_no_steps_menu_and_the_steps_list_is_not_offered(client_
     assert reverse("admin:campaigns_campaignstep_changelist") not in links
     page = client_a.get(reverse("admin:index")).content.decode()
     assert reverse("admin:campaigns_campaignstep_changelist") not in page
-
-
-def _saved_steps(campaign):
-    return [
-        {
-            "id": step.pk,
-            "name": step.name,
-            "order": step.order,
-            "offset_days": step.offset_days,
-            "subject": step.subject,
-            "body_template": step.body_template,
-        }
-        for step in campaign.steps.order_by("order")
-    ]
 
 
 def test_the_staff_group_is_made_again_with_its_permissions_when_missing(org_a):
