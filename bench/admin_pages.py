@@ -67,7 +67,8 @@ def _indexes_rebuilt(cursor: Any, tables: tuple[str, ...]) -> Iterator[None]:
 def generate(leads: int) -> dict[str, Any]:
     """Leads and messages made by SQL (generate_series), so a million rows take seconds."""
     from campaigns.models import Campaign, CampaignStep, EmailAccount
-    from crm.models import Membership, Organization
+    from crm.members import membership_create
+    from crm.models import Organization
 
     call_command("migrate", verbosity=0)
     organization = Organization.objects.create(
@@ -75,7 +76,7 @@ def generate(leads: int) -> dict[str, Any]:
     )
     other = Organization.objects.create(name="Other", slug="other", postal_address="2 Side St")
     staff = User.objects.create_user("staff", password="x", is_staff=True)
-    Membership.objects.create(user=staff, organization=organization, role="agent")
+    membership_create(user=staff, organization=organization)
     root = User.objects.create_superuser("root", password="x")
     account = EmailAccount.objects.create(
         organization=organization,

@@ -8,14 +8,22 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import ngettext
 from import_export.admin import ExportActionModelAdmin
 from unfold.admin import ModelAdmin, StackedInline
 from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
-from campaigns import admin_views, audience, dashboard, dispatch, sequences
-from campaigns.forms import CampaignForm
+from campaigns import (
+    admin_views,
+    audience,
+    dashboard,
+    dispatch,
+    live_preview,
+    sequences,
+)
+from campaigns.forms import STEP_HAS_SENT, CampaignForm, StepForm, StepFormSet
 from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
 from campaigns.progress import campaign_progress, enrollment_counts, step_funnel
 from campaigns.resources import CampaignResultsResource, MessageLogResource
@@ -155,10 +163,14 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
 
 
 class StepInline(StackedInline):
+    """The steps, written on the campaign page beside their live preview."""
+
     model = CampaignStep
-    extra = 0
-    fields = ["order", "offset_days", "is_active", "subject", "body_template", "text_template"]
+    form = StepForm
+    formset = StepFormSet
+    extra = 0  # the fields are the form's
     tab = True
+    template = "admin/campaigns/campaign/steps_inline.html"
 
     # A launched blast's steps are what was sent: shown, not edited (see Campaign.steps_locked).
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -175,10 +187,6 @@ def _steps_editable(campaign: Campaign | None) -> bool:
     return campaign is None or not campaign.steps_locked
 
 
-STEP_HAS_SENT = (
-    "This step has already sent messages, so it cannot be deleted (their history would be "
-    "lost). Untick “is active” to stop sending it."
-)
 SEQUENCE_FIELDS = [
     "enroll_new_leads",
     "window_start",
@@ -256,6 +264,7 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
 
     def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any):
         campaign = context.get("original")
+        context["merge_fields"] = live_preview.MERGE_FIELDS
         if campaign is not None:
             context["progress"] = campaign_progress(campaign)
             if campaign.status == Campaign.Status.DRAFT:
@@ -367,10 +376,15 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
 
     def get_urls(self) -> list:
         view = self.admin_site.admin_view(self.progress_view)
+        preview = self.admin_site.admin_view(self.step_preview_view)
         return [
+            path("step-preview.json", preview, name="campaigns_campaign_step_preview"),
             path("<path:object_id>/progress.json", view, name="campaigns_campaign_progress"),
             *super().get_urls(),
         ]
+
+    def step_preview_view(self, request: HttpRequest) -> HttpResponse:
+        return live_preview.step_preview_json(self, request)
 
     def progress_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return admin_views.campaign_progress_json(self, request, object_id)
@@ -378,14 +392,24 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
 
 @admin.register(CampaignStep)
 class CampaignStepAdmin(TenantScopedAdmin, ModelAdmin):
+    """Steps are written on their campaign's page; this admin serves a step's full preview
+    (with the test send) and keeps steps that have sent from being deleted."""
+
     tenant_path = "campaign__organization"
-    list_display = ["campaign", "order", "offset_days", "subject", "is_active"]
+    list_display = ["campaign", "label", "is_active"]
     list_filter = [("campaign", TenantRelatedFilter)]
-    search_fields = ["subject", "campaign__name"]
-    list_select_related = ["campaign"]
+    search_fields = ["name", "subject", "campaign__name"]
+    list_select_related = ["campaign__organization"]
     autocomplete_fields = ["campaign"]
     warn_unsaved_form = True
     actions_detail = ["open_preview"]
+
+    @display(description="Step")
+    def label(self, obj: CampaignStep) -> str:
+        return obj.label()
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return False  # not a menu of its own: steps live on the campaign page
 
     @action(description="Preview and test", icon="visibility", url_path="open-preview")
     def open_preview(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -494,7 +518,8 @@ class EnrollmentAdmin(TenantScopedAdmin, ModelAdmin):
     @admin.action(description="Remove from the sequence")
     def remove_from_sequence(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
         stopped = sequences.stop(queryset, sequences.STOPPED_BY_STAFF)
-        self.message_user(request, f"{stopped:,} enrollment(s) stopped.", messages.SUCCESS)
+        note = ngettext("%(n)s enrollment stopped.", "%(n)s enrollments stopped.", stopped)
+        self.message_user(request, note % {"n": f"{stopped:,}"}, messages.SUCCESS)
 
     def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
         return False

@@ -9,8 +9,9 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import ngettext
 
-from campaigns import dispatch, oauth, outbox, rendering, sending, sequences
+from campaigns import dispatch, oauth, outbox, rendering, sending, sequences, template_errors
 from campaigns.forms import LaunchForm
 from campaigns.models import Campaign, CampaignStep, EmailAccount
 from campaigns.progress import campaign_progress
@@ -76,6 +77,7 @@ def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> Http
             model_admin,
             request,
             f"Preview: {step}",
+            breadcrumbs=[Campaign, step.campaign, f"Preview of {step}"],
             step=step,
             lead=lead,
             leads=leads.order_by("name")[:LEAD_CHOICES],
@@ -84,6 +86,7 @@ def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> Http
             accounts=accounts,
             rendered=rendered,
             error=error,
+            error_part=template_errors.part_name(error.part) if error else "",
         ),
     )
 
@@ -100,7 +103,8 @@ def _send_test(request: HttpRequest, step: CampaignStep, lead: Lead, account: Em
     try:
         log = sending.test_send(step=step, lead=lead, account=account, to_email=request.user.email)
     except rendering.TemplateError as error:
-        messages.error(request, f"The {error.part or 'template'} cannot be rendered: {error}")
+        part = template_errors.part_name(error.part)
+        messages.error(request, f"The {part} cannot be rendered: {error}")
         return HttpResponseRedirect(back)
     if log.status == log.Status.SENT:
         messages.success(
@@ -148,7 +152,13 @@ def gmail_connect(model_admin: Any, request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "admin/campaigns/emailaccount/connect.html",
-        _context(model_admin, request, "Connect Gmail", organizations=organizations),
+        _context(
+            model_admin,
+            request,
+            "Connect Gmail",
+            breadcrumbs=[EmailAccount, "Connect Gmail"],
+            organizations=organizations,
+        ),
     )
 
 
@@ -186,7 +196,16 @@ def gmail_disconnect(model_admin: Any, request: HttpRequest, object_id: str) -> 
         messages.success(
             request,
             f"Disconnected {account.email_address}."
-            + (f" {paused} active campaign(s) using it were paused." if paused else ""),
+            + (
+                ngettext(
+                    " %(n)s active campaign using it was paused.",
+                    " %(n)s active campaigns using it were paused.",
+                    paused,
+                )
+                % {"n": paused}
+                if paused
+                else ""
+            ),
         )
         return HttpResponseRedirect(changelist)
     return render(
@@ -196,6 +215,7 @@ def gmail_disconnect(model_admin: Any, request: HttpRequest, object_id: str) -> 
             model_admin,
             request,
             f"Disconnect {account.email_address}",
+            breadcrumbs=[EmailAccount, account, "Disconnect"],
             account=account,
             campaigns=account.campaigns.filter(status="active"),
         ),
@@ -220,7 +240,11 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
         try:
             if is_sequence:
                 enrolled = sequences.sequence_activate(campaign=campaign)
-                note = f"Activated: {enrolled:,} lead(s) enrolled. Each step goes out when due."
+                note = ngettext(
+                    "Activated: %(n)s lead enrolled. Each step goes out when due.",
+                    "Activated: %(n)s leads enrolled. Each step goes out when due.",
+                    enrolled,
+                ) % {"n": f"{enrolled:,}"}
             else:
                 note = _launched_note(
                     campaign,
@@ -242,6 +266,7 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
             model_admin,
             request,
             f"Launch {campaign.name}",
+            breadcrumbs=[Campaign, campaign, "Launch"],
             campaign=campaign,
             plan=plan,
             form=None if is_sequence else form,
@@ -258,9 +283,16 @@ def _launched_note(campaign: Campaign, launched: Any) -> str:
         if launched.send_after
         else "Sending has started."
     )
+    queued, skipped = launched.total - launched.skipped, launched.skipped
     return (
-        f"Launched: {launched.total - launched.skipped:,} message(s) queued"
-        + (f", {launched.skipped:,} opted-out lead(s) skipped" if launched.skipped else "")
+        ngettext("Launched: %(n)s message queued", "Launched: %(n)s messages queued", queued)
+        % {"n": f"{queued:,}"}
+        + (
+            ngettext(", %(n)s opted-out lead skipped", ", %(n)s opted-out leads skipped", skipped)
+            % {"n": f"{skipped:,}"}
+            if skipped
+            else ""
+        )
         + f". {when}"
     )
 
@@ -271,7 +303,12 @@ def campaign_cancel(model_admin: Any, request: HttpRequest, object_id: str) -> H
         raise Http404("No such campaign.")
     if request.method == "POST":
         cancelled = dispatch.campaign_cancel(campaign)
-        messages.success(request, f"Cancelled: {cancelled:,} waiting message(s) will not be sent.")
+        note = ngettext(
+            "Cancelled: %(n)s waiting message will not be sent.",
+            "Cancelled: %(n)s waiting messages will not be sent.",
+            cancelled,
+        )
+        messages.success(request, note % {"n": f"{cancelled:,}"})
         return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
     return render(
         request,
@@ -280,6 +317,7 @@ def campaign_cancel(model_admin: Any, request: HttpRequest, object_id: str) -> H
             model_admin,
             request,
             f"Cancel {campaign.name}",
+            breadcrumbs=[Campaign, campaign, "Cancel"],
             campaign=campaign,
             progress=campaign_progress(campaign),
         ),
@@ -334,6 +372,7 @@ def add_leads_to_campaign(model_admin: Any, request: HttpRequest, queryset: Any)
                 model_admin,
                 request,
                 "Add leads to a campaign",
+                breadcrumbs=[Lead, "Add to a campaign"],
                 campaigns=campaigns,
                 leads=queryset,
                 count=queryset.count(),
@@ -345,8 +384,22 @@ def add_leads_to_campaign(model_admin: Any, request: HttpRequest, queryset: Any)
     left_out = queryset.count() - len(leads)
     model_admin.message_user(
         request,
-        f"Added {len(leads):,} lead(s) to “{chosen.name}”; its audience is now its chosen leads."
-        + (f" {left_out:,} lead(s) of another organization were left out." if left_out else ""),
+        ngettext(
+            "Added %(n)s lead to “%(name)s”; its audience is now its chosen leads.",
+            "Added %(n)s leads to “%(name)s”; its audience is now its chosen leads.",
+            len(leads),
+        )
+        % {"n": f"{len(leads):,}", "name": chosen.name}
+        + (
+            ngettext(
+                " %(n)s lead of another organization was left out.",
+                " %(n)s leads of another organization were left out.",
+                left_out,
+            )
+            % {"n": f"{left_out:,}"}
+            if left_out
+            else ""
+        ),
         messages.SUCCESS,
     )
     return None

@@ -5,6 +5,7 @@ import zoneinfo
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import ngettext
 
 from campaigns.models import Campaign
 from crm.models import Lead
@@ -23,9 +24,8 @@ def clean_filter(raw: Any) -> dict[str, Any]:
         raise AudienceError('The filter must be a JSON object, e.g. {"city": "Pasadena"}.')
     unknown = sorted(set(raw) - set(FILTER_KEYS))
     if unknown:
-        raise AudienceError(
-            f"Unknown filter key(s): {', '.join(unknown)} (allowed: {', '.join(FILTER_KEYS)})."
-        )
+        keys = ngettext("Unknown filter key", "Unknown filter keys", len(unknown))
+        raise AudienceError(f"{keys}: {', '.join(unknown)} (allowed: {', '.join(FILTER_KEYS)}).")
     cleaned: dict[str, Any] = {}
     statuses = raw.get("status") or []
     if isinstance(statuses, str):

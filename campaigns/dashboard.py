@@ -13,6 +13,7 @@ from django.utils import timezone
 from campaigns import stats
 from campaigns.models import Campaign, EmailAccount, MessageLog
 from campaigns.progress import campaign_progress
+from crm import navigation
 from crm.tenancy import organization_ids
 
 Status = MessageLog.Status
@@ -40,6 +41,7 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
     opens, clicks = figures.tracked("track_opens"), figures.tracked("track_clicks")
     waiting = logs.filter(status__in=[Status.QUEUED, Status.SENDING]).count()
     context.update(
+        title=navigation.home_title(request),
         kpis=[
             {"title": "Sent today", "value": f"{figures.total('sent', today):,}"},
             {"title": "Sent, 7 days", "value": f"{figures.total('sent', week):,}"},

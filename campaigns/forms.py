@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from unfold.forms import PaginationInlineFormSet
 from unfold.widgets import (
     UnfoldAdminCheckboxSelectMultipleWidget,
     UnfoldAdminDateWidget,
@@ -15,7 +16,7 @@ from unfold.widgets import (
 )
 
 from campaigns import audience
-from campaigns.models import Campaign
+from campaigns.models import Campaign, CampaignStep
 from crm.models import Lead
 
 LOCKED_HELP = "Locked since the launch."
@@ -101,6 +102,38 @@ class CampaignForm(forms.ModelForm):
         except audience.AudienceError as error:
             raise forms.ValidationError(str(error)) from None
         return data
+
+
+STEP_HAS_SENT = (
+    "This step has already sent messages, so it cannot be deleted (their history would be "
+    "lost). Untick “is active” to stop sending it."
+)
+
+
+class StepFormSet(PaginationInlineFormSet):
+    """The steps on the campaign page; one that has sent stays (its messages point to it)."""
+
+    def clean(self) -> None:
+        # Before the admin's own check, which would list every message of the step.
+        for form in self.forms:
+            step = form.instance
+            if self._should_delete_form(form) and step.pk and step.message_logs.exists():
+                raise forms.ValidationError(f"{step}: {STEP_HAS_SENT}")
+        super().clean()
+
+
+class StepForm(forms.ModelForm):
+    class Meta:
+        model = CampaignStep
+        fields = [
+            "name",
+            "subject",
+            "body_template",
+            "offset_days",
+            "order",
+            "is_active",
+            "text_template",
+        ]
 
 
 class LaunchForm(forms.Form):

@@ -23,11 +23,15 @@ BLOCKS = {
     "footer",
 }
 SKIP = {"style", "script", "head", "title"}
+# Around a link's "(url)" in a text *template*: the url is template code whose value is
+# known only per lead, so the brackets go when it comes out empty (drop_empty_links).
+LINK_START, LINK_END = "\x02", "\x03"
 
 
 class _TextParser(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, mark_links: bool) -> None:
         super().__init__(convert_charrefs=True)
+        self.mark_links = mark_links
         self.parts: list[str] = []
         self.links: list[str | None] = []
         self.skipping = 0
@@ -62,7 +66,8 @@ class _TextParser(HTMLParser):
             label = "".join(self.parts[start + 1 :]).strip()
             del self.parts[start:]
             if href and not href.startswith(("#", "javascript:")) and href != label:
-                self.parts.append(f"{label} ({href})" if label else href)
+                url = f"{LINK_START}({href}){LINK_END}" if self.mark_links else f"({href})"
+                self.parts.append(f"{label} {url}" if label else href)
             else:
                 self.parts.append(label)
 
@@ -71,10 +76,16 @@ class _TextParser(HTMLParser):
             self.parts.append(re.sub(r"\s+", " ", data))
 
 
-def html_to_text(html: str) -> str:
-    parser = _TextParser()
+def html_to_text(html: str, *, mark_links: bool = False) -> str:
+    parser = _TextParser(mark_links)
     parser.feed(html)
     parser.close()
     text = "".join(part for part in parser.parts if part != "\0")
     lines = [line.strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+
+
+def drop_empty_links(text: str) -> str:
+    """A text rendered from a marked template: "label ()" becomes "label"."""
+    text = re.sub(rf" ?{LINK_START}\(\s*\){LINK_END}", "", text)
+    return text.replace(LINK_START, "").replace(LINK_END, "")

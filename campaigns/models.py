@@ -7,10 +7,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 from encrypted_model_fields.fields import EncryptedTextField
 
 from campaigns import rendering
 from crm.models import Lead, Organization
+
+LABEL_SUBJECT_LENGTH = 60
 
 
 class EmailAccount(models.Model):
@@ -259,14 +262,27 @@ def _attname(name: str) -> str:
 class CampaignStep(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="steps")
-    order = models.PositiveSmallIntegerField(default=1)
+    name = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="For you, never sent: how this step is called in lists and results.",
+    )
+    order = models.PositiveSmallIntegerField(default=1, verbose_name="step number")
     offset_days = models.PositiveSmallIntegerField(
-        default=0, help_text="Days after the lead enters the campaign."
+        default=0,
+        verbose_name="send on day",
+        help_text="Days after the lead enters the campaign (0: at once).",
     )
     subject = models.CharField(max_length=255)
-    body_template = models.TextField(help_text="HTML, with {{ lead.name }} style variables.")
+    body_template = models.TextField(
+        verbose_name="message",
+        help_text="The email itself, in HTML. “Insert where you type” beside it adds the "
+        "lead's name and other details.",
+    )
     text_template = models.TextField(
-        blank=True, help_text="Plain-text version; left empty, it is made from the HTML."
+        blank=True,
+        verbose_name="plain-text version",
+        help_text="Left empty, it is made from the message.",
     )
     is_active = models.BooleanField(
         default=True,
@@ -286,7 +302,31 @@ class CampaignStep(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.campaign} – step {self.order} (day {self.offset_days})"
+        return self.label()
+
+    def label(self) -> str:
+        """How staff see the step everywhere: its name, or its place and its subject as a
+        sample lead would read it (never template code)."""
+        if self.name:
+            return self.name
+        place = f"Step {self.order}"
+        try:
+            campaign = self.campaign
+        except Campaign.DoesNotExist:  # a step being written for a campaign not saved yet
+            return place
+        if campaign.type == Campaign.Type.SEQUENCE:
+            place += f" · day {self.offset_days}"
+        # The sample lead, writing to this agency: "Welcome to Sunset Realty, Sam Sample".
+        context = {
+            **rendering.SAMPLE_CONTEXT,
+            "organization": {"name": campaign.organization.name, "postal_address": ""},
+        }
+        try:
+            subject = rendering.render(self.subject, context, html=False)
+        except rendering.TemplateError:
+            return place
+        subject = Truncator(" ".join(subject.split())).chars(LABEL_SUBJECT_LENGTH)
+        return f"{place} · {subject}" if subject else place
 
     def clean(self) -> None:
         """Compile and try every template now, so mistakes show on the form, with the line."""

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from campaigns import gmail, sending
 from campaigns.models import Campaign, CampaignStep, Dispatch, EmailAccount, Enrollment, MessageLog
@@ -161,7 +162,8 @@ def pause_campaigns_of(account: EmailAccount, reason: str) -> int:
     paused = Campaign.objects.filter(email_account=account, status=Campaign.Status.ACTIVE).update(
         status=Campaign.Status.PAUSED, paused_at=now, pause_reason=reason[:300], updated_at=now
     )
-    log.warning("paused %d campaign(s) of account %s: %s", paused, account.pk, reason)
+    campaigns = ngettext("%(n)s campaign", "%(n)s campaigns", paused) % {"n": paused}
+    log.warning("paused %s of account %s: %s", campaigns, account.pk, reason)
     return paused
 
 

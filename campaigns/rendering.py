@@ -15,7 +15,8 @@ from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedErro
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from campaigns.html_text import html_to_text
+from campaigns import template_errors
+from campaigns.html_text import drop_empty_links, html_to_text
 
 CONTEXT_NAMES = frozenset({"lead", "property", "organization", "sender", "unsubscribe_url"})
 MAX_OUTPUT = 512 * 1024  # characters in one rendered part
@@ -23,7 +24,6 @@ MAX_RANGE = 1000
 MAX_LOOP_ITEMS = 10_000  # range() items in one rendering, nested loops included
 MAX_SEQUENCE_PRODUCT = 100_000
 
-UNKNOWN_VARIABLE = "unknown variable “{name}”: use one of {allowed}"
 FORBIDDEN_NAME = "“{name}” is not available in email templates"
 PRIVATE_ATTRIBUTE = "attributes starting with “_” are not allowed (“{name}”)"
 TOO_LARGE = "the rendered text is larger than {limit:,} characters"
@@ -38,7 +38,8 @@ class TemplateError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return f"Line {self.line}: {self.message}" if self.line else self.message
+        named = self.line is None or f"line {self.line}" in self.message
+        return self.message if named else f"Line {self.line}: {self.message}"
 
 
 class _Environment(ImmutableSandboxedEnvironment):
@@ -105,17 +106,22 @@ def _check_names(env: _Environment, source: str) -> None:
     try:
         tree = env.parse(source)
     except TemplateSyntaxError as error:
-        raise TemplateError(error.message or "syntax error", error.lineno) from None
+        raise TemplateError(*template_errors.syntax(error, source)) from None
     for node in tree.find_all((nodes.Getattr, nodes.Name)):
         name = node.attr if isinstance(node, nodes.Getattr) else node.name
         if name.startswith("_"):
             raise TemplateError(PRIVATE_ATTRIBUTE.format(name=name), node.lineno)
         if isinstance(node, nodes.Name) and name == "self":
             raise TemplateError(FORBIDDEN_NAME.format(name=name), node.lineno)
-    for name in sorted(meta.find_undeclared_variables(tree) - CONTEXT_NAMES - {"range"}):
+    try:
+        undeclared = meta.find_undeclared_variables(tree)
+    except TemplateSyntaxError as error:  # an unknown filter or test
+        raise TemplateError(*template_errors.syntax(error, source)) from None
+    for name in sorted(undeclared - CONTEXT_NAMES - {"range"}):
         line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == name), None)
-        allowed = ", ".join(sorted(CONTEXT_NAMES))
-        raise TemplateError(UNKNOWN_VARIABLE.format(name=name, allowed=allowed), line)
+        raise TemplateError(template_errors.unknown_name(name, CONTEXT_NAMES), line)
+    if problem := template_errors.unknown_field(tree, SAMPLE_CONTEXT):
+        raise TemplateError(*problem)
 
 
 @functools.lru_cache(maxsize=512)
@@ -126,7 +132,7 @@ def _compile(source: str, html: bool) -> Template:
     try:
         return env.from_string(source)
     except TemplateSyntaxError as error:
-        raise TemplateError(error.message or "syntax error", error.lineno) from None
+        raise TemplateError(*template_errors.syntax(error, source)) from None
 
 
 def render(source: str, context: dict[str, Any], *, html: bool) -> str:
@@ -143,20 +149,14 @@ def render(source: str, context: dict[str, Any], *, html: bool) -> str:
     except TemplateError:
         raise
     except UndefinedError as error:
-        raise TemplateError(_describe_undefined(error), _error_line()) from None
+        message = template_errors.undefined(error, SAMPLE_CONTEXT)
+        raise TemplateError(message, _error_line()) from None
     except SecurityError as error:
         raise TemplateError(f"not allowed: {error}", _error_line()) from None
     except TemplateSyntaxError as error:
-        raise TemplateError(error.message or "syntax error", error.lineno) from None
+        raise TemplateError(*template_errors.syntax(error, source)) from None
     except (TypeError, ValueError, ArithmeticError, LookupError, OverflowError) as error:
-        raise TemplateError(f"{type(error).__name__}: {error}", _error_line()) from None
-
-
-def _describe_undefined(error: UndefinedError) -> str:
-    match = re.search(r"has no attribute '([^']+)'", str(error))
-    if match:
-        return f"unknown field “{match.group(1)}” ({error})"
-    return str(error)
+        raise TemplateError(template_errors.calculation(error), _error_line()) from None
 
 
 _JINJA_TAGS = re.compile(r"{{.*?}}|{%.*?%}|{#.*?#}", re.DOTALL)
@@ -169,7 +169,7 @@ def _text_template(html_source: str) -> str | None:
     if any("<" in tag or ">" in tag for tag in _JINJA_TAGS.findall(html_source)):
         return None  # a comparison inside a tag would read as HTML markup
     try:
-        derived = html_to_text(html_source)
+        derived = html_to_text(html_source, mark_links=True)
         TEXT_ENV.parse(derived)
     except (TemplateSyntaxError, ValueError):
         return None
@@ -180,7 +180,7 @@ def _derived_text(html_source: str, context: dict[str, Any], rendered_html: str)
     derived = _text_template(html_source)
     if derived is not None:
         try:
-            return render(derived, context, html=False)
+            return drop_empty_links(render(derived, context, html=False))
         except TemplateError:
             pass  # e.g. a tag split by the conversion: convert the rendered HTML instead
     return html_to_text(rendered_html)

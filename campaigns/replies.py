@@ -38,6 +38,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Max, QuerySet
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from campaigns import gmail, tracking
 from campaigns.models import EmailAccount, MessageLog
@@ -84,7 +85,8 @@ class Checked:
     problem: str = ""
 
     def __str__(self) -> str:
-        found = f"{self.threads} thread(s) read, {self.replied} replied, {self.bounced} bounced"
+        threads = ngettext("%(n)s thread read", "%(n)s threads read", self.threads)
+        found = f"{threads % {'n': self.threads}}, {self.replied} replied, {self.bounced} bounced"
         return f"{self.account.email_address}: {found}." + (
             f" {self.problem}" if self.problem else ""
         )

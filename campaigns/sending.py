@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from campaigns import gmail, messages, rendering, unsubscribe
+from campaigns import gmail, messages, rendering, template_errors, unsubscribe
 from campaigns.models import CampaignStep, EmailAccount, MessageLog
 from crm.models import Lead
 
@@ -145,7 +145,8 @@ def queued_message(
         rendered = render_for(step, lead, account, url)
     except rendering.TemplateError as error:
         log.status = MessageLog.Status.FAILED
-        log.error_message = CANNOT_RENDER.format(part=error.part or "template", error=error)
+        part = template_errors.part_name(error.part)
+        log.error_message = CANNOT_RENDER.format(part=part, error=error)
         return log
     log.subject, log.body_html, log.body_text = rendered.subject, rendered.html, rendered.text
     if step.campaign.track_clicks:

@@ -20,6 +20,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 
 from campaigns.models import Enrollment, MessageLog
 from crm.import_views import LeadImportView, SuppressionImportView
+from crm.members import staff_group_join
 from crm.models import Lead, Membership, Organization, Property, SuppressedAddress
 from crm.resources import LeadResource
 from crm.tenancy import (
@@ -109,6 +110,11 @@ class OrganizationAdmin(ModelAdmin):
     def get_inlines(self, request: HttpRequest, obj: Any) -> list:
         return self.inlines if request.user.is_superuser else []
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        members = User.objects.filter(memberships__organization=form.instance).distinct()
+        staff_group_join(*members)
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_member(request.user)
 
@@ -136,6 +142,10 @@ class MembershipAdmin(ModelAdmin):
     list_filter = ["role", "organization"]
     search_fields = ["user__username", "user__email", "organization__name"]
     autocomplete_fields = ["user", "organization"]
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        staff_group_join(obj.user)
 
 
 @admin.register(Property)

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views import View
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
@@ -133,7 +134,12 @@ class LeadImportView(View):
             more = len(report.errors) - 10
             messages.warning(
                 request,
-                f"{report.rejected:,} row(s) were not imported: {shown}"
+                ngettext(
+                    "%(n)s row was not imported: %(shown)s",
+                    "%(n)s rows were not imported: %(shown)s",
+                    report.rejected,
+                )
+                % {"n": f"{report.rejected:,}", "shown": shown}
                 + (f"; and {more} more." if more > 0 else "."),
             )
         return HttpResponseRedirect(reverse("admin:crm_lead_changelist"))
@@ -144,6 +150,7 @@ class LeadImportView(View):
             self.model_admin.admin_site.each_context(request),
             opts=self.model_admin.model._meta,
             title="Import leads",
+            breadcrumbs=[self.model_admin.model, "Import"],
             errors_shown=report.errors[:ERRORS_SHOWN] if report else [],
             errors_hidden=max(0, len(report.errors) - ERRORS_SHOWN) if report else 0,
         )
@@ -197,5 +204,6 @@ class SuppressionImportView(LeadImportView):
             self.model_admin.admin_site.each_context(request),
             opts=self.model_admin.model._meta,
             title="Import addresses to the suppression list",
+            breadcrumbs=[self.model_admin.model, "Import"],
         )
         return render(request, self.template_name, context)

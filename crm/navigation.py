@@ -3,6 +3,10 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+from crm.tenancy import organizations_of
+
+ALL_AGENCIES = "All agencies"
+
 
 def is_superuser(request: HttpRequest) -> bool:
     return request.user.is_superuser
@@ -10,3 +14,11 @@ def is_superuser(request: HttpRequest) -> bool:
 
 def environment_badge(request: HttpRequest) -> list[str] | None:
     return ["Development", "warning"] if settings.DEBUG else None
+
+
+def home_title(request: HttpRequest) -> str:
+    """The home is the agency's: titled with its name (names, for staff of several)."""
+    if request.user.is_superuser:
+        return ALL_AGENCIES
+    names = organizations_of(request.user).order_by("name").values_list("name", flat=True)
+    return " · ".join(names) or settings.UNFOLD["SITE_TITLE"]

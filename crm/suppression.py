@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
+from django.utils.translation import ngettext
 
 from crm.importing import BATCH_SIZE, RowError, read_rows
 from crm.models import Organization, SuppressedAddress
@@ -46,10 +47,13 @@ class SuppressionImport:
     errors: list[RowError] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (
-            f"Read {self.rows:,} row(s): {self.added:,} address(es) added to the suppression "
-            f"list, {self.already:,} already on it, {len(self.errors):,} rejected."
-        )
+        rows = ngettext("Read %(n)s row", "Read %(n)s rows", self.rows) % {"n": f"{self.rows:,}"}
+        added = ngettext(
+            "%(n)s address added to the suppression list",
+            "%(n)s addresses added to the suppression list",
+            self.added,
+        ) % {"n": f"{self.added:,}"}
+        return f"{rows}: {added}, {self.already:,} already on it, {len(self.errors):,} rejected."
 
 
 def import_addresses(

@@ -122,6 +122,9 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 
 LOGIN_URL = "admin:login"
+# Unfold's login form has no hidden "next" field: without ?next= Django would go to
+# /accounts/profile/, which does not exist.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # The address the world reaches this project at: OAuth redirect, tracking and unsubscribe
 # links are built from it, never from the request's Host header.

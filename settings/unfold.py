@@ -50,11 +50,6 @@ UNFOLD = {
                         "link": reverse_lazy("admin:campaigns_campaign_changelist"),
                     },
                     {
-                        "title": "Steps",
-                        "icon": "format_list_numbered",
-                        "link": reverse_lazy("admin:campaigns_campaignstep_changelist"),
-                    },
-                    {
                         "title": "Enrollments",
                         "icon": "route",
                         "link": reverse_lazy("admin:campaigns_enrollment_changelist"),

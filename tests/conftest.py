@@ -9,7 +9,8 @@ from django.test import Client
 from playwright.sync_api import sync_playwright
 
 from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
-from crm.models import Lead, Membership, Organization, Property
+from crm.members import membership_create
+from crm.models import Lead, Organization, Property
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def org_b(db) -> Organization:
 
 def make_staff(username: str, organization: Organization, role: str = "owner") -> User:
     user = User.objects.create_user(username, f"{username}@example.com", "pw", is_staff=True)
-    Membership.objects.create(user=user, organization=organization, role=role)
+    membership_create(user=user, organization=organization, role=role)
     return user
 
 
@@ -252,3 +253,46 @@ def log_in(page, live_server, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url("**/admin/")
+
+
+def campaign_page(campaign: Campaign, steps: list[dict] | None = None, **fields: object) -> dict:
+    """The campaign page's form as a browser posts it: the campaign's own fields, then its
+    steps (saved ones first, with their "id"; by default the steps it has)."""
+    if steps is None:
+        steps = saved_steps(campaign)
+    data: dict = {
+        "name": campaign.name,
+        "type": campaign.type,
+        "email_account": campaign.email_account_id or "",
+        "audience": campaign.audience,
+        "window_start": f"{campaign.window_start:%H:%M}",
+        "window_end": f"{campaign.window_end:%H:%M}",
+        "steps-TOTAL_FORMS": len(steps),
+        "steps-INITIAL_FORMS": sum(1 for step in steps if step.get("id")),
+        "steps-MIN_NUM_FORMS": 0,
+        "steps-MAX_NUM_FORMS": 1000,
+    }
+    for flag in ("thread_follow_ups", "track_opens", "track_clicks", "send_on_weekends"):
+        if getattr(campaign, flag):
+            data[flag] = "on"
+    for index, step in enumerate(steps):
+        step = {"campaign": campaign.pk, "is_active": "on", "text_template": "", **step}
+        data.update({f"steps-{index}-{key}": value for key, value in step.items() if value != ""})
+    return {**data, **fields}
+
+
+def saved_steps(campaign: Campaign) -> list[dict]:
+    """The campaign's steps as its page shows them, to change and post back."""
+    return [
+        {
+            "id": step.pk,
+            "name": step.name,
+            "order": step.order,
+            "offset_days": step.offset_days,
+            "subject": step.subject,
+            "body_template": step.body_template,
+            "text_template": step.text_template,
+            "is_active": "on" if step.is_active else "",
+        }
+        for step in campaign.steps.order_by("order")
+    ]

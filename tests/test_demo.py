@@ -7,9 +7,9 @@ from io import StringIO
 import pytest
 import time_machine
 from django.contrib.auth import authenticate
-from django.test import RequestFactory
 from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django.test import RequestFactory
 
 from campaigns import dispatch
 from campaigns.management.commands.load_demo import INVALID_TO

@@ -82,7 +82,7 @@ def test_a_blast_sent_through_n8n_reaches_every_lead_once(
     response = session.post(
         launch, {"csrfmiddlewaretoken": session.cookies["csrftoken"]}, headers={"Referer": launch}
     )
-    assert response.status_code == 200 and "message(s) queued" in response.text
+    assert response.status_code == 200 and "messages queued" in response.text
 
     dispatch = Dispatch.objects.get()
     deadline = time.monotonic() + 240

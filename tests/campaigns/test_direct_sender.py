@@ -52,7 +52,7 @@ def statuses():
 
 def test_queued_messages_are_sent_and_recorded(active_campaign, google):
     queue(active_campaign, 3)
-    assert "Handled 3 message(s): 3 sent." in drain()
+    assert "Handled 3 messages: 3 sent." in drain()
     assert statuses() == [Status.SENT] * 3
     log = MessageLog.objects.order_by("to_email").first()
     assert log.provider_message_id.startswith("gmail-") and log.sent_at
@@ -60,7 +60,7 @@ def test_queued_messages_are_sent_and_recorded(active_campaign, google):
     assert sent["To"] == "Lead 0 <lead0@example.com>"
     assert sent["Message-ID"] == "<m0@gmail.example>"
     assert sent["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert drain() == "Handled 0 message(s).\n"
+    assert drain() == "Handled 0 messages.\n"
     assert len(google.sent) == 3
 
 
@@ -142,7 +142,7 @@ def test_a_revoked_token_marks_the_account_and_pauses_its_campaigns_without_loop
     assert active_campaign.status == Campaign.Status.PAUSED
     assert statuses() == [Status.QUEUED] * 3
     assert google.send_attempts == 1  # one 401, one refused refresh, then nothing more
-    assert drain() == "Handled 0 message(s).\n"
+    assert drain() == "Handled 0 messages.\n"
 
 
 def test_a_slow_server_leaves_the_message_unknown_and_never_resends_it(
@@ -214,7 +214,7 @@ def test_an_unreachable_token_endpoint_leaves_the_message_queued(
     settings.GOOGLE_TOKEN_URI = "http://127.0.0.1:9/token"  # nothing listens there
     EmailAccount.objects.filter(pk=gmail_account.pk).update(token_expires_at=timezone.now())
     queue(active_campaign)
-    assert "Handled 1 message(s): 1 queued." in drain()
+    assert "Handled 1 message: 1 queued." in drain()
     log = MessageLog.objects.get()
     assert log.status == Status.QUEUED and "did not answer" in log.error_message
     assert google.send_attempts == 0

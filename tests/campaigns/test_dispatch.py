@@ -172,7 +172,7 @@ def test_the_admin_shows_the_plan_then_launches(client_a, blast, leads_a):
     assert not MessageLog.objects.exists()
     response = client_a.post(url, {}, follow=True)
     notes = [str(m) for m in response.context["messages"]]
-    assert notes == ["Launched: 10 message(s) queued. Sending has started."]
+    assert notes == ["Launched: 10 messages queued. Sending has started."]
     assert MessageLog.objects.count() == 10
 
 
@@ -229,7 +229,7 @@ def test_leads_are_added_to_a_campaign_from_the_leads_list(client_a, blast, lead
         {"action": "add_to_campaign", "_selected_action": picked, "campaign": blast.pk},
         follow=True,
     )
-    assert "Added 2 lead(s) to “Spring A”" in str(next(iter(response.context["messages"])))
+    assert "Added 2 leads to “Spring A”" in str(next(iter(response.context["messages"])))
     blast.refresh_from_db()
     assert blast.audience == Campaign.Audience.CHOSEN
     assert set(blast.chosen_leads.all()) == {leads_a[0], leads_a[1]}

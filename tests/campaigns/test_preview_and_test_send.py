@@ -102,7 +102,9 @@ def test_render_step_prints_the_message_as_sent(step_a, lead_a):
 
 def test_render_step_fails_with_the_reason(step_a, lead_a):
     CampaignStep.objects.filter(pk=step_a.pk).update(subject="{{ lead.nope }}")
-    with pytest.raises(CommandError, match="The subject cannot be rendered: Line 1: unknown field"):
+    with pytest.raises(
+        CommandError, match="The subject cannot be rendered: Line 1: There is no field “nope”"
+    ):
         call_command("render_step", str(step_a.pk), "--lead", "ana@example.com")
 
 

@@ -88,7 +88,7 @@ def thread_reads(google) -> list[str]:
 def test_a_reply_from_the_lead_marks_the_message_replied_and_stops_the_sequence(sent, google):
     assert sent.status == Status.SENT and sent.thread_id
     google.add_message(sent.thread_id, sender="Ana Souza <ANA@example.com>", subject="Re: Hi A")
-    assert check() == "alice@gmail.example: 2 thread(s) read, 1 replied, 0 bounced.\n"
+    assert check() == "alice@gmail.example: 2 threads read, 1 replied, 0 bounced.\n"
     sent.refresh_from_db()
     assert sent.status == Status.REPLIED and sent.replied_at
     enrollment = Enrollment.objects.get(lead=sent.lead)
@@ -170,7 +170,7 @@ def test_a_second_run_changes_nothing_and_reads_only_what_changed(sent, google):
     assert sorted(thread_reads(google)) == ["threads/thread-1", "threads/thread-2"]
     google.reads.clear()
     google.add_message(sent.thread_id, sender="ana@example.com", subject="Re: and also")
-    assert "0 thread(s) read, 0 replied" in check()
+    assert "0 threads read, 0 replied" in check()
     sent.refresh_from_db()
     assert (sent.status, sent.replied_at, sent.updated_at) == first
     # The history says the reply's thread changed, but its message is no longer watched.
@@ -184,9 +184,9 @@ def test_only_changed_threads_are_read_and_a_run_reads_one_batch(sent, google, s
     google.add_message(sent.thread_id, sender="ana@example.com")
     google.add_message(carl.thread_id, sender="carl@example.com")
     settings.GMAIL_REPLIES_BATCH = 1
-    assert "1 thread(s) read, 1 replied" in check()
-    assert "1 thread(s) read, 1 replied" in check()
-    assert "0 thread(s) read" in check()
+    assert "1 thread read, 1 replied" in check()
+    assert "1 thread read, 1 replied" in check()
+    assert "0 threads read" in check()
     assert set(MessageLog.objects.values_list("status", flat=True)) == {Status.REPLIED}
     assert sorted(thread_reads(google)) == sorted(
         [f"threads/{sent.thread_id}", f"threads/{carl.thread_id}"]

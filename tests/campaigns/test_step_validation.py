@@ -30,7 +30,7 @@ def test_a_typo_is_shown_on_the_form_with_its_line(client_a, campaign_a):
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Line 2: unknown field “frist_name”" in page
+    assert "Line 2: There is no field “frist_name” on a lead." in page
     assert not CampaignStep.objects.filter(order=2).exists()
 
 

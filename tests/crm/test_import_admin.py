@@ -34,7 +34,7 @@ def test_confirming_imports_the_good_rows_and_reports_the_bad_ones(client_a, org
     assert [lead.email for lead in Lead.objects.filter(organization=org_a)] == ["ana@example.com"]
     notes = [str(message) for message in response.context["messages"]]
     assert notes[0] == "Imported 2 rows: 1 new, 0 updated, 0 unchanged, 1 rejected."
-    assert notes[1].startswith("1 row(s) were not imported: line 3, status:")
+    assert notes[1].startswith("1 row was not imported: line 3, status:")
 
 
 def test_a_confirmation_works_once(client_a, org_a):

@@ -24,6 +24,7 @@ from campaigns.models import (
 )
 from crm.bulk import update_many
 from crm.importing import leads_import
+from crm.members import membership_create
 from crm.models import Lead, Membership, Organization, Property
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -196,9 +197,7 @@ class Command(BaseCommand):
             user.is_superuser = organization is None
             user.save()
         if organization is not None:
-            Membership.objects.get_or_create(
-                user=user, organization=organization, defaults={"role": role}
-            )
+            membership_create(user=user, organization=organization, role=role)
 
     def sending_account(self, organization: Organization, user: User) -> EmailAccount:
         account, _ = EmailAccount.objects.get_or_create(

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from campaigns import messages, rendering, sending
+from campaigns import messages, rendering, sending, template_errors
 from campaigns.models import CampaignStep
 from crm.models import Lead
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             rendered = sending.render_for(step, found, account)
         except rendering.TemplateError as error:
             raise CommandError(
-                f"The {error.part or 'template'} cannot be rendered: {error}"
+                f"The {template_errors.part_name(error.part)} cannot be rendered: {error}"
             ) from None
         log = sending.MessageLog(lead=found, to_email=found.email)
         addressing = sending.addressing_for(log, account)

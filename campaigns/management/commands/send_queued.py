@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from campaigns import dispatch, outbox, replies, sequences, stats
 from campaigns.models import EmailAccount, MessageLog
@@ -123,10 +124,12 @@ class Command(BaseCommand):
             dispatch.start_scheduled()
             expired = outbox.expire_stale_claims()
             if expired:
-                self.stderr.write(
-                    f"{expired} message(s) left mid-send by a stopped sender: "
-                    "marked unknown, not resent."
+                left = ngettext(
+                    "%(n)s message left mid-send by a stopped sender",
+                    "%(n)s messages left mid-send by a stopped sender",
+                    expired,
                 )
+                self.stderr.write(f"{left % {'n': expired}}: marked unknown, not resent.")
             progressed = False
             for account in outbox.sendable_accounts():
                 if outbox.sent_in_last_day(account) >= account.daily_limit:
@@ -154,7 +157,9 @@ class Command(BaseCommand):
                     break
                 time.sleep(idle_seconds)
         summary = ", ".join(f"{count} {status}" for status, count in sorted(totals.items()))
-        self.stdout.write(f"Handled {handled} message(s){': ' + summary if summary else ''}.")
+        handled_text = ngettext("Handled %(n)s message", "Handled %(n)s messages", handled)
+        done = handled_text % {"n": handled}
+        self.stdout.write(f"{done}{': ' + summary if summary else ''}.")
 
     def stop(self, *args: Any) -> None:
         self.stopping = True

@@ -1,0 +1,191 @@
+/* The step editor on the campaign page: a live preview of the step being written, as a
+   lead of the campaign's audience would get it, and a picker that inserts merge fields.
+   The page's form is never submitted by this script; it only asks the server to render. */
+(function () {
+  "use strict";
+
+  const panel = document.getElementById("step-preview");
+  if (!panel) return;
+  const form = panel.closest("form");
+  const prefix = panel.dataset.prefix;
+  const stepSelect = document.getElementById("preview-step");
+  const leadSelect = document.getElementById("preview-lead");
+  const status = document.getElementById("preview-status");
+  const note = document.getElementById("preview-note");
+  const errorBox = document.getElementById("preview-error");
+  const result = document.getElementById("preview-result");
+  const fullPreview = document.getElementById("preview-full");
+  const TEMPLATE_FIELDS = ["subject", "body_template", "text_template"];
+  const DELAY_MS = 400; // after the last keystroke
+  let timer = null;
+  let asked = 0; // the number of the latest request: older answers are dropped
+  let lastField = null;
+
+  function rows() {
+    return Array.from(
+      document.querySelectorAll(`#${prefix}-group .form-group:not(.empty-form)`)
+    ).filter((row) => row.querySelector(`[name$="-subject"]`));
+  }
+
+  function field(row, name) {
+    return row.querySelector(`[name^="${prefix}-"][name$="-${name}"]`);
+  }
+
+  function isDeleted(row) {
+    const box = field(row, "DELETE");
+    return box !== null && box.checked;
+  }
+
+  function stepLabel(row, index) {
+    const name = field(row, "name").value.trim();
+    const number = field(row, "order").value || index + 1;
+    return name ? `Step ${number} · ${name}` : `Step ${number}`;
+  }
+
+  // The step selector lists the steps on the page, saved or not, in page order.
+  function refreshSteps() {
+    const chosen = stepSelect.value;
+    const options = rows().map((row, index) => {
+      const option = document.createElement("option");
+      option.value = field(row, "subject").name.replace(/-subject$/, "");
+      option.textContent = stepLabel(row, index) + (isDeleted(row) ? " (to be deleted)" : "");
+      return option;
+    });
+    stepSelect.replaceChildren(...options);
+    if (options.some((option) => option.value === chosen)) stepSelect.value = chosen;
+  }
+
+  function currentRow() {
+    return rows().find((row) => field(row, "subject").name === `${stepSelect.value}-subject`);
+  }
+
+  function show(element, visible) {
+    element.hidden = !visible;
+  }
+
+  async function render() {
+    const row = currentRow();
+    if (!row) {
+      status.textContent = "Add a step to see its preview.";
+      show(result, false);
+      return;
+    }
+    const number = ++asked;
+    const data = new FormData();
+    data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+    data.append("campaign", panel.dataset.campaign);
+    const organization = form.querySelector("[name=organization]");
+    if (organization) data.append("organization", organization.value);
+    const account = form.querySelector("[name=email_account]");
+    if (account) data.append("account", account.value);
+    data.append("lead", leadSelect.value);
+    for (const name of TEMPLATE_FIELDS) data.append(name, field(row, name).value);
+    status.textContent = "Updating…";
+    let answer;
+    try {
+      const response = await fetch(panel.dataset.url, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error(`the server answered ${response.status}`);
+      answer = await response.json();
+    } catch (failure) {
+      if (number === asked) status.textContent = "The preview could not be updated: " + failure.message;
+      return;
+    }
+    if (number !== asked) return;
+    status.textContent = "";
+    fillLeads(answer);
+    note.textContent = answer.note || "";
+    show(note, Boolean(answer.note));
+    const stepId = field(row, "id");
+    fullPreview.href = panel.dataset.fullPreview.replace("STEP", stepId ? stepId.value : "");
+    show(fullPreview, Boolean(stepId && stepId.value));
+    if (answer.error) {
+      errorBox.textContent =
+        (answer.error.part ? `In the ${answer.error.part}: ` : "") + answer.error.message;
+      show(errorBox, true);
+      result.classList.add("step-editor-stale"); // the last good preview stays, dimmed
+      return;
+    }
+    show(errorBox, false);
+    show(result, true);
+    result.classList.remove("step-editor-stale");
+    document.getElementById("preview-subject").textContent = answer.subject;
+    document.getElementById("preview-html").srcdoc = answer.html;
+    document.getElementById("preview-text").textContent = answer.text;
+  }
+
+  function fillLeads(answer) {
+    if (leadSelect.options.length && leadSelect.dataset.filled === "1") return;
+    const options = answer.leads.map((lead) => new Option(lead.label, lead.id));
+    leadSelect.replaceChildren(...options);
+    if (answer.lead) leadSelect.value = answer.lead.id;
+    leadSelect.dataset.filled = "1";
+  }
+
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(render, DELAY_MS);
+  }
+
+  // Typing in a step previews that step.
+  form.addEventListener("input", (event) => {
+    const row = event.target.closest(`#${prefix}-group .form-group`);
+    if (row && !row.classList.contains("empty-form")) {
+      refreshSteps();
+      stepSelect.value = field(row, "subject").name.replace(/-subject$/, "");
+    }
+    if (event.target.name === "email_account" || row) later();
+  });
+  form.addEventListener("change", (event) => {
+    if (event.target.name && event.target.name.endsWith("-DELETE")) refreshSteps();
+  });
+  form.addEventListener("focusin", (event) => {
+    const name = event.target.name || "";
+    if (TEMPLATE_FIELDS.some((part) => name.startsWith(`${prefix}-`) && name.endsWith(`-${part}`))) {
+      lastField = event.target;
+    }
+  });
+  stepSelect.addEventListener("change", render);
+  leadSelect.addEventListener("change", render);
+
+  // A new step takes the next number, and becomes the one previewed.
+  document.addEventListener("formset:added", (event) => {
+    if (event.detail.formsetName !== prefix) return;
+    const row = event.target.closest(".form-group");
+    const numbers = rows()
+      .filter((other) => other !== row)
+      .map((other) => parseInt(field(other, "order").value, 10) || 0);
+    field(row, "order").value = Math.max(0, ...numbers) + 1;
+    refreshSteps();
+    stepSelect.value = field(row, "subject").name.replace(/-subject$/, "");
+    render();
+  });
+  document.addEventListener("formset:removed", () => {
+    refreshSteps();
+    render();
+  });
+
+  // The picker inserts at the cursor of the field last typed in (the body by default);
+  // pressing a button does not take the focus away from it.
+  for (const button of panel.querySelectorAll("[data-code]")) {
+    button.addEventListener("mousedown", (event) => event.preventDefault());
+    button.addEventListener("click", () => {
+      const row = currentRow();
+      const target = lastField && document.body.contains(lastField)
+        ? lastField
+        : row && field(row, "body_template");
+      if (!target) return;
+      const start = target.selectionStart ?? target.value.length;
+      const end = target.selectionEnd ?? start;
+      target.setRangeText(button.dataset.code, start, end, "end");
+      target.focus();
+      target.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  }
+
+  refreshSteps();
+  render();
+})();
