@@ -99,9 +99,11 @@ def auto_reply_summary(auto_reply: AutoReply) -> str:
     zone = zoneinfo.ZoneInfo(auto_reply.organization.timezone)
     received = auto_reply.received_at.astimezone(zone)
     said = f"Auto-reply received on {received:%a %-d %b %Y, %H:%M}"
-    if auto_reply.return_date:
-        said += f" (back on {auto_reply.return_date:%a %-d %b}, says its subject)"
+    back = auto_reply.return_date
+    if back:
+        said += f" (back on {back:%a %-d %b %Y}, says its subject)"
     if auto_reply.held_until is None:
         return f"{said}: no sequence step was waiting, nothing held."
     held = auto_reply.held_until.astimezone(zone)
-    return f"{said}: next step held until {held:%a %-d %b %Y, %H:%M} ({zone.key})."
+    capped = f", {MAX_HOLD_DAYS} days at most" if back and back > held.date() else ""
+    return f"{said}: next step held until {held:%a %-d %b %Y, %H:%M} ({zone.key}{capped})."

@@ -468,7 +468,7 @@ class AutoReply(models.Model):
         indexes = [models.Index(fields=["lead", "-received_at"])]
 
     def __str__(self) -> str:
-        return f"Auto-reply from {self.lead_id} at {self.received_at:%Y-%m-%d %H:%M}"
+        return f"Auto-reply: {self.subject}" if self.subject else "Auto-reply"
 
 
 class DailyStat(models.Model):

@@ -18,6 +18,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 
 from campaigns.auto_replies import auto_reply_summary
 from campaigns.models import AutoReply, Enrollment, MessageLog
+from campaigns.preflight.lead_filter import PreflightLeadFilter
 from crm.import_views import LeadImportView, SuppressionImportView
 from crm.models import Lead, Membership, Organization, Property, SuppressedAddress
 from crm.resources import LeadResource
@@ -160,7 +161,8 @@ class AutoReplyInline(ReadOnlyInline):
     """Out-of-office answers: each held the lead's sequences instead of stopping them."""
 
     model = AutoReply
-    fields = ["received_at", "subject", "what_happened"]
+    # The received time is in the summary, in the agency's time zone.
+    fields = ["subject", "what_happened"]
     readonly_fields = fields
     verbose_name_plural = "auto-replies (out of office)"
 
@@ -218,6 +220,7 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
         ("source", TenantValuesFilter),
         ("created_at", RangeDateFilter),
         ("property", TenantRelatedFilter),
+        PreflightLeadFilter,  # hidden until the launch page's preflight links to it
     ]
     list_filter_submit = True
     search_fields = ["name", "email", "phone", "city"]

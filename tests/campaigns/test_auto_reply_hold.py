@@ -91,6 +91,9 @@ def test_a_far_return_date_is_capped_at_sixty_days(sent, google):
     )
     check()
     assert due_of(sent) == datetime.datetime(2026, 5, 1, 10, 0, tzinfo=LA)
+    summary = auto_reply_summary(AutoReply.objects.get())
+    assert "(back on Tue 1 Dec 2026, says its subject)" in summary
+    assert summary.endswith("(America/Los_Angeles, 60 days at most).")
 
 
 def test_a_past_return_date_falls_back_to_the_default_hold(sent, google):
