@@ -46,7 +46,6 @@ _SHORTENED = re.compile(
     r"https?://(?:www\.)?(?:" + "|".join(re.escape(host) for host in SHORTENERS) + r")(?:[/:?#]|$)",
     re.IGNORECASE,
 )
-_IMAGE = re.compile(r"<img\b", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _INVISIBLE = re.compile(r"<(style|script|head|title)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
@@ -93,13 +92,14 @@ def body_problems(
     tracking rewrote its links (0: not tracked)."""
     found = []
     body = final.html
-    links = [html.unescape(link) for link in _LINK.findall(body)]
+    lower = body.lower()
+    links = [html.unescape(link) for link in _links(body, lower)]
     if sum(link != unsubscribe_url for link in links) > MAX_LINKS:
         found.append(TOO_MANY_LINKS)
     if any(_SHORTENED.match(link) for link in links):
         found.append(SHORTENER)
     shown = _COMMENT.sub("", body) if "<!--" in body else body
-    if _IMAGE.search(body) and not _words(_visible_text(shown), footer, unsubscribe_url):
+    if "<img" in lower and not _words(_visible_text(shown), footer, unsubscribe_url):
         found.append(IMAGES_ONLY)
     if max(tracked_size, len(body.encode())) > GMAIL_CLIP_BYTES:
         found.append(CLIPPED)
@@ -111,6 +111,19 @@ def body_problems(
     if footer.postal_address and not _shows_address(shown, footer):
         found.append(NO_ADDRESS)
     return found
+
+
+def _links(body: str, lower: str) -> list[str]:
+    """The http(s) links of the HTML's href attributes. Each "href" is found by a plain
+    search and the pattern tried there only: a regular expression scanning the whole body
+    for it, in any case, costs more than the rest of the checks."""
+    links = []
+    start = lower.find("href")
+    while start != -1:
+        if match := _LINK.match(body, start):
+            links.append(match[1])
+        start = lower.find("href", start + 4)
+    return links
 
 
 def _visible_text(body: str) -> str:
