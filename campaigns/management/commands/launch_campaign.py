@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from campaigns import audience, dispatch, preflight
 from campaigns.models import Campaign
 
+REFUSED = "The launch would be refused: {reasons}"
+
 
 class Command(BaseCommand):
     help = "Launch a blast campaign, through the same service as the admin's Launch button."
@@ -62,4 +64,4 @@ class Command(BaseCommand):
         for line in report.lines():
             self.stdout.write(line)
         if report.blocking:
-            raise CommandError("The launch would be refused: " + " ".join(report.blocking))
+            raise CommandError(REFUSED.format(reasons=" ".join(report.blocking)))
