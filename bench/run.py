@@ -43,6 +43,8 @@ STAGES = {
     # The admin at scale: one data set (leads, five messages each), four pages measured on
     # it (bench/admin_pages.py): rows admin_lead_list and so on. Sizes are leads.
     "admin_pages": ("ms", {"stages": "admin_pages"}, 1_000_000, 5_000),
+    # The whole audience checked before launch, a three-step sequence (bench/preflight.py).
+    "preflight": ("s", {"stages": "preflight"}, 10_000, 1_000),
 }
 # Units whose figures keep three decimals (seconds, fractions of a quota).
 PRECISE = {"s", "of quota", "quotas"}

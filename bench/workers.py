@@ -444,6 +444,13 @@ def admin_pages(size: int) -> dict:
     return admin_pages.measure(size)
 
 
+def preflight(size: int) -> dict:
+    """The preflight of a three-step sequence, ours and the preview lead by lead."""
+    from bench import preflight
+
+    return preflight.measure(size)
+
+
 if __name__ == "__main__":
     worker, size = sys.argv[1], int(sys.argv[2])
     print(json.dumps(globals()[worker](size)))

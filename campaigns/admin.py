@@ -193,6 +193,7 @@ SEQUENCE_FIELDS = [
     "window_end",
     "send_on_weekends",
     "thread_follow_ups",
+    "auto_reply_hold_days",
 ]
 
 

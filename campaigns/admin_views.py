@@ -3,15 +3,26 @@ and disconnecting Gmail, launching and cancelling a campaign, and its live progr
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
-from campaigns import dispatch, oauth, outbox, rendering, sending, sequences, template_errors
+from campaigns import (
+    dispatch,
+    oauth,
+    outbox,
+    preflight,
+    rendering,
+    sending,
+    sequences,
+    template_errors,
+)
 from campaigns.forms import LaunchForm
 from campaigns.models import Campaign, CampaignStep, EmailAccount
 from campaigns.progress import campaign_progress
@@ -21,6 +32,7 @@ from crm.tenancy import organizations_of
 LEAD_CHOICES = 50
 # Blasts this large take tens of seconds to queue (bench/README.md): the page says so.
 LONG_LAUNCH = 50_000
+LAUNCH_BLOCKED = "Not launched: {reasons}"
 
 
 def pick(queryset: Any, pk: Any) -> Any:
@@ -236,6 +248,11 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
     is_sequence = campaign.type == Campaign.Type.SEQUENCE
     data = request.POST if request.method == "POST" else None
     form = LaunchForm(data, timezone_name=campaign.organization.timezone)
+    report = _preflight(campaign, plan)
+    if request.method == "POST" and report and report.blocking:
+        # The button is off on the page; a request sent anyway is refused the same way.
+        messages.error(request, LAUNCH_BLOCKED.format(reasons=" ".join(report.blocking)))
+        return HttpResponseRedirect(request.path)
     if request.method == "POST" and (is_sequence or form.is_valid()):
         try:
             if is_sequence:
@@ -272,8 +289,22 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
             form=None if is_sequence else form,
             is_sequence=is_sequence,
             long_launch=LONG_LAUNCH,
+            preflight=report,
+            launch_attrs={"id": "launch-button", "disabled": bool(report and report.blocking)},
         ),
     )
+
+
+def _preflight(campaign: Campaign, plan: dispatch.Plan) -> preflight.Report | None:
+    """The whole audience checked, each finding linked to its leads; None above the size
+    the page checks within a request's time (the command line checks any size)."""
+    if plan.audience > settings.CAMPAIGNS_PREFLIGHT_PAGE_LIMIT:
+        return None
+    report = preflight.preflight_run(campaign)
+    leads = reverse("admin:crm_lead_changelist")
+    for finding in report.findings():
+        finding.url = f"{leads}?{urlencode({'preflight': f'{campaign.pk}:{finding.key}'})}"
+    return report
 
 
 def _launched_note(campaign: Campaign, launched: Any) -> str:

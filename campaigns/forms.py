@@ -62,6 +62,7 @@ class CampaignForm(forms.ModelForm):
             "window_end",
             "send_on_weekends",
             "thread_follow_ups",
+            "auto_reply_hold_days",
             "track_opens",
             "track_clicks",
         ]

@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -160,6 +161,13 @@ class Campaign(models.Model):
     send_on_weekends = models.BooleanField(default=False)
     thread_follow_ups = models.BooleanField(
         default=True, help_text="Send follow-up steps as replies in the first message's thread."
+    )
+    auto_reply_hold_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        verbose_name="hold after an auto-reply (days)",
+        help_text="Sequences: an out-of-office answer holds the lead's next step this many "
+        "days, or until the return date its subject gives (60 days at most).",
     )
     track_opens = models.BooleanField(
         default=False, help_text="Add an invisible image that tells when the message is opened."
@@ -564,6 +572,41 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead} in {self.campaign}"
+
+
+class AutoReply(models.Model):
+    """An automatic answer (out of office...) to a sent message, read from Gmail's headers:
+    the lead's sequences wait instead of stopping (campaigns/auto_replies.py)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="auto_replies")
+    message_log = models.ForeignKey(
+        MessageLog, on_delete=models.CASCADE, related_name="auto_replies", verbose_name="answers"
+    )
+    # Gmail's id of the automatic answer: reading the thread again records nothing twice.
+    provider_message_id = models.CharField(max_length=255)
+    subject = models.CharField(max_length=998, blank=True)
+    received_at = models.DateTimeField()
+    return_date = models.DateField(
+        null=True, blank=True, help_text="The day the subject says the lead is back."
+    )
+    held_until = models.DateTimeField(
+        null=True, blank=True, help_text="The lead's next step waits until then."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = "auto-reply"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message_log", "provider_message_id"], name="campaigns_auto_reply_once"
+            )
+        ]
+        indexes = [models.Index(fields=["lead", "-received_at"])]
+
+    def __str__(self) -> str:
+        return f"Auto-reply: {self.subject}" if self.subject else "Auto-reply"
 
 
 class DailyStat(models.Model):

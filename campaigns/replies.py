@@ -6,9 +6,12 @@ that are still sent, opened or clicked. In such a thread, a message that is not 
 - a delivery-failure notice (X-Failed-Recipients, or a failure subject from mailer-daemon,
   postmaster or a multipart/report; delay warnings are not failures): the message bounced,
   and tracking.record_bounce keeps the reason (subject and snippet) and suppresses the address;
-- from the lead's address and not automatic (Auto-Submitted, Precedence, X-Autoreply): the
-  lead replied, and tracking.record_reply stops the lead's sequences.
-Anything else (a colleague in copy, an out-of-office notice) changes nothing.
+- from the lead's address and an automatic answer (an out-of-office notice: Auto-Submitted,
+  X-Autoreply, X-Autorespond, Precedence: auto_reply, or its subject): the lead's sequences
+  are held, not stopped (auto_replies.py);
+- from the lead's address and not automatic (nor Precedence: bulk or junk): the lead
+  replied, and tracking.record_reply stops the lead's sequences.
+Anything else (a colleague in copy) changes nothing.
 
 Which threads: the first check, and any check after Gmail forgets our history id (404),
 reads the latest GMAIL_REPLIES_BATCH watched threads and keeps the mailbox's history id taken
@@ -40,7 +43,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns import gmail, tracking
+from campaigns import auto_replies, gmail, tracking
 from campaigns.models import EmailAccount, MessageLog
 from campaigns.oauth import METADATA_NOT_GRANTED
 
@@ -54,6 +57,7 @@ HEADERS = [
     "Auto-Submitted",
     "Precedence",
     "X-Autoreply",
+    "X-Autorespond",
 ]
 OUR_LABELS = {"SENT", "DRAFT"}
 HISTORY_PAGE = 100
@@ -68,7 +72,7 @@ FAILURE = re.compile(
 )
 DELAY = re.compile(r"\bdelay|warning", re.IGNORECASE)
 DELIVERY_REPORT = re.compile(r'report-type\s*=\s*"?delivery-status', re.IGNORECASE)
-AUTOMATIC_PRECEDENCE = {"auto_reply", "bulk", "junk"}
+AUTOMATIC_PRECEDENCE = {"bulk", "junk", "list"}
 REASON_LENGTH = 300
 RECONNECT = "The account must be connected again."
 UNAVAILABLE = "Gmail did not answer ({error}); the next check tries again."
@@ -82,11 +86,15 @@ class Checked:
     threads: int = 0
     replied: int = 0
     bounced: int = 0
+    held: int = 0
     problem: str = ""
 
     def __str__(self) -> str:
         threads = ngettext("%(n)s thread read", "%(n)s threads read", self.threads)
         found = f"{threads % {'n': self.threads}}, {self.replied} replied, {self.bounced} bounced"
+        if self.held:
+            held = ngettext("%(n)s auto-reply held", "%(n)s auto-replies held", self.held)
+            found += f", {held % {'n': self.held}}"
         return f"{self.account.email_address}: {found}." + (
             f" {self.problem}" if self.problem else ""
         )
@@ -135,7 +143,7 @@ def check_account(account: EmailAccount, now: datetime.datetime | None = None) -
             is_test=False,
             sent_at__isnull=False,
             thread_id__in=thread_ids,
-        ).select_related("lead"):
+        ).select_related("lead", "organization"):
             logs[log.thread_id].append(log)
         for thread_id in thread_ids:
             _read_thread(account, thread_id, logs[thread_id], result)
@@ -245,11 +253,26 @@ def _read_thread(
                 and tracking.record_bounce(log, _reason(headers, message))
             ):
                 result.bounced += 1
+        elif auto_replies.is_auto_reply(headers):
+            log = _from_lead(sender, current or _latest_before(logs, at))
+            if log and auto_replies.auto_reply_record(
+                message=log,
+                provider_message_id=str(message.get("id", "")),
+                subject=headers.get("subject", ""),
+                received_at=at,
+            ):
+                result.held += 1
         elif not _is_automatic(headers):
-            log = current or _latest_before(logs, at)
-            leads = {log.to_email.lower(), log.lead.email.lower()} if log else set()
-            if sender in leads and log.status in WATCHED and tracking.record_reply(log, at):
+            log = _from_lead(sender, current or _latest_before(logs, at))
+            if log and tracking.record_reply(log, at):
                 result.replied += 1
+
+
+def _from_lead(sender: str, log: MessageLog | None) -> MessageLog | None:
+    """The message answered, when the answer comes from its lead and is still watched."""
+    if log is None or log.status not in WATCHED:
+        return None
+    return log if sender in {log.to_email.lower(), log.lead.email.lower()} else None
 
 
 def _received_at(message: dict) -> datetime.datetime:
@@ -292,13 +315,8 @@ def _bounced(
 
 
 def _is_automatic(headers: dict[str, str]) -> bool:
-    """An out-of-office or other automatic answer (RFC 3834), which is not a reply."""
-    auto_submitted = headers.get("auto-submitted", "").split(";")[0].strip().lower()
-    return (
-        auto_submitted not in ("", "no")
-        or headers.get("precedence", "").strip().lower() in AUTOMATIC_PRECEDENCE
-        or bool(headers.get("x-autoreply", "").strip())
-    )
+    """Mail sent by a program (a list, bulk mail), which is not a reply either."""
+    return headers.get("precedence", "").strip().lower() in AUTOMATIC_PRECEDENCE
 
 
 def _reason(headers: dict[str, str], message: dict) -> str:

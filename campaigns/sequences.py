@@ -24,6 +24,8 @@ STOPPED_BOUNCED = "a message bounced or failed"
 STOPPED_REPLIED = "replied"
 STOPPED_BY_STAFF = "removed by staff"
 NOT_A_SEQUENCE = "Only sequence campaigns enrol leads."
+# A lead with one of these statuses gets no further step (the tick stops them).
+STOP_STATUSES = (Lead.Status.CLIENT, Lead.Status.LOST)
 Status = MessageLog.Status
 
 
@@ -119,7 +121,7 @@ def _apply_stop_rules(due: Any) -> int:
     """Stop the due enrollments whose lead must not get the next step."""
     suppressed = Lead.objects.filter(audience.suppressed()).values("pk")
     stopped = stop(due.filter(lead__in=suppressed), STOPPED_UNSUBSCRIBED)
-    for status in (Lead.Status.CLIENT, Lead.Status.LOST):
+    for status in STOP_STATUSES:
         stopped += stop(due.filter(lead__status=status), STOPPED_STATUS.format(status=status))
     logs = MessageLog.objects.filter(
         campaign=OuterRef("campaign"), lead=OuterRef("lead"), is_test=False
@@ -130,6 +132,30 @@ def _apply_stop_rules(due: Any) -> int:
         STOPPED_BOUNCED,
     )
     return stopped
+
+
+def hold(enrollment: Enrollment, until: datetime.datetime) -> datetime.datetime | None:
+    """Hold the enrollment's next step until `until` at the earliest (then the next opening
+    of the send window); a step due later stays as it is. Returns its due time, None when
+    the enrollment has no step waiting."""
+    for _ in range(3):
+        if enrollment.state != Enrollment.State.ACTIVE or enrollment.next_due_at is None:
+            return None
+        due = place_in_window(max(until, enrollment.next_due_at), enrollment.campaign)
+        if due <= enrollment.next_due_at:
+            return enrollment.next_due_at
+        # Conditional: a tick that queued the step meanwhile moved the enrollment on, and
+        # the step after it is held instead.
+        if Enrollment.objects.filter(
+            pk=enrollment.pk,
+            state=Enrollment.State.ACTIVE,
+            next_order=enrollment.next_order,
+            next_due_at=enrollment.next_due_at,
+        ).update(next_due_at=due, updated_at=timezone.now()):
+            enrollment.next_due_at = due
+            return due
+        enrollment.refresh_from_db(fields=["state", "next_order", "next_due_at"])
+    return enrollment.next_due_at
 
 
 @dataclass

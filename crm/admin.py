@@ -18,7 +18,9 @@ from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from campaigns.models import Enrollment, MessageLog
+from campaigns.auto_replies import auto_reply_summary
+from campaigns.models import AutoReply, Enrollment, MessageLog
+from campaigns.preflight.lead_filter import PreflightLeadFilter
 from crm.import_views import LeadImportView, SuppressionImportView
 from crm.members import staff_group_join
 from crm.models import Lead, Membership, Organization, Property, SuppressedAddress
@@ -196,6 +198,23 @@ class EnrollmentInline(ReadOnlyInline):
     verbose_name_plural = "sequences"
 
 
+class AutoReplyInline(ReadOnlyInline):
+    """Out-of-office answers: each held the lead's sequences instead of stopping them."""
+
+    model = AutoReply
+    # The received time is in the summary, in the agency's time zone.
+    fields = ["subject", "what_happened"]
+    readonly_fields = fields
+    verbose_name_plural = "auto-replies (out of office)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("organization")
+
+    @display(description="What happened")
+    def what_happened(self, obj: AutoReply) -> str:
+        return auto_reply_summary(obj)
+
+
 class TimelineInline(ReadOnlyInline):
     model = MessageLog
     fields = [
@@ -242,6 +261,7 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
         ("source", TenantValuesFilter),
         ("created_at", LocalDayRangeFilter),
         ("property", TenantRelatedFilter),
+        PreflightLeadFilter,  # hidden until the launch page's preflight links to it
     ]
     list_filter_submit = True
     search_fields = ["name", "email", "phone", "city"]
@@ -252,7 +272,7 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     warn_unsaved_form = True
     actions_list = ["import_csv"]
     actions = ["add_to_campaign", "delete_selected"]
-    inlines = [EnrollmentInline, TimelineInline]
+    inlines = [EnrollmentInline, AutoReplyInline, TimelineInline]
     fieldsets = [
         (None, {"fields": ["organization", "name", "email", "phone", "status"]}),
         ("Search", {"fields": ["city", "budget_min", "budget_max", "property", "source"]}),

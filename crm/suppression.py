@@ -25,12 +25,22 @@ def suppress(
     return created
 
 
-def suppressed_leads() -> Q:
-    """A filter for leads that must not be emailed: opted out, or their address is listed."""
+def opted_out_leads() -> Q:
+    """A filter for leads who opted out themselves (the lead's unsubscribe)."""
+    return Q(unsubscribed_at__isnull=False)
+
+
+def listed_leads() -> Q:
+    """A filter for leads whose address is on their organization's suppression list."""
     listed = SuppressedAddress.objects.filter(
         organization=OuterRef("organization"), email=Lower(OuterRef("email"))
     )
-    return Q(unsubscribed_at__isnull=False) | Q(Exists(listed))
+    return Q(Exists(listed))
+
+
+def suppressed_leads() -> Q:
+    """A filter for leads that must not be emailed: opted out, or their address is listed."""
+    return opted_out_leads() | listed_leads()
 
 
 def is_suppressed(organization_id: object, email: str) -> bool:

@@ -135,6 +135,9 @@ SANDBOX_OUTBOX_DIR = VAR_DIR / "outbox"
 # Uploaded CSV files wait here between preview and confirmation.
 LEAD_IMPORT_DIR = VAR_DIR / "imports"
 LEAD_IMPORT_MAX_BYTES = env_int("LEAD_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# The launch page checks every message of audiences up to this size before launching;
+# `manage.py launch_campaign --check` checks any size.
+CAMPAIGNS_PREFLIGHT_PAGE_LIMIT = env_int("CAMPAIGNS_PREFLIGHT_PAGE_LIMIT", 20_000)
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 

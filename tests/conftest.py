@@ -1,10 +1,15 @@
 """The shared cast: two agencies, a staff member of each, a superuser, and their leads;
 and Debian's Chromium for the browser tests."""
 
+import datetime
 import os
+import zoneinfo
+from io import StringIO
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.test import Client
 from playwright.sync_api import sync_playwright
 
@@ -296,3 +301,44 @@ def saved_steps(campaign: Campaign) -> list[dict]:
         }
         for step in campaign.steps.order_by("order")
     ]
+
+
+# Reply detection: a Gmail account that may read headers, and a sequence that sent through it.
+MONDAY_10AM_LA = datetime.datetime(
+    2026, 3, 2, 10, 0, tzinfo=zoneinfo.ZoneInfo("America/Los_Angeles")
+)
+
+
+@pytest.fixture
+def detecting(gmail_account, google):
+    """The Gmail account of org A, opted in, with the metadata permission granted."""
+    from tests.google_standin import METADATA_SCOPE
+
+    scopes = f"{google.granted_scopes} {METADATA_SCOPE}"
+    gmail_account.detect_replies = True
+    gmail_account.granted_scopes = scopes
+    gmail_account.access_token = google.issue_access_token(scopes)
+    gmail_account.refresh_token = google.issue_refresh_token(scopes)
+    gmail_account.save()
+    return gmail_account
+
+
+@pytest.fixture
+def sent(campaign_a, lead_a, detecting):
+    """A two-step sequence whose first step went out to Ana (and to Carl) through Gmail, on
+    Monday 2 March 2026 at 10:00 in Los Angeles; the test runs at that time too."""
+    from campaigns import sequences
+
+    Lead.objects.create(organization=campaign_a.organization, name="Carl", email="carl@example.com")
+    Campaign.objects.filter(pk=campaign_a.pk).update(
+        email_account=detecting, type=Campaign.Type.SEQUENCE
+    )
+    CampaignStep.objects.create(
+        campaign=campaign_a, order=2, offset_days=3, subject="Again", body_template="<p>2</p>"
+    )
+    campaign_a.refresh_from_db()
+    with time_machine.travel(MONDAY_10AM_LA):
+        sequences.sequence_activate(campaign=campaign_a)
+        sequences.tick()
+        call_command("send_queued", stdout=StringIO(), stderr=StringIO())
+        yield MessageLog.objects.get(lead=lead_a)

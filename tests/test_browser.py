@@ -99,3 +99,109 @@ def test_the_home_dashboard_with_the_demo_data(live_server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "home-dashboard.png"), full_page=True)
     assert (ARTIFACTS / "home-dashboard.png").stat().st_size > 20_000
+
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+
+
+@pytest.mark.browser
+def test_the_launch_page_shows_the_preflight_and_links_to_the_leads(
+    live_server, browser, org_a, staff_a, campaign_a
+):
+    from django.utils import timezone
+
+    from campaigns.models import CampaignStep
+
+    staff_a.set_password("correct horse")
+    staff_a.save()
+    CampaignStep.objects.filter(campaign=campaign_a).update(
+        subject="Homes in {{ lead.city|default('your area', true) }}",
+        body_template="<p>Hi {{ lead.first_name }}, see "
+        '<a href="https://bit.ly/loft">the loft</a>.</p>',
+    )
+    for n, (name, city) in enumerate(
+        [("Ana Souza", "Pasadena"), ("Bo Li", ""), ("", "Burbank"), ("Cy Ode", "")]
+    ):
+        Lead.objects.create(organization=org_a, name=name, email=f"l{n}@example.com", city=city)
+    Lead.objects.filter(email="l3@example.com").update(unsubscribed_at=timezone.now())
+
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    log_in(page, live_server, "alice", "correct horse")
+    page.goto(f"{live_server.url}/admin/campaigns/campaign/{campaign_a.pk}/change/")
+    page.click("text=Launch…")
+    page.wait_for_url("**/launch/")
+    preflight = page.inner_text("#preflight")
+    assert "4 leads in the audience: 3 would get it, 1 skipped." in preflight
+    assert "Opted out: 1 lead unsubscribed" in preflight
+    assert "lead.city: 1 lead with no city: step 1 uses the fallback “your area”." in preflight
+    assert "lead.first_name: 1 lead with no first name" in preflight
+    assert "a link goes through a URL shortener" in preflight
+    assert page.is_enabled("#launch-button")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "launch-preflight.png"), full_page=True)
+
+    page.click("[data-preflight='blank:lead.first_name'] a")
+    page.wait_for_url("**/admin/crm/lead/?preflight=*")
+    listed = page.inner_text("#result_list")
+    assert "l2@example.com" in listed and "l0@example.com" not in listed
+    page.screenshot(path=str(SCREENSHOTS / "preflight-leads.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_a_leads_page_shows_that_an_auto_reply_held_their_sequence(
+    live_server, browser, staff_a, campaign_a, lead_a, detecting, google
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from campaigns import replies
+    from campaigns.models import Campaign, Enrollment, MessageLog
+
+    staff_a.set_password("correct horse")
+    staff_a.save()
+    now = timezone.now()
+    Campaign.objects.filter(pk=campaign_a.pk).update(
+        type=Campaign.Type.SEQUENCE, status=Campaign.Status.ACTIVE, email_account=detecting
+    )
+    step = campaign_a.steps.get()
+    MessageLog.objects.create(
+        organization=lead_a.organization,
+        campaign=campaign_a,
+        campaign_step=step,
+        lead=lead_a,
+        email_account=detecting,
+        to_email=lead_a.email,
+        subject="Hi A",
+        status=MessageLog.Status.SENT,
+        sent_at=now - datetime.timedelta(hours=1),
+        thread_id="thread-ana",
+        provider_message_id="gmail-ana",
+    )
+    Enrollment.objects.create(
+        organization=lead_a.organization,
+        campaign=campaign_a,
+        lead=lead_a,
+        started_at=now - datetime.timedelta(hours=1),
+        next_order=2,
+        next_due_at=now + datetime.timedelta(days=2),
+    )
+    back = (now + datetime.timedelta(days=10)).date().isoformat()
+    google.add_message(
+        "thread-ana",
+        sender="Ana Souza <ana@example.com>",
+        subject=f"Out of office: back on {back}",
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    assert "1 auto-reply held" in str(replies.check_account(detecting))
+
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1280, "height": 1300})
+    log_in(page, live_server, "alice", "correct horse")
+    page.goto(f"{live_server.url}/admin/crm/lead/{lead_a.pk}/change/")
+    body = page.inner_text("body")
+    assert f"Out of office: back on {back}" in body
+    assert "next step held until" in body and "(America/Los_Angeles)." in body
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "lead-auto-reply.png"), full_page=True)

@@ -1,27 +1,21 @@
 """Replies and bounces, read (headers only) from the local Gmail stand-in's threads."""
 
-import datetime
 import json
-import zoneinfo
 from io import StringIO
 
 import pytest
 import requests
-import time_machine
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from campaigns import gmail, oauth, sending, sequences, signing
-from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
+from campaigns.models import EmailAccount, Enrollment, MessageLog
 from crm.models import Lead, SuppressedAddress
 from tests.campaigns.test_gmail_connect import callback, consent
 from tests.google_standin import METADATA_SCOPE, google_error
 
 Status = MessageLog.Status
-MONDAY_10AM_LA = datetime.datetime(
-    2026, 3, 2, 10, 0, tzinfo=zoneinfo.ZoneInfo("America/Los_Angeles")
-)
 DAEMON = "Mail Delivery Subsystem <mailer-daemon@googlemail.com>"
 FAILURE_NOTICE = {
     "X-Failed-Recipients": "ana@example.com",
@@ -32,36 +26,6 @@ ADDRESS_NOT_FOUND = (
     "Address not found Your message wasn&#39;t delivered to ana@example.com because the "
     "address couldn&#39;t be found, or is unable to receive mail."
 )
-
-
-@pytest.fixture
-def detecting(gmail_account, google):
-    """The Gmail account of org A, opted in, with the metadata permission granted."""
-    scopes = f"{google.granted_scopes} {METADATA_SCOPE}"
-    gmail_account.detect_replies = True
-    gmail_account.granted_scopes = scopes
-    gmail_account.access_token = google.issue_access_token(scopes)
-    gmail_account.refresh_token = google.issue_refresh_token(scopes)
-    gmail_account.save()
-    return gmail_account
-
-
-@pytest.fixture
-def sent(campaign_a, lead_a, detecting):
-    """A two-step sequence whose first step went out to Ana (and to Carl) through Gmail."""
-    Lead.objects.create(organization=campaign_a.organization, name="Carl", email="carl@example.com")
-    Campaign.objects.filter(pk=campaign_a.pk).update(
-        email_account=detecting, type=Campaign.Type.SEQUENCE
-    )
-    CampaignStep.objects.create(
-        campaign=campaign_a, order=2, offset_days=3, subject="Again", body_template="<p>2</p>"
-    )
-    campaign_a.refresh_from_db()
-    with time_machine.travel(MONDAY_10AM_LA):
-        sequences.sequence_activate(campaign=campaign_a)
-        sequences.tick()
-        call_command("send_queued", stdout=StringIO(), stderr=StringIO())
-        yield MessageLog.objects.get(lead=lead_a)
 
 
 def check(**options) -> str:
@@ -138,17 +102,11 @@ def test_a_bounce_without_x_failed_recipients_is_known_by_sender_and_subject(sen
     assert sent.error_message.startswith("Undeliverable: Hi A — Delivery has failed")
 
 
-def test_our_own_messages_others_and_automatic_answers_change_nothing(sent, google):
+def test_our_own_messages_others_and_delay_notices_change_nothing(sent, google):
     thread = sent.thread_id
     google.add_message(thread, sender="Alice Agent <alice@gmail.example>", labels=("SENT",))
     google.add_message(thread, sender="alice@gmail.example", labels=("INBOX",))
     google.add_message(thread, sender="Bob Colleague <bob@sunset.example>")
-    google.add_message(
-        thread,
-        sender="ana@example.com",
-        subject="Out of office",
-        headers={"Auto-Submitted": "auto-replied"},
-    )
     google.add_message(
         thread,
         sender=DAEMON,

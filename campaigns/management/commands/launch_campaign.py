@@ -1,4 +1,4 @@
-"""python manage.py launch_campaign CAMPAIGN_ID [--lead-ids ID ...] [--filter JSON]"""
+"""python manage.py launch_campaign CAMPAIGN_ID [--lead-ids ID ...] [--filter JSON] [--check]"""
 
 import json
 import uuid
@@ -6,8 +6,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from campaigns import dispatch
+from campaigns import audience, dispatch, preflight
 from campaigns.models import Campaign
+
+REFUSED = "The launch would be refused: {reasons}"
 
 
 class Command(BaseCommand):
@@ -17,6 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("campaign_id")
         parser.add_argument("--lead-ids", nargs="+", help="Send to these leads only.")
         parser.add_argument("--filter", help='A JSON audience filter, e.g. {"city": "Pasadena"}.')
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Only the preflight: render every step for every lead and report (blank "
+            "fields, failures, skipped leads, content problems). Nothing is queued.",
+        )
 
     def handle(self, *args: Any, campaign_id: str, **options: Any) -> None:
         try:
@@ -31,6 +39,8 @@ class Command(BaseCommand):
                 audience_filter = json.loads(options["filter"])
             except ValueError as error:
                 raise CommandError(f"--filter is not valid JSON: {error}") from None
+        if options["check"]:
+            return self.preflight(campaign, options["lead_ids"], audience_filter)
         try:
             launched = dispatch.campaign_launch(
                 campaign=campaign, lead_ids=options["lead_ids"], audience_filter=audience_filter
@@ -43,3 +53,15 @@ class Command(BaseCommand):
                 f"{launched.skipped} skipped ({launched.get_driver_display()} driver)."
             )
         )
+
+    def preflight(self, campaign: Campaign, lead_ids: Any, audience_filter: Any) -> None:
+        try:
+            report = preflight.preflight_run(
+                campaign, lead_ids=lead_ids, audience_filter=audience_filter
+            )
+        except audience.AudienceError as error:
+            raise CommandError(str(error)) from None
+        for line in report.lines():
+            self.stdout.write(line)
+        if report.blocking:
+            raise CommandError(REFUSED.format(reasons=" ".join(report.blocking)))
