@@ -272,6 +272,7 @@ def campaign_page(campaign: Campaign, steps: list[dict] | None = None, **fields:
         "audience": campaign.audience,
         "window_start": f"{campaign.window_start:%H:%M}",
         "window_end": f"{campaign.window_end:%H:%M}",
+        "auto_reply_hold_days": campaign.auto_reply_hold_days,
         "steps-TOTAL_FORMS": len(steps),
         "steps-INITIAL_FORMS": sum(1 for step in steps if step.get("id")),
         "steps-MIN_NUM_FORMS": 0,
