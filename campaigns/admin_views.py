@@ -79,7 +79,7 @@ def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> Http
     rendered, error = None, None
     if lead is not None:
         try:
-            rendered = sending.render_for(step, lead, account)
+            rendered = sending.render_for(step, lead, account, test=True)
         except rendering.TemplateError as failure:
             error = failure
     return render(

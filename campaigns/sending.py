@@ -20,7 +20,7 @@ def addressing_for(log: MessageLog, account: EmailAccount) -> messages.Addressin
         to_email=log.to_email,
         to_name="" if log.is_test else lead.name,
         reply_to=account.reply_to,
-        unsubscribe_url=unsubscribe.url_for(lead),
+        unsubscribe_url=unsubscribe.url_for(lead, test=log.is_test),
         postal_address=lead.organization.postal_address,
         in_reply_to=log.in_reply_to,
         is_test=log.is_test,
@@ -72,12 +72,18 @@ def connection_test(account: EmailAccount) -> gmail.Sent:
 
 
 def render_for(
-    step: CampaignStep, lead: Lead, account: EmailAccount | None, url: str = ""
+    step: CampaignStep,
+    lead: Lead,
+    account: EmailAccount | None,
+    url: str = "",
+    *,
+    test: bool = False,
 ) -> rendering.Rendered:
     """The step rendered for one lead, footer included: the preview, the test send and the
     queue all use it, so what staff see is what is sent. `url` is the lead's unsubscribe
-    link when the caller has it already."""
-    url = url or unsubscribe.url_for(lead)
+    link when the caller has it already. A `test` rendering (preview, test send) differs
+    only in that link's token, which opens the page but unsubscribes nobody."""
+    url = url or unsubscribe.url_for(lead, test=test)
     context = rendering.message_context(lead=lead, sender=account, unsubscribe_url=url)
     rendered = rendering.render_message(
         subject=step.subject, html=step.body_template, text=step.text_template, context=context
@@ -95,7 +101,7 @@ def test_send(
     Raises rendering.TemplateError before anything is logged; a delivery failure is
     recorded on the returned log (status failed, with the reason).
     """
-    rendered = render_for(step, lead, account)
+    rendered = render_for(step, lead, account, test=True)
     log = MessageLog.objects.create(
         organization=lead.organization,
         campaign=step.campaign,

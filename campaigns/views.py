@@ -40,10 +40,15 @@ def gmail_oauth_callback(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # RFC 8058 one-click POSTs come from mail providers, without cookies
 @require_http_methods(["GET", "POST"])
 def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
-    lead = unsubscribe.lead_for(token)
-    if lead is None:
+    link = unsubscribe.link_for(token)
+    if link is None:
         return render(request, "campaigns/unsubscribe.html", {"invalid": True}, status=404)
+    lead = link.lead
     context = {"organization": lead.organization, "token": token}
+    if link.is_test:
+        # Staff see the page their lead would see; the lead stays subscribed.
+        context.update(test=True, done=request.method == "POST")
+        return render(request, "campaigns/unsubscribe.html", context)
     if request.method == "POST":
         unsubscribe.unsubscribe(lead)
         return render(request, "campaigns/unsubscribe.html", {**context, "done": True})

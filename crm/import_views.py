@@ -15,7 +15,8 @@ from django.utils.translation import ngettext
 from django.views import View
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
-from crm.importing import CsvFileError, ImportReport, leads_import
+from crm.csv_reading import CsvFileError
+from crm.importing import ImportReport, leads_import
 from crm.models import Organization
 from crm.suppression import import_addresses
 from crm.tenancy import is_member, organizations_of
@@ -63,6 +64,17 @@ def _import_dir() -> Path:
     return folder
 
 
+def _save_upload(upload: Any) -> tuple[str, Path]:
+    """Copy the upload beside the others, in chunks: the preview and the confirmation both
+    stream it from there, never holding the file in memory."""
+    token = secrets.token_urlsafe(24)
+    path = _import_dir() / f"{token}.csv"
+    with path.open("wb") as stored:
+        for chunk in upload.chunks():
+            stored.write(chunk)
+    return token, path
+
+
 class LeadImportView(View):
     model_admin: Any = None
     template_name = "admin/crm/lead/import.html"
@@ -82,16 +94,16 @@ class LeadImportView(View):
         if not form.is_valid():
             return self.render(request, form=form)
         organization = form.cleaned_data["organization"]
-        data = form.cleaned_data["file"].read()
+        token, stored = _save_upload(form.cleaned_data["file"])
         try:
-            report = leads_import(
-                organization=organization, data=data, dry_run=True, sample_size=20
-            )
+            with stored.open("rb") as source:
+                report = leads_import(
+                    organization=organization, data=source, dry_run=True, sample_size=20
+                )
         except CsvFileError as error:
+            stored.unlink(missing_ok=True)
             form.add_error("file", str(error))
             return self.render(request, form=form)
-        token = secrets.token_urlsafe(24)
-        (_import_dir() / f"{token}.csv").write_bytes(data)
         pending = request.session.get(SESSION_KEY, {})
         pending[token] = {
             "organization": str(organization.pk),
@@ -120,7 +132,8 @@ class LeadImportView(View):
             messages.error(request, IMPORT_EXPIRED)
             return HttpResponseRedirect(reverse("admin:crm_lead_import"))
         try:
-            report = leads_import(organization=organization, data=stored.read_bytes())
+            with stored.open("rb") as source:
+                report = leads_import(organization=organization, data=source)
         except CsvFileError as error:
             messages.error(request, str(error))
             return HttpResponseRedirect(reverse("admin:crm_lead_import"))
@@ -131,7 +144,7 @@ class LeadImportView(View):
         messages.success(request, report.summary())
         if report.errors:
             shown = "; ".join(str(error) for error in report.errors[:10])
-            more = len(report.errors) - 10
+            more = report.error_count - 10
             messages.warning(
                 request,
                 ngettext(
@@ -146,13 +159,14 @@ class LeadImportView(View):
 
     def render(self, request: HttpRequest, **context: Any) -> HttpResponse:
         report: ImportReport | None = context.get("report")
+        shown = report.errors[:ERRORS_SHOWN] if report else []
         context.update(
             self.model_admin.admin_site.each_context(request),
             opts=self.model_admin.model._meta,
             title="Import leads",
             breadcrumbs=[self.model_admin.model, "Import"],
-            errors_shown=report.errors[:ERRORS_SHOWN] if report else [],
-            errors_hidden=max(0, len(report.errors) - ERRORS_SHOWN) if report else 0,
+            errors_shown=shown,
+            errors_hidden=report.error_count - len(shown) if report else 0,
         )
         return render(request, self.template_name, context)
 
@@ -178,11 +192,10 @@ class SuppressionImportView(LeadImportView):
             return self.render(request, form=form)
         upload = form.cleaned_data["file"]
         detail = f"imported from {upload.name} on {time.strftime('%Y-%m-%d')}"
+        upload.seek(0)
         try:
             result = import_addresses(
-                organization=form.cleaned_data["organization"],
-                data=upload.read(),
-                detail=detail,
+                organization=form.cleaned_data["organization"], data=upload.file, detail=detail
             )
         except CsvFileError as error:
             form.add_error("file", str(error))
@@ -192,7 +205,7 @@ class SuppressionImportView(LeadImportView):
             form=SuppressionImportForm(user=request.user),
             result=result,
             errors=result.errors[:ERRORS_SHOWN],
-            errors_hidden=max(0, len(result.errors) - ERRORS_SHOWN),
+            errors_hidden=result.rejected - len(result.errors[:ERRORS_SHOWN]),
             detail=detail,
         )
 

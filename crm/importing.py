@@ -1,78 +1,75 @@
 """The lead importer: one CSV reader and one bulk upsert, shared by the admin and the CLI.
 
-A file that cannot be read as CSV is refused whole, with the line that broke it. In a
-readable file every row is checked; good rows are imported and each bad row is reported
-with its line number and reason.
+A file that cannot be read as CSV is refused whole, with the line that broke it
+(`crm.csv_reading`). In a readable file every row is checked against the model's own
+limits; good rows are imported and each bad row is reported with its line, column and
+reason.
+
+The file is streamed in batches of rows: memory stays the same for ten rows or millions.
+Per batch, existing leads are looked up through the Lower(email) index; the addresses of
+earlier batches (to report a repeated one) wait in a scratch file (`crm.import_seen`).
+The counts come out exact; only the first ERRORS_KEPT errors are kept (`on_error` sees
+them all).
 """
 
-import csv
 import io
+import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from functools import partial
+from pathlib import Path
+from typing import BinaryIO
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import transaction
+from django.core.validators import EmailValidator
+from django.db import connections, router, transaction
 from django.db.models.functions import Lower
 
 from crm.bulk import insert_many, update_many
+from crm.csv_reading import RowError, read_rows, shown
+from crm.import_seen import SeenAddresses
 from crm.models import Lead, Organization
 
 BATCH_SIZE = 5000
-# Columns an import may set, and the names spreadsheets commonly give them.
-HEADER_ALIASES = {
-    "name": "name",
-    "full_name": "name",
-    "fullname": "name",
-    "email": "email",
-    "e_mail": "email",
-    "email_address": "email",
-    "phone": "phone",
-    "phone_number": "phone",
-    "telephone": "phone",
-    "mobile": "phone",
-    "city": "city",
-    "status": "status",
-    "budget_min": "budget_min",
-    "min_budget": "budget_min",
-    "budget_max": "budget_max",
-    "max_budget": "budget_max",
-    "source": "source",
-    "first_name": "first_name",
-    "firstname": "first_name",
-    "last_name": "last_name",
-    "lastname": "last_name",
+ERRORS_KEPT = 500
+# The model's fields, whose validators (lengths, the column's integer range) every value
+# passes: a row accepted here is one the database takes.
+LEAD_FIELDS = {
+    name: Lead._meta.get_field(name)
+    for name in ("email", "name", "phone", "city", "source", "budget_min", "budget_max")
 }
-MAX_LENGTHS = {"name": 200, "phone": 40, "city": 100, "source": 100}
 STATUS_BY_WORD = {choice.label.lower(): choice.value for choice in Lead.Status} | {
     choice.value: choice.value for choice in Lead.Status
 }
 
-NOT_UTF8 = "Line {line} is not valid UTF-8. Save the file as “CSV UTF-8” and try again."
-NUL_BYTE = "Line {line} contains a NUL byte: this looks like a binary file, not a CSV."
-BROKEN_CSV = "Line {line} could not be read as CSV: {reason}."
-EMPTY_FILE = "The file is empty."
-NO_EMAIL_COLUMN = "The header has no email column (found: {found})."
+IS_EMPTY = "is empty"
+EXTRA_CELLS = "{cells} cells for {columns} columns"
+NOT_AN_EMAIL = "“{value}” is not a valid email address"
+TOO_LONG = "is longer than {limit} characters"
+TOO_LARGE = "{value} is more than {limit}, the largest amount a lead can hold"
+NOT_AN_AMOUNT = "“{value}” is not a whole, non-negative amount"
+NOT_A_STATUS = "“{value}” is not one of {allowed}"
+MIN_OVER_MAX = "{low} is more than budget_max {high}"
+ALREADY_IN_FILE = "{email} already appears on line {first}"
+NAME_NEEDED = "is needed for a new lead"
 
 # Spreadsheet budgets come as "500000", "500,000", "$ 500 000" or "500000.00".
 _MONEY_NOISE = re.compile(r"[\s,$€£\u00a0\u202f']")
-
-
-class CsvFileError(Exception):
-    """The file as a whole cannot be imported; nothing was written."""
-
-
-@dataclass
-class RowError:
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
+# No column holds an amount of more digits; int() of a longer string is slow.
+_MAX_DIGITS = 20
+# Django's EmailValidator, in one compiled pattern for the usual address (a dot-atom and
+# a host name): its own host, domain and TLD parts, and its dot-atom copied from it. A
+# match is an address Django accepts; anything else goes to Django's validator.
+COMMON_ADDRESS = re.compile(
+    r"[-!#$%&'*+/=?^_`{}|~0-9A-Z]+(?:\.[-!#$%&'*+/=?^_`{}|~0-9A-Z]+)*@"
+    + EmailValidator.hostname_re
+    + EmailValidator.domain_re
+    + EmailValidator.tld_no_fqdn_re
+    + r"\Z",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -81,16 +78,18 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    rejected: int = 0  # rows kept out of the import (a row may have several errors)
+    error_count: int = 0
+    errors: list[RowError] = field(default_factory=list)  # the first ERRORS_KEPT
     ignored_columns: list[str] = field(default_factory=list)
     dry_run: bool = False
     # A sample of what will happen, for the admin preview: (line, kind, values).
     sample: list[tuple[int, str, dict[str, object]]] = field(default_factory=list)
 
-    @property
-    def rejected(self) -> int:
-        """Rows kept out of the import (a row may have several errors)."""
-        return len({error.line for error in self.errors})
+    def record(self, errors: list[RowError]) -> None:
+        self.rejected += len({error.line for error in errors})
+        self.error_count += len(errors)
+        self.errors.extend(errors[: max(0, ERRORS_KEPT - len(self.errors))])
 
     def summary(self) -> str:
         verb = "Would import" if self.dry_run else "Imported"
@@ -100,62 +99,39 @@ class ImportReport:
         )
 
 
-Progress = Callable[[int, int], None]
-
-
-def _decode(data: bytes) -> str:
-    if b"\x00" in data:
-        raise CsvFileError(NUL_BYTE.format(line=data[: data.index(b"\x00")].count(b"\n") + 1))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise CsvFileError(NOT_UTF8.format(line=line)) from None
-
-
-def _header_key(raw: str) -> str:
-    return re.sub(r"[\s\-]+", "_", raw.strip().lower())
-
-
-def read_rows(data: bytes) -> tuple[list[str], list[str], Iterator[tuple[int, list[str]]]]:
-    """Return (columns, ignored header names, rows as (line number, cells))."""
-    text = _decode(data)
-    if not text.strip():
-        raise CsvFileError(EMPTY_FILE)
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        header = next(reader)
-    except csv.Error as error:
-        raise CsvFileError(BROKEN_CSV.format(line=reader.line_num, reason=error)) from None
-    header = [name.strip() for name in header]
-    columns = [HEADER_ALIASES.get(_header_key(name), "") for name in header]
-    ignored = [name for name, column in zip(header, columns, strict=True) if not column and name]
-    if "email" not in columns:
-        found = ", ".join(name for name in header if name.strip()) or "nothing"
-        raise CsvFileError(NO_EMAIL_COLUMN.format(found=found))
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        line = reader.line_num + 1
-        try:
-            for cells in reader:
-                if any(cell.strip() for cell in cells):
-                    yield line, cells
-                line = reader.line_num + 1
-        except csv.Error as error:
-            raise CsvFileError(BROKEN_CSV.format(line=line, reason=error)) from None
-
-    return columns, ignored, rows()
+# Called after each batch: leads written so far, and how much of the file was read (0 to 1).
+Progress = Callable[[int, float], None]
 
 
 def _money(value: str) -> int:
     cleaned = _MONEY_NOISE.sub("", value)
     if cleaned.endswith((".00", ".0")):
         cleaned = cleaned.rsplit(".", 1)[0]
-    if not cleaned.isdigit():
-        raise ValueError(f"“{value}” is not a whole, non-negative amount")
-    return int(cleaned)
+    if not (cleaned.isascii() and cleaned.isdigit()):
+        raise ValueError(NOT_AN_AMOUNT.format(value=shown(value)))
+    # Longer amounts are past every column's range all the same, which the model's
+    # validator then says (quoting the cell, not this cut).
+    return int(cleaned.lstrip("0")[:_MAX_DIGITS] or "0")
+
+
+def _limit_error(line: int, column: str, value: object, cell: str) -> RowError | None:
+    """The model field's own validators on one value: a row that passes them all is one
+    the database takes (lengths, the column's integer range, the address syntax)."""
+    short = len(cell) <= LEAD_FIELDS["email"].max_length
+    if column == "email" and short and COMMON_ADDRESS.match(cell):
+        return None  # the hot loop's fast path: 1 µs a row where the validator takes 9
+    try:
+        LEAD_FIELDS[column].run_validators(value)
+    except ValidationError as error:
+        first = error.error_list[0]
+        limit = (first.params or {}).get("limit_value")
+        messages = {
+            "invalid": NOT_AN_EMAIL.format(value=shown(cell)),
+            "max_length": TOO_LONG.format(limit=limit),
+            "max_value": TOO_LARGE.format(value=shown(cell), limit=limit),
+        }
+        return RowError(line, column, messages.get(first.code or "", " ".join(error.messages)))
+    return None
 
 
 def clean_row(columns: list[str], cells: list[str], line: int) -> tuple[dict, list[RowError]]:
@@ -168,138 +144,180 @@ def clean_row(columns: list[str], cells: list[str], line: int) -> tuple[dict, li
     if len(cells) > len(columns):
         extra = [cell for cell in cells[len(columns) :] if cell.strip()]
         if extra:
-            errors.append(RowError(line, "", f"{len(cells)} cells for {len(columns)} columns"))
+            message = EXTRA_CELLS.format(cells=len(cells), columns=len(columns))
+            errors.append(RowError(line, "", message))
     values: dict[str, object] = {}
     if "first_name" in raw or "last_name" in raw:
         full = f"{raw.pop('first_name', '')} {raw.pop('last_name', '')}".strip()
         if not raw.get("name"):
             raw["name"] = full
 
-    email = raw.get("email", "")
-    if not email:
-        errors.append(RowError(line, "email", "is empty"))
+    if not raw.get("email"):
+        errors.append(RowError(line, "email", IS_EMPTY))
     else:
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors.append(RowError(line, "email", f"“{email}” is not a valid email address"))
-        values["email"] = email
+        values["email"] = raw["email"]
     if "name" in raw:
         if not raw["name"]:
-            errors.append(RowError(line, "name", "is empty"))
+            errors.append(RowError(line, "name", IS_EMPTY))
         values["name"] = raw["name"]
     for column in ("phone", "city", "source"):
         if raw.get(column):
             values[column] = raw[column]
-    for column, limit in MAX_LENGTHS.items():
-        value = values.get(column)
-        if isinstance(value, str) and len(value) > limit:
-            errors.append(RowError(line, column, f"is longer than {limit} characters"))
-    if raw.get("status"):
-        status = STATUS_BY_WORD.get(raw["status"].lower())
-        if status is None:
-            allowed = ", ".join(choice.value for choice in Lead.Status)
-            errors.append(RowError(line, "status", f"“{raw['status']}” is not one of {allowed}"))
-        values["status"] = status
     for column in ("budget_min", "budget_max"):
         if raw.get(column):
             try:
                 values[column] = _money(raw[column])
             except ValueError as error:
                 errors.append(RowError(line, column, str(error)))
+    for column, value in values.items():
+        if value != "" and (error := _limit_error(line, column, value, raw[column])):
+            errors.append(error)
+    if raw.get("status"):
+        status = STATUS_BY_WORD.get(raw["status"].lower())
+        if status is None:
+            allowed = ", ".join(choice.value for choice in Lead.Status)
+            message = NOT_A_STATUS.format(value=shown(raw["status"]), allowed=allowed)
+            errors.append(RowError(line, "status", message))
+        values["status"] = status
     low, high = values.get("budget_min"), values.get("budget_max")
-    if isinstance(low, int) and isinstance(high, int) and low > high:
-        errors.append(RowError(line, "budget_min", f"{low} is more than budget_max {high}"))
+    checked = not {"budget_min", "budget_max"} & {error.column for error in errors}
+    if isinstance(low, int) and isinstance(high, int) and low > high and checked:
+        errors.append(RowError(line, "budget_min", MIN_OVER_MAX.format(low=low, high=high)))
     return values, errors
 
 
 def _existing_leads(organization: Organization, emails: list[str]) -> dict[str, Lead]:
+    connection = connections[router.db_for_read(Lead)]
+    chunk = min(BATCH_SIZE, (connection.features.max_query_params or BATCH_SIZE) - 10)
     found: dict[str, Lead] = {}
-    for start in range(0, len(emails), 900):
-        chunk = emails[start : start + 900]
+    for start in range(0, len(emails), chunk):
         queryset = (
             Lead.objects.filter(organization=organization)
             .annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=chunk)
+            .filter(email_lower__in=emails[start : start + chunk])
         )
         for lead in queryset:
             found[lead.email.lower()] = lead
     return found
 
 
+@dataclass
+class _Changes:
+    """What one batch changes: the values of new leads, the updated leads and their fields."""
+
+    new: list[dict] = field(default_factory=list)
+    updated: list[Lead] = field(default_factory=list)
+    fields: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Run:
+    """One import under way: its report, its options and the addresses read so far."""
+
+    organization: Organization
+    columns: list[str]
+    report: ImportReport
+    seen: SeenAddresses
+    sample_size: int
+    on_error: Callable[[RowError], None] | None
+
+    def batch(self, rows: list[tuple[int, list[str]]]) -> _Changes:
+        """Check and classify one batch of rows, and report on it."""
+        cleaned, errors = self._clean(rows)
+        changes = self._classify(cleaned, errors)
+        errors.sort(key=lambda error: error.line)
+        self.report.rows += len(rows)
+        self.report.created += len(changes.new)
+        self.report.updated += len(changes.updated)
+        self.report.record(errors)
+        if self.on_error:
+            for error in errors:
+                self.on_error(error)
+        return changes
+
+    def _clean(self, rows: list[tuple[int, list[str]]]) -> tuple[dict, list[RowError]]:
+        """The good rows by lower-case address, first come first kept, and the errors."""
+        errors: list[RowError] = []
+        cleaned: dict[str, tuple[int, dict]] = {}
+        repeated: list[tuple[int, dict, int]] = []
+        for line, cells in rows:
+            values, row_errors = clean_row(self.columns, cells, line)
+            key = str(values.get("email", "")).lower()
+            if row_errors:
+                errors += row_errors
+            elif key in cleaned:
+                repeated.append((line, values, cleaned[key][0]))
+            else:
+                cleaned[key] = (line, values)
+        for key, first in self.seen.first_lines(cleaned).items():
+            line, values = cleaned.pop(key)
+            repeated.append((line, values, first))
+        self.seen.add({key: line for key, (line, _) in cleaned.items()})
+        for line, values, first in repeated:
+            message = ALREADY_IN_FILE.format(email=values["email"], first=first)
+            errors.append(RowError(line, "email", message))
+        return cleaned, errors
+
+    def _classify(self, cleaned: dict, errors: list[RowError]) -> _Changes:
+        changes, report = _Changes(), self.report
+        existing = _existing_leads(self.organization, list(cleaned))
+        for key, (line, values) in cleaned.items():
+            lead = existing.get(key)
+            if lead is None:
+                if "name" not in values:
+                    errors.append(RowError(line, "name", NAME_NEEDED))
+                    continue
+                changes.new.append(values)
+                kind = "create"
+            else:
+                changed = {
+                    name: value
+                    for name, value in values.items()
+                    if name != "email" and getattr(lead, name) != value
+                }
+                if not changed:
+                    report.unchanged += 1
+                    continue
+                for name, value in changed.items():
+                    setattr(lead, name, value)
+                changes.fields.update(changed)
+                changes.updated.append(lead)
+                kind = "update"
+            if len(report.sample) < self.sample_size:
+                report.sample.append((line, kind, values))
+        return changes
+
+
 def leads_import(
     *,
     organization: Organization,
-    data: bytes,
+    data: bytes | BinaryIO,
     dry_run: bool = False,
     progress: Progress | None = None,
     sample_size: int = 0,
+    on_error: Callable[[RowError], None] | None = None,
 ) -> ImportReport:
-    """Create or update the organization's leads from CSV bytes, matching on email."""
-    columns, ignored, rows = read_rows(data)
+    """Create or update the organization's leads from a CSV (bytes or a binary file),
+    matching on email. The writes are one transaction: a file found broken at its last
+    line leaves the leads as they were."""
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    size = max(source.seek(0, io.SEEK_END), 1)
+    source.seek(0)
+    columns, ignored, rows = read_rows(source)
     report = ImportReport(ignored_columns=ignored, dry_run=dry_run)
-
-    cleaned: dict[str, tuple[int, dict]] = {}
-    for line, cells in rows:
-        report.rows += 1
-        values, errors = clean_row(columns, cells, line)
-        if errors:
-            report.errors.extend(errors)
-            continue
-        key = str(values["email"]).lower()
-        if key in cleaned:
-            first = cleaned[key][0]
-            report.errors.append(
-                RowError(line, "email", f"{values['email']} already appears on line {first}")
-            )
-            continue
-        cleaned[key] = (line, values)
-
-    existing = _existing_leads(organization, list(cleaned))
-    to_create: list[Lead] = []
-    to_update: list[Lead] = []
-    update_fields: set[str] = set()
-    for key, (line, values) in cleaned.items():
-        lead = existing.get(key)
-        if lead is None:
-            if "name" not in values:
-                report.errors.append(RowError(line, "name", "is needed for a new lead"))
-                continue
-            to_create.append(Lead(organization=organization, **values))
-            kind = "create"
-        else:
-            changed = {
-                name: value
-                for name, value in values.items()
-                if name != "email" and getattr(lead, name) != value
-            }
-            if not changed:
-                report.unchanged += 1
-                continue
-            for name, value in changed.items():
-                setattr(lead, name, value)
-            update_fields.update(changed)
-            to_update.append(lead)
-            kind = "update"
-        if len(report.sample) < sample_size:
-            report.sample.append((line, kind, values))
-    report.errors.sort(key=lambda error: error.line)
-    report.created, report.updated = len(to_create), len(to_update)
-    if dry_run:
-        return report
-
-    total, done = len(to_create) + len(to_update), 0
-    # updated_at is auto_now: its pre_save stamps it during the update.
-    fields = sorted(update_fields | {"updated_at"})
-    with transaction.atomic():
-        for leads, write in (
-            (to_create, insert_many),
-            (to_update, partial(update_many, field_names=fields)),
-        ):
-            for start in range(0, len(leads), BATCH_SIZE):
-                batch = leads[start : start + BATCH_SIZE]
-                write(batch)
-                done += len(batch)
-                if progress:
-                    progress(done, total)
+    written = 0
+    with (
+        nullcontext() if dry_run else transaction.atomic(),
+        SeenAddresses(Path(settings.LEAD_IMPORT_DIR)) as seen,
+    ):
+        run = _Run(organization, columns, report, seen, sample_size, on_error)
+        while batch := list(itertools.islice(rows, BATCH_SIZE)):
+            changes = run.batch(batch)
+            if not dry_run:
+                insert_many([Lead(organization=organization, **new) for new in changes.new])
+                # updated_at is auto_now: its pre_save stamps it during the update.
+                update_many(changes.updated, field_names=sorted(changes.fields | {"updated_at"}))
+                written += len(changes.new) + len(changes.updated)
+            if progress:
+                progress(written, min(source.tell() / size, 1.0))
     return report

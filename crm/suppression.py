@@ -1,15 +1,20 @@
 """The organization's suppression list: addresses that never get a campaign email again."""
 
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils.translation import ngettext
 
-from crm.importing import BATCH_SIZE, RowError, read_rows
+from crm.csv_reading import RowError, read_rows, shown
+from crm.importing import BATCH_SIZE, ERRORS_KEPT, IS_EMPTY, NOT_AN_EMAIL, TOO_LONG
 from crm.models import Organization, SuppressedAddress
+
+# The model's own field: its validators are the address syntax and its 254 characters.
+EMAIL_FIELD = SuppressedAddress._meta.get_field("email")
 
 
 def suppress(
@@ -54,7 +59,13 @@ class SuppressionImport:
     rows: int = 0
     added: int = 0
     already: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)  # the first ERRORS_KEPT
+
+    def reject(self, error: RowError) -> None:
+        self.rejected += 1
+        if len(self.errors) < ERRORS_KEPT:
+            self.errors.append(error)
 
     def summary(self) -> str:
         rows = ngettext("Read %(n)s row", "Read %(n)s rows", self.rows) % {"n": f"{self.rows:,}"}
@@ -63,36 +74,47 @@ class SuppressionImport:
             "%(n)s addresses added to the suppression list",
             self.added,
         ) % {"n": f"{self.added:,}"}
-        return f"{rows}: {added}, {self.already:,} already on it, {len(self.errors):,} rejected."
+        return f"{rows}: {added}, {self.already:,} already on it, {self.rejected:,} rejected."
+
+
+def _email_error(email: str) -> str:
+    if not email:
+        return IS_EMPTY
+    try:
+        EMAIL_FIELD.run_validators(email)
+    except ValidationError as error:
+        if error.error_list[0].code == "max_length":
+            return TOO_LONG.format(limit=EMAIL_FIELD.max_length)
+        return NOT_AN_EMAIL.format(value=shown(email))
+    return ""
 
 
 def import_addresses(
-    *, organization: Organization, data: bytes, detail: str = ""
+    *, organization: Organization, data: bytes | BinaryIO, detail: str = ""
 ) -> SuppressionImport:
     """Add every valid address of a CSV's email column (other columns are ignored); bad rows
     are reported by line and the good ones still added. Raises CsvFileError for a file that
-    cannot be read at all."""
+    cannot be read at all (the file is streamed: one found broken late adds nothing)."""
     columns, _, rows = read_rows(data)
     position = columns.index("email")
     report = SuppressionImport()
     batch: dict[str, int] = {}
-    for line, cells in rows:
-        report.rows += 1
-        email = cells[position].strip().lower() if position < len(cells) else ""
-        try:
-            validate_email(email)
-        except ValidationError:
-            message = f"“{email}” is not a valid email address" if email else "is empty"
-            report.errors.append(RowError(line, "email", message))
-            continue
-        if email in batch:
-            report.already += 1
-            continue
-        batch[email] = line
-        if len(batch) >= BATCH_SIZE:
-            _add(organization, batch, detail, report)
-            batch = {}
-    _add(organization, batch, detail, report)
+    with transaction.atomic():
+        for line, cells in rows:
+            report.rows += 1
+            email = cells[position].strip().lower() if position < len(cells) else ""
+            message = _email_error(email)
+            if message:
+                report.reject(RowError(line, "email", message))
+                continue
+            if email in batch:
+                report.already += 1
+                continue
+            batch[email] = line
+            if len(batch) >= BATCH_SIZE:
+                _add(organization, batch, detail, report)
+                batch = {}
+        _add(organization, batch, detail, report)
     return report
 
 

@@ -13,7 +13,7 @@ def test_the_command_imports_through_the_shared_importer(org_a, tmp_path):
     call_command("import_leads", str(path), "--org", "sunset", stdout=out, stderr=err)
     assert "Imported 2 rows: 1 new, 0 updated, 0 unchanged, 1 rejected." in out.getvalue()
     assert f"{path}: line 3, email: “bad@” is not a valid email address" in err.getvalue()
-    assert "1/1 leads saved" in err.getvalue()
+    assert "100% read, 1 leads saved" in err.getvalue()
     assert Lead.objects.get().budget_min == 100
 
 

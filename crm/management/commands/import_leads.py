@@ -5,7 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from crm.importing import CsvFileError, leads_import
+from crm.csv_reading import CsvFileError, RowError
+from crm.importing import leads_import
 from crm.models import Organization
 
 
@@ -23,24 +24,38 @@ class Command(BaseCommand):
         except Organization.DoesNotExist:
             raise CommandError(f"No organization with the slug {org!r}.") from None
         try:
-            data = file.read_bytes()
+            source = file.open("rb")
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
+        self.file, self.bar_drawn = file, False
         try:
-            report = leads_import(
-                organization=organization, data=data, dry_run=dry_run, progress=self.progress
-            )
+            with source:
+                report = leads_import(
+                    organization=organization,
+                    data=source,
+                    dry_run=dry_run,
+                    progress=self.progress,
+                    on_error=self.error,
+                )
         except CsvFileError as error:
             raise CommandError(f"{file}: {error}") from None
-        if self.stderr.isatty():
-            self.stderr.write("")
-        for error in report.errors:
-            self.stderr.write(f"{file}: {error}")
+        self.end_bar()
         self.stdout.write(self.style.SUCCESS(report.summary()))
 
-    def progress(self, done: int, total: int) -> None:
-        filled = 30 * done // max(total, 1)
+    def error(self, error: RowError) -> None:
+        # Errors are written as they are found: a file of millions of rows may have many.
+        self.end_bar()
+        self.stderr.write(f"{self.file}: {error}")
+
+    def progress(self, saved: int, read: float) -> None:
+        filled = round(30 * read)
         bar = "#" * filled + "-" * (30 - filled)
         # On a terminal the bar redraws in place; in a log each batch is a line.
         ending = "" if self.stderr.isatty() else "\n"
-        self.stderr.write(f"\r[{bar}] {done:,}/{total:,} leads saved", ending=ending)
+        self.stderr.write(f"\r[{bar}] {read:4.0%} read, {saved:,} leads saved", ending=ending)
+        self.bar_drawn = self.stderr.isatty()
+
+    def end_bar(self) -> None:
+        if self.bar_drawn:
+            self.stderr.write("")
+            self.bar_drawn = False
