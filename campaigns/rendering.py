@@ -134,10 +134,10 @@ def _check_names(tree: nodes.Template) -> None:
 def _compile(source: str, html: bool) -> Template:
     """Checked and compiled once per distinct source: a blast renders one step many times."""
     env = HTML_ENV if html else TEXT_ENV
-    _check_size(env, source)
     # Jinja may fold constant filters while compiling: they get a budget of their own.
     token = budget.open_budget()
     try:
+        _check_size(env, source)
         tree = env.parse(source)
         _check_names(tree)
         code = env.compile(instrument(tree))
