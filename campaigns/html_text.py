@@ -33,7 +33,8 @@ class _TextParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.mark_links = mark_links
         self.parts: list[str] = []
-        self.links: list[str | None] = []
+        # Each open link: its href, and where its text starts in parts.
+        self.links: list[tuple[str | None, int]] = []
         self.skipping = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -48,7 +49,7 @@ class _TextParser(HTMLParser):
         elif tag in {"td", "th"}:
             self.parts.append(" ")
         elif tag == "a":
-            self.links.append(dict(attrs).get("href"))
+            self.links.append((dict(attrs).get("href"), len(self.parts)))
             self.parts.append("\0")  # where the link text starts
         elif tag == "img":
             alt = dict(attrs).get("alt")
@@ -61,8 +62,7 @@ class _TextParser(HTMLParser):
         elif tag in BLOCKS:
             self.parts.append("\n\n")
         elif tag == "a" and self.links:
-            href = self.links.pop()
-            start = max(i for i, part in enumerate(self.parts) if part == "\0")
+            href, start = self.links.pop()
             label = "".join(self.parts[start + 1 :]).strip()
             del self.parts[start:]
             if href and not href.startswith(("#", "javascript:")) and href != label:
@@ -76,9 +76,40 @@ class _TextParser(HTMLParser):
             self.parts.append(re.sub(r"\s+", " ", data))
 
 
+# Python 3.11's HTMLParser scans to the end of the document for each construct that is
+# never closed, and stops with an AssertionError on a marked section it does not know:
+# such openers are turned into text first, so that any document is read in linear time.
+_SECTION = re.compile(r"<!\[([a-zA-Z][-_.a-zA-Z0-9]*)?")
+_SECTION_END = {"if": r"\]\s*>", "else": r"\]\s*>", "endif": r"\]\s*>"}
+_SECTION_END.update(dict.fromkeys(("temp", "cdata", "ignore", "include", "rcdata"), r"\]\s*\]\s*>"))
+
+
+def _last_end(pattern: str, html: str) -> int:
+    return max((match.end() for match in re.finditer(pattern, html)), default=-1)
+
+
+def _readable(html: str) -> str:
+    end = html.rfind(">") + 1
+    if "<" in html[end:]:
+        html = html[:end] + html[end:].replace("<", "&lt;")
+    comments_end = max(html.rfind("-->") - 3, 0)
+    if html.find("<!--", comments_end) != -1:
+        html = html[:comments_end] + html[comments_end:].replace("<!--", "&lt;!--")
+    if "<![" not in html:
+        return html
+    ends = {pattern: _last_end(pattern, html) for pattern in set(_SECTION_END.values())}
+
+    def section(match: re.Match[str]) -> str:
+        pattern = _SECTION_END.get((match.group(1) or "").lower())
+        closed = pattern is not None and match.end() < ends[pattern]
+        return match.group() if closed else "&lt;" + match.group()[1:]
+
+    return _SECTION.sub(section, html)
+
+
 def html_to_text(html: str, *, mark_links: bool = False) -> str:
     parser = _TextParser(mark_links)
-    parser.feed(html)
+    parser.feed(_readable(html))
     parser.close()
     text = "".join(part for part in parser.parts if part != "\0")
     lines = [line.strip() for line in text.split("\n")]

@@ -43,7 +43,8 @@ def test_subjects_empty_too_long_or_shouting_are_reported(campaign_a, lead_a, su
         ),
         ('<p>See <a href="https://bit.ly/3xYz">the loft</a></p>', content.SHORTENER),
         ('<img src="https://agency.example/flyer.png" alt="">', content.IMAGES_ONLY),
-        ("<p>" + "A bright loft. " * 7500 + "</p>", content.CLIPPED),
+        # Under the 100,000 characters a template may hold, over 102 KB once encoded.
+        ("<p>" + "Un séjour très éclairé. " * 3900 + "</p>", content.CLIPPED),
     ],
 )
 def test_bodies_that_filters_distrust_are_reported(campaign_a, lead_a, body, problem):
@@ -96,7 +97,8 @@ def test_a_template_that_writes_the_footer_itself_passes(campaign_a, lead_a):
 def test_click_tracking_is_counted_in_the_size_gmail_sees(campaign_a, lead_a):
     # Just under the limit untracked; each tracked link is much longer than the original.
     links = "".join(f'<a href="https://a.example/{n}">{n}</a>' for n in range(20))
-    body = "<p>" + "x" * (content.GMAIL_CLIP_BYTES - 1_000 - len(links)) + links + "</p>"
+    # Two bytes a character: a template may hold at most 100,000 characters.
+    body = "<p>" + "é" * ((content.GMAIL_CLIP_BYTES - 1_000 - len(links)) // 2) + links + "</p>"
     assert content.CLIPPED not in checked({"subject": "Homes", "body_template": body}, campaign_a)
     campaign_a.track_clicks = True
     campaign_a.save()
