@@ -7,8 +7,9 @@ same row. Sending is at most once: a row claimed by a process that died is marke
 
 import logging
 from datetime import timedelta
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from campaigns import gmail, sending
@@ -90,6 +91,29 @@ def finish(message: MessageLog, status: str, **fields: object) -> bool:
         MessageLog.objects.filter(pk=message.pk, status=Status.SENDING).update(
             status=status, updated_at=timezone.now(), **fields
         )
+    )
+
+
+def finish_many(outcomes: dict[Any, dict[str, Any]]) -> int:
+    """Record many claimed messages' outcomes, {pk: {"status": ..., field: value}}, in one
+    UPDATE (a CASE per field); only rows still `sending` change. Returns how many did."""
+    if not outcomes:
+        return 0
+    names = {name for fields in outcomes.values() for name in fields}
+    changes = {
+        name: Case(
+            *(
+                When(pk=pk, then=Value(fields[name]))
+                for pk, fields in outcomes.items()
+                if name in fields
+            ),
+            default=F(name),
+            output_field=MessageLog._meta.get_field(name),
+        )
+        for name in names
+    }
+    return MessageLog.objects.filter(pk__in=list(outcomes), status=Status.SENDING).update(
+        updated_at=timezone.now(), **changes
     )
 
 
