@@ -221,11 +221,15 @@ def run(size: int, forms_measured: list[str]) -> dict[str, dict]:
     reports = prepare(size, forms_measured)
     server, base_url = serve(secret)
     signed = {"Content-Type": "application/json"}
+    log_path = "/api/campaigns/log-message/"  # what is signed, with the method and body
     forms = {
         "single": (
             "/api/campaigns/log-message/",
             lambda items: (json.dumps(item).encode() for item in items),
-            lambda body: {**signed, signing.HEADER: signing.sign(body, secret=secret)},
+            lambda body: {
+                **signed,
+                signing.HEADER: signing.sign(body, path=log_path, secret=secret),
+            },
         ),
         "batch": (
             "/api/campaigns/log-message/",
@@ -233,7 +237,10 @@ def run(size: int, forms_measured: list[str]) -> dict[str, dict]:
                 json.dumps({"messages": items[start : start + BATCH]}).encode()
                 for start in range(0, len(items), BATCH)
             ),
-            lambda body: {**signed, signing.HEADER: signing.sign(body, secret=secret)},
+            lambda body: {
+                **signed,
+                signing.HEADER: signing.sign(body, path=log_path, secret=secret),
+            },
         ),
         "naive": (
             "/bench/naive-log-message/",

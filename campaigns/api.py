@@ -1,27 +1,45 @@
 """The JSON API that n8n calls: claim messages, get an access token, log results, report
-status. Every call is signed (see signing.py); ids are checked against the dispatch."""
+status, run the tick and the reply check.
+
+Every call is signed over its method, path and body (signing.py) and runs once per request
+id (request_ids.py); its body is checked field by field (payloads.py) before anything is
+read or written; ids are checked against the dispatch or campaign they name.
+"""
 
 import functools
-import json
-import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from campaigns import dispatch as dispatching
-from campaigns import gmail, messages, outbox, replies, sending, sequences, signing
+from campaigns import (
+    gmail,
+    messages,
+    outbox,
+    payloads,
+    replies,
+    request_ids,
+    sending,
+    sequences,
+    signing,
+)
 from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
 
 Status = MessageLog.Status
-MAX_BATCH = 500
-REPORTABLE = {Status.SENT, Status.FAILED}
 FINAL_REPORTS = {"completed", "failed"}
+BAD_SIGNATURE = "invalid or missing signature"
+TOO_LARGE = "body: larger than the upload limit (DATA_UPLOAD_MAX_MEMORY_SIZE)"
+NOT_SENDING = "this dispatch is not sending: the dispatch is {dispatch}, its campaign {campaign}"
+UNKNOWN_MESSAGE = "unknown message for this campaign"
+NOT_CLAIMED = "this message was not claimed"
+ALREADY = "this message is already {status}"
+CHANGED_MEANWHILE = "a message of the batch changed while it was recorded: nothing was recorded"
 
 
 def error(status: int, message: str, **extra: Any) -> JsonResponse:
@@ -29,32 +47,44 @@ def error(status: int, message: str, **extra: Any) -> JsonResponse:
 
 
 def signed_api(view: Callable) -> Callable:
-    """Signature first (401), then JSON (400): nothing is read or written before both."""
+    """Signature first (401), then the request id (a retry gets the first answer), then
+    the body (400): nothing is read or written before all three."""
 
     @csrf_exempt
     @require_POST
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            signing.verify(request.headers.get(signing.HEADER, ""), request.body)
+            body = request.body
+        except RequestDataTooBig:
+            return error(400, TOO_LARGE, field="body")
+        method, path = request.method or "POST", request.path
+        try:
+            request_id = signing.verify(
+                request.headers.get(signing.HEADER, ""), method=method, path=path, body=body
+            )
         except signing.SignatureError:
-            return error(401, "invalid or missing signature")
+            return error(401, BAD_SIGNATURE)
+        fingerprint = request_ids.fingerprint(method, path, body)
+        earlier = request_ids.signed_request_begin(request_id=request_id, fingerprint=fingerprint)
+        if earlier is not None:
+            return earlier
         try:
-            data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            return error(400, "the body is not valid JSON")
-        if not isinstance(data, dict):
-            return error(400, "the body must be a JSON object")
-        return view(request, data, *args, **kwargs)
+            response = _answer(view, request, body, *args, **kwargs)
+        except BaseException:
+            request_ids.signed_request_abandon(request_id=request_id)
+            raise
+        request_ids.signed_request_end(request_id=request_id, response=response)
+        return response
 
     return wrapper
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
+def _answer(view: Callable, request: HttpRequest, body: bytes, *args: Any, **kwargs: Any):
     try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
+        return view(request, payloads.parse(body), *args, **kwargs)
+    except payloads.PayloadError as problem:
+        return error(400, str(problem), field=problem.field)
 
 
 def _dispatch(dispatch_id: Any) -> Dispatch | None:
@@ -65,20 +95,26 @@ def _dispatch(dispatch_id: Any) -> Dispatch | None:
     )
 
 
+def _not_sending(dispatch: Dispatch) -> JsonResponse | None:
+    """A 409 unless the dispatch runs and its campaign is active: after a pause or a
+    cancel, n8n gets neither messages nor a token."""
+    campaign = dispatch.campaign
+    if dispatch.status == Dispatch.Status.RUNNING and campaign.status == Campaign.Status.ACTIVE:
+        return None
+    message = NOT_SENDING.format(dispatch=dispatch.status, campaign=campaign.status)
+    return error(409, message, state=campaign.status, dispatch_status=dispatch.status)
+
+
 @signed_api
 def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     """Lease up to `limit` queued messages of the dispatch, rendered and ready (`raw`)."""
+    limit = payloads.claim_limit(data)
     dispatch = _dispatch(dispatch_id)
     if dispatch is None:
         return error(404, "unknown dispatch")
-    limit = data.get("limit", 50)
-    if not isinstance(limit, int) or not 1 <= limit <= MAX_BATCH:
-        return error(400, f"limit must be a whole number from 1 to {MAX_BATCH}")
-    if (
-        dispatch.status != Dispatch.Status.RUNNING
-        or dispatch.campaign.status != Campaign.Status.ACTIVE
-    ):
-        return JsonResponse({"messages": [], "remaining": 0, "state": dispatch.campaign.status})
+    refused = _not_sending(dispatch)
+    if refused:
+        return refused
     account = dispatch.email_account
     queued = MessageLog.objects.filter(dispatch=dispatch, status=Status.QUEUED)
     batch = [
@@ -99,9 +135,13 @@ def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
 @signed_api
 def token(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     """A short-lived access token for the dispatch's account; n8n never sees the refresh token."""
+    payloads.nothing(data)
     dispatch = _dispatch(dispatch_id)
     if dispatch is None:
         return error(404, "unknown dispatch")
+    refused = _not_sending(dispatch)
+    if refused:
+        return refused
     account = dispatch.email_account
     if account.provider != EmailAccount.Provider.GMAIL:
         return error(409, "this account is not a Gmail account")
@@ -117,79 +157,92 @@ def token(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     )
 
 
-def _report(item: Any) -> tuple[dict | None, JsonResponse | None]:
-    if not isinstance(item, dict):
-        return None, error(400, "each message report must be an object")
-    status = item.get("status")
-    if not isinstance(status, str) or status not in REPORTABLE:
-        return None, error(400, "status must be “sent” or “failed”")
-    log_id, campaign_id = _uuid(item.get("message_log_id")), _uuid(item.get("campaign_id"))
-    log = (
-        log_id
-        and campaign_id
-        and MessageLog.objects.filter(
-            pk=log_id, campaign_id=campaign_id, dispatch__driver=Dispatch.Driver.N8N
-        ).first()
-    )
-    if not log or (item.get("lead_id") and str(log.lead_id) != str(item["lead_id"])):
-        return None, error(404, "unknown message for this campaign")
-    return {"log": log, "item": item}, None
+class _ChangedMeanwhile(Exception):
+    """A row left `sending` between the read and the update: the batch is rolled back."""
 
 
 @signed_api
 def log_message(request: HttpRequest, data: dict) -> JsonResponse:
-    """The spec's log-message payload, or {"messages": [...]} for a batch. Idempotent."""
-    items = data["messages"] if isinstance(data.get("messages"), list) else [data]
-    if not items or len(items) > MAX_BATCH:
-        return error(400, f"send 1 to {MAX_BATCH} message reports")
-    reports = []
-    for item in items:
-        report, failure = _report(item)
-        if failure:
-            return failure
-        log = report["log"]
-        if log.status == Status.QUEUED:
-            return error(409, "this message was not claimed", message_log_id=str(log.pk))
-        if log.status not in (Status.SENDING, item["status"]):
-            return error(409, f"this message is already {log.status}", message_log_id=str(log.pk))
-        reports.append(report)
-    results = []
-    with transaction.atomic():
-        for report in reports:
-            log, item = report["log"], report["item"]
-            fields: dict[str, Any] = {}
-            if item["status"] == Status.SENT:
-                fields["sent_at"] = parse_datetime(str(item.get("sent_at") or "")) or timezone.now()
-                fields["provider_message_id"] = str(item.get("provider_message_id") or "")[:255]
-                fields["thread_id"] = str(item.get("thread_id") or "")[:255]
-            else:
-                fields["error_message"] = str(item.get("error") or "failed in n8n")[:2000]
-            changed = outbox.finish(log, item["status"], **fields)
-            results.append(
-                {"message_log_id": str(log.pk), "status": item["status"], "changed": changed}
-            )
+    """The spec's log-message payload, or {"messages": [...]} for a batch. Idempotent.
+
+    A batch costs the same few queries whatever its size: one read of its messages (locked
+    on PostgreSQL; SQLite's transaction holds the write lock), one UPDATE of those that
+    change. A report already recorded with the same status changes nothing, and says so.
+    """
+    reports = payloads.reports(data)
+    try:
+        with transaction.atomic():
+            found = {
+                row["pk"]: row
+                for row in MessageLog.objects.select_for_update(of=("self",))
+                .filter(pk__in=[r.message_log_id for r in reports])
+                .filter(dispatch__driver=Dispatch.Driver.N8N)
+                .order_by("pk")  # one lock order for every batch: no deadlock between two
+                .values("pk", "campaign_id", "lead_id", "status")
+            }
+            changing = {}
+            for report in reports:
+                row = found.get(report.message_log_id)
+                refused = _refusal(report, row)
+                if refused:
+                    return refused
+                if row["status"] == Status.SENDING:
+                    changing[report.message_log_id] = _outcome(report)
+            if outbox.finish_many(changing) != len(changing):
+                raise _ChangedMeanwhile
+    except _ChangedMeanwhile:
+        return error(409, CHANGED_MEANWHILE)
+    results = [
+        {
+            "message_log_id": str(report.message_log_id),
+            "status": report.status,
+            "changed": report.message_log_id in changing,
+        }
+        for report in reports
+    ]
     return JsonResponse({"results": results})
+
+
+def _refusal(report: payloads.Report, row: dict | None) -> JsonResponse | None:
+    message_log_id = str(report.message_log_id)
+    if (
+        row is None
+        or row["campaign_id"] != report.campaign_id
+        or (report.lead_id and row["lead_id"] != report.lead_id)
+    ):
+        return error(404, UNKNOWN_MESSAGE, message_log_id=message_log_id)
+    if row["status"] == Status.QUEUED:
+        return error(409, NOT_CLAIMED, message_log_id=message_log_id)
+    if row["status"] not in (Status.SENDING, report.status):
+        return error(409, ALREADY.format(status=row["status"]), message_log_id=message_log_id)
+    return None
+
+
+def _outcome(report: payloads.Report) -> dict[str, Any]:
+    if report.status == Status.SENT:
+        return {
+            "status": Status.SENT,
+            "sent_at": report.sent_at or timezone.now(),
+            "provider_message_id": report.provider_message_id,
+            "thread_id": report.thread_id,
+        }
+    return {"status": Status.FAILED, "error_message": report.error or "failed in n8n"}
 
 
 @signed_api
 def status(request: HttpRequest, data: dict) -> JsonResponse:
     """The spec's status callback: processing, completed or failed, with stats and errors."""
-    reported = data.get("status")
-    if not isinstance(reported, str) or reported not in {"processing", *FINAL_REPORTS}:
-        return error(400, "status must be processing, completed or failed")
-    campaign_id = _uuid(data.get("campaign_id"))
-    dispatches = Dispatch.objects.filter(campaign_id=campaign_id, driver=Dispatch.Driver.N8N)
-    if data.get("dispatch_id"):
-        dispatches = dispatches.filter(pk=_uuid(data["dispatch_id"]))
-    found = dispatches.order_by("-created_at").first() if campaign_id else None
+    report = payloads.status_report(data)
+    dispatches = Dispatch.objects.filter(campaign_id=report.campaign_id, driver=Dispatch.Driver.N8N)
+    if report.dispatch_id:
+        dispatches = dispatches.filter(pk=report.dispatch_id)
+    found = dispatches.order_by("-created_at").first()
     if found is None:
         return error(404, "unknown campaign or dispatch")
-    stats = data.get("stats") if isinstance(data.get("stats"), dict) else {}
-    errors = data.get("errors") if isinstance(data.get("errors"), list) else []
     Dispatch.objects.filter(pk=found.pk).update(
-        reported_status=reported, reported_stats=stats, reported_errors=errors[:100]
+        reported_status=report.status, reported_stats=report.stats, reported_errors=report.errors
     )
-    if reported in FINAL_REPORTS:
+    if report.status in FINAL_REPORTS:
         dispatching.finish_dispatches()
     found.refresh_from_db()
     return JsonResponse({"dispatch_id": str(found.pk), "status": found.status})
@@ -198,6 +251,7 @@ def status(request: HttpRequest, data: dict) -> JsonResponse:
 @signed_api
 def tick(request: HttpRequest, data: dict) -> JsonResponse:
     """The sequence tick, for an n8n schedule workflow: queue what is due, hand it to n8n."""
+    payloads.nothing(data)
     result = sequences.tick()
     return JsonResponse(
         {
@@ -213,6 +267,7 @@ def tick(request: HttpRequest, data: dict) -> JsonResponse:
 @signed_api
 def check_replies(request: HttpRequest, data: dict) -> JsonResponse:
     """Reply and bounce detection, for an n8n schedule: every opted-in account is read."""
+    payloads.nothing(data)
     checked = replies.check_replies()
     return JsonResponse(
         {

@@ -645,3 +645,19 @@ class StatsWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.since} to {self.until}, summed at {self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+class SignedRequest(models.Model):
+    """A request id of a signed call and the answer it got, kept a while after its signature
+    expires (campaigns.request_ids): a retry runs nothing again and gets the same answer."""
+
+    request_id = models.CharField(max_length=64, primary_key=True)
+    # SHA-256 of the method, path and body: the same id with other bytes is refused.
+    fingerprint = models.CharField(max_length=64)
+    # Empty while the first call runs.
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.TextField(blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.request_id} ({self.status_code or 'running'})"

@@ -7,8 +7,9 @@ same row. Sending is at most once: a row claimed by a process that died is marke
 
 import logging
 from datetime import timedelta
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -113,6 +114,29 @@ def stop_after_failure(message: MessageLog, error: str) -> None:
     MessageLog.objects.filter(
         campaign=message.campaign_id, lead=message.lead_id, status=Status.QUEUED, is_test=False
     ).update(status=Status.CANCELLED, error_message=reason, updated_at=timezone.now())
+
+
+def finish_many(outcomes: dict[Any, dict[str, Any]]) -> int:
+    """Record many claimed messages' outcomes, {pk: {"status": ..., field: value}}, in one
+    UPDATE (a CASE per field); only rows still `sending` change. Returns how many did."""
+    if not outcomes:
+        return 0
+    names = {name for fields in outcomes.values() for name in fields}
+    changes = {
+        name: Case(
+            *(
+                When(pk=pk, then=Value(fields[name]))
+                for pk, fields in outcomes.items()
+                if name in fields
+            ),
+            default=F(name),
+            output_field=MessageLog._meta.get_field(name),
+        )
+        for name in names
+    }
+    return MessageLog.objects.filter(pk__in=list(outcomes), status=Status.SENDING).update(
+        updated_at=timezone.now(), **changes
+    )
 
 
 def send_one(message: MessageLog, account: EmailAccount) -> str:

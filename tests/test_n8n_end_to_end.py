@@ -1,12 +1,18 @@
 """End to end with a real n8n: a blast of 200+ leads launched from the admin, sent by the
-shipped workflow through a local Gmail stand-in, every result logged back to Django."""
+shipped workflow through a local Gmail stand-in, every result logged back to Django; every
+call signed over its method and path, a lost answer retried with its request id."""
 
+import json
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 from django.urls import reverse
 
+from campaigns import dispatch as dispatching
+from campaigns import signing
 from campaigns.models import Campaign, Dispatch, MessageLog
 from crm.models import Lead
 from tests.google_standin import google_error
@@ -189,3 +195,126 @@ def test_the_scheduled_reply_check_workflow_marks_a_reply_and_a_bounce(
     carl.refresh_from_db()
     assert ana.status == MessageLog.Status.REPLIED
     assert carl.status == MessageLog.Status.BOUNCED and "Address not found" in carl.error_message
+
+
+class LossyProxy:
+    """A loopback proxy in front of Django that loses Django's answer to the first claim:
+    the claim reaches Django, which hands out a batch, and n8n gets a 502 instead, as after
+    a timeout. Everything else passes through unchanged (same path, same bytes)."""
+
+    def __init__(self, upstream):
+        self.calls, self.lost = [], False
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                signature = self.headers["X-Signature"]
+                answer = requests.post(
+                    upstream + self.path,
+                    data=body,
+                    timeout=60,
+                    headers=json_with(signature),
+                )
+                outer.calls.append((self.path, signature, answer.status_code, answer.content))
+                status, content = answer.status_code, answer.content
+                if self.path.endswith("/claim/") and not outer.lost:
+                    outer.lost = True
+                    status, content = 502, b'{"error": "the upstream answer was lost"}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+
+def json_with(signature):
+    return {"Content-Type": "application/json", signing.HEADER: signature}
+
+
+def wait_for(condition, seconds=120):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not condition():
+        time.sleep(0.5)
+    return condition()
+
+
+def queued_for_n8n(campaign, count, settings):
+    """Launch the campaign to `count` new leads without telling n8n yet."""
+    Lead.objects.bulk_create(
+        Lead(organization=campaign.organization, name=f"P{n}", email=f"p{n}@example.com")
+        for n in range(count)
+    )
+    n8n_url, settings.N8N_BASE_URL = settings.N8N_BASE_URL, ""
+    launched = dispatching.campaign_launch(campaign=campaign)
+    settings.N8N_BASE_URL = n8n_url
+    Dispatch.objects.filter(pk=launched.pk).update(driver=Dispatch.Driver.N8N)
+    return launched
+
+
+def test_a_claim_whose_answer_was_lost_is_retried_with_its_id_and_sends_each_lead_once(
+    n8n, google, live_server, campaign_a, gmail_account, settings
+):
+    from campaigns import n8n as n8n_driver
+
+    Campaign.objects.filter(pk=campaign_a.pk).update(email_account=gmail_account)
+    campaign_a.refresh_from_db()
+    proxy = LossyProxy(live_server.url)
+    settings.PUBLIC_BASE_URL = proxy.url
+    launched = queued_for_n8n(campaign_a, 30, settings)
+    assert n8n_driver.notify(launched.pk)
+    assert wait_for(lambda: Dispatch.objects.get().status == Dispatch.Status.COMPLETED), (
+        n8n.log.read_text()[-3000:]
+    )
+    claims = [call for call in proxy.calls if call[0].endswith("/claim/")]
+    (_, lost, _, batch), (_, retry, _, replayed) = claims[:2]
+    assert retry == lost and replayed == batch  # one request id: Django answered from memory
+    assert len(json.loads(batch)["messages"]) == 30
+    recipients = [message["To"].addresses[0].addr_spec for message in google.sent]
+    assert len(recipients) == len(set(recipients)) == 30
+    assert MessageLog.objects.filter(status=MessageLog.Status.SENT).count() == 30
+
+
+def test_the_workflow_refuses_a_dispatch_call_signed_for_another_path(
+    n8n, google, campaign_a, gmail_account, settings
+):
+    from campaigns.n8n import dispatch_payload
+
+    Campaign.objects.filter(pk=campaign_a.pk).update(email_account=gmail_account)
+    campaign_a.refresh_from_db()
+    launched = queued_for_n8n(campaign_a, 5, settings)
+    body = json.dumps(dispatch_payload(launched)).encode()
+    webhook = f"{n8n.url}{settings.N8N_DISPATCH_PATH}"
+    for path in ("/api/campaigns/tick/", "/webhook-test/campaign-dispatch"):
+        header = signing.sign(body, path=path)  # valid, but for another path
+        requests.post(webhook, data=body, headers=json_with(header), timeout=10)
+    time.sleep(5)
+    assert google.sent == [] and Dispatch.objects.get().reported_status == ""
+    assert set(MessageLog.objects.values_list("status", flat=True)) == {MessageLog.Status.QUEUED}
+    header = signing.sign(body, path=settings.N8N_DISPATCH_PATH)
+    requests.post(webhook, data=body, headers=json_with(header), timeout=10)
+    assert wait_for(lambda: len(google.sent) == 5), n8n.log.read_text()[-3000:]
+
+
+def test_the_workflow_stops_when_django_answers_the_campaign_is_paused(
+    n8n, google, campaign_a, gmail_account, settings
+):
+    from campaigns import n8n as n8n_driver
+
+    Campaign.objects.filter(pk=campaign_a.pk).update(email_account=gmail_account)
+    campaign_a.refresh_from_db()
+    launched = queued_for_n8n(campaign_a, 5, settings)
+    dispatching.campaign_pause(campaign_a)
+    assert n8n_driver.notify(launched.pk)
+    assert wait_for(lambda: Dispatch.objects.get().reported_stats), n8n.log.read_text()[-3000:]
+    reported = Dispatch.objects.get()
+    assert reported.reported_status == "processing" and reported.reported_stats["sent"] == 0
+    assert google.sent == []
+    assert set(MessageLog.objects.values_list("status", flat=True)) == {MessageLog.Status.QUEUED}

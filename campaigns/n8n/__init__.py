@@ -5,6 +5,7 @@ import json
 import logging
 import time
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import requests
@@ -71,7 +72,8 @@ def dispatch_payload(dispatch: Dispatch) -> dict[str, Any]:
 
 
 def notify(dispatch_id: UUID) -> bool:
-    """POST the dispatch to n8n once it is committed; retried on 5xx and network errors."""
+    """POST the dispatch to n8n once it is committed; retried on 5xx and network errors,
+    within the signature's tolerance (N8N_NOTIFY_ATTEMPTS and its backoff keep it short)."""
     dispatch = Dispatch.objects.select_related(
         "campaign__organization", "campaign_step", "email_account"
     ).get(pk=dispatch_id)
@@ -79,6 +81,8 @@ def notify(dispatch_id: UUID) -> bool:
         return True
     body = json.dumps(dispatch_payload(dispatch)).encode()
     url = settings.N8N_BASE_URL + settings.N8N_DISPATCH_PATH
+    # One logical call: every retry sends the same signed bytes, request id and timestamp.
+    signature = signing.sign(body, method="POST", path=urlsplit(url).path)
     problem = ""
     for attempt in range(settings.N8N_NOTIFY_ATTEMPTS):
         try:
@@ -86,7 +90,7 @@ def notify(dispatch_id: UUID) -> bool:
                 url,
                 data=body,
                 timeout=settings.N8N_TIMEOUT_SECONDS,
-                headers={"Content-Type": "application/json", signing.HEADER: signing.sign(body)},
+                headers={"Content-Type": "application/json", signing.HEADER: signature},
             )
         except requests.RequestException as error:
             problem = f"n8n unreachable ({type(error).__name__})"

@@ -1,6 +1,6 @@
 """Write the importable n8n workflows from their Code nodes' sources:
 campaign_dispatch.json from dispatch.js, sequence_tick.json from tick.js, reply_check.json
-from check_replies.js.
+from check_replies.js; each Code node starts with signed_call.js, the signing they share.
 
 python campaigns/n8n/build.py  — a test fails when a JSON and its source drift apart.
 """
@@ -14,8 +14,12 @@ TICK_WORKFLOW_ID = "cmpSeqTick000001"
 REPLIES_WORKFLOW_ID = "cmpReplyCheck001"
 
 
+def code(name: str) -> str:
+    """A Code node's JavaScript: the shared signing, then the node's own source."""
+    return (HERE / "signed_call.js").read_text() + "\n" + (HERE / name).read_text()
+
+
 def workflow() -> dict:
-    code = (HERE / "dispatch.js").read_text()
     return {
         "id": WORKFLOW_ID,
         "name": "Campaign dispatch",
@@ -42,7 +46,7 @@ def workflow() -> dict:
                 "type": "n8n-nodes-base.code",
                 "typeVersion": 2,
                 "position": [320, 0],
-                "parameters": {"mode": "runOnceForAllItems", "jsCode": code},
+                "parameters": {"mode": "runOnceForAllItems", "jsCode": code("dispatch.js")},
             },
         ],
         "connections": {
@@ -85,7 +89,7 @@ def tick_workflow() -> dict:
                 "position": [320, 0],
                 "parameters": {
                     "mode": "runOnceForAllItems",
-                    "jsCode": (HERE / "tick.js").read_text(),
+                    "jsCode": code("tick.js"),
                 },
             },
         ],
@@ -127,7 +131,7 @@ def replies_workflow() -> dict:
                 "position": [320, 0],
                 "parameters": {
                     "mode": "runOnceForAllItems",
-                    "jsCode": (HERE / "check_replies.js").read_text(),
+                    "jsCode": code("check_replies.js"),
                 },
             },
         ],

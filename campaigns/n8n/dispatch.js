@@ -1,59 +1,21 @@
 // The Code node of campaign_dispatch.json (kept here as a file so it can be read and
-// reviewed; tests/n8n/build_workflow.py copies it into the workflow JSON).
+// reviewed; campaigns/n8n/build.py puts signed_call.js before it in the workflow JSON).
 //
-// Verifies Django's signature on the dispatch call, then loops: claim a batch of rendered
-// messages, send each through the Gmail API with a short-lived token from Django (429 and
-// 5xx retried with backoff, 4xx not retried), log the results, and finally report the
-// campaign's status with the spec's stats. Every call to Django is signed the same way.
-const crypto = require('crypto');
-const helpers = this.helpers;
-
-const secrets = ($env.CAMPAIGNS_WEBHOOK_SECRET || '').split(',').map((s) => s.trim()).filter(Boolean);
+// Verifies Django's signature on the dispatch call (over this webhook's path), then loops:
+// get a short-lived token from Django, claim a batch of rendered messages, send each
+// through the Gmail API (429 and 5xx retried with backoff, 4xx not retried), log the
+// results, and finally report the campaign's status with the spec's stats. Django answers
+// 409 to the token and the claim once the campaign is paused or cancelled: the loop stops.
 const gmailBase = ($env.GMAIL_API_BASE_URL || 'https://gmail.googleapis.com').replace(/\/$/, '');
 const BATCH = 50;
 const MAX_ATTEMPTS = 5;
-const TOLERANCE_SECONDS = 300;
 
-const hmac = (secret, text) => crypto.createHmac('sha256', secret).update(text).digest('hex');
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// A 409 that carries `state` means the dispatch stopped sending (paused or cancelled).
+const stoppedState = (answer) => (answer.status === 409 && answer.data.state) || null;
 
-function verify(header, raw) {
-  const parts = {};
-  const signatures = [];
-  for (const item of (header || '').split(',')) {
-    const [key, value] = item.trim().split('=');
-    if (key === 't') parts.t = value;
-    if (key === 'v1' && value) signatures.push(value);
-  }
-  const t = Number(parts.t);
-  if (!Number.isInteger(t) || !signatures.length) throw new Error('unsigned dispatch call');
-  if (Math.abs(Date.now() / 1000 - t) > TOLERANCE_SECONDS) throw new Error('stale dispatch call');
-  const message = Buffer.concat([Buffer.from(`${t}.`), raw]);
-  for (const secret of secrets) {
-    const expected = Buffer.from(crypto.createHmac('sha256', secret).update(message).digest('hex'));
-    for (const candidate of signatures) {
-      const given = Buffer.from(candidate);
-      if (given.length === expected.length && crypto.timingSafeEqual(given, expected)) return;
-    }
-  }
-  throw new Error('bad signature on the dispatch call');
-}
-
-async function django(url, payload) {
-  const body = JSON.stringify(payload);
-  const t = Math.floor(Date.now() / 1000);
-  for (let attempt = 0; ; attempt++) {
-    const response = await helpers.httpRequest({
-      method: 'POST', url, body, json: false, returnFullResponse: true,
-      ignoreHttpStatusErrors: true, timeout: 30000,
-      headers: { 'Content-Type': 'application/json', 'X-Signature': `t=${t},v1=${hmac(secrets[0], `${t}.${body}`)}` },
-    });
-    const status = response.statusCode;
-    const data = typeof response.body === 'string' ? JSON.parse(response.body || '{}') : response.body;
-    if (status < 300) return data;
-    if (status < 500 || attempt >= 3) throw new Error(`Django answered ${status} to ${url}: ${JSON.stringify(data)}`);
-    await sleep(500 * 2 ** attempt);
-  }
+async function refreshedToken(token) {
+  token.value = (await django(token.url, {})).access_token;
+  token.refreshed = true;
 }
 
 async function sendOne(message, token) {
@@ -72,8 +34,11 @@ async function sendOne(message, token) {
     const reason = ((data.error || {}).errors || [{}])[0].reason || '';
     lastError = `HTTP ${response.statusCode} ${reason}: ${(data.error || {}).message || ''}`.trim();
     if (response.statusCode === 401 && !token.refreshed) {
-      token.value = (await django(token.url, {})).access_token;
-      token.refreshed = true;
+      try {
+        await refreshedToken(token);
+      } catch (error) {
+        return { status: 'failed', error: `no new access token: ${error.message}` };
+      }
       continue;
     }
     if (response.statusCode !== 429 && response.statusCode < 500) break; // 4xx: not retried
@@ -86,18 +51,27 @@ async function sendOne(message, token) {
 
 const item = $input.first();
 const raw = await helpers.getBinaryDataBuffer(0, 'data');
-verify(item.json.headers['x-signature'], raw);
+verifySignature(item.json.headers['x-signature'], 'POST', urlPath(item.json.webhookUrl), raw);
 const dispatch = JSON.parse(raw.toString('utf8'));
 const api = dispatch.api;
 const stats = { total_leads: 0, sent: 0, failed: 0 };
 const errors = [];
 const token = { url: api.token_url, value: null, refreshed: false };
+let stopped = null;
 
 await django(api.status_url, { campaign_id: dispatch.campaign_id, dispatch_id: dispatch.dispatch_id, status: 'processing' });
 for (;;) {
-  const batch = await django(api.claim_url, { limit: BATCH });
+  if (!token.value) {
+    const answer = await signedPost(api.token_url, {});
+    stopped = stoppedState(answer);
+    if (stopped) break;
+    token.value = expectOk(api.token_url, answer).access_token;
+  }
+  const answer = await signedPost(api.claim_url, { limit: BATCH });
+  stopped = stoppedState(answer);
+  if (stopped) break;
+  const batch = expectOk(api.claim_url, answer);
   if (!batch.messages.length) break;
-  if (!token.value) token.value = (await django(api.token_url, {})).access_token;
   const reports = [];
   for (const message of batch.messages) {
     const result = await sendOne(message, token);
@@ -112,8 +86,9 @@ for (;;) {
   await django(api.log_url, { messages: reports });
 }
 stats.delivery_rate = stats.total_leads ? Math.round((10000 * stats.sent) / stats.total_leads) / 100 : 0;
-const final = stats.failed && !stats.sent ? 'failed' : 'completed';
+// Stopped by a pause or a cancel, the dispatch is not finished: it is still "processing".
+const final = stopped ? 'processing' : stats.failed && !stats.sent ? 'failed' : 'completed';
 await django(api.status_url, {
   campaign_id: dispatch.campaign_id, dispatch_id: dispatch.dispatch_id, status: final, stats, errors: errors.slice(0, 100),
 });
-return [{ json: { dispatch_id: dispatch.dispatch_id, status: final, stats } }];
+return [{ json: { dispatch_id: dispatch.dispatch_id, status: final, stopped, stats } }];

@@ -7,48 +7,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import connection, transaction
-from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import dispatch, n8n, signing
 from campaigns.models import Campaign, Dispatch, MessageLog
 from crm.models import Lead
+from tests.campaigns.conftest import (
+    LOG_URL,
+    STATUS_URL,
+    claim_url,
+    n8n_dispatch,
+    report,
+    token_url,
+)
+from tests.campaigns.conftest import signed_call as call
 
 Status = MessageLog.Status
-
-
-@pytest.fixture(autouse=True)
-def n8n_settings(settings):
-    settings.N8N_WEBHOOK_SECRET = ["shared-secret"]
-    settings.N8N_BASE_URL = ""
-    settings.N8N_NOTIFY_BACKOFF_SECONDS = 0.01
-
-
-def n8n_dispatch(campaign, count=3):
-    for n in range(count):
-        Lead.objects.create(
-            organization=campaign.organization,
-            name=f"L{n}",
-            email=f"l{n}-{campaign.pk.hex[:6]}@example.com",
-        )
-    launched = dispatch.campaign_launch(campaign=campaign)
-    Dispatch.objects.filter(pk=launched.pk).update(driver=Dispatch.Driver.N8N)
-    launched.refresh_from_db()
-    return launched
-
-
-def call(url, payload=None, *, header=None, raw=None):
-    body = raw if raw is not None else json.dumps(payload or {}).encode()
-    headers = {} if header == "none" else {"HTTP_X_SIGNATURE": header or signing.sign(body)}
-    return Client().post(url, body, content_type="application/json", **headers)
-
-
-def claim_url(launched):
-    return reverse("api_dispatch_claim", args=[launched.pk])
-
-
-LOG_URL, STATUS_URL = reverse("api_log_message"), reverse("api_status")
+pytestmark = pytest.mark.usefixtures("n8n_secret")
 
 
 def test_claims_hand_out_disjoint_batches_of_ready_messages(campaign_a):
@@ -98,7 +73,7 @@ def test_unsigned_or_forged_calls_get_401_and_change_nothing(campaign_a, header)
     launched = n8n_dispatch(campaign_a)
     for url in (
         claim_url(launched),
-        reverse("api_dispatch_token", args=[launched.pk]),
+        token_url(launched),
         LOG_URL,
         STATUS_URL,
     ):
@@ -108,7 +83,7 @@ def test_unsigned_or_forged_calls_get_401_and_change_nothing(campaign_a, header)
 
 def test_a_body_changed_after_signing_gets_401(campaign_a):
     launched = n8n_dispatch(campaign_a)
-    header = signing.sign(b'{"limit": 1}')
+    header = signing.sign(b'{"limit": 1}', path=claim_url(launched))
     assert call(claim_url(launched), header=header, raw=b'{"limit": 2}').status_code == 401
 
 
@@ -116,18 +91,6 @@ def test_malformed_json_gets_400(campaign_a):
     launched = n8n_dispatch(campaign_a)
     assert call(claim_url(launched), raw=b"{not json").status_code == 400
     assert call(LOG_URL, raw=b"[1, 2]").status_code == 400
-
-
-def report(message, status="sent", **extra):
-    return {
-        "campaign_id": message["campaign_id"],
-        "lead_id": message["lead_id"],
-        "message_log_id": message["message_log_id"],
-        "status": status,
-        "provider_message_id": "gmail-1",
-        "sent_at": "2026-11-24T10:00:00Z",
-        **extra,
-    }
 
 
 def test_logging_a_result_is_idempotent(campaign_a):
@@ -171,7 +134,7 @@ def test_another_organizations_message_is_404_and_unchanged(campaign_a, campaign
     [message_b] = call(claim_url(theirs), {"limit": 1}).json()["messages"]
     forged = report(message_b) | {"campaign_id": str(campaign_a.pk)}
     assert call(LOG_URL, forged).status_code == 404
-    unknown = report(message_b) | {"message_log_id": "not-a-uuid"}
+    unknown = report(message_b) | {"message_log_id": "00000000-0000-0000-0000-000000000000"}
     assert call(LOG_URL, unknown).status_code == 404
     assert MessageLog.objects.get(dispatch=theirs).status == Status.SENDING
     assert mine.pk != theirs.pk
@@ -212,8 +175,9 @@ def test_status_for_an_unknown_campaign_is_404(campaign_a):
 def test_a_paused_campaign_hands_out_nothing(campaign_a):
     launched = n8n_dispatch(campaign_a, 2)
     dispatch.campaign_pause(campaign_a)
-    data = call(claim_url(launched), {"limit": 5}).json()
-    assert data == {"messages": [], "remaining": 0, "state": "paused"}
+    response = call(claim_url(launched), {"limit": 5})
+    assert response.status_code == 409 and response.json()["state"] == "paused"
+    assert set(MessageLog.objects.values_list("status", flat=True)) == {Status.QUEUED}
 
 
 def test_an_unsubscribed_lead_is_skipped_at_claim(campaign_a):
@@ -229,7 +193,7 @@ def test_the_token_endpoint_gives_an_access_token_only(campaign_a, gmail_account
     Campaign.objects.filter(pk=campaign_a.pk).update(email_account=gmail_account)
     campaign_a.refresh_from_db()
     launched = n8n_dispatch(campaign_a, 1)
-    data = call(reverse("api_dispatch_token", args=[launched.pk])).json()
+    data = call(token_url(launched)).json()
     assert data["access_token"] in google.access_tokens
     assert gmail_account.refresh_token not in json.dumps(data)
 
@@ -238,7 +202,7 @@ class FakeN8n:
     """A loopback server standing in for n8n's webhook: answers a scripted list of codes."""
 
     def __init__(self, codes):
-        self.codes, self.bodies = list(codes), []
+        self.codes, self.bodies, self.calls = list(codes), [], []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -247,8 +211,10 @@ class FakeN8n:
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                signing.verify(self.headers["X-Signature"], body)
+                header = self.headers["X-Signature"]
+                signing.verify(header, method="POST", path=self.path, body=body)
                 outer.bodies.append(json.loads(body))
+                outer.calls.append((header, body))
                 self.send_response(outer.codes.pop(0) if outer.codes else 200)
                 self.end_headers()
 
@@ -272,6 +238,7 @@ def test_the_dispatch_reaches_n8n_once_after_two_503s(
     with django_capture_on_commit_callbacks(execute=True):
         launched = dispatch.campaign_launch(campaign=campaign_a)
     assert len(fake_n8n.bodies) == 3
+    assert len({header for header, _ in fake_n8n.calls}) == 1  # one call, so one request id
     payload = fake_n8n.bodies[-1]
     assert payload["campaign_id"] == str(campaign_a.pk)
     assert payload["dispatch_id"] == str(launched.pk)
@@ -291,6 +258,21 @@ def test_the_dispatch_reaches_n8n_once_after_two_503s(
     launched.refresh_from_db()
     assert launched.notified_at and launched.driver == Dispatch.Driver.N8N
     assert n8n.notify(launched.pk) and len(fake_n8n.bodies) == 3  # already told: not again
+
+
+def test_the_call_django_sends_to_n8n_is_refused_by_the_api(
+    campaign_a, gmail_account, google, fake_n8n, django_capture_on_commit_callbacks
+):
+    Campaign.objects.filter(pk=campaign_a.pk).update(email_account=gmail_account)
+    campaign_a.refresh_from_db()
+    Lead.objects.create(organization=campaign_a.organization, name="A", email="a@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        launched = dispatch.campaign_launch(campaign=campaign_a)
+    header, body = fake_n8n.calls[-1]
+    for url in (token_url(launched), claim_url(launched)):
+        assert call(url, raw=body, header=header).status_code == 401
+    assert google.refreshes == 0
+    assert MessageLog.objects.get().status == Status.QUEUED
 
 
 def test_a_rolled_back_launch_posts_nothing(

@@ -223,14 +223,14 @@ def test_the_signed_endpoint_checks_every_account_and_refuses_bad_signatures(
     settings.N8N_WEBHOOK_SECRET = ["replies-secret"]
     google.add_message(sent.thread_id, sender="ana@example.com")
     url, body = "/api/campaigns/check-replies/", b"{}"
-    for header in ("", signing.sign(body, secret="wrong")):
+    for header in ("", signing.sign(body, path=url, secret="wrong")):
         response = Client().post(
             url, body, content_type="application/json", HTTP_X_SIGNATURE=header
         )
         assert response.status_code == 401
     assert google.reads == []
     response = Client().post(
-        url, body, content_type="application/json", HTTP_X_SIGNATURE=signing.sign(body)
+        url, body, content_type="application/json", HTTP_X_SIGNATURE=signing.sign(body, path=url)
     )
     assert json.loads(response.content) == {
         "accounts": 1,

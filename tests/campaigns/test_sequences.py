@@ -281,7 +281,10 @@ def test_the_tick_command_and_the_signed_tick_endpoint(sequence, org_a, settings
         url = "/api/campaigns/tick/"
         assert Client().post(url, body, content_type="application/json").status_code == 401
         response = Client().post(
-            url, body, content_type="application/json", HTTP_X_SIGNATURE=signing.sign(body)
+            url,
+            body,
+            content_type="application/json",
+            HTTP_X_SIGNATURE=signing.sign(body, path=url),
         )
         assert json.loads(response.content)["queued"] == 0
 

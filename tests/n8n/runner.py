@@ -52,6 +52,8 @@ class N8n:
             "N8N_BLOCK_ENV_ACCESS_IN_NODE": "false",
             "NODE_FUNCTION_ALLOW_BUILTIN": "crypto",
             "N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS": "false",
+            # The address Django posts to: the workflow checks the signature over its path.
+            "WEBHOOK_URL": f"http://127.0.0.1:{self.port}/",
             **env,
         }
         self.url = f"http://127.0.0.1:{self.port}"

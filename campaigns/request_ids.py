@@ -1,0 +1,93 @@
+"""Request ids of signed calls (the `n` of X-Signature, like Standard Webhooks' webhook-id).
+
+A call retried with the same id, method, path and body runs once: every retry gets the
+first answer (status and body), so n8n can retry a claim after a timeout and receive the
+batch it was given. The same id with other bytes is refused (409).
+
+The id is taken by inserting its row, in a short transaction of its own, before the call
+runs; the database's primary key decides between simultaneous calls (PostgreSQL makes the
+second INSERT wait for the first to commit; SQLite takes its write lock at BEGIN). The
+call itself then runs outside that transaction, as it would without an id: holding one
+around the token refresh or a reply check would hold SQLite's write lock during HTTP.
+A second call that finds the first still running waits for its answer a few seconds.
+"""
+
+import hashlib
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+
+from campaigns.models import SignedRequest
+
+REUSED = "this request id was already used for another request"
+STILL_RUNNING = "the first call with this request id is still running: retry in a moment"
+REPLAYED_HEADER = "Idempotent-Replayed"
+WAIT_SECONDS = 10.0
+POLL_SECONDS = 0.05
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(f"{method.upper()}.{path}.".encode() + body).hexdigest()
+
+
+def kept_for() -> timedelta:
+    """A signature verifies within the tolerance either side of its timestamp, so an id is
+    kept twice as long: no valid retry can arrive after its row is gone."""
+    return timedelta(seconds=2 * settings.N8N_SIGNATURE_TOLERANCE_SECONDS)
+
+
+def _take(request_id: str, fingerprint: str) -> bool:
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            SignedRequest.objects.filter(created_at__lt=now - kept_for()).delete()
+            SignedRequest.objects.create(
+                request_id=request_id, fingerprint=fingerprint, created_at=now
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def signed_request_begin(*, request_id: str, fingerprint: str) -> HttpResponse | None:
+    """None when the id is new: it is now this call's, which runs. Otherwise the answer to
+    give instead: the first call's answer again, or a 409."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not _take(request_id, fingerprint):
+        earlier = SignedRequest.objects.filter(pk=request_id).first()
+        if earlier is None:  # the first call failed and let its id go: this one runs
+            continue
+        if earlier.fingerprint != fingerprint:
+            return JsonResponse({"error": REUSED}, status=409)
+        if earlier.status_code is not None:
+            replay = HttpResponse(
+                earlier.response, status=earlier.status_code, content_type="application/json"
+            )
+            replay[REPLAYED_HEADER] = "true"
+            return replay
+        if time.monotonic() >= deadline:
+            busy = JsonResponse({"error": STILL_RUNNING}, status=409)
+            busy["Retry-After"] = "1"
+            return busy
+        time.sleep(POLL_SECONDS)
+    return None
+
+
+def signed_request_end(*, request_id: str, response: HttpResponse) -> None:
+    """Keep the answer for retries. A 5xx answer (an upstream failure; nothing changed) is
+    not kept: the id is let go, so a retry runs the call again."""
+    if response.status_code >= 500:
+        signed_request_abandon(request_id=request_id)
+        return
+    SignedRequest.objects.filter(pk=request_id).update(
+        status_code=response.status_code, response=response.content.decode()
+    )
+
+
+def signed_request_abandon(*, request_id: str) -> None:
+    """The call raised: nothing answered, so a retry may run it."""
+    SignedRequest.objects.filter(pk=request_id, status_code__isnull=True).delete()

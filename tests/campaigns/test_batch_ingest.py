@@ -1,0 +1,68 @@
+"""A batch of log-message reports is checked and recorded with the same few queries
+whatever its size: one read of its messages, one UPDATE (issue 18)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from campaigns.models import MessageLog
+from tests.campaigns.conftest import LOG_URL, claim_url, n8n_dispatch, report, signed_call
+
+Status = MessageLog.Status
+pytestmark = pytest.mark.usefixtures("n8n_secret")
+# Taking the request id (2), the read and the update (2), keeping the answer (1), and the
+# savepoints of the two transactions (4).
+QUERIES = 9
+
+
+def reports_for(messages):
+    return [
+        report(m, provider_message_id=f"gmail-{n}", thread_id=f"thread-{n}")
+        if n % 3
+        else report(m, "failed", error=f"refused {n}")
+        for n, m in enumerate(messages)
+    ]
+
+
+def logged(messages):
+    with CaptureQueriesContext(connection) as queries:
+        response = signed_call(LOG_URL, {"messages": reports_for(messages)})
+    assert response.status_code == 200, response.content[:300]
+    return len(queries), response.json()["results"]
+
+
+def test_the_query_count_does_not_grow_with_the_batch_size(
+    campaign_a, django_assert_max_num_queries
+):
+    launched = n8n_dispatch(campaign_a, 301)
+    messages = signed_call(claim_url(launched), {"limit": 301}).json()["messages"]
+    one, _ = logged(messages[:1])
+    with django_assert_max_num_queries(QUERIES):
+        many, results = logged(messages[1:])
+    assert one == many
+    assert all(result["changed"] for result in results)
+
+
+def test_a_batch_records_each_report_as_sent(campaign_a):
+    launched = n8n_dispatch(campaign_a, 6)
+    messages = signed_call(claim_url(launched), {"limit": 6}).json()["messages"]
+    logged(messages)
+    for n, message in enumerate(messages):
+        log = MessageLog.objects.get(pk=message["message_log_id"])
+        if n % 3:
+            assert (log.status, log.provider_message_id) == (Status.SENT, f"gmail-{n}")
+            assert log.thread_id == f"thread-{n}" and log.sent_at.year == 2026
+        else:
+            assert (log.status, log.error_message) == (Status.FAILED, f"refused {n}")
+            assert log.sent_at is None
+
+
+def test_a_batch_sent_again_changes_nothing_and_costs_no_update(campaign_a):
+    launched = n8n_dispatch(campaign_a, 4)
+    messages = signed_call(claim_url(launched), {"limit": 4}).json()["messages"]
+    first_count, _ = logged(messages)
+    before = list(MessageLog.objects.order_by("pk").values_list("updated_at", flat=True))
+    again_count, results = logged(messages)  # a new request id: run, not replayed
+    assert not any(result["changed"] for result in results)
+    assert again_count == first_count - 1
+    assert list(MessageLog.objects.order_by("pk").values_list("updated_at", flat=True)) == before
