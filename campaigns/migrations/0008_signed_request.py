@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0003_dashboard_stats'),
+        ('campaigns', '0007_auto_reply_hold'),
     ]
 
     operations = [
