@@ -3,7 +3,7 @@
 import pytest
 
 from crm.models import Lead
-from tests.test_browser import browser, log_in  # noqa: F401 (browser is a fixture)
+from tests.conftest import log_in
 
 CSV = (
     "name,email,city,budget_max\n"
@@ -14,7 +14,7 @@ CSV = (
 
 
 @pytest.mark.browser
-def test_staff_import_leads_through_the_preview(live_server, browser, staff_a, tmp_path):  # noqa: F811
+def test_staff_import_leads_through_the_preview(live_server, browser, staff_a, tmp_path):
     staff_a.set_password("correct horse")
     staff_a.save()
     path = tmp_path / "leads.csv"
