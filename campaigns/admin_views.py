@@ -11,7 +11,16 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import ngettext
 
-from campaigns import dispatch, oauth, outbox, rendering, sending, sequences, template_errors
+from campaigns import (
+    dispatch,
+    failures,
+    oauth,
+    outbox,
+    rendering,
+    sending,
+    sequences,
+    template_errors,
+)
 from campaigns.forms import LaunchForm
 from campaigns.models import Campaign, CampaignStep, EmailAccount
 from campaigns.progress import campaign_progress
@@ -111,7 +120,9 @@ def _send_test(request: HttpRequest, step: CampaignStep, lead: Lead, account: Em
             request, f"Test sent to {request.user.email} from {account.email_address}."
         )
     else:
-        messages.error(request, f"The test could not be sent: {log.error_message}")
+        messages.error(
+            request, f"The test could not be sent: {failures.in_words(log.error_message)}"
+        )
     return HttpResponseRedirect(back)
 
 

@@ -582,6 +582,12 @@ class DailyStat(models.Model):
     bounced = models.PositiveIntegerField(default=0)
     unsubscribed = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    # The same messages counted once each, by the furthest outcome they reached (the
+    # chart's stacks; see stats.FURTHEST): the columns above overlap (a click is an open).
+    furthest_opened = models.PositiveIntegerField(default=0)
+    furthest_clicked = models.PositiveIntegerField(default=0)
+    furthest_replied = models.PositiveIntegerField(default=0)
+    furthest_unsubscribed = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -602,3 +608,23 @@ class StatsWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.since} to {self.until}, summed at {self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+class LinkClick(models.Model):
+    """One counted click on a link of a sent message (scanners and prefetches excluded):
+    which link each person followed, summed per campaign on its page."""
+
+    message = models.ForeignKey(MessageLog, on_delete=models.CASCADE, related_name="link_clicks")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(max_length=2000)
+    clicked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["clicked_at"]
+        indexes = [
+            # A campaign's clicks per link: one aggregate over its rows, grouped by URL.
+            models.Index(fields=["campaign", "url"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
