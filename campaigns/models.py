@@ -509,6 +509,12 @@ class MessageLog(models.Model):
             models.Index(fields=["status", "email_account", "created_at"]),
             models.Index(fields=["dispatch", "status"]),
             models.Index(fields=["email_account", "sent_at"]),
+            # The home's checklist asks whether an agency sent a test yet: a few rows.
+            models.Index(
+                fields=["organization"],
+                condition=models.Q(is_test=True),
+                name="campaigns_test_sends",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,6 @@
 """A lead's history as one list, newest first: each message sent to them and what came of
-it (opened, clicked, replied, bounced, unsubscribed, or why it was not sent), with its
-campaign.
+it (opened, clicked, replied, bounced, unsubscribed, or why it was not sent), and those
+waiting to be sent, each with its campaign.
 
 Events come from sources: functions from a lead to its events. Another kind of event
 (an auto-reply held, a note) is one more function in SOURCES.
@@ -40,6 +40,7 @@ class Event:
 
 # Each kind: its words, and the colour of its label (unfold's label variants).
 KINDS = {
+    "waiting": ("Waiting to send", "default"),
     "sent": ("Sent", "primary"),
     "opened": ("Opened", "info"),
     "clicked": ("Clicked", "info"),
@@ -50,6 +51,7 @@ KINDS = {
     "unsubscribed": ("Unsubscribed", "warning"),
 }
 NOT_SENT = {MessageLog.Status.SKIPPED, MessageLog.Status.CANCELLED}
+WAITING = {MessageLog.Status.QUEUED, MessageLog.Status.SENDING}
 
 
 def message_events(lead: Lead) -> Iterator[Event]:
@@ -68,7 +70,9 @@ def message_events(lead: Lead) -> Iterator[Event]:
             "link": reverse("admin:campaigns_messagelog_change", args=[message.pk]),
         }
         reason = failures.in_words(message.error_message)
-        if message.status == MessageLog.Status.FAILED:
+        if message.status in WAITING:
+            yield Event(message.created_at, "waiting", **common)
+        elif message.status == MessageLog.Status.FAILED:
             yield Event(message.updated_at, "failed", detail=reason, **common)
         elif message.status in NOT_SENT:
             yield Event(message.updated_at, "not_sent", detail=reason, **common)

@@ -81,6 +81,12 @@ def test_failures_bounces_and_messages_not_sent_say_why(campaign_a, lead_a):
     assert kinds["not_sent"] == "replied" and "sent" in kinds
 
 
+def test_a_message_waiting_to_be_sent_is_on_the_timeline(campaign_a, lead_a):
+    waiting = message(campaign_a, lead_a, status=Status.QUEUED)
+    [event] = lead_timeline(lead_a)
+    assert (event.kind, event.title, event.at) == ("waiting", "Waiting to send", waiting.created_at)
+
+
 def test_test_sends_and_other_leads_are_not_on_the_timeline(campaign_a, lead_a, org_a):
     other = Lead.objects.create(organization=org_a, name="Ben", email="ben@example.com")
     message(campaign_a, other, status=Status.SENT, sent_at=at(0))
