@@ -7,11 +7,10 @@ from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import ngettext
-from import_export.admin import ExportActionModelAdmin
 from unfold.admin import ModelAdmin, StackedInline
-from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
@@ -20,6 +19,7 @@ from campaigns import (
     audience,
     dashboard,
     dispatch,
+    failures,
     live_preview,
     sequences,
 )
@@ -27,6 +27,7 @@ from campaigns.forms import STEP_HAS_SENT, CampaignForm, StepForm, StepFormSet
 from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
 from campaigns.progress import campaign_progress, enrollment_counts, step_funnel
 from campaigns.resources import CampaignResultsResource, MessageLogResource
+from crm.export_admin import SpreadsheetExportAdmin
 from crm.tenancy import TenantRelatedFilter, TenantScopedAdmin
 from crm.timezones import LocalDayRangeFilter
 
@@ -198,10 +199,9 @@ SEQUENCE_FIELDS = [
 
 
 @admin.register(Campaign)
-class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
+class CampaignAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     form = CampaignForm
     resource_classes = [CampaignResultsResource]
-    export_form_class = SelectableFieldsExportForm
     list_display = ["name", "type", "status_badge", "email_account", "step_count", "updated_at"]
     list_filter = ["type", "status"]
     list_filter_submit = True
@@ -272,7 +272,7 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
                 context["audience_size"] = audience.sizes(audience.audience_of(campaign))
             else:
                 context["funnel"] = step_funnel(campaign)
-                context["results"] = dashboard.campaign_results(campaign)
+                context["results"] = dashboard.campaign_results(campaign, context["funnel"])
             if campaign.type == Campaign.Type.SEQUENCE:
                 context["enrollments"] = enrollment_counts(campaign)
         return super().render_change_form(request, context, *args, **kwargs)
@@ -447,9 +447,8 @@ class CampaignStepAdmin(TenantScopedAdmin, ModelAdmin):
 
 
 @admin.register(MessageLog)
-class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
+class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     resource_classes = [MessageLogResource]
-    export_form_class = SelectableFieldsExportForm
     list_display = [
         "to_email",
         "subject",
@@ -467,8 +466,71 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     list_filter_submit = True
     search_fields = ["to_email", "subject", "provider_message_id"]
     list_select_related = ["campaign"]
-    # The log is a record of what happened: nobody edits it by hand.
-    readonly_fields = [field.name for field in MessageLog._meta.fields]
+    # The log is a record of what happened: nobody edits it by hand. Staff read what was
+    # sent and what came of it; the identifiers and raw texts are the superuser's.
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "campaign",
+                    "campaign_step",
+                    "lead",
+                    "to_email",
+                    "email_account",
+                    "subject",
+                    "status",
+                    "reason",
+                ]
+            },
+        ),
+        (
+            "What happened",
+            {
+                "fields": [
+                    "created_at",
+                    "sent_at",
+                    "opened_at",
+                    "clicked_at",
+                    "links_clicked",
+                    "replied_at",
+                    "bounced_at",
+                    "unsubscribed_at",
+                ]
+            },
+        ),
+        ("As sent", {"fields": ["rendered_body"]}),
+    ]
+    technical_fieldset = (
+        "Technical details",
+        {
+            "classes": ["collapse"],
+            "fields": [
+                "id",
+                "is_test",
+                "dispatch",
+                "message_id",
+                "in_reply_to",
+                "provider_message_id",
+                "thread_id",
+                "claimed_at",
+                "updated_at",
+                "open_count",
+                "click_count",
+                "prefetch_count",
+                "links",
+                "error_message",
+                "body_html",
+                "body_text",
+            ],
+        },
+    )
+    readonly_fields = [
+        *(field.name for field in MessageLog._meta.fields),
+        "reason",
+        "links_clicked",
+        "rendered_body",
+    ]
     # Millions of rows: pages go Previous / Next without counting the log on every view.
     paginator = InfinitePaginator
     show_full_result_count = False
@@ -483,7 +545,36 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
         """Why a message ended as it did: the bounce or failure reason, the reply's date."""
         if obj.status == MessageLog.Status.REPLIED and obj.replied_at:
             return f"Replied {timezone.localtime(obj.replied_at):%Y-%m-%d %H:%M}"
-        return Truncator(obj.error_message).chars(90)
+        return Truncator(failures.in_words(obj.error_message)).chars(90)
+
+    @display(description="Why")
+    def reason(self, obj: MessageLog) -> str:
+        return failures.in_words(obj.error_message) or "–"
+
+    @display(description="Links clicked")
+    def links_clicked(self, obj: MessageLog) -> str:
+        urls = obj.link_clicks.order_by("clicked_at").values_list("url", flat=True)
+        return ", ".join(dict.fromkeys(urls)) or "–"
+
+    @display(description="The email")
+    def rendered_body(self, obj: MessageLog) -> str:
+        """The HTML as the lead's mail program shows it, in a frame that runs nothing."""
+        if not obj.body_html:
+            return "–"
+        return format_html(
+            '<iframe sandbox="" srcdoc="{}" title="The email as the lead sees it" '
+            'id="message-body" class="w-full bg-white border border-base-200 '
+            'rounded-default" style="min-height: 360px"></iframe>',
+            obj.body_html,
+        )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and not obj.error_message:  # nothing went wrong: no "Why"
+            (name, options), *rest = fieldsets
+            fields = [field for field in options["fields"] if field != "reason"]
+            fieldsets = [(name, {**options, "fields": fields}), *rest]
+        return [*fieldsets, self.technical_fieldset] if request.user.is_superuser else fieldsets
 
     def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
         return False
@@ -498,12 +589,13 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(TenantScopedAdmin, ModelAdmin):
-    list_display = ["lead", "campaign", "state_badge", "next_order", "next_due_at", "started_at"]
+    list_display = ["lead", "campaign", "state_badge", "next_step", "next_due_at", "started_at"]
     list_filter = ["state", ("campaign", TenantRelatedFilter)]
     list_filter_submit = True
     search_fields = ["lead__name", "lead__email", "campaign__name"]
     list_select_related = ["lead", "campaign"]
-    readonly_fields = [field.name for field in Enrollment._meta.fields]
+    fields = ["lead", "campaign", "state_badge", "next_step", "next_due_at", "started_at"]
+    readonly_fields = fields
     actions = ["remove_from_sequence"]
     show_full_result_count = False
 
@@ -514,7 +606,12 @@ class EnrollmentAdmin(TenantScopedAdmin, ModelAdmin):
     )
     def state_badge(self, obj: Enrollment) -> tuple[str, str]:
         label = obj.get_state_display()
-        return obj.state, f"{label}: {obj.stop_reason}" if obj.stop_reason else label
+        reason = failures.in_words(obj.stop_reason)
+        return obj.state, f"{label}: {reason}" if reason else label
+
+    @display(description="Next step", ordering="next_order")
+    def next_step(self, obj: Enrollment) -> str:
+        return f"Step {obj.next_order}" if obj.state == Enrollment.State.ACTIVE else "–"
 
     @admin.action(description="Remove from the sequence")
     def remove_from_sequence(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:

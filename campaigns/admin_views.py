@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from campaigns import (
     dispatch,
+    failures,
     oauth,
     outbox,
     preflight,
@@ -123,7 +124,9 @@ def _send_test(request: HttpRequest, step: CampaignStep, lead: Lead, account: Em
             request, f"Test sent to {request.user.email} from {account.email_address}."
         )
     else:
-        messages.error(request, f"The test could not be sent: {log.error_message}")
+        messages.error(
+            request, f"The test could not be sent: {failures.in_words(log.error_message)}"
+        )
     return HttpResponseRedirect(back)
 
 

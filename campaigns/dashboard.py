@@ -3,31 +3,22 @@ each account's use of its cap. Aggregate queries over the message log, scoped to
 member's organizations, each one bounded by an indexed date range or status."""
 
 import datetime
-import json
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from campaigns import stats
-from campaigns.models import Campaign, EmailAccount, MessageLog
+from campaigns import charts, checklist, failures, stats
+from campaigns.models import Campaign, EmailAccount, LinkClick, MessageLog
 from campaigns.progress import campaign_progress
 from crm import navigation
 from crm.tenancy import organization_ids
 
 Status = MessageLog.Status
 CHART_DAYS = 14
-# The chart's series: a message counts on the day it was sent (its cohort), and in every
-# series it reached since; failures count on the day they failed.
-SERIES = [
-    ("Sent", "sent"),
-    ("Opened", "opened"),
-    ("Clicked", "clicked"),
-    ("Replied", "replied"),
-    ("Bounced", "bounced"),
-    ("Failed", "failed"),
-]
+REASONS_SHOWN = 5
+LINKS_SHOWN = 50
 
 
 def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
@@ -42,6 +33,7 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
     waiting = logs.filter(status__in=[Status.QUEUED, Status.SENDING]).count()
     context.update(
         title=navigation.home_title(request),
+        checklists=checklist.checklists(request),
         kpis=[
             {"title": "Sent today", "value": f"{figures.total('sent', today):,}"},
             {"title": "Sent, 7 days", "value": f"{figures.total('sent', week):,}"},
@@ -68,7 +60,12 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
                 )
             ),
         ],
-        chart=json.dumps(chart(figures.by_day, today, CHART_DAYS)),
+        chart=charts.outcomes_by_day(figures.by_day, today, CHART_DAYS),
+        chart_empty=not any(
+            figures.total(name, today - datetime.timedelta(days=CHART_DAYS - 1))
+            for name in ("sent", "failed")
+        ),
+        chart_options=charts.OUTCOMES_BY_DAY_OPTIONS,
         figures_as_of=figures.refreshed_at,
         running=[
             {"campaign": campaign, "progress": campaign_progress(campaign)}
@@ -88,11 +85,8 @@ def rate(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "–"
 
 
-def daily_chart(
-    logs: QuerySet[MessageLog], now: datetime.datetime, days: int = CHART_DAYS
-) -> dict[str, Any]:
-    """Unfold's bar chart data for these messages: one bar group per day, one series per
-    outcome, counted live."""
+def daily_chart(logs: QuerySet[MessageLog], now: datetime.datetime, days: int = CHART_DAYS) -> str:
+    """The chart of these messages, counted live: one bar a day, stacked by outcome."""
     today = stats.today(now)
     start = today - datetime.timedelta(days=days - 1)
     by_day: dict[datetime.date, dict[str, int]] = {}
@@ -100,33 +94,41 @@ def daily_chart(
         totals = by_day.setdefault(day, dict.fromkeys(stats.FIGURES, 0))
         for name, value in counts.items():
             totals[name] += value
-    return chart(by_day, today, days)
+    return charts.outcomes_by_day(by_day, today, days)
 
 
-def chart(by_day: dict[datetime.date, dict[str, int]], today: datetime.date, days: int) -> dict:
-    dates = [today - datetime.timedelta(days=n) for n in range(days - 1, -1, -1)]
-    return {
-        "labels": [f"{d:%b} {d.day}" for d in dates],
-        "datasets": [
-            {"label": label, "data": [by_day.get(d, {}).get(key, 0) for d in dates]}
-            for label, key in SERIES
-        ],
-    }
-
-
-def failure_reasons(logs: QuerySet[MessageLog], limit: int = 5) -> list[dict[str, Any]]:
-    """The most frequent reasons messages failed or bounced, with how many each."""
-    return list(
+def failure_reasons(logs: QuerySet[MessageLog], limit: int = REASONS_SHOWN) -> list[dict[str, Any]]:
+    """The most frequent reasons messages failed or bounced, in words, with how many each
+    (several raw reasons can say the same thing) and the raw texts behind each."""
+    raw = (
         logs.filter(Q(status=Status.FAILED) | Q(bounced_at__isnull=False))
         .exclude(error_message="")
         .values("error_message")
         .annotate(count=Count("pk"))
-        .order_by("-count", "error_message")[:limit]
+        .order_by("-count", "error_message")[: limit * 10]
+    )
+    reasons: dict[str, dict[str, Any]] = {}
+    for row in raw:
+        words = failures.in_words(row["error_message"])
+        reason = reasons.setdefault(words, {"words": words, "count": 0, "raw": []})
+        reason["count"] += row["count"]
+        reason["raw"].append(row["error_message"])
+    return sorted(reasons.values(), key=lambda reason: (-reason["count"], reason["words"]))[:limit]
+
+
+def clicks_per_link(campaign: Campaign, limit: int = LINKS_SHOWN) -> list[dict[str, Any]]:
+    """How many clicks each link of the campaign got, and from how many leads."""
+    return list(
+        LinkClick.objects.filter(campaign=campaign, message__is_test=False)
+        .values("url")
+        .annotate(clicks=Count("pk"), leads=Count("message__lead", distinct=True))
+        .order_by("-clicks", "url")[:limit]
     )
 
 
-def campaign_results(campaign: Campaign) -> dict[str, Any]:
-    """The campaign page: per-day chart since it started and its top failure reasons."""
+def campaign_results(campaign: Campaign, funnel: list[dict[str, Any]]) -> dict[str, Any]:
+    """The campaign page's results: the messages per day since it started, the funnel of
+    each step (from its per-step results), the top failure reasons and the clicks per link."""
     logs = MessageLog.objects.filter(campaign=campaign, is_test=False)
     now = timezone.now()
     first = logs.exclude(sent_at=None).order_by("sent_at").values_list("sent_at", flat=True)[:1]
@@ -134,9 +136,16 @@ def campaign_results(campaign: Campaign) -> dict[str, Any]:
     if first:
         days = max(CHART_DAYS, min(90, (now - first[0]).days + 1))
     return {
-        "chart": json.dumps(daily_chart(logs, now, days)),
+        "chart": daily_chart(logs, now, days),
+        "chart_options": charts.OUTCOMES_BY_DAY_OPTIONS,
         "chart_days": days,
+        "funnel_chart": charts.funnel(
+            funnel, opens=campaign.track_opens, clicks=campaign.track_clicks
+        ),
+        "funnel_options": charts.FUNNEL_OPTIONS,
+        "funnel_height": charts.funnel_height(len(funnel)),
         "reasons": failure_reasons(logs),
+        "links": clicks_per_link(campaign),
     }
 
 

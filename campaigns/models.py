@@ -517,6 +517,12 @@ class MessageLog(models.Model):
             models.Index(fields=["status", "email_account", "created_at"]),
             models.Index(fields=["dispatch", "status"]),
             models.Index(fields=["email_account", "sent_at"]),
+            # The home's checklist asks whether an agency sent a test yet: a few rows.
+            models.Index(
+                fields=["organization"],
+                condition=models.Q(is_test=True),
+                name="campaigns_test_sends",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -625,6 +631,12 @@ class DailyStat(models.Model):
     bounced = models.PositiveIntegerField(default=0)
     unsubscribed = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    # The same messages counted once each, by the furthest outcome they reached (the
+    # chart's stacks; see stats.FURTHEST): the columns above overlap (a click is an open).
+    furthest_opened = models.PositiveIntegerField(default=0)
+    furthest_clicked = models.PositiveIntegerField(default=0)
+    furthest_replied = models.PositiveIntegerField(default=0)
+    furthest_unsubscribed = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -661,3 +673,23 @@ class SignedRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} ({self.status_code or 'running'})"
+
+
+class LinkClick(models.Model):
+    """One counted click on a link of a sent message (scanners and prefetches excluded):
+    which link each person followed, summed per campaign on its page."""
+
+    message = models.ForeignKey(MessageLog, on_delete=models.CASCADE, related_name="link_clicks")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(max_length=2000)
+    clicked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["clicked_at"]
+        indexes = [
+            # A campaign's clicks per link: one aggregate over its rows, grouped by URL.
+            models.Index(fields=["campaign", "url"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.url

@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from campaigns import failures
 from campaigns.models import Campaign, MessageLog
 
 Status = MessageLog.Status
@@ -56,7 +57,11 @@ def campaign_progress(campaign: Campaign) -> dict[str, Any]:
         "per_minute": round(per_minute, 1),
         "eta": _remaining(eta - now) if eta else None,
         "errors": [
-            {"to": e["to_email"], "error": e["error_message"], "at": e["updated_at"].isoformat()}
+            {
+                "to": e["to_email"],
+                "error": failures.in_words(e["error_message"]),
+                "at": e["updated_at"].isoformat(),
+            }
             for e in errors
         ],
         "status": campaign.status,

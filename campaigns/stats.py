@@ -37,7 +37,19 @@ SENT_COUNTS = {
     "bounced": Q(bounced_at__isnull=False),
     "unsubscribed": Q(unsubscribed_at__isnull=False),
 }
-FIGURES = (*SENT_COUNTS, "failed")
+# The same messages counted once each, in the furthest outcome they reached (a bounce
+# outranks an opt-out, which outranks a reply, then a click, then an open): the chart's
+# stacks add up to the messages sent. Sent with none of these: "sent" minus them all.
+_NOT_BOUNCED = Q(bounced_at__isnull=True)
+_NOR_UNSUBSCRIBED = _NOT_BOUNCED & Q(unsubscribed_at__isnull=True)
+_NOR_REPLIED = _NOR_UNSUBSCRIBED & Q(replied_at__isnull=True)
+FURTHEST = {
+    "furthest_unsubscribed": Q(unsubscribed_at__isnull=False) & _NOT_BOUNCED,
+    "furthest_replied": Q(replied_at__isnull=False) & _NOR_UNSUBSCRIBED,
+    "furthest_clicked": Q(clicked_at__isnull=False) & _NOR_REPLIED,
+    "furthest_opened": Q(opened_at__isnull=False, clicked_at__isnull=True) & _NOR_REPLIED,
+}
+FIGURES = (*SENT_COUNTS, "failed", *FURTHEST)
 
 
 def day_start(day: datetime.date) -> datetime.datetime:
@@ -64,7 +76,9 @@ def count_by_campaign_day(
     for row in (
         sent.annotate(day=TruncDate("sent_at", tzinfo=timezone.get_default_timezone()))
         .values("organization", "campaign", "day")
-        .annotate(**{name: Count("pk", filter=q) for name, q in SENT_COUNTS.items()})
+        .annotate(
+            **{name: Count("pk", filter=q) for name, q in {**SENT_COUNTS, **FURTHEST}.items()}
+        )
     ):
         key = (row.pop("organization"), row.pop("campaign"), row.pop("day"))
         figures[key].update(row)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import sequences
-from campaigns.models import Enrollment, MessageLog
+from campaigns.models import Enrollment, LinkClick, MessageLog
 from crm.models import SuppressedAddress
 from crm.suppression import suppress
 
@@ -101,7 +101,7 @@ def instrument(html_body: str, message: MessageLog, unsubscribe_url: str) -> str
             index = next(position, None)
             if index is None:
                 return match.group(0)
-            url = _url("track_click", _sign(f"{message.pk.hex}.{index}"))
+            url = _url("track_click", click_token(message, index))
             return f"{match.group(1)}{html.escape(url)}{match.group(3)}"
 
         html_body = _LINK.sub(rewrite, html_body)
@@ -111,6 +111,11 @@ def instrument(html_body: str, message: MessageLog, unsubscribe_url: str) -> str
             f'<img src="{html.escape(pixel)}" width="1" height="1" alt="" style="border:0">'
         )
     return html_body
+
+
+def click_token(message: MessageLog, index: int) -> str:
+    """The token of the message's link at `index` (its position in `message.links`)."""
+    return _sign(f"{message.pk.hex}.{index}")
 
 
 def _url(name: str, token: str) -> str:
@@ -157,6 +162,9 @@ def record_click(token: str, user_agent: str) -> str | None:
         return url
     now = timezone.now()
     MessageLog.objects.filter(pk=message.pk).update(click_count=F("click_count") + 1)
+    LinkClick.objects.create(
+        message=message, campaign_id=message.campaign_id, url=url[:2000], clicked_at=now
+    )
     # A click means the message was opened too, pixel or not.
     MessageLog.objects.filter(pk=message.pk, clicked_at__isnull=True).update(clicked_at=now)
     MessageLog.objects.filter(pk=message.pk, opened_at__isnull=True).update(opened_at=now)

@@ -12,16 +12,18 @@ from django.contrib.auth.models import Group, User
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
-from import_export.admin import ExportActionModelAdmin
 from unfold.admin import ModelAdmin, TabularInline
-from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
+from campaigns import failures
 from campaigns.auto_replies import auto_reply_summary
-from campaigns.models import AutoReply, Enrollment, MessageLog
+from campaigns.models import AutoReply, Enrollment
 from campaigns.preflight.lead_filter import PreflightLeadFilter
-from crm.import_views import LeadImportView, SuppressionImportView
+from campaigns.timeline import lead_timeline
+from crm.export_admin import SpreadsheetExportAdmin
+from crm.import_views import IMPORT_LEADS, LeadImportView, SuppressionImportView
+from crm.lead_filters import BudgetFilter, InCampaignFilter
 from crm.members import staff_group_join
 from crm.models import Lead, Membership, Organization, Property, SuppressedAddress
 from crm.resources import LeadResource
@@ -88,6 +90,7 @@ class MembershipInline(admin.TabularInline):
 class OrganizationAdmin(ModelAdmin):
     list_display = ["name", "slug", "timezone", "member_count", "lead_count"]
     search_fields = ["name", "slug"]
+    fields = ["name", "slug", "timezone", "postal_address"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
@@ -124,12 +127,28 @@ class OrganizationAdmin(ModelAdmin):
         return is_member(request.user)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._has_role(request, obj, Membership.EDITORS)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # An agency's address and clock are its owner's to change (a manager may not).
+        if obj is not None and not self._has_role(request, obj, [Membership.Role.OWNER]):
+            return Membership.OWNER_FIELDS
+        return super().get_readonly_fields(request, obj)
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> dict:
+        if "slug" in self.get_readonly_fields(request, obj):
+            return {}
+        return super().get_prepopulated_fields(request, obj)
+
+    def _has_role(self, request: HttpRequest, obj: Any, roles: Any) -> bool:
+        """A superuser, or a member with one of `roles` (in `obj`, or in any organization
+        when there is no object)."""
         if request.user.is_superuser:
             return True
-        owners = Membership.objects.filter(user=request.user, role=Membership.Role.OWNER)
-        if obj is None:
-            return owners.exists()
-        return owners.filter(organization=obj).exists()
+        memberships = Membership.objects.filter(user=request.user, role__in=roles)
+        if obj is not None:
+            memberships = memberships.filter(organization=obj)
+        return memberships.exists()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
@@ -193,9 +212,17 @@ class ReadOnlyInline(TabularInline):
 
 class EnrollmentInline(ReadOnlyInline):
     model = Enrollment
-    fields = ["campaign", "state", "stop_reason", "next_order", "next_due_at", "started_at"]
+    fields = ["campaign", "state", "why_stopped", "next_step", "next_due_at", "started_at"]
     readonly_fields = fields
     verbose_name_plural = "sequences"
+
+    @display(description="Why it stopped")
+    def why_stopped(self, obj: Enrollment) -> str:
+        return failures.in_words(obj.stop_reason) or "–"
+
+    @display(description="Next step")
+    def next_step(self, obj: Enrollment) -> str:
+        return f"Step {obj.next_order}" if obj.state == Enrollment.State.ACTIVE else "–"
 
 
 class AutoReplyInline(ReadOnlyInline):
@@ -215,37 +242,9 @@ class AutoReplyInline(ReadOnlyInline):
         return auto_reply_summary(obj)
 
 
-class TimelineInline(ReadOnlyInline):
-    model = MessageLog
-    fields = [
-        "created_at",
-        "campaign",
-        "campaign_step",
-        "subject",
-        "status",
-        "sent_at",
-        "opened_at",
-        "clicked_at",
-        "replied_at",
-        "error_message",
-    ]
-    readonly_fields = fields
-    ordering = ["-created_at"]
-    verbose_name_plural = "timeline (every message)"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return (
-            super()
-            .get_queryset(request)
-            .filter(is_test=False)
-            .select_related("campaign", "campaign_step")
-        )
-
-
 @admin.register(Lead)
-class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
+class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     resource_classes = [LeadResource]
-    export_form_class = SelectableFieldsExportForm
     list_display = [
         "name",
         "email",
@@ -258,7 +257,10 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     ]
     list_filter = [
         "status",
+        ("city", TenantValuesFilter),
+        BudgetFilter,
         ("source", TenantValuesFilter),
+        InCampaignFilter,
         ("created_at", LocalDayRangeFilter),
         ("property", TenantRelatedFilter),
         PreflightLeadFilter,  # hidden until the launch page's preflight links to it
@@ -272,7 +274,8 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     warn_unsaved_form = True
     actions_list = ["import_csv"]
     actions = ["add_to_campaign", "delete_selected"]
-    inlines = [EnrollmentInline, AutoReplyInline, TimelineInline]
+    inlines = [EnrollmentInline, AutoReplyInline]
+    change_form_after_template = "admin/crm/lead/timeline.html"
     fieldsets = [
         (None, {"fields": ["organization", "name", "email", "phone", "status"]}),
         ("Search", {"fields": ["city", "budget_min", "budget_max", "property", "source"]}),
@@ -306,13 +309,19 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     def get_inlines(self, request: HttpRequest, obj: Lead | None) -> list:
         return self.inlines if obj is not None else []  # a new lead has no history yet
 
+    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any):
+        lead = context.get("original")
+        if lead is not None:
+            context["timeline"] = lead_timeline(lead)
+        return super().render_change_form(request, context, *args, **kwargs)
+
     @admin.action(description="Add to campaign…")
     def add_to_campaign(self, request: HttpRequest, queryset: QuerySet[Lead]) -> Any:
         from campaigns.admin_views import add_leads_to_campaign
 
         return add_leads_to_campaign(self, request, queryset)
 
-    @action(description="Import CSV", icon="upload_file", url_path="import-csv")
+    @action(description=IMPORT_LEADS, icon="upload_file", url_path="import-csv")
     def import_csv(self, request: HttpRequest) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:crm_lead_import"))
 
@@ -329,7 +338,7 @@ class SuppressedAddressAdmin(TenantScopedAdmin, ModelAdmin):
     fields = ["organization", "email", "reason", "detail"]
     actions_list = ["import_csv"]
 
-    @action(description="Import CSV", icon="upload_file", url_path="import-csv")
+    @action(description="Import addresses", icon="upload_file", url_path="import-csv")
     def import_csv(self, request: HttpRequest) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:crm_suppressedaddress_import"))
 

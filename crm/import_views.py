@@ -25,6 +25,22 @@ SESSION_KEY = "lead_imports"
 STALE_AFTER_SECONDS = 24 * 3600
 ERRORS_SHOWN = 500
 FILE_TOO_LARGE = "The file is larger than {limit} MB. Split it and import the parts."
+# One name for the page, wherever it is reached from (the sidebar says it too: settings/unfold.py).
+IMPORT_LEADS = "Import leads"
+NOT_CSV = (
+    "This is not a CSV file{kind}. In your spreadsheet, use “Save as” or “Download” and "
+    "choose “CSV UTF-8”, then upload that file."
+)
+CSV_EXTENSIONS = (".csv", ".txt")
+# How other files begin (their "magic numbers"): named, the error says what was uploaded.
+NOT_CSV_SIGNATURES = {
+    b"PK\x03\x04": " (it looks like an Excel workbook or another zip file)",
+    b"\xd0\xcf\x11\xe0": " (it looks like an old Excel .xls file)",
+    b"%PDF": " (it is a PDF)",
+    b"\x89PNG": " (it is an image)",
+    b"\xff\xd8\xff": " (it is an image)",
+    b"{\\rtf": " (it is a Word or RTF document)",
+}
 IMPORT_EXPIRED = "This import has expired or was already done. Upload the file again."
 
 
@@ -34,7 +50,7 @@ class LeadImportForm(forms.Form):
     )
     file = forms.FileField(
         label="CSV file",
-        widget=UnfoldAdminFileFieldWidget,
+        widget=UnfoldAdminFileFieldWidget(attrs={"accept": ".csv,text/csv"}),
         help_text="Columns: name (or first_name, last_name), email, phone, city, status, "
         "budget_min, budget_max, source. Comma or semicolon separated, UTF-8.",
     )
@@ -52,6 +68,13 @@ class LeadImportForm(forms.Form):
         limit = settings.LEAD_IMPORT_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(FILE_TOO_LARGE.format(limit=limit // (1024 * 1024)))
+        head = upload.read(512)
+        upload.seek(0)
+        kind = next((k for sign, k in NOT_CSV_SIGNATURES.items() if head.startswith(sign)), None)
+        if kind is None and not upload.name.lower().endswith(CSV_EXTENSIONS):
+            kind = ""
+        if kind is not None:
+            raise forms.ValidationError(NOT_CSV.format(kind=kind))
         return upload
 
 
@@ -163,7 +186,7 @@ class LeadImportView(View):
         context.update(
             self.model_admin.admin_site.each_context(request),
             opts=self.model_admin.model._meta,
-            title="Import leads",
+            title=IMPORT_LEADS,
             breadcrumbs=[self.model_admin.model, "Import"],
             errors_shown=shown,
             errors_hidden=report.error_count - len(shown) if report else 0,
@@ -174,7 +197,7 @@ class LeadImportView(View):
 class SuppressionImportForm(LeadImportForm):
     file = forms.FileField(
         label="CSV file",
-        widget=UnfoldAdminFileFieldWidget,
+        widget=UnfoldAdminFileFieldWidget(attrs={"accept": ".csv,text/csv"}),
         help_text="A column named email (or “Email Address”); other columns are ignored. "
         "Comma or semicolon separated, UTF-8: an export from another email tool works.",
     )

@@ -17,8 +17,19 @@ def validate_timezone(value: str) -> None:
 class Organization(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=60, unique=True)
-    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    slug = models.SlugField(
+        max_length=60,
+        unique=True,
+        help_text="The agency's short name in addresses. Only an owner can change it.",
+    )
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        verbose_name="time zone",
+        help_text="Every time in the admin is shown in this zone, and send windows follow "
+        "it. Only an owner can change it.",
+    )
     postal_address = models.TextField(
         help_text="Printed in the footer of every campaign email (required by anti-spam law)."
     )
@@ -32,10 +43,17 @@ class Organization(models.Model):
 
 
 class Membership(models.Model):
+    """A staff member's place in an organization. Every role works with its leads and
+    campaigns; managers and owners may change the organization itself, and only owners
+    what changes its pages' addresses and clock (OWNER_FIELDS)."""
+
     class Role(models.TextChoices):
         OWNER = "owner", "Owner"
         MANAGER = "manager", "Manager"
         AGENT = "agent", "Agent"
+
+    EDITORS = (Role.OWNER, Role.MANAGER)
+    OWNER_FIELDS = ("slug", "timezone")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"

@@ -13,7 +13,14 @@ from django.test import RequestFactory
 
 from campaigns import dispatch
 from campaigns.management.commands.load_demo import INVALID_TO
-from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
+from campaigns.models import (
+    Campaign,
+    CampaignStep,
+    EmailAccount,
+    Enrollment,
+    LinkClick,
+    MessageLog,
+)
 from crm.models import Lead, Membership, Organization, Property
 
 # A Thursday, noon in Los Angeles: the demo is loaded at a fixed moment, so it is the same
@@ -45,8 +52,9 @@ def test_the_demo_loads_and_is_idempotent(db):
     out = StringIO()
     call_command("load_demo", "--force", stdout=out)
     first = snapshot()
-    assert first == [2, 2, 12, 310, 2, 4, 1]
-    assert "agent / agent  (staff of Sunset Realty)" in out.getvalue()
+    assert first == [2, 3, 12, 310, 2, 4, 1]
+    assert "agent / agent  (agent at Sunset Realty)" in out.getvalue()
+    assert "owner / owner  (owner at Sunset Realty)" in out.getvalue()
     assert Lead.objects.filter(property__isnull=False).exists()
     call_command("load_demo", "--force", stdout=StringIO())
     assert snapshot() == first
@@ -129,6 +137,11 @@ def test_the_demo_history_keeps_its_dates_in_order(db):
             assert event is None or in_order(message.sent_at, event, now), message
         if message.status == MessageLog.Status.FAILED:
             assert message.sent_at is None and message.claimed_at is not None
+    # Clicks went through the messages' own tracked links, dated with the message's click.
+    clicks = LinkClick.objects.select_related("message")
+    assert clicks.count() == messages.filter(clicked_at__isnull=False).count() > 0
+    for click in clicks:
+        assert click.clicked_at == click.message.clicked_at and click.url in click.message.links
     for enrollment in Enrollment.objects.select_related("lead"):
         assert enrollment.created_at == enrollment.started_at
         assert in_order(enrollment.lead.created_at, sequence.launched_at, enrollment.started_at)

@@ -80,7 +80,7 @@ def test_a_failed_test_send_says_why(client_a, step_a, lead_a, gmail_account, go
     response = client_a.post(
         preview_url(step_a), {"lead": lead_a.pk, "account": gmail_account.pk}, follow=True
     )
-    assert "The test could not be sent: HTTP 400 invalidArgument" in str(
+    assert "The test could not be sent: Gmail refused the address (invalid To header)" in str(
         next(iter(response.context["messages"]))
     )
 

@@ -307,4 +307,4 @@ def test_the_admin_shows_detection_and_the_bounce_reason(sent, google, client_a)
     ).content.decode()
     assert "On, last checked" in account_page
     log_page = client_a.get(reverse("admin:campaigns_messagelog_changelist")).content.decode()
-    assert "Address not found" in log_page
+    assert "The address does not exist (the receiving mail server bounced it)" in log_page

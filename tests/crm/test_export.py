@@ -6,8 +6,8 @@ import io
 import openpyxl
 import pytest
 from django.urls import reverse
-from import_export.formats import base_formats
 
+from crm.export_admin import FORMATS
 from crm.models import Lead
 
 
@@ -51,7 +51,7 @@ PHONES = ["+1 (310) 555-0106", "+33 1 42 68 53 00", "+44.20.7946.0958", "+131055
 
 
 def export_phones(client, file_format: str):
-    titles = [str(f().get_title()) for f in base_formats.DEFAULT_FORMATS]
+    titles = [str(f().get_title()) for f in FORMATS]
     return client.post(
         reverse("admin:crm_lead_export"),
         {

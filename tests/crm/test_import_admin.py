@@ -60,7 +60,7 @@ def test_staff_cannot_import_into_another_organization(client_a, org_b):
 
 
 def test_a_broken_file_is_a_form_error(client_a, org_a):
-    response = upload(client_a, org_a, b"\x89PNG\r\n\x1a\n\x00\x00", "photo.png")
+    response = upload(client_a, org_a, b"name,email\nAna,ana\x00@example.com\n", "leads.csv")
     assert "looks like a binary file, not a CSV" in response.content.decode()
 
 

@@ -20,6 +20,7 @@ from campaigns.models import (
     Dispatch,
     EmailAccount,
     Enrollment,
+    LinkClick,
     MessageLog,
 )
 from crm.bulk import update_many
@@ -75,18 +76,25 @@ ORGANIZATIONS = [
 # (username, password, organization slug or None for the superuser, role)
 USERS = [
     ("admin", "admin", None, None),
-    ("agent", "agent", "sunset-realty", Membership.Role.OWNER),
-    ("agent-paris", "agent", "maison-lumiere", Membership.Role.OWNER),
+    ("owner", "owner", "sunset-realty", Membership.Role.OWNER),
+    ("agent", "agent", "sunset-realty", Membership.Role.AGENT),
+    ("agent-paris", "agent", "maison-lumiere", Membership.Role.AGENT),
 ]
 
 WELCOME = """<p>Hi {{ lead.name }},</p>
 <p>Thanks for your interest in homes in {{ lead.city | default("our area") }}.
 I'm {{ sender.name }}, and I'll be your contact at {{ organization.name }}.</p>
-<p>Reply to this email with what matters most to you, and I'll send listings that fit.</p>"""
+<p>Reply to this email with what matters most to you, and I'll send listings that fit.
+Meanwhile, <a href="https://www.sunset-realty.example/listings">browse our listings</a>.</p>"""
 FOLLOW_UP = """<p>Hi {{ lead.name }},</p>
-<p>A few new listings came in this week. Would a short call on Thursday suit you?</p>"""
+<p>A few <a href="https://www.sunset-realty.example/listings/new">new listings</a> came in
+this week. Would a short call on Thursday suit you?
+<a href="https://www.sunset-realty.example/book-a-call">Pick a time</a>.</p>"""
 OFFER = """<p>Hi {{ lead.name }},</p>
-<p>We're holding a private viewing this weekend. Reply and I'll save you a slot.</p>"""
+<p>We're holding a <a href="https://www.sunset-realty.example/private-viewing">private
+viewing</a> this weekend. Reply and I'll save you a slot.</p>"""
+# The browser a demo lead clicks with (a link scanner's would not be counted).
+DEMO_BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0 Safari/537.36"
 OPEN_HOUSE = """<p>Hi {{ lead.name }},</p>
 <p>Join us for our spring open house this Saturday, 11am–3pm. Coffee is on us.</p>"""
 
@@ -123,8 +131,8 @@ class Command(BaseCommand):
         if reset:
             stats.refresh()  # the home's sums no longer hold the deleted messages
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (user / password):"))
-        for username, password, slug, _role in USERS:
-            who = f"staff of {organizations[slug].name}" if slug else "superuser"
+        for username, password, slug, role in USERS:
+            who = f"{role.label.lower()} at {organizations[slug].name}" if slug else "superuser"
             self.stdout.write(f"  {username} / {password}  ({who})")
 
     def delete_demo(self) -> None:
@@ -328,21 +336,25 @@ class Command(BaseCommand):
             bounced = sent_at + datetime.timedelta(minutes=2)
             MessageLog.objects.filter(pk=message.pk).update(bounced_at=bounced, updated_at=bounced)
             return
-        fields: dict[str, Any] = {}
         if count % 5 in (0, 2) and sent_at + 3 * hours <= now:
-            fields.update(
-                status=MessageLog.Status.OPENED, opened_at=sent_at + 3 * hours, open_count=1
+            opened = sent_at + 3 * hours
+            MessageLog.objects.filter(pk=message.pk).update(
+                status=MessageLog.Status.OPENED, opened_at=opened, open_count=1, updated_at=opened
             )
             if count % 10 == 0:
-                fields.update(
-                    status=MessageLog.Status.CLICKED,
-                    clicked_at=sent_at + 3 * hours + datetime.timedelta(minutes=4),
-                    click_count=1,
-                )
-        if fields:
-            fields["updated_at"] = fields.get("clicked_at") or fields["opened_at"]
-            MessageLog.objects.filter(pk=message.pk).update(**fields)
+                self.click(message, count, opened + datetime.timedelta(minutes=4))
         replied = sent_at + 5 * hours
         if count % 17 == 3 and replied <= now:
             tracking.record_reply(message, replied)
             MessageLog.objects.filter(pk=message.pk).update(updated_at=replied)
+
+    def click(self, message: MessageLog, count: int, at: datetime.datetime) -> None:
+        """A click through the message's real tracking link (one of its links, by turns),
+        dated `at`."""
+        message.refresh_from_db(fields=["links"])
+        if not message.links:
+            return
+        index = (count // 10) % len(message.links)
+        tracking.record_click(tracking.click_token(message, index), DEMO_BROWSER)
+        MessageLog.objects.filter(pk=message.pk).update(clicked_at=at, updated_at=at)
+        LinkClick.objects.filter(message=message).update(clicked_at=at)

@@ -1,0 +1,83 @@
+"""The leads list's filters that are not one column's values: a budget range, and the
+leads of a campaign."""
+
+import re
+import uuid
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from unfold.contrib.filters.admin import DropdownFilter, RangeNumericListFilter
+
+from campaigns.audience import audience_of
+from campaigns.models import Campaign, Enrollment, MessageLog
+from crm.models import Lead
+from crm.tenancy import organization_ids
+
+CAMPAIGNS_LISTED = 200
+# "500000", "500,000", "$ 500 000": what people type for an amount.
+_MONEY_NOISE = re.compile(r"[\s,$€£'\u00a0\u202f]")
+
+
+def _amount(value: Any) -> int | None:
+    try:
+        return int(_MONEY_NOISE.sub("", str(value or "")))
+    except ValueError:
+        return None
+
+
+class BudgetFilter(RangeNumericListFilter):
+    """Leads whose budget reaches into the range: "from" means they can spend at least that
+    much (as a campaign's audience reads it), "to" that they look at that price or below.
+    A lead without a budget matches no range."""
+
+    title = "budget"
+    parameter_name = "budget"
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
+        low = _amount(self.used_parameters.get("budget_from"))
+        high = _amount(self.used_parameters.get("budget_to"))
+        if low is not None:
+            queryset = queryset.filter(
+                Q(budget_max__gte=low) | Q(budget_max__isnull=True, budget_min__gte=low)
+            )
+        if high is not None:
+            queryset = queryset.filter(
+                Q(budget_min__lte=high) | Q(budget_min__isnull=True, budget_max__lte=high)
+            )
+        return queryset
+
+
+class InCampaignFilter(DropdownFilter):
+    """The leads of one campaign: for a draft, those it would be sent to; once launched,
+    those it queued a message for or enrolled."""
+
+    title = "campaign"
+    parameter_name = "in_campaign"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            (str(campaign.pk), campaign.name)
+            for campaign in _campaigns(request).order_by("-created_at")[:CAMPAIGNS_LISTED]
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
+        if not self.value():
+            return queryset
+        try:
+            campaign = _campaigns(request).filter(pk=uuid.UUID(self.value())).first()
+        except ValueError:
+            campaign = None
+        if campaign is None:
+            return queryset.none()
+        if not campaign.is_launched:
+            return queryset.filter(pk__in=audience_of(campaign).values("pk"))
+        messaged = MessageLog.objects.filter(campaign=campaign, is_test=False).values("lead")
+        enrolled = Enrollment.objects.filter(campaign=campaign).values("lead")
+        return queryset.filter(Q(pk__in=messaged) | Q(pk__in=enrolled))
+
+
+def _campaigns(request: HttpRequest) -> QuerySet[Campaign]:
+    if request.user.is_superuser:
+        return Campaign.objects.all()
+    return Campaign.objects.filter(organization__in=organization_ids(request))
