@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -104,16 +105,44 @@ def stop_after_failure(message: MessageLog, error: str) -> None:
     """A message that failed for good (never resent) ends its lead's way through the
     sequence: the next steps would follow up, as replies, on a message the lead never got.
     Later steps already queued for the lead are cancelled with it."""
-    order = (
-        CampaignStep.objects.filter(pk=message.campaign_step_id)
-        .values_list("order", flat=True)
-        .first()
+    message.error_message = error
+    stop_after_failures([message])
+
+
+def stop_after_failures(messages: list[MessageLog]) -> None:
+    """stop_after_failure for many messages in the same four queries, whatever their number
+    (n8n reports a batch at a time)."""
+    if not messages:
+        return  # an empty Q() below would match every lead
+    orders = dict(
+        CampaignStep.objects.filter(pk__in={m.campaign_step_id for m in messages}).values_list(
+            "pk", "order"
+        )
     )
-    reason = STOPPED_AFTER_FAILURE.format(order=order, error=error or "failed")
-    Enrollment.objects.filter(campaign=message.campaign_id, lead=message.lead_id).stop(reason)
-    MessageLog.objects.filter(
-        campaign=message.campaign_id, lead=message.lead_id, status=Status.QUEUED, is_test=False
-    ).update(status=Status.CANCELLED, error_message=reason, updated_at=timezone.now())
+    reasons = {
+        (m.campaign_id, m.lead_id): STOPPED_AFTER_FAILURE.format(
+            order=orders.get(m.campaign_step_id), error=m.error_message or "failed"
+        )
+        for m in messages
+    }
+    whose = Q()
+    for campaign_id, lead_id in reasons:
+        whose |= Q(campaign=campaign_id, lead=lead_id)
+    reason = Case(
+        *(
+            When(campaign=campaign_id, lead=lead_id, then=Value(text))
+            for (campaign_id, lead_id), text in reasons.items()
+        )
+    )
+    Enrollment.objects.filter(whose, state=Enrollment.State.ACTIVE).update(
+        state=Enrollment.State.STOPPED,
+        stop_reason=Substr(reason, 1, 200),
+        next_due_at=None,
+        updated_at=timezone.now(),
+    )
+    MessageLog.objects.filter(whose, status=Status.QUEUED, is_test=False).update(
+        status=Status.CANCELLED, error_message=reason, updated_at=timezone.now()
+    )
 
 
 def finish_many(outcomes: dict[Any, dict[str, Any]]) -> int:
@@ -134,9 +163,15 @@ def finish_many(outcomes: dict[Any, dict[str, Any]]) -> int:
         )
         for name in names
     }
-    return MessageLog.objects.filter(pk__in=list(outcomes), status=Status.SENDING).update(
+    changed = MessageLog.objects.filter(pk__in=list(outcomes), status=Status.SENDING).update(
         updated_at=timezone.now(), **changes
     )
+    # As in finish(): a message that failed for good stops its lead (a query more, and only
+    # when the batch holds failures).
+    failed = [pk for pk, fields in outcomes.items() if fields.get("status") == Status.FAILED]
+    if failed:
+        stop_after_failures(list(MessageLog.objects.filter(pk__in=failed, is_test=False)))
+    return changed
 
 
 def send_one(message: MessageLog, account: EmailAccount) -> str:

@@ -41,12 +41,12 @@ def _center(budget: Budget, passed: Any, value: Any, width: Any = 80) -> None:
 
 
 def _indent(
-    budget: Budget, passed: Any, s: Any, width: Any = 4, first: Any = False, blank: Any = False
+    budget: Budget, passed: Any, text: Any, width: Any = 4, first: Any = False, blank: Any = False
 ) -> None:
     indention = size_of(width) if isinstance(width, str) else max(as_int(width), 0)
-    lines = line_count(s)
+    lines = line_count(text)
     budget.expect_items(lines)
-    budget.expect_text(size_of(s) + lines * (indention + 1))
+    budget.expect_text(size_of(text) + lines * (indention + 1))
 
 
 def _markup(passed: Any, *values: Any) -> int:
@@ -58,9 +58,9 @@ def _markup(passed: Any, *values: Any) -> int:
 
 
 def _filter_replace(
-    budget: Budget, passed: Any, s: Any, old: Any, new: Any, count: Any = None
+    budget: Budget, passed: Any, text: Any, old: Any, new: Any, count: Any = None
 ) -> None:
-    replaced(budget, s, old, new, count, _markup(passed, s, old, new))
+    replaced(budget, text, old, new, count, _markup(passed, text, old, new))
 
 
 def _filter_format(budget: Budget, passed: Any, value: Any, *args: Any, **kwargs: Any) -> None:
@@ -81,13 +81,13 @@ def _filter_join(
 def _filter_truncate(
     budget: Budget,
     passed: Any,
-    s: Any,
+    text: Any,
     length: Any = 255,
     killwords: Any = False,
     end: Any = "...",
     leeway: Any = None,
 ) -> None:
-    budget.expect_text(size_of(s) + size_of(end))
+    budget.expect_text(size_of(text) + size_of(end))
 
 
 def _filter_batch(
@@ -164,30 +164,30 @@ def _filter_urlize(
 def _filter_wordwrap(
     budget: Budget,
     passed: Any,
-    s: Any,
+    text: Any,
     width: Any = 79,
     break_long_words: Any = True,
     wrapstring: Any = None,
     break_on_hyphens: Any = True,
 ) -> None:
-    size, width = size_of(s), max(as_int(width), 1)
+    size, width = size_of(text), max(as_int(width), 1)
     budget.expect_slow("wordwrap", size)
-    lines = slow_count(budget, "wordwrap", range(line_count(s) + size // width))
+    lines = slow_count(budget, "wordwrap", range(line_count(text) + size // width))
     budget.expect_text(size + len(lines) * size_of(wrapstring or "\n"))
     # textwrap copies what is left of a long word (or run of spaces) for each line it cuts.
-    longest = max(map(len, CHUNKS.findall(str(s))), default=0)
+    longest = max(map(len, CHUNKS.findall(str(text))), default=0)
     if size * (longest // width) > WRAPPED:
         limit = math.isqrt(WRAPPED * width)
         raise SecurityError(TOO_SLOW_INPUT.format(name="wordwrap", limit=limit))
 
 
-def _filter_case(budget: Budget, passed: Any, s: Any) -> None:
-    changed_case(budget, s)
+def _filter_case(budget: Budget, passed: Any, text: Any) -> None:
+    changed_case(budget, text)
 
 
-def _filter_title(budget: Budget, passed: Any, s: Any) -> None:
-    budget.expect_slow("title", size_of(s))
-    changed_case(budget, s)
+def _filter_title(budget: Budget, passed: Any, text: Any) -> None:
+    budget.expect_slow("title", size_of(text))
+    changed_case(budget, text)
 
 
 def _filter_xmlattr(budget: Budget, passed: Any, d: Any, autospace: Any = True) -> None:
@@ -202,9 +202,9 @@ def _filter_unique(
     hashed("unique", items if attribute is None else map(make_attrgetter(passed, attribute), items))
 
 
-def _filter_wordcount(budget: Budget, passed: Any, s: Any) -> None:
-    budget.expect_slow("wordcount", size_of(s))
-    budget.expect_items(size_of(s) // 2 + 1)
+def _filter_wordcount(budget: Budget, passed: Any, text: Any) -> None:
+    budget.expect_slow("wordcount", size_of(text))
+    budget.expect_items(size_of(text) // 2 + 1)
 
 
 def _passed_free(budget: Budget, passed: Any, value: Any, *args: Any, **kwargs: Any) -> None:
