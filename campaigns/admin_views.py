@@ -11,14 +11,36 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import ngettext
 
-from campaigns import dispatch, oauth, outbox, rendering, sending, sequences, template_errors
+from campaigns import (
+    campaign_live,
+    dispatch,
+    oauth,
+    outbox,
+    rendering,
+    sender_health,
+    sending,
+    sequences,
+    template_errors,
+)
 from campaigns.forms import LaunchForm
-from campaigns.models import Campaign, CampaignStep, EmailAccount
+from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
 from campaigns.progress import campaign_progress
+from campaigns.sequence_outlook import sequence_outlook
 from crm.models import Lead
 from crm.tenancy import organizations_of
+from crm.timezones import spoken_time
 
 LEAD_CHOICES = 50
+# The cancel confirmation names this many of the leads it leaves out, and links to all.
+NAMED_LEADS = 20
+ALREADY_LAUNCHED = "Already {verb}{when}{who}."
+NOBODY_MATCHES = (
+    "Nobody to send to: no lead matches this campaign's audience. Change the audience on "
+    "the campaign page and save it; Launch now opens up when someone matches."
+)
+ALL_OPTED_OUT_ONE = "Nobody to send to: the only lead of this audience has opted out."
+ALL_OPTED_OUT = "Nobody to send to: all %(n)s leads of this audience have opted out."
+WAITS_FOR_SENDER = "They go out as soon as the sending service runs (see below)."
 # Blasts this large take tens of seconds to queue (bench/README.md): the page says so.
 LONG_LAUNCH = 50_000
 
@@ -228,34 +250,28 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
     if campaign is None:
         raise Http404("No such campaign.")
     change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+    if campaign.is_launched:
+        # Another tab, Back, a double submit: the campaign page says who launched it, when.
+        messages.info(request, already_launched(campaign))
+        return HttpResponseRedirect(change_url)
     try:
         plan = dispatch.launch_plan(campaign)
     except dispatch.LaunchError as error:
         messages.error(request, str(error))
         return HttpResponseRedirect(change_url)
     is_sequence = campaign.type == Campaign.Type.SEQUENCE
+    blocked = launch_blocked(campaign, plan)
     data = request.POST if request.method == "POST" else None
     form = LaunchForm(data, timezone_name=campaign.organization.timezone)
-    if request.method == "POST" and (is_sequence or form.is_valid()):
+    if request.method == "POST" and not blocked and (is_sequence or form.is_valid()):
         try:
-            if is_sequence:
-                enrolled = sequences.sequence_activate(campaign=campaign)
-                note = ngettext(
-                    "Activated: %(n)s lead enrolled. Each step goes out when due.",
-                    "Activated: %(n)s leads enrolled. Each step goes out when due.",
-                    enrolled,
-                ) % {"n": f"{enrolled:,}"}
-            else:
-                note = _launched_note(
-                    campaign,
-                    dispatch.campaign_launch(
-                        campaign=campaign,
-                        user=request.user,
-                        send_after=form.cleaned_data["send_at"],
-                    ),
-                )
+            note = _launch(campaign, request.user, None if is_sequence else form)
         except dispatch.LaunchError as error:
-            messages.error(request, str(error))
+            campaign.refresh_from_db()
+            if campaign.is_launched:  # the other submit won the race
+                messages.info(request, already_launched(campaign))
+            else:
+                messages.error(request, str(error))
             return HttpResponseRedirect(change_url)
         messages.success(request, note)
         return HttpResponseRedirect(change_url)
@@ -272,17 +288,56 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
             form=None if is_sequence else form,
             is_sequence=is_sequence,
             long_launch=LONG_LAUNCH,
+            blocked=blocked,
+            button_attrs={"id": "launch-now", "disabled": bool(blocked)}
+            | ({"aria-describedby": "launch-blocked"} if blocked else {}),
         ),
     )
 
 
+def launch_blocked(campaign: Campaign, plan: dispatch.Plan) -> str:
+    """Why Launch now is disabled (said before the click), or "" when it is not."""
+    if plan.to_send:
+        return ""
+    if campaign.type == Campaign.Type.SEQUENCE and campaign.enroll_new_leads:
+        return ""  # it waits for the leads who will match
+    if not plan.audience:
+        return NOBODY_MATCHES
+    return ngettext(ALL_OPTED_OUT_ONE, ALL_OPTED_OUT, plan.audience) % {"n": plan.audience}
+
+
+def already_launched(campaign: Campaign) -> str:
+    """ "Already launched at 05:06 by agent." """
+    verb = "activated" if campaign.type == Campaign.Type.SEQUENCE else "launched"
+    moment = f" {spoken_time(campaign.launched_at)}" if campaign.launched_at else ""
+    user = campaign.launched_by
+    who = f" by {user.get_full_name() or user.get_username()}" if user else ""
+    return ALREADY_LAUNCHED.format(verb=verb, when=moment, who=who)
+
+
+def _launch(campaign: Campaign, user: Any, form: LaunchForm | None) -> str:
+    """Activate the sequence (no form) or launch the blast; the note for staff."""
+    if form is None:
+        enrolled = sequences.sequence_activate(campaign=campaign, user=user)
+        return ngettext(
+            "Activated: %(n)s lead enrolled. Each step goes out when due.",
+            "Activated: %(n)s leads enrolled. Each step goes out when due.",
+            enrolled,
+        ) % {"n": f"{enrolled:,}"}
+    launched = dispatch.campaign_launch(
+        campaign=campaign, user=user, send_after=form.cleaned_data["send_at"]
+    )
+    return _launched_note(campaign, launched)
+
+
 def _launched_note(campaign: Campaign, launched: Any) -> str:
     zone = campaign.organization.timezone
-    when = (
-        f"It will start at {launched.send_after:%Y-%m-%d %H:%M} ({zone})."
-        if launched.send_after
-        else "Sending has started."
-    )
+    if launched.send_after:
+        when = f"It will start at {launched.send_after:%Y-%m-%d %H:%M} ({zone})."
+    elif sender_health.nothing_sending(Campaign.objects.filter(pk=campaign.pk)):
+        when = WAITS_FOR_SENDER  # the page's warning says what to do
+    else:
+        when = "Sending has started."
     queued, skipped = launched.total - launched.skipped, launched.skipped
     return (
         ngettext("Launched: %(n)s message queued", "Launched: %(n)s messages queued", queued)
@@ -297,10 +352,8 @@ def _launched_note(campaign: Campaign, launched: Any) -> str:
     )
 
 
-def campaign_cancel(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
-    campaign = model_admin.get_object(request, object_id)
-    if campaign is None:
-        raise Http404("No such campaign.")
+def campaign_cancel(model_admin: Any, request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """Cancel after a confirmation that names the leads who will not get what waits."""
     if request.method == "POST":
         cancelled = dispatch.campaign_cancel(campaign)
         note = ngettext(
@@ -320,8 +373,37 @@ def campaign_cancel(model_admin: Any, request: HttpRequest, object_id: str) -> H
             breadcrumbs=[Campaign, campaign, "Cancel"],
             campaign=campaign,
             progress=campaign_progress(campaign),
+            **cancel_leads(campaign),
         ),
     )
+
+
+def cancel_leads(campaign: Campaign) -> dict[str, Any]:
+    """The leads a cancel leaves without what waits for them: a sequence's active leads
+    (their steps still due), a blast's leads with a message waiting. The first few by
+    name, and the link to all of them."""
+    if campaign.type == Campaign.Type.SEQUENCE:
+        waiting = Lead.objects.filter(
+            enrollments__campaign=campaign, enrollments__state=Enrollment.State.ACTIVE
+        )
+        every = reverse("admin:campaigns_enrollment_changelist")
+        every += f"?campaign__id__exact={campaign.pk}&state__exact=active"
+    else:
+        waiting = Lead.objects.filter(
+            message_logs__campaign=campaign,
+            message_logs__is_test=False,
+            message_logs__status=MessageLog.Status.QUEUED,
+        )
+        every = reverse("admin:campaigns_messagelog_changelist")
+        every += f"?campaign__id__exact={campaign.pk}&status__exact=queued"
+    return {
+        "stopped_leads": waiting.order_by("name", "pk")[:NAMED_LEADS],
+        "stopped_count": waiting.count(),
+        "stopped_link": every,
+        "outlook": sequence_outlook(campaign).text(paused=campaign.status == Campaign.Status.PAUSED)
+        if campaign.type == Campaign.Type.SEQUENCE
+        else "",
+    }
 
 
 def campaign_duplicate(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -349,10 +431,11 @@ def campaign_duplicate(model_admin: Any, request: HttpRequest, object_id: str) -
 
 
 def campaign_progress_json(model_admin: Any, request: HttpRequest, object_id: str) -> JsonResponse:
+    """Everything on the campaign page that changes while it sends (campaigns/campaign_live.py)."""
     campaign = model_admin.get_object(request, object_id)
     if campaign is None:
         raise Http404("No such campaign.")
-    return JsonResponse(campaign_progress(campaign))
+    return JsonResponse(campaign_live.campaign_live(campaign))
 
 
 def add_leads_to_campaign(model_admin: Any, request: HttpRequest, queryset: Any) -> Any:

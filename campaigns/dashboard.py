@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from campaigns import stats
+from campaigns import sender_health, stats
 from campaigns.models import Campaign, EmailAccount, MessageLog
 from campaigns.progress import campaign_progress
 from crm import navigation
@@ -42,6 +42,9 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
     waiting = logs.filter(status__in=[Status.QUEUED, Status.SENDING]).count()
     context.update(
         title=navigation.home_title(request),
+        sender_warning=sender_health.nothing_sending(
+            Campaign.objects.filter(organization__in=organizations)
+        ),
         kpis=[
             {"title": "Sent today", "value": f"{figures.total('sent', today):,}"},
             {"title": "Sent, 7 days", "value": f"{figures.total('sent', week):,}"},

@@ -2,9 +2,15 @@
 and Debian's Chromium for the browser tests."""
 
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
 from playwright.sync_api import sync_playwright
 
@@ -180,6 +186,14 @@ def message_b(campaign_b, lead_b) -> MessageLog:
 
 
 @pytest.fixture
+def sender_running(db) -> None:
+    """The direct sender has just gone round its loop (its heartbeat is fresh)."""
+    from campaigns import sender_health
+
+    sender_health.Heartbeat().beat()
+
+
+@pytest.fixture
 def google(settings, monkeypatch):
     """Google's OAuth and Gmail endpoints, served by a local stand-in on 127.0.0.1."""
     from tests import google_standin
@@ -219,6 +233,47 @@ def gmail_account(org_a, staff_a, google):
         token_expires_at=timezone.now() + timedelta(hours=1),
         is_primary=True,
     )
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def start_sender(google) -> subprocess.Popen:
+    """`send_queued --loop` in a process of its own, on the test database (the tests that
+    use it commit: django_db(transaction=True) or live_server), sending to the stand-in."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "settings.base",
+        "DJANGO_DEBUG": "1",  # development, as the tests run: unset means production
+        "DATABASE_URL": database_url(),
+        "VAR_DIR": str(settings.VAR_DIR),  # the same development keys decrypt the tokens
+        "GMAIL_API_BASE_URL": google.base_url,
+        "GOOGLE_TOKEN_URI": f"{google.base_url}/token",
+        "GMAIL_QUOTA_UNITS_PER_MINUTE": "100000000",
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "send_queued", "--loop", "--idle-seconds", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_for(condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
 
 
 CHROMIUM = "/usr/bin/chromium"

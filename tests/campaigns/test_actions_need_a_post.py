@@ -15,7 +15,8 @@ def pause_url(campaign: Campaign) -> str:
 
 
 @pytest.fixture
-def running(campaign_a) -> Campaign:
+def running(campaign_a, message_a) -> Campaign:
+    """A blast sending: one message still waits."""
     Campaign.objects.filter(pk=campaign_a.pk).update(status=Campaign.Status.ACTIVE)
     return campaign_a
 
