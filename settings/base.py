@@ -121,6 +121,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 
+# A form sent without a valid CSRF token (open too long, signed out since) says so plainly.
+CSRF_FAILURE_VIEW = "crm.error_pages.csrf_failure"
+
 LOGIN_URL = "admin:login"
 # Unfold's login form has no hidden "next" field: without ?next= Django would go to
 # /accounts/profile/, which does not exist.
