@@ -3,6 +3,7 @@ and disconnecting Gmail, launching and cancelling a campaign, and its live progr
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -167,6 +168,8 @@ def confirmation(
 def gmail_connect(model_admin: Any, request: HttpRequest) -> HttpResponse:
     """The page says what Google will ask; its POST (one button per organization) starts
     the consent, whose state waits in the session."""
+    if not oauth.client_configured():
+        return google_setup(model_admin, request)
     organizations = organizations_of(request.user).order_by("name")
     chosen = pick(organizations, request.POST.get("organization"))
     if request.method == "POST" and chosen is not None:
@@ -184,11 +187,31 @@ def gmail_connect(model_admin: Any, request: HttpRequest) -> HttpResponse:
     )
 
 
+def google_setup(model_admin: Any, request: HttpRequest) -> HttpResponse:
+    """No Google client is configured: say what to set up, rather than send staff to
+    Google with an empty client id."""
+    return render(
+        request,
+        "admin/campaigns/emailaccount/google_setup.html",
+        _context(
+            model_admin,
+            request,
+            "Connect Gmail",
+            breadcrumbs=[EmailAccount, "Connect Gmail"],
+            redirect_uri=oauth.redirect_uri(),
+            missing=oauth.missing_settings(),
+            debug_mode=settings.DEBUG,
+        ),
+    )
+
+
 def gmail_reconnect(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
     """Google's consent again, asking for what the account needs now (reply detection)."""
     account = model_admin.get_object(request, object_id)
     if account is None:
         raise Http404("No such account.")
+    if not oauth.client_configured():
+        return google_setup(model_admin, request)
     if request.method == "POST":
         return HttpResponseRedirect(
             oauth.start(
