@@ -82,6 +82,8 @@ class ResultsChangeList(UnfoldChangeList):
 class ResultsColumns:
     """The list's columns of results, for the campaign admin."""
 
+    empty_value_display = "–"
+
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type:
         return ResultsChangeList
 
@@ -112,16 +114,22 @@ class ResultsColumns:
 
     @display(description="Opened")
     def open_rate(self, obj: Campaign) -> str:
+        if not obj.is_launched:
+            return "–"
         if not obj.track_opens:
             return NOT_TRACKED
         return rate(obj.results.opened, obj.results.sent)
 
     @display(description="Clicked")
     def click_rate(self, obj: Campaign) -> str:
+        if not obj.is_launched:
+            return "–"
         if not obj.track_clicks:
             return NOT_TRACKED
         return rate(obj.results.clicked, obj.results.sent)
 
     @display(description="Replied")
     def reply_rate(self, obj: Campaign) -> str:
+        if not obj.is_launched:
+            return "–"
         return rate(obj.results.replied, obj.results.sent)

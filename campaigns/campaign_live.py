@@ -116,4 +116,6 @@ def _blast_line(campaign: Campaign, progress: dict[str, Any], warning: str) -> s
         return f"{done} · waiting for the sending service"
     if not progress["per_minute"]:
         return f"{done} · starting"
-    return f"{done} · {progress['per_minute']:g} per minute · finishes {progress['eta']}"
+    rate = progress["per_minute"]
+    pace = f"{rate:.0f}" if rate >= 10 else f"{rate:g}"
+    return f"{done} · {pace} per minute · finishes {progress['eta']}"

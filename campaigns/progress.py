@@ -8,6 +8,7 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from campaigns.models import Campaign, Enrollment, MessageLog
+from campaigns.sequence_outlook import sequence_outlook
 
 Status = MessageLog.Status
 SENT_OR_LATER = [
@@ -116,13 +117,10 @@ def step_funnel(
     waiting for it), then how many were sent, opened, clicked, replied, bounced,
     unsubscribed and failed."""
     rows = counts_by_step(campaign) if by_step is None else by_step
-    waiting = {}
+    waiting: dict[int, int] = {}
     if campaign.type == Campaign.Type.SEQUENCE:
-        waiting = dict(
-            Enrollment.objects.filter(campaign=campaign, state=Enrollment.State.ACTIVE)
-            .values_list("next_order")
-            .annotate(Count("pk"))
-        )
+        # The leads whose next step this is: the count the sequence's line names, too.
+        waiting = dict(sequence_outlook(campaign).due_by_step)
     funnel = []
     for step in campaign.steps.order_by("order"):
         row = rows.get(step.pk, {})

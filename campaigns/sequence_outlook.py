@@ -1,5 +1,6 @@
-"""What a running sequence still has to send: its active leads, the steps still due to them
-(step by step), and when the next one goes. One grouped query over its enrollments."""
+"""What a running sequence still has to send: its active leads, the step each of them gets
+next (counted by step, as the per-step table's Waiting), and when the first goes. One
+grouped query over its enrollments."""
 
 import datetime
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ class Outlook:
     active: int
     completed: int
     stopped: int
-    # (step number, steps of that number still due), in step order, zeros left out.
+    # (step number, active leads whose next step it is), in step order, zeros left out.
     due_by_step: list[tuple[int, int]]
     next_at: datetime.datetime | None
 
@@ -35,8 +36,9 @@ class Outlook:
         return round(100 * (self.completed + self.stopped) / enrolled, 1) if enrolled else 0
 
     def text(self, *, paused: bool = False, now: datetime.datetime | None = None) -> str:
-        """ "35 active, 53 steps still due (18 of step 2, 35 of step 3), next on Dec 3,
-        09:00": what is still to come, in the viewer's zone."""
+        """ "35 active, 35 steps still due (18 of step 2, 17 of step 3), next on Dec 3,
+        09:00": each active lead's next step, and when the first of them goes (in the
+        viewer's zone)."""
         if not self.active:
             return NOBODY_WAITING
         active = ngettext("%(n)s active", "%(n)s active", self.active) % {"n": f"{self.active:,}"}
@@ -70,13 +72,15 @@ def sequence_outlook(campaign: Campaign) -> Outlook:
             at_order[row["next_order"]] = at_order.get(row["next_order"], 0) + row["leads"]
             if row["next_at"] and (next_at is None or row["next_at"] < next_at):
                 next_at = row["next_at"]
-    # A lead waiting for step 2 will also get step 3: each active step is due to every lead
-    # whose next step comes at or before it.
-    due_by_step = []
-    for step in active_steps(campaign):
-        count = sum(leads for order, leads in at_order.items() if order <= step.order)
-        if count:
-            due_by_step.append((step.order, count))
+    # Each active lead's next step: the first active one at or after its place (a step
+    # made inactive since is skipped, as the tick skips it).
+    steps = active_steps(campaign)
+    due: dict[int, int] = {}
+    for order, leads in at_order.items():
+        step = next((step for step in steps if step.order >= order), None)
+        if step is not None:
+            due[step.order] = due.get(step.order, 0) + leads
+    due_by_step = sorted(due.items())
     return Outlook(
         active=by_state[Enrollment.State.ACTIVE],
         completed=by_state[Enrollment.State.COMPLETED],

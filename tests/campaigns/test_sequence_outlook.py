@@ -1,5 +1,5 @@
-"""A running sequence shows what is still to come ("35 active, 53 steps still due (18 of
-step 2, 35 of step 3), next on Dec 3, 09:00"), not a blast's "% done · per minute"; and
+"""A running sequence shows what is still to come ("35 active, 35 steps still due (18 of
+step 2, 17 of step 3), next on Dec 3, 09:00"), not a blast's "% done · per minute"; and
 cancelling it names the leads who will not get those steps."""
 
 import datetime
@@ -60,34 +60,37 @@ def test_the_sequence_page_says_what_is_still_to_come(client_a, nurture):
     html = client_a.get(reverse("admin:campaigns_campaign_change", args=[nurture.pk])).content
     html = html.decode()
     expected = (
-        f"35 active, 53 steps still due (18 of step 2, 35 of step 3), next on {next_at(nurture)}"
+        f"35 active, 35 steps still due (18 of step 2, 17 of step 3), next on {next_at(nurture)}"
     )
     assert expected in html
     assert "% done" not in html and "per minute" not in html
     data = client_a.get(reverse("admin:campaigns_campaign_progress", args=[nurture.pk])).json()
     assert data["state_line"] == expected
     assert (data["sequence"]["active"], data["sequence"]["completed"]) == (35, 1)
+    # The per-step table's Waiting says the same, step by step.
+    assert [row["waiting"] for row in data["funnel"]] == [0, 18, 17]
     # The bar: leads through the sequence (1 of 36).
     assert data["bar_percent"] == 2.8
 
 
-def test_an_inactive_step_is_not_counted_as_due(client_a, nurture):
-    nurture.steps.filter(order=3).update(is_active=False)
+def test_a_step_made_inactive_is_passed_over_for_the_next(client_a, nurture):
+    nurture.steps.filter(order=2).update(is_active=False)
     data = client_a.get(reverse("admin:campaigns_campaign_progress", args=[nurture.pk])).json()
-    assert data["state_line"].startswith("35 active, 18 steps still due (18 of step 2), next on")
+    assert data["state_line"].startswith("35 active, 35 steps still due (35 of step 3), next on")
+    assert [row["waiting"] for row in data["funnel"]] == [0, 0, 35]
 
 
 def test_a_paused_sequence_holds_what_is_due(client_a, nurture):
     dispatch.campaign_pause(nurture)
     data = client_a.get(reverse("admin:campaigns_campaign_progress", args=[nurture.pk])).json()
-    assert data["state_line"].endswith("(18 of step 2, 35 of step 3), held while paused")
+    assert data["state_line"].endswith("(18 of step 2, 17 of step 3), held while paused")
 
 
 def test_the_cancel_confirmation_names_the_leads_still_in_the_sequence(client_a, nurture):
     response = client_a.get(reverse("admin:campaigns_campaign_cancel", args=[nurture.pk]))
     html = response.content.decode()
     assert "35 leads are still in the sequence and will get none of the steps still due" in html
-    assert "53 steps still due (18 of step 2, 35 of step 3)" in html
+    assert "35 steps still due (18 of step 2, 17 of step 3)" in html
     named = Lead.objects.filter(name__startswith="Buyer").order_by("name")
     for lead in named[:20]:
         assert reverse("admin:crm_lead_change", args=[lead.pk]) in html
