@@ -19,6 +19,7 @@ POLL_SECONDS = 3
 # in dashboard.campaign_results.
 LIVE_CHARTS = {"daily": "chart"}
 ALWAYS = ["preview", "duplicate"]
+SEQUENCE_CANCELLED = "Cancelled: no more steps are sent."
 
 
 def available_actions(campaign: Campaign, waiting: int) -> list[str]:
@@ -74,6 +75,8 @@ def campaign_live(campaign: Campaign, results: dict[str, Any] | None = None) -> 
         }
         live["bar_percent"] = outlook.percent_through
         live["state_line"] = live["sequence"]["text"]
+        if campaign.status == Campaign.Status.COMPLETED:
+            live["state_line"] = SEQUENCE_CANCELLED  # a sequence ends only by a cancel
     else:
         live["bar_percent"] = progress["percent"]
         live["state_line"] = _blast_line(campaign, progress, warning)

@@ -109,3 +109,10 @@ def test_the_cancel_confirmation_of_a_blast_names_who_waits(client_a, campaign_a
     html = html.content.decode()
     assert "2 leads will not get this campaign" in html
     assert "lead0@example.com" in html and "lead1@example.com" in html
+
+
+def test_a_cancelled_sequence_says_so_instead_of_what_was_due(client_a, nurture):
+    client_a.post(reverse("admin:campaigns_campaign_cancel", args=[nurture.pk]))
+    data = client_a.get(reverse("admin:campaigns_campaign_progress", args=[nurture.pk])).json()
+    assert data["state_line"] == "Cancelled: no more steps are sent."
+    assert data["live"] is False and data["actions"] == ["preview", "duplicate"]
