@@ -114,22 +114,22 @@ class ResultsColumns:
 
     @display(description="Opened")
     def open_rate(self, obj: Campaign) -> str:
-        if not obj.is_launched:
-            return "–"
-        if not obj.track_opens:
-            return NOT_TRACKED
-        return rate(obj.results.opened, obj.results.sent)
+        return _rate_of(obj, "opened", tracked=obj.track_opens)
 
     @display(description="Clicked")
     def click_rate(self, obj: Campaign) -> str:
-        if not obj.is_launched:
-            return "–"
-        if not obj.track_clicks:
-            return NOT_TRACKED
-        return rate(obj.results.clicked, obj.results.sent)
+        return _rate_of(obj, "clicked", tracked=obj.track_clicks)
 
     @display(description="Replied")
     def reply_rate(self, obj: Campaign) -> str:
-        if not obj.is_launched:
-            return "–"
-        return rate(obj.results.replied, obj.results.sent)
+        return _rate_of(obj, "replied")
+
+
+def _rate_of(campaign: Campaign, outcome: str, tracked: bool = True) -> str:
+    """The share of the sent messages that reached `outcome`; a rate that is not tracked
+    is said to be so, rather than shown as 0%."""
+    if not campaign.is_launched:
+        return "–"
+    if not tracked:
+        return NOT_TRACKED
+    return rate(getattr(campaign.results, outcome), campaign.results.sent)

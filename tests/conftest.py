@@ -161,6 +161,24 @@ def make_sequence(organization: Organization, account: EmailAccount) -> Campaign
     return campaign
 
 
+def launch_to_leads(campaign: Campaign, count: int) -> Campaign:
+    """The blast launched (through the real service) to `count` new leads of its agency."""
+    from campaigns import dispatch
+
+    for n in range(count):
+        Lead.objects.create(
+            organization=campaign.organization, name=f"Lead {n}", email=f"lead{n}@example.com"
+        )
+    dispatch.campaign_launch(campaign=campaign)
+    return campaign
+
+
+@pytest.fixture
+def launched_blast(campaign_a) -> Campaign:
+    """Spring A, launched to three leads: three messages queued."""
+    return launch_to_leads(campaign_a, 3)
+
+
 @pytest.fixture
 def message_a(campaign_a, lead_a) -> MessageLog:
     return MessageLog.objects.create(

@@ -5,24 +5,14 @@ longer applies (a page left open, Back) brings the campaign back with why, never
 import datetime
 import zoneinfo
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import dispatch
 from campaigns.models import Campaign, MessageLog
-from crm.models import Lead
 
 Status = MessageLog.Status
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
-
-
-@pytest.fixture
-def launched(campaign_a, org_a):
-    for n in range(3):
-        Lead.objects.create(organization=org_a, name=f"Lead {n}", email=f"lead{n}@example.com")
-    dispatch.campaign_launch(campaign=campaign_a)
-    return campaign_a
 
 
 def page_of(client, campaign) -> str:
@@ -43,48 +33,50 @@ def send_all(campaign, when: datetime.datetime) -> None:
     MessageLog.objects.filter(campaign=campaign).update(status=Status.SENT, sent_at=when)
 
 
-def test_a_sending_blast_offers_pause_and_cancel(client_a, launched):
-    assert offered(page_of(client_a, launched)) == {"pause", "cancel", "duplicate", "preview"}
+def test_a_sending_blast_offers_pause_and_cancel(client_a, launched_blast):
+    assert offered(page_of(client_a, launched_blast)) == {"pause", "cancel", "duplicate", "preview"}
 
 
-def test_a_blast_at_100_percent_offers_neither_pause_nor_cancel(client_a, launched):
+def test_a_blast_at_100_percent_offers_neither_pause_nor_cancel(client_a, launched_blast):
     # Everything went out; the sender has not marked the campaign completed yet.
-    send_all(launched, timezone.now())
-    html = page_of(client_a, launched)
+    send_all(launched_blast, timezone.now())
+    html = page_of(client_a, launched_blast)
     assert offered(html) == {"duplicate", "preview"}
-    data = client_a.get(reverse("admin:campaigns_campaign_progress", args=[launched.pk])).json()
+    data = client_a.get(
+        reverse("admin:campaigns_campaign_progress", args=[launched_blast.pk])
+    ).json()
     assert data["actions"] == ["preview", "duplicate"]
 
 
-def test_a_finished_blast_says_when_it_finished(client_a, launched):
+def test_a_finished_blast_says_when_it_finished(client_a, launched_blast):
     finished = timezone.now().replace(microsecond=0)
-    send_all(launched, finished)
+    send_all(launched_blast, finished)
     dispatch.finish_dispatches()
-    html = page_of(client_a, launched)
+    html = page_of(client_a, launched_blast)
     assert f"Finished at {finished.astimezone(LA):%H:%M}" in html
     assert "finishes" not in html and "% done" not in html
     assert offered(html) == {"duplicate", "preview"}
 
 
-def test_a_cancelled_blast_says_when_it_was_cancelled(client_a, launched):
-    dispatch.campaign_cancel(launched)
-    assert "Cancelled at" in page_of(client_a, launched)
+def test_a_cancelled_blast_says_when_it_was_cancelled(client_a, launched_blast):
+    dispatch.campaign_cancel(launched_blast)
+    assert "Cancelled at" in page_of(client_a, launched_blast)
 
 
-def test_pause_on_a_finished_blast_brings_the_campaign_back_with_why(client_a, launched):
-    send_all(launched, timezone.now())
-    url = reverse("admin:campaigns_campaign_pause", args=[launched.pk])
+def test_pause_on_a_finished_blast_brings_the_campaign_back_with_why(client_a, launched_blast):
+    send_all(launched_blast, timezone.now())
+    url = reverse("admin:campaigns_campaign_pause", args=[launched_blast.pk])
     for response in (client_a.get(url, follow=True), client_a.post(url, follow=True)):
         assert response.status_code == 200
         notes = [str(m) for m in response.context["messages"]]
         assert notes == ["Nothing to pause: this campaign has nothing left to send."]
-    assert Campaign.objects.get(pk=launched.pk).status == Campaign.Status.ACTIVE
+    assert Campaign.objects.get(pk=launched_blast.pk).status == Campaign.Status.ACTIVE
 
 
-def test_cancel_and_resume_of_a_completed_campaign_say_it_is_completed(client_a, launched):
-    dispatch.campaign_cancel(launched)
+def test_cancel_and_resume_of_a_completed_campaign_say_it_is_completed(client_a, launched_blast):
+    dispatch.campaign_cancel(launched_blast)
     for action in ("cancel", "resume", "pause"):
-        url = reverse(f"admin:campaigns_campaign_{action}", args=[launched.pk])
+        url = reverse(f"admin:campaigns_campaign_{action}", args=[launched_blast.pk])
         response = client_a.get(url, follow=True)
         assert response.status_code == 200
         assert [str(m) for m in response.context["messages"]] == [

@@ -11,17 +11,14 @@ from django.utils import timezone
 
 from campaigns import dispatch
 from campaigns.models import MessageLog
-from crm.models import Lead
+from tests.conftest import launch_to_leads
 
 Status = MessageLog.Status
 
 
 @pytest.fixture
-def launched(campaign_a, org_a):
-    for n in range(6):
-        Lead.objects.create(organization=org_a, name=f"Lead {n}", email=f"lead{n}@example.com")
-    dispatch.campaign_launch(campaign=campaign_a)
-    return campaign_a
+def launched(campaign_a):
+    return launch_to_leads(campaign_a, 6)
 
 
 def send(campaign, count: int, **fields) -> None:

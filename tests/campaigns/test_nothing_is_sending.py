@@ -5,7 +5,6 @@ words staff can pass on; never for messages that n8n sends."""
 import datetime
 from io import StringIO
 
-import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -25,14 +24,6 @@ def beat(minutes_ago: float) -> None:
     )
 
 
-@pytest.fixture
-def launched(campaign_a, org_a):
-    for n in range(3):
-        Lead.objects.create(organization=org_a, name=f"Lead {n}", email=f"lead{n}@example.com")
-    dispatch.campaign_launch(campaign=campaign_a)
-    return campaign_a
-
-
 def warning_on(client, campaign) -> str:
     return client.get(reverse("admin:campaigns_campaign_progress", args=[campaign.pk])).json()[
         "sender_warning"
@@ -45,49 +36,49 @@ def test_the_sender_records_its_heartbeat_as_it_runs(db):
     assert timezone.now() - sender_health.last_beat() < datetime.timedelta(seconds=5)
 
 
-def test_a_silent_sender_with_messages_waiting_is_reported(client_a, launched):
+def test_a_silent_sender_with_messages_waiting_is_reported(client_a, launched_blast):
     beat(minutes_ago=5)
-    warning = warning_on(client_a, launched)
+    warning = warning_on(client_a, launched_blast)
     assert warning.startswith(NOTHING) and "It last ran " in warning
     assert (
         "waiting for the sending service"
         in client_a.get(
-            reverse("admin:campaigns_campaign_change", args=[launched.pk])
+            reverse("admin:campaigns_campaign_change", args=[launched_blast.pk])
         ).content.decode()
     )
     home = client_a.get(reverse("admin:index")).content.decode()
     assert 'id="sender-warning"' in home and NOTHING in home
 
 
-def test_a_sender_that_never_ran_is_reported_too(client_a, launched):
-    assert warning_on(client_a, launched) == f"{NOTHING} {sender_health.NEVER_SEEN}"
+def test_a_sender_that_never_ran_is_reported_too(client_a, launched_blast):
+    assert warning_on(client_a, launched_blast) == f"{NOTHING} {sender_health.NEVER_SEEN}"
 
 
-def test_a_running_sender_is_not_reported(client_a, launched):
+def test_a_running_sender_is_not_reported(client_a, launched_blast):
     beat(minutes_ago=0.5)
-    assert warning_on(client_a, launched) == ""
+    assert warning_on(client_a, launched_blast) == ""
     assert 'id="sender-warning"' not in client_a.get(reverse("admin:index")).content.decode()
 
 
-def test_nothing_is_reported_when_nothing_waits(client_a, launched):
+def test_nothing_is_reported_when_nothing_waits(client_a, launched_blast):
     beat(minutes_ago=30)
     MessageLog.objects.update(status=MessageLog.Status.SENT, sent_at=timezone.now())
-    assert warning_on(client_a, launched) == ""
-    dispatch.campaign_pause(launched)
+    assert warning_on(client_a, launched_blast) == ""
+    dispatch.campaign_pause(launched_blast)
     MessageLog.objects.update(status=MessageLog.Status.QUEUED)
-    assert warning_on(client_a, launched) == ""  # paused: nothing should be sending
+    assert warning_on(client_a, launched_blast) == ""  # paused: nothing should be sending
 
 
-def test_messages_that_n8n_sends_never_raise_the_warning(client_a, launched, settings):
+def test_messages_that_n8n_sends_never_raise_the_warning(client_a, launched_blast, settings):
     settings.N8N_BASE_URL = "http://127.0.0.1:9"
     beat(minutes_ago=30)
     Dispatch.objects.update(driver=Dispatch.Driver.N8N)
-    assert warning_on(client_a, launched) == ""
+    assert warning_on(client_a, launched_blast) == ""
     # A scheduled launch whose time has come waits for the sender to start it, though.
     Dispatch.objects.update(
         status=Dispatch.Status.SCHEDULED, send_after=timezone.now() - datetime.timedelta(hours=1)
     )
-    assert warning_on(client_a, launched).startswith(NOTHING)
+    assert warning_on(client_a, launched_blast).startswith(NOTHING)
 
 
 def test_a_sequence_step_overdue_for_the_direct_sender_raises_it(client_a, org_a, account_a):
@@ -118,6 +109,8 @@ def test_the_launch_note_does_not_claim_sending_has_started_when_nothing_runs(
     assert NOTHING in response.content.decode()
 
 
-def test_another_organizations_waiting_messages_are_not_reported_on_the_home(client_b, launched):
+def test_another_organizations_waiting_messages_are_not_reported_on_the_home(
+    client_b, launched_blast
+):
     beat(minutes_ago=10)
     assert 'id="sender-warning"' not in client_b.get(reverse("admin:index")).content.decode()
