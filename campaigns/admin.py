@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -17,6 +17,8 @@ from unfold.paginator import InfinitePaginator
 from campaigns import (
     admin_views,
     audience,
+    campaign_list,
+    campaign_live,
     dashboard,
     dispatch,
     failures,
@@ -25,7 +27,7 @@ from campaigns import (
 )
 from campaigns.forms import STEP_HAS_SENT, CampaignForm, StepForm, StepFormSet
 from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
-from campaigns.progress import campaign_progress, enrollment_counts, step_funnel
+from campaigns.progress import step_funnel
 from campaigns.resources import CampaignResultsResource, MessageLogResource
 from crm.export_admin import SpreadsheetExportAdmin
 from crm.tenancy import TenantRelatedFilter, TenantScopedAdmin
@@ -188,6 +190,19 @@ def _steps_editable(campaign: Campaign | None) -> bool:
     return campaign is None or not campaign.steps_locked
 
 
+NOTHING_TO_DO = "Nothing to {verb}: this campaign is {status}."
+NOTHING_LEFT = "Nothing to {verb}: this campaign has nothing left to send."
+STATES_OF = {
+    "pause": [Campaign.Status.ACTIVE],
+    "cancel": [Campaign.Status.ACTIVE, Campaign.Status.PAUSED],
+}
+
+
+def _marked(name: str) -> dict[str, str]:
+    """The action's button names it, so the live page can hide what no longer applies."""
+    return {"data-action": name}
+
+
 SEQUENCE_FIELDS = [
     "enroll_new_leads",
     "window_start",
@@ -199,10 +214,22 @@ SEQUENCE_FIELDS = [
 
 
 @admin.register(Campaign)
-class CampaignAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
+class CampaignAdmin(
+    TenantScopedAdmin, campaign_list.ResultsColumns, ModelAdmin, SpreadsheetExportAdmin
+):
     form = CampaignForm
     resource_classes = [CampaignResultsResource]
-    list_display = ["name", "type", "status_badge", "email_account", "step_count", "updated_at"]
+    list_display = [
+        "name",
+        "type",
+        "status_badge",
+        "progress",
+        "sent",
+        "open_rate",
+        "click_rate",
+        "reply_rate",
+        "launched_at",
+    ]
     list_filter = ["type", "status"]
     list_filter_submit = True
     search_fields = ["name"]
@@ -239,12 +266,7 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     actions_detail = ["launch", "pause", "resume", "cancel", "preview", "duplicate"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(steps_total=Count("steps"))
-            .order_by("-created_at")
-        )
+        return super().get_queryset(request).order_by("-created_at")
 
     @display(
         description="Status",
@@ -259,45 +281,47 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     def status_badge(self, obj: Campaign) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
 
-    @display(description="Steps", ordering="steps_total")
-    def step_count(self, obj: Campaign) -> int:
-        return obj.steps_total
-
     def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any):
         campaign = context.get("original")
         context["merge_fields"] = live_preview.MERGE_FIELDS
         if campaign is not None:
-            context["progress"] = campaign_progress(campaign)
             if campaign.status == Campaign.Status.DRAFT:
                 context["audience_size"] = audience.sizes(audience.audience_of(campaign))
             else:
-                context["funnel"] = step_funnel(campaign)
-                context["results"] = dashboard.campaign_results(campaign, context["funnel"])
-            if campaign.type == Campaign.Type.SEQUENCE:
-                context["enrollments"] = enrollment_counts(campaign)
+                results = dashboard.campaign_results(campaign, step_funnel(campaign))
+                context["results"] = results
+                context["live"] = campaign_live.campaign_live(campaign, results)
+                context["poll_seconds"] = campaign_live.POLL_SECONDS
         return super().render_change_form(request, context, *args, **kwargs)
 
-    def _in_status(self, request: HttpRequest, object_id: str, *statuses: str) -> bool:
+    def get_actions_detail(self, request: HttpRequest, object_id: Any) -> list:
+        """Only the actions that mean something in the campaign's state: no Launch once
+        launched, no Pause or Cancel for a blast with nothing left to send."""
+        actions = super().get_actions_detail(request, object_id)
         campaign = self.get_object(request, object_id) if object_id else None
-        return campaign is not None and campaign.status in statuses
+        if campaign is None:
+            return actions
+        allowed = campaign_live.available_actions(campaign, campaign_live.waiting_count(campaign))
+        return [action for action in actions if action.method.__name__ in allowed]
 
-    def has_launch_permission(self, request: HttpRequest, object_id: str = "") -> bool:
-        return self._in_status(request, object_id, Campaign.Status.DRAFT)
+    def _refused(self, request: HttpRequest, campaign: Campaign, verb: str) -> HttpResponse:
+        """An action that no longer applies (a page left open, Back, a second tab): back to
+        the campaign, saying why, rather than a bare 403."""
+        if campaign.status in STATES_OF.get(verb, []):
+            # The state allows it, but the blast has nothing left to send.
+            messages.info(request, NOTHING_LEFT.format(verb=verb))
+        else:
+            status = campaign.get_status_display().lower()
+            if campaign.status == Campaign.Status.DRAFT:
+                status = "a draft"
+            messages.info(request, NOTHING_TO_DO.format(verb=verb, status=status))
+        return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
 
-    def has_pause_permission(self, request: HttpRequest, object_id: str = "") -> bool:
-        return self._in_status(request, object_id, Campaign.Status.ACTIVE)
-
-    def has_resume_permission(self, request: HttpRequest, object_id: str = "") -> bool:
-        return self._in_status(request, object_id, Campaign.Status.PAUSED)
-
-    def has_cancel_permission(self, request: HttpRequest, object_id: str = "") -> bool:
-        return self._in_status(request, object_id, Campaign.Status.ACTIVE, Campaign.Status.PAUSED)
-
-    @action(description="Launch…", icon="rocket_launch", url_path="launch", permissions=["launch"])
+    @action(description="Launch…", icon="rocket_launch", url_path="launch", attrs=_marked("launch"))
     def launch(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return admin_views.campaign_launch(self, request, object_id)
 
-    @action(description="Pause", icon="pause", url_path="pause", permissions=["pause"])
+    @action(description="Pause", icon="pause", url_path="pause", attrs=_marked("pause"))
     def pause(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._switch(
             request,
@@ -311,7 +335,7 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
             "now finish.",
         )
 
-    @action(description="Resume", icon="play_arrow", url_path="resume", permissions=["resume"])
+    @action(description="Resume", icon="play_arrow", url_path="resume", attrs=_marked("resume"))
     def resume(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._switch(
             request,
@@ -324,9 +348,15 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
             done="Resumed.",
         )
 
-    @action(description="Cancel…", icon="cancel", url_path="cancel", permissions=["cancel"])
+    @action(description="Cancel…", icon="cancel", url_path="cancel", attrs=_marked("cancel"))
     def cancel(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return admin_views.campaign_cancel(self, request, object_id)
+        campaign = self.get_object(request, object_id)
+        if campaign is None:
+            raise Http404("No such campaign.")
+        waiting = campaign_live.waiting_count(campaign)
+        if "cancel" not in campaign_live.available_actions(campaign, waiting):
+            return self._refused(request, campaign, "cancel")
+        return admin_views.campaign_cancel(self, request, campaign)
 
     def _switch(
         self,
@@ -343,6 +373,9 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
         campaign = self.get_object(request, object_id)
         if campaign is None:
             raise Http404("No such campaign.")
+        waiting = campaign_live.waiting_count(campaign)
+        if button.lower() not in campaign_live.available_actions(campaign, waiting):
+            return self._refused(request, campaign, button.lower())
         change = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
         if request.method != "POST":
             return admin_views.confirmation(
@@ -360,11 +393,21 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
             messages.warning(request, f"Nothing to do: the campaign is {campaign.status}.")
         return HttpResponseRedirect(change)
 
-    @action(description="Duplicate…", icon="content_copy", url_path="duplicate")
+    @action(
+        description="Duplicate…",
+        icon="content_copy",
+        url_path="duplicate",
+        attrs=_marked("duplicate"),
+    )
     def duplicate(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return admin_views.campaign_duplicate(self, request, object_id)
 
-    @action(description="Preview and test", icon="visibility", url_path="preview")
+    @action(
+        description="Preview and test",
+        icon="visibility",
+        url_path="preview",
+        attrs=_marked("preview"),
+    )
     def preview(self, request: HttpRequest, object_id: str) -> HttpResponse:
         campaign = self.get_object(request, object_id)
         step = campaign.steps.order_by("order").first() if campaign else None

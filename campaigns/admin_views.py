@@ -14,23 +14,37 @@ from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
 from campaigns import (
+    campaign_live,
     dispatch,
     failures,
     oauth,
     outbox,
     preflight,
     rendering,
+    sender_health,
     sending,
     sequences,
     template_errors,
 )
 from campaigns.forms import LaunchForm
-from campaigns.models import Campaign, CampaignStep, EmailAccount
+from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
 from campaigns.progress import campaign_progress
+from campaigns.sequence_outlook import sequence_outlook
 from crm.models import Lead
 from crm.tenancy import organizations_of
+from crm.timezones import spoken_time
 
 LEAD_CHOICES = 50
+# The cancel confirmation names this many of the leads it leaves out, and links to all.
+NAMED_LEADS = 20
+ALREADY_LAUNCHED = "Already {verb}{when}{who}."
+NOBODY_MATCHES = (
+    "Nobody to send to: no lead matches this campaign's audience. Change the audience on "
+    "the campaign page and save it; Launch now opens up when someone matches."
+)
+ALL_OPTED_OUT_ONE = "Nobody to send to: the only lead of this audience has opted out."
+ALL_OPTED_OUT = "Nobody to send to: all %(n)s leads of this audience have opted out."
+WAITS_FOR_SENDER = "They go out as soon as the sending service runs (see below)."
 # Blasts this large take tens of seconds to queue (bench/README.md): the page says so.
 LONG_LAUNCH = 50_000
 LAUNCH_BLOCKED = "Not launched: {reasons}"
@@ -160,6 +174,8 @@ def confirmation(
 def gmail_connect(model_admin: Any, request: HttpRequest) -> HttpResponse:
     """The page says what Google will ask; its POST (one button per organization) starts
     the consent, whose state waits in the session."""
+    if not oauth.client_configured():
+        return google_setup(model_admin, request)
     organizations = organizations_of(request.user).order_by("name")
     chosen = pick(organizations, request.POST.get("organization"))
     if request.method == "POST" and chosen is not None:
@@ -177,11 +193,31 @@ def gmail_connect(model_admin: Any, request: HttpRequest) -> HttpResponse:
     )
 
 
+def google_setup(model_admin: Any, request: HttpRequest) -> HttpResponse:
+    """No Google client is configured: say what to set up, rather than send staff to
+    Google with an empty client id."""
+    return render(
+        request,
+        "admin/campaigns/emailaccount/google_setup.html",
+        _context(
+            model_admin,
+            request,
+            "Connect Gmail",
+            breadcrumbs=[EmailAccount, "Connect Gmail"],
+            redirect_uri=oauth.redirect_uri(),
+            missing=oauth.missing_settings(),
+            debug_mode=settings.DEBUG,
+        ),
+    )
+
+
 def gmail_reconnect(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
     """Google's consent again, asking for what the account needs now (reply detection)."""
     account = model_admin.get_object(request, object_id)
     if account is None:
         raise Http404("No such account.")
+    if not oauth.client_configured():
+        return google_setup(model_admin, request)
     if request.method == "POST":
         return HttpResponseRedirect(
             oauth.start(
@@ -243,12 +279,17 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
     if campaign is None:
         raise Http404("No such campaign.")
     change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+    if campaign.is_launched:
+        # Another tab, Back, a double submit: the campaign page says who launched it, when.
+        messages.info(request, already_launched(campaign))
+        return HttpResponseRedirect(change_url)
     try:
         plan = dispatch.launch_plan(campaign)
     except dispatch.LaunchError as error:
         messages.error(request, str(error))
         return HttpResponseRedirect(change_url)
     is_sequence = campaign.type == Campaign.Type.SEQUENCE
+    blocked = launch_blocked(campaign, plan)
     data = request.POST if request.method == "POST" else None
     form = LaunchForm(data, timezone_name=campaign.organization.timezone)
     report = _preflight(campaign, plan)
@@ -256,26 +297,15 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
         # The button is off on the page; a request sent anyway is refused the same way.
         messages.error(request, LAUNCH_BLOCKED.format(reasons=" ".join(report.blocking)))
         return HttpResponseRedirect(request.path)
-    if request.method == "POST" and (is_sequence or form.is_valid()):
+    if request.method == "POST" and not blocked and (is_sequence or form.is_valid()):
         try:
-            if is_sequence:
-                enrolled = sequences.sequence_activate(campaign=campaign)
-                note = ngettext(
-                    "Activated: %(n)s lead enrolled. Each step goes out when due.",
-                    "Activated: %(n)s leads enrolled. Each step goes out when due.",
-                    enrolled,
-                ) % {"n": f"{enrolled:,}"}
-            else:
-                note = _launched_note(
-                    campaign,
-                    dispatch.campaign_launch(
-                        campaign=campaign,
-                        user=request.user,
-                        send_after=form.cleaned_data["send_at"],
-                    ),
-                )
+            note = _launch(campaign, request.user, None if is_sequence else form)
         except dispatch.LaunchError as error:
-            messages.error(request, str(error))
+            campaign.refresh_from_db()
+            if campaign.is_launched:  # the other submit won the race
+                messages.info(request, already_launched(campaign))
+            else:
+                messages.error(request, str(error))
             return HttpResponseRedirect(change_url)
         messages.success(request, note)
         return HttpResponseRedirect(change_url)
@@ -293,7 +323,12 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
             is_sequence=is_sequence,
             long_launch=LONG_LAUNCH,
             preflight=report,
-            launch_attrs={"id": "launch-button", "disabled": bool(report and report.blocking)},
+            blocked=blocked,
+            button_attrs={
+                "id": "launch-now",
+                "disabled": bool(blocked or (report and report.blocking)),
+            }
+            | ({"aria-describedby": "launch-blocked"} if blocked else {}),
         ),
     )
 
@@ -310,13 +345,49 @@ def _preflight(campaign: Campaign, plan: dispatch.Plan) -> preflight.Report | No
     return report
 
 
+def launch_blocked(campaign: Campaign, plan: dispatch.Plan) -> str:
+    """Why Launch now is disabled (said before the click), or "" when it is not."""
+    if plan.to_send:
+        return ""
+    if campaign.type == Campaign.Type.SEQUENCE and campaign.enroll_new_leads:
+        return ""  # it waits for the leads who will match
+    if not plan.audience:
+        return NOBODY_MATCHES
+    return ngettext(ALL_OPTED_OUT_ONE, ALL_OPTED_OUT, plan.audience) % {"n": plan.audience}
+
+
+def already_launched(campaign: Campaign) -> str:
+    """ "Already launched at 05:06 by agent." """
+    verb = "activated" if campaign.type == Campaign.Type.SEQUENCE else "launched"
+    moment = f" {spoken_time(campaign.launched_at)}" if campaign.launched_at else ""
+    user = campaign.launched_by
+    who = f" by {user.get_full_name() or user.get_username()}" if user else ""
+    return ALREADY_LAUNCHED.format(verb=verb, when=moment, who=who)
+
+
+def _launch(campaign: Campaign, user: Any, form: LaunchForm | None) -> str:
+    """Activate the sequence (no form) or launch the blast; the note for staff."""
+    if form is None:
+        enrolled = sequences.sequence_activate(campaign=campaign, user=user)
+        return ngettext(
+            "Activated: %(n)s lead enrolled. Each step goes out when due.",
+            "Activated: %(n)s leads enrolled. Each step goes out when due.",
+            enrolled,
+        ) % {"n": f"{enrolled:,}"}
+    launched = dispatch.campaign_launch(
+        campaign=campaign, user=user, send_after=form.cleaned_data["send_at"]
+    )
+    return _launched_note(campaign, launched)
+
+
 def _launched_note(campaign: Campaign, launched: Any) -> str:
     zone = campaign.organization.timezone
-    when = (
-        f"It will start at {launched.send_after:%Y-%m-%d %H:%M} ({zone})."
-        if launched.send_after
-        else "Sending has started."
-    )
+    if launched.send_after:
+        when = f"It will start at {launched.send_after:%Y-%m-%d %H:%M} ({zone})."
+    elif sender_health.nothing_sending(Campaign.objects.filter(pk=campaign.pk)):
+        when = WAITS_FOR_SENDER  # the page's warning says what to do
+    else:
+        when = "Sending has started."
     queued, skipped = launched.total - launched.skipped, launched.skipped
     return (
         ngettext("Launched: %(n)s message queued", "Launched: %(n)s messages queued", queued)
@@ -331,10 +402,8 @@ def _launched_note(campaign: Campaign, launched: Any) -> str:
     )
 
 
-def campaign_cancel(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
-    campaign = model_admin.get_object(request, object_id)
-    if campaign is None:
-        raise Http404("No such campaign.")
+def campaign_cancel(model_admin: Any, request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """Cancel after a confirmation that names the leads who will not get what waits."""
     if request.method == "POST":
         cancelled = dispatch.campaign_cancel(campaign)
         note = ngettext(
@@ -354,8 +423,37 @@ def campaign_cancel(model_admin: Any, request: HttpRequest, object_id: str) -> H
             breadcrumbs=[Campaign, campaign, "Cancel"],
             campaign=campaign,
             progress=campaign_progress(campaign),
+            **cancel_leads(campaign),
         ),
     )
+
+
+def cancel_leads(campaign: Campaign) -> dict[str, Any]:
+    """The leads a cancel leaves without what waits for them: a sequence's active leads
+    (their steps still due), a blast's leads with a message waiting. The first few by
+    name, and the link to all of them."""
+    if campaign.type == Campaign.Type.SEQUENCE:
+        waiting = Lead.objects.filter(
+            enrollments__campaign=campaign, enrollments__state=Enrollment.State.ACTIVE
+        )
+        every = reverse("admin:campaigns_enrollment_changelist")
+        every += f"?campaign__id__exact={campaign.pk}&state__exact=active"
+    else:
+        waiting = Lead.objects.filter(
+            message_logs__campaign=campaign,
+            message_logs__is_test=False,
+            message_logs__status=MessageLog.Status.QUEUED,
+        )
+        every = reverse("admin:campaigns_messagelog_changelist")
+        every += f"?campaign__id__exact={campaign.pk}&status__exact=queued"
+    return {
+        "stopped_leads": waiting.order_by("name", "pk")[:NAMED_LEADS],
+        "stopped_count": waiting.count(),
+        "stopped_link": every,
+        "outlook": sequence_outlook(campaign).text(paused=campaign.status == Campaign.Status.PAUSED)
+        if campaign.type == Campaign.Type.SEQUENCE
+        else "",
+    }
 
 
 def campaign_duplicate(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -383,10 +481,11 @@ def campaign_duplicate(model_admin: Any, request: HttpRequest, object_id: str) -
 
 
 def campaign_progress_json(model_admin: Any, request: HttpRequest, object_id: str) -> JsonResponse:
+    """Everything on the campaign page that changes while it sends (campaigns/campaign_live.py)."""
     campaign = model_admin.get_object(request, object_id)
     if campaign is None:
         raise Http404("No such campaign.")
-    return JsonResponse(campaign_progress(campaign))
+    return JsonResponse(campaign_live.campaign_live(campaign))
 
 
 def add_leads_to_campaign(model_admin: Any, request: HttpRequest, queryset: Any) -> Any:

@@ -121,7 +121,7 @@ def campaign_launch(
         with transaction.atomic():
             now = timezone.now()
             started = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
-                status=Campaign.Status.ACTIVE, launched_at=now, updated_at=now
+                status=Campaign.Status.ACTIVE, launched_at=now, launched_by=user, updated_at=now
             )
             if not started:
                 campaign.refresh_from_db(fields=["status"])
@@ -146,7 +146,7 @@ def campaign_launch(
                 transaction.on_commit(lambda: n8n.notify(dispatch.pk))
     except IntegrityError:
         raise LaunchError(ALREADY_SENDING.format(status="active")) from None
-    campaign.status, campaign.launched_at = Campaign.Status.ACTIVE, now
+    campaign.status, campaign.launched_at, campaign.launched_by = Campaign.Status.ACTIVE, now, user
     return dispatch
 
 

@@ -176,6 +176,15 @@ class Campaign(models.Model):
         default=False, help_text="Send links through this server to count clicks."
     )
     launched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Who launched it: a second launch (another tab, Back, a double submit) is told by whom.
+    launched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     paused_at = models.DateTimeField(null=True, blank=True, editable=False)
     pause_reason = models.CharField(max_length=300, blank=True, editable=False)
     # The spec's audience filter: {"status": [...], "city": "...", "budget_min": 500000,
@@ -231,7 +240,7 @@ class Campaign(models.Model):
             copy = Campaign.objects.get(pk=self.pk)
             copy.pk, copy._state.adding = uuid.uuid4(), True
             copy.name = DUPLICATE_NAME.format(name=self.name)[:200]
-            copy.status, copy.launched_at = Campaign.Status.DRAFT, None
+            copy.status, copy.launched_at, copy.launched_by = Campaign.Status.DRAFT, None, None
             copy.paused_at, copy.pause_reason = None, ""
             copy.save()
             copy.chosen_leads.set(self.chosen_leads.all())
@@ -693,3 +702,14 @@ class LinkClick(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+class SenderHeartbeat(models.Model):
+    """When a sender (`send_queued`) last went round its loop. The campaign page and the home
+    warn when it has been silent for a while and messages are waiting for it."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

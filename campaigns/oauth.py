@@ -16,7 +16,7 @@ from django.utils import timezone
 from google_auth_oauthlib.flow import Flow
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
-from campaigns import gmail
+from campaigns import gmail, public_address
 from campaigns.models import EmailAccount
 from crm.models import Organization
 
@@ -44,8 +44,18 @@ class ConnectError(Exception):
     """A connection attempt that failed; the message is for staff."""
 
 
+def missing_settings() -> list[str]:
+    """The Google client settings left empty (production refuses to start without them)."""
+    names = ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET")
+    return [name for name in names if not getattr(settings, name)]
+
+
+def client_configured() -> bool:
+    return not missing_settings()
+
+
 def redirect_uri() -> str:
-    return settings.PUBLIC_BASE_URL + reverse("gmail_oauth_callback")
+    return public_address.base_url() + reverse("gmail_oauth_callback")
 
 
 def scopes_for(*, detect_replies: bool) -> list[str]:

@@ -1,13 +1,15 @@
-"""A campaign's delivery progress, from the message log in one aggregate query."""
+"""A campaign's delivery progress and per-step results, from one grouped query over the
+message log."""
 
 import datetime
 from typing import Any
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from campaigns import failures
-from campaigns.models import Campaign, MessageLog
+from campaigns.models import Campaign, Enrollment, MessageLog
+from campaigns.sequence_outlook import sequence_outlook
 
 Status = MessageLog.Status
 SENT_OR_LATER = [
@@ -20,34 +22,64 @@ SENT_OR_LATER = [
     Status.UNSUBSCRIBED,
 ]
 RATE_WINDOW = datetime.timedelta(minutes=5)
+MIN_FOR_RATE = 3
 
 
-def campaign_progress(campaign: Campaign) -> dict[str, Any]:
+def counts_by_step(campaign: Campaign) -> dict[Any, dict[str, Any]]:
+    """Every count the campaign page shows, per step, in one grouped query over the log:
+    the delivery line sums them, the per-step table shows them, so the two always agree."""
     now = timezone.now()
-    logs = MessageLog.objects.filter(campaign=campaign, is_test=False)
-    counts = logs.aggregate(
-        total=Count("pk"),
-        sent=Count("pk", filter=Q(status__in=SENT_OR_LATER)),
-        failed=Count("pk", filter=Q(status=Status.FAILED)),
-        waiting=Count("pk", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
-        skipped=Count("pk", filter=Q(status=Status.SKIPPED)),
-        cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
-        unknown=Count("pk", filter=Q(status=Status.UNKNOWN)),
-        recent=Count("pk", filter=Q(sent_at__gte=now - RATE_WINDOW)),
-        recent_since=Min("sent_at", filter=Q(sent_at__gte=now - RATE_WINDOW)),
+    rows = (
+        MessageLog.objects.filter(campaign=campaign, is_test=False)
+        .values("campaign_step")
+        .annotate(
+            total=Count("pk"),
+            made=Count("pk", filter=~Q(status=Status.CANCELLED)),
+            sent=Count("pk", filter=Q(status__in=SENT_OR_LATER)),
+            failed=Count("pk", filter=Q(status=Status.FAILED)),
+            waiting=Count("pk", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
+            skipped=Count("pk", filter=Q(status=Status.SKIPPED)),
+            cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
+            unknown=Count("pk", filter=Q(status=Status.UNKNOWN)),
+            opened=Count("pk", filter=Q(opened_at__isnull=False)),
+            clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
+            replied=Count("pk", filter=Q(replied_at__isnull=False) | Q(status=Status.REPLIED)),
+            bounced=Count("pk", filter=Q(bounced_at__isnull=False)),
+            unsubscribed=Count("pk", filter=Q(unsubscribed_at__isnull=False)),
+            recent=Count("pk", filter=Q(sent_at__gte=now - RATE_WINDOW)),
+            recent_since=Min("sent_at", filter=Q(sent_at__gte=now - RATE_WINDOW)),
+            last_sent=Max("sent_at"),
+        )
     )
-    total = counts["total"] or 0
-    # The rate over the recent sends only: a blast that started a minute ago is not
-    # averaged over five.
-    recent, since = counts.pop("recent"), counts.pop("recent_since")
-    elapsed = max((now - since).total_seconds(), 10.0) if since else 0.0
-    per_minute = recent * 60 / elapsed if elapsed else 0.0
+    return {row.pop("campaign_step"): row for row in rows}
+
+
+DELIVERY = ("total", "sent", "failed", "waiting", "skipped", "cancelled", "unknown")
+
+
+def campaign_progress(
+    campaign: Campaign, by_step: dict[Any, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The delivery line: how many were sent, failed, wait; the rate and the finish."""
+    now = timezone.now()
+    rows = list((counts_by_step(campaign) if by_step is None else by_step).values())
+    counts = {key: sum(row[key] for row in rows) for key in DELIVERY}
+    total = counts["total"]
+    # The rate over the recent sends only (a blast that started a minute ago is not
+    # averaged over five), from the first of them until now (a sender that stopped slows
+    # it down); unknown until a few have gone out.
+    recent = sum(row["recent"] for row in rows)
+    since = min((row["recent_since"] for row in rows if row["recent_since"]), default=None)
+    per_minute = 0.0
+    if since and recent >= MIN_FOR_RATE:
+        elapsed = max((now - since).total_seconds(), 1.0)
+        per_minute = (recent - 1) * 60 / elapsed
     done = total - counts["waiting"]
     eta = None
     if counts["waiting"] and per_minute:
         eta = now + datetime.timedelta(minutes=counts["waiting"] / per_minute)
     errors = list(
-        logs.filter(status=Status.FAILED)
+        MessageLog.objects.filter(campaign=campaign, is_test=False, status=Status.FAILED)
         .order_by("-updated_at")
         .values("to_email", "error_message", "updated_at")[:5]
     )
@@ -56,6 +88,7 @@ def campaign_progress(campaign: Campaign) -> dict[str, Any]:
         "percent": round(100 * done / total, 1) if total else 0,
         "per_minute": round(per_minute, 1),
         "eta": _remaining(eta - now) if eta else None,
+        "last_sent": max((row["last_sent"] for row in rows if row["last_sent"]), default=None),
         "errors": [
             {
                 "to": e["to_email"],
@@ -82,38 +115,22 @@ def _remaining(left: datetime.timedelta) -> str:
 FUNNEL = ("queued", "sent", "opened", "clicked", "replied", "bounced", "unsubscribed", "failed")
 
 
-def step_funnel(campaign: Campaign) -> list[dict[str, Any]]:
+def step_funnel(
+    campaign: Campaign, by_step: dict[Any, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Per step: its audience (messages made for it, and for a sequence the leads still
     waiting for it), then how many were sent, opened, clicked, replied, bounced,
     unsubscribed and failed."""
-    from campaigns.models import Enrollment
-
-    rows = {
-        row["campaign_step"]: row
-        for row in MessageLog.objects.filter(campaign=campaign, is_test=False)
-        .values("campaign_step")
-        .annotate(
-            made=Count("pk", filter=~Q(status=Status.CANCELLED)),
-            queued=Count("pk", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
-            sent=Count("pk", filter=Q(status__in=SENT_OR_LATER)),
-            opened=Count("pk", filter=Q(opened_at__isnull=False)),
-            clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
-            replied=Count("pk", filter=Q(replied_at__isnull=False) | Q(status=Status.REPLIED)),
-            bounced=Count("pk", filter=Q(bounced_at__isnull=False)),
-            unsubscribed=Count("pk", filter=Q(unsubscribed_at__isnull=False)),
-            failed=Count("pk", filter=Q(status=Status.FAILED)),
-        )
-    }
-    waiting = {}
+    rows = counts_by_step(campaign) if by_step is None else by_step
+    waiting: dict[int, int] = {}
     if campaign.type == Campaign.Type.SEQUENCE:
-        waiting = dict(
-            Enrollment.objects.filter(campaign=campaign, state=Enrollment.State.ACTIVE)
-            .values_list("next_order")
-            .annotate(Count("pk"))
-        )
+        # The leads whose next step this is: the count the sequence's line names, too.
+        waiting = dict(sequence_outlook(campaign).due_by_step)
     funnel = []
     for step in campaign.steps.order_by("order"):
         row = rows.get(step.pk, {})
+        # "Queued" is what waits to be sent: the delivery line's "Waiting", step by step.
+        row = {**row, "queued": row.get("waiting", 0)}
         funnel.append(
             {
                 "step": step,
@@ -126,8 +143,6 @@ def step_funnel(campaign: Campaign) -> list[dict[str, Any]]:
 
 
 def enrollment_counts(campaign: Campaign) -> dict[str, int]:
-    from campaigns.models import Enrollment
-
     counts = dict(
         Enrollment.objects.filter(campaign=campaign).values_list("state").annotate(Count("pk"))
     )

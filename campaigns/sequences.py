@@ -100,16 +100,19 @@ def enroll(campaign: Campaign, leads: Any, now: datetime.datetime | None = None)
     return created
 
 
-def sequence_activate(*, campaign: Campaign, now: datetime.datetime | None = None) -> int:
+def sequence_activate(
+    *, campaign: Campaign, user: Any = None, now: datetime.datetime | None = None
+) -> int:
     """Start a draft sequence: draft -> active, and enrol its audience."""
     dispatch.launch_plan(campaign)  # same checks as a blast: steps, account, audience
     started = timezone.now()
     with transaction.atomic():
         if not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
-            status=Campaign.Status.ACTIVE, launched_at=started, updated_at=started
+            status=Campaign.Status.ACTIVE, launched_at=started, launched_by=user, updated_at=started
         ):
             raise dispatch.LaunchError(dispatch.ALREADY_SENDING.format(status="active"))
         campaign.status, campaign.launched_at = Campaign.Status.ACTIVE, started
+        campaign.launched_by = user
         return enroll(campaign, audience.audience_of(campaign), now)
 
 

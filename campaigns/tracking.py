@@ -5,13 +5,12 @@ import html
 import re
 import uuid
 
-from django.conf import settings
 from django.core import signing
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import sequences
+from campaigns import public_address, sequences
 from campaigns.models import Enrollment, LinkClick, MessageLog
 from crm.models import SuppressedAddress
 from crm.suppression import suppress
@@ -119,7 +118,7 @@ def click_token(message: MessageLog, index: int) -> str:
 
 
 def _url(name: str, token: str) -> str:
-    return settings.PUBLIC_BASE_URL + reverse(name, args=[token])
+    return public_address.base_url() + reverse(name, args=[token])
 
 
 def _counted_as_prefetch(message: MessageLog, user_agent: str) -> bool:

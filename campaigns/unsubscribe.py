@@ -17,6 +17,7 @@ from django.core import signing
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
+from campaigns import public_address
 from campaigns.models import MessageLog
 from crm.models import Lead, SuppressedAddress
 from crm.suppression import suppress
@@ -40,7 +41,7 @@ def token_for(lead: Lead, *, test: bool = False) -> str:
 
 def url_for(lead: Lead, *, test: bool = False) -> str:
     before, after = _url_around(
-        settings.PUBLIC_BASE_URL, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+        public_address.base_url(), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
     )
     return before + token_for(lead, test=test) + after
 

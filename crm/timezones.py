@@ -60,6 +60,14 @@ def zone_label(zone: datetime.tzinfo, now: datetime.datetime | None = None) -> s
     return name if abbreviation in ("", name) else f"{name} ({abbreviation})"
 
 
+def spoken_time(moment: datetime.datetime, now: datetime.datetime | None = None) -> str:
+    """ "at 05:06" today, "on Dec 3 at 05:06" another day, in the current zone."""
+    local = timezone.localtime(moment)
+    if local.date() == timezone.localtime(now or timezone.now()).date():
+        return f"at {local:%H:%M}"
+    return f"on {local:%b} {local.day} at {local:%H:%M}"
+
+
 def time_zone(request: HttpRequest) -> dict[str, str]:
     """Context processor: the header's "Times in …" note."""
     return {"time_zone_label": zone_label(timezone.get_current_timezone())}

@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "campaigns.public_address.RequestAddressMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "crm.timezones.OrganizationTimeZoneMiddleware",
@@ -121,6 +122,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 
+# A form sent without a valid CSRF token (open too long, signed out since) says so plainly.
+CSRF_FAILURE_VIEW = "crm.error_pages.csrf_failure"
+
 LOGIN_URL = "admin:login"
 # Unfold's login form has no hidden "next" field: without ?next= Django would go to
 # /accounts/profile/, which does not exist.
@@ -129,6 +133,9 @@ LOGIN_REDIRECT_URL = "admin:index"
 # The address the world reaches this project at: OAuth redirect, tracking and unsubscribe
 # links are built from it, never from the request's Host header.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# ... except in development with PUBLIC_BASE_URL unset: links follow the address the server
+# is reached at (campaigns/public_address.py), so `runserver 8101` links to port 8101.
+PUBLIC_BASE_URL_FROM_REQUEST = DEBUG and not env_str("PUBLIC_BASE_URL")
 # The sandbox provider writes each message here as an .eml file.
 SANDBOX_OUTBOX_DIR = VAR_DIR / "outbox"
 

@@ -3,13 +3,19 @@ and Debian's Chromium for the browser tests."""
 
 import datetime
 import os
+import subprocess
+import sys
+import time
 import zoneinfo
 from io import StringIO
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from playwright.sync_api import sync_playwright
 
@@ -160,6 +166,24 @@ def make_sequence(organization: Organization, account: EmailAccount) -> Campaign
     return campaign
 
 
+def launch_to_leads(campaign: Campaign, count: int) -> Campaign:
+    """The blast launched (through the real service) to `count` new leads of its agency."""
+    from campaigns import dispatch
+
+    for n in range(count):
+        Lead.objects.create(
+            organization=campaign.organization, name=f"Lead {n}", email=f"lead{n}@example.com"
+        )
+    dispatch.campaign_launch(campaign=campaign)
+    return campaign
+
+
+@pytest.fixture
+def launched_blast(campaign_a) -> Campaign:
+    """Spring A, launched to three leads: three messages queued."""
+    return launch_to_leads(campaign_a, 3)
+
+
 @pytest.fixture
 def message_a(campaign_a, lead_a) -> MessageLog:
     return MessageLog.objects.create(
@@ -182,6 +206,14 @@ def message_b(campaign_b, lead_b) -> MessageLog:
         to_email=lead_b.email,
         subject="Hi B",
     )
+
+
+@pytest.fixture
+def sender_running(db) -> None:
+    """The direct sender has just gone round its loop (its heartbeat is fresh)."""
+    from campaigns import sender_health
+
+    sender_health.Heartbeat().beat()
 
 
 @pytest.fixture
@@ -224,6 +256,47 @@ def gmail_account(org_a, staff_a, google):
         token_expires_at=timezone.now() + timedelta(hours=1),
         is_primary=True,
     )
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def start_sender(google) -> subprocess.Popen:
+    """`send_queued --loop` in a process of its own, on the test database (the tests that
+    use it commit: django_db(transaction=True) or live_server), sending to the stand-in."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "settings.base",
+        "DJANGO_DEBUG": "1",  # development, as the tests run: unset means production
+        "DATABASE_URL": database_url(),
+        "VAR_DIR": str(settings.VAR_DIR),  # the same development keys decrypt the tokens
+        "GMAIL_API_BASE_URL": google.base_url,
+        "GOOGLE_TOKEN_URI": f"{google.base_url}/token",
+        "GMAIL_QUOTA_UNITS_PER_MINUTE": "100000000",
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "send_queued", "--loop", "--idle-seconds", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_for(condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
 
 
 CHROMIUM = "/usr/bin/chromium"

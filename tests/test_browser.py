@@ -54,8 +54,11 @@ def test_staff_preview_a_step_for_a_lead(live_server, browser, org_a, staff_a, c
 
 
 @pytest.mark.browser
-def test_staff_pause_a_campaign_through_its_confirmation(live_server, browser, staff_a, campaign_a):
-    """unfold's action is a link (a GET): it lands on a confirmation whose button POSTs."""
+def test_staff_pause_a_campaign_through_its_confirmation(
+    live_server, browser, staff_a, campaign_a, message_a
+):
+    """unfold's action is a link (a GET): it lands on a confirmation whose button POSTs.
+    (A message still waits: a blast with nothing left to send offers no Pause.)"""
     staff_a.set_password("correct horse")
     staff_a.save()
     Campaign.objects.filter(pk=campaign_a.pk).update(status=Campaign.Status.ACTIVE)
@@ -137,7 +140,7 @@ def test_the_launch_page_shows_the_preflight_and_links_to_the_leads(
     assert "lead.city: 1 lead with no city: step 1 uses the fallback “your area”." in preflight
     assert "lead.first_name: 1 lead with no first name" in preflight
     assert "a link goes through a URL shortener" in preflight
-    assert page.is_enabled("#launch-button")
+    assert page.is_enabled("#launch-now")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "launch-preflight.png"), full_page=True)
 

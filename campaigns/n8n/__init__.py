@@ -13,7 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import signing
+from campaigns import public_address, signing
 from campaigns.models import Campaign, Dispatch
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ session = requests.Session()
 
 
 def _url(name: str, *args: Any) -> str:
-    return settings.PUBLIC_BASE_URL + reverse(name, args=args)
+    return public_address.base_url() + reverse(name, args=args)
 
 
 def dispatch_payload(dispatch: Dispatch) -> dict[str, Any]:

@@ -15,7 +15,8 @@ def pause_url(campaign: Campaign) -> str:
 
 
 @pytest.fixture
-def running(campaign_a) -> Campaign:
+def running(campaign_a, message_a) -> Campaign:
+    """A blast sending: one message still waits."""
     Campaign.objects.filter(pk=campaign_a.pk).update(status=Campaign.Status.ACTIVE)
     return campaign_a
 
@@ -63,7 +64,10 @@ def test_another_organizations_campaign_cannot_be_paused(client_b, running):
     assert running.status == Campaign.Status.ACTIVE
 
 
-def test_a_get_to_connect_or_reconnect_leaves_the_session_alone(client_a, org_a, account_a):
+def test_a_get_to_connect_or_reconnect_leaves_the_session_alone(
+    client_a, org_a, account_a, settings
+):
+    settings.GOOGLE_CLIENT_ID, settings.GOOGLE_CLIENT_SECRET = "client-id", "client-secret"
     connect = reverse("admin:campaigns_emailaccount_connect_gmail")
     reconnect = reverse("admin:campaigns_emailaccount_reconnect", args=[account_a.pk])
     for url in (connect, f"{connect}?organization={org_a.pk}", reconnect):

@@ -123,7 +123,7 @@ def test_the_campaign_page_shows_the_funnel_per_step_the_chart_and_failure_reaso
     log(campaign_a, 8, Status.QUEUED, step=second)
     log(campaign_b, 9, Status.FAILED, error="theirs")
     response = client_a.get(reverse("admin:campaigns_campaign_change", args=[campaign_a.pk]))
-    funnel = {row["step"].order: row for row in response.context["funnel"]}
+    funnel = {row["order"]: row for row in response.context["live"]["funnel"]}
     keys = ("audience", "queued", "sent", "opened", "clicked", "replied", "bounced")
     assert [funnel[1][k] for k in keys] == [5, 0, 4, 1, 1, 0, 2]
     assert (funnel[1]["unsubscribed"], funnel[1]["failed"]) == (0, 1)

@@ -165,7 +165,7 @@ def test_the_command_launches_through_the_same_service(blast, leads_a):
         call_command("launch_campaign", "nope")
 
 
-def test_the_admin_shows_the_plan_then_launches(client_a, blast, leads_a):
+def test_the_admin_shows_the_plan_then_launches(client_a, blast, leads_a, sender_running):
     url = reverse("admin:campaigns_campaign_launch", args=[blast.pk])
     page = client_a.get(url).content.decode()
     assert 'id="plan-audience">10<' in page and "500 of 500" in page

@@ -45,9 +45,7 @@ def test_the_page_reports_blanks_and_links_each_count_to_its_leads(client_a, cam
     url = link_of(page, "blank:lead.city")
     assert url.startswith("/admin/crm/lead/?preflight=")
     assert listed_emails(client_a, url) == {"l1@example.com", "l2@example.com"}
-    assert (
-        'id="launch-button"' in page and "disabled" not in page.split('id="launch-button"')[1][:40]
-    )
+    assert 'id="launch-now"' in page and "disabled" not in page.split('id="launch-now"')[1][:40]
     assert not MessageLog.objects.exists()
 
 
@@ -56,7 +54,7 @@ def test_a_step_that_renders_for_nobody_turns_launch_off(client_a, campaign_a, l
     page = launch_page(client_a, campaign_a)
     assert 'id="preflight-blocking"' in page
     assert "Launch is turned off until this is fixed" in page
-    button = re.search(r"<button[^>]*launch-button[^>]*>", page)[0]
+    button = re.search(r"<button[^>]*launch-now[^>]*>", page)[0]
     assert " disabled" in button
     url = reverse("admin:campaigns_campaign_launch", args=[campaign_a.pk])
     response = client_a.post(url, {}, follow=True)

@@ -257,8 +257,8 @@ def test_the_sequence_page_shows_the_funnel(client_a, sequence, org_a):
         sequences.tick()
         send_all()
     page = client_a.get(reverse("admin:campaigns_campaign_change", args=[sequence.pk]))
-    assert page.context["funnel"][0]["sent"] == 3
-    assert page.context["enrollments"]["active"] == 3
+    assert page.context["live"]["funnel"][0]["sent"] == 3
+    assert page.context["live"]["sequence"]["active"] == 3
     assert 'id="step-funnel"' in page.content.decode()
 
 

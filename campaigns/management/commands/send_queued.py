@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns import dispatch, outbox, replies, sequences, stats
+from campaigns import dispatch, outbox, replies, sender_health, sequences, stats
 from campaigns.models import EmailAccount, MessageLog
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,10 @@ class Command(BaseCommand):
         progress = Progress(report_seconds)
         storm = outbox.ErrorStorm(settings.CAMPAIGN_MAX_SEND_ERRORS)
         next_tick = next_replies = next_stats = 0.0
+        # Pages warn "nothing is sending" when this goes quiet while messages wait.
+        heartbeat = sender_health.Heartbeat()
         while not self.stopping:
+            heartbeat.beat()
             if loop and time.monotonic() >= next_tick:
                 # Running as a service, the sender also runs the sequence tick each minute.
                 sequences.tick()
@@ -138,6 +141,7 @@ class Command(BaseCommand):
                 if message is None:
                     continue
                 pacer.wait(account)  # a slot is spent only on a real send
+                heartbeat.beat()
                 status = outbox.send_one(message, account)
                 if storm.record(message, status):
                     self.stderr.write(f"Campaign {message.campaign_id} paused: too many failures.")

@@ -1,0 +1,125 @@
+"""Everything on a campaign's page that changes while it sends, as one dict: the page is
+rendered from it, and progress.json serves it again every few seconds, so every number on
+the page (delivery, the per-step table, the charts, what is still to come, the actions
+offered) comes from the same poll and never disagrees with another."""
+
+import json
+from typing import Any
+
+from django.utils import timezone
+
+from campaigns import dashboard, sender_health
+from campaigns.models import Campaign, Dispatch, MessageLog
+from campaigns.progress import campaign_progress, counts_by_step, step_funnel
+from campaigns.sequence_outlook import sequence_outlook
+from crm.timezones import spoken_time
+
+POLL_SECONDS = 3
+# The page's live charts: their name on the page (data-live-chart) and where their data is
+# in dashboard.campaign_results.
+LIVE_CHARTS = {"daily": "chart", "funnel": "funnel_chart"}
+ALWAYS = ["preview", "duplicate"]
+SEQUENCE_CANCELLED = "Cancelled: no more steps are sent."
+
+
+def available_actions(campaign: Campaign, waiting: int) -> list[str]:
+    """The actions that mean something now: a blast with nothing left to send has nothing
+    to pause or cancel (it is finished, or about to be marked so)."""
+    Status = Campaign.Status
+    still_sending = campaign.type == Campaign.Type.SEQUENCE or waiting > 0
+    actions = {
+        Status.DRAFT: ["launch"],
+        Status.ACTIVE: ["pause", "cancel"] if still_sending else [],
+        Status.PAUSED: ["resume", "cancel"] if still_sending else ["resume"],
+    }.get(campaign.status, [])
+    return [*actions, *ALWAYS]
+
+
+def waiting_count(campaign: Campaign) -> int:
+    return MessageLog.objects.filter(
+        campaign=campaign,
+        is_test=False,
+        status__in=[MessageLog.Status.QUEUED, MessageLog.Status.SENDING],
+    ).count()
+
+
+def campaign_live(campaign: Campaign, results: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The page's changing figures; `results` are dashboard.campaign_results when the page
+    has them already (it draws its charts from them)."""
+    by_step = counts_by_step(campaign)
+    progress = campaign_progress(campaign, by_step)
+    funnel = step_funnel(campaign, by_step)
+    results = dashboard.campaign_results(campaign, funnel) if results is None else results
+    is_sequence = campaign.type == Campaign.Type.SEQUENCE
+    warning = ""
+    if campaign.status == Campaign.Status.ACTIVE:
+        warning = sender_health.nothing_sending(Campaign.objects.filter(pk=campaign.pk))
+    live: dict[str, Any] = {
+        **progress,
+        "status_label": campaign.get_status_display(),
+        "live": campaign.status in (Campaign.Status.ACTIVE, Campaign.Status.PAUSED),
+        "actions": available_actions(campaign, progress["waiting"]),
+        "sender_warning": warning,
+        "funnel": [_funnel_row(row) for row in funnel],
+        "charts": {name: json.loads(results[key]) for name, key in LIVE_CHARTS.items()},
+        "reasons": results["reasons"],
+        "sequence": None,
+    }
+    if is_sequence:
+        outlook = sequence_outlook(campaign)
+        live["sequence"] = {
+            "active": outlook.active,
+            "completed": outlook.completed,
+            "stopped": outlook.stopped,
+            "due": outlook.due,
+            "text": outlook.text(paused=campaign.status == Campaign.Status.PAUSED),
+        }
+        live["bar_percent"] = outlook.percent_through
+        live["state_line"] = live["sequence"]["text"]
+        if campaign.status == Campaign.Status.COMPLETED:
+            live["state_line"] = SEQUENCE_CANCELLED  # a sequence ends only by a cancel
+    else:
+        live["bar_percent"] = progress["percent"]
+        live["state_line"] = _blast_line(campaign, progress, warning)
+    return live
+
+
+def _funnel_row(row: dict[str, Any]) -> dict[str, Any]:
+    step = row["step"]
+    counts = {key: value for key, value in row.items() if key != "step"}
+    return {
+        "step": str(step.pk),
+        "order": step.order,
+        "label": step.label(),
+        "day": step.offset_days,
+        "active": step.is_active,
+        **counts,
+    }
+
+
+def _blast_line(campaign: Campaign, progress: dict[str, Any], warning: str) -> str:
+    """Where a blast stands, in one line: how far, how fast, when it ends or ended."""
+    latest = (
+        Dispatch.objects.filter(campaign=campaign)
+        .order_by("-created_at")
+        .values("status", "send_after", "finished_at")
+        .first()
+    )
+    if not progress["total"] or latest is None:
+        return "Nothing queued yet."
+    done = f"{progress['percent']:g}% done"
+    if not progress["waiting"]:
+        ended = latest["finished_at"] or progress["last_sent"]
+        verb = "Cancelled" if latest["status"] == Dispatch.Status.CANCELLED else "Finished"
+        return f"{verb} {spoken_time(ended)}" if ended else verb
+    if campaign.status == Campaign.Status.PAUSED:
+        return f"Paused · {done}"
+    if latest["status"] == Dispatch.Status.SCHEDULED and latest["send_after"] > timezone.now():
+        return f"Scheduled: starts {spoken_time(latest['send_after'])}"
+    if warning:
+        return f"{done} · waiting for the sending service"
+    if not progress["per_minute"]:
+        return f"{done} · starting"
+    rate = progress["per_minute"]
+    pace = f"{rate:.0f}" if rate >= 10 else f"{rate:g}"
+    return f"{done} · {pace} per minute · finishes {progress['eta']}"
