@@ -62,7 +62,10 @@ def campaign_live(campaign: Campaign, results: dict[str, Any] | None = None) -> 
         "sender_warning": warning,
         "funnel": [_funnel_row(row) for row in funnel],
         "charts": {name: json.loads(results[key]) for name, key in LIVE_CHARTS.items()},
-        "reasons": results["reasons"],
+        # The reasons in words; the exact words stay on the page, for the superuser.
+        "reasons": [
+            {"words": reason["words"], "count": reason["count"]} for reason in results["reasons"]
+        ],
         "sequence": None,
     }
     if is_sequence:
