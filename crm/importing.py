@@ -188,7 +188,9 @@ def clean_row(columns: list[str], cells: list[str], line: int) -> tuple[dict, li
 
 def _existing_leads(organization: Organization, emails: list[str]) -> dict[str, Lead]:
     connection = connections[router.db_for_read(Lead)]
-    chunk = min(BATCH_SIZE, (connection.features.max_query_params or BATCH_SIZE) - 10)
+    # SQLite caps a query's parameters (999 here); PostgreSQL has no such cap (None).
+    cap = connection.features.max_query_params
+    chunk = BATCH_SIZE if cap is None else max(1, min(BATCH_SIZE, cap - 10))
     found: dict[str, Lead] = {}
     for start in range(0, len(emails), chunk):
         queryset = (
