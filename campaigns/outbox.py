@@ -9,11 +9,12 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from campaigns import gmail, sending
 from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
+from crm.bulk import update_case
 from crm.suppression import is_suppressed
 
 log = logging.getLogger(__name__)
@@ -96,25 +97,10 @@ def finish(message: MessageLog, status: str, **fields: object) -> bool:
 
 def finish_many(outcomes: dict[Any, dict[str, Any]]) -> int:
     """Record many claimed messages' outcomes, {pk: {"status": ..., field: value}}, in one
-    UPDATE (a CASE per field); only rows still `sending` change. Returns how many did."""
-    if not outcomes:
-        return 0
-    names = {name for fields in outcomes.values() for name in fields}
-    changes = {
-        name: Case(
-            *(
-                When(pk=pk, then=Value(fields[name]))
-                for pk, fields in outcomes.items()
-                if name in fields
-            ),
-            default=F(name),
-            output_field=MessageLog._meta.get_field(name),
-        )
-        for name in names
-    }
-    return MessageLog.objects.filter(pk__in=list(outcomes), status=Status.SENDING).update(
-        updated_at=timezone.now(), **changes
-    )
+    UPDATE; only rows still `sending` change. Returns how many did."""
+    now = timezone.now()
+    changes = {pk: {**fields, "updated_at": now} for pk, fields in outcomes.items()}
+    return update_case(MessageLog, changes, status=Status.SENDING)
 
 
 def send_one(message: MessageLog, account: EmailAccount) -> str:
