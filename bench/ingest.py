@@ -155,7 +155,7 @@ def serve(secret: str) -> tuple[subprocess.Popen, str]:
         try:
             requests.get(f"{base_url}/admin/login/", timeout=5)
             return server, base_url
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused, or slow to answer while it starts
             time.sleep(0.1)
     server.kill()
     raise SystemExit("gunicorn did not start")

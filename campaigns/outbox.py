@@ -9,13 +9,14 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from campaigns import gmail, sending
 from campaigns.models import Campaign, CampaignStep, Dispatch, EmailAccount, Enrollment, MessageLog
+from crm.bulk import update_case
 from crm.suppression import is_suppressed
 
 log = logging.getLogger(__name__)
@@ -147,27 +148,12 @@ def stop_after_failures(messages: list[MessageLog]) -> None:
 
 def finish_many(outcomes: dict[Any, dict[str, Any]]) -> int:
     """Record many claimed messages' outcomes, {pk: {"status": ..., field: value}}, in one
-    UPDATE (a CASE per field); only rows still `sending` change. Returns how many did."""
-    if not outcomes:
-        return 0
-    names = {name for fields in outcomes.values() for name in fields}
-    changes = {
-        name: Case(
-            *(
-                When(pk=pk, then=Value(fields[name]))
-                for pk, fields in outcomes.items()
-                if name in fields
-            ),
-            default=F(name),
-            output_field=MessageLog._meta.get_field(name),
-        )
-        for name in names
-    }
-    changed = MessageLog.objects.filter(pk__in=list(outcomes), status=Status.SENDING).update(
-        updated_at=timezone.now(), **changes
-    )
-    # As in finish(): a message that failed for good stops its lead (a query more, and only
-    # when the batch holds failures).
+    UPDATE; only rows still `sending` change. Returns how many did."""
+    now = timezone.now()
+    changes = {pk: {**fields, "updated_at": now} for pk, fields in outcomes.items()}
+    changed = update_case(MessageLog, changes, status=Status.SENDING)
+    # As in finish(): a message that failed for good stops its lead (four queries more, and
+    # only when the batch holds failures).
     failed = [pk for pk, fields in outcomes.items() if fields.get("status") == Status.FAILED]
     if failed:
         stop_after_failures(list(MessageLog.objects.filter(pk__in=failed, is_test=False)))
