@@ -109,7 +109,8 @@ class Budget:
         if known is not None and known[0] is value:
             return known[1], known[2]
         self.expect_items(len(value))
-        size, depth = 24, 1
+        # "[]", or "dict_items([])" for a view.
+        size, depth = (2 if isinstance(value, (list, tuple, dict, set)) else 24), 1
         for item in _members(value):
             if isinstance(item, str):
                 size += self._printed(item) + 2
@@ -170,7 +171,7 @@ def size_of(value: Any) -> int:
     if isinstance(value, str):
         return len(value)
     if isinstance(value, int):
-        return value.bit_length() // 3 + 5
+        return value.bit_length() * 78 // 256 + 2  # digits: log10(2) < 78/256 a bit
     if isinstance(value, float) or value is None:
         return 24
     if isinstance(value, _CONTAINERS):
