@@ -139,8 +139,9 @@ def _check_names(tree: nodes.Template, source: str) -> None:
 def _compile(source: str, html: bool) -> Template:
     """Checked and compiled once per distinct source: a blast renders one step many times."""
     env = HTML_ENV if html else TEXT_ENV
-    # Jinja may fold constant filters while compiling: they get a budget of their own.
-    token = budget.open_budget()
+    # Constant filters that Jinja folds while compiling have a small budget of their own:
+    # what they make stays in the compiled template, in the cache.
+    token = budget.open_budget(budget.Budget(memory=budget.MAX_FOLDED))
     try:
         _check_size(env, source)
         tree = env.parse(source)

@@ -19,6 +19,8 @@ MAX_ITEMS = 100_000  # items in any one list or mapping
 MAX_DEPTH = 32  # lists inside lists
 MAX_INT_BITS = 4_096  # about 1,230 digits
 MAX_MEMORY = 16 * 2**20  # bytes of all the values one render makes, added up
+# Jinja folds constant filters into the compiled template, which the cache keeps.
+MAX_FOLDED = 64 * 2**10
 MAX_SECONDS = 0.2  # CPU time of one render
 MAX_STEPS = 100_000  # loop iterations in one render, all loops together
 MAX_RANGE = 1000
@@ -53,9 +55,9 @@ class Budget:
 
     __slots__ = ("deadline", "known", "memory", "next_look", "range_items", "steps", "work")
 
-    def __init__(self) -> None:
+    def __init__(self, memory: int = MAX_MEMORY) -> None:
         self.deadline = time.thread_time() + MAX_SECONDS
-        self.memory = MAX_MEMORY
+        self.memory = memory
         self.steps = MAX_STEPS
         self.range_items = 0
         self.work = 0
@@ -109,7 +111,8 @@ class Budget:
         if known is not None and known[0] is value:
             return known[1], known[2]
         self.expect_items(len(value))
-        size, depth = 24, 1
+        # "[]", or "dict_items([])" for a view.
+        size, depth = (2 if isinstance(value, (list, tuple, dict, set)) else 24), 1
         for item in _members(value):
             if isinstance(item, str):
                 size += self._printed(item) + 2
@@ -150,7 +153,8 @@ class Budget:
         elif isinstance(value, _CONTAINERS):
             self.measure(value)
             if fresh:
-                self.use(sys.getsizeof(value) + 64 * len(value))
+                # Its items may be new objects too; and measure() keeps it until the end.
+                self.use(sys.getsizeof(value) + 64 * len(value) + 200)
         elif isinstance(value, Iterator) and not isinstance(value, LoopContext):
             # A filter's generator (map, select, batch...) becomes a list right away.
             return self.made(list(islice(value, MAX_ITEMS + 1)))
@@ -170,7 +174,7 @@ def size_of(value: Any) -> int:
     if isinstance(value, str):
         return len(value)
     if isinstance(value, int):
-        return value.bit_length() // 3 + 5
+        return value.bit_length() * 78 // 256 + 2  # digits: log10(2) < 78/256 a bit
     if isinstance(value, float) or value is None:
         return 24
     if isinstance(value, _CONTAINERS):
@@ -193,8 +197,9 @@ def current() -> Budget:
     return budget
 
 
-def open_budget() -> Token[Budget | None]:
-    return _CURRENT.set(None)
+def open_budget(budget: Budget | None = None) -> Token[Budget | None]:
+    """A new budget until close_budget(): the given one, or one made when first needed."""
+    return _CURRENT.set(budget)
 
 
 def close_budget(token: Token[Budget | None]) -> None:

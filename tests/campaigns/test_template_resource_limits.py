@@ -8,7 +8,14 @@ from django.urls import reverse
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from campaigns.models import CampaignStep
-from campaigns.rendering import SAMPLE_CONTEXT, TemplateError, render, render_message
+from campaigns.rendering import (
+    MAX_SOURCE,
+    SAMPLE_CONTEXT,
+    SOURCE_TOO_LONG,
+    TemplateError,
+    render,
+    render_message,
+)
 from campaigns.sandbox import budget, filters
 from tests.limited_render import render_limited, run_limited
 
@@ -38,16 +45,16 @@ RUNAWAYS = {
     "zfill": "{{ '1'.zfill(10**9) }}",
     "expandtabs": "{{ ('\t' * 100000).expandtabs(100000) }}",
     "translate": S + "{{ s.translate({120: 'y' * 1000}) }}",
-    "indent filter": "{{ ('\n' * 100000)|indent(10000) }}",
-    "wordwrap of a long word": S + "{{ s|wordwrap(1) }}",
-    "urlize with a long target": "{{ ('a.com ' * 5000)|urlize(target='x' * 10000) }}",
+    "indent filter": "{{ ('x\n' * 50000)|indent(10000)|length }}",
+    "wordwrap of a long word": S9 + "{{ s9|wordwrap(1)|length }}",
+    "urlize with a long target": "{{ ('www.a.com ' * 5000)|urlize(target='x' * 10000)|length }}",
     "batch filling": "{{ [1]|batch(100000000, 'x')|list }}",
     "slice count": "{{ [1]|slice(100000000)|list }}",
     "tojson indent": "{% set a = ['x'] %}"
     + "{% set a = [a] %}" * 30
     + "{{ a|tojson(indent=10**5) }}",
-    "sum of lists": "{{ range(1000)|map('string')|map('list')|list|sum(start=[]) }}",
-    "number from binary digits": "{{ (('1' * 100000)|int(base=2)) ** 99 > 1 }}",
+    "sum of lists": S + "{{ s|list|batch(1)|list|sum(start=[])|length }}",
+    "number from binary digits": "{{ (((('1' * 100000)|int(base=2)) ** 99) ** 99) > 1 }}",
     "round to a huge precision": "{{ 1.5|round(1000000000, 'ceil') }}",
     # Lists that share one long text print it once per reference.
     "list repeating a long text": S + "{{ [s] * 50000 }}",
@@ -71,20 +78,16 @@ RUNAWAYS = {
     "{% for c in s %}{% if 'z' in l %}{% endif %}{% endfor %}",
     "macro fanning out": "{% macro f(n) %}{% if n > 0 %}{{ f(n-1) }}{{ f(n-1) }}{% endif %}"
     "{% endmacro %}{{ f(40) }}",
-    "numbers that share one hash slot": "{% set p = 2**61 - 1 %}"
-    "{% set l = range(0, p * 1000, p)|list + range(p * 1000, p * 2000, p)|list"
-    " + range(p * 2000, p * 3000, p)|list + range(p * 3000, p * 4000, p)|list %}"
-    "{{ {}.fromkeys(l * 8)|length }}",
+    # 9,000 multiples of 2**61 - 1: Python files them all under one slot of a dict.
+    "numbers that share one hash slot": "{% set p = 2**61 - 1 %}{% set l = "
+    + " + ".join(f"range(p * {k}000, p * {k + 1}000, p)|list" for k in range(9))
+    + " %}{{ {}.fromkeys(l * 4)|length }}",
     "macro calling itself forever": "{% macro f(n) %}{{ f(n+1) }}{% endmacro %}{{ f(0) }}",
     # The template itself.
     "deep brackets": "{{ " + "(" * 200 + "1" + ")" * 200 + " }}",
     "twenty-five nested loops": "".join(f"{{% for i{n} in [1] %}}" for n in range(25))
     + "{% endfor %}" * 25,
-    "a template over the size limit": "x" * 200_000,
     "a template of dense code": "{{ 1 }}" * 20_000,
-    "an HTML part with too many tags": "{% for i in range(1000) %}"
-    + "<b></b>" * 6
-    + "{% endfor %}",
 }
 
 
@@ -125,14 +128,28 @@ def test_what_has_no_known_cost_is_not_available(source):
     assert "is not available in email templates" in str(error.value)
 
 
-def test_the_plain_text_version_of_a_message_is_bounded_too():
-    # The text part is made from the rendered HTML, whose '<!--' never close.
-    html = "{% if lead.budget_min > 0 %}{{ ('<!--' * 25000)|safe }}{% endif %}"
+# The text part is then made from the rendered HTML, which Python parses tag by tag.
+TOO_MANY_TAGS = {
+    "comments never closed": "{% if lead.budget_min > 0 %}{{ ('<!--' * 25000)|safe }}{% endif %}",
+    "links": "{% for i in range(1000) if i > -1 %}"
+    + '<a href="https://x.example/">y</a>' * 20
+    + "{% endfor %}",
+}
+
+
+@pytest.mark.parametrize("html", TOO_MANY_TAGS.values(), ids=TOO_MANY_TAGS.keys())
+def test_the_plain_text_version_of_a_message_is_bounded_too(html):
     outcome = run_limited(
         lambda: render_message(subject="s", html=html, text="", context=SAMPLE_CONTEXT)
     )
     assert outcome.result == "refused", outcome
     assert outcome.within_bounds, outcome
+
+
+def test_a_template_over_the_size_limit_is_refused():
+    with pytest.raises(TemplateError) as error:
+        render("x" * 200_000, SAMPLE_CONTEXT, html=True)
+    assert str(error.value) == SOURCE_TOO_LONG.format(limit=MAX_SOURCE)
 
 
 BOUNDED_BUT_FINE = {
