@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import connections, router, transaction
+from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
 from crm.bulk import insert_many, update_many
@@ -186,6 +187,18 @@ def clean_row(columns: list[str], cells: list[str], line: int) -> tuple[dict, li
     return values, errors
 
 
+def leads_by_address(organization: Organization, emails: list[str]) -> QuerySet[Lead]:
+    """The organization's leads with these (lower-case) addresses, through the Lower(email)
+    unique index. No ordering: the model's -created_at would lead SQLite to the
+    (organization, -created_at) index instead, and to a scan of every lead per query."""
+    return (
+        Lead.objects.filter(organization=organization)
+        .annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=emails)
+        .order_by()
+    )
+
+
 def _existing_leads(organization: Organization, emails: list[str]) -> dict[str, Lead]:
     connection = connections[router.db_for_read(Lead)]
     # SQLite caps a query's parameters (999 here); PostgreSQL has no such cap (None).
@@ -193,12 +206,7 @@ def _existing_leads(organization: Organization, emails: list[str]) -> dict[str, 
     chunk = BATCH_SIZE if cap is None else max(1, min(BATCH_SIZE, cap - 10))
     found: dict[str, Lead] = {}
     for start in range(0, len(emails), chunk):
-        queryset = (
-            Lead.objects.filter(organization=organization)
-            .annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=emails[start : start + chunk])
-        )
-        for lead in queryset:
+        for lead in leads_by_address(organization, emails[start : start + chunk]):
             found[lead.email.lower()] = lead
     return found
 

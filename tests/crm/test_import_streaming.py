@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from crm import csv_reading, importing
 from crm.csv_reading import CsvFileError
@@ -100,3 +101,17 @@ def test_a_binary_file_is_named_binary_even_when_bad_utf8_comes_first(org_a):
     with pytest.raises(CsvFileError) as error:
         leads_import(organization=org_a, data=data)
     assert str(error.value) == csv_reading.NUL_BYTE.format(line=3)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="PostgreSQL plans from statistics: a seq scan here"
+)
+def test_existing_leads_are_looked_up_through_the_lower_email_index(org_a, lead_a):
+    # A batch asks for hundreds of addresses at once. With the model's ordering, SQLite
+    # then chose to scan every lead of the organization, for each query.
+    addresses = [f"lead{n}@example.com" for n in range(900)]
+    plan = importing.leads_by_address(org_a, addresses).explain()
+    assert "USING INDEX crm_lead_unique_email_per_org" in plan, plan
+    assert [lead.pk for lead in importing.leads_by_address(org_a, ["ana@example.com"])] == [
+        lead_a.pk
+    ]
