@@ -19,7 +19,6 @@ from campaigns import (
     audience,
     campaign_list,
     campaign_live,
-    dashboard,
     dispatch,
     failures,
     live_preview,
@@ -27,7 +26,6 @@ from campaigns import (
 )
 from campaigns.forms import STEP_HAS_SENT, CampaignForm, StepForm, StepFormSet
 from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
-from campaigns.progress import step_funnel
 from campaigns.resources import CampaignResultsResource, MessageLogResource
 from crm.export_admin import SpreadsheetExportAdmin
 from crm.tenancy import TenantRelatedFilter, TenantScopedAdmin
@@ -288,9 +286,7 @@ class CampaignAdmin(
             if campaign.status == Campaign.Status.DRAFT:
                 context["audience_size"] = audience.sizes(audience.audience_of(campaign))
             else:
-                results = dashboard.campaign_results(campaign, step_funnel(campaign))
-                context["results"] = results
-                context["live"] = campaign_live.campaign_live(campaign, results)
+                context["live"], context["results"] = campaign_live.campaign_page(campaign)
                 context["poll_seconds"] = campaign_live.POLL_SECONDS
         return super().render_change_form(request, context, *args, **kwargs)
 

@@ -43,13 +43,18 @@ def waiting_count(campaign: Campaign) -> int:
     ).count()
 
 
-def campaign_live(campaign: Campaign, results: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The page's changing figures; `results` are dashboard.campaign_results when the page
-    has them already (it draws its charts from them)."""
+def campaign_live(campaign: Campaign) -> dict[str, Any]:
+    """The page's changing figures (progress.json)."""
+    return campaign_page(campaign)[0]
+
+
+def campaign_page(campaign: Campaign) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The page's changing figures, and the results its charts are drawn from: the log is
+    counted per step once for both."""
     by_step = counts_by_step(campaign)
     progress = campaign_progress(campaign, by_step)
     funnel = step_funnel(campaign, by_step)
-    results = dashboard.campaign_results(campaign, funnel) if results is None else results
+    results = dashboard.campaign_results(campaign, funnel)
     is_sequence = campaign.type == Campaign.Type.SEQUENCE
     warning = ""
     if campaign.status == Campaign.Status.ACTIVE:
@@ -84,7 +89,7 @@ def campaign_live(campaign: Campaign, results: dict[str, Any] | None = None) -> 
     else:
         live["bar_percent"] = progress["percent"]
         live["state_line"] = _blast_line(campaign, progress, warning)
-    return live
+    return live, results
 
 
 def _funnel_row(row: dict[str, Any]) -> dict[str, Any]:
