@@ -46,6 +46,9 @@ class EmailAccount(models.Model):
     paused_until = models.DateTimeField(
         null=True, blank=True, help_text="Set when Google reports a sending limit reached."
     )
+    # Gmail's per-minute quota, shared by every sender process and n8n execution: the
+    # moment the next send may start, on the database's clock (outbox.take_slots).
+    next_send_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True)
     granted_scopes = models.TextField(
         blank=True, editable=False, help_text="What Google allowed at the last connection."

@@ -8,7 +8,9 @@ same row. Sending is at most once: a row claimed by a process that died is marke
 import logging
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.db.models import DateTimeField, ExpressionWrapper, Q, QuerySet, Value
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -40,6 +42,42 @@ def sendable_accounts() -> list[EmailAccount]:
 def sent_in_last_day(account: EmailAccount) -> int:
     since = timezone.now() - timedelta(hours=24)
     return MessageLog.objects.filter(email_account=account, sent_at__gte=since).count()
+
+
+def send_interval(account: EmailAccount) -> timedelta:
+    """The gap between two sends of the account under Gmail's per-user quota (15,000 units
+    a minute, 100 a send: 0.4 s); none for the sandbox, which calls nobody."""
+    if account.provider == EmailAccount.Provider.SANDBOX:
+        return timedelta(0)
+    per_minute = settings.GMAIL_QUOTA_UNITS_PER_MINUTE / settings.GMAIL_SEND_COST_UNITS
+    return timedelta(seconds=60 / per_minute)
+
+
+def take_slots(account: EmailAccount, count: int = 1) -> bool:
+    """Reserve the account's next `count` send slots, from now: one conditional UPDATE, on
+    the database's clock, that only succeeds when the previous reservation has run out. Any
+    number of processes on any hosts, and n8n, share the quota through it."""
+    reserved = ExpressionWrapper(
+        Now() + Value(send_interval(account) * count), output_field=DateTimeField()
+    )
+    return bool(
+        EmailAccount.objects.filter(pk=account.pk)
+        .filter(Q(next_send_at__isnull=True) | Q(next_send_at__lte=Now()))
+        .update(next_send_at=reserved)
+    )
+
+
+def slot_wait(account: EmailAccount) -> float:
+    """Seconds until the account's next send slot frees (0 when it is free)."""
+    row = (
+        EmailAccount.objects.filter(pk=account.pk)
+        .annotate(db_now=ExpressionWrapper(Now(), output_field=DateTimeField()))
+        .values("next_send_at", "db_now")
+        .first()
+    )
+    if not row or row["next_send_at"] is None:
+        return 0.0
+    return max(0.0, (row["next_send_at"] - row["db_now"]).total_seconds())
 
 
 def claim(queued: QuerySet[MessageLog], limit: int) -> list[MessageLog]:

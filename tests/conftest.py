@@ -2,6 +2,10 @@
 and Debian's Chromium for the browser tests."""
 
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -219,6 +223,52 @@ def gmail_account(org_a, staff_a, google):
         token_expires_at=timezone.now() + timedelta(hours=1),
         is_primary=True,
     )
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url() -> str:
+    """The test database, for processes started by a test (a file SQLite, or PostgreSQL)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def start_sender(google, *options: str, quota_units: int = 100_000_000) -> subprocess.Popen:
+    """`manage.py send_queued --loop` in its own process, on the test database, sending to
+    the Gmail stand-in under a quota of `quota_units` a minute."""
+    from django.conf import settings
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "settings.base",
+        "DJANGO_DEBUG": "1",  # development, as the tests run: unset means production
+        "DATABASE_URL": database_url(),
+        "VAR_DIR": str(settings.VAR_DIR),  # the same development keys decrypt the tokens
+        "GMAIL_API_BASE_URL": google.base_url,
+        "GOOGLE_TOKEN_URI": f"{google.base_url}/token",
+        "GMAIL_QUOTA_UNITS_PER_MINUTE": str(quota_units),
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "send_queued", "--loop", "--idle-seconds", "0.2", *options],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_for(condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
 
 
 CHROMIUM = "/usr/bin/chromium"

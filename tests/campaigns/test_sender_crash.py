@@ -1,61 +1,18 @@
 """Kill the direct driver in the middle of a blast, start it again: nobody gets a message
 twice, and nothing queued is lost (a message caught mid-send becomes `unknown`)."""
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from campaigns import dispatch, outbox
 from campaigns.models import Campaign, MessageLog
 from crm.models import Lead
+from tests.conftest import start_sender, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 LEADS = 60
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
-def start_sender(google) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "settings.base",
-        "DJANGO_DEBUG": "1",  # development, as the tests run: unset means production
-        "DATABASE_URL": database_url(),
-        "VAR_DIR": str(settings.VAR_DIR),  # the same development keys decrypt the tokens
-        "GMAIL_API_BASE_URL": google.base_url,
-        "GOOGLE_TOKEN_URI": f"{google.base_url}/token",
-        "GMAIL_QUOTA_UNITS_PER_MINUTE": "100000000",
-    }
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "send_queued", "--loop", "--idle-seconds", "0.2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def wait_for(condition, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from campaigns import dispatch, outbox, replies, sequences, stats
-from campaigns.models import EmailAccount, MessageLog
+from campaigns.models import MessageLog
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
@@ -25,25 +25,6 @@ OTHER_OUTCOMES = [
     (Status.QUEUED, "put back in the queue"),
     (Status.UNKNOWN, "unknown (no answer from Gmail)"),
 ]
-
-
-class Pacer:
-    """Spaces the sends of each account to stay under Gmail's per-user quota."""
-
-    def __init__(self) -> None:
-        self.next_send: dict[Any, float] = {}
-
-    def interval(self, account: EmailAccount) -> float:
-        if account.provider == EmailAccount.Provider.SANDBOX:
-            return 0.0
-        per_minute = settings.GMAIL_QUOTA_UNITS_PER_MINUTE / settings.GMAIL_SEND_COST_UNITS
-        return 60.0 / per_minute
-
-    def wait(self, account: EmailAccount) -> None:
-        delay = self.next_send.get(account.pk, 0.0) - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        self.next_send[account.pk] = time.monotonic() + self.interval(account)
 
 
 class Progress:
@@ -102,7 +83,7 @@ class Command(BaseCommand):
     ) -> None:
         self.stopping = False
         signal.signal(signal.SIGTERM, self.stop)
-        pacer, handled, totals = Pacer(), 0, {}
+        handled, totals = 0, {}
         progress = Progress(report_seconds)
         storm = outbox.ErrorStorm(settings.CAMPAIGN_MAX_SEND_ERRORS)
         next_tick = next_replies = next_stats = 0.0
@@ -137,7 +118,9 @@ class Command(BaseCommand):
                 message = outbox.claim_next(account)
                 if message is None:
                     continue
-                pacer.wait(account)  # a slot is spent only on a real send
+                # A slot is spent only on a real send; it is shared with every other sender.
+                while not outbox.take_slots(account):
+                    time.sleep(outbox.slot_wait(account))
                 status = outbox.send_one(message, account)
                 if storm.record(message, status):
                     self.stderr.write(f"Campaign {message.campaign_id} paused: too many failures.")
