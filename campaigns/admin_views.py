@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import ngettext
 
-from campaigns import dispatch, oauth, outbox, rendering, sending, sequences, template_errors
+from campaigns import dispatch, oauth, rendering, sending, sequences, template_errors
 from campaigns.forms import LaunchForm
 from campaigns.models import Campaign, CampaignStep, EmailAccount
 from campaigns.progress import campaign_progress
@@ -21,6 +21,7 @@ from crm.tenancy import organizations_of
 LEAD_CHOICES = 50
 # Blasts this large take tens of seconds to queue (bench/README.md): the page says so.
 LONG_LAUNCH = 50_000
+DISCONNECTED = "sending account disconnected"
 
 
 def pick(queryset: Any, pk: Any) -> Any:
@@ -192,7 +193,7 @@ def gmail_disconnect(model_admin: Any, request: HttpRequest, object_id: str) -> 
     changelist = reverse("admin:campaigns_emailaccount_changelist")
     if request.method == "POST":
         oauth.disconnect(account)
-        paused = outbox.pause_campaigns_of(account, "sending account disconnected")
+        paused = Campaign.objects.filter(email_account=account).pause(DISCONNECTED)
         messages.success(
             request,
             f"Disconnected {account.email_address}."

@@ -1,7 +1,9 @@
 """Sending accounts, campaigns and their steps, and the message log (the outbox)."""
 
 import datetime
+import logging
 import uuid
+import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,8 +13,10 @@ from django.utils.text import Truncator
 from encrypted_model_fields.fields import EncryptedTextField
 
 from campaigns import rendering
+from crm.bulk import update_many
 from crm.models import Lead, Organization
 
+log = logging.getLogger(__name__)
 LABEL_SUBJECT_LENGTH = 60
 
 
@@ -102,6 +106,27 @@ class EmailAccount(models.Model):
         """Google granted the read-only metadata permission that reply detection needs."""
         return settings.GMAIL_METADATA_SCOPE in self.granted_scopes.split()
 
+    def rest(self, pause: datetime.timedelta, reason: str) -> None:
+        """No claim for this account until `pause` has passed: Gmail said a limit was
+        reached, or its token endpoint failed. A longer rest already set is kept."""
+        until = timezone.now() + pause
+        EmailAccount.objects.filter(pk=self.pk).filter(
+            models.Q(paused_until__isnull=True) | models.Q(paused_until__lt=until)
+        ).update(paused_until=until, last_error=reason, updated_at=timezone.now())
+        self.paused_until, self.last_error = until, reason
+
+    def require_reconnect(self, reason: str) -> int:
+        """Google refused the saved authorization: nothing is sent from the account until
+        staff connect it again, and its active campaigns pause with the reason. Returns how
+        many campaigns paused."""
+        EmailAccount.objects.filter(pk=self.pk).update(
+            needs_reconnect=True, last_error=reason, updated_at=timezone.now()
+        )
+        self.needs_reconnect, self.last_error = True, reason
+        paused = Campaign.objects.filter(email_account=self).pause(reason)
+        log.warning("account %s needs reconnecting (%s paused): %s", self.pk, paused, reason)
+        return paused
+
     def make_primary(self) -> None:
         """The organization's default sender; the database allows one per organization."""
         with transaction.atomic():
@@ -120,6 +145,54 @@ def window_opens() -> datetime.time:
 
 def window_closes() -> datetime.time:
     return datetime.time(17, 0)
+
+
+class CampaignStatusError(Exception):
+    """A lifecycle step asked of a campaign whose status does not allow it; nothing changed."""
+
+
+CAMPAIGN_CANNOT = "This campaign cannot be {action}: it is {status}."
+
+
+class CampaignQuerySet(models.QuerySet):
+    """The lifecycle, on many campaigns at once: each step is one conditional UPDATE from the
+    states it names, and returns how many campaigns moved. Nothing else writes a status."""
+
+    def launch(self) -> int:
+        """Draft -> active."""
+        now = timezone.now()
+        return self.filter(status=Campaign.Status.DRAFT).update(
+            status=Campaign.Status.ACTIVE, launched_at=now, updated_at=now
+        )
+
+    def pause(self, reason: str = "") -> int:
+        """Active -> paused: nothing more is claimed until resumed."""
+        now = timezone.now()
+        return self.filter(status=Campaign.Status.ACTIVE).update(
+            status=Campaign.Status.PAUSED, paused_at=now, pause_reason=reason[:300], updated_at=now
+        )
+
+    def resume(self) -> int:
+        """Paused -> active, the count of failures in a row starting over."""
+        return self.filter(status=Campaign.Status.PAUSED).update(
+            status=Campaign.Status.ACTIVE,
+            paused_at=None,
+            pause_reason="",
+            failure_streak=0,
+            updated_at=timezone.now(),
+        )
+
+    def complete(self) -> int:
+        """Active -> completed: everything was sent."""
+        return self.filter(status=Campaign.Status.ACTIVE).update(
+            status=Campaign.Status.COMPLETED, updated_at=timezone.now()
+        )
+
+    def cancel(self) -> int:
+        """Active or paused -> completed, before the end: stopped for good."""
+        return self.filter(status__in=[Campaign.Status.ACTIVE, Campaign.Status.PAUSED]).update(
+            status=Campaign.Status.COMPLETED, updated_at=timezone.now()
+        )
 
 
 class Campaign(models.Model):
@@ -173,6 +246,9 @@ class Campaign(models.Model):
     launched_at = models.DateTimeField(null=True, blank=True, editable=False)
     paused_at = models.DateTimeField(null=True, blank=True, editable=False)
     pause_reason = models.CharField(max_length=300, blank=True, editable=False)
+    # Messages that failed in a row, whichever process or n8n execution sent them: the
+    # error-storm pause (outbox.finish) reads it; a sent message sets it back to 0.
+    failure_streak = models.PositiveIntegerField(default=0, editable=False)
     # The spec's audience filter: {"status": [...], "city": "...", "budget_min": 500000,
     # "source": "...", "created_from": "YYYY-MM-DD", "created_to": "YYYY-MM-DD"}.
     audience_filter = models.JSONField(default=dict, blank=True)
@@ -180,12 +256,75 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CampaignQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organization", "status"])]
 
     def __str__(self) -> str:
         return self.name
+
+    def launch(self) -> None:
+        """Draft -> active; CampaignStatusError from any other state."""
+        self._moved("launched", Campaign.objects.filter(pk=self.pk).launch())
+
+    def pause(self, reason: str = "") -> None:
+        """Active -> paused; CampaignStatusError from any other state."""
+        self._moved("paused", Campaign.objects.filter(pk=self.pk).pause(reason))
+
+    def resume(self) -> None:
+        """Paused -> active. A sequence's due times move by the length of the pause, so its
+        leads keep their spacing (no burst of everything that fell due meanwhile)."""
+        mine = Campaign.objects.filter(pk=self.pk)
+        paused_at = mine.values_list("paused_at", flat=True).first()
+        with transaction.atomic():
+            self._moved("resumed", mine.filter(paused_at=paused_at).resume())
+            if self.type == Campaign.Type.SEQUENCE and paused_at:
+                Enrollment.objects.filter(campaign=self).postpone(timezone.now() - paused_at)
+
+    def complete(self) -> None:
+        """Active -> completed; CampaignStatusError from any other state."""
+        self._moved("completed", Campaign.objects.filter(pk=self.pk).complete())
+
+    def cancel(self) -> int:
+        """Active or paused -> completed, for good: what was sent stays sent, what waits is
+        cancelled. Returns how many messages will not be sent."""
+        with transaction.atomic():
+            self._moved("cancelled", Campaign.objects.filter(pk=self.pk).cancel())
+            now = timezone.now()
+            cancelled = MessageLog.objects.filter(
+                campaign=self, status=MessageLog.Status.QUEUED, is_test=False
+            ).update(status=MessageLog.Status.CANCELLED, updated_at=now)
+            Dispatch.objects.filter(
+                campaign=self, status__in=[Dispatch.Status.RUNNING, Dispatch.Status.SCHEDULED]
+            ).update(status=Dispatch.Status.CANCELLED, finished_at=now)
+        return cancelled
+
+    def _moved(self, action: str, moved: int) -> None:
+        self.refresh_from_db(fields=LIFECYCLE_FIELDS)
+        if not moved:
+            status = self.get_status_display().lower()
+            raise CampaignStatusError(CAMPAIGN_CANNOT.format(action=action, status=status))
+
+    def place_in_window(self, moment: datetime.datetime) -> datetime.datetime:
+        """The first moment at or after `moment` inside the send window, in the
+        organization's time zone (weekends skipped unless allowed)."""
+        zone = zoneinfo.ZoneInfo(self.organization.timezone)
+        local = moment.astimezone(zone)
+        day = local.date()
+        for _ in range(14):
+            weekend = day.weekday() >= 5 and not self.send_on_weekends
+            start = datetime.datetime.combine(day, self.window_start, tzinfo=zone)
+            end = datetime.datetime.combine(day, self.window_end, tzinfo=zone)
+            if not weekend:
+                if local < start:
+                    return start
+                if local < end:
+                    return local
+            day += datetime.timedelta(days=1)
+            local = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+        raise ValueError("the send window never opens")  # window_end <= window_start
 
     @property
     def is_launched(self) -> bool:
@@ -245,6 +384,7 @@ class Campaign(models.Model):
         return copy
 
 
+LIFECYCLE_FIELDS = ["status", "launched_at", "paused_at", "pause_reason", "failure_streak"]
 # Who gets what: fixed once a campaign is launched (read-only on its page, refused here).
 LOCKED_AFTER_LAUNCH = ["type", "audience", "audience_filter", "email_account"]
 LOCKED_CAMPAIGN = (
@@ -518,15 +658,42 @@ class MessageLog(models.Model):
         return f"{self.subject or self.campaign} → {self.to_email or self.lead_id}"
 
 
+# Why a lead stopped in a sequence, as staff read it on the enrollment.
+STOPPED_UNSUBSCRIBED = "unsubscribed"
+STOPPED_STATUS = "lead became {status}"
+STOPPED_BOUNCED = "a message bounced or failed"
+STOPPED_REPLIED = "replied"
+STOPPED_BY_STAFF = "removed by staff"
+STOPPED_AFTER_FAILURE = "step {order} could not be sent: {error}"
+
+
 class EnrollmentQuerySet(models.QuerySet):
     def stop(self, reason: str) -> int:
-        """The active ones among these stop for good, with the reason staff will read."""
+        """The active ones among these stop for good, with the reason staff will read. Every
+        event that ends a lead's way (reply, bounce, opt-out, failure, staff) calls this."""
         return self.filter(state=Enrollment.State.ACTIVE).update(
             state=Enrollment.State.STOPPED,
             stop_reason=reason[:200],
             next_due_at=None,
             updated_at=timezone.now(),
         )
+
+    def postpone(self, delay: datetime.timedelta) -> int:
+        """The active ones with a step due move it `delay` later, into their campaign's send
+        window (a paused sequence resuming)."""
+        waiting = list(
+            self.filter(state=Enrollment.State.ACTIVE, next_due_at__isnull=False).select_related(
+                "campaign__organization"
+            )
+        )
+        now = timezone.now()
+        for enrollment in waiting:
+            enrollment.next_due_at = enrollment.campaign.place_in_window(
+                enrollment.next_due_at + delay
+            )
+            enrollment.updated_at = now
+        update_many(waiting, ["next_due_at", "updated_at"])
+        return len(waiting)
 
 
 class Enrollment(models.Model):

@@ -238,9 +238,12 @@ def database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-def start_sender(google, *options: str, quota_units: int = 100_000_000) -> subprocess.Popen:
+def start_sender(
+    google, *options: str, quota_units: int = 100_000_000, **env_settings: object
+) -> subprocess.Popen:
     """`manage.py send_queued --loop` in its own process, on the test database, sending to
-    the Gmail stand-in under a quota of `quota_units` a minute."""
+    the Gmail stand-in under a quota of `quota_units` a minute; `env_settings` are more
+    settings, as environment variables."""
     from django.conf import settings
 
     env = {
@@ -252,6 +255,7 @@ def start_sender(google, *options: str, quota_units: int = 100_000_000) -> subpr
         "GMAIL_API_BASE_URL": google.base_url,
         "GOOGLE_TOKEN_URI": f"{google.base_url}/token",
         "GMAIL_QUOTA_UNITS_PER_MINUTE": str(quota_units),
+        **{name: str(value) for name, value in env_settings.items()},
     }
     return subprocess.Popen(
         [sys.executable, "manage.py", "send_queued", "--loop", "--idle-seconds", "0.2", *options],

@@ -96,10 +96,19 @@ const token = { url: api.token_url, value: null, refreshed: false };
 await django(api.status_url, { campaign_id: dispatch.campaign_id, dispatch_id: dispatch.dispatch_id, status: 'processing' });
 for (;;) {
   const batch = await django(api.claim_url, { limit: BATCH });
-  if (!batch.messages.length) break;
+  const claimedAt = Date.now();
+  if (!batch.messages.length) {
+    // Django's outbox holds the account's per-minute quota, daily cap and rest for every
+    // sender: when nothing may go yet it says when to come back, and Gmail is not called.
+    if (batch.retry_after == null) break;
+    await sleep(batch.retry_after * 1000);
+    continue;
+  }
   if (!token.value) token.value = (await django(api.token_url, {})).access_token;
   const reports = [];
   for (const message of batch.messages) {
+    // Each message has its own slot under the quota, shared with the account's other senders.
+    await sleep(claimedAt + (message.send_after_seconds || 0) * 1000 - Date.now());
     const result = await sendOne(message, token);
     stats.total_leads += 1;
     stats[result.status] += 1;

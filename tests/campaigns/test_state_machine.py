@@ -50,10 +50,8 @@ class Sending(RuleBasedStateMachine):
     @rule(count=st.integers(min_value=1, max_value=4))
     def send(self, count):
         for _ in range(count):
-            message = outbox.claim_next(self.account)
-            if message is None:
-                return
-            outbox.send_one(message, self.account)
+            for message in outbox.claim_for_account(self.account).messages:
+                outbox.send_one(message, self.account)
 
     @rule()
     def pause(self):
@@ -72,10 +70,10 @@ class Sending(RuleBasedStateMachine):
     @rule(after_send=st.booleans())
     def crash(self, after_send):
         """The sender dies holding a claim, before or after Gmail accepted the message."""
-        message = outbox.claim_next(self.account)
-        if message is not None and after_send and outbox.send_one(message, self.account) == "sent":
-            # Gmail has it, but the record never reached the database.
-            MessageLog.objects.filter(pk=message.pk).update(status=MessageLog.Status.SENDING)
+        for message in outbox.claim_for_account(self.account).messages:
+            if after_send and outbox.send_one(message, self.account) == "sent":
+                # Gmail has it, but the record never reached the database.
+                MessageLog.objects.filter(pk=message.pk).update(status=MessageLog.Status.SENDING)
 
     @rule()
     def restart_after_a_crash(self):

@@ -7,7 +7,6 @@ import time
 from collections import Counter, defaultdict
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -85,7 +84,6 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self.stop)
         handled, totals = 0, {}
         progress = Progress(report_seconds)
-        storm = outbox.ErrorStorm(settings.CAMPAIGN_MAX_SEND_ERRORS)
         next_tick = next_replies = next_stats = 0.0
         while not self.stopping:
             if loop and time.monotonic() >= next_tick:
@@ -111,23 +109,19 @@ class Command(BaseCommand):
                     expired,
                 )
                 self.stderr.write(f"{left % {'n': expired}}: marked unknown, not resent.")
-            progressed = False
+            progressed, waits, paced = False, [], []
             for account in outbox.sendable_accounts():
-                if outbox.sent_in_last_day(account) >= account.daily_limit:
-                    continue
-                message = outbox.claim_next(account)
-                if message is None:
-                    continue
-                # A slot is spent only on a real send; it is shared with every other sender.
-                while not outbox.take_slots(account):
-                    time.sleep(outbox.slot_wait(account))
-                status = outbox.send_one(message, account)
-                if storm.record(message, status):
-                    self.stderr.write(f"Campaign {message.campaign_id} paused: too many failures.")
-                totals[status] = totals.get(status, 0) + 1
-                progress.record(message, status)
-                handled += 1
-                progressed = True
+                claim = outbox.claim_for_account(account)
+                if claim.retry_after is not None:
+                    waits.append(claim.retry_after)
+                    if claim.reason == outbox.PACED:
+                        paced.append(claim.retry_after)
+                for message in claim.messages:
+                    status = outbox.send_one(message, account)
+                    totals[status] = totals.get(status, 0) + 1
+                    progress.record(message, status)
+                    handled += 1
+                    progressed = True
                 if (limit and handled >= limit) or self.stopping:
                     break
             dispatch.finish_dispatches()
@@ -136,9 +130,11 @@ class Command(BaseCommand):
             if limit and handled >= limit:
                 break
             if not progressed:
-                if not loop:
+                # Run once, the sender still drains what only waits for its quota slot;
+                # as a service, it sleeps until the soonest claim may succeed.
+                if not loop and not paced:
                     break
-                time.sleep(idle_seconds)
+                time.sleep(min([*waits, idle_seconds]) if loop else min(paced))
         summary = ", ".join(f"{count} {status}" for status, count in sorted(totals.items()))
         handled_text = ngettext("Handled %(n)s message", "Handled %(n)s messages", handled)
         done = handled_text % {"n": handled}
