@@ -19,12 +19,18 @@ from campaigns import (
     admin_views,
     audience,
     dashboard,
-    dispatch,
     live_preview,
-    sequences,
 )
 from campaigns.forms import STEP_HAS_SENT, CampaignForm, StepForm, StepFormSet
-from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
+from campaigns.models import (
+    STOPPED_BY_STAFF,
+    Campaign,
+    CampaignStatusError,
+    CampaignStep,
+    EmailAccount,
+    Enrollment,
+    MessageLog,
+)
 from campaigns.progress import campaign_progress, enrollment_counts, step_funnel
 from campaigns.resources import CampaignResultsResource, MessageLogResource
 from crm.tenancy import TenantRelatedFilter, TenantScopedAdmin
@@ -301,7 +307,7 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
         return self._switch(
             request,
             object_id,
-            dispatch.campaign_pause,
+            Campaign.pause,
             button="Pause",
             icon="pause",
             explanation="Nothing more is sent until you resume. Messages being sent right "
@@ -315,7 +321,7 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
         return self._switch(
             request,
             object_id,
-            sequences.sequence_resume,
+            Campaign.resume,
             button="Resume",
             icon="play_arrow",
             explanation="Sending starts again where it stopped. A sequence's due times move "
@@ -353,10 +359,12 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
                 back=change,
                 icon=icon,
             )
-        if service(campaign):
-            messages.success(request, done)
+        try:
+            service(campaign)
+        except CampaignStatusError as refused:
+            messages.warning(request, str(refused))
         else:
-            messages.warning(request, f"Nothing to do: the campaign is {campaign.status}.")
+            messages.success(request, done)
         return HttpResponseRedirect(change)
 
     @action(description="Duplicate…", icon="content_copy", url_path="duplicate")
@@ -517,7 +525,7 @@ class EnrollmentAdmin(TenantScopedAdmin, ModelAdmin):
 
     @admin.action(description="Remove from the sequence")
     def remove_from_sequence(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
-        stopped = sequences.stop(queryset, sequences.STOPPED_BY_STAFF)
+        stopped = queryset.stop(STOPPED_BY_STAFF)
         note = ngettext("%(n)s enrollment stopped.", "%(n)s enrollments stopped.", stopped)
         self.message_user(request, note % {"n": f"{stopped:,}"}, messages.SUCCESS)
 

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 
 from campaigns import dispatch, oauth, rendering, sending, sequences, template_errors
 from campaigns.forms import LaunchForm
-from campaigns.models import Campaign, CampaignStep, EmailAccount
+from campaigns.models import Campaign, CampaignStatusError, CampaignStep, EmailAccount
 from campaigns.progress import campaign_progress
 from crm.models import Lead
 from crm.tenancy import organizations_of
@@ -303,7 +303,13 @@ def campaign_cancel(model_admin: Any, request: HttpRequest, object_id: str) -> H
     if campaign is None:
         raise Http404("No such campaign.")
     if request.method == "POST":
-        cancelled = dispatch.campaign_cancel(campaign)
+        try:
+            cancelled = campaign.cancel()
+        except CampaignStatusError as refused:
+            messages.warning(request, str(refused))
+            return HttpResponseRedirect(
+                reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+            )
         note = ngettext(
             "Cancelled: %(n)s waiting message will not be sent.",
             "Cancelled: %(n)s waiting messages will not be sent.",

@@ -13,8 +13,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
-from campaigns import audience, outbox, sending
-from campaigns.models import Campaign, CampaignStep, Dispatch, EmailAccount, MessageLog
+from campaigns import audience, n8n, outbox, sending
+from campaigns.models import (
+    Campaign,
+    CampaignStatusError,
+    CampaignStep,
+    Dispatch,
+    EmailAccount,
+    MessageLog,
+)
 from crm.bulk import insert_many
 
 CHUNK = 2000
@@ -57,7 +64,15 @@ class Plan:
 
 
 def current_driver() -> str:
+    """Who sends what is launched now: n8n when it is configured, else this server."""
     return Dispatch.Driver.N8N if settings.N8N_BASE_URL else Dispatch.Driver.DIRECT
+
+
+def hand_over(dispatch: Dispatch) -> None:
+    """Start the dispatch's driver once the transaction commits: n8n is called; the direct
+    driver needs no call (send_queued claims whatever runs)."""
+    if dispatch.driver == Dispatch.Driver.N8N:
+        transaction.on_commit(lambda: n8n.notify(dispatch.pk))
 
 
 def launch_plan(campaign: Campaign, **audience_args: Any) -> Plan:
@@ -116,37 +131,30 @@ def campaign_launch(
         raise LaunchError(EMPTY_AUDIENCE)
     if send_after and send_after < timezone.now() - datetime.timedelta(minutes=1):
         raise LaunchError(SCHEDULE_IN_PAST)
-    driver = current_driver()
     try:
         with transaction.atomic():
-            now = timezone.now()
-            started = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
-                status=Campaign.Status.ACTIVE, launched_at=now, updated_at=now
-            )
-            if not started:
-                campaign.refresh_from_db(fields=["status"])
+            try:
+                campaign.launch()
+            except CampaignStatusError:
                 status = campaign.get_status_display().lower()
-                raise LaunchError(ALREADY_SENDING.format(status=status))
+                raise LaunchError(ALREADY_SENDING.format(status=status)) from None
             dispatch = Dispatch.objects.create(
                 organization_id=campaign.organization_id,
                 campaign=campaign,
                 campaign_step=plan.step,
                 email_account=plan.account,
                 launched_by=user,
-                driver=driver,
+                driver=current_driver(),
                 send_after=send_after,
                 status=Dispatch.Status.SCHEDULED if send_after else Dispatch.Status.RUNNING,
             )
             leads = audience.audience_of(campaign, **audience_args)
             dispatch.total, dispatch.skipped = _queue(dispatch, plan, leads)
             dispatch.save(update_fields=["total", "skipped"])
-            if driver == Dispatch.Driver.N8N and not send_after:
-                from campaigns import n8n  # only when n8n is configured
-
-                transaction.on_commit(lambda: n8n.notify(dispatch.pk))
+            if not send_after:
+                hand_over(dispatch)
     except IntegrityError:
         raise LaunchError(ALREADY_SENDING.format(status="active")) from None
-    campaign.status, campaign.launched_at = Campaign.Status.ACTIVE, now
     return dispatch
 
 
@@ -186,42 +194,6 @@ def _message(dispatch: Dispatch, plan: Plan, lead: Any) -> MessageLog:
     )
 
 
-def campaign_pause(campaign: Campaign, reason: str = "") -> bool:
-    return _transition(
-        campaign, Campaign.Status.ACTIVE, Campaign.Status.PAUSED, timezone.now(), reason
-    )
-
-
-def campaign_resume(campaign: Campaign) -> bool:
-    return _transition(campaign, Campaign.Status.PAUSED, Campaign.Status.ACTIVE, None, "")
-
-
-def _transition(campaign: Campaign, source: str, target: str, paused_at: Any, reason: str):
-    changed = Campaign.objects.filter(pk=campaign.pk, status=source).update(
-        status=target, paused_at=paused_at, pause_reason=reason, updated_at=timezone.now()
-    )
-    if changed:
-        campaign.status, campaign.paused_at, campaign.pause_reason = target, paused_at, reason
-    return bool(changed)
-
-
-def campaign_cancel(campaign: Campaign) -> int:
-    """Stop for good: what was sent stays sent, what waits is marked cancelled."""
-    with transaction.atomic():
-        Campaign.objects.filter(pk=campaign.pk).exclude(status=Campaign.Status.COMPLETED).update(
-            status=Campaign.Status.COMPLETED, updated_at=timezone.now()
-        )
-        now = timezone.now()
-        cancelled = MessageLog.objects.filter(
-            campaign=campaign, status=MessageLog.Status.QUEUED, is_test=False
-        ).update(status=MessageLog.Status.CANCELLED, updated_at=now)
-        Dispatch.objects.filter(
-            campaign=campaign, status__in=[Dispatch.Status.RUNNING, Dispatch.Status.SCHEDULED]
-        ).update(status=Dispatch.Status.CANCELLED, finished_at=now)
-    campaign.status = Campaign.Status.COMPLETED
-    return cancelled
-
-
 def finish_dispatches() -> int:
     """Dispatches with nothing left to send are completed, and so are their blasts."""
     now = timezone.now()
@@ -237,9 +209,7 @@ def finish_dispatches() -> int:
             status=Dispatch.Status.COMPLETED, finished_at=now
         ):
             finished += 1
-            Campaign.objects.filter(
-                pk=dispatch.campaign_id, type=Campaign.Type.BLAST, status=Campaign.Status.ACTIVE
-            ).update(status=Campaign.Status.COMPLETED, updated_at=now)
+            Campaign.objects.filter(pk=dispatch.campaign_id, type=Campaign.Type.BLAST).complete()
     return finished
 
 
@@ -252,8 +222,5 @@ def start_scheduled() -> int:
             status=Dispatch.Status.RUNNING
         ):
             started += 1
-            if dispatch.driver == Dispatch.Driver.N8N:
-                from campaigns import n8n
-
-                n8n.notify(dispatch.pk)
+            hand_over(dispatch)
     return started

@@ -6,30 +6,21 @@ from typing import Any
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from campaigns.models import Campaign, MessageLog
+from campaigns.models import Campaign, Enrollment, MessageLog
 
 Status = MessageLog.Status
-SENT_OR_LATER = [
-    Status.SENT,
-    Status.DELIVERED,
-    Status.OPENED,
-    Status.CLICKED,
-    Status.REPLIED,
-    Status.BOUNCED,
-    Status.UNSUBSCRIBED,
-]
 RATE_WINDOW = datetime.timedelta(minutes=5)
 
 
 def campaign_progress(campaign: Campaign) -> dict[str, Any]:
     now = timezone.now()
     logs = MessageLog.objects.filter(campaign=campaign, is_test=False)
-    counts = logs.aggregate(
+    counts = logs.funnel(
+        "sent",
+        "failed",
+        "skipped",
         total=Count("pk"),
-        sent=Count("pk", filter=Q(status__in=SENT_OR_LATER)),
-        failed=Count("pk", filter=Q(status=Status.FAILED)),
         waiting=Count("pk", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
-        skipped=Count("pk", filter=Q(status=Status.SKIPPED)),
         cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
         unknown=Count("pk", filter=Q(status=Status.UNKNOWN)),
         recent=Count("pk", filter=Q(sent_at__gte=now - RATE_WINDOW)),
@@ -81,22 +72,10 @@ def step_funnel(campaign: Campaign) -> list[dict[str, Any]]:
     """Per step: its audience (messages made for it, and for a sequence the leads still
     waiting for it), then how many were sent, opened, clicked, replied, bounced,
     unsubscribed and failed."""
-    from campaigns.models import Enrollment
-
     rows = {
         row["campaign_step"]: row
-        for row in MessageLog.objects.filter(campaign=campaign, is_test=False)
-        .values("campaign_step")
-        .annotate(
-            made=Count("pk", filter=~Q(status=Status.CANCELLED)),
-            queued=Count("pk", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
-            sent=Count("pk", filter=Q(status__in=SENT_OR_LATER)),
-            opened=Count("pk", filter=Q(opened_at__isnull=False)),
-            clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
-            replied=Count("pk", filter=Q(replied_at__isnull=False) | Q(status=Status.REPLIED)),
-            bounced=Count("pk", filter=Q(bounced_at__isnull=False)),
-            unsubscribed=Count("pk", filter=Q(unsubscribed_at__isnull=False)),
-            failed=Count("pk", filter=Q(status=Status.FAILED)),
+        for row in MessageLog.objects.filter(campaign=campaign, is_test=False).funnel_by(
+            "campaign_step", stages=FUNNEL, made=Count("pk", filter=~Q(status=Status.CANCELLED))
         )
     }
     waiting = {}
@@ -121,8 +100,6 @@ def step_funnel(campaign: Campaign) -> list[dict[str, Any]]:
 
 
 def enrollment_counts(campaign: Campaign) -> dict[str, int]:
-    from campaigns.models import Enrollment
-
     counts = dict(
         Enrollment.objects.filter(campaign=campaign).values_list("state").annotate(Count("pk"))
     )

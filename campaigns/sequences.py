@@ -2,7 +2,6 @@
 queues every step that is due (set-based: a tick with nothing due is one indexed query)."""
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,40 +10,25 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from campaigns import audience, dispatch, sending
-from campaigns.models import Campaign, CampaignStep, Dispatch, Enrollment, MessageLog
-from crm.bulk import update_many
+from campaigns.models import (
+    STOPPED_BOUNCED,
+    STOPPED_REPLIED,
+    STOPPED_STATUS,
+    STOPPED_UNSUBSCRIBED,
+    Campaign,
+    CampaignStatusError,
+    CampaignStep,
+    Dispatch,
+    Enrollment,
+    MessageLog,
+)
 from crm.models import Lead
 
 BATCH = 1000
 # Two steps of one lead are never sent closer than this, even when catching up.
 MIN_GAP = datetime.timedelta(hours=20)
-STOPPED_UNSUBSCRIBED = "unsubscribed"
-STOPPED_STATUS = "lead became {status}"
-STOPPED_BOUNCED = "a message bounced or failed"
-STOPPED_REPLIED = "replied"
-STOPPED_BY_STAFF = "removed by staff"
 NOT_A_SEQUENCE = "Only sequence campaigns enrol leads."
 Status = MessageLog.Status
-
-
-def place_in_window(moment: datetime.datetime, campaign: Campaign) -> datetime.datetime:
-    """The first moment at or after `moment` inside the campaign's send window, in the
-    organization's time zone (weekends skipped unless allowed)."""
-    zone = zoneinfo.ZoneInfo(campaign.organization.timezone)
-    local = moment.astimezone(zone)
-    day = local.date()
-    for _ in range(14):
-        weekend = day.weekday() >= 5 and not campaign.send_on_weekends
-        start = datetime.datetime.combine(day, campaign.window_start, tzinfo=zone)
-        end = datetime.datetime.combine(day, campaign.window_end, tzinfo=zone)
-        if not weekend:
-            if local < start:
-                return start
-            if local < end:
-                return local
-        day += datetime.timedelta(days=1)
-        local = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
-    raise ValueError("the send window never opens")  # window_end <= window_start
 
 
 def active_steps(campaign: Campaign) -> list[CampaignStep]:
@@ -61,8 +45,8 @@ def due_time(
     step: CampaignStep,
     earliest: datetime.datetime,
 ) -> datetime.datetime:
-    return place_in_window(
-        max(started_at + datetime.timedelta(days=step.offset_days), earliest), campaign
+    return campaign.place_in_window(
+        max(started_at + datetime.timedelta(days=step.offset_days), earliest)
     )
 
 
@@ -101,33 +85,27 @@ def enroll(campaign: Campaign, leads: Any, now: datetime.datetime | None = None)
 def sequence_activate(*, campaign: Campaign, now: datetime.datetime | None = None) -> int:
     """Start a draft sequence: draft -> active, and enrol its audience."""
     dispatch.launch_plan(campaign)  # same checks as a blast: steps, account, audience
-    started = timezone.now()
     with transaction.atomic():
-        if not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
-            status=Campaign.Status.ACTIVE, launched_at=started, updated_at=started
-        ):
-            raise dispatch.LaunchError(dispatch.ALREADY_SENDING.format(status="active"))
-        campaign.status, campaign.launched_at = Campaign.Status.ACTIVE, started
+        try:
+            campaign.launch()
+        except CampaignStatusError:
+            status = campaign.get_status_display().lower()
+            raise dispatch.LaunchError(dispatch.ALREADY_SENDING.format(status=status)) from None
         return enroll(campaign, audience.audience_of(campaign), now)
-
-
-def stop(enrollments: Any, reason: str) -> int:
-    return enrollments.stop(reason)
 
 
 def _apply_stop_rules(due: Any) -> int:
     """Stop the due enrollments whose lead must not get the next step."""
     suppressed = Lead.objects.filter(audience.suppressed()).values("pk")
-    stopped = stop(due.filter(lead__in=suppressed), STOPPED_UNSUBSCRIBED)
+    stopped = due.filter(lead__in=suppressed).stop(STOPPED_UNSUBSCRIBED)
     for status in (Lead.Status.CLIENT, Lead.Status.LOST):
-        stopped += stop(due.filter(lead__status=status), STOPPED_STATUS.format(status=status))
+        stopped += due.filter(lead__status=status).stop(STOPPED_STATUS.format(status=status))
     logs = MessageLog.objects.filter(
         campaign=OuterRef("campaign"), lead=OuterRef("lead"), is_test=False
     )
-    stopped += stop(due.filter(Exists(logs.filter(status=Status.REPLIED))), STOPPED_REPLIED)
-    stopped += stop(
-        due.filter(Exists(logs.filter(status__in=[Status.BOUNCED, Status.FAILED]))),
-        STOPPED_BOUNCED,
+    stopped += due.filter(Exists(logs.filter(replied_at__isnull=False))).stop(STOPPED_REPLIED)
+    stopped += due.filter(Exists(logs.filter(status__in=[Status.BOUNCED, Status.FAILED]))).stop(
+        STOPPED_BOUNCED
     )
     return stopped
 
@@ -217,9 +195,7 @@ def _queue_campaign(campaign: Campaign, due: Any, now: datetime.datetime, result
     result.queued += len(created)
     if batch_dispatch is not None:
         result.dispatches.append(batch_dispatch.pk)
-        from campaigns import n8n
-
-        transaction.on_commit(lambda: n8n.notify(batch_dispatch.pk))
+        dispatch.hand_over(batch_dispatch)
 
 
 def _message(
@@ -243,23 +219,3 @@ def _message(
                 first.subject if first.subject.startswith("Re: ") else (f"Re: {first.subject}")
             )
     return log
-
-
-def sequence_resume(campaign: Campaign) -> bool:
-    """Resume a paused sequence, shifting every due time by the length of the pause so the
-    leads' schedules keep their spacing (no burst of everything that fell due)."""
-    now = timezone.now()
-    paused_at = campaign.paused_at
-    if not dispatch.campaign_resume(campaign):
-        return False
-    if paused_at and campaign.type == Campaign.Type.SEQUENCE:
-        pause = now - paused_at
-        waiting = list(
-            Enrollment.objects.filter(
-                campaign=campaign, state=Enrollment.State.ACTIVE, next_due_at__isnull=False
-            ).only("pk", "next_due_at", "updated_at")
-        )
-        for enrollment in waiting:
-            enrollment.next_due_at = place_in_window(enrollment.next_due_at + pause, campaign)
-        update_many(waiting, ["next_due_at", "updated_at"])
-    return True

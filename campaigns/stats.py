@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -28,15 +28,9 @@ Status = MessageLog.Status
 KEEP_DAYS = 31  # the home's longest window is 30 days, today included
 MAX_AGE = datetime.timedelta(minutes=15)
 REFRESH_EVERY = datetime.timedelta(minutes=5)
-# Counted on the day a message was sent (its cohort): each outcome it reached since.
-SENT_COUNTS = {
-    "sent": Q(),
-    "opened": Q(opened_at__isnull=False),
-    "clicked": Q(clicked_at__isnull=False),
-    "replied": Q(replied_at__isnull=False),
-    "bounced": Q(bounced_at__isnull=False),
-    "unsubscribed": Q(unsubscribed_at__isnull=False),
-}
+# Counted on the day a message was sent (its cohort): each stage of the funnel it reached
+# since; failures on the day they failed.
+SENT_COUNTS = ("sent", "opened", "clicked", "replied", "bounced", "unsubscribed")
 FIGURES = (*SENT_COUNTS, "failed")
 
 
@@ -61,11 +55,9 @@ def count_by_campaign_day(
     if end is not None:
         sent, failed = sent.filter(sent_at__lt=end), failed.filter(updated_at__lt=end)
     figures: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
-    for row in (
-        sent.annotate(day=TruncDate("sent_at", tzinfo=timezone.get_default_timezone()))
-        .values("organization", "campaign", "day")
-        .annotate(**{name: Count("pk", filter=q) for name, q in SENT_COUNTS.items()})
-    ):
+    for row in sent.annotate(
+        day=TruncDate("sent_at", tzinfo=timezone.get_default_timezone())
+    ).funnel_by("organization", "campaign", "day", stages=SENT_COUNTS):
         key = (row.pop("organization"), row.pop("campaign"), row.pop("day"))
         figures[key].update(row)
     for row in (

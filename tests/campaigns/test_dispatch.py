@@ -146,7 +146,7 @@ def test_an_empty_audience_or_a_disconnected_account_is_refused(blast, account_a
 def test_cancel_keeps_what_was_sent_and_cancels_the_rest(blast, leads_a):
     launched = dispatch.campaign_launch(campaign=blast)
     MessageLog.objects.filter(lead__in=leads_a[:3]).update(status=Status.SENT)
-    assert dispatch.campaign_cancel(blast) == 7
+    assert blast.cancel() == 7
     assert MessageLog.objects.filter(status=Status.SENT).count() == 3
     assert MessageLog.objects.filter(status=Status.CANCELLED).count() == 7
     launched.refresh_from_db()

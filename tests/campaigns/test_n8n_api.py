@@ -213,7 +213,7 @@ def test_status_for_an_unknown_campaign_is_404(campaign_a):
 
 def test_a_paused_campaign_hands_out_nothing(campaign_a):
     launched = n8n_dispatch(campaign_a, 2)
-    dispatch.campaign_pause(campaign_a)
+    campaign_a.pause()
     data = call(claim_url(launched), {"limit": 5}).json()
     assert data == {"messages": [], "remaining": 0, "state": "paused"}
 

@@ -13,7 +13,15 @@ from django.test import Client
 from django.urls import reverse
 
 from campaigns import gmail, oauth, sending, sequences, signing
-from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
+from campaigns.models import (
+    STOPPED_BOUNCED,
+    STOPPED_REPLIED,
+    Campaign,
+    CampaignStep,
+    EmailAccount,
+    Enrollment,
+    MessageLog,
+)
 from crm.models import Lead, SuppressedAddress
 from tests.campaigns.test_gmail_connect import callback, consent
 from tests.google_standin import METADATA_SCOPE, google_error
@@ -93,7 +101,7 @@ def test_a_reply_from_the_lead_marks_the_message_replied_and_stops_the_sequence(
     assert sent.status == Status.REPLIED and sent.replied_at
     enrollment = Enrollment.objects.get(lead=sent.lead)
     assert enrollment.state == Enrollment.State.STOPPED
-    assert enrollment.stop_reason == sequences.STOPPED_REPLIED
+    assert enrollment.stop_reason == STOPPED_REPLIED
     other = Enrollment.objects.exclude(lead=sent.lead).get()
     assert other.state == Enrollment.State.ACTIVE
 
@@ -122,7 +130,7 @@ def test_a_failure_notice_marks_the_message_bounced_with_its_reason_and_suppress
     )
     assert suppressed.reason == SuppressedAddress.Reason.BOUNCED
     enrollment = Enrollment.objects.get(lead=sent.lead)
-    assert enrollment.stop_reason == sequences.STOPPED_BOUNCED
+    assert enrollment.stop_reason == STOPPED_BOUNCED
 
 
 def test_a_bounce_without_x_failed_recipients_is_known_by_sender_and_subject(sent, google):

@@ -264,12 +264,10 @@ class Command(BaseCommand):
         opened, replied), and a lead who replied, bounced or could not be sent to got nothing
         more. The next steps fall due as the demo runs."""
         started = now - datetime.timedelta(days=HISTORY_DAYS)
+        sequence.launch()
         Campaign.objects.filter(pk=sequence.pk).update(
-            status=Campaign.Status.ACTIVE,
-            launched_at=started,
-            created_at=started - datetime.timedelta(days=1),
+            launched_at=started, created_at=started - datetime.timedelta(days=1)
         )
-        sequence.status = Campaign.Status.ACTIVE
         leads = list(audience_of(sequence).order_by("email").values_list("pk", flat=True)[:60])
         for index, days_ago in enumerate(JOINED_DAYS_AGO):
             group = Lead.objects.filter(pk__in=leads[index * 20 : index * 20 + 20])
