@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from campaigns import gmail, messages, rendering, template_errors, unsubscribe
+from campaigns import gmail, messages, rendering, template_errors, tracking, unsubscribe
 from campaigns.models import CampaignStep, EmailAccount, MessageLog
 from crm.models import Lead
 
@@ -28,8 +28,6 @@ def addressing_for(log: MessageLog, account: EmailAccount) -> messages.Addressin
 
 
 def build_for(log: MessageLog, account: EmailAccount) -> bytes:
-    from campaigns import tracking  # tracking reaches sequences, which use this module
-
     addressing = addressing_for(log, account)
     body_html = log.body_html
     if not log.is_test and log.campaign_id:
@@ -150,7 +148,5 @@ def queued_message(
         return log
     log.subject, log.body_html, log.body_text = rendered.subject, rendered.html, rendered.text
     if step.campaign.track_clicks:
-        from campaigns import tracking
-
         log.links = tracking.trackable_links(rendered.html, url)
     return log
