@@ -20,8 +20,8 @@ from crm.tenancy import organizations_of
 
 LEAD_CHOICES = 50
 # Blasts this large take tens of seconds to queue (bench/README.md): the page says so.
-LONG_LAUNCH = 50_000
 DISCONNECTED = "sending account disconnected"
+QUEUING_REST = " The rest of the audience is being queued: this page shows the progress."
 
 
 def pick(queryset: Any, pk: Any) -> Any:
@@ -272,7 +272,6 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
             plan=plan,
             form=None if is_sequence else form,
             is_sequence=is_sequence,
-            long_launch=LONG_LAUNCH,
         ),
     )
 
@@ -285,6 +284,7 @@ def _launched_note(campaign: Campaign, launched: Any) -> str:
         else "Sending has started."
     )
     queued, skipped = launched.total - launched.skipped, launched.skipped
+    rest = QUEUING_REST if launched.queuing else ""
     return (
         ngettext("Launched: %(n)s message queued", "Launched: %(n)s messages queued", queued)
         % {"n": f"{queued:,}"}
@@ -294,7 +294,7 @@ def _launched_note(campaign: Campaign, launched: Any) -> str:
             if skipped
             else ""
         )
-        + f". {when}"
+        + f".{rest} {when}"
     )
 
 

@@ -1,4 +1,5 @@
-"""Launching a blast: one Dispatch, and one frozen, rendered, queued MessageLog per lead.
+"""Launching a blast: one Dispatch with the step's frozen snapshot, and one queued
+MessageLog per lead (campaigns/queuing.py), rendered when it is claimed.
 
 The campaign's draft -> active transition and the one-dispatch-per-step constraint make a
 second launch (double click, two staff, a retried command) queue nothing twice.
@@ -10,10 +11,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
-from campaigns import audience, n8n, outbox, sending
+from campaigns import audience, n8n, outbox, queuing
 from campaigns.models import (
     Campaign,
     CampaignStatusError,
@@ -21,10 +21,9 @@ from campaigns.models import (
     Dispatch,
     EmailAccount,
     MessageLog,
+    StepSnapshot,
 )
-from crm.bulk import insert_many
 
-CHUNK = 2000
 ALREADY_SENDING = "This campaign has already been launched: it is {status}."
 NOT_A_BLAST = "This is a sequence: activate it to enrol its audience."
 NO_STEP = "Add a step (subject and body) before launching."
@@ -142,56 +141,32 @@ def campaign_launch(
                 organization_id=campaign.organization_id,
                 campaign=campaign,
                 campaign_step=plan.step,
+                snapshot=StepSnapshot.of(plan.step),
                 email_account=plan.account,
                 launched_by=user,
                 driver=current_driver(),
                 send_after=send_after,
                 status=Dispatch.Status.SCHEDULED if send_after else Dispatch.Status.RUNNING,
+                total=plan.audience,
+                skipped=plan.suppressed,
+                queuing=True,
             )
-            leads = audience.audience_of(campaign, **audience_args)
-            dispatch.total, dispatch.skipped = _queue(dispatch, plan, leads)
-            dispatch.save(update_fields=["total", "skipped"])
+            if audience_args:  # the command line's own audience: queued whole, here
+                leads = audience.audience_of(campaign, **audience_args)
+                done = queuing.queue(dispatch, leads.filter(created_at__lte=dispatch.created_at))
+            else:
+                leads = queuing.launch_audience(dispatch)
+                done = queuing.queue(dispatch, leads, settings.CAMPAIGN_LAUNCH_QUEUE_SECONDS)
+            if done:
+                queuing.finish_queuing(dispatch)
+                dispatch.refresh_from_db(fields=["total", "skipped", "queuing"])
+            else:
+                transaction.on_commit(lambda: queuing.queue_in_background(dispatch.pk))
             if not send_after:
                 hand_over(dispatch)
     except IntegrityError:
         raise LaunchError(ALREADY_SENDING.format(status="active")) from None
     return dispatch
-
-
-def _queue(dispatch: Dispatch, plan: Plan, leads: Any) -> tuple[int, int]:
-    """Render and insert the messages chunk by chunk: memory stays flat with the audience."""
-    total = skipped = 0
-    organization = dispatch.campaign.organization
-    chunk: list[MessageLog] = []
-    leads = leads.annotate(suppressed=ExpressionWrapper(audience.suppressed(), BooleanField()))
-    for lead in leads.select_related("property").order_by("pk").iterator(chunk_size=CHUNK):
-        lead.organization = organization
-        chunk.append(_message(dispatch, plan, lead))
-        total += 1
-        skipped += chunk[-1].status == MessageLog.Status.SKIPPED
-        if len(chunk) >= CHUNK:
-            insert_many(chunk)
-            chunk = []
-    insert_many(chunk)
-    return total, skipped
-
-
-def _message(dispatch: Dispatch, plan: Plan, lead: Any) -> MessageLog:
-    if lead.suppressed:
-        return MessageLog(
-            organization_id=dispatch.organization_id,
-            campaign_id=dispatch.campaign_id,
-            campaign_step=plan.step,
-            lead=lead,
-            dispatch=dispatch,
-            email_account=plan.account,
-            to_email=lead.email,
-            status=MessageLog.Status.SKIPPED,
-            error_message=outbox.UNSUBSCRIBED,
-        )
-    return sending.queued_message(
-        step=plan.step, lead=lead, account=plan.account, dispatch=dispatch
-    )
 
 
 def finish_dispatches() -> int:
@@ -200,7 +175,7 @@ def finish_dispatches() -> int:
     pending = MessageLog.objects.filter(
         status__in=[MessageLog.Status.QUEUED, MessageLog.Status.SENDING]
     )
-    done = Dispatch.objects.filter(status=Dispatch.Status.RUNNING).exclude(
+    done = Dispatch.objects.filter(status=Dispatch.Status.RUNNING, queuing=False).exclude(
         pk__in=pending.filter(dispatch__isnull=False).values("dispatch")
     )
     finished = 0

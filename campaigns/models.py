@@ -1,6 +1,7 @@
 """Sending accounts, campaigns and their steps, and the message log (the outbox)."""
 
 import datetime
+import hashlib
 import logging
 import uuid
 import zoneinfo
@@ -496,6 +497,41 @@ class CampaignStep(models.Model):
 STEP_CONTENT = ["order", "offset_days", "subject", "body_template", "text_template", "is_active"]
 
 
+class StepSnapshot(models.Model):
+    """A step's templates as they were when messages were queued from it. Messages are
+    rendered when claimed, from their snapshot: an edit to a running sequence's step reaches
+    the messages queued after it, never the ones already waiting."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    step = models.ForeignKey(CampaignStep, on_delete=models.CASCADE, related_name="snapshots")
+    subject = models.CharField(max_length=255)
+    body_template = models.TextField()
+    text_template = models.TextField(blank=True)
+    digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["step", "digest"], name="campaigns_one_snapshot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} as of {self.created_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def of(cls, step: CampaignStep) -> "StepSnapshot":
+        """The snapshot of the step as it is now (the same one while it does not change)."""
+        content = [step.subject, step.body_template, step.text_template]
+        digest = hashlib.sha256("\0".join(content).encode()).hexdigest()
+        snapshot, _ = cls.objects.get_or_create(
+            step=step,
+            digest=digest,
+            defaults=dict(zip(["subject", "body_template", "text_template"], content, strict=True)),
+        )
+        snapshot.step = step
+        return snapshot
+
+
 class Dispatch(models.Model):
     """One launch of one step to its audience; the unique step makes a second launch a no-op."""
 
@@ -537,6 +573,12 @@ class Dispatch(models.Model):
     send_after = models.DateTimeField(null=True, blank=True)
     total = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    # A blast's step as launched, and whether its audience is still being queued (in the
+    # background, after the launch page answered): it does not finish before that ends.
+    snapshot = models.ForeignKey(
+        StepSnapshot, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    queuing = models.BooleanField(default=False, editable=False)
     # n8n mode: when the dispatch call reached n8n, and what n8n last reported.
     notified_at = models.DateTimeField(null=True, blank=True)
     notify_error = models.TextField(blank=True)
@@ -608,10 +650,14 @@ class MessageLog(models.Model):
     email_account = models.ForeignKey(
         EmailAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The frozen step the message is rendered from when claimed (empty: rendered already).
+    snapshot = models.ForeignKey(
+        StepSnapshot, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     is_test = models.BooleanField(default=False, help_text="A test send to staff: never counted.")
     to_email = models.EmailField(blank=True)
-    # The content as rendered when queued: what was previewed is what is sent.
+    # The content as rendered when claimed (what was previewed is what is sent), kept.
     subject = models.CharField(max_length=998, blank=True)
     body_html = models.TextField(blank=True)
     body_text = models.TextField(blank=True)

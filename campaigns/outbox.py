@@ -30,7 +30,7 @@ from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, V
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from campaigns import gmail, sending
+from campaigns import gmail, rendering, sending
 from campaigns.models import (
     STOPPED_AFTER_FAILURE,
     Campaign,
@@ -60,6 +60,8 @@ CANNOT_SEND = "the account cannot send (disconnected or needs reconnecting)"
 RESTING = "the account rests after a Gmail limit or a token failure"
 DAILY_CAP = "the account reached its daily cap"
 PACED = "the account's per-minute quota: waiting for its next send slot"
+QUEUING = "the launch is still queuing its audience"
+QUEUING_WAIT = 1.0
 
 
 @dataclass(frozen=True)
@@ -211,9 +213,19 @@ def _claim(account: EmailAccount, queued: QuerySet[MessageLog], limit: int) -> C
     left = account.daily_limit - sent_in_last_day(account)
     if left <= 0:
         raise _NotNow(Claim(retry_after=_cap_wait(account), reason=DAILY_CAP))
-    messages = [
-        message for message in _take(queued, min(limit, left)) if not skip_if_suppressed(message)
-    ]
+    wanted, messages = min(limit, left), []
+    # A message skipped (opted out) or failed (the step cannot be rendered for its lead)
+    # takes no slot: the claim takes the next one instead.
+    while len(messages) < wanted and (taken := _take(queued, wanted - len(messages))):
+        for message in taken:
+            if skip_if_suppressed(message):
+                continue
+            try:
+                sending.render_claimed(message, account)
+            except rendering.TemplateError as error:
+                finish(message, Status.FAILED, error_message=sending.render_failure(error))
+                continue
+            messages.append(message)
     give_back_slots(account, limit - len(messages))
     return Claim(messages, spacing=send_interval(account).total_seconds())
 
@@ -232,7 +244,9 @@ def _take(queued: QuerySet[MessageLog], count: int) -> list[MessageLog]:
         ):
             taken.append(pk)
     return list(
-        MessageLog.objects.select_related("lead__organization", "campaign")
+        MessageLog.objects.select_related(
+            "lead__organization", "lead__property", "campaign", "snapshot"
+        )
         .filter(pk__in=taken)
         .order_by("created_at", "pk")
     )
@@ -256,7 +270,12 @@ def claim_for_account(account: EmailAccount) -> Claim:
 
 def claim_for_dispatch(dispatch: Dispatch, limit: int) -> Claim:
     """n8n's claim: up to `limit` messages of the dispatch, with their slots."""
-    return claim(dispatch.email_account, dispatch_queue(dispatch), limit)
+    claimed = claim(dispatch.email_account, dispatch_queue(dispatch), limit)
+    if claimed.messages or claimed.retry_after is not None:
+        return claimed
+    if Dispatch.objects.filter(pk=dispatch.pk, queuing=True).exists():
+        return Claim(retry_after=QUEUING_WAIT, reason=QUEUING)
+    return claimed
 
 
 def skip_if_suppressed(message: MessageLog) -> bool:

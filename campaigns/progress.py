@@ -3,10 +3,10 @@
 import datetime
 from typing import Any
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
-from campaigns.models import Campaign, Enrollment, MessageLog
+from campaigns.models import Campaign, Dispatch, Enrollment, MessageLog
 
 Status = MessageLog.Status
 RATE_WINDOW = datetime.timedelta(minutes=5)
@@ -36,6 +36,10 @@ def campaign_progress(campaign: Campaign) -> dict[str, Any]:
     eta = None
     if counts["waiting"] and per_minute:
         eta = now + datetime.timedelta(minutes=counts["waiting"] / per_minute)
+    # A launch still queuing its audience in the background: how many leads it counted.
+    queuing = Dispatch.objects.filter(campaign=campaign, queuing=True).aggregate(
+        leads=Sum("total")
+    )["leads"]
     errors = list(
         logs.filter(status=Status.FAILED)
         .order_by("-updated_at")
@@ -51,6 +55,8 @@ def campaign_progress(campaign: Campaign) -> dict[str, Any]:
             for e in errors
         ],
         "status": campaign.status,
+        "queuing": bool(queuing),
+        "queuing_audience": queuing or 0,
     }
 
 

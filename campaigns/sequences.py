@@ -21,6 +21,7 @@ from campaigns.models import (
     Dispatch,
     Enrollment,
     MessageLog,
+    StepSnapshot,
 )
 from crm.models import Lead
 
@@ -153,8 +154,9 @@ def _queue_campaign(campaign: Campaign, due: Any, now: datetime.datetime, result
     if account is None or not account.can_send:
         return  # they stay due: sent once the account is reconnected
     steps = active_steps(campaign)
+    snapshots: dict[Any, StepSnapshot] = {}
     queued: list[MessageLog] = []
-    for enrollment in due.select_related("lead__property")[: BATCH * 50]:
+    for enrollment in due.select_related("lead")[: BATCH * 50]:
         step = _next_step(steps, enrollment.next_order)
         following = _next_step(steps, step.order + 1) if step else None
         state = Enrollment.State.ACTIVE if following else Enrollment.State.COMPLETED
@@ -176,8 +178,11 @@ def _queue_campaign(campaign: Campaign, due: Any, now: datetime.datetime, result
         if state == Enrollment.State.COMPLETED:
             result.completed += 1
         if step is not None:
-            enrollment.lead.organization = campaign.organization
-            queued.append(_message(campaign, account, step, enrollment.lead, steps[0]))
+            if step.pk not in snapshots:
+                snapshots[step.pk] = StepSnapshot.of(step)
+            queued.append(
+                _message(campaign, account, snapshots[step.pk], enrollment.lead, steps[0])
+            )
     if not queued:
         return
     batch_dispatch = None
@@ -199,12 +204,14 @@ def _queue_campaign(campaign: Campaign, due: Any, now: datetime.datetime, result
 
 
 def _message(
-    campaign: Campaign, account: Any, step: CampaignStep, lead: Lead, first_step: CampaignStep
+    campaign: Campaign,
+    account: Any,
+    snapshot: StepSnapshot,
+    lead: Lead,
+    first_step: CampaignStep,
 ) -> MessageLog:
-    log = sending.queued_message(step=step, lead=lead, account=account)
-    if log.status == Status.FAILED:
-        return log
-    if campaign.thread_follow_ups and step.pk != first_step.pk:
+    log = sending.queued_message(snapshot=snapshot, lead=lead, account=account)
+    if campaign.thread_follow_ups and snapshot.step_id != first_step.pk:
         first = MessageLog.objects.filter(
             campaign=campaign,
             lead=lead,

@@ -7,7 +7,7 @@ import pytest
 import requests
 from django.urls import reverse
 
-from campaigns.models import Campaign, Dispatch, MessageLog
+from campaigns.models import Campaign, Dispatch, MessageLog, StepSnapshot
 from crm.models import Lead
 from tests.google_standin import google_error
 
@@ -171,7 +171,9 @@ def test_the_scheduled_reply_check_workflow_marks_a_reply_and_a_bounce(
             organization=campaign_a.organization, name=name, email=f"{name}@example.com"
         )
         step = campaign_a.steps.get()
-        sending.queued_message(step=step, lead=lead, account=gmail_account).save()
+        sending.queued_message(
+            snapshot=StepSnapshot.of(step), lead=lead, account=gmail_account
+        ).save()
     call_command("send_queued", stdout=StringIO(), stderr=StringIO())
     ana = MessageLog.objects.get(to_email="ana@example.com", status=MessageLog.Status.SENT)
     carl = MessageLog.objects.get(to_email="carl@example.com", status=MessageLog.Status.SENT)

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from campaigns import outbox, sending
-from campaigns.models import Campaign, EmailAccount, MessageLog
+from campaigns.models import Campaign, EmailAccount, MessageLog, StepSnapshot
 from crm.models import Lead
 from tests.google_standin import Reply, google_error
 
@@ -33,7 +33,10 @@ def queue(campaign, count=1, start=0):
             organization=campaign.organization, name=f"Lead {n}", email=f"lead{n}@example.com"
         )
         log = sending.queued_message(
-            step=step, lead=lead, account=campaign.email_account, message_id=f"<m{n}@gmail.example>"
+            snapshot=StepSnapshot.of(step),
+            lead=lead,
+            account=campaign.email_account,
+            message_id=f"<m{n}@gmail.example>",
         )
         log.save()
         logs.append(log)

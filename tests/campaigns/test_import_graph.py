@@ -67,9 +67,7 @@ def test_a_cycle_closed_by_an_import_inside_a_function_is_found(tmp_path):
     (package / "__init__.py").write_text("")
     (package / "orders.py").write_text("from shop import mail\n")
     (package / "mail.py").write_text("from shop.management.commands import X\n")
-    (package / "management" / "commands.py").write_text(
-        "def handle():\n    import shop.orders\n"
-    )
+    (package / "management" / "commands.py").write_text("def handle():\n    import shop.orders\n")
     assert find_cycle(import_graph(package)) == [
         "shop.mail",
         "shop.management.commands",

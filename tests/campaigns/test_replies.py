@@ -21,6 +21,7 @@ from campaigns.models import (
     EmailAccount,
     Enrollment,
     MessageLog,
+    StepSnapshot,
 )
 from crm.models import Lead, SuppressedAddress
 from tests.campaigns.test_gmail_connect import callback, consent
@@ -111,7 +112,9 @@ def test_the_running_sender_reads_replies_too(sent, google):
     15 minutes; --limit ends this run after its first send."""
     google.add_message(sent.thread_id, sender="Ana <ana@example.com>")
     lead = Lead.objects.create(organization=sent.organization, name="Dee", email="dee@example.com")
-    sending.queued_message(step=sent.campaign_step, lead=lead, account=sent.email_account).save()
+    sending.queued_message(
+        snapshot=StepSnapshot.of(sent.campaign_step), lead=lead, account=sent.email_account
+    ).save()
     call_command("send_queued", loop=True, limit=1, stdout=StringIO(), stderr=StringIO())
     sent.refresh_from_db()
     assert sent.status == Status.REPLIED

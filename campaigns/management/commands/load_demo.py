@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F, Min
 from django.utils import timezone
 
-from campaigns import outbox, sequences, stats, tracking, unsubscribe
+from campaigns import outbox, sending, sequences, stats, tracking, unsubscribe
 from campaigns.audience import audience_of
 from campaigns.models import (
     Campaign,
@@ -300,6 +300,7 @@ class Command(BaseCommand):
             MessageLog.objects.filter(pk=message.pk).update(
                 status=MessageLog.Status.SENDING, created_at=moment, claimed_at=at
             )
+            sending.render_claimed(message, sequence.email_account)
             if count % 53 == 12:
                 outbox.finish(message, MessageLog.Status.FAILED, error_message=INVALID_TO)
                 MessageLog.objects.filter(pk=message.pk).update(updated_at=at)

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns import dispatch, outbox, replies, sequences, stats
+from campaigns import dispatch, outbox, queuing, replies, sequences, stats
 from campaigns.models import MessageLog
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,9 @@ class Command(BaseCommand):
                 # ... and sums the dashboard's past days every 5 minutes.
                 stats.refresh()
                 next_stats = time.monotonic() + stats.REFRESH_EVERY.total_seconds()
+            if loop:
+                # ... and finishes queuing a launch whose web process stopped meanwhile.
+                queuing.take_over_orphans()
             dispatch.start_scheduled()
             expired = outbox.expire_stale_claims()
             if expired:
