@@ -229,11 +229,6 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
     if campaign is None:
         raise Http404("No such campaign.")
     change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
-    try:
-        plan = dispatch.launch_plan(campaign)
-    except dispatch.LaunchError as error:
-        messages.error(request, str(error))
-        return HttpResponseRedirect(change_url)
     is_sequence = campaign.type == Campaign.Type.SEQUENCE
     data = request.POST if request.method == "POST" else None
     form = LaunchForm(data, timezone_name=campaign.organization.timezone)
@@ -259,6 +254,11 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
             messages.error(request, str(error))
             return HttpResponseRedirect(change_url)
         messages.success(request, note)
+        return HttpResponseRedirect(change_url)
+    try:  # launching makes the same checks (and counts) itself, once
+        plan = dispatch.launch_plan(campaign)
+    except dispatch.LaunchError as error:
+        messages.error(request, str(error))
         return HttpResponseRedirect(change_url)
     return render(
         request,
