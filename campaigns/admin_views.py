@@ -19,7 +19,6 @@ from crm.models import Lead
 from crm.tenancy import organizations_of
 
 LEAD_CHOICES = 50
-# Blasts this large take tens of seconds to queue (bench/README.md): the page says so.
 DISCONNECTED = "sending account disconnected"
 QUEUING_REST = " The rest of the audience is being queued: this page shows the progress."
 

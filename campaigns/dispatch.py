@@ -153,15 +153,12 @@ def campaign_launch(
             )
             if audience_args:  # the command line's own audience: queued whole, here
                 leads = audience.audience_of(campaign, **audience_args)
-                done = queuing.queue(dispatch, leads.filter(created_at__lte=dispatch.created_at))
-            else:
-                leads = queuing.launch_audience(dispatch)
-                done = queuing.queue(dispatch, leads, settings.CAMPAIGN_LAUNCH_QUEUE_SECONDS)
-            if done:
-                queuing.finish_queuing(dispatch)
-                dispatch.refresh_from_db(fields=["total", "skipped", "queuing"])
+                queuing.queue(dispatch, leads.filter(created_at__lte=dispatch.created_at))
+            elif queuing.fits_one_chunk(dispatch):
+                queuing.queue(dispatch, queuing.launch_audience(dispatch))
             else:
                 transaction.on_commit(lambda: queuing.queue_in_background(dispatch.pk))
+            dispatch.refresh_from_db(fields=["total", "skipped", "queuing"])
             if not send_after:
                 hand_over(dispatch)
     except IntegrityError:

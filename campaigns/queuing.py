@@ -5,12 +5,12 @@ Why this way (issue 14): rendering and storing 100,000 messages took 38 s before
 page could answer. Messages are now rendered when they are claimed (campaigns.outbox), from
 the step's frozen snapshot, since sending goes at 150 a minute per account anyway; what is
 queued is a short row per lead, which the database writes without Python touching each
-lead. The launch page queues for up to CAMPAIGN_LAUNCH_QUEUE_SECONDS (a whole chunk at
-least, so any audience up to CAMPAIGN_QUEUE_CHUNK leads is queued before it answers), then
-a thread carries on once the launch is committed, while sending has begun; the campaign
-page shows the progress. A sender restarts queuing that a stopped web process left
-unfinished. A chunk makes a message only for leads who have none for the step, and the
-unique (step, lead) constraint backs it, so two queuers at once do no harm.
+lead. An audience of one chunk (CAMPAIGN_QUEUE_CHUNK leads) is queued before the launch
+page answers; a larger one is queued by a thread once the launch is committed, while
+sending has begun, and the campaign page shows the progress. A sender restarts a queuing
+that a stopped web process left unfinished. A chunk makes a message only for leads who
+have none for the step (the unique (step, lead) index passes the others over: ON
+CONFLICT DO NOTHING), so two queuers at once do no harm.
 
 The audience is the one at launch: leads added later are not in it. A lead who changes
 before their message is claimed gets it as they are then (name, address, property); one
@@ -21,14 +21,13 @@ import datetime
 import itertools
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from django.db.models import Case, Exists, F, OuterRef, QuerySet, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -68,18 +67,19 @@ def chunks(leads: QuerySet[Lead], total: int) -> Iterator[QuerySet[Lead]]:
         yield window if upper is None else window.filter(pk__lt=upper)
 
 
-def queue(dispatch: Dispatch, leads: QuerySet[Lead], seconds: float | None = None) -> bool:
-    """Queue `leads` for the dispatch, chunk by chunk, for about `seconds` (None: all of
-    them); True when every lead has its message."""
-    deadline = None if seconds is None else time.monotonic() + seconds
-    for number, chunk in enumerate(chunks(leads, dispatch.total)):
-        if number and deadline is not None and time.monotonic() >= deadline:
-            return False
-        _insert(dispatch, chunk)
-    return True
+def queue(dispatch: Dispatch, leads: QuerySet[Lead]) -> None:
+    """Queue `leads` (`dispatch.total` of them) for the dispatch, chunk by chunk."""
+    for chunk in chunks(leads, dispatch.total):
+        queue_chunk(dispatch, chunk)
+    finish_queuing(dispatch)
 
 
-def _insert(dispatch: Dispatch, leads: QuerySet[Lead]) -> None:
+def fits_one_chunk(dispatch: Dispatch) -> bool:
+    """Whether the launch itself queues the audience (one statement), not a thread."""
+    return dispatch.total <= settings.CAMPAIGN_QUEUE_CHUNK
+
+
+def queue_chunk(dispatch: Dispatch, leads: QuerySet[Lead]) -> None:
     """One INSERT ... SELECT: a queued message (or a skipped one, for an opted-out lead)
     for each of `leads` who has none for the step yet."""
     now = timezone.now()
@@ -111,10 +111,10 @@ def _insert(dispatch: Dispatch, leads: QuerySet[Lead]) -> None:
             value = Value(value, output_field=field)
         columns.append(connection.ops.quote_name(field.column))
         values[f"message_{field.column}"] = value
-    made = MessageLog.objects.filter(
-        campaign_step=dispatch.campaign_step_id, lead=OuterRef("pk"), is_test=False
-    )
-    select = leads.exclude(Exists(made)).order_by("pk").annotate(**values).values_list(*values)
+    # A lead who has a message for the step already is passed over by the unique (step,
+    # lead) index itself: a NOT EXISTS would cost a scan of the step's messages per chunk
+    # wherever PostgreSQL's statistics still say the table is empty.
+    select = leads.order_by("pk").annotate(**values).values_list(*values)
     sql, params = select.query.sql_with_params()
     table = connection.ops.quote_name(MessageLog._meta.db_table)
     with connection.cursor() as cursor:
@@ -146,7 +146,7 @@ def queue_rest(dispatch_id: Any) -> None:
                 )
                 Dispatch.objects.filter(pk=dispatch.pk).update(queuing=False)
                 return
-            _insert(dispatch, chunk)
+            queue_chunk(dispatch, chunk)
     finish_queuing(dispatch)
 
 
