@@ -2,17 +2,20 @@
 one campaign pause it at the threshold of both together, not each at its own."""
 
 import signal
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from campaigns import dispatch, outbox
-from campaigns.models import Campaign, MessageLog
+from campaigns.models import Campaign, EmailAccount, MessageLog
 from crm.models import Lead
 from tests.conftest import start_sender, wait_for
 from tests.google_standin import google_error
 
 THRESHOLD = 6
 LEADS = 40
+STARTUP = 5
 
 
 @pytest.mark.django_db(transaction=True)
@@ -28,6 +31,10 @@ def test_two_senders_pause_a_failing_campaign_at_the_shared_threshold(
     dispatch.campaign_launch(campaign=campaign_a)
     google.send_failures = [google_error(500, "backendError")] * LEADS
     google.send_delay = 0.05
+    # The account rests while both senders start, so that both are sending when it ends.
+    EmailAccount.objects.filter(pk=gmail_account.pk).update(
+        paused_until=timezone.now() + timedelta(seconds=STARTUP)
+    )
 
     senders = [
         start_sender(google, GMAIL_MAX_ATTEMPTS=1, CAMPAIGN_MAX_SEND_ERRORS=THRESHOLD)
