@@ -134,7 +134,10 @@ def _naive_loop(account, pause: float) -> None:
     session = requests.Session()
     url = f"{settings.GMAIL_API_BASE_URL}/gmail/v1/users/me/messages/send"
     queued = MessageLog.objects.filter(email_account=account, status=MessageLog.Status.QUEUED)
-    for log in queued.select_related("lead__organization").order_by("created_at", "pk"):
+    for log in queued.select_related("lead__organization", "snapshot", "campaign").order_by(
+        "created_at", "pk"
+    ):
+        sending.render_claimed(log, account)  # messages are written when their turn comes
         raw = messages.gmail_raw(sending.build_for(log, account))
         while True:
             response = session.post(

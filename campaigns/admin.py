@@ -19,13 +19,19 @@ from campaigns import (
     audience,
     campaign_list,
     campaign_live,
-    dispatch,
     failures,
     live_preview,
-    sequences,
 )
 from campaigns.forms import STEP_HAS_SENT, CampaignForm, StepForm, StepFormSet
-from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
+from campaigns.models import (
+    STOPPED_BY_STAFF,
+    Campaign,
+    CampaignStatusError,
+    CampaignStep,
+    EmailAccount,
+    Enrollment,
+    MessageLog,
+)
 from campaigns.resources import CampaignResultsResource, MessageLogResource
 from crm.export_admin import SpreadsheetExportAdmin
 from crm.tenancy import TenantRelatedFilter, TenantScopedAdmin
@@ -322,7 +328,7 @@ class CampaignAdmin(
         return self._switch(
             request,
             object_id,
-            dispatch.campaign_pause,
+            Campaign.pause,
             button="Pause",
             icon="pause",
             explanation="Nothing more is sent until you resume. Messages being sent right "
@@ -336,7 +342,7 @@ class CampaignAdmin(
         return self._switch(
             request,
             object_id,
-            sequences.sequence_resume,
+            Campaign.resume,
             button="Resume",
             icon="play_arrow",
             explanation="Sending starts again where it stopped. A sequence's due times move "
@@ -383,10 +389,12 @@ class CampaignAdmin(
                 back=change,
                 icon=icon,
             )
-        if service(campaign):
-            messages.success(request, done)
+        try:
+            service(campaign)
+        except CampaignStatusError as refused:
+            messages.warning(request, str(refused))
         else:
-            messages.warning(request, f"Nothing to do: the campaign is {campaign.status}.")
+            messages.success(request, done)
         return HttpResponseRedirect(change)
 
     @action(
@@ -490,7 +498,7 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     resource_classes = [MessageLogResource]
     list_display = [
         "to_email",
-        "subject",
+        "subject_column",
         "campaign",
         "status_badge",
         "outcome",
@@ -504,7 +512,7 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     ]
     list_filter_submit = True
     search_fields = ["to_email", "subject", "provider_message_id"]
-    list_select_related = ["campaign"]
+    list_select_related = ["campaign", "campaign_step__campaign__organization"]
     # The log is a record of what happened: nobody edits it by hand. Staff read what was
     # sent and what came of it; the identifiers and raw texts are the superuser's.
     fieldsets = [
@@ -578,6 +586,10 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     @display(description="Status", ordering="status", label=STATUS_COLOURS)
     def status_badge(self, obj: MessageLog) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
+
+    @display(description="Subject", ordering="subject")
+    def subject_column(self, obj: MessageLog) -> str:
+        return obj.subject_shown
 
     @display(description="Detail")
     def outcome(self, obj: MessageLog) -> str:
@@ -654,7 +666,7 @@ class EnrollmentAdmin(TenantScopedAdmin, ModelAdmin):
 
     @admin.action(description="Remove from the sequence")
     def remove_from_sequence(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
-        stopped = sequences.stop(queryset, sequences.STOPPED_BY_STAFF)
+        stopped = queryset.stop(STOPPED_BY_STAFF)
         note = ngettext("%(n)s enrollment stopped.", "%(n)s enrollments stopped.", stopped)
         self.message_user(request, note % {"n": f"{stopped:,}"}, messages.SUCCESS)
 

@@ -18,7 +18,6 @@ from campaigns import (
     dispatch,
     failures,
     oauth,
-    outbox,
     preflight,
     rendering,
     sender_health,
@@ -27,7 +26,14 @@ from campaigns import (
     template_errors,
 )
 from campaigns.forms import LaunchForm
-from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
+from campaigns.models import (
+    Campaign,
+    CampaignStatusError,
+    CampaignStep,
+    EmailAccount,
+    Enrollment,
+    MessageLog,
+)
 from campaigns.progress import campaign_progress
 from campaigns.sequence_outlook import sequence_outlook
 from crm.models import Lead
@@ -45,9 +51,9 @@ NOBODY_MATCHES = (
 ALL_OPTED_OUT_ONE = "Nobody to send to: the only lead of this audience has opted out."
 ALL_OPTED_OUT = "Nobody to send to: all %(n)s leads of this audience have opted out."
 WAITS_FOR_SENDER = "They go out as soon as the sending service runs (see below)."
-# Blasts this large take tens of seconds to queue (bench/README.md): the page says so.
-LONG_LAUNCH = 50_000
 LAUNCH_BLOCKED = "Not launched: {reasons}"
+DISCONNECTED = "sending account disconnected"
+QUEUING_REST = " The rest of the audience is being queued: this page shows the progress."
 
 
 def pick(queryset: Any, pk: Any) -> Any:
@@ -243,7 +249,7 @@ def gmail_disconnect(model_admin: Any, request: HttpRequest, object_id: str) -> 
     changelist = reverse("admin:campaigns_emailaccount_changelist")
     if request.method == "POST":
         oauth.disconnect(account)
-        paused = outbox.pause_campaigns_of(account, "sending account disconnected")
+        paused = Campaign.objects.filter(email_account=account).pause(DISCONNECTED)
         messages.success(
             request,
             f"Disconnected {account.email_address}."
@@ -309,6 +315,11 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
             return HttpResponseRedirect(change_url)
         messages.success(request, note)
         return HttpResponseRedirect(change_url)
+    try:  # launching makes the same checks (and counts) itself, once
+        plan = dispatch.launch_plan(campaign)
+    except dispatch.LaunchError as error:
+        messages.error(request, str(error))
+        return HttpResponseRedirect(change_url)
     return render(
         request,
         "admin/campaigns/campaign/launch.html",
@@ -321,7 +332,6 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
             plan=plan,
             form=None if is_sequence else form,
             is_sequence=is_sequence,
-            long_launch=LONG_LAUNCH,
             preflight=report,
             blocked=blocked,
             button_attrs={
@@ -389,6 +399,7 @@ def _launched_note(campaign: Campaign, launched: Any) -> str:
     else:
         when = "Sending has started."
     queued, skipped = launched.total - launched.skipped, launched.skipped
+    rest = QUEUING_REST if launched.queuing else ""
     return (
         ngettext("Launched: %(n)s message queued", "Launched: %(n)s messages queued", queued)
         % {"n": f"{queued:,}"}
@@ -398,14 +409,20 @@ def _launched_note(campaign: Campaign, launched: Any) -> str:
             if skipped
             else ""
         )
-        + f". {when}"
+        + f".{rest} {when}"
     )
 
 
 def campaign_cancel(model_admin: Any, request: HttpRequest, campaign: Campaign) -> HttpResponse:
     """Cancel after a confirmation that names the leads who will not get what waits."""
     if request.method == "POST":
-        cancelled = dispatch.campaign_cancel(campaign)
+        try:
+            cancelled = campaign.cancel()
+        except CampaignStatusError as refused:
+            messages.warning(request, str(refused))
+            return HttpResponseRedirect(
+                reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+            )
         note = ngettext(
             "Cancelled: %(n)s waiting message will not be sent.",
             "Cancelled: %(n)s waiting messages will not be sent.",

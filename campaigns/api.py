@@ -116,7 +116,7 @@ def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     if refused:
         return refused
     account = dispatch.email_account
-    queued = MessageLog.objects.filter(dispatch=dispatch, status=Status.QUEUED)
+    claimed = outbox.claim_for_dispatch(dispatch, limit)
     batch = [
         {
             "message_log_id": str(message.pk),
@@ -125,11 +125,17 @@ def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
             "to": message.to_email,
             "thread_id": message.thread_id or None,
             "raw": messages.gmail_raw(sending.build_for(message, account)),
+            # The message's slot under the account's per-minute quota.
+            "send_after_seconds": round(index * claimed.spacing, 3),
         }
-        for message in outbox.claim(queued, limit)
-        if not outbox.skip_if_suppressed(message)
+        for index, message in enumerate(claimed.messages)
     ]
-    return JsonResponse({"messages": batch, "remaining": queued.count(), "state": "active"})
+    remaining = MessageLog.objects.filter(dispatch=dispatch, status=Status.QUEUED).count()
+    answer = {"messages": batch, "remaining": remaining, "state": "active"}
+    if claimed.retry_after is not None:
+        # Nothing may be sent yet (the account's quota, cap or rest): come back then.
+        answer.update(retry_after=round(claimed.retry_after, 3), waiting=claimed.reason)
+    return JsonResponse(answer)
 
 
 @signed_api
@@ -147,8 +153,7 @@ def token(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
         return error(409, "this account is not a Gmail account")
     try:
         access = gmail.access_token(account)
-    except gmail.TokenRevoked:
-        outbox.pause_campaigns_of(account, "Google refused the saved authorization")
+    except gmail.TokenRevoked:  # the account was marked and its campaigns paused
         return error(409, "reconnect_needed")
     except gmail.GmailError as failure:
         return error(502, f"token refresh failed: {failure}")
@@ -188,7 +193,8 @@ def log_message(request: HttpRequest, data: dict) -> JsonResponse:
                     return refused
                 if row["status"] == Status.SENDING:
                     changing[report.message_log_id] = _outcome(report)
-            if outbox.finish_many(changing) != len(changing):
+            campaign_of = {pk: row["campaign_id"] for pk, row in found.items()}
+            if outbox.finish_many(changing, campaign_of) != len(changing):
                 raise _ChangedMeanwhile
     except _ChangedMeanwhile:
         return error(409, CHANGED_MEANWHILE)

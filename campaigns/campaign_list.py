@@ -13,7 +13,6 @@ from unfold.views import ChangeList as UnfoldChangeList
 
 from campaigns.dashboard import rate
 from campaigns.models import Campaign, Enrollment, MessageLog
-from campaigns.progress import SENT_OR_LATER
 
 Status = MessageLog.Status
 NOT_TRACKED = "not tracked"
@@ -44,15 +43,11 @@ def attach_results(campaigns: list[Campaign]) -> None:
     """Give each campaign of the page its `results`."""
     rows = {
         row.pop("campaign"): row
-        for row in MessageLog.objects.filter(campaign__in=campaigns, is_test=False)
-        .values("campaign")
-        .annotate(
+        for row in MessageLog.objects.filter(campaign__in=campaigns, is_test=False).funnel_by(
+            "campaign",
+            stages=("sent", "opened", "clicked", "replied"),
             total=Count("pk", filter=~Q(status=Status.CANCELLED)),
             waiting=Count("pk", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
-            sent=Count("pk", filter=Q(status__in=SENT_OR_LATER)),
-            opened=Count("pk", filter=Q(opened_at__isnull=False)),
-            clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
-            replied=Count("pk", filter=Q(replied_at__isnull=False) | Q(status=Status.REPLIED)),
         )
     }
     sequences = [c for c in campaigns if c.type == Campaign.Type.SEQUENCE]

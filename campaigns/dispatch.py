@@ -1,4 +1,5 @@
-"""Launching a blast: one Dispatch, and one frozen, rendered, queued MessageLog per lead.
+"""Launching a blast: one Dispatch with the step's frozen snapshot, and one queued
+MessageLog per lead (campaigns/queuing.py), rendered when it is claimed.
 
 The campaign's draft -> active transition and the one-dispatch-per-step constraint make a
 second launch (double click, two staff, a retried command) queue nothing twice.
@@ -10,14 +11,19 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
-from campaigns import audience, outbox, sending
-from campaigns.models import Campaign, CampaignStep, Dispatch, EmailAccount, MessageLog
-from crm.bulk import insert_many
+from campaigns import audience, n8n, outbox, queuing
+from campaigns.models import (
+    Campaign,
+    CampaignStatusError,
+    CampaignStep,
+    Dispatch,
+    EmailAccount,
+    MessageLog,
+    StepSnapshot,
+)
 
-CHUNK = 2000
 ALREADY_SENDING = "This campaign has already been launched: it is {status}."
 NOT_A_BLAST = "This is a sequence: activate it to enrol its audience."
 NO_STEP = "Add a step (subject and body) before launching."
@@ -57,7 +63,15 @@ class Plan:
 
 
 def current_driver() -> str:
+    """Who sends what is launched now: n8n when it is configured, else this server."""
     return Dispatch.Driver.N8N if settings.N8N_BASE_URL else Dispatch.Driver.DIRECT
+
+
+def hand_over(dispatch: Dispatch) -> None:
+    """Start the dispatch's driver once the transaction commits: n8n is called; the direct
+    driver needs no call (send_queued claims whatever runs)."""
+    if dispatch.driver == Dispatch.Driver.N8N:
+        transaction.on_commit(lambda: n8n.notify(dispatch.pk))
 
 
 def launch_plan(campaign: Campaign, **audience_args: Any) -> Plan:
@@ -116,110 +130,40 @@ def campaign_launch(
         raise LaunchError(EMPTY_AUDIENCE)
     if send_after and send_after < timezone.now() - datetime.timedelta(minutes=1):
         raise LaunchError(SCHEDULE_IN_PAST)
-    driver = current_driver()
     try:
         with transaction.atomic():
-            now = timezone.now()
-            started = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
-                status=Campaign.Status.ACTIVE, launched_at=now, launched_by=user, updated_at=now
-            )
-            if not started:
-                campaign.refresh_from_db(fields=["status"])
+            try:
+                campaign.launch(user)
+            except CampaignStatusError:
                 status = campaign.get_status_display().lower()
-                raise LaunchError(ALREADY_SENDING.format(status=status))
+                raise LaunchError(ALREADY_SENDING.format(status=status)) from None
             dispatch = Dispatch.objects.create(
                 organization_id=campaign.organization_id,
                 campaign=campaign,
                 campaign_step=plan.step,
+                snapshot=StepSnapshot.of(plan.step),
                 email_account=plan.account,
                 launched_by=user,
-                driver=driver,
+                driver=current_driver(),
                 send_after=send_after,
                 status=Dispatch.Status.SCHEDULED if send_after else Dispatch.Status.RUNNING,
+                total=plan.audience,
+                skipped=plan.suppressed,
+                queuing=True,
             )
-            leads = audience.audience_of(campaign, **audience_args)
-            dispatch.total, dispatch.skipped = _queue(dispatch, plan, leads)
-            dispatch.save(update_fields=["total", "skipped"])
-            if driver == Dispatch.Driver.N8N and not send_after:
-                from campaigns import n8n  # only when n8n is configured
-
-                transaction.on_commit(lambda: n8n.notify(dispatch.pk))
+            if audience_args:  # the command line's own audience: queued whole, here
+                leads = audience.audience_of(campaign, **audience_args)
+                queuing.queue(dispatch, leads.filter(created_at__lte=dispatch.created_at))
+            elif queuing.fits_one_chunk(dispatch):
+                queuing.queue(dispatch, queuing.launch_audience(dispatch))
+            else:
+                transaction.on_commit(lambda: queuing.queue_in_background(dispatch.pk))
+            dispatch.refresh_from_db(fields=["total", "skipped", "queuing"])
+            if not send_after:
+                hand_over(dispatch)
     except IntegrityError:
         raise LaunchError(ALREADY_SENDING.format(status="active")) from None
-    campaign.status, campaign.launched_at, campaign.launched_by = Campaign.Status.ACTIVE, now, user
     return dispatch
-
-
-def _queue(dispatch: Dispatch, plan: Plan, leads: Any) -> tuple[int, int]:
-    """Render and insert the messages chunk by chunk: memory stays flat with the audience."""
-    total = skipped = 0
-    organization = dispatch.campaign.organization
-    chunk: list[MessageLog] = []
-    leads = leads.annotate(suppressed=ExpressionWrapper(audience.suppressed(), BooleanField()))
-    for lead in leads.select_related("property").order_by("pk").iterator(chunk_size=CHUNK):
-        lead.organization = organization
-        chunk.append(_message(dispatch, plan, lead))
-        total += 1
-        skipped += chunk[-1].status == MessageLog.Status.SKIPPED
-        if len(chunk) >= CHUNK:
-            insert_many(chunk)
-            chunk = []
-    insert_many(chunk)
-    return total, skipped
-
-
-def _message(dispatch: Dispatch, plan: Plan, lead: Any) -> MessageLog:
-    if lead.suppressed:
-        return MessageLog(
-            organization_id=dispatch.organization_id,
-            campaign_id=dispatch.campaign_id,
-            campaign_step=plan.step,
-            lead=lead,
-            dispatch=dispatch,
-            email_account=plan.account,
-            to_email=lead.email,
-            status=MessageLog.Status.SKIPPED,
-            error_message=outbox.UNSUBSCRIBED,
-        )
-    return sending.queued_message(
-        step=plan.step, lead=lead, account=plan.account, dispatch=dispatch
-    )
-
-
-def campaign_pause(campaign: Campaign, reason: str = "") -> bool:
-    return _transition(
-        campaign, Campaign.Status.ACTIVE, Campaign.Status.PAUSED, timezone.now(), reason
-    )
-
-
-def campaign_resume(campaign: Campaign) -> bool:
-    return _transition(campaign, Campaign.Status.PAUSED, Campaign.Status.ACTIVE, None, "")
-
-
-def _transition(campaign: Campaign, source: str, target: str, paused_at: Any, reason: str):
-    changed = Campaign.objects.filter(pk=campaign.pk, status=source).update(
-        status=target, paused_at=paused_at, pause_reason=reason, updated_at=timezone.now()
-    )
-    if changed:
-        campaign.status, campaign.paused_at, campaign.pause_reason = target, paused_at, reason
-    return bool(changed)
-
-
-def campaign_cancel(campaign: Campaign) -> int:
-    """Stop for good: what was sent stays sent, what waits is marked cancelled."""
-    with transaction.atomic():
-        Campaign.objects.filter(pk=campaign.pk).exclude(status=Campaign.Status.COMPLETED).update(
-            status=Campaign.Status.COMPLETED, updated_at=timezone.now()
-        )
-        now = timezone.now()
-        cancelled = MessageLog.objects.filter(
-            campaign=campaign, status=MessageLog.Status.QUEUED, is_test=False
-        ).update(status=MessageLog.Status.CANCELLED, updated_at=now)
-        Dispatch.objects.filter(
-            campaign=campaign, status__in=[Dispatch.Status.RUNNING, Dispatch.Status.SCHEDULED]
-        ).update(status=Dispatch.Status.CANCELLED, finished_at=now)
-    campaign.status = Campaign.Status.COMPLETED
-    return cancelled
 
 
 def finish_dispatches() -> int:
@@ -228,7 +172,7 @@ def finish_dispatches() -> int:
     pending = MessageLog.objects.filter(
         status__in=[MessageLog.Status.QUEUED, MessageLog.Status.SENDING]
     )
-    done = Dispatch.objects.filter(status=Dispatch.Status.RUNNING).exclude(
+    done = Dispatch.objects.filter(status=Dispatch.Status.RUNNING, queuing=False).exclude(
         pk__in=pending.filter(dispatch__isnull=False).values("dispatch")
     )
     finished = 0
@@ -237,9 +181,7 @@ def finish_dispatches() -> int:
             status=Dispatch.Status.COMPLETED, finished_at=now
         ):
             finished += 1
-            Campaign.objects.filter(
-                pk=dispatch.campaign_id, type=Campaign.Type.BLAST, status=Campaign.Status.ACTIVE
-            ).update(status=Campaign.Status.COMPLETED, updated_at=now)
+            Campaign.objects.filter(pk=dispatch.campaign_id, type=Campaign.Type.BLAST).complete()
     return finished
 
 
@@ -252,8 +194,5 @@ def start_scheduled() -> int:
             status=Dispatch.Status.RUNNING
         ):
             started += 1
-            if dispatch.driver == Dispatch.Driver.N8N:
-                from campaigns import n8n
-
-                n8n.notify(dispatch.pk)
+            hand_over(dispatch)
     return started

@@ -104,10 +104,9 @@ def refresh_access_token(account: EmailAccount) -> str:
     if response.status_code != 200:
         reason, description = _google_reason(response)
         if reason == "invalid_grant":
-            account_needs_reconnect(
-                account,
+            account.require_reconnect(
                 "Google refused the saved authorization "
-                "(revoked or expired): connect the account again.",
+                "(revoked or expired): connect the account again."
             )
             raise TokenRevoked(description or reason)
         raise TokenUnavailable(f"token refresh failed: HTTP {response.status_code} {reason}")
@@ -118,14 +117,6 @@ def refresh_access_token(account: EmailAccount) -> str:
     )
     account.save(update_fields=["access_token", "token_expires_at", "updated_at"])
     return account.access_token
-
-
-def account_needs_reconnect(account: EmailAccount, reason: str) -> None:
-    EmailAccount.objects.filter(pk=account.pk).update(
-        needs_reconnect=True, last_error=reason, updated_at=timezone.now()
-    )
-    account.needs_reconnect, account.last_error = True, reason
-    log.warning("account %s needs reconnecting: %s", account.pk, reason)
 
 
 def access_token(account: EmailAccount) -> str:

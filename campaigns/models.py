@@ -1,7 +1,11 @@
 """Sending accounts, campaigns and their steps, and the message log (the outbox)."""
 
 import datetime
+import hashlib
+import logging
 import uuid
+import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,8 +16,10 @@ from django.utils.text import Truncator
 from encrypted_model_fields.fields import EncryptedTextField
 
 from campaigns import rendering
+from crm.bulk import update_many
 from crm.models import Lead, Organization
 
+log = logging.getLogger(__name__)
 LABEL_SUBJECT_LENGTH = 60
 
 
@@ -47,6 +53,9 @@ class EmailAccount(models.Model):
     paused_until = models.DateTimeField(
         null=True, blank=True, help_text="Set when Google reports a sending limit reached."
     )
+    # Gmail's per-minute quota, shared by every sender process and n8n execution: the
+    # moment the next send may start, on the database's clock (outbox.take_slots).
+    next_send_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True)
     granted_scopes = models.TextField(
         blank=True, editable=False, help_text="What Google allowed at the last connection."
@@ -100,6 +109,27 @@ class EmailAccount(models.Model):
         """Google granted the read-only metadata permission that reply detection needs."""
         return settings.GMAIL_METADATA_SCOPE in self.granted_scopes.split()
 
+    def rest(self, pause: datetime.timedelta, reason: str) -> None:
+        """No claim for this account until `pause` has passed: Gmail said a limit was
+        reached, or its token endpoint failed. A longer rest already set is kept."""
+        until = timezone.now() + pause
+        EmailAccount.objects.filter(pk=self.pk).filter(
+            models.Q(paused_until__isnull=True) | models.Q(paused_until__lt=until)
+        ).update(paused_until=until, last_error=reason, updated_at=timezone.now())
+        self.paused_until, self.last_error = until, reason
+
+    def require_reconnect(self, reason: str) -> int:
+        """Google refused the saved authorization: nothing is sent from the account until
+        staff connect it again, and its active campaigns pause with the reason. Returns how
+        many campaigns paused."""
+        EmailAccount.objects.filter(pk=self.pk).update(
+            needs_reconnect=True, last_error=reason, updated_at=timezone.now()
+        )
+        self.needs_reconnect, self.last_error = True, reason
+        paused = Campaign.objects.filter(email_account=self).pause(reason)
+        log.warning("account %s needs reconnecting (%s paused): %s", self.pk, paused, reason)
+        return paused
+
     def make_primary(self) -> None:
         """The organization's default sender; the database allows one per organization."""
         with transaction.atomic():
@@ -118,6 +148,54 @@ def window_opens() -> datetime.time:
 
 def window_closes() -> datetime.time:
     return datetime.time(17, 0)
+
+
+class CampaignStatusError(Exception):
+    """A lifecycle step asked of a campaign whose status does not allow it; nothing changed."""
+
+
+CAMPAIGN_CANNOT = "This campaign cannot be {action}: it is {status}."
+
+
+class CampaignQuerySet(models.QuerySet):
+    """The lifecycle, on many campaigns at once: each step is one conditional UPDATE from the
+    states it names, and returns how many campaigns moved. Nothing else writes a status."""
+
+    def launch(self, user: Any = None) -> int:
+        """Draft -> active, recording when and by whom."""
+        now = timezone.now()
+        return self.filter(status=Campaign.Status.DRAFT).update(
+            status=Campaign.Status.ACTIVE, launched_at=now, launched_by=user, updated_at=now
+        )
+
+    def pause(self, reason: str = "") -> int:
+        """Active -> paused: nothing more is claimed until resumed."""
+        now = timezone.now()
+        return self.filter(status=Campaign.Status.ACTIVE).update(
+            status=Campaign.Status.PAUSED, paused_at=now, pause_reason=reason[:300], updated_at=now
+        )
+
+    def resume(self) -> int:
+        """Paused -> active, the count of failures in a row starting over."""
+        return self.filter(status=Campaign.Status.PAUSED).update(
+            status=Campaign.Status.ACTIVE,
+            paused_at=None,
+            pause_reason="",
+            failure_streak=0,
+            updated_at=timezone.now(),
+        )
+
+    def complete(self) -> int:
+        """Active -> completed: everything was sent."""
+        return self.filter(status=Campaign.Status.ACTIVE).update(
+            status=Campaign.Status.COMPLETED, updated_at=timezone.now()
+        )
+
+    def cancel(self) -> int:
+        """Active or paused -> completed, before the end: stopped for good."""
+        return self.filter(status__in=[Campaign.Status.ACTIVE, Campaign.Status.PAUSED]).update(
+            status=Campaign.Status.COMPLETED, updated_at=timezone.now()
+        )
 
 
 class Campaign(models.Model):
@@ -187,6 +265,9 @@ class Campaign(models.Model):
     )
     paused_at = models.DateTimeField(null=True, blank=True, editable=False)
     pause_reason = models.CharField(max_length=300, blank=True, editable=False)
+    # Messages that failed in a row, whichever process or n8n execution sent them: the
+    # error-storm pause (outbox.finish) reads it; a sent message sets it back to 0.
+    failure_streak = models.PositiveIntegerField(default=0, editable=False)
     # The spec's audience filter: {"status": [...], "city": "...", "budget_min": 500000,
     # "source": "...", "created_from": "YYYY-MM-DD", "created_to": "YYYY-MM-DD"}.
     audience_filter = models.JSONField(default=dict, blank=True)
@@ -194,12 +275,75 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CampaignQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organization", "status"])]
 
     def __str__(self) -> str:
         return self.name
+
+    def launch(self, user: Any = None) -> None:
+        """Draft -> active; CampaignStatusError from any other state."""
+        self._moved("launched", Campaign.objects.filter(pk=self.pk).launch(user))
+
+    def pause(self, reason: str = "") -> None:
+        """Active -> paused; CampaignStatusError from any other state."""
+        self._moved("paused", Campaign.objects.filter(pk=self.pk).pause(reason))
+
+    def resume(self) -> None:
+        """Paused -> active. A sequence's due times move by the length of the pause, so its
+        leads keep their spacing (no burst of everything that fell due meanwhile)."""
+        mine = Campaign.objects.filter(pk=self.pk)
+        paused_at = mine.values_list("paused_at", flat=True).first()
+        with transaction.atomic():
+            self._moved("resumed", mine.filter(paused_at=paused_at).resume())
+            if self.type == Campaign.Type.SEQUENCE and paused_at:
+                Enrollment.objects.filter(campaign=self).postpone(timezone.now() - paused_at)
+
+    def complete(self) -> None:
+        """Active -> completed; CampaignStatusError from any other state."""
+        self._moved("completed", Campaign.objects.filter(pk=self.pk).complete())
+
+    def cancel(self) -> int:
+        """Active or paused -> completed, for good: what was sent stays sent, what waits is
+        cancelled. Returns how many messages will not be sent."""
+        with transaction.atomic():
+            self._moved("cancelled", Campaign.objects.filter(pk=self.pk).cancel())
+            now = timezone.now()
+            cancelled = MessageLog.objects.filter(
+                campaign=self, status=MessageLog.Status.QUEUED, is_test=False
+            ).update(status=MessageLog.Status.CANCELLED, updated_at=now)
+            Dispatch.objects.filter(
+                campaign=self, status__in=[Dispatch.Status.RUNNING, Dispatch.Status.SCHEDULED]
+            ).update(status=Dispatch.Status.CANCELLED, finished_at=now)
+        return cancelled
+
+    def _moved(self, action: str, moved: int) -> None:
+        self.refresh_from_db(fields=LIFECYCLE_FIELDS)
+        if not moved:
+            status = self.get_status_display().lower()
+            raise CampaignStatusError(CAMPAIGN_CANNOT.format(action=action, status=status))
+
+    def place_in_window(self, moment: datetime.datetime) -> datetime.datetime:
+        """The first moment at or after `moment` inside the send window, in the
+        organization's time zone (weekends skipped unless allowed)."""
+        zone = zoneinfo.ZoneInfo(self.organization.timezone)
+        local = moment.astimezone(zone)
+        day = local.date()
+        for _ in range(14):
+            weekend = day.weekday() >= 5 and not self.send_on_weekends
+            start = datetime.datetime.combine(day, self.window_start, tzinfo=zone)
+            end = datetime.datetime.combine(day, self.window_end, tzinfo=zone)
+            if not weekend:
+                if local < start:
+                    return start
+                if local < end:
+                    return local
+            day += datetime.timedelta(days=1)
+            local = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+        raise ValueError("the send window never opens")  # window_end <= window_start
 
     @property
     def is_launched(self) -> bool:
@@ -259,6 +403,14 @@ class Campaign(models.Model):
         return copy
 
 
+LIFECYCLE_FIELDS = [
+    "status",
+    "launched_at",
+    "launched_by",
+    "paused_at",
+    "pause_reason",
+    "failure_streak",
+]
 # Who gets what: fixed once a campaign is launched (read-only on its page, refused here).
 LOCKED_AFTER_LAUNCH = ["type", "audience", "audience_filter", "email_account"]
 LOCKED_CAMPAIGN = (
@@ -369,6 +521,41 @@ class CampaignStep(models.Model):
 STEP_CONTENT = ["order", "offset_days", "subject", "body_template", "text_template", "is_active"]
 
 
+class StepSnapshot(models.Model):
+    """A step's templates as they were when messages were queued from it. Messages are
+    rendered when claimed, from their snapshot: an edit to a running sequence's step reaches
+    the messages queued after it, never the ones already waiting."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    step = models.ForeignKey(CampaignStep, on_delete=models.CASCADE, related_name="snapshots")
+    subject = models.CharField(max_length=255)
+    body_template = models.TextField()
+    text_template = models.TextField(blank=True)
+    digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["step", "digest"], name="campaigns_one_snapshot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} as of {self.created_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def of(cls, step: CampaignStep) -> "StepSnapshot":
+        """The snapshot of the step as it is now (the same one while it does not change)."""
+        content = [step.subject, step.body_template, step.text_template]
+        digest = hashlib.sha256("\0".join(content).encode()).hexdigest()
+        snapshot, _ = cls.objects.get_or_create(
+            step=step,
+            digest=digest,
+            defaults=dict(zip(["subject", "body_template", "text_template"], content, strict=True)),
+        )
+        snapshot.step = step
+        return snapshot
+
+
 class Dispatch(models.Model):
     """One launch of one step to its audience; the unique step makes a second launch a no-op."""
 
@@ -410,6 +597,12 @@ class Dispatch(models.Model):
     send_after = models.DateTimeField(null=True, blank=True)
     total = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    # A blast's step as launched, and whether its audience is still being queued (in the
+    # background, after the launch page answered): it does not finish before that ends.
+    snapshot = models.ForeignKey(
+        StepSnapshot, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    queuing = models.BooleanField(default=False, editable=False)
     # n8n mode: when the dispatch call reached n8n, and what n8n last reported.
     notified_at = models.DateTimeField(null=True, blank=True)
     notify_error = models.TextField(blank=True)
@@ -431,6 +624,21 @@ class Dispatch(models.Model):
         return f"{self.campaign} – {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
 
+NOT_WRITTEN_YET = "{step} (written when it is sent)"
+
+
+class MessageLogQuerySet(models.QuerySet):
+    def funnel(self, *stages: str, **more: models.Aggregate) -> dict[str, int]:
+        """How many of these messages reached each stage of FUNNEL (all, or the ones named),
+        and the `more` aggregates, in one query. Every page, export and dashboard counts
+        through this, so they agree."""
+        return self.aggregate(**_stage_counts(stages), **more)
+
+    def funnel_by(self, *fields: str, stages: tuple = (), **more: models.Aggregate) -> Any:
+        """The funnel per value of `fields` (per campaign, per step, per day): dict rows."""
+        return self.values(*fields).annotate(**_stage_counts(stages), **more).order_by()
+
+
 class MessageLog(models.Model):
     """One message to one lead: the outbox row and, after sending, its tracking record."""
 
@@ -449,11 +657,15 @@ class MessageLog(models.Model):
         UNKNOWN = "unknown", "Unknown"
         CANCELLED = "cancelled", "Cancelled"
 
+    # The keys that lead a composite index below get no index of their own: a launch writes
+    # every index of 100,000 rows, and these five would only repeat the composites' prefix.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="message_logs"
+        Organization, on_delete=models.CASCADE, related_name="message_logs", db_index=False
     )
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="message_logs")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="message_logs", db_index=False
+    )
     campaign_step = models.ForeignKey(
         CampaignStep,
         on_delete=models.PROTECT,
@@ -462,17 +674,33 @@ class MessageLog(models.Model):
         related_name="message_logs",
         verbose_name="step",
     )
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="message_logs")
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="message_logs", db_index=False
+    )
     dispatch = models.ForeignKey(
-        Dispatch, on_delete=models.CASCADE, null=True, blank=True, related_name="message_logs"
+        Dispatch,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="message_logs",
+        db_index=False,
     )
     email_account = models.ForeignKey(
-        EmailAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        EmailAccount,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    # The frozen step the message is rendered from when claimed (empty: rendered already).
+    snapshot = models.ForeignKey(
+        StepSnapshot, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     is_test = models.BooleanField(default=False, help_text="A test send to staff: never counted.")
     to_email = models.EmailField(blank=True)
-    # The content as rendered when queued: what was previewed is what is sent.
+    # The content as rendered when claimed (what was previewed is what is sent), kept.
     subject = models.CharField(max_length=998, blank=True)
     body_html = models.TextField(blank=True)
     body_text = models.TextField(blank=True)
@@ -497,6 +725,8 @@ class MessageLog(models.Model):
     replied_at = models.DateTimeField(null=True, blank=True)
     bounced_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MessageLogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -537,16 +767,80 @@ class MessageLog(models.Model):
     def __str__(self) -> str:
         return f"{self.subject or self.campaign} → {self.to_email or self.lead_id}"
 
+    @property
+    def subject_shown(self) -> str:
+        """The subject as sent. A queued message is written when its turn comes (rendered
+        at its claim, for the lead as they are then): until then, its step."""
+        if self.subject or self.campaign_step_id is None:
+            return self.subject
+        return NOT_WRITTEN_YET.format(step=self.campaign_step.label())
+
+
+# The statuses of a message that went out (the status shows the furthest event since).
+SENT_OR_LATER = [
+    MessageLog.Status.SENT,
+    MessageLog.Status.DELIVERED,
+    MessageLog.Status.OPENED,
+    MessageLog.Status.CLICKED,
+    MessageLog.Status.REPLIED,
+    MessageLog.Status.BOUNCED,
+    MessageLog.Status.UNSUBSCRIBED,
+]
+# The funnel's stages. What happened after sending is counted by its timestamp, whatever
+# the status shows now: a lead who replied, then unsubscribed, still replied.
+FUNNEL = {
+    "queued": models.Q(status__in=[MessageLog.Status.QUEUED, MessageLog.Status.SENDING]),
+    "sent": models.Q(status__in=SENT_OR_LATER),
+    "opened": models.Q(opened_at__isnull=False),
+    "clicked": models.Q(clicked_at__isnull=False),
+    "replied": models.Q(replied_at__isnull=False),
+    "bounced": models.Q(bounced_at__isnull=False),
+    "unsubscribed": models.Q(unsubscribed_at__isnull=False),
+    "failed": models.Q(status=MessageLog.Status.FAILED),
+    "skipped": models.Q(status=MessageLog.Status.SKIPPED),
+}
+
+
+def _stage_counts(stages: tuple) -> dict[str, models.Count]:
+    return {name: models.Count("pk", filter=FUNNEL[name]) for name in stages or FUNNEL}
+
+
+# Why a lead stopped in a sequence, as staff read it on the enrollment.
+STOPPED_UNSUBSCRIBED = "unsubscribed"
+STOPPED_STATUS = "lead became {status}"
+STOPPED_BOUNCED = "a message bounced or failed"
+STOPPED_REPLIED = "replied"
+STOPPED_BY_STAFF = "removed by staff"
+STOPPED_AFTER_FAILURE = "step {order} could not be sent: {error}"
+
 
 class EnrollmentQuerySet(models.QuerySet):
     def stop(self, reason: str) -> int:
-        """The active ones among these stop for good, with the reason staff will read."""
+        """The active ones among these stop for good, with the reason staff will read. Every
+        event that ends a lead's way (reply, bounce, opt-out, failure, staff) calls this."""
         return self.filter(state=Enrollment.State.ACTIVE).update(
             state=Enrollment.State.STOPPED,
             stop_reason=reason[:200],
             next_due_at=None,
             updated_at=timezone.now(),
         )
+
+    def postpone(self, delay: datetime.timedelta) -> int:
+        """The active ones with a step due move it `delay` later, into their campaign's send
+        window (a paused sequence resuming)."""
+        waiting = list(
+            self.filter(state=Enrollment.State.ACTIVE, next_due_at__isnull=False).select_related(
+                "campaign__organization"
+            )
+        )
+        now = timezone.now()
+        for enrollment in waiting:
+            enrollment.next_due_at = enrollment.campaign.place_in_window(
+                enrollment.next_due_at + delay
+            )
+            enrollment.updated_at = now
+        update_many(waiting, ["next_due_at", "updated_at"])
+        return len(waiting)
 
 
 class Enrollment(models.Model):

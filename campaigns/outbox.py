@@ -1,37 +1,138 @@
-"""The outbox is the MessageLog table: claim a queued row, send it, record the result.
+"""The outbox is the MessageLog table; claiming a message from it is where every rule of
+sending is enforced, for both drivers (`send_queued` and n8n's claim) and any number of
+processes on any number of hosts:
 
-Claims are conditional UPDATEs whose row count is checked, so two senders never take the
-same row. Sending is at most once: a row claimed by a process that died is marked
-`unknown` and never resent automatically.
+- the campaign is active (and a dispatch's messages wait for it to run);
+- the lead has not opted out and the address is not suppressed (else: skipped);
+- the account is connected and not resting after a 429 or a token failure;
+- the account's rolling-24-hour cap;
+- the account's per-minute quota: its next send slot, on the database's clock;
+- the error storm: failures in a row per campaign, counted in the database (`finish`).
+
+A claim first takes the account's send slots with one conditional UPDATE. That UPDATE also
+makes the account's claims take turns (a row lock on PostgreSQL, the write lock on SQLite,
+whose transactions begin IMMEDIATE: see settings), so the daily cap counted next cannot be
+raced. Message rows are picked with FOR UPDATE SKIP LOCKED where the database has it, and
+each is taken by a conditional UPDATE of its status whose row count is checked. A claim
+that may not send yet says when to come back (`Claim.retry_after`).
+
+Sending is at most once: a row claimed by a process that died is marked `unknown` and
+never resent automatically.
 """
 
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Case, Q, QuerySet, Value, When
-from django.db.models.functions import Substr
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value, When
+from django.db.models.functions import Now, Substr
 from django.utils import timezone
-from django.utils.translation import ngettext
 
-from campaigns import gmail, sending
-from campaigns.models import Campaign, CampaignStep, Dispatch, EmailAccount, Enrollment, MessageLog
+from campaigns import gmail, rendering, sending
+from campaigns.models import (
+    STOPPED_AFTER_FAILURE,
+    Campaign,
+    CampaignStep,
+    Dispatch,
+    EmailAccount,
+    Enrollment,
+    MessageLog,
+)
 from crm.bulk import update_case
 from crm.suppression import is_suppressed
 
 log = logging.getLogger(__name__)
 Status = MessageLog.Status
+DAY = timedelta(hours=24)
 STALE_CLAIM = timedelta(minutes=15)
 TOKEN_RETRY = timedelta(minutes=1)
+# The shortest wait a refused claim asks for: a clock read twice can disagree by a hair.
+MIN_WAIT = 0.05
 UNSUBSCRIBED = "The lead opted out (or the address is suppressed): not sent."
-STOPPED_AFTER_FAILURE = "step {order} could not be sent: {error}"
 CLAIM_EXPIRED = (
     "The sender stopped while sending this message: it may or may not have gone out, "
     "so it is not resent automatically."
 )
+STORM_PAUSED = "Paused after {count} failures in a row; the last one: {error}"
+# Why a claim came back empty, said to n8n and in the sender's log.
+CANNOT_SEND = "the account cannot send (disconnected or needs reconnecting)"
+RESTING = "the account rests after a Gmail limit or a token failure"
+DAILY_CAP = "the account reached its daily cap"
+PACED = "the account's per-minute quota: waiting for its next send slot"
+QUEUING = "the launch is still queuing its audience"
+QUEUING_WAIT = 1.0
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a claim got: messages in `sending`, to be sent in order, the n-th not before
+    n x `spacing` seconds from now (their quota slots); or, when nothing may be sent yet,
+    `retry_after` seconds to wait and the reason. Empty with no retry_after: nothing waits."""
+
+    messages: list[MessageLog] = field(default_factory=list)
+    spacing: float = 0.0
+    retry_after: float | None = None
+    reason: str = ""
+
+
+class _NotNow(Exception):
+    """Raised inside a claim's transaction to undo it, carrying the answer."""
+
+    def __init__(self, claim: Claim) -> None:
+        self.claim = claim
+
+
+def send_interval(account: EmailAccount) -> timedelta:
+    """The gap between two sends of the account under Gmail's per-user quota (15,000 units
+    a minute, 100 a send: 0.4 s); none for the sandbox, which calls nobody."""
+    if account.provider == EmailAccount.Provider.SANDBOX:
+        return timedelta(0)
+    per_minute = settings.GMAIL_QUOTA_UNITS_PER_MINUTE / settings.GMAIL_SEND_COST_UNITS
+    return timedelta(seconds=60 / per_minute)
+
+
+def take_slots(account: EmailAccount, count: int = 1) -> bool:
+    """Reserve the account's next `count` send slots, from now: one conditional UPDATE, on
+    the database's clock, that only succeeds when the previous reservation has run out. Any
+    number of processes on any hosts, and n8n, share the quota through it."""
+    reserved = ExpressionWrapper(
+        Now() + Value(send_interval(account) * count), output_field=DateTimeField()
+    )
+    return bool(
+        EmailAccount.objects.filter(pk=account.pk)
+        .filter(Q(next_send_at__isnull=True) | Q(next_send_at__lte=Now()))
+        .update(next_send_at=reserved)
+    )
+
+
+def give_back_slots(account: EmailAccount, count: int) -> None:
+    """Return the last `count` slots of the reservation just taken (fewer messages than
+    slots); only while the claim's transaction still holds the account."""
+    interval = send_interval(account)
+    if count and interval:
+        EmailAccount.objects.filter(pk=account.pk).update(
+            next_send_at=F("next_send_at") - Value(interval * count)
+        )
+
+
+def slot_wait(account: EmailAccount) -> float:
+    """Seconds until the account's next send slot frees (0 when it is free)."""
+    row = (
+        EmailAccount.objects.filter(pk=account.pk)
+        .annotate(db_now=ExpressionWrapper(Now(), output_field=DateTimeField()))
+        .values("next_send_at", "db_now")
+        .first()
+    )
+    if not row or row["next_send_at"] is None:
+        return 0.0
+    return max(0.0, (row["next_send_at"] - row["db_now"]).total_seconds())
 
 
 def sendable_accounts() -> list[EmailAccount]:
+    """Accounts that may have something to claim now (the claim checks again)."""
     now = timezone.now()
     return list(
         EmailAccount.objects.filter(is_active=True, needs_reconnect=False)
@@ -41,43 +142,142 @@ def sendable_accounts() -> list[EmailAccount]:
 
 
 def sent_in_last_day(account: EmailAccount) -> int:
-    since = timezone.now() - timedelta(hours=24)
-    return MessageLog.objects.filter(email_account=account, sent_at__gte=since).count()
-
-
-def claim(queued: QuerySet[MessageLog], limit: int) -> list[MessageLog]:
-    """Take up to `limit` rows of `queued`, oldest first, each by a conditional UPDATE: a
-    row another sender took a moment earlier is passed over, never shared."""
-    taken: list[object] = []
-    for pk in queued.order_by("created_at", "pk").values_list("pk", flat=True)[: limit * 2 + 3]:
-        if len(taken) >= limit:
-            break
-        now = timezone.now()
-        if MessageLog.objects.filter(pk=pk, status=Status.QUEUED).update(
-            status=Status.SENDING, claimed_at=now, updated_at=now
-        ):
-            taken.append(pk)
-    return list(
-        MessageLog.objects.select_related("lead__organization")
-        .filter(pk__in=taken)
-        .order_by("created_at", "pk")
+    """What counts against the rolling-24-hour cap: messages sent in the last 24 hours, and
+    those claimed since and not known to be unsent (in flight, or lost mid-send)."""
+    since = timezone.now() - DAY
+    mine = MessageLog.objects.filter(email_account=account)
+    return (
+        mine.filter(sent_at__gte=since).count()
+        + mine.filter(
+            status__in=[Status.SENDING, Status.UNKNOWN], sent_at__isnull=True, claimed_at__gte=since
+        ).count()
     )
 
 
-def claim_next(account: EmailAccount) -> MessageLog | None:
-    """Take the oldest queued message of the account; None when there is none."""
-    queued = MessageLog.objects.filter(
+def _cap_wait(account: EmailAccount) -> float:
+    """Seconds until the oldest send of the last 24 hours leaves the window."""
+    now = timezone.now()
+    oldest = (
+        MessageLog.objects.filter(email_account=account, sent_at__gte=now - DAY)
+        .order_by("sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    # Only claims in flight fill the cap: they end (sent, or back in the queue) soon.
+    wait = (oldest + DAY - now).total_seconds() if oldest else STALE_CLAIM.total_seconds()
+    return max(MIN_WAIT, wait)
+
+
+def _refusal(account: EmailAccount) -> Claim | None:
+    if not account.can_send:
+        return Claim(reason=CANNOT_SEND)
+    now = timezone.now()
+    if account.paused_until and account.paused_until > now:
+        wait = (account.paused_until - now).total_seconds()
+        return Claim(retry_after=max(MIN_WAIT, wait), reason=RESTING)
+    return None
+
+
+def account_queue(account: EmailAccount) -> QuerySet[MessageLog]:
+    """The direct driver's messages of the account: of active campaigns, outside any
+    dispatch (a sequence's) or in a running direct one. n8n claims its own dispatches'."""
+    return MessageLog.objects.filter(
         email_account=account,
         status=Status.QUEUED,
         is_test=False,
         campaign__status=Campaign.Status.ACTIVE,
     ).filter(
-        # Messages of n8n dispatches are n8n's to claim; scheduled ones wait for their time.
         Q(dispatch__isnull=True)
         | Q(dispatch__status=Dispatch.Status.RUNNING, dispatch__driver=Dispatch.Driver.DIRECT)
     )
-    taken = claim(queued, 1)
-    return taken[0] if taken else None
+
+
+def claim(account: EmailAccount, queued: QuerySet[MessageLog], limit: int = 1) -> Claim:
+    """Take up to `limit` messages of `queued` (all of `account`), oldest first, under every
+    rule above; see Claim for the answer."""
+    if not queued.exists():
+        return Claim()
+    try:
+        with transaction.atomic():
+            return _claim(account, queued, limit)
+    except _NotNow as refused:
+        return refused.claim
+
+
+def _claim(account: EmailAccount, queued: QuerySet[MessageLog], limit: int) -> Claim:
+    if not take_slots(account, limit):
+        raise _NotNow(Claim(retry_after=max(MIN_WAIT, slot_wait(account)), reason=PACED))
+    # From here the account's other claims wait for this one: what is read next holds.
+    account.refresh_from_db()
+    refusal = _refusal(account)
+    if refusal is not None:
+        raise _NotNow(refusal)
+    left = account.daily_limit - sent_in_last_day(account)
+    if left <= 0:
+        raise _NotNow(Claim(retry_after=_cap_wait(account), reason=DAILY_CAP))
+    wanted, messages = min(limit, left), []
+    # A message skipped (opted out) or failed (the step cannot be rendered for its lead)
+    # takes no slot: the claim takes the next one instead.
+    while len(messages) < wanted and (taken := _take(queued, wanted - len(messages))):
+        for message in taken:
+            if skip_if_suppressed(message):
+                continue
+            try:
+                sending.render_claimed(message, account)
+            except rendering.TemplateError as error:
+                finish(message, Status.FAILED, error_message=sending.render_failure(error))
+                continue
+            messages.append(message)
+    give_back_slots(account, limit - len(messages))
+    return Claim(messages, spacing=send_interval(account).total_seconds())
+
+
+def _take(queued: QuerySet[MessageLog], count: int) -> list[MessageLog]:
+    """Move up to `count` rows of `queued` to `sending`, each by a conditional UPDATE: a row
+    another process took or cancelled a moment earlier is passed over, never shared."""
+    candidates = queued.order_by("created_at", "pk")
+    if connection.features.has_select_for_update_skip_locked:
+        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+    taken = []
+    now = timezone.now()
+    for pk in candidates.values_list("pk", flat=True)[:count]:
+        if MessageLog.objects.filter(pk=pk, status=Status.QUEUED).update(
+            status=Status.SENDING, claimed_at=now, updated_at=now
+        ):
+            taken.append(pk)
+    return list(
+        MessageLog.objects.select_related(
+            "lead__organization", "lead__property", "campaign", "snapshot"
+        )
+        .filter(pk__in=taken)
+        .order_by("created_at", "pk")
+    )
+
+
+def dispatch_queue(dispatch: Dispatch) -> QuerySet[MessageLog]:
+    """n8n's messages of a dispatch, while it runs and its campaign is active."""
+    return MessageLog.objects.filter(
+        dispatch=dispatch,
+        status=Status.QUEUED,
+        is_test=False,
+        campaign__status=Campaign.Status.ACTIVE,
+        dispatch__status=Dispatch.Status.RUNNING,
+    )
+
+
+def claim_for_account(account: EmailAccount) -> Claim:
+    """The direct driver's claim: the account's oldest waiting message."""
+    return claim(account, account_queue(account), 1)
+
+
+def claim_for_dispatch(dispatch: Dispatch, limit: int) -> Claim:
+    """n8n's claim: up to `limit` messages of the dispatch, with their slots."""
+    claimed = claim(dispatch.email_account, dispatch_queue(dispatch), limit)
+    if claimed.messages or claimed.retry_after is not None:
+        return claimed
+    if Dispatch.objects.filter(pk=dispatch.pk, queuing=True).exists():
+        return Claim(retry_after=QUEUING_WAIT, reason=QUEUING)
+    return claimed
 
 
 def skip_if_suppressed(message: MessageLog) -> bool:
@@ -91,14 +291,22 @@ def skip_if_suppressed(message: MessageLog) -> bool:
 
 def finish(message: MessageLog, status: str, **fields: object) -> bool:
     """Record the outcome of a claimed message; False when it was no longer `sending`.
-    Both drivers record through here (the direct sender, and n8n's log-message call)."""
+    Both drivers record through here (the direct sender, and n8n's log-message call), so
+    the error storm is counted here, in the database, across every process."""
     changed = bool(
         MessageLog.objects.filter(pk=message.pk, status=Status.SENDING).update(
             status=status, updated_at=timezone.now(), **fields
         )
     )
-    if changed and status == Status.FAILED and not message.is_test:
-        stop_after_failure(message, str(fields.get("error_message", "")))
+    if changed and not message.is_test:
+        if status == Status.FAILED:
+            error = str(fields.get("error_message", ""))
+            stop_after_failure(message, error)
+            count_failure(message.campaign_id, error)
+        elif status == Status.SENT:
+            Campaign.objects.filter(pk=message.campaign_id, failure_streak__gt=0).update(
+                failure_streak=0
+            )
     return changed
 
 
@@ -146,39 +354,77 @@ def stop_after_failures(messages: list[MessageLog]) -> None:
     )
 
 
-def finish_many(outcomes: dict[Any, dict[str, Any]]) -> int:
+def finish_many(outcomes: dict[Any, dict[str, Any]], campaign_of: dict[Any, Any]) -> int:
     """Record many claimed messages' outcomes, {pk: {"status": ..., field: value}}, in one
-    UPDATE; only rows still `sending` change. Returns how many did."""
+    UPDATE; only rows still `sending` change. `campaign_of` maps each pk to its campaign,
+    for the error storm. Returns how many changed."""
     now = timezone.now()
     changes = {pk: {**fields, "updated_at": now} for pk, fields in outcomes.items()}
     changed = update_case(MessageLog, changes, status=Status.SENDING)
     # As in finish(): a message that failed for good stops its lead (four queries more, and
-    # only when the batch holds failures).
+    # only when the batch holds failures), and the failures in a row are counted.
     failed = [pk for pk, fields in outcomes.items() if fields.get("status") == Status.FAILED]
     if failed:
         stop_after_failures(list(MessageLog.objects.filter(pk__in=failed, is_test=False)))
+    count_outcomes([(campaign_of[pk], fields) for pk, fields in outcomes.items()])
     return changed
+
+
+def count_outcomes(outcomes: list[tuple[Any, dict[str, Any]]]) -> None:
+    """The error storm's count for a batch of (campaign, outcome) in report order: a sent
+    message starts the count over, each failure after it adds one. One UPDATE a campaign,
+    and one more to pause it when the batch holds failures."""
+    streaks: dict[Any, tuple[bool, int, str]] = {}
+    for campaign_id, fields in outcomes:
+        restart, failures, error = streaks.get(campaign_id, (False, 0, ""))
+        if fields.get("status") == Status.SENT:
+            streaks[campaign_id] = (True, 0, error)
+        elif fields.get("status") == Status.FAILED:
+            streaks[campaign_id] = (restart, failures + 1, fields.get("error_message") or "failed")
+    for campaign_id, (restart, failures, error) in streaks.items():
+        mine = Campaign.objects.filter(pk=campaign_id)
+        if restart:
+            mine.exclude(failure_streak=failures).update(failure_streak=failures)
+        else:
+            mine.update(failure_streak=F("failure_streak") + failures)
+        if error:  # the batch held a failure
+            _pause_in_storm(campaign_id, error)
+
+
+def count_failure(campaign_id: object, error: str) -> bool:
+    """One more failure in a row for the campaign; at CAMPAIGN_MAX_SEND_ERRORS it pauses (a
+    broken template or a dead account should not burn through the whole audience, as
+    listmonk's max_send_errors). True when this failure paused it."""
+    Campaign.objects.filter(pk=campaign_id).update(failure_streak=F("failure_streak") + 1)
+    return _pause_in_storm(campaign_id, error)
+
+
+def _pause_in_storm(campaign_id: object, error: str) -> bool:
+    threshold = settings.CAMPAIGN_MAX_SEND_ERRORS
+    reason = STORM_PAUSED.format(count=threshold, error=error or "failed")
+    paused = Campaign.objects.filter(pk=campaign_id, failure_streak__gte=threshold).pause(reason)
+    if paused:
+        log.warning("campaign %s paused: %s", campaign_id, reason)
+    return bool(paused)
 
 
 def send_one(message: MessageLog, account: EmailAccount) -> str:
     """Send a claimed message and record what happened; returns the new status."""
-    if skip_if_suppressed(message):
-        return Status.SKIPPED
     try:
         sent = sending.deliver(message, account)
-    except gmail.TokenRevoked as error:
-        # Nothing went out: the message waits for the account to be reconnected.
+    except gmail.TokenRevoked:
+        # Nothing went out: the message waits for the account to be reconnected (the
+        # account was marked, and its campaigns paused, when Google refused the token).
         finish(message, Status.QUEUED, claimed_at=None)
-        pause_campaigns_of(account, f"Sending account needs reconnecting: {error}")
         return Status.QUEUED
     except gmail.TokenUnavailable as error:
         # Nothing went out: back in the queue, and the account rests a minute.
         finish(message, Status.QUEUED, claimed_at=None, error_message=str(error))
-        rest_account(account, TOKEN_RETRY, f"Could not get an access token: {error}")
+        account.rest(TOKEN_RETRY, f"Could not get an access token: {error}")
         return Status.QUEUED
     except gmail.QuotaExceeded as error:
         finish(message, Status.QUEUED, claimed_at=None)
-        rest_account(account, timedelta(seconds=error.retry_after), f"Gmail limit reached: {error}")
+        account.rest(timedelta(seconds=error.retry_after), f"Gmail limit reached: {error}")
         return Status.QUEUED
     except gmail.SendUncertain as error:
         finish(message, Status.UNKNOWN, error_message=str(error))
@@ -196,50 +442,9 @@ def send_one(message: MessageLog, account: EmailAccount) -> str:
     return Status.SENT
 
 
-def rest_account(account: EmailAccount, pause: timedelta, reason: str) -> None:
-    until = timezone.now() + pause
-    EmailAccount.objects.filter(pk=account.pk).update(paused_until=until, last_error=reason)
-    account.paused_until = until
-
-
-def pause_campaigns_of(account: EmailAccount, reason: str) -> int:
-    now = timezone.now()
-    paused = Campaign.objects.filter(email_account=account, status=Campaign.Status.ACTIVE).update(
-        status=Campaign.Status.PAUSED, paused_at=now, pause_reason=reason[:300], updated_at=now
-    )
-    campaigns = ngettext("%(n)s campaign", "%(n)s campaigns", paused) % {"n": paused}
-    log.warning("paused %s of account %s: %s", campaigns, account.pk, reason)
-    return paused
-
-
 def expire_stale_claims(now: timezone.datetime | None = None) -> int:
     """Rows left in `sending` by a dead process become `unknown` (never resent)."""
     cutoff = (now or timezone.now()) - STALE_CLAIM
     return MessageLog.objects.filter(
         status=Status.SENDING, is_test=False, claimed_at__lt=cutoff
     ).update(status=Status.UNKNOWN, error_message=CLAIM_EXPIRED, updated_at=timezone.now())
-
-
-class ErrorStorm:
-    """Pauses a campaign after too many failures in a row (listmonk's max_send_errors):
-    a broken template or a dead account should not burn through the whole audience."""
-
-    def __init__(self, threshold: int) -> None:
-        self.threshold = threshold
-        self.streak: dict[object, int] = {}
-
-    def record(self, message: MessageLog, status: str) -> bool:
-        """Count the outcome; True when it paused the campaign."""
-        from campaigns import dispatch  # dispatch imports this module
-
-        streak = self.streak.get(message.campaign_id, 0) + 1 if status == Status.FAILED else 0
-        self.streak[message.campaign_id] = streak
-        if streak < self.threshold:
-            return False
-        self.streak[message.campaign_id] = 0
-        message.refresh_from_db(fields=["error_message"])
-        reason = STORM_PAUSED.format(count=streak, error=message.error_message)
-        return dispatch.campaign_pause(message.campaign, reason)
-
-
-STORM_PAUSED = "Paused after {count} failures in a row; the last one: {error}"

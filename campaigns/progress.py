@@ -4,52 +4,44 @@ message log."""
 import datetime
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from campaigns import failures
-from campaigns.models import Campaign, Enrollment, MessageLog
+from campaigns.models import Campaign, Dispatch, Enrollment, MessageLog
 from campaigns.sequence_outlook import sequence_outlook
 
 Status = MessageLog.Status
-SENT_OR_LATER = [
-    Status.SENT,
-    Status.DELIVERED,
-    Status.OPENED,
-    Status.CLICKED,
-    Status.REPLIED,
-    Status.BOUNCED,
-    Status.UNSUBSCRIBED,
-]
 RATE_WINDOW = datetime.timedelta(minutes=5)
 MIN_FOR_RATE = 3
+# The funnel's stages the campaign page counts per step (campaigns.models.FUNNEL).
+STEP_STAGES = (
+    "sent",
+    "opened",
+    "clicked",
+    "replied",
+    "bounced",
+    "unsubscribed",
+    "failed",
+    "skipped",
+)
 
 
 def counts_by_step(campaign: Campaign) -> dict[Any, dict[str, Any]]:
     """Every count the campaign page shows, per step, in one grouped query over the log:
     the delivery line sums them, the per-step table shows them, so the two always agree."""
     now = timezone.now()
-    rows = (
-        MessageLog.objects.filter(campaign=campaign, is_test=False)
-        .values("campaign_step")
-        .annotate(
-            total=Count("pk"),
-            made=Count("pk", filter=~Q(status=Status.CANCELLED)),
-            sent=Count("pk", filter=Q(status__in=SENT_OR_LATER)),
-            failed=Count("pk", filter=Q(status=Status.FAILED)),
-            waiting=Count("pk", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
-            skipped=Count("pk", filter=Q(status=Status.SKIPPED)),
-            cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
-            unknown=Count("pk", filter=Q(status=Status.UNKNOWN)),
-            opened=Count("pk", filter=Q(opened_at__isnull=False)),
-            clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
-            replied=Count("pk", filter=Q(replied_at__isnull=False) | Q(status=Status.REPLIED)),
-            bounced=Count("pk", filter=Q(bounced_at__isnull=False)),
-            unsubscribed=Count("pk", filter=Q(unsubscribed_at__isnull=False)),
-            recent=Count("pk", filter=Q(sent_at__gte=now - RATE_WINDOW)),
-            recent_since=Min("sent_at", filter=Q(sent_at__gte=now - RATE_WINDOW)),
-            last_sent=Max("sent_at"),
-        )
+    rows = MessageLog.objects.filter(campaign=campaign, is_test=False).funnel_by(
+        "campaign_step",
+        stages=STEP_STAGES,
+        total=Count("pk"),
+        made=Count("pk", filter=~Q(status=Status.CANCELLED)),
+        waiting=Count("pk", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
+        cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
+        unknown=Count("pk", filter=Q(status=Status.UNKNOWN)),
+        recent=Count("pk", filter=Q(sent_at__gte=now - RATE_WINDOW)),
+        recent_since=Min("sent_at", filter=Q(sent_at__gte=now - RATE_WINDOW)),
+        last_sent=Max("sent_at"),
     )
     return {row.pop("campaign_step"): row for row in rows}
 
@@ -78,6 +70,10 @@ def campaign_progress(
     eta = None
     if counts["waiting"] and per_minute:
         eta = now + datetime.timedelta(minutes=counts["waiting"] / per_minute)
+    # A launch still queuing its audience in the background: how many leads it counted.
+    queuing = Dispatch.objects.filter(campaign=campaign, queuing=True).aggregate(
+        leads=Sum("total")
+    )["leads"]
     errors = list(
         MessageLog.objects.filter(campaign=campaign, is_test=False, status=Status.FAILED)
         .order_by("-updated_at")
@@ -98,6 +94,8 @@ def campaign_progress(
             for e in errors
         ],
         "status": campaign.status,
+        "queuing": bool(queuing),
+        "queuing_audience": queuing or 0,
     }
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from campaigns import gmail, messages, rendering, template_errors, unsubscribe
-from campaigns.models import CampaignStep, EmailAccount, MessageLog
+from campaigns import gmail, messages, rendering, template_errors, tracking, unsubscribe
+from campaigns.models import CampaignStep, EmailAccount, MessageLog, StepSnapshot
 from crm.models import Lead
 
 
@@ -28,8 +28,6 @@ def addressing_for(log: MessageLog, account: EmailAccount) -> messages.Addressin
 
 
 def build_for(log: MessageLog, account: EmailAccount) -> bytes:
-    from campaigns import tracking  # tracking reaches sequences, which use this module
-
     addressing = addressing_for(log, account)
     body_html = log.body_html
     if not log.is_test and log.campaign_id:
@@ -72,17 +70,18 @@ def connection_test(account: EmailAccount) -> gmail.Sent:
 
 
 def render_for(
-    step: CampaignStep,
+    step: CampaignStep | StepSnapshot,
     lead: Lead,
     account: EmailAccount | None,
     url: str = "",
     *,
     test: bool = False,
 ) -> rendering.Rendered:
-    """The step rendered for one lead, footer included: the preview, the test send and the
-    queue all use it, so what staff see is what is sent. `url` is the lead's unsubscribe
-    link when the caller has it already. A `test` rendering (preview, test send) differs
-    only in that link's token, which opens the page but unsubscribes nobody."""
+    """The step (or its snapshot) rendered for one lead, footer included: the preview, the
+    test send and the claim all use it, so what staff see is what is sent. `url` is the
+    lead's unsubscribe link when the caller has it already. A `test` rendering (preview,
+    test send) differs only in that link's token, which opens the page but unsubscribes
+    nobody."""
     url = url or unsubscribe.url_for(lead, test=test)
     context = rendering.message_context(lead=lead, sender=account, unsubscribe_url=url)
     rendered = rendering.render_message(
@@ -129,34 +128,46 @@ def test_send(
 
 
 CANNOT_RENDER = "The {part} cannot be rendered for this lead: {error}"
+RENDERED = ["to_email", "subject", "body_html", "body_text", "message_id", "links", "updated_at"]
 
 
 def queued_message(
-    *, step: CampaignStep, lead: Lead, account: EmailAccount, **fields: object
+    *, snapshot: StepSnapshot, lead: Lead, account: EmailAccount, **fields: object
 ) -> MessageLog:
-    """An unsaved, queued MessageLog with the step rendered and frozen for the lead; a lead
-    the template fails for gets a failed message that says why (nothing is sent to them)."""
-    fields.setdefault("message_id", messages.new_message_id(account.email_address))
-    log = MessageLog(
+    """An unsaved, queued MessageLog of the step's snapshot for the lead; it is rendered
+    when claimed (render_claimed)."""
+    return MessageLog(
         organization_id=lead.organization_id,
-        campaign_id=step.campaign_id,
-        campaign_step=step,
+        campaign_id=snapshot.step.campaign_id,
+        campaign_step_id=snapshot.step_id,
+        snapshot=snapshot,
         lead=lead,
         email_account=account,
         to_email=lead.email,
         **fields,
     )
-    url = unsubscribe.url_for(lead)
-    try:
-        rendered = render_for(step, lead, account, url)
-    except rendering.TemplateError as error:
-        log.status = MessageLog.Status.FAILED
-        part = template_errors.part_name(error.part)
-        log.error_message = CANNOT_RENDER.format(part=part, error=error)
-        return log
-    log.subject, log.body_html, log.body_text = rendered.subject, rendered.html, rendered.text
-    if step.campaign.track_clicks:
-        from campaigns import tracking
 
-        log.links = tracking.trackable_links(rendered.html, url)
-    return log
+
+def render_failure(error: rendering.TemplateError) -> str:
+    """Why a message could not be made for its lead, in staff's words."""
+    return CANNOT_RENDER.format(part=template_errors.part_name(error.part), error=error)
+
+
+def render_claimed(log: MessageLog, account: EmailAccount) -> None:
+    """Render a claimed message from its frozen step, for the lead as they are now (the
+    same rendering as the preview), and keep the result on the row: what the log shows is
+    what was sent. A threaded follow-up keeps its "Re:" subject. Raises TemplateError, with
+    the part (CANNOT_RENDER says it to staff), when the step cannot be rendered for the lead.
+    """
+    if log.snapshot_id is None:
+        return  # rendered when it was queued (before rendering moved to the claim)
+    lead = log.lead
+    url = unsubscribe.url_for(lead)
+    rendered = render_for(log.snapshot, lead, account, url)
+    log.to_email = lead.email
+    if not log.in_reply_to:
+        log.subject = rendered.subject
+    log.body_html, log.body_text = rendered.html, rendered.text
+    log.message_id = log.message_id or messages.new_message_id(account.email_address)
+    log.links = tracking.trackable_links(rendered.html, url) if log.campaign.track_clicks else []
+    log.save(update_fields=RENDERED)

@@ -2,7 +2,6 @@
 queues every step that is due (set-based: a tick with nothing due is one indexed query)."""
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,42 +10,28 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from campaigns import audience, dispatch, sending
-from campaigns.models import Campaign, CampaignStep, Dispatch, Enrollment, MessageLog
-from crm.bulk import update_many
+from campaigns.models import (
+    STOPPED_BOUNCED,
+    STOPPED_REPLIED,
+    STOPPED_STATUS,
+    STOPPED_UNSUBSCRIBED,
+    Campaign,
+    CampaignStatusError,
+    CampaignStep,
+    Dispatch,
+    Enrollment,
+    MessageLog,
+    StepSnapshot,
+)
 from crm.models import Lead
 
 BATCH = 1000
 # Two steps of one lead are never sent closer than this, even when catching up.
 MIN_GAP = datetime.timedelta(hours=20)
-STOPPED_UNSUBSCRIBED = "unsubscribed"
-STOPPED_STATUS = "lead became {status}"
-STOPPED_BOUNCED = "a message bounced or failed"
-STOPPED_REPLIED = "replied"
-STOPPED_BY_STAFF = "removed by staff"
 NOT_A_SEQUENCE = "Only sequence campaigns enrol leads."
 # A lead with one of these statuses gets no further step (the tick stops them).
 STOP_STATUSES = (Lead.Status.CLIENT, Lead.Status.LOST)
 Status = MessageLog.Status
-
-
-def place_in_window(moment: datetime.datetime, campaign: Campaign) -> datetime.datetime:
-    """The first moment at or after `moment` inside the campaign's send window, in the
-    organization's time zone (weekends skipped unless allowed)."""
-    zone = zoneinfo.ZoneInfo(campaign.organization.timezone)
-    local = moment.astimezone(zone)
-    day = local.date()
-    for _ in range(14):
-        weekend = day.weekday() >= 5 and not campaign.send_on_weekends
-        start = datetime.datetime.combine(day, campaign.window_start, tzinfo=zone)
-        end = datetime.datetime.combine(day, campaign.window_end, tzinfo=zone)
-        if not weekend:
-            if local < start:
-                return start
-            if local < end:
-                return local
-        day += datetime.timedelta(days=1)
-        local = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
-    raise ValueError("the send window never opens")  # window_end <= window_start
 
 
 def active_steps(campaign: Campaign) -> list[CampaignStep]:
@@ -63,8 +48,8 @@ def due_time(
     step: CampaignStep,
     earliest: datetime.datetime,
 ) -> datetime.datetime:
-    return place_in_window(
-        max(started_at + datetime.timedelta(days=step.offset_days), earliest), campaign
+    return campaign.place_in_window(
+        max(started_at + datetime.timedelta(days=step.offset_days), earliest)
     )
 
 
@@ -105,34 +90,27 @@ def sequence_activate(
 ) -> int:
     """Start a draft sequence: draft -> active, and enrol its audience."""
     dispatch.launch_plan(campaign)  # same checks as a blast: steps, account, audience
-    started = timezone.now()
     with transaction.atomic():
-        if not Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.DRAFT).update(
-            status=Campaign.Status.ACTIVE, launched_at=started, launched_by=user, updated_at=started
-        ):
-            raise dispatch.LaunchError(dispatch.ALREADY_SENDING.format(status="active"))
-        campaign.status, campaign.launched_at = Campaign.Status.ACTIVE, started
-        campaign.launched_by = user
+        try:
+            campaign.launch(user)
+        except CampaignStatusError:
+            status = campaign.get_status_display().lower()
+            raise dispatch.LaunchError(dispatch.ALREADY_SENDING.format(status=status)) from None
         return enroll(campaign, audience.audience_of(campaign), now)
-
-
-def stop(enrollments: Any, reason: str) -> int:
-    return enrollments.stop(reason)
 
 
 def _apply_stop_rules(due: Any) -> int:
     """Stop the due enrollments whose lead must not get the next step."""
     suppressed = Lead.objects.filter(audience.suppressed()).values("pk")
-    stopped = stop(due.filter(lead__in=suppressed), STOPPED_UNSUBSCRIBED)
+    stopped = due.filter(lead__in=suppressed).stop(STOPPED_UNSUBSCRIBED)
     for status in STOP_STATUSES:
-        stopped += stop(due.filter(lead__status=status), STOPPED_STATUS.format(status=status))
+        stopped += due.filter(lead__status=status).stop(STOPPED_STATUS.format(status=status))
     logs = MessageLog.objects.filter(
         campaign=OuterRef("campaign"), lead=OuterRef("lead"), is_test=False
     )
-    stopped += stop(due.filter(Exists(logs.filter(status=Status.REPLIED))), STOPPED_REPLIED)
-    stopped += stop(
-        due.filter(Exists(logs.filter(status__in=[Status.BOUNCED, Status.FAILED]))),
-        STOPPED_BOUNCED,
+    stopped += due.filter(Exists(logs.filter(replied_at__isnull=False))).stop(STOPPED_REPLIED)
+    stopped += due.filter(Exists(logs.filter(status__in=[Status.BOUNCED, Status.FAILED]))).stop(
+        STOPPED_BOUNCED
     )
     return stopped
 
@@ -144,7 +122,7 @@ def hold(enrollment: Enrollment, until: datetime.datetime) -> datetime.datetime 
     for _ in range(3):
         if enrollment.state != Enrollment.State.ACTIVE or enrollment.next_due_at is None:
             return None
-        due = place_in_window(max(until, enrollment.next_due_at), enrollment.campaign)
+        due = enrollment.campaign.place_in_window(max(until, enrollment.next_due_at))
         if due <= enrollment.next_due_at:
             return enrollment.next_due_at
         # Conditional: a tick that queued the step meanwhile moved the enrollment on, and
@@ -204,8 +182,9 @@ def _queue_campaign(campaign: Campaign, due: Any, now: datetime.datetime, result
     if account is None or not account.can_send:
         return  # they stay due: sent once the account is reconnected
     steps = active_steps(campaign)
+    snapshots: dict[Any, StepSnapshot] = {}
     queued: list[MessageLog] = []
-    for enrollment in due.select_related("lead__property")[: BATCH * 50]:
+    for enrollment in due.select_related("lead")[: BATCH * 50]:
         step = _next_step(steps, enrollment.next_order)
         following = _next_step(steps, step.order + 1) if step else None
         state = Enrollment.State.ACTIVE if following else Enrollment.State.COMPLETED
@@ -227,8 +206,11 @@ def _queue_campaign(campaign: Campaign, due: Any, now: datetime.datetime, result
         if state == Enrollment.State.COMPLETED:
             result.completed += 1
         if step is not None:
-            enrollment.lead.organization = campaign.organization
-            queued.append(_message(campaign, account, step, enrollment.lead, steps[0]))
+            if step.pk not in snapshots:
+                snapshots[step.pk] = StepSnapshot.of(step)
+            queued.append(
+                _message(campaign, account, snapshots[step.pk], enrollment.lead, steps[0])
+            )
     if not queued:
         return
     batch_dispatch = None
@@ -246,18 +228,18 @@ def _queue_campaign(campaign: Campaign, due: Any, now: datetime.datetime, result
     result.queued += len(created)
     if batch_dispatch is not None:
         result.dispatches.append(batch_dispatch.pk)
-        from campaigns import n8n
-
-        transaction.on_commit(lambda: n8n.notify(batch_dispatch.pk))
+        dispatch.hand_over(batch_dispatch)
 
 
 def _message(
-    campaign: Campaign, account: Any, step: CampaignStep, lead: Lead, first_step: CampaignStep
+    campaign: Campaign,
+    account: Any,
+    snapshot: StepSnapshot,
+    lead: Lead,
+    first_step: CampaignStep,
 ) -> MessageLog:
-    log = sending.queued_message(step=step, lead=lead, account=account)
-    if log.status == Status.FAILED:
-        return log
-    if campaign.thread_follow_ups and step.pk != first_step.pk:
+    log = sending.queued_message(snapshot=snapshot, lead=lead, account=account)
+    if campaign.thread_follow_ups and snapshot.step_id != first_step.pk:
         first = MessageLog.objects.filter(
             campaign=campaign,
             lead=lead,
@@ -272,23 +254,3 @@ def _message(
                 first.subject if first.subject.startswith("Re: ") else (f"Re: {first.subject}")
             )
     return log
-
-
-def sequence_resume(campaign: Campaign) -> bool:
-    """Resume a paused sequence, shifting every due time by the length of the pause so the
-    leads' schedules keep their spacing (no burst of everything that fell due)."""
-    now = timezone.now()
-    paused_at = campaign.paused_at
-    if not dispatch.campaign_resume(campaign):
-        return False
-    if paused_at and campaign.type == Campaign.Type.SEQUENCE:
-        pause = now - paused_at
-        waiting = list(
-            Enrollment.objects.filter(
-                campaign=campaign, state=Enrollment.State.ACTIVE, next_due_at__isnull=False
-            ).only("pk", "next_due_at", "updated_at")
-        )
-        for enrollment in waiting:
-            enrollment.next_due_at = place_in_window(enrollment.next_due_at + pause, campaign)
-        update_many(waiting, ["next_due_at", "updated_at"])
-    return True

@@ -29,14 +29,7 @@ KEEP_DAYS = 31  # the home's longest window is 30 days, today included
 MAX_AGE = datetime.timedelta(minutes=15)
 REFRESH_EVERY = datetime.timedelta(minutes=5)
 # Counted on the day a message was sent (its cohort): each outcome it reached since.
-SENT_COUNTS = {
-    "sent": Q(),
-    "opened": Q(opened_at__isnull=False),
-    "clicked": Q(clicked_at__isnull=False),
-    "replied": Q(replied_at__isnull=False),
-    "bounced": Q(bounced_at__isnull=False),
-    "unsubscribed": Q(unsubscribed_at__isnull=False),
-}
+SENT_COUNTS = ("sent", "opened", "clicked", "replied", "bounced", "unsubscribed")
 # The same messages counted once each, in the furthest outcome they reached (a bounce
 # outranks an opt-out, which outranks a reply, then a click, then an open): the chart's
 # stacks add up to the messages sent. Sent with none of these: "sent" minus them all.
@@ -73,12 +66,14 @@ def count_by_campaign_day(
     if end is not None:
         sent, failed = sent.filter(sent_at__lt=end), failed.filter(updated_at__lt=end)
     figures: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
-    for row in (
-        sent.annotate(day=TruncDate("sent_at", tzinfo=timezone.get_default_timezone()))
-        .values("organization", "campaign", "day")
-        .annotate(
-            **{name: Count("pk", filter=q) for name, q in {**SENT_COUNTS, **FURTHEST}.items()}
-        )
+    for row in sent.annotate(
+        day=TruncDate("sent_at", tzinfo=timezone.get_default_timezone())
+    ).funnel_by(
+        "organization",
+        "campaign",
+        "day",
+        stages=SENT_COUNTS,
+        **{name: Count("pk", filter=q) for name, q in FURTHEST.items()},
     ):
         key = (row.pop("organization"), row.pop("campaign"), row.pop("day"))
         figures[key].update(row)

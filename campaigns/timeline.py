@@ -58,7 +58,7 @@ def message_events(lead: Lead) -> Iterator[Event]:
     """Every message of the lead's campaigns (test sends apart) and what came of it."""
     messages = (
         MessageLog.objects.filter(lead=lead, is_test=False)
-        .select_related("campaign", "campaign_step")
+        .select_related("campaign_step__campaign__organization", "campaign")
         .prefetch_related("link_clicks")
         .order_by("-created_at")[:MESSAGES_SHOWN]
     )
@@ -66,7 +66,7 @@ def message_events(lead: Lead) -> Iterator[Event]:
         common = {
             "campaign": message.campaign,
             "step": f"Step {message.campaign_step.order}" if message.campaign_step else "",
-            "subject": message.subject,
+            "subject": message.subject_shown,
             "link": reverse("admin:campaigns_messagelog_change", args=[message.pk]),
         }
         reason = failures.in_words(message.error_message)

@@ -10,8 +10,8 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import public_address, sequences
-from campaigns.models import Enrollment, LinkClick, MessageLog
+from campaigns import public_address
+from campaigns.models import STOPPED_BOUNCED, STOPPED_REPLIED, Enrollment, LinkClick, MessageLog
 from crm.models import SuppressedAddress
 from crm.suppression import suppress
 
@@ -32,7 +32,7 @@ def record_bounce(message: MessageLog, reason: str) -> bool:
         reason=SuppressedAddress.Reason.BOUNCED,
         detail=reason,
     )
-    sequences.stop(Enrollment.objects.filter(lead=message.lead_id), sequences.STOPPED_BOUNCED)
+    Enrollment.objects.filter(lead=message.lead_id).stop(STOPPED_BOUNCED)
     return bool(changed)
 
 
@@ -46,7 +46,7 @@ def record_reply(message: MessageLog, replied_at: datetime.datetime) -> bool:
     MessageLog.objects.filter(
         pk=message.pk, status__in=[*_BEFORE_OPENED, "opened", "clicked"]
     ).update(status=MessageLog.Status.REPLIED)
-    sequences.stop(Enrollment.objects.filter(lead=message.lead_id), sequences.STOPPED_REPLIED)
+    Enrollment.objects.filter(lead=message.lead_id).stop(STOPPED_REPLIED)
     return bool(changed)
 
 

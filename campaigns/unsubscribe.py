@@ -18,7 +18,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from campaigns import public_address
-from campaigns.models import MessageLog
+from campaigns.models import STOPPED_UNSUBSCRIBED, Enrollment, MessageLog
 from crm.models import Lead, SuppressedAddress
 from crm.suppression import suppress
 
@@ -72,16 +72,13 @@ def link_for(token: str) -> Link | None:
 
 def unsubscribe(lead: Lead) -> bool:
     """Mark the lead unsubscribed and stop their sequences; True the first time."""
-    from campaigns import sequences
-    from campaigns.models import Enrollment
-
     now = timezone.now()
     first = Lead.objects.filter(pk=lead.pk, unsubscribed_at__isnull=True).update(
         unsubscribed_at=now
     )
     if first:
         _attribute(lead, now)
-    sequences.stop(Enrollment.objects.filter(lead=lead), sequences.STOPPED_UNSUBSCRIBED)
+    Enrollment.objects.filter(lead=lead).stop(STOPPED_UNSUBSCRIBED)
     suppress(
         organization=lead.organization_id,
         email=lead.email,

@@ -262,15 +262,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def database_url() -> str:
+    """The test database, for processes started by a test (a file SQLite, or PostgreSQL)."""
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-def start_sender(google) -> subprocess.Popen:
-    """`send_queued --loop` in a process of its own, on the test database (the tests that
-    use it commit: django_db(transaction=True) or live_server), sending to the stand-in."""
+def start_sender(
+    google, *options: str, quota_units: int = 100_000_000, **env_settings: object
+) -> subprocess.Popen:
+    """`manage.py send_queued --loop` in its own process, on the test database, sending to
+    the Gmail stand-in under a quota of `quota_units` a minute; `env_settings` are more
+    settings, as environment variables."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "settings.base",
@@ -279,10 +283,11 @@ def start_sender(google) -> subprocess.Popen:
         "VAR_DIR": str(settings.VAR_DIR),  # the same development keys decrypt the tokens
         "GMAIL_API_BASE_URL": google.base_url,
         "GOOGLE_TOKEN_URI": f"{google.base_url}/token",
-        "GMAIL_QUOTA_UNITS_PER_MINUTE": "100000000",
+        "GMAIL_QUOTA_UNITS_PER_MINUTE": str(quota_units),
+        **{name: str(value) for name, value in env_settings.items()},
     }
     return subprocess.Popen(
-        [sys.executable, "manage.py", "send_queued", "--loop", "--idle-seconds", "0.2"],
+        [sys.executable, "manage.py", "send_queued", "--loop", "--idle-seconds", "0.2", *options],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

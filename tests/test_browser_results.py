@@ -49,6 +49,8 @@ def sent_blast(campaign, names):
         for name in names
     )
     launched = dispatch.campaign_launch(campaign=campaign)
+    for message in MessageLog.objects.filter(dispatch=launched):
+        sending.render_claimed(message, campaign.email_account)  # as the claim does
     an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
     MessageLog.objects.filter(dispatch=launched).update(status=Status.SENT, sent_at=an_hour_ago)
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.COMPLETED)

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from campaigns import dispatch as dispatching
 from campaigns import signing
-from campaigns.models import Campaign, Dispatch, MessageLog
+from campaigns.models import Campaign, Dispatch, MessageLog, StepSnapshot
 from crm.models import Lead
 from tests.google_standin import google_error
 
@@ -177,7 +177,9 @@ def test_the_scheduled_reply_check_workflow_marks_a_reply_and_a_bounce(
             organization=campaign_a.organization, name=name, email=f"{name}@example.com"
         )
         step = campaign_a.steps.get()
-        sending.queued_message(step=step, lead=lead, account=gmail_account).save()
+        sending.queued_message(
+            snapshot=StepSnapshot.of(step), lead=lead, account=gmail_account
+        ).save()
     call_command("send_queued", stdout=StringIO(), stderr=StringIO())
     ana = MessageLog.objects.get(to_email="ana@example.com", status=MessageLog.Status.SENT)
     carl = MessageLog.objects.get(to_email="carl@example.com", status=MessageLog.Status.SENT)
@@ -311,7 +313,7 @@ def test_the_workflow_stops_when_django_answers_the_campaign_is_paused(
     Campaign.objects.filter(pk=campaign_a.pk).update(email_account=gmail_account)
     campaign_a.refresh_from_db()
     launched = queued_for_n8n(campaign_a, 5, settings)
-    dispatching.campaign_pause(campaign_a)
+    campaign_a.pause()
     assert n8n_driver.notify(launched.pk)
     assert wait_for(lambda: Dispatch.objects.get().reported_stats), n8n.log.read_text()[-3000:]
     reported = Dispatch.objects.get()

@@ -68,12 +68,22 @@ for (;;) {
     token.value = expectOk(api.token_url, answer).access_token;
   }
   const answer = await signedPost(api.claim_url, { limit: BATCH });
+  const claimedAt = Date.now();
   stopped = stoppedState(answer);
   if (stopped) break;
   const batch = expectOk(api.claim_url, answer);
-  if (!batch.messages.length) break;
+  if (!batch.messages.length) {
+    // Django's outbox holds the account's per-minute quota, daily cap and rest for every
+    // sender: when nothing may go yet it says when to come back, and Gmail is not called.
+    if (batch.retry_after == null) break;
+    await sleep(batch.retry_after * 1000);
+    if (batch.retry_after > 300) token.value = null; // a token lives an hour: a fresh one
+    continue;
+  }
   const reports = [];
   for (const message of batch.messages) {
+    // Each message has its own slot under the quota, shared with the account's other senders.
+    await sleep(claimedAt + (message.send_after_seconds || 0) * 1000 - Date.now());
     const result = await sendOne(message, token);
     stats.total_leads += 1;
     stats[result.status] += 1;

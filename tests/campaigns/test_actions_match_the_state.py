@@ -59,7 +59,7 @@ def test_a_finished_blast_says_when_it_finished(client_a, launched_blast):
 
 
 def test_a_cancelled_blast_says_when_it_was_cancelled(client_a, launched_blast):
-    dispatch.campaign_cancel(launched_blast)
+    launched_blast.cancel()
     assert "Cancelled at" in page_of(client_a, launched_blast)
 
 
@@ -74,7 +74,7 @@ def test_pause_on_a_finished_blast_brings_the_campaign_back_with_why(client_a, l
 
 
 def test_cancel_and_resume_of_a_completed_campaign_say_it_is_completed(client_a, launched_blast):
-    dispatch.campaign_cancel(launched_blast)
+    launched_blast.cancel()
     for action in ("cancel", "resume", "pause"):
         url = reverse(f"admin:campaigns_campaign_{action}", args=[launched_blast.pk])
         response = client_a.get(url, follow=True)

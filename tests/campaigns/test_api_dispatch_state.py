@@ -3,7 +3,6 @@ the dispatch is running and its campaign active (issue 13, section 2)."""
 
 import pytest
 
-from campaigns import dispatch
 from campaigns.models import Campaign, Dispatch, MessageLog
 from tests.campaigns.conftest import claim_url, n8n_dispatch, signed_call, token_url
 
@@ -11,11 +10,11 @@ pytestmark = pytest.mark.usefixtures("n8n_secret")
 
 
 def pause(campaign, launched):
-    dispatch.campaign_pause(campaign)
+    campaign.pause()
 
 
 def cancel(campaign, launched):
-    dispatch.campaign_cancel(campaign)
+    campaign.cancel()
 
 
 def complete_dispatch(campaign, launched):

@@ -7,9 +7,8 @@ import zoneinfo
 import pytest
 from django.urls import reverse
 
-from campaigns import sequences
 from campaigns.auto_replies import auto_reply_summary
-from campaigns.models import AutoReply, Campaign, Enrollment, MessageLog
+from campaigns.models import STOPPED_REPLIED, AutoReply, Campaign, Enrollment, MessageLog
 from tests.campaigns.test_replies import check
 
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
@@ -67,7 +66,7 @@ def test_a_real_reply_still_stops_the_sequence_even_after_an_auto_reply(sent, go
     assert "1 replied" in check()
     enrollment = enrollment_of(sent)
     assert enrollment.state == Enrollment.State.STOPPED
-    assert enrollment.stop_reason == sequences.STOPPED_REPLIED
+    assert enrollment.stop_reason == STOPPED_REPLIED
 
 
 def test_the_return_date_in_the_subject_sets_the_hold(sent, google):

@@ -1,6 +1,7 @@
 """A batch of log-message reports is checked and recorded with the same few queries
 whatever its size: one read of its messages, one UPDATE (issue 18), and when some failed,
-the same four queries to stop those leads (issue 15)."""
+the same four queries to stop those leads (issue 15), and the campaign's count of failures
+in a row for the error storm, with its pause check (issue 14)."""
 
 import pytest
 from django.db import connection
@@ -12,9 +13,11 @@ from tests.campaigns.conftest import LOG_URL, claim_url, n8n_dispatch, report, s
 Status = MessageLog.Status
 pytestmark = pytest.mark.usefixtures("n8n_secret")
 # Taking the request id (2), the read and the update (2), keeping the answer (1), and the
-# savepoints of the two transactions (4), and stopping the leads whose message failed (4).
+# savepoints of the two transactions (4), stopping the leads whose message failed (4), and
+# the campaign's failures in a row with the storm's pause check (2).
 STOP_QUERIES = 4
-QUERIES = 9 + STOP_QUERIES
+STORM_QUERIES = 2
+QUERIES = 9 + STOP_QUERIES + STORM_QUERIES
 
 
 def reports_for(messages):
@@ -66,5 +69,5 @@ def test_a_batch_sent_again_changes_nothing_and_costs_no_update(campaign_a):
     before = list(MessageLog.objects.order_by("pk").values_list("updated_at", flat=True))
     again_count, results = logged(messages)  # a new request id: run, not replayed
     assert not any(result["changed"] for result in results)
-    assert again_count == first_count - 1 - STOP_QUERIES
+    assert again_count == first_count - 1 - STOP_QUERIES - STORM_QUERIES
     assert list(MessageLog.objects.order_by("pk").values_list("updated_at", flat=True)) == before

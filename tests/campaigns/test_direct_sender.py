@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from campaigns import outbox, sending
-from campaigns.models import Campaign, EmailAccount, MessageLog
+from campaigns.models import Campaign, EmailAccount, MessageLog, StepSnapshot
 from crm.models import Lead
 from tests.google_standin import Reply, google_error
 
@@ -33,7 +33,10 @@ def queue(campaign, count=1, start=0):
             organization=campaign.organization, name=f"Lead {n}", email=f"lead{n}@example.com"
         )
         log = sending.queued_message(
-            step=step, lead=lead, account=campaign.email_account, message_id=f"<m{n}@gmail.example>"
+            snapshot=StepSnapshot.of(step),
+            lead=lead,
+            account=campaign.email_account,
+            message_id=f"<m{n}@gmail.example>",
         )
         log.save()
         logs.append(log)
@@ -170,8 +173,8 @@ def test_a_row_claimed_by_a_dead_sender_becomes_unknown_not_resent(active_campai
 
 def test_a_claim_is_taken_once(active_campaign, gmail_account):
     queue(active_campaign, 2)
-    first, second, third = (outbox.claim_next(gmail_account) for _ in range(3))
-    assert first.pk != second.pk and third is None
+    first, second, third = (outbox.claim_for_account(gmail_account).messages for _ in range(3))
+    assert first[0].pk != second[0].pk and third == []
 
 
 def test_an_unsubscribed_lead_is_skipped(active_campaign, google):

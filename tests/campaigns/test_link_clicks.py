@@ -34,6 +34,8 @@ def launched_with_links(campaign, leads):
     Campaign.objects.filter(pk=campaign.pk).update(audience=Campaign.Audience.CHOSEN)
     campaign.refresh_from_db()
     launched = dispatch.campaign_launch(campaign=campaign)
+    for message in MessageLog.objects.filter(dispatch=launched):
+        sending.render_claimed(message, campaign.email_account)  # as the claim does
     MessageLog.objects.filter(dispatch=launched).update(
         status=Status.SENT, sent_at=timezone.now() - datetime.timedelta(minutes=5)
     )

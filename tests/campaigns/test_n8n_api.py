@@ -1,6 +1,7 @@
 """The API n8n calls: signed, tenant-checked, idempotent; and the signed call to n8n."""
 
 import base64
+import datetime
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -9,7 +10,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from campaigns import dispatch, n8n, signing
+from campaigns import dispatch, n8n, outbox, signing
 from campaigns.models import Campaign, Dispatch, MessageLog
 from crm.models import Lead
 from tests.campaigns.conftest import (
@@ -174,7 +175,7 @@ def test_status_for_an_unknown_campaign_is_404(campaign_a):
 
 def test_a_paused_campaign_hands_out_nothing(campaign_a):
     launched = n8n_dispatch(campaign_a, 2)
-    dispatch.campaign_pause(campaign_a)
+    campaign_a.pause()
     response = call(claim_url(launched), {"limit": 5})
     assert response.status_code == 409 and response.json()["state"] == "paused"
     assert set(MessageLog.objects.values_list("status", flat=True)) == {Status.QUEUED}
@@ -287,3 +288,22 @@ def test_a_rolled_back_launch_posts_nothing(
         dispatch.campaign_launch(campaign=campaign_a)
         raise RuntimeError("something failed after the launch")
     assert fake_n8n.bodies == [] and not Dispatch.objects.exists()
+
+
+def test_a_claim_while_the_account_rests_takes_nothing_and_says_when_to_come_back(campaign_a):
+    launched = n8n_dispatch(campaign_a)
+    launched.email_account.rest(datetime.timedelta(minutes=10), "Gmail limit reached")
+    answer = call(claim_url(launched), {"limit": 3}).json()
+    assert answer["messages"] == [] and answer["waiting"] == outbox.RESTING
+    assert 590 < answer["retry_after"] <= 600
+    assert set(MessageLog.objects.values_list("status", flat=True)) == {Status.QUEUED}
+
+
+def test_each_claimed_message_comes_with_its_slot_under_the_quota(campaign_a, settings):
+    settings.GMAIL_QUOTA_UNITS_PER_MINUTE = 15_000  # Gmail's: 150 sends a minute
+    launched = n8n_dispatch(campaign_a, 5)
+    first = call(claim_url(launched), {"limit": 3}).json()
+    assert [m["send_after_seconds"] for m in first["messages"]] == [0, 0.4, 0.8]
+    second = call(claim_url(launched), {"limit": 3}).json()
+    assert second["messages"] == [] and 1.0 < second["retry_after"] <= 1.2
+    assert second["waiting"] == outbox.PACED

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import dispatch, sender_health
+from campaigns import sender_health
 from campaigns.models import Campaign, Dispatch, Enrollment, MessageLog, SenderHeartbeat
 from crm.models import Lead
 from tests.conftest import make_sequence
@@ -64,7 +64,7 @@ def test_nothing_is_reported_when_nothing_waits(client_a, launched_blast):
     beat(minutes_ago=30)
     MessageLog.objects.update(status=MessageLog.Status.SENT, sent_at=timezone.now())
     assert warning_on(client_a, launched_blast) == ""
-    dispatch.campaign_pause(launched_blast)
+    launched_blast.pause()
     MessageLog.objects.update(status=MessageLog.Status.QUEUED)
     assert warning_on(client_a, launched_blast) == ""  # paused: nothing should be sending
 

@@ -9,8 +9,15 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from campaigns import gmail, oauth, sending, sequences, signing
-from campaigns.models import EmailAccount, Enrollment, MessageLog
+from campaigns import gmail, oauth, sending, signing
+from campaigns.models import (
+    STOPPED_BOUNCED,
+    STOPPED_REPLIED,
+    EmailAccount,
+    Enrollment,
+    MessageLog,
+    StepSnapshot,
+)
 from crm.models import Lead, SuppressedAddress
 from tests.campaigns.test_gmail_connect import callback, consent
 from tests.google_standin import METADATA_SCOPE, google_error
@@ -57,7 +64,7 @@ def test_a_reply_from_the_lead_marks_the_message_replied_and_stops_the_sequence(
     assert sent.status == Status.REPLIED and sent.replied_at
     enrollment = Enrollment.objects.get(lead=sent.lead)
     assert enrollment.state == Enrollment.State.STOPPED
-    assert enrollment.stop_reason == sequences.STOPPED_REPLIED
+    assert enrollment.stop_reason == STOPPED_REPLIED
     other = Enrollment.objects.exclude(lead=sent.lead).get()
     assert other.state == Enrollment.State.ACTIVE
 
@@ -67,7 +74,9 @@ def test_the_running_sender_reads_replies_too(sent, google):
     15 minutes; --limit ends this run after its first send."""
     google.add_message(sent.thread_id, sender="Ana <ana@example.com>")
     lead = Lead.objects.create(organization=sent.organization, name="Dee", email="dee@example.com")
-    sending.queued_message(step=sent.campaign_step, lead=lead, account=sent.email_account).save()
+    sending.queued_message(
+        snapshot=StepSnapshot.of(sent.campaign_step), lead=lead, account=sent.email_account
+    ).save()
     call_command("send_queued", loop=True, limit=1, stdout=StringIO(), stderr=StringIO())
     sent.refresh_from_db()
     assert sent.status == Status.REPLIED
@@ -86,7 +95,7 @@ def test_a_failure_notice_marks_the_message_bounced_with_its_reason_and_suppress
     )
     assert suppressed.reason == SuppressedAddress.Reason.BOUNCED
     enrollment = Enrollment.objects.get(lead=sent.lead)
-    assert enrollment.stop_reason == sequences.STOPPED_BOUNCED
+    assert enrollment.stop_reason == STOPPED_BOUNCED
 
 
 def test_a_bounce_without_x_failed_recipients_is_known_by_sender_and_subject(sent, google):

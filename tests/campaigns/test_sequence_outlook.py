@@ -81,7 +81,7 @@ def test_a_step_made_inactive_is_passed_over_for_the_next(client_a, nurture):
 
 
 def test_a_paused_sequence_holds_what_is_due(client_a, nurture):
-    dispatch.campaign_pause(nurture)
+    nurture.pause()
     data = client_a.get(reverse("admin:campaigns_campaign_progress", args=[nurture.pk])).json()
     assert data["state_line"].endswith("(18 of step 2, 17 of step 3), held while paused")
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from campaigns import dispatch, sequences, unsubscribe
+from campaigns import outbox, sequences, unsubscribe
 from campaigns.admin import STEP_HAS_SENT
 from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
 from crm.models import Lead
@@ -55,18 +55,16 @@ def sent_steps(lead):
 
 def test_the_window_moves_evenings_and_weekends_to_the_next_opening(sequence):
     friday_evening = datetime.datetime(2026, 3, 6, 18, 30, tzinfo=LA)
-    assert sequences.place_in_window(friday_evening, sequence) == datetime.datetime(
+    assert sequence.place_in_window(friday_evening) == datetime.datetime(
         2026, 3, 9, 9, 0, tzinfo=LA
     )
     early = datetime.datetime(2026, 3, 4, 7, 0, tzinfo=LA)
-    assert sequences.place_in_window(early, sequence) == datetime.datetime(
-        2026, 3, 4, 9, 0, tzinfo=LA
-    )
+    assert sequence.place_in_window(early) == datetime.datetime(2026, 3, 4, 9, 0, tzinfo=LA)
     inside = datetime.datetime(2026, 3, 4, 11, 15, tzinfo=LA)
-    assert sequences.place_in_window(inside, sequence) == inside
+    assert sequence.place_in_window(inside) == inside
     sequence.send_on_weekends = True
     saturday = datetime.datetime(2026, 3, 7, 10, 0, tzinfo=LA)
-    assert sequences.place_in_window(saturday, sequence) == saturday
+    assert sequence.place_in_window(saturday) == saturday
 
 
 def test_the_window_is_read_in_the_organizations_time_zone_across_a_dst_change(sequence, org_a):
@@ -75,10 +73,10 @@ def test_the_window_is_read_in_the_organizations_time_zone_across_a_dst_change(s
     sequence.refresh_from_db()
     # Paris leaves summer time on Sunday 25 October 2026.
     before = datetime.datetime(2026, 10, 23, 16, 30, tzinfo=PARIS)  # Friday, summer time
-    due = sequences.place_in_window(before + datetime.timedelta(days=3), sequence)
+    due = sequence.place_in_window(before + datetime.timedelta(days=3))
     assert due.astimezone(PARIS).date() == datetime.date(2026, 10, 26)
     assert datetime.time(9) <= due.astimezone(PARIS).time() < datetime.time(17)
-    late = sequences.place_in_window(datetime.datetime(2026, 10, 26, 17, 0, tzinfo=PARIS), sequence)
+    late = sequence.place_in_window(datetime.datetime(2026, 10, 26, 17, 0, tzinfo=PARIS))
     assert late == datetime.datetime(2026, 10, 27, 9, 0, tzinfo=PARIS)
     assert late.utcoffset() == datetime.timedelta(hours=1)
 
@@ -95,7 +93,9 @@ def test_day_0_3_7_over_ten_days_sends_150_messages_minus_the_stopped(sequence, 
             if day == 1:
                 unsubscribe.unsubscribe(leads[0])
                 Lead.objects.filter(pk=leads[1].pk).update(status=Lead.Status.CLIENT)
-                MessageLog.objects.filter(lead=leads[2]).update(status=MessageLog.Status.REPLIED)
+                MessageLog.objects.filter(lead=leads[2]).update(
+                    status=MessageLog.Status.REPLIED, replied_at=timezone.now()
+                )
                 stopped |= {leads[0].pk, leads[1].pk, leads[2].pk}
     total = MessageLog.objects.filter(campaign=sequence, is_test=False).count()
     assert total == 150 - 2 * len(stopped)  # the three got step 1 only
@@ -173,13 +173,13 @@ def test_pausing_holds_and_resuming_shifts_due_times_without_a_burst(sequence, o
         sequences.sequence_activate(campaign=sequence)
     with at(MONDAY_8AM_LA + datetime.timedelta(hours=2)):
         sequences.tick()
-        dispatch.campaign_pause(sequence)
+        sequence.pause()
     with at(MONDAY_8AM_LA + datetime.timedelta(days=5, hours=2)):  # Saturday
         sequences.tick()
         assert sent_steps(lead) == [1]
     with at(MONDAY_8AM_LA + datetime.timedelta(days=7, hours=2)):  # next Monday 10:00
         sequence.refresh_from_db()
-        assert sequences.sequence_resume(sequence)
+        sequence.resume()
         sequences.tick()
         assert sent_steps(lead) == [1]  # step 2 moved by the week of pause: not due yet
         due = Enrollment.objects.get().next_due_at.astimezone(LA)
@@ -206,6 +206,7 @@ def test_follow_ups_reply_in_the_first_messages_thread(sequence, org_a):
         sequences.sequence_activate(campaign=sequence)
     with at(MONDAY_8AM_LA + datetime.timedelta(hours=2)):
         sequences.tick()
+        outbox.claim_for_account(sequence.email_account)  # rendered as it is claimed
         MessageLog.objects.update(
             status=MessageLog.Status.SENT, thread_id="thread-1", sent_at=timezone.now()
         )

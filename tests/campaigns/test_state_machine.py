@@ -1,8 +1,9 @@
-"""A Hypothesis state machine over launch, pause, resume, sending, duplicate reports,
-unsubscribes and crashes, with the invariants: at most one send per (step, lead), and
-nothing sent to a lead after they opted out."""
+"""A Hypothesis state machine over the campaign's lifecycle (launch, pause, resume, cancel,
+complete), sending, duplicate reports, unsubscribes and crashes, with the invariants: each
+lifecycle step moves the campaign only from the states it names (and is refused, changing
+nothing, from any other), nothing is claimed for a campaign that is not active, at most one
+send per (step, lead), and nothing sent to a lead after they opted out."""
 
-import contextlib
 import datetime
 from collections import Counter
 
@@ -13,11 +14,20 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from campaigns import dispatch, outbox, sequences, unsubscribe
-from campaigns.models import Campaign, MessageLog
+from campaigns import dispatch, outbox, unsubscribe
+from campaigns.models import Campaign, CampaignStatusError, MessageLog
 from crm.models import Lead
 
 LEADS = 8
+Status = Campaign.Status
+# Each lifecycle step: the states it moves a campaign from, and the one it moves it to.
+LIFECYCLE = {
+    "launch": ({Status.DRAFT}, Status.ACTIVE),
+    "pause": ({Status.ACTIVE}, Status.PAUSED),
+    "resume": ({Status.PAUSED}, Status.ACTIVE),
+    "cancel": ({Status.ACTIVE, Status.PAUSED}, Status.COMPLETED),
+    "complete": ({Status.ACTIVE}, Status.COMPLETED),
+}
 
 
 class Sending(RuleBasedStateMachine):
@@ -33,6 +43,7 @@ class Sending(RuleBasedStateMachine):
         self.account = self.campaign.email_account
         self.leads = list(Lead.objects.filter(organization=self.campaign.organization_id))
         self.opted_out: dict[str, int] = {}  # address -> messages it had when opting out
+        self.status = Status.DRAFT  # what the campaign's status must be
 
     def teardown(self) -> None:
         transaction.set_rollback(True)
@@ -41,27 +52,64 @@ class Sending(RuleBasedStateMachine):
     def received(self) -> Counter:
         return Counter(m["To"].addresses[0].addr_spec for m in self.google.sent[self.sent_before :])
 
+    def claim(self) -> list[MessageLog]:
+        """The sender's claim, waiting out the account's quota slot (a fraction of a
+        millisecond here), so that no run depends on the clock."""
+        while (claimed := outbox.claim_for_account(self.account)).reason == outbox.PACED:
+            continue
+        return claimed.messages
+
+    def step(self, name: str, move) -> None:
+        """Run a lifecycle step: it moves the campaign when its status allows, else it is
+        refused and nothing changes."""
+        sources, target = LIFECYCLE[name]
+        legal = self.status in sources
+        try:
+            move(Campaign.objects.get(pk=self.campaign.pk))
+        except (CampaignStatusError, dispatch.LaunchError):
+            assert not legal, f"{name} refused from {self.status}"
+        else:
+            assert legal, f"{name} allowed from {self.status}"
+            self.status = target
+
     @rule()
     def launch(self):
-        # A second launch is refused, and must change nothing.
-        with contextlib.suppress(dispatch.LaunchError):
-            dispatch.campaign_launch(campaign=Campaign.objects.get(pk=self.campaign.pk))
+        self.step("launch", lambda campaign: dispatch.campaign_launch(campaign=campaign))
+
+    @rule()
+    def pause(self):
+        self.step("pause", Campaign.pause)
+
+    @rule()
+    def resume(self):
+        self.step("resume", Campaign.resume)
+
+    @rule()
+    def cancel(self):
+        self.step("cancel", Campaign.cancel)
+
+    @rule()
+    def complete(self):
+        self.step("complete", Campaign.complete)
+
+    @rule()
+    def finish_dispatches(self):
+        """The sender's housekeeping completes a blast whose dispatch has nothing left."""
+        waiting = MessageLog.objects.filter(
+            campaign=self.campaign, status__in=[MessageLog.Status.QUEUED, MessageLog.Status.SENDING]
+        )
+        running = self.campaign.dispatches.filter(status="running").exists()
+        dispatch.finish_dispatches()
+        if running and not waiting.exists() and self.status == Status.ACTIVE:
+            self.status = Status.COMPLETED
 
     @rule(count=st.integers(min_value=1, max_value=4))
     def send(self, count):
         for _ in range(count):
-            message = outbox.claim_next(self.account)
-            if message is None:
-                return
-            outbox.send_one(message, self.account)
-
-    @rule()
-    def pause(self):
-        dispatch.campaign_pause(Campaign.objects.get(pk=self.campaign.pk))
-
-    @rule()
-    def resume(self):
-        sequences.sequence_resume(Campaign.objects.get(pk=self.campaign.pk))
+            claimed = self.claim()
+            assert not claimed or self.status == Status.ACTIVE
+            for message in claimed:
+                outbox.send_one(message, self.account)
 
     @rule(index=st.integers(min_value=0, max_value=LEADS - 1))
     def opt_out(self, index):
@@ -72,10 +120,10 @@ class Sending(RuleBasedStateMachine):
     @rule(after_send=st.booleans())
     def crash(self, after_send):
         """The sender dies holding a claim, before or after Gmail accepted the message."""
-        message = outbox.claim_next(self.account)
-        if message is not None and after_send and outbox.send_one(message, self.account) == "sent":
-            # Gmail has it, but the record never reached the database.
-            MessageLog.objects.filter(pk=message.pk).update(status=MessageLog.Status.SENDING)
+        for message in self.claim():
+            if after_send and outbox.send_one(message, self.account) == "sent":
+                # Gmail has it, but the record never reached the database.
+                MessageLog.objects.filter(pk=message.pk).update(status=MessageLog.Status.SENDING)
 
     @rule()
     def restart_after_a_crash(self):
@@ -86,6 +134,10 @@ class Sending(RuleBasedStateMachine):
     def duplicate_report(self):
         message = MessageLog.objects.filter(status="sent").first()
         assert not outbox.finish(message, MessageLog.Status.SENT)  # a replay changes nothing
+
+    @invariant()
+    def the_status_is_what_the_lifecycle_says(self):
+        assert Campaign.objects.get(pk=self.campaign.pk).status == self.status
 
     @invariant()
     def at_most_one_send_per_lead(self):

@@ -9,7 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import sending, stats
-from campaigns.models import Campaign, DailyStat, EmailAccount, MessageLog, StatsWindow
+from campaigns.models import (
+    Campaign,
+    DailyStat,
+    EmailAccount,
+    MessageLog,
+    StatsWindow,
+    StepSnapshot,
+)
 from crm.models import Lead
 from tests.campaigns.test_dashboard import log
 
@@ -80,7 +87,9 @@ def test_the_running_sender_and_the_command_refresh_the_sums(
     Campaign.objects.filter(pk=campaign_a.pk).update(status=Campaign.Status.ACTIVE)
     log(campaign_a, 1, Status.SENT, 1)
     lead = Lead.objects.create(organization=campaign_a.organization, name="Q", email="q@x.example")
-    sending.queued_message(step=campaign_a.steps.get(), lead=lead, account=account_a).save()
+    sending.queued_message(
+        snapshot=StepSnapshot.of(campaign_a.steps.get()), lead=lead, account=account_a
+    ).save()
     # --limit 1 ends the service after its first send; it summed the days as it started.
     call_command("send_queued", loop=True, limit=1, stdout=StringIO(), stderr=StringIO())
     assert DailyStat.objects.get().sent == 1

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from campaigns import sending, unsubscribe
+from campaigns.models import StepSnapshot
 from crm.models import Lead, SuppressedAddress
 
 TEST_NOTICE = "This link came in a test message"
@@ -77,8 +78,11 @@ def test_a_test_token_cannot_be_read_as_the_leads_real_one(lead_a):
 
 
 def test_the_link_in_a_real_message_still_unsubscribes(step_a, lead_a, gmail_account):
-    log = sending.queued_message(step=step_a, lead=lead_a, account=gmail_account)
+    log = sending.queued_message(
+        snapshot=StepSnapshot.of(step_a), lead=lead_a, account=gmail_account
+    )
     log.save()
+    sending.render_claimed(log, gmail_account)
     message = email.message_from_bytes(sending.build_for(log, gmail_account))
     path = link_path(message)
     assert TEST_NOTICE not in Client().get(path).content.decode()

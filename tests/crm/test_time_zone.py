@@ -10,7 +10,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import audience, dispatch, sequences
+from campaigns import audience, dispatch
 from campaigns.models import Campaign, Enrollment, MessageLog
 from crm.models import Lead, Membership
 from tests.conftest import logged_in
@@ -147,4 +147,4 @@ def test_an_audiences_dates_are_the_agencys_days_whoever_asks(campaign_a, org_a)
 def test_pages_outside_a_request_keep_the_servers_zone(client_a, campaign_a, org_a):
     client_a.get(reverse("admin:index"))
     assert timezone.get_current_timezone_name() == "UTC"
-    assert sequences.place_in_window(FIVE_PM_UTC, Campaign(organization=org_a)).hour == 9
+    assert Campaign(organization=org_a).place_in_window(FIVE_PM_UTC).hour == 9

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F, Min
 from django.utils import timezone
 
-from campaigns import outbox, sequences, stats, tracking, unsubscribe
+from campaigns import outbox, sending, sequences, stats, tracking, unsubscribe
 from campaigns.audience import audience_of
 from campaigns.models import (
     Campaign,
@@ -272,12 +272,10 @@ class Command(BaseCommand):
         opened, replied), and a lead who replied, bounced or could not be sent to got nothing
         more. The next steps fall due as the demo runs."""
         started = now - datetime.timedelta(days=HISTORY_DAYS)
+        sequence.launch()
         Campaign.objects.filter(pk=sequence.pk).update(
-            status=Campaign.Status.ACTIVE,
-            launched_at=started,
-            created_at=started - datetime.timedelta(days=1),
+            launched_at=started, created_at=started - datetime.timedelta(days=1)
         )
-        sequence.status = Campaign.Status.ACTIVE
         leads = list(audience_of(sequence).order_by("email").values_list("pk", flat=True)[:60])
         for index, days_ago in enumerate(JOINED_DAYS_AGO):
             group = Lead.objects.filter(pk__in=leads[index * 20 : index * 20 + 20])
@@ -310,6 +308,7 @@ class Command(BaseCommand):
             MessageLog.objects.filter(pk=message.pk).update(
                 status=MessageLog.Status.SENDING, created_at=moment, claimed_at=at
             )
+            sending.render_claimed(message, sequence.email_account)
             if count % 53 == 12:
                 outbox.finish(message, MessageLog.Status.FAILED, error_message=INVALID_TO)
                 MessageLog.objects.filter(pk=message.pk).update(updated_at=at)

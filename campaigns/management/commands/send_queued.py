@@ -7,13 +7,12 @@ import time
 from collections import Counter, defaultdict
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns import dispatch, outbox, replies, sender_health, sequences, stats
-from campaigns.models import EmailAccount, MessageLog
+from campaigns import dispatch, outbox, queuing, replies, sender_health, sequences, stats
+from campaigns.models import MessageLog
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
@@ -25,25 +24,6 @@ OTHER_OUTCOMES = [
     (Status.QUEUED, "put back in the queue"),
     (Status.UNKNOWN, "unknown (no answer from Gmail)"),
 ]
-
-
-class Pacer:
-    """Spaces the sends of each account to stay under Gmail's per-user quota."""
-
-    def __init__(self) -> None:
-        self.next_send: dict[Any, float] = {}
-
-    def interval(self, account: EmailAccount) -> float:
-        if account.provider == EmailAccount.Provider.SANDBOX:
-            return 0.0
-        per_minute = settings.GMAIL_QUOTA_UNITS_PER_MINUTE / settings.GMAIL_SEND_COST_UNITS
-        return 60.0 / per_minute
-
-    def wait(self, account: EmailAccount) -> None:
-        delay = self.next_send.get(account.pk, 0.0) - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        self.next_send[account.pk] = time.monotonic() + self.interval(account)
 
 
 class Progress:
@@ -102,9 +82,8 @@ class Command(BaseCommand):
     ) -> None:
         self.stopping = False
         signal.signal(signal.SIGTERM, self.stop)
-        pacer, handled, totals = Pacer(), 0, {}
+        handled, totals = 0, {}
         progress = Progress(report_seconds)
-        storm = outbox.ErrorStorm(settings.CAMPAIGN_MAX_SEND_ERRORS)
         next_tick = next_replies = next_stats = 0.0
         # Pages warn "nothing is sending" when this goes quiet while messages wait.
         heartbeat = sender_health.Heartbeat()
@@ -124,6 +103,9 @@ class Command(BaseCommand):
                 # ... and sums the dashboard's past days every 5 minutes.
                 stats.refresh()
                 next_stats = time.monotonic() + stats.REFRESH_EVERY.total_seconds()
+            if loop:
+                # ... and finishes queuing a launch whose web process stopped meanwhile.
+                queuing.take_over_orphans()
             dispatch.start_scheduled()
             expired = outbox.expire_stale_claims()
             if expired:
@@ -133,22 +115,20 @@ class Command(BaseCommand):
                     expired,
                 )
                 self.stderr.write(f"{left % {'n': expired}}: marked unknown, not resent.")
-            progressed = False
+            progressed, waits, paced = False, [], []
             for account in outbox.sendable_accounts():
-                if outbox.sent_in_last_day(account) >= account.daily_limit:
-                    continue
-                message = outbox.claim_next(account)
-                if message is None:
-                    continue
-                pacer.wait(account)  # a slot is spent only on a real send
-                heartbeat.beat()
-                status = outbox.send_one(message, account)
-                if storm.record(message, status):
-                    self.stderr.write(f"Campaign {message.campaign_id} paused: too many failures.")
-                totals[status] = totals.get(status, 0) + 1
-                progress.record(message, status)
-                handled += 1
-                progressed = True
+                claim = outbox.claim_for_account(account)
+                if claim.retry_after is not None:
+                    waits.append(claim.retry_after)
+                    if claim.reason == outbox.PACED:
+                        paced.append(claim.retry_after)
+                for message in claim.messages:
+                    heartbeat.beat()
+                    status = outbox.send_one(message, account)
+                    totals[status] = totals.get(status, 0) + 1
+                    progress.record(message, status)
+                    handled += 1
+                    progressed = True
                 if (limit and handled >= limit) or self.stopping:
                     break
             dispatch.finish_dispatches()
@@ -157,9 +137,11 @@ class Command(BaseCommand):
             if limit and handled >= limit:
                 break
             if not progressed:
-                if not loop:
+                # Run once, the sender still drains what only waits for its quota slot;
+                # as a service, it sleeps until the soonest claim may succeed.
+                if not loop and not paced:
                     break
-                time.sleep(idle_seconds)
+                time.sleep(min([*waits, idle_seconds]) if loop else min(paced))
         summary = ", ".join(f"{count} {status}" for status, count in sorted(totals.items()))
         handled_text = ngettext("Handled %(n)s message", "Handled %(n)s messages", handled)
         done = handled_text % {"n": handled}
