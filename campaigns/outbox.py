@@ -145,12 +145,15 @@ def sent_in_last_day(account: EmailAccount) -> int:
     """What counts against the rolling-24-hour cap: messages sent in the last 24 hours, and
     those claimed since and not known to be unsent (in flight, or lost mid-send)."""
     since = timezone.now() - DAY
-    mine = MessageLog.objects.filter(email_account=account)
+    in_flight = Q(
+        status__in=[Status.SENDING, Status.UNKNOWN], sent_at__isnull=True, claimed_at__gte=since
+    )
+    # One statement, so one snapshot: counted in two, a message that another process marked
+    # sent between them (PostgreSQL's READ COMMITTED) would be missed by both.
     return (
-        mine.filter(sent_at__gte=since).count()
-        + mine.filter(
-            status__in=[Status.SENDING, Status.UNKNOWN], sent_at__isnull=True, claimed_at__gte=since
-        ).count()
+        MessageLog.objects.filter(email_account=account)
+        .filter(Q(sent_at__gte=since) | in_flight)
+        .count()
     )
 
 
