@@ -191,3 +191,33 @@ def test_the_scheduled_reply_check_workflow_marks_a_reply_and_a_bounce(
     carl.refresh_from_db()
     assert ana.status == MessageLog.Status.REPLIED
     assert carl.status == MessageLog.Status.BOUNCED and "Address not found" in carl.error_message
+
+
+def test_n8n_killed_mid_blast_holds_no_more_than_the_message_it_was_sending(
+    n8n, google, campaign_a, gmail_account, settings
+):
+    """A claimed message is never sent again, since Gmail may have it: so n8n, killed while
+    it sends, must have claimed no more than the one it was sending (a killed worker's
+    batch was lost: never sent, never resent, counted against the daily cap)."""
+    from campaigns import dispatch
+
+    settings.GMAIL_QUOTA_UNITS_PER_MINUTE = 30_000  # a send every 0.2 s
+    Campaign.objects.filter(pk=campaign_a.pk).update(email_account=gmail_account)
+    campaign_a.refresh_from_db()
+    Lead.objects.bulk_create(
+        Lead(organization=campaign_a.organization, name=f"Lead {n}", email=f"k{n}@example.com")
+        for n in range(40)
+    )
+    dispatch.campaign_launch(campaign=campaign_a)
+    deadline = time.monotonic() + 60
+    while len(google.sent) < 5 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    n8n.process.kill()  # SIGKILL, mid-blast
+    n8n.process.wait()
+    time.sleep(1)  # the last report n8n made before it died is recorded
+
+    logs = MessageLog.objects.filter(campaign=campaign_a)
+    assert len(google.sent) >= 5
+    assert logs.filter(status=MessageLog.Status.SENDING).count() <= 1
+    assert len(google.sent) - logs.filter(status=MessageLog.Status.SENT).count() <= 1
+    assert logs.filter(status=MessageLog.Status.QUEUED).count() >= 40 - len(google.sent) - 1

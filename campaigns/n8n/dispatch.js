@@ -1,16 +1,21 @@
 // The Code node of campaign_dispatch.json (kept here as a file so it can be read and
 // reviewed; tests/n8n/build_workflow.py copies it into the workflow JSON).
 //
-// Verifies Django's signature on the dispatch call, then loops: claim a batch of rendered
-// messages, send each through the Gmail API with a short-lived token from Django (429 and
-// 5xx retried with backoff, 4xx not retried), log the results, and finally report the
+// Verifies Django's signature on the dispatch call, then loops: claim the next rendered
+// message, send it through the Gmail API with a short-lived token from Django (429 and
+// 5xx retried with backoff, 4xx not retried), log the result, and finally report the
 // campaign's status with the spec's stats. Every call to Django is signed the same way.
 const crypto = require('crypto');
 const helpers = this.helpers;
 
 const secrets = ($env.CAMPAIGNS_WEBHOOK_SECRET || '').split(',').map((s) => s.trim()).filter(Boolean);
 const gmailBase = ($env.GMAIL_API_BASE_URL || 'https://gmail.googleapis.com').replace(/\/$/, '');
-const BATCH = 50;
+// One message a claim, logged as soon as Gmail answers. A claimed message is never sent
+// again (nobody knows whether Gmail got it), so a worker killed mid-run must hold as few as
+// possible: with batches, n8n's re-run of the execution left the rest of a killed worker's
+// batch unsent for good, counted against the daily cap. The quota paces an account to a
+// message every 0.4 s anyway; a batch only saved calls to Django.
+const BATCH = 1;
 const MAX_ATTEMPTS = 5;
 const TOLERANCE_SECONDS = 300;
 
