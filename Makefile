@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test test-pg lint browser bench deploy-check
+.PHONY: setup run test test-pg test-scale scale-engines lint browser bench deploy-check
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -41,6 +41,20 @@ test: setup browser lint
 # The same suite on PostgreSQL, in a throw-away cluster on loopback.
 test-pg: setup browser
 	bash .ci/with-postgres $(PY) -m pytest
+
+# Scale-out on one machine (tests/scale/run.py): PostgreSQL, Redis, n8n in queue mode (a main
+# and two workers), gunicorn and two senders against a quota-enforcing Gmail stand-in; a few
+# minutes. n8n itself comes from the cached install the end-to-end tests use.
+test-scale: setup scale-engines
+	$(PY) tests/scale/run.py
+
+# Debian's PostgreSQL and Redis, and npm (which installs n8n's own Node): CI starts bare.
+scale-engines:
+	@command -v redis-server >/dev/null && command -v npm >/dev/null && \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	    apt-get install -y -qq redis-server postgresql npm >/dev/null; \
+	  else echo "The scale test needs: sudo apt-get install redis-server postgresql npm"; exit 1; fi; }
 
 # Django's deployment checklist with production settings (secrets made up for the check).
 deploy-check: setup

@@ -1,13 +1,17 @@
-"""A Gmail stand-in for the sending benchmark: a real HTTP server on 127.0.0.1 that answers
-users.messages.send after a fixed latency and enforces Gmail's per-user quota (15,000 units
-in any sliding minute, 100 per send), answering 429 rateLimitExceeded over it as Google
-does. It also serves the token endpoint, so an account whose token expired can refresh.
+"""A Gmail stand-in for the sending benchmark and the scale test: a real HTTP server on
+127.0.0.1 that answers users.messages.send after a fixed latency and enforces Gmail's
+per-user quota (15,000 units in any sliding minute, 100 per send), answering 429
+rateLimitExceeded over it as Google does, and, when given one, a user's daily cap (429
+dailyLimitExceeded past it). It also serves the token endpoint, so an account whose token
+expired can refresh. Each accepted message is recorded with its arrival time, Message-ID,
+To and Subject, so a test can tell what went out twice.
 
-Each user starts in a steady state: when its first send arrives, its window already holds
-the sends of a sender that ran at the quota for a minute and stopped one interval before,
-so two slots are free and one more frees every interval. A sliding window would otherwise
-let any sender burst a whole minute's quota at the start, and a short run would measure
-that burst instead of the sustained rate.
+For the benchmark each user starts in a steady state: when its first send arrives, its
+window already holds the sends of a sender that ran at the quota for a minute and stopped
+one interval before, so two slots are free and one more frees every interval. A sliding
+window would otherwise let any sender burst a whole minute's quota at the start, and a
+short run would measure that burst instead of the sustained rate. The scale test starts
+its users cold (`steady_start=False`), as a new day's mailbox is.
 """
 
 import base64
@@ -17,33 +21,57 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesHeaderParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 CLIENT_ID = "bench-client-id.apps.example"
 CLIENT_SECRET = "bench-client-secret"
-RATE_LIMITED = {
+
+
+def _limited(reason: str, message: str) -> dict:
+    return {
+        "error": {
+            "code": 429,
+            "message": message,
+            "errors": [{"message": message, "domain": "usageLimits", "reason": reason}],
+            "status": "RESOURCE_EXHAUSTED",
+        }
+    }
+
+
+RATE_LIMITED = _limited("rateLimitExceeded", "User-rate limit exceeded.")
+DAILY_LIMITED = _limited("dailyLimitExceeded", "Daily user sending limit exceeded.")
+INVALID_TO = {
     "error": {
-        "code": 429,
-        "message": "User-rate limit exceeded.",
-        "errors": [
-            {
-                "message": "User-rate limit exceeded.",
-                "domain": "usageLimits",
-                "reason": "rateLimitExceeded",
-            }
-        ],
-        "status": "RESOURCE_EXHAUSTED",
+        "code": 400,
+        "message": "Invalid To header",
+        "errors": [{"message": "Invalid To header", "reason": "invalidArgument"}],
     }
 }
+HEADERS = BytesHeaderParser(policy=policy.default)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """One message the stand-in took: when it arrived (time.monotonic) and its headers."""
+
+    at: float
+    message_id: str
+    to: str
+    subject: str
 
 
 @dataclass
 class User:
     email: str
     window: deque = field(default_factory=deque)  # arrival times of the sends in the window
+    daily_cap: int | None = None
     accepted: list[float] = field(default_factory=list)
+    messages: list[Accepted] = field(default_factory=list)
     refused: int = 0
+    refused_daily: int = 0
     started: float = 0.0  # arrival time of the first send
     expired: float = float("-inf")  # arrival time of the latest send to leave the window
     # Once the synthetic history has left the window: the least time a send that took the
@@ -62,8 +90,11 @@ class QuotaStandIn:
         units: int = 15_000,
         window: float = 60.0,
         send_cost: int = 100,
+        steady_start: bool = True,
+        reject_recipients: frozenset[str] = frozenset(),
     ) -> None:
-        self.latency, self.window = latency, window
+        self.latency, self.window, self.steady_start = latency, window, steady_start
+        self.reject_recipients = reject_recipients
         self.capacity = units // send_cost  # sends in any window
         self.users: dict[str, User] = {}
         self.refresh_tokens: dict[str, User] = {}
@@ -74,9 +105,9 @@ class QuotaStandIn:
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
-    def add_user(self, email: str) -> tuple[str, str]:
+    def add_user(self, email: str, daily_cap: int | None = None) -> tuple[str, str]:
         """A user with a refresh token and a live access token: (refresh, access)."""
-        user = self.users[email] = User(email)
+        user = self.users[email] = User(email, daily_cap=daily_cap)
         refresh = "1//bench-" + secrets.token_urlsafe(12)
         self.refresh_tokens[refresh] = user
         return refresh, self.issue_access_token(user)
@@ -86,25 +117,39 @@ class QuotaStandIn:
         self.access_tokens[token] = user
         return token
 
-    def admit(self, user: User) -> bool:
-        """Count one send against the user's sliding window; False when over the quota."""
+    def admit(self, user: User, raw: bytes) -> tuple[int, dict] | None:
+        """Count one send against the user's daily cap and sliding window: None when it is
+        accepted (and recorded), else the status and error Gmail would answer. A refused
+        recipient spends quota (the call was made) but not the daily cap (nothing went)."""
         now = time.monotonic()
         with user.lock:
             if not user.started:
-                # Steady state: sends at the quota's pace that stopped one interval ago.
-                step = self.window / self.capacity
-                user.window.extend(now - step * n for n in range(self.capacity, 1, -1))
+                if self.steady_start:
+                    # Steady state: sends at the quota's pace that stopped one interval ago.
+                    step = self.window / self.capacity
+                    user.window.extend(now - step * n for n in range(self.capacity, 1, -1))
                 user.started = now
+            if user.daily_cap is not None and len(user.accepted) >= user.daily_cap:
+                user.refused_daily += 1
+                return 429, DAILY_LIMITED
             while user.window and user.window[0] <= now - self.window:
                 user.expired = user.window.popleft()
             if len(user.window) >= self.capacity:
                 user.refused += 1
-                return False
+                return 429, RATE_LIMITED
             if len(user.window) == self.capacity - 1 and now > user.started + self.window:
                 user.closest = min(user.closest, now - user.expired - self.window)
             user.window.append(now)
+            headers = HEADERS.parsebytes(raw)
+            if headers["To"].addresses[0].addr_spec in self.reject_recipients:
+                return 400, INVALID_TO
             user.accepted.append(now)
-            return True
+            user.messages.append(
+                Accepted(
+                    now, str(headers["Message-ID"]), str(headers["To"]), str(headers["Subject"])
+                )
+            )
+            return None
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -157,13 +202,13 @@ def _handler(state: QuotaStandIn) -> type[BaseHTTPRequestHandler]:
             if user is None:
                 error = {"code": 401, "message": "Invalid Credentials"}
                 return self.reply(401, {"error": {**error, "errors": [{"reason": "authError"}]}})
-            admitted = state.admit(user)
             raw = base64.urlsafe_b64decode(payload.get("raw", ""))
             if b"\r\nTo: " not in raw and not raw.startswith(b"To: "):
                 state.problems.append(f"{user.email}: a message without a To header")
+            refusal = state.admit(user, raw)
             time.sleep(state.latency)
-            if not admitted:
-                return self.reply(429, RATE_LIMITED)
+            if refusal is not None:
+                return self.reply(*refusal)
             number = len(user.accepted)
             self.reply(200, {"id": f"bench-{number}", "threadId": f"t-{number}"})
 

@@ -278,7 +278,7 @@ def test_a_claim_whose_answer_was_lost_is_retried_with_its_id_and_sends_each_lea
     claims = [call for call in proxy.calls if call[0].endswith("/claim/")]
     (_, lost, _, batch), (_, retry, _, replayed) = claims[:2]
     assert retry == lost and replayed == batch  # one request id: Django answered from memory
-    assert len(json.loads(batch)["messages"]) == 30
+    assert len(json.loads(batch)["messages"]) == 1  # the workflow claims one at a time
     recipients = [message["To"].addresses[0].addr_spec for message in google.sent]
     assert len(recipients) == len(set(recipients)) == 30
     assert MessageLog.objects.filter(status=MessageLog.Status.SENT).count() == 30
@@ -320,3 +320,33 @@ def test_the_workflow_stops_when_django_answers_the_campaign_is_paused(
     assert reported.reported_status == "processing" and reported.reported_stats["sent"] == 0
     assert google.sent == []
     assert set(MessageLog.objects.values_list("status", flat=True)) == {MessageLog.Status.QUEUED}
+
+
+def test_n8n_killed_mid_blast_holds_no_more_than_the_message_it_was_sending(
+    n8n, google, campaign_a, gmail_account, settings
+):
+    """A claimed message is never sent again, since Gmail may have it: so n8n, killed while
+    it sends, must have claimed no more than the one it was sending (a killed worker's
+    batch was lost: never sent, never resent, counted against the daily cap)."""
+    from campaigns import dispatch
+
+    settings.GMAIL_QUOTA_UNITS_PER_MINUTE = 30_000  # a send every 0.2 s
+    Campaign.objects.filter(pk=campaign_a.pk).update(email_account=gmail_account)
+    campaign_a.refresh_from_db()
+    Lead.objects.bulk_create(
+        Lead(organization=campaign_a.organization, name=f"Lead {n}", email=f"k{n}@example.com")
+        for n in range(40)
+    )
+    dispatch.campaign_launch(campaign=campaign_a)
+    deadline = time.monotonic() + 60
+    while len(google.sent) < 5 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    n8n.process.kill()  # SIGKILL, mid-blast
+    n8n.process.wait()
+    time.sleep(1)  # the last report n8n made before it died is recorded
+
+    logs = MessageLog.objects.filter(campaign=campaign_a)
+    assert len(google.sent) >= 5
+    assert logs.filter(status=MessageLog.Status.SENDING).count() <= 1
+    assert len(google.sent) - logs.filter(status=MessageLog.Status.SENT).count() <= 1
+    assert logs.filter(status=MessageLog.Status.QUEUED).count() >= 40 - len(google.sent) - 1

