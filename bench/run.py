@@ -8,6 +8,7 @@ Results print as a table and go to var/bench/results.json.
 import argparse
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -58,16 +59,50 @@ LOWER_IS_BETTER = {"s", "ms"}
 # it prints {row's stage: {"ours": {...}, "peer": {...}}, ...}.
 
 
+# What passes from the caller's environment to the workers: finding programs and the locale,
+# nothing the project's settings read. A production shell's DATABASE_URL, secrets or n8n
+# address never reach the bench, which makes its own databases (SQLite files in the work
+# folder, a throw-away PostgreSQL cluster) and its own made-up secrets.
+PASSED_THROUGH = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ")
+
+
+def _made_up_secrets() -> dict[str, str]:
+    from cryptography.fernet import Fernet
+
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "GOOGLE_CLIENT_ID": "bench",
+        "GOOGLE_CLIENT_SECRET": "bench",
+    }
+
+
+# One set per run: every worker signs the same unsubscribe links, so outputs compare.
+SECRETS = _made_up_secrets()
+
+
+def bench_environment(workdir: Path, settings_module: str) -> dict[str, str]:
+    """Production settings (DEBUG off), as a deployment runs them, on the bench's own data."""
+    env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+    env.update(
+        SECRETS,
+        DJANGO_SETTINGS_MODULE=settings_module,
+        DJANGO_DEBUG="0",
+        VAR_DIR=str(workdir),
+        PUBLIC_BASE_URL="https://campaigns.example",
+        ALLOWED_HOSTS="testserver,127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="0",  # no TLS in front of the test client or gunicorn here
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
 def migrated_template(workdir: Path) -> Path:
     """An SQLite database with every migration applied, made once per run."""
     template = workdir / "template.sqlite3"
     if not template.exists():
-        env = dict(
-            os.environ,
-            VAR_DIR=str(workdir),
-            DJANGO_SETTINGS_MODULE="settings.base",
-            DATABASE_URL=f"sqlite:///{template}.new",
-        )
+        env = bench_environment(workdir, "bench.worker_settings")
+        env["DATABASE_URL"] = f"sqlite:///{template}.new"
         subprocess.run(
             [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v0"],
             env=env,
@@ -81,17 +116,18 @@ def migrated_template(workdir: Path) -> Path:
 def run_worker(worker: str, size: int, workdir: Path, stage: str, lane: int = 0) -> dict:
     postgres = stage in ON_POSTGRES
     settings_module = "settings.base" if stage in NEEDS_ADMIN else "bench.worker_settings"
-    env = dict(os.environ, VAR_DIR=str(workdir), DJANGO_SETTINGS_MODULE=settings_module)
+    env = bench_environment(workdir, settings_module)
     command = [sys.executable, str(ROOT / "bench" / "workers.py"), worker, str(size)]
     if postgres:
-        # A cluster of its own, on a port of its own when two workers run at once.
-        env["PGPORT_TEST"] = str(int(env.get("BENCH_PGPORT", "54340")) + lane)
+        # A cluster of its own (with-postgres sets DATABASE_URL to it), on a port of its own
+        # when two workers run at once.
+        env["PGPORT_TEST"] = str(int(os.environ.get("BENCH_PGPORT", "54340")) + lane)
         command = ["bash", str(ROOT / ".ci" / "with-postgres"), *command]
     else:
         database = workdir / f"{worker}.sqlite3"
         # A copy of the migrated template: the worker's `migrate` then has nothing to do.
         shutil.copyfile(migrated_template(workdir), database)
-        env.setdefault("DATABASE_URL", f"sqlite:///{database}")
+        env["DATABASE_URL"] = f"sqlite:///{database}"
     result = subprocess.run(
         command,
         env=env,
