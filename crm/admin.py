@@ -154,6 +154,10 @@ class EnrollmentInline(ReadOnlyInline):
     readonly_fields = fields
     verbose_name_plural = "sequences"
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Each row shows its campaign, and names its lead: read with the rows, not per row.
+        return super().get_queryset(request).select_related("campaign", "lead")
+
 
 class TimelineInline(ReadOnlyInline):
     model = MessageLog
@@ -178,7 +182,8 @@ class TimelineInline(ReadOnlyInline):
             super()
             .get_queryset(request)
             .filter(is_test=False)
-            .select_related("campaign", "campaign_step")
+            # A step's name includes its campaign's: both read with the rows.
+            .select_related("campaign", "campaign_step__campaign")
         )
 
 
