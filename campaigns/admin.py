@@ -248,7 +248,11 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
         return super().render_change_form(request, context, *args, **kwargs)
 
     def _in_status(self, request: HttpRequest, object_id: str, *statuses: str) -> bool:
-        campaign = self.get_object(request, object_id) if object_id else None
+        # Each action button of the page asks: the campaign is read once per request.
+        read = request.__dict__.setdefault("_campaigns_read", {})
+        if object_id not in read:
+            read[object_id] = self.get_object(request, object_id) if object_id else None
+        campaign = read[object_id]
         return campaign is not None and campaign.status in statuses
 
     def has_launch_permission(self, request: HttpRequest, object_id: str = "") -> bool:
