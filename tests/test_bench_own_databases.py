@@ -44,4 +44,4 @@ def test_the_bench_leaves_the_database_of_its_environment_untouched(tmp_path):
     assert production.read_bytes() == before
     assert sorted(tmp_path.glob("production.sqlite3*")) == [production]  # no -wal beside it
     assert (workdir / "results.json").exists()
-    assert (workdir / "import_ours.sqlite3").exists()
+    assert (workdir / "importing.ours.sqlite3").exists()  # where its leads went
