@@ -82,3 +82,11 @@ def test_a_campaigns_page_reads_the_campaign_once_for_its_action_buttons(client_
         if sql.startswith('SELECT "campaigns_campaign"."id"') and "LIMIT 21" in sql
     ]
     assert len(read) <= 2  # the page's own object and the buttons' one
+
+
+def test_a_rows_checkbox_is_the_one_unfolds_widget_renders(client_a, lead_a):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+    from unfold.admin import checkbox
+
+    page = client_a.get(reverse("admin:crm_lead_changelist")).content.decode()
+    assert checkbox.render(ACTION_CHECKBOX_NAME, str(lead_a.pk)) in page
