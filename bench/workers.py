@@ -14,6 +14,11 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
+
+# Measured as deployed: DEBUG would keep every query in memory, taxing per-row peers most.
+assert not settings.DEBUG, "bench workers run with production settings, DEBUG off"
+
 if __name__ == "__main__":
     worker, size = sys.argv[1], int(sys.argv[2])
     module, function = worker.rsplit(".", 1)
