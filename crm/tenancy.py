@@ -10,7 +10,6 @@ from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.decorators import display
 
 from crm import changelist
-
 from crm.models import Membership, Organization
 
 
