@@ -18,7 +18,7 @@ from unfold.paginator import InfinitePaginator
 from campaigns import admin_views, audience, dashboard, dispatch, oauth, sequences
 from campaigns.forms import CampaignForm
 from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
-from campaigns.progress import campaign_progress, enrollment_counts, step_funnel
+from campaigns.progress import campaign_progress, enrollment_counts, progress_and_funnel
 from campaigns.resources import CampaignResultsResource, MessageLogResource
 from crm.tenancy import TenantRelatedFilter, TenantScopedAdmin
 
@@ -237,11 +237,11 @@ class CampaignAdmin(TenantScopedAdmin, ModelAdmin, ExportActionModelAdmin):
     def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any):
         campaign = context.get("original")
         if campaign is not None:
-            context["progress"] = campaign_progress(campaign)
             if campaign.status == Campaign.Status.DRAFT:
+                context["progress"] = campaign_progress(campaign)
                 context["audience_size"] = audience.sizes(audience.audience_of(campaign))
             else:
-                context["funnel"] = step_funnel(campaign)
+                context["progress"], context["funnel"] = progress_and_funnel(campaign)
                 context["results"] = dashboard.campaign_results(campaign)
             if campaign.type == Campaign.Type.SEQUENCE:
                 context["enrollments"] = enrollment_counts(campaign)

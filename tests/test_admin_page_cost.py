@@ -90,3 +90,23 @@ def test_a_rows_checkbox_is_the_one_unfolds_widget_renders(client_a, lead_a):
 
     page = client_a.get(reverse("admin:crm_lead_changelist")).content.decode()
     assert checkbox.render(ACTION_CHECKBOX_NAME, str(lead_a.pk)) in page
+
+
+def test_a_campaigns_page_reads_its_messages_once_for_its_progress_and_funnel(
+    client_a, campaign_a, message_a
+):
+    from campaigns.progress import campaign_progress
+
+    Campaign.objects.filter(pk=campaign_a.pk).update(status=Campaign.Status.ACTIVE)
+    MessageLog.objects.filter(pk=message_a.pk).update(status=MessageLog.Status.FAILED)
+    url = reverse("admin:campaigns_campaign_change", args=[campaign_a.pk])
+    counted = [
+        sql
+        for sql in queries(client_a, url)
+        if 'COUNT("campaigns_messagelog"."id") FILTER' in sql and "\"status\" = 'failed'" in sql
+    ]
+    assert len(counted) == 1
+    shown = client_a.get(url).context["progress"]
+    campaign_a.refresh_from_db()
+    assert shown == campaign_progress(campaign_a)
+    assert shown["failed"] == 1
