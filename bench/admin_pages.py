@@ -303,13 +303,17 @@ def plain_funnel(campaign: Any) -> list[dict[str, Any]]:
 def _campaign_page_peer() -> Iterator[None]:
     """The campaign's page with its funnel counted the plain way."""
     import campaigns.admin
+    from campaigns.progress import campaign_progress
 
-    own = campaigns.admin.step_funnel
-    campaigns.admin.step_funnel = plain_funnel
+    own = campaigns.admin.progress_and_funnel
+    campaigns.admin.progress_and_funnel = lambda campaign: (
+        campaign_progress(campaign),
+        plain_funnel(campaign),
+    )
     try:
         yield
     finally:
-        campaigns.admin.step_funnel = own
+        campaigns.admin.progress_and_funnel = own
 
 
 @contextmanager
@@ -378,7 +382,11 @@ PEERS = {
     "message_list": ("the same list with Django's paginator and counts", "MessageLogAdmin"),
     "enrollments": ("the same list with Django's paginator and counts", "EnrollmentAdmin"),
     "home": ("the same page counting its 30 days live on each view", None),
-    "campaign_page": ("the same page with its funnel as one COUNT per step and figure", None),
+    "campaign_page": (
+        "the same page with its progress as one aggregate and its funnel as one COUNT per "
+        "step and figure",
+        None,
+    ),
     "lead_page": ("the same page with Django's default inline querysets", None),
 }
 
