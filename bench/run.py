@@ -1,8 +1,11 @@
-"""Benchmarks: each stage against its peer, measured in the same run on the same data.
+"""Benchmarks: each stage against a fair peer (written as its documentation or a Django
+expert would) and, where kept, a naive one, measured in the same run on the same data.
 
-Every contender runs in its own process with a fresh database, so timings and peak
-memory are its own; a full run measures one at a time, a small or tiny run two at once.
-Results print as a table and go to var/bench/results.json.
+Every contender runs in its own process with a fresh database of the bench's own (never
+the one the environment names) and production settings, so timings and peak memory are
+its own; a full run measures one at a time, a small or tiny run two at once. Every peer's
+output is compared with ours: a difference fails the run. Results print as a table and go
+to var/bench/results.json.
 """
 
 import argparse
@@ -259,6 +262,7 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="small sizes, about a minute")
     parser.add_argument("--tiny", action="store_true", help="smoke run: the stages still work")
     parser.add_argument("--workdir", type=Path, help="where databases and results go")
+    parser.add_argument("--size", type=int, help="one size for the chosen stages")
     parser.add_argument("stages", nargs="*", default=list(STAGES), help=", ".join(STAGES))
     args = parser.parse_args()
     unknown = set(args.stages) - set(STAGES)
@@ -283,6 +287,8 @@ def main() -> None:
         else stage.full
         for name, stage in STAGES.items()
     }
+    if args.size:
+        sizes = dict.fromkeys(STAGES, args.size)
     stages = [s for s in args.stages if not (args.tiny and s in NOT_IN_SMOKE)]
     jobs: list[tuple[str, str, int, int]] = []
     # The long PostgreSQL workers first, so that the short ones fill the other lane.
