@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -82,8 +83,10 @@ STAGES = {
     "api_ingest": Stage("msg/s", {"stages": "ingest.stages"}, 20_000, 500),
     # The admin, six pages on one data set of leads with five messages each
     # (bench/admin_pages.py), at a typical agency's size and at a million leads.
-    "admin_agency": Stage("ms", {"stages": "admin_pages.agency"}, 5_000, 5_000, 500),
-    "admin_pages": Stage("ms", {"stages": "admin_pages.scale"}, 1_000_000, 20_000),
+    # Their figure is CPU per page load (this process and its database backend): the work
+    # itself, which neighbours on a shared machine do not inflate; wall-clock in the notes.
+    "admin_agency": Stage("CPU ms", {"stages": "admin_pages.agency"}, 5_000, 5_000, 500),
+    "admin_pages": Stage("CPU ms", {"stages": "admin_pages.scale"}, 1_000_000, 20_000),
 }
 # Units whose figures keep three decimals (seconds, fractions of a quota).
 PRECISE = {"s", "of quota", "quotas"}
@@ -96,7 +99,7 @@ NEEDS_ADMIN = {"admin_agency", "admin_pages"}
 # Stages the smoke run leaves out: the admin at scale runs the agency stage's code.
 NOT_IN_SMOKE = {"admin_pages"}
 # Units where lower is better: the ratio is peer / ours.
-LOWER_IS_BETTER = {"s", "ms"}
+LOWER_IS_BETTER = {"s", "ms", "CPU ms"}
 
 
 # What passes from the caller's environment to the workers: finding programs and the locale,
@@ -137,6 +140,12 @@ def bench_environment(workdir: Path, settings_module: str) -> dict[str, str]:
     return env
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def migrated_template(workdir: Path) -> Path:
     """An SQLite database with every migration applied, made once per run."""
     template = workdir / "template.sqlite3"
@@ -159,9 +168,10 @@ def run_worker(worker: str, size: int, workdir: Path, stage: str, lane: int = 0)
     env = bench_environment(workdir, settings_module)
     command = [sys.executable, str(ROOT / "bench" / "workers.py"), worker, str(size)]
     if postgres:
-        # A cluster of its own (with-postgres sets DATABASE_URL to it), on a port of its own
-        # when two workers run at once.
-        env["PGPORT_TEST"] = str(int(os.environ.get("BENCH_PGPORT", "54340")) + lane)
+        # A cluster of its own (with-postgres sets DATABASE_URL to it), on a free port (or
+        # BENCH_PGPORT's, one more per worker): other runs may hold a fixed one.
+        fixed = os.environ.get("BENCH_PGPORT")
+        env["PGPORT_TEST"] = str(int(fixed) + lane if fixed else _free_port())
         command = ["bash", str(ROOT / ".ci" / "with-postgres"), *command]
     else:
         database = workdir / f"{worker}.sqlite3"
