@@ -2,6 +2,7 @@
 whom the leads that became clients or were lost are stopped, the others get their step)."""
 
 import datetime
+from collections import defaultdict
 from collections.abc import Callable
 
 from django.db import transaction
@@ -120,14 +121,22 @@ def _peer_message(enrollment: Enrollment, step: CampaignStep, first: CampaignSte
 
 def _expert_tick() -> None:
     """A Django expert's tick: the due enrollments by the indexed (state, next_due_at), the
-    stop rules read as three sets, the same render per due lead, bulk_create and
-    bulk_update in batches of 2,000."""
+    stop rules read as three sets, the same render per due lead, bulk_create in batches of
+    2,000, and one update() per set of new values (bulk_update's CASE per row and field
+    took 26 of 66 seconds at 100,000 enrollments)."""
     now = timezone.now()
     due = Enrollment.objects.filter(
         state=Enrollment.State.ACTIVE,
         next_due_at__lte=now,
         campaign__status=Campaign.Status.ACTIVE,
-    ).select_related("lead__organization", "lead__property", "campaign__email_account")
+    ).select_related(
+        "lead__organization",
+        "lead__property",
+        "campaign__organization",
+        "campaign__email_account",
+    )
+    if not due.exists():
+        return
     leads = Lead.objects.filter(pk__in=due.values("lead"))
     suppressed = set(leads.filter(audience.suppressed()).values_list("pk", flat=True))
     logs = MessageLog.objects.filter(lead__in=due.values("lead"), is_test=False)
@@ -136,11 +145,13 @@ def _expert_tick() -> None:
         logs.filter(status__in=[Status.BOUNCED, Status.FAILED]).values_list("campaign", "lead")
     )
     steps: dict[object, list[CampaignStep]] = {}
-    messages, moved = [], []
+    messages: list[MessageLog] = []
+    # The enrollments' new values, and which enrollments take them: one update() each.
+    moves: dict[tuple, list[object]] = defaultdict(list)
     for enrollment in due.iterator(chunk_size=BATCH):
-        campaign_steps = steps.setdefault(
-            enrollment.campaign_id, sequences.active_steps(enrollment.campaign)
-        )
+        if enrollment.campaign_id not in steps:
+            steps[enrollment.campaign_id] = sequences.active_steps(enrollment.campaign)
+        campaign_steps = steps[enrollment.campaign_id]
         key = (enrollment.campaign_id, enrollment.lead_id)
         reason = _stop_reason(
             enrollment.lead, enrollment.lead_id in suppressed, key in replied, key in failed
@@ -152,15 +163,24 @@ def _expert_tick() -> None:
             step = _advance(enrollment, campaign_steps, now)
             if step is not None:
                 messages.append(_peer_message(enrollment, step, campaign_steps[0]))
-        enrollment.updated_at = now
-        moved.append(enrollment)
+        values = (
+            enrollment.state,
+            enrollment.stop_reason,
+            enrollment.next_order,
+            enrollment.next_due_at,
+        )
+        moves[values].append(enrollment.pk)
     with transaction.atomic():
         MessageLog.objects.bulk_create(messages, batch_size=BATCH)
-        Enrollment.objects.bulk_update(
-            moved,
-            ["state", "stop_reason", "next_order", "next_due_at", "updated_at"],
-            batch_size=BATCH,
-        )
+        for (state, reason, order, due_at), pks in moves.items():
+            for start in range(0, len(pks), BATCH):
+                Enrollment.objects.filter(pk__in=pks[start : start + BATCH]).update(
+                    state=state,
+                    stop_reason=reason,
+                    next_order=order,
+                    next_due_at=due_at,
+                    updated_at=now,
+                )
 
 
 def _naive_tick() -> None:
