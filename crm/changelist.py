@@ -3,8 +3,8 @@ selection checkbox rendered once and filled with each row's id.
 
 unfold 0.91's `items_for_result` calls `result_headers(cl)` for every row, only to read each
 column's title for a `data-label` attribute: for a page of 100 rows that is 100 renders of
-the select-all checkbox, 1,000 label look-ups and 2,700 query strings, about a third of the
-page's time. unfold's main branch has dropped it (commit e31f11fa, "remove extra headers for
+the select-all checkbox, 1,000 label look-ups and about 2,000 query strings, a third of
+the page's time. unfold's main branch has dropped it (commit e31f11fa, "remove extra headers for
 changelist rows", not released yet); until a release carries it, the headers of a
 changelist are made once and handed out again. Installed by CrmConfig.ready().
 """
