@@ -116,8 +116,10 @@ def generate(leads: int) -> dict[str, Any]:
             track_clicks=number % 2 == 0,
         )
         # From six months ago to 16 days ago, so that its last step (day 12, sent over three
-        # days) is in the past: later steps are made by the sequence tick when due.
-        started_days_ago = 16 + (DAYS - 16) * (campaigns - number) / campaigns
+        # days) is in the past: later steps are made by the sequence tick when due. The
+        # latest starts 16 days ago, so that the home's 30 days hold its sends at every size
+        # (at 5,000 leads the campaigns start six weeks apart).
+        started_days_ago = 16 + (DAYS - 16) * (campaigns - 1 - number) / (campaigns - 1)
         for order in range(1, 6):
             step = CampaignStep.objects.create(
                 campaign=campaign,
