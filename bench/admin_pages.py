@@ -350,7 +350,7 @@ def _campaign_page_peer() -> Iterator[None]:
     campaign_live.campaign_progress = lambda campaign, by_step: campaign_progress(
         campaign, plain_progress(campaign)
     )
-    campaign_live.step_funnel = lambda campaign, by_step: plain_funnel(campaign)
+    campaign_live.step_funnel = lambda campaign, by_step, outlook: plain_funnel(campaign)
     try:
         yield
     finally:

@@ -112,3 +112,18 @@ def test_a_campaigns_page_reads_its_messages_once_for_its_progress_and_funnel(
     assert {key: shown[key] for key in expected} == expected
     assert shown["failed"] == 1
     assert [row["failed"] for row in shown["funnel"]] == [1]
+
+
+def test_a_sequences_page_counts_its_enrollments_once_for_its_line_and_its_steps(
+    client_a, campaign_a
+):
+    Campaign.objects.filter(pk=campaign_a.pk).update(
+        type=Campaign.Type.SEQUENCE, status=Campaign.Status.ACTIVE
+    )
+    url = reverse("admin:campaigns_campaign_change", args=[campaign_a.pk])
+    counted = [
+        sql
+        for sql in queries(client_a, url)
+        if 'FROM "campaigns_enrollment"' in sql and "GROUP BY" in sql
+    ]
+    assert len(counted) == 1
