@@ -11,6 +11,7 @@ setting are all divided by four, so the shape of the run is the same.
 import resource
 import threading
 import time
+from collections import Counter
 from datetime import timedelta
 from io import StringIO
 
@@ -101,11 +102,14 @@ def measure(standin: QuotaStandIn, speedup: float, seconds: float, who: str) -> 
     refused = sum(user.refused for user in standin.users.values())
     closest = min(user.closest for user in standin.users.values()) * speedup
     margin = f"closest to one {closest * 1000:.1f} ms, " if closest < float("inf") else ""
+    statuses = Counter(MessageLog.objects.values_list("status", flat=True))
     return {
         "value": sum(fractions),
         "seconds": seconds,
         "refused": refused,
         "sent": sent,
+        # Every message sent once, none left behind: the same for every contender.
+        "output": {"counts": {f"status {s}": n for s, n in statuses.items()}, "sample": {}},
         "note": (
             f"{who}: {sent:,} sent in {seconds * speedup:.0f} s (real-equivalent), "
             f"{refused:,} answered 429, {margin}per account "
@@ -169,3 +173,19 @@ def peer(size: int, accounts: int) -> dict:
     seconds = time.perf_counter() - started
     result = measure(standin, speedup, seconds, "peer")
     return {**result, "peak_mb": round(_rss_mb() - before, 1)}
+
+
+def ours_1(size: int) -> dict:
+    return ours(size, accounts=1)
+
+
+def peer_1(size: int) -> dict:
+    return peer(size, accounts=1)
+
+
+def ours_3(size: int) -> dict:
+    return ours(size, accounts=3)
+
+
+def peer_3(size: int) -> dict:
+    return peer(size, accounts=3)

@@ -50,12 +50,14 @@ def campaign_live(campaign: Campaign) -> dict[str, Any]:
 
 def campaign_page(campaign: Campaign) -> tuple[dict[str, Any], dict[str, Any]]:
     """The page's changing figures, and the results its charts are drawn from: the log is
-    counted per step once for both."""
+    counted per step once for both, and a sequence's enrollments once for its line and its
+    per-step Waiting."""
+    is_sequence = campaign.type == Campaign.Type.SEQUENCE
+    outlook = sequence_outlook(campaign) if is_sequence else None
     by_step = counts_by_step(campaign)
     progress = campaign_progress(campaign, by_step)
-    funnel = step_funnel(campaign, by_step)
+    funnel = step_funnel(campaign, by_step, outlook)
     results = dashboard.campaign_results(campaign, funnel)
-    is_sequence = campaign.type == Campaign.Type.SEQUENCE
     warning = ""
     if campaign.status == Campaign.Status.ACTIVE:
         warning = sender_health.nothing_sending(Campaign.objects.filter(pk=campaign.pk))
@@ -73,8 +75,7 @@ def campaign_page(campaign: Campaign) -> tuple[dict[str, Any], dict[str, Any]]:
         ],
         "sequence": None,
     }
-    if is_sequence:
-        outlook = sequence_outlook(campaign)
+    if outlook is not None:
         live["sequence"] = {
             "active": outlook.active,
             "completed": outlook.completed,

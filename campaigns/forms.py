@@ -122,6 +122,14 @@ class StepFormSet(PaginationInlineFormSet):
                 raise forms.ValidationError(f"{step}: {STEP_HAS_SENT}")
         super().clean()
 
+    def _construct_form(self, i: int, **kwargs: Any) -> forms.ModelForm:
+        form = super()._construct_form(i, **kwargs)
+        if not self.instance._state.adding:
+            # A step's label reads its campaign (type, agency): the page's, not one query
+            # per step.
+            form.instance.campaign = self.instance
+        return form
+
 
 class StepForm(forms.ModelForm):
     class Meta:

@@ -877,6 +877,8 @@ class Enrollment(models.Model):
             # The tick's one query: active enrollments whose time has come.
             models.Index(fields=["state", "next_due_at"]),
             models.Index(fields=["campaign", "state"]),
+            # The enrollments page: an agency's, by due time, a page at a time.
+            models.Index(fields=["organization", "next_due_at"]),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from campaigns import failures
 from campaigns.models import Campaign, Dispatch, Enrollment, MessageLog
-from campaigns.sequence_outlook import sequence_outlook
+from campaigns.sequence_outlook import Outlook, sequence_outlook
 
 Status = MessageLog.Status
 RATE_WINDOW = datetime.timedelta(minutes=5)
@@ -114,16 +114,18 @@ FUNNEL = ("queued", "sent", "opened", "clicked", "replied", "bounced", "unsubscr
 
 
 def step_funnel(
-    campaign: Campaign, by_step: dict[Any, dict[str, Any]] | None = None
+    campaign: Campaign,
+    by_step: dict[Any, dict[str, Any]] | None = None,
+    outlook: Outlook | None = None,
 ) -> list[dict[str, Any]]:
     """Per step: its audience (messages made for it, and for a sequence the leads still
     waiting for it), then how many were sent, opened, clicked, replied, bounced,
-    unsubscribed and failed."""
+    unsubscribed and failed. `by_step` and `outlook` when the caller has them already."""
     rows = counts_by_step(campaign) if by_step is None else by_step
     waiting: dict[int, int] = {}
     if campaign.type == Campaign.Type.SEQUENCE:
         # The leads whose next step this is: the count the sequence's line names, too.
-        waiting = dict(sequence_outlook(campaign).due_by_step)
+        waiting = dict((outlook or sequence_outlook(campaign)).due_by_step)
     funnel = []
     for step in campaign.steps.order_by("order"):
         row = rows.get(step.pk, {})

@@ -216,6 +216,10 @@ class EnrollmentInline(ReadOnlyInline):
     readonly_fields = fields
     verbose_name_plural = "sequences"
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Each row shows its campaign, and names its lead: read with the rows, not per row.
+        return super().get_queryset(request).select_related("campaign", "lead")
+
     @display(description="Why it stopped")
     def why_stopped(self, obj: Enrollment) -> str:
         return failures.in_words(obj.stop_reason) or "–"

@@ -5,3 +5,8 @@ class CrmConfig(AppConfig):
     name = "crm"
     verbose_name = "Leads"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from crm import changelist
+
+        changelist.install()

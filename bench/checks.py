@@ -1,0 +1,159 @@
+"""What a contender produced, in a form that two workers' results compare: counts, and a
+sample of rows field by field. A peer whose output differs from ours fails the run.
+
+Each worker has its own database, where lead ids are made afresh: rows are keyed by the
+lead's address, and a lead's unsubscribe link (signed over its id) reads as a marker.
+"""
+
+from collections import Counter
+from typing import Any
+
+from bench.data import email_for
+
+SAMPLES = 25  # rows compared field by field, spread over the data set
+UNSUBSCRIBE = "{unsubscribe_url}"
+
+
+def sample_emails(size: int) -> list[str]:
+    step = max(1, size // SAMPLES)
+    return [email_for(n) for n in range(0, size, step)]
+
+
+def leads(organization: Any, size: int) -> dict:
+    """The organization's leads: how many, and the sampled ones (None where rejected)."""
+    from crm.models import Lead
+
+    rows = Lead.objects.filter(organization=organization)
+    fields = ("name", "email", "phone", "city", "status", "budget_min", "budget_max", "source")
+    found = {
+        row["email"].lower(): row for row in rows.filter(email__in=sample_emails(size)).values()
+    }
+    return {
+        "counts": {"leads": rows.count()},
+        "sample": {
+            email: {name: found[email][name] for name in fields} if email in found else None
+            for email in sample_emails(size)
+        },
+    }
+
+
+def _message(log: Any) -> dict:
+    from campaigns import unsubscribe
+
+    link = unsubscribe.url_for(log.lead)
+
+    def plain(text: str) -> str:
+        return text.replace(link, UNSUBSCRIBE)
+
+    return {
+        "step": log.campaign_step.order,
+        "status": log.status,
+        "to_email": log.to_email,
+        "sender": log.email_account.email_address,
+        "subject": plain(log.subject),
+        "body_html": plain(log.body_html),
+        "body_text": plain(log.body_text),
+        "links": [plain(url) for url in log.links],
+        "error_message": log.error_message,
+        "thread_id": log.thread_id,
+        "in_reply_to": bool(log.in_reply_to),
+        "message_id_domain": log.message_id.rpartition("@")[2],
+        "is_test": log.is_test,
+    }
+
+
+def render_as_claimed(campaign: Any, size: int) -> None:
+    """Ours renders a message when it is claimed (issue 14): the sampled leads' queued
+    messages are rendered now, as their claim will, so that they compare with the peers',
+    rendered when queued. Not timed."""
+    from campaigns import sending
+    from campaigns.models import MessageLog
+
+    for log in MessageLog.objects.filter(
+        campaign=campaign,
+        status=MessageLog.Status.QUEUED,
+        lead__email__in=sample_emails(size),
+        snapshot__isnull=False,
+    ).select_related("lead__organization", "lead__property", "snapshot", "campaign"):
+        sending.render_claimed(log, log.email_account or campaign.email_account)
+
+
+def messages(campaign: Any, size: int) -> dict:
+    """The campaign's messages: how many in each status, and the sampled leads' messages."""
+    from campaigns.models import MessageLog
+
+    logs = MessageLog.objects.filter(campaign=campaign)
+    statuses = Counter(logs.values_list("status", flat=True))
+    sampled = logs.filter(lead__email__in=sample_emails(size)).select_related(
+        "lead", "campaign_step", "email_account"
+    )
+    found: dict[str, list[dict]] = {}
+    for log in sampled:
+        found.setdefault(log.lead.email, []).append(_message(log))
+    return {
+        "counts": {"messages": logs.count(), **{f"status {s}": n for s, n in statuses.items()}},
+        "sample": {
+            email: sorted(found.get(email, []), key=lambda m: m["step"])
+            for email in sample_emails(size)
+        },
+    }
+
+
+def enrollments(campaign: Any, size: int) -> dict:
+    """The campaign's enrollments by state and reason, and the sampled leads' enrollments;
+    due times count from the enrollment's start (each worker starts at its own moment)."""
+    from campaigns.models import Enrollment
+
+    rows = Enrollment.objects.filter(campaign=campaign)
+    states = Counter(rows.values_list("state", "stop_reason"))
+    found = {
+        enrollment.lead.email: {
+            "state": enrollment.state,
+            "stop_reason": enrollment.stop_reason,
+            "next_order": enrollment.next_order,
+            "next_due_after_start": (
+                (enrollment.next_due_at - enrollment.started_at).total_seconds()
+                if enrollment.next_due_at
+                else None
+            ),
+        }
+        for enrollment in rows.filter(lead__email__in=sample_emails(size)).select_related("lead")
+    }
+    return {
+        "counts": {f"{state} {reason}".strip(): n for (state, reason), n in states.items()},
+        "sample": {email: found.get(email) for email in sample_emails(size)},
+    }
+
+
+def merged(*outputs: dict) -> dict:
+    """Several outputs as one (a tick makes messages and moves enrollments)."""
+    return {
+        "counts": {k: v for output in outputs for k, v in output["counts"].items()},
+        "sample": {
+            f"{n}:{key}": value
+            for n, output in enumerate(outputs)
+            for key, value in output["sample"].items()
+        },
+    }
+
+
+def differences(ours: dict, theirs: dict, most: int = 5) -> list[str]:
+    """Where `theirs` differs from `ours`: counts first, then sampled rows field by field."""
+    found = [
+        f"count {name}: ours {ours['counts'].get(name)}, theirs {theirs['counts'].get(name)}"
+        for name in sorted(set(ours["counts"]) | set(theirs["counts"]))
+        if ours["counts"].get(name) != theirs["counts"].get(name)
+    ]
+    for key, row in ours["sample"].items():
+        other = theirs["sample"].get(key)
+        if row == other:
+            continue
+        if isinstance(row, dict) and isinstance(other, dict):
+            found += [
+                f"{key} {name}: ours {row.get(name)!r:.120}, theirs {other.get(name)!r:.120}"
+                for name in row
+                if row.get(name) != other.get(name)
+            ]
+        else:
+            found.append(f"{key}: ours {row!r:.200}, theirs {other!r:.200}")
+    return found[:most]

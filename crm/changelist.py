@@ -1,0 +1,50 @@
+"""Changelist rows: their column headers made once per page, not once per row, and their
+selection checkbox rendered once and filled with each row's id.
+
+unfold 0.91's `items_for_result` calls `result_headers(cl)` for every row, only to read each
+column's title for a `data-label` attribute: for a page of 100 rows that is 100 renders of
+the select-all checkbox, 1,000 label look-ups and about 2,000 query strings, a third of
+the page's time. unfold's main branch has dropped it (commit e31f11fa, "remove extra headers for
+changelist rows", not released yet); until a release carries it, the headers of a
+changelist are made once and handed out again. Installed by CrmConfig.ready().
+"""
+
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from unfold.admin import checkbox
+from unfold.templatetags import unfold_list
+
+_result_headers = unfold_list.result_headers
+
+
+def headers_once(cl: Any) -> Iterator[dict[str, Any]]:
+    """unfold's headers for this changelist, made on the first call."""
+    if not hasattr(cl, "_unfold_headers"):
+        cl._unfold_headers = list(_result_headers(cl))
+    return iter(cl._unfold_headers)
+
+
+def install() -> None:
+    unfold_list.result_headers = headers_once
+
+
+_ID = "row-id-placeholder"
+
+
+@functools.cache
+def _checkbox_around_id() -> tuple[SafeString, SafeString]:
+    """unfold's row checkbox as rendered by its widget template, split around the id."""
+    before, after = checkbox.render(ACTION_CHECKBOX_NAME, _ID).split(_ID)
+    return mark_safe(before), mark_safe(after)
+
+
+def row_checkbox(pk: Any) -> SafeString:
+    """The row's checkbox, as unfold's widget renders it: a template render per row cost
+    more than the row's cells (1.3 ms of a page's 10 under the profiler)."""
+    before, after = _checkbox_around_id()
+    return format_html("{}{}{}", before, pk, after)
