@@ -52,7 +52,8 @@ class LeadImportForm(forms.Form):
         label="CSV file",
         widget=UnfoldAdminFileFieldWidget(attrs={"accept": ".csv,text/csv"}),
         help_text="Columns: name (or first_name, last_name), email, phone, city, status, "
-        "budget_min, budget_max, source. Comma or semicolon separated, UTF-8.",
+        "budget_min, budget_max, source, agent (a member's email address or name). Comma or "
+        "semicolon separated, UTF-8.",
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -178,6 +179,19 @@ class LeadImportView(View):
                 % {"n": f"{report.rejected:,}", "shown": shown}
                 + (f"; and {more} more." if more > 0 else "."),
             )
+        if report.warnings:
+            shown = "; ".join(str(warning) for warning in report.warnings[:10])
+            more = report.warning_count - 10
+            messages.warning(
+                request,
+                ngettext(
+                    "%(n)s lead was imported without its agent: %(shown)s",
+                    "%(n)s leads were imported without their agent: %(shown)s",
+                    report.warning_count,
+                )
+                % {"n": f"{report.warning_count:,}", "shown": shown}
+                + (f"; and {more} more." if more > 0 else "."),
+            )
         return HttpResponseRedirect(reverse("admin:crm_lead_changelist"))
 
     def render(self, request: HttpRequest, **context: Any) -> HttpResponse:
@@ -190,6 +204,8 @@ class LeadImportView(View):
             breadcrumbs=[self.model_admin.model, "Import"],
             errors_shown=shown,
             errors_hidden=report.error_count - len(shown) if report else 0,
+            warnings_shown=report.warnings[:ERRORS_SHOWN] if report else [],
+            warnings_hidden=max(0, report.warning_count - ERRORS_SHOWN) if report else 0,
         )
         return render(request, self.template_name, context)
 
