@@ -42,6 +42,18 @@ NOT_CSV_SIGNATURES = {
     b"{\\rtf": " (it is a Word or RTF document)",
 }
 IMPORT_EXPIRED = "This import has expired or was already done. Upload the file again."
+NOT_IMPORTED = "%(n)s row was not imported: %(shown)s"
+NOT_IMPORTED_PLURAL = "%(n)s rows were not imported: %(shown)s"
+WITHOUT_AGENT = "%(n)s lead was imported without its agent: %(shown)s"
+WITHOUT_AGENT_PLURAL = "%(n)s leads were imported without their agent: %(shown)s"
+NAMED_IN_A_NOTE = 10
+
+
+def _listed(note: str, count: int, problems: list, total: int) -> str:
+    """The note with the first problems by line, and how many more there are."""
+    shown = "; ".join(str(problem) for problem in problems[:NAMED_IN_A_NOTE])
+    more = total - NAMED_IN_A_NOTE
+    return note % {"n": f"{count:,}", "shown": shown} + (f"; and {more} more." if more > 0 else ".")
 
 
 class LeadImportForm(forms.Form):
@@ -167,31 +179,14 @@ class LeadImportView(View):
             stored.unlink(missing_ok=True)
         messages.success(request, report.summary())
         if report.errors:
-            shown = "; ".join(str(error) for error in report.errors[:10])
-            more = report.error_count - 10
+            note = ngettext(NOT_IMPORTED, NOT_IMPORTED_PLURAL, report.rejected)
             messages.warning(
-                request,
-                ngettext(
-                    "%(n)s row was not imported: %(shown)s",
-                    "%(n)s rows were not imported: %(shown)s",
-                    report.rejected,
-                )
-                % {"n": f"{report.rejected:,}", "shown": shown}
-                + (f"; and {more} more." if more > 0 else "."),
+                request, _listed(note, report.rejected, report.errors, report.error_count)
             )
         if report.warnings:
-            shown = "; ".join(str(warning) for warning in report.warnings[:10])
-            more = report.warning_count - 10
-            messages.warning(
-                request,
-                ngettext(
-                    "%(n)s lead was imported without its agent: %(shown)s",
-                    "%(n)s leads were imported without their agent: %(shown)s",
-                    report.warning_count,
-                )
-                % {"n": f"{report.warning_count:,}", "shown": shown}
-                + (f"; and {more} more." if more > 0 else "."),
-            )
+            note = ngettext(WITHOUT_AGENT, WITHOUT_AGENT_PLURAL, report.warning_count)
+            count = report.warning_count
+            messages.warning(request, _listed(note, count, report.warnings, count))
         return HttpResponseRedirect(reverse("admin:crm_lead_changelist"))
 
     def render(self, request: HttpRequest, **context: Any) -> HttpResponse:
