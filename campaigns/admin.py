@@ -248,7 +248,7 @@ class CampaignAdmin(
         **{name: "type == 'sequence'" for name in SEQUENCE_FIELDS},
     }
     fieldsets = [
-        (None, {"fields": ["organization", "name", "type", "email_account"]}),
+        (None, {"fields": ["organization", "name", "type", "email_account", "send_from_agents"]}),
         (
             "Audience",
             {

@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
 from campaigns import (
+    audience,
     campaign_live,
     dispatch,
     failures,
@@ -21,6 +22,7 @@ from campaigns import (
     preflight,
     rendering,
     sender_health,
+    senders,
     sending,
     sequences,
     template_errors,
@@ -88,11 +90,12 @@ def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> Http
     data = request.POST if request.method == "POST" else request.GET
     lead = pick(leads, data.get("lead")) or leads.order_by("name").first()
     accounts = EmailAccount.objects.filter(organization=organization, is_active=True)
-    account = (
-        pick(accounts, data.get("account"))
-        or step.campaign.email_account
-        or accounts.order_by("-is_primary").first()
-    )
+    chosen = pick(accounts, data.get("account"))
+    default = step.campaign.email_account or accounts.order_by("-is_primary").first()
+    account = chosen or default
+    if chosen is None and lead is not None:
+        # A campaign sent from each lead's agent: previewed and tested as this lead gets it.
+        account = senders.account_for(step.campaign, lead, default)
 
     if request.method == "POST" and lead and account:
         return _send_test(request, step, lead, account)
@@ -117,6 +120,8 @@ def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> Http
             query=query,
             account=account,
             accounts=accounts,
+            chosen=chosen,
+            from_agent=chosen is None and step.campaign.send_from_agents,
             rendered=rendered,
             error=error,
             error_part=template_errors.part_name(error.part) if error else "",
@@ -333,6 +338,8 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
             form=None if is_sequence else form,
             is_sequence=is_sequence,
             preflight=report,
+            # Sent from each lead's agent: each account's share, and what needs doing.
+            split=senders.launch_split(campaign, audience.audience_of(campaign), plan.account),
             blocked=blocked,
             button_attrs={
                 "id": "launch-now",

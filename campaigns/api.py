@@ -39,6 +39,7 @@ NOT_SENDING = "this dispatch is not sending: the dispatch is {dispatch}, its cam
 UNKNOWN_MESSAGE = "unknown message for this campaign"
 NOT_CLAIMED = "this message was not claimed"
 ALREADY = "this message is already {status}"
+UNKNOWN_ACCOUNT = "no message of this dispatch is being sent through this account"
 CHANGED_MEANWHILE = "a message of the batch changed while it was recorded: nothing was recorded"
 
 
@@ -115,8 +116,8 @@ def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     refused = _not_sending(dispatch)
     if refused:
         return refused
-    account = dispatch.email_account
     claimed = outbox.claim_for_dispatch(dispatch, limit)
+    account = claimed.account or dispatch.email_account
     batch = [
         {
             "message_log_id": str(message.pk),
@@ -132,6 +133,8 @@ def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     ]
     remaining = MessageLog.objects.filter(dispatch=dispatch, status=Status.QUEUED).count()
     answer = {"messages": batch, "remaining": remaining, "state": "active"}
+    # The account the batch goes through: n8n sends it with that account's token.
+    answer["account_id"] = str(account.pk)
     if claimed.retry_after is not None:
         # Nothing may be sent yet (the account's quota, cap or rest): come back then.
         answer.update(retry_after=round(claimed.retry_after, 3), waiting=claimed.reason)
@@ -140,15 +143,23 @@ def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
 
 @signed_api
 def token(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
-    """A short-lived access token for the dispatch's account; n8n never sees the refresh token."""
-    payloads.nothing(data)
+    """A short-lived access token for the dispatch's account, or for `account_id`, the
+    account of a batch it claimed (sent from a lead's agent); n8n never sees the refresh
+    token. The dispatch's own token is refused once it stops sending (n8n stops there); a
+    batch's is given while it is in flight, as messages being sent finish after a pause."""
+    account_id = payloads.token_account(data)
     dispatch = _dispatch(dispatch_id)
     if dispatch is None:
         return error(404, "unknown dispatch")
-    refused = _not_sending(dispatch)
-    if refused:
-        return refused
-    account = dispatch.email_account
+    if account_id is None or account_id == dispatch.email_account_id:
+        refused = _not_sending(dispatch)
+        if refused:
+            return refused
+        account = dispatch.email_account
+    else:
+        account = _batch_account(dispatch, account_id)
+        if account is None:
+            return error(404, UNKNOWN_ACCOUNT, field="account_id")
     if account.provider != EmailAccount.Provider.GMAIL:
         return error(409, "this account is not a Gmail account")
     try:
@@ -160,6 +171,17 @@ def token(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     return JsonResponse(
         {"access_token": access, "expires_at": account.token_expires_at.isoformat()}
     )
+
+
+def _batch_account(dispatch: Dispatch, account_id: Any) -> EmailAccount | None:
+    """The account, while messages of the dispatch claimed through it are being sent: a
+    token is only ever given for what the dispatch is sending."""
+    in_flight = MessageLog.objects.filter(
+        status=Status.SENDING, email_account=account_id, dispatch=dispatch, is_test=False
+    )
+    if not in_flight.exists():
+        return None
+    return EmailAccount.objects.filter(pk=account_id, organization=dispatch.organization_id).first()
 
 
 class _ChangedMeanwhile(Exception):

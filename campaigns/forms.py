@@ -55,6 +55,7 @@ class CampaignForm(forms.ModelForm):
             "name",
             "type",
             "email_account",
+            "send_from_agents",
             "audience",
             "chosen_leads",
             "enroll_new_leads",
@@ -85,7 +86,7 @@ class CampaignForm(forms.ModelForm):
 
     @property
     def locked_fields(self) -> list[str]:
-        names = ["type", "email_account", "audience", "chosen_leads"]
+        names = ["type", "email_account", "send_from_agents", "audience", "chosen_leads"]
         names += [f"filter_{key}" for key in audience.FILTER_KEYS]
         return [name for name in names if name in self.fields]
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed, JsonResponse
 
-from campaigns import audience, rendering, sending, template_errors
+from campaigns import audience, rendering, senders, sending, template_errors
 from campaigns.admin_views import pick
 from campaigns.models import Campaign, CampaignStep, EmailAccount
 from crm.models import Lead
@@ -67,6 +67,10 @@ def step_preview_json(model_admin: Any, request: HttpRequest) -> JsonResponse:
         or (campaign.email_account if campaign else None)
         or accounts.order_by("-is_primary").first()
     )
+    from_agents = data.get("send_from_agents", campaign.send_from_agents if campaign else "")
+    if from_agents:
+        # Ticked to send from each lead's agent (saved or not): as this lead would get it.
+        account = senders.agent_account(organization.pk, lead.owner_id) or account
     step = CampaignStep(
         campaign=campaign,
         subject=data.get("subject", ""),

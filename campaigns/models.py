@@ -229,6 +229,14 @@ class Campaign(models.Model):
         related_name="campaigns",
         verbose_name="sending account",
     )
+    # Each message through the Gmail of the lead's agent (Lead.owner), the sending account
+    # above for leads without one (campaigns/senders.py).
+    send_from_agents = models.BooleanField(
+        default=False,
+        verbose_name="send from each lead's agent",
+        help_text="Each lead gets the email from their agent's connected Gmail; leads "
+        "without an agent, or whose agent has no connected Gmail, from the sending account.",
+    )
     audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.FILTER)
     # Sequences: keep enrolling new matching leads, send window, threading.
     enroll_new_leads = models.BooleanField(
@@ -412,7 +420,7 @@ LIFECYCLE_FIELDS = [
     "failure_streak",
 ]
 # Who gets what: fixed once a campaign is launched (read-only on its page, refused here).
-LOCKED_AFTER_LAUNCH = ["type", "audience", "audience_filter", "email_account"]
+LOCKED_AFTER_LAUNCH = ["type", "audience", "audience_filter", "email_account", "send_from_agents"]
 LOCKED_CAMPAIGN = (
     "This campaign has been launched: its type, audience and sending account can no longer "
     "change. Duplicate it to send again."

@@ -21,7 +21,7 @@ never resent automatically.
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -64,6 +64,9 @@ DAILY_CAP = "the account reached its daily cap"
 PACED = "the account's per-minute quota: waiting for its next send slot"
 QUEUING = "the launch is still queuing its audience"
 QUEUING_WAIT = 1.0
+# n8n comes back this often while only an agent's account that needs reconnecting has
+# messages left in its dispatch (the campaign itself is not paused for it).
+RECONNECT_WAIT = 300.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ class Claim:
     spacing: float = 0.0
     retry_after: float | None = None
     reason: str = ""
+    # The account the messages go through (n8n's claim: its token is asked for next).
+    account: EmailAccount | None = None
 
 
 class _NotNow(Exception):
@@ -274,13 +279,42 @@ def claim_for_account(account: EmailAccount) -> Claim:
 
 
 def claim_for_dispatch(dispatch: Dispatch, limit: int) -> Claim:
-    """n8n's claim: up to `limit` messages of the dispatch, with their slots."""
-    claimed = claim(dispatch.email_account, dispatch_queue(dispatch), limit)
-    if claimed.messages or claimed.retry_after is not None:
-        return claimed
+    """n8n's claim: up to `limit` messages of the dispatch, with their slots, all of one
+    account (`Claim.account`). A dispatch sent from each lead's agent spans several: the
+    first that may send now answers; else the one that may send soonest says when."""
+    waits = []
+    for account in dispatch_accounts(dispatch):
+        queued = dispatch_queue(dispatch).filter(email_account=account)
+        claimed = replace(claim(account, queued, limit), account=account)
+        if claimed.messages:
+            return claimed
+        agent_waits = account.pk != dispatch.email_account_id and claimed.reason == CANNOT_SEND
+        if agent_waits and claimed.retry_after is None:
+            claimed = replace(claimed, retry_after=RECONNECT_WAIT)
+        if claimed.retry_after is not None:
+            waits.append(claimed)
+    if waits:
+        return min(waits, key=lambda wait: wait.retry_after or 0.0)
     if Dispatch.objects.filter(pk=dispatch.pk, queuing=True).exists():
-        return Claim(retry_after=QUEUING_WAIT, reason=QUEUING)
-    return claimed
+        return Claim(retry_after=QUEUING_WAIT, reason=QUEUING, account=dispatch.email_account)
+    return Claim(account=dispatch.email_account)
+
+
+def dispatch_accounts(dispatch: Dispatch) -> list[EmailAccount]:
+    """The accounts the dispatch's waiting messages go through, its own first."""
+    if not dispatch.campaign.send_from_agents:
+        return [dispatch.email_account]
+    others = (
+        dispatch_queue(dispatch)
+        .exclude(email_account=dispatch.email_account_id)
+        .order_by()
+        .values("email_account")
+        .distinct()
+    )
+    return [
+        dispatch.email_account,
+        *EmailAccount.objects.filter(pk__in=others).order_by("created_at", "pk"),
+    ]
 
 
 def skip_if_suppressed(message: MessageLog) -> bool:

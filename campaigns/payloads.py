@@ -168,6 +168,12 @@ def claim_limit(data: dict[str, Any]) -> int:
     return Fields(data, {"limit"}).integer("limit", low=1, high=MAX_BATCH, default=50)
 
 
+def token_account(data: dict[str, Any]) -> uuid.UUID | None:
+    """The token call names the account of the batch it sends (a dispatch sent from each
+    lead's agent spans several); none: the dispatch's own."""
+    return Fields(data, {"account_id"}).uuid_value("account_id", required=False)
+
+
 def nothing(data: dict[str, Any]) -> None:
     """The endpoints that take no parameters take an empty object."""
     Fields(data, set())

@@ -31,7 +31,7 @@ from django.db.models import Case, F, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from campaigns import audience, outbox
+from campaigns import audience, outbox, senders
 from campaigns.models import Dispatch, MessageLog
 from crm.models import Lead
 
@@ -91,7 +91,8 @@ def queue_chunk(dispatch: Dispatch, leads: QuerySet[Lead]) -> None:
         "campaign_step": dispatch.campaign_step_id,
         "lead": F("pk"),
         "dispatch": dispatch.pk,
-        "email_account": dispatch.email_account_id,
+        # The dispatch's account, or each lead's agent's (campaigns/senders.py).
+        "email_account": senders.Senders(dispatch.campaign, dispatch.email_account).column(),
         "snapshot": dispatch.snapshot_id,
         "to_email": F("email"),
         "status": Case(When(suppressed, then=Value(Status.SKIPPED)), default=Value(Status.QUEUED)),

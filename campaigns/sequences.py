@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from campaigns import audience, dispatch, sending
+from campaigns import audience, dispatch, senders, sending
 from campaigns.models import (
     STOPPED_BOUNCED,
     STOPPED_REPLIED,
@@ -184,6 +184,7 @@ def _queue_campaign(campaign: Campaign, due: Any, now: datetime.datetime, result
     steps = active_steps(campaign)
     snapshots: dict[Any, StepSnapshot] = {}
     queued: list[MessageLog] = []
+    accounts = senders.Senders(campaign, account)  # each lead's agent's, or the campaign's
     for enrollment in due.select_related("lead")[: BATCH * 50]:
         step = _next_step(steps, enrollment.next_order)
         following = _next_step(steps, step.order + 1) if step else None
@@ -208,9 +209,8 @@ def _queue_campaign(campaign: Campaign, due: Any, now: datetime.datetime, result
         if step is not None:
             if step.pk not in snapshots:
                 snapshots[step.pk] = StepSnapshot.of(step)
-            queued.append(
-                _message(campaign, account, snapshots[step.pk], enrollment.lead, steps[0])
-            )
+            sender = accounts.for_owner(enrollment.lead.owner_id)
+            queued.append(_message(campaign, sender, snapshots[step.pk], enrollment.lead, steps[0]))
     if not queued:
         return
     batch_dispatch = None
@@ -240,14 +240,21 @@ def _message(
 ) -> MessageLog:
     log = sending.queued_message(snapshot=snapshot, lead=lead, account=account)
     if campaign.thread_follow_ups and snapshot.step_id != first_step.pk:
-        first = MessageLog.objects.filter(
-            campaign=campaign,
-            lead=lead,
-            campaign_step=first_step,
-            is_test=False,
-            status__in=[Status.SENT, Status.DELIVERED, Status.OPENED, Status.CLICKED],
-        ).first()
-        if first is not None:
+        first = (
+            MessageLog.objects.filter(
+                campaign=campaign,
+                lead=lead,
+                campaign_step=first_step,
+                is_test=False,
+                status__in=[Status.SENT, Status.DELIVERED, Status.OPENED, Status.CLICKED],
+            )
+            .select_related("email_account")
+            .first()
+        )
+        # A follow-up goes from the mailbox its thread is in, if still connected.
+        threaded = senders.thread_account(first, account) if first is not None else None
+        if first is not None and threaded is not None:
+            log.email_account = threaded
             # Gmail threads a reply when threadId is given and the subject matches.
             log.thread_id, log.in_reply_to = first.thread_id, first.message_id
             log.subject = (

@@ -26,6 +26,7 @@ from crm.import_views import IMPORT_LEADS, LeadImportView, SuppressionImportView
 from crm.lead_filters import BudgetFilter, InCampaignFilter
 from crm.members import staff_group_join
 from crm.models import Lead, Membership, Organization, Property, SuppressedAddress
+from crm.owner_admin import OwnerFilter, agent_column, assign_to_agent, scope_owner_field
 from crm.resources import LeadResource
 from crm.tenancy import (
     TenantRelatedFilter,
@@ -257,10 +258,12 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
         "status_badge",
         "budget",
         "source",
+        agent_column,
         "created_at",
     ]
     list_filter = [
         "status",
+        OwnerFilter,
         ("city", TenantValuesFilter),
         BudgetFilter,
         ("source", TenantValuesFilter),
@@ -272,16 +275,16 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     list_filter_submit = True
     search_fields = ["name", "email", "phone", "city"]
     autocomplete_fields = ["property"]
-    list_select_related = ["property"]
+    list_select_related = ["property", "owner"]
     # One COUNT of the filtered list per view, not a second one of the whole table.
     show_full_result_count = False
     warn_unsaved_form = True
     actions_list = ["import_csv"]
-    actions = ["add_to_campaign", "delete_selected"]
+    actions = ["add_to_campaign", "assign_to_agent", "delete_selected"]
     inlines = [EnrollmentInline, AutoReplyInline]
     change_form_after_template = "admin/crm/lead/timeline.html"
     fieldsets = [
-        (None, {"fields": ["organization", "name", "email", "phone", "status"]}),
+        (None, {"fields": ["organization", "name", "email", "phone", "status", "owner"]}),
         ("Search", {"fields": ["city", "budget_min", "budget_max", "property", "source"]}),
     ]
 
@@ -324,6 +327,14 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
         from campaigns.admin_views import add_leads_to_campaign
 
         return add_leads_to_campaign(self, request, queryset)
+
+    @admin.action(description="Assign to agent…")
+    def assign_to_agent(self, request: HttpRequest, queryset: QuerySet[Lead]) -> Any:
+        return assign_to_agent(self, request, queryset)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return scope_owner_field(field, request) if db_field.name == "owner" else field
 
     @action(description=IMPORT_LEADS, icon="upload_file", url_path="import-csv")
     def import_csv(self, request: HttpRequest) -> HttpResponseRedirect:

@@ -40,6 +40,13 @@ HEADER_ALIASES = {
     "firstname": "first_name",
     "last_name": "last_name",
     "lastname": "last_name",
+    # The lead's agent: a member of the agency, by email address or name (crm/owners.py).
+    "agent": "agent",
+    "owner": "agent",
+    "agent_email": "agent",
+    "owner_email": "agent",
+    "agent_name": "agent",
+    "assigned_to": "agent",
 }
 NOT_UTF8 = "Line {line} is not valid UTF-8. Save the file as “CSV UTF-8” and try again."
 NUL_BYTE = "Line {line} contains a NUL byte: this looks like a binary file, not a CSV."

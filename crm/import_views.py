@@ -42,6 +42,18 @@ NOT_CSV_SIGNATURES = {
     b"{\\rtf": " (it is a Word or RTF document)",
 }
 IMPORT_EXPIRED = "This import has expired or was already done. Upload the file again."
+NOT_IMPORTED = "%(n)s row was not imported: %(shown)s"
+NOT_IMPORTED_PLURAL = "%(n)s rows were not imported: %(shown)s"
+WITHOUT_AGENT = "%(n)s lead was imported without its agent: %(shown)s"
+WITHOUT_AGENT_PLURAL = "%(n)s leads were imported without their agent: %(shown)s"
+NAMED_IN_A_NOTE = 10
+
+
+def _listed(note: str, count: int, problems: list, total: int) -> str:
+    """The note with the first problems by line, and how many more there are."""
+    shown = "; ".join(str(problem) for problem in problems[:NAMED_IN_A_NOTE])
+    more = total - NAMED_IN_A_NOTE
+    return note % {"n": f"{count:,}", "shown": shown} + (f"; and {more} more." if more > 0 else ".")
 
 
 class LeadImportForm(forms.Form):
@@ -52,7 +64,8 @@ class LeadImportForm(forms.Form):
         label="CSV file",
         widget=UnfoldAdminFileFieldWidget(attrs={"accept": ".csv,text/csv"}),
         help_text="Columns: name (or first_name, last_name), email, phone, city, status, "
-        "budget_min, budget_max, source. Comma or semicolon separated, UTF-8.",
+        "budget_min, budget_max, source, agent (a member's email address or name). Comma or "
+        "semicolon separated, UTF-8.",
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -166,18 +179,14 @@ class LeadImportView(View):
             stored.unlink(missing_ok=True)
         messages.success(request, report.summary())
         if report.errors:
-            shown = "; ".join(str(error) for error in report.errors[:10])
-            more = report.error_count - 10
+            note = ngettext(NOT_IMPORTED, NOT_IMPORTED_PLURAL, report.rejected)
             messages.warning(
-                request,
-                ngettext(
-                    "%(n)s row was not imported: %(shown)s",
-                    "%(n)s rows were not imported: %(shown)s",
-                    report.rejected,
-                )
-                % {"n": f"{report.rejected:,}", "shown": shown}
-                + (f"; and {more} more." if more > 0 else "."),
+                request, _listed(note, report.rejected, report.errors, report.error_count)
             )
+        if report.warnings:
+            note = ngettext(WITHOUT_AGENT, WITHOUT_AGENT_PLURAL, report.warning_count)
+            count = report.warning_count
+            messages.warning(request, _listed(note, count, report.warnings, count))
         return HttpResponseRedirect(reverse("admin:crm_lead_changelist"))
 
     def render(self, request: HttpRequest, **context: Any) -> HttpResponse:
@@ -190,6 +199,8 @@ class LeadImportView(View):
             breadcrumbs=[self.model_admin.model, "Import"],
             errors_shown=shown,
             errors_hidden=report.error_count - len(shown) if report else 0,
+            warnings_shown=report.warnings[:ERRORS_SHOWN] if report else [],
+            warnings_hidden=max(0, report.warning_count - ERRORS_SHOWN) if report else 0,
         )
         return render(request, self.template_name, context)
 

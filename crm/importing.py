@@ -32,6 +32,7 @@ from crm.bulk import insert_many, update_many
 from crm.csv_reading import RowError, read_rows, shown
 from crm.import_seen import SeenAddresses
 from crm.models import Lead, Organization
+from crm.owners import AgentNotFound, MemberLookup
 
 BATCH_SIZE = 5000
 ERRORS_KEPT = 500
@@ -82,6 +83,9 @@ class ImportReport:
     rejected: int = 0  # rows kept out of the import (a row may have several errors)
     error_count: int = 0
     errors: list[RowError] = field(default_factory=list)  # the first ERRORS_KEPT
+    # Rows imported without a value they named: an agent the agency does not have.
+    warning_count: int = 0
+    warnings: list[RowError] = field(default_factory=list)  # the first ERRORS_KEPT
     ignored_columns: list[str] = field(default_factory=list)
     dry_run: bool = False
     # A sample of what will happen, for the admin preview: (line, kind, values).
@@ -92,11 +96,16 @@ class ImportReport:
         self.error_count += len(errors)
         self.errors.extend(errors[: max(0, ERRORS_KEPT - len(self.errors))])
 
+    def warn(self, warnings: list[RowError]) -> None:
+        self.warning_count += len(warnings)
+        self.warnings.extend(warnings[: max(0, ERRORS_KEPT - len(self.warnings))])
+
     def summary(self) -> str:
         verb = "Would import" if self.dry_run else "Imported"
+        without = f" {self.warning_count:,} without their agent." if self.warning_count else ""
         return (
             f"{verb} {self.rows:,} rows: {self.created:,} new, {self.updated:,} updated, "
-            f"{self.unchanged:,} unchanged, {self.rejected:,} rejected."
+            f"{self.unchanged:,} unchanged, {self.rejected:,} rejected.{without}"
         )
 
 
@@ -184,6 +193,8 @@ def clean_row(columns: list[str], cells: list[str], line: int) -> tuple[dict, li
     checked = not {"budget_min", "budget_max"} & {error.column for error in errors}
     if isinstance(low, int) and isinstance(high, int) and low > high and checked:
         errors.append(RowError(line, "budget_min", MIN_OVER_MAX.format(low=low, high=high)))
+    if raw.get("agent"):
+        values["agent"] = raw["agent"]  # a member's email or name: _Run finds who
     return values, errors
 
 
@@ -230,20 +241,39 @@ class _Run:
     seen: SeenAddresses
     sample_size: int
     on_error: Callable[[RowError], None] | None
+    members: MemberLookup | None = None
 
     def batch(self, rows: list[tuple[int, list[str]]]) -> _Changes:
         """Check and classify one batch of rows, and report on it."""
         cleaned, errors = self._clean(rows)
+        warnings = self._agents(cleaned)
         changes = self._classify(cleaned, errors)
         errors.sort(key=lambda error: error.line)
         self.report.rows += len(rows)
         self.report.created += len(changes.new)
         self.report.updated += len(changes.updated)
         self.report.record(errors)
+        self.report.warn(warnings)
         if self.on_error:
-            for error in errors:
+            for error in sorted(errors + warnings, key=lambda error: error.line):
                 self.on_error(error)
         return changes
+
+    def _agents(self, cleaned: dict) -> list[RowError]:
+        """Each row's agent cell becomes its lead's owner. A cell that names no member (or
+        several) loses nothing else: the row is imported without it, and reported."""
+        warnings = []
+        for line, values in cleaned.values():
+            if "agent" not in values:
+                continue
+            if self.members is None:
+                self.members = MemberLookup(self.organization)
+            cell = values.pop("agent")
+            try:
+                values["owner_id"] = self.members.match(cell)
+            except AgentNotFound as problem:
+                warnings.append(RowError(line, "agent", str(problem)))
+        return sorted(warnings, key=lambda warning: warning.line)
 
     def _clean(self, rows: list[tuple[int, list[str]]]) -> tuple[dict, list[RowError]]:
         """The good rows by lower-case address, first come first kept, and the errors."""

@@ -75,6 +75,9 @@ class Membership(models.Model):
         return f"{self.user} – {self.organization} ({self.get_role_display()})"
 
 
+OWNER_NOT_MEMBER = "This agent is not a member of the lead's organization."
+
+
 class Property(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
@@ -118,6 +121,19 @@ class Lead(models.Model):
     property = models.ForeignKey(
         Property, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
     )
+    # The agent who looks after the lead: a member of the lead's organization. Campaigns
+    # set to send from each lead's agent go through their Gmail (campaigns/senders.py).
+    # Indexed with the organization (the leads list filters by both), not alone.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_leads",
+        db_index=False,
+        verbose_name="agent",
+        help_text="The member of the agency who looks after this lead.",
+    )
     unsubscribed_at = models.DateTimeField(
         null=True, blank=True, help_text="Set when the lead opts out: no campaign email after."
     )
@@ -147,6 +163,7 @@ class Lead(models.Model):
             models.Index(fields=["organization", "-created_at"]),
             models.Index(fields=["organization", "city"]),
             models.Index(fields=["organization", "source"]),
+            models.Index(fields=["organization", "owner"]),
         ]
 
     def __str__(self) -> str:
@@ -159,6 +176,14 @@ class Lead(models.Model):
             and self.property.organization_id != self.organization_id
         ):
             raise ValidationError({"property": "This property belongs to another organization."})
+        if (
+            self.owner_id
+            and self.organization_id
+            and not Membership.objects.filter(
+                user=self.owner_id, organization=self.organization_id
+            ).exists()
+        ):
+            raise ValidationError({"owner": OWNER_NOT_MEMBER})
 
 
 class SuppressedAddress(models.Model):

@@ -258,6 +258,44 @@ def gmail_account(org_a, staff_a, google):
     )
 
 
+def connect_gmail(google, user: User, organization: Organization, address: str, **fields):
+    """A connected Gmail account of `user` in `organization`, whose tokens open its own
+    mailbox in the stand-in (what it sends goes from `address`, in its own threads)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    scopes = fields.pop("scopes", None)
+    return EmailAccount.objects.create(
+        organization=organization,
+        user=user,
+        email_address=address,
+        display_name=fields.pop("display_name", user.get_full_name() or user.username),
+        refresh_token=google.issue_refresh_token(scopes, mailbox=address),
+        access_token=google.issue_access_token(scopes, mailbox=address),
+        token_expires_at=timezone.now() + timedelta(hours=1),
+        **fields,
+    )
+
+
+def make_agent(username: str, organization: Organization, first: str, last: str) -> User:
+    """A member of the agency with the agent role, and a name leads and imports know."""
+    user = make_staff(username, organization, role="agent")
+    User.objects.filter(pk=user.pk).update(first_name=first, last_name=last)
+    user.refresh_from_db()
+    return user
+
+
+@pytest.fixture
+def maria(org_a) -> User:
+    return make_agent("maria", org_a, "Maria", "Lopez")
+
+
+@pytest.fixture
+def tom(org_a) -> User:
+    return make_agent("tom", org_a, "Tom", "Baker")
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

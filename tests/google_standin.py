@@ -2,6 +2,11 @@
 that checks what it receives (PKCE, client authentication, bearer tokens and their scopes,
 the RFC 5322 message) and can be told to fail the way Google does.
 
+Tokens may name the mailbox they belong to (`mailbox=`, an address): then, as in Gmail, a
+message sent with one goes from that mailbox (a From header of another address is recorded
+as a problem), its threads are that mailbox's, and another mailbox's thread is not found.
+Tokens issued without one share a single mailbox, as before.
+
 It also keeps the mailbox's threads (what was sent, and what tests add with `add_message`)
 and serves them as Gmail does with the metadata permission: threads.get and messages.get in
 format=metadata, history.list, the profile. A request for a body (format=full or raw, or a
@@ -60,6 +65,11 @@ class StandIn:
     requested_scopes: list[str] = field(default_factory=list)
     agrees_to: set = field(default_factory=lambda: {METADATA_SCOPE})
     token_scopes: dict = field(default_factory=dict)
+    # Which mailbox each token opens (absent: the one shared mailbox), which mailbox each
+    # thread is in, and the mailbox each sent message went from (beside `sent`).
+    token_mailbox: dict = field(default_factory=dict)
+    thread_mailbox: dict = field(default_factory=dict)
+    sent_from: list = field(default_factory=list)
     # The mailbox: thread id -> messages (Gmail message resources), and its history.
     threads: dict = field(default_factory=dict)
     history: list = field(default_factory=list)
@@ -68,17 +78,24 @@ class StandIn:
     read_failures: list[Reply] = field(default_factory=list)
     reads: list[str] = field(default_factory=list)
 
-    def issue_refresh_token(self, scopes: str | None = None) -> str:
+    def issue_refresh_token(self, scopes: str | None = None, mailbox: str | None = None) -> str:
         token = "1//refresh-" + secrets.token_urlsafe(16)
         self.refresh_tokens.add(token)
         self.token_scopes[token] = self.granted_scopes if scopes is None else scopes
+        self.token_mailbox[token] = mailbox
         return token
 
-    def issue_access_token(self, scopes: str | None = None) -> str:
+    def issue_access_token(self, scopes: str | None = None, mailbox: str | None = None) -> str:
         token = "ya29.access-" + secrets.token_urlsafe(16)
         self.access_tokens.add(token)
         self.token_scopes[token] = self.granted_scopes if scopes is None else scopes
+        self.token_mailbox[token] = mailbox
         return token
+
+    def elsewhere(self, mailbox: str | None, thread_id: str) -> bool:
+        """The thread is in another mailbox than the token's: Gmail does not find it."""
+        owner = self.thread_mailbox.get(thread_id)
+        return mailbox is not None and owner is not None and owner != mailbox
 
     def add_message(
         self,
@@ -143,6 +160,9 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
             auth = self.headers.get("Authorization", "")
             return auth.startswith("Bearer ") and auth[7:] in state.access_tokens
 
+        def mailbox(self) -> str | None:
+            return state.token_mailbox.get(self.headers.get("Authorization", "")[7:])
+
         def client_ok(self, form: dict) -> bool:
             auth = self.headers.get("Authorization", "")
             if auth.startswith("Basic "):
@@ -189,9 +209,9 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
             if failure is not None:
                 return self.reply(failure.status, failure.body, failure.headers)
             if path == "profile":
-                return self.reply(
-                    200, {"emailAddress": state.email, "historyId": str(state.history_id)}
-                )
+                address = self.mailbox() or state.email
+                profile = {"emailAddress": address, "historyId": str(state.history_id)}
+                return self.reply(200, profile)
             if path == "history":
                 return self.history_list(query)
             if path == "messages":
@@ -205,7 +225,7 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                 return self.reply(forbidden.status, forbidden.body)
             kind, _, key = path.partition("/")
             if kind == "threads":
-                messages = state.threads.get(key)
+                messages = None if state.elsewhere(self.mailbox(), key) else state.threads.get(key)
             else:
                 messages = [m for t in state.threads.values() for m in t if m["id"] == key] or None
             if messages is None:
@@ -255,7 +275,7 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                     ],
                 }
                 for number, m in list(state.history)
-                if number > int(start)
+                if number > int(start) and not state.elsewhere(self.mailbox(), m["threadId"])
             ]
             body: dict = {"historyId": str(state.history_id)}
             if records[offset : offset + size]:
@@ -349,10 +369,11 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
                         },
                     )
                 state.refreshes += 1
+                scopes, mailbox = state.token_scopes.get(token), state.token_mailbox.get(token)
                 return self.reply(
                     200,
                     {
-                        "access_token": state.issue_access_token(state.token_scopes.get(token)),
+                        "access_token": state.issue_access_token(scopes, mailbox),
                         "expires_in": 3599,
                         "token_type": "Bearer",
                     },
@@ -385,11 +406,20 @@ def _handler(state: StandIn) -> type[BaseHTTPRequestHandler]:
             if message["To"].addresses[0].addr_spec in state.reject_recipients:
                 rejected = google_error(400, "invalidArgument", "Invalid To header")
                 return self.reply(rejected.status, rejected.body)
+            mailbox = self.mailbox()
+            sender = message["From"].addresses[0].addr_spec if message["From"] else ""
+            if mailbox is not None and sender.lower() != mailbox.lower():
+                state.problems.append(f"gmail: a message from {sender} sent as {mailbox}")
+            if state.elsewhere(mailbox, payload.get("threadId", "")):
+                missing = google_error(404, "notFound", "Requested entity was not found.")
+                return self.reply(missing.status, missing.body)
             with state.lock:
                 state.sent.append(message)
                 state.sent_raw.append(raw)
+                state.sent_from.append(mailbox)
                 number = len(state.sent)
             thread_id = payload.get("threadId") or f"thread-{number}"
+            state.thread_mailbox.setdefault(thread_id, mailbox)
             names = ("From", "To", "Subject", "Message-ID", "In-Reply-To", "Content-Type")
             stored = state._store(
                 thread_id, ("SENT",), [(n, message[n]) for n in names if message[n]], "", None

@@ -350,3 +350,34 @@ def test_n8n_killed_mid_blast_holds_no_more_than_the_message_it_was_sending(
     assert logs.filter(status=MessageLog.Status.SENDING).count() <= 1
     assert len(google.sent) - logs.filter(status=MessageLog.Status.SENT).count() <= 1
     assert logs.filter(status=MessageLog.Status.QUEUED).count() >= 40 - len(google.sent) - 1
+
+
+def test_a_blast_from_each_leads_agent_leaves_n8n_from_each_agents_mailbox(
+    n8n, google, campaign_a, staff_a, maria, settings
+):
+    from tests.conftest import connect_gmail
+
+    organization = campaign_a.organization
+    primary = connect_gmail(google, staff_a, organization, "alice@gmail.example")
+    connect_gmail(google, maria, organization, "maria@gmail.example")
+    Campaign.objects.filter(pk=campaign_a.pk).update(email_account=primary, send_from_agents=True)
+    campaign_a.refresh_from_db()
+    Lead.objects.bulk_create(
+        Lead(organization=organization, name=f"A{n}", email=f"a{n}@example.com", owner=maria)
+        for n in range(6)
+    )
+    launched = queued_for_n8n(campaign_a, 4, settings)  # four more, without an agent
+    from campaigns import n8n as n8n_driver
+
+    assert n8n_driver.notify(launched.pk)
+    assert wait_for(lambda: Dispatch.objects.get().reported_status == "completed"), (
+        n8n.log.read_text()[-3000:]
+    )
+    through = {
+        message["To"].addresses[0].addr_spec: mailbox
+        for message, mailbox in zip(google.sent, google.sent_from, strict=True)
+    }
+    assert len(through) == 10
+    assert {through[f"a{n}@example.com"] for n in range(6)} == {"maria@gmail.example"}
+    assert {through[f"p{n}@example.com"] for n in range(4)} == {"alice@gmail.example"}
+    assert MessageLog.objects.filter(status=MessageLog.Status.SENT).count() == 10

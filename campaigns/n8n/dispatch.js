@@ -6,6 +6,8 @@
 // through the Gmail API (429 and 5xx retried with backoff, 4xx not retried), log the
 // results, and finally report the campaign's status with the spec's stats. Django answers
 // 409 to the token and the claim once the campaign is paused or cancelled: the loop stops.
+// A batch is all of one account (`account_id`): a campaign sent from each lead's agent
+// spreads over their accounts, and a batch of an agent's goes with that account's token.
 const gmailBase = ($env.GMAIL_API_BASE_URL || 'https://gmail.googleapis.com').replace(/\/$/, '');
 // One message a claim, logged as soon as Gmail answers. A claimed message is never sent
 // again (nobody knows whether Gmail got it), so a worker killed mid-run must hold as few as
@@ -19,8 +21,23 @@ const MAX_ATTEMPTS = 5;
 const stoppedState = (answer) => (answer.status === 409 && answer.data.state) || null;
 
 async function refreshedToken(token) {
-  token.value = (await django(token.url, {})).access_token;
+  token.value = (await django(token.url, token.body)).access_token;
   token.refreshed = true;
+}
+
+// The token of the account a batch goes through: the dispatch's own (taken before each
+// claim), or an agent's, asked for once and kept (Django gives it for a batch in flight).
+const agentTokens = {};
+async function batchToken(batch, own) {
+  if (!batch.account_id || batch.account_id === own.account) return own;
+  let token = agentTokens[batch.account_id];
+  if (!token) {
+    token = { url: own.url, body: { account_id: batch.account_id }, account: batch.account_id };
+    token.value = (await django(token.url, token.body)).access_token;
+    token.refreshed = false;
+    agentTokens[batch.account_id] = token;
+  }
+  return token;
 }
 
 async function sendOne(message, token) {
@@ -61,7 +78,7 @@ const dispatch = JSON.parse(raw.toString('utf8'));
 const api = dispatch.api;
 const stats = { total_leads: 0, sent: 0, failed: 0 };
 const errors = [];
-const token = { url: api.token_url, value: null, refreshed: false };
+const token = { url: api.token_url, body: {}, account: dispatch.email_account_id, value: null, refreshed: false };
 let stopped = null;
 
 await django(api.status_url, { campaign_id: dispatch.campaign_id, dispatch_id: dispatch.dispatch_id, status: 'processing' });
@@ -82,14 +99,19 @@ for (;;) {
     // sender: when nothing may go yet it says when to come back, and Gmail is not called.
     if (batch.retry_after == null) break;
     await sleep(batch.retry_after * 1000);
-    if (batch.retry_after > 300) token.value = null; // a token lives an hour: a fresh one
+    if (batch.retry_after >= 300) {
+      // A token lives an hour: fresh ones after a long wait.
+      token.value = null;
+      for (const account of Object.keys(agentTokens)) delete agentTokens[account];
+    }
     continue;
   }
+  const sender = await batchToken(batch, token);
   const reports = [];
   for (const message of batch.messages) {
     // Each message has its own slot under the quota, shared with the account's other senders.
     await sleep(claimedAt + (message.send_after_seconds || 0) * 1000 - Date.now());
-    const result = await sendOne(message, token);
+    const result = await sendOne(message, sender);
     stats.total_leads += 1;
     stats[result.status] += 1;
     if (result.status === 'failed') errors.push({ lead_id: message.lead_id, error: result.error });

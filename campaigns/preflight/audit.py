@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.db.models.functions import Lower
 
-from campaigns import audience, dispatch, rendering, sequences, unsubscribe
+from campaigns import audience, dispatch, rendering, senders, sequences, unsubscribe
 from campaigns.models import Campaign, CampaignStep, Enrollment, MessageLog
 from campaigns.preflight import content, fields, renders
 from campaigns.preflight.report import Finding, Report
@@ -29,6 +29,7 @@ LEAD_COLUMNS = (
     "budget_max",
     "source",
     "property_id",
+    "owner_id",
 )
 # Skip reasons in the order they are told: a lead counts under the first that applies.
 SKIPS = {
@@ -90,10 +91,11 @@ def preflight_run(
         else:
             audit.add(row, digest)
     report = Report(campaign=campaign, steps=steps, audience=audit.seen + _count(skipped))
-    report.to_send = audit.seen
+    report.to_send = audit.seen - len(audit.no_account)
+    if audit.no_account:
+        skipped["no_account"] = audit.no_account
     if audit.account is None or not audit.account.can_send:
-        skipped["no_account"] = list(audit.ids)
-        report.to_send = 0
+        # Sent from each lead's agent or not, a launch needs an account to fall back on.
         report.blocking.append(BLOCKED_ACCOUNT)
     report.skipped = [
         Finding(f"skipped:{name}", *SKIPS[name], lead_ids=skipped[name])
@@ -170,10 +172,11 @@ class _Audit:
             item.pk: (item, rendering.property_values(item))
             for item in Property.objects.filter(organization=self.organization)
         }
-        link = renders.stand_in_link()
-        self.renderers = [
-            renders.StepRenderer(step, campaign, self.account, link) for step in steps
-        ]
+        self.link = renders.stand_in_link()
+        # Each lead is checked as sent from their own sender (the agent's, or the campaign's).
+        self.senders = senders.Senders(campaign, self.account)
+        self.renderers: dict[Any, list[renders.StepRenderer]] = {}
+        self.no_account: list = []  # leads whom no account that can send would send to
         self.uses = {
             step.order: fields.step_uses(
                 (step.subject, False), (step.body_template, True), (step.text_template, False)
@@ -197,10 +200,21 @@ class _Audit:
     def seen(self) -> int:
         return len(self.ids)
 
+    def renderers_for(self, account: Any) -> list[renders.StepRenderer]:
+        key = account.pk if account else None
+        if key not in self.renderers:
+            self.renderers[key] = [
+                renders.StepRenderer(step, self.campaign, account, self.link) for step in self.steps
+            ]
+        return self.renderers[key]
+
     def add(self, row: tuple, digest: Any) -> None:
         pk = row[0]
         self.ids.append(pk)
         lead = SimpleNamespace(**dict(zip(LEAD_COLUMNS, row, strict=False)))
+        lead.sender = self.senders.for_owner(lead.owner_id)
+        if lead.sender is self.account and (self.account is None or not self.account.can_send):
+            self.no_account.append(pk)
         lead.organization = self.organization
         lead.property, property_values = self.properties.get(lead.property_id, (None, None))
         values = {"lead": rendering.lead_values(lead), "property": property_values}
@@ -230,7 +244,7 @@ class _Audit:
             return own[0]
 
         first_subject = None
-        for index, renderer in enumerate(self.renderers):
+        for index, renderer in enumerate(self.renderers_for(lead.sender)):
             order = renderer.step.order
             outcome, link = renderer.outcome(values, lead, own_link)
             if outcome.final is None:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from campaigns import messages, rendering, sending, template_errors
+from campaigns import messages, rendering, senders, sending, template_errors
 from campaigns.models import CampaignStep
 from crm.models import Lead
 
@@ -25,7 +25,8 @@ class Command(BaseCommand):
         found = Lead.objects.filter(organization=organization, email__iexact=lead).first()
         if found is None:
             raise CommandError(f"No lead {lead!r} in this step's organization.")
-        account = step.campaign.email_account
+        # As it would go: from the lead's agent when the campaign sends from each lead's.
+        account = senders.account_for(step.campaign, found, step.campaign.email_account)
         if account is None:
             raise CommandError("The campaign has no sending account.")
         try:

@@ -78,6 +78,9 @@
     if (organization) data.append("organization", organization.value);
     const account = form.querySelector("[name=email_account]");
     if (account) data.append("account", account.value);
+    // Sent from each lead's agent: the lead's sender fills in {{ sender }}.
+    const fromAgents = form.querySelector("[name=send_from_agents]");
+    if (fromAgents) data.append("send_from_agents", fromAgents.checked ? "1" : "");
     data.append("lead", leadSelect.value);
     for (const name of TEMPLATE_FIELDS) data.append(name, field(row, name).value);
     status.textContent = "Updating…";
@@ -137,7 +140,7 @@
       refreshSteps();
       stepSelect.value = field(row, "subject").name.replace(/-subject$/, "");
     }
-    if (event.target.name === "email_account" || row) later();
+    if (["email_account", "send_from_agents"].includes(event.target.name) || row) later();
   });
   form.addEventListener("change", (event) => {
     if (event.target.name && event.target.name.endsWith("-DELETE")) refreshSteps();

@@ -1,0 +1,212 @@
+"""Who sends each message. A campaign sends from its own account (or the primary one),
+unless it is set to send from each lead's agent: then a lead with an agent (Lead.owner)
+gets it from the agent's connected Gmail account, and the others from the campaign's.
+
+An agent's account is an active account of the lead's organization that the agent connected
+(EmailAccount.user), while the agent is a member of it: their account if it is the primary,
+else the first they connected. One that needs reconnecting is still theirs: their messages
+wait for it (the launch page warns), rather than leave from an address the lead does not
+know. One that was disconnected is not: the campaign's account sends instead.
+
+The choice is made when a message is queued (the launch's INSERT ... SELECT, the sequence
+tick) and kept on the row: the claim renders and sends through that account, and replies
+are read in its mailbox.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Count, QuerySet, UUIDField, Value, When
+from django.utils.translation import ngettext
+
+from campaigns import outbox
+from campaigns.models import Campaign, EmailAccount, MessageLog
+from crm.models import Lead
+from crm.owners import agent_name
+from crm.suppression import suppressed_leads
+
+TODAY = "today"
+WAITS = "waits until it is reconnected"
+PRIMARY = "primary account"
+CAMPAIGN_ACCOUNT = "campaign's account"
+ALSO = "{agent} (also the {fallback})"
+NEEDS_RECONNECT = (
+    "{agent}'s Gmail ({address}) needs reconnecting: {count} waits until {agent} "
+    "reconnects it (Email accounts → Reconnect)."
+)
+NO_ACCOUNT = "{agents} {verb} no connected Gmail: {leads} from the {fallback}."
+
+
+def _agents_of(organization_id: Any) -> QuerySet[EmailAccount]:
+    """The organization's accounts that belong to its members, best first per member."""
+    return (
+        EmailAccount.objects.filter(
+            organization=organization_id,
+            is_active=True,
+            user__memberships__organization=organization_id,
+        )
+        .select_related("user")
+        .order_by("-is_primary", "created_at", "pk")
+    )
+
+
+def agent_accounts(organization_id: Any) -> dict[int, EmailAccount]:
+    """{agent's user id: the account their leads get messages from}."""
+    found: dict[int, EmailAccount] = {}
+    for account in _agents_of(organization_id):
+        found.setdefault(account.user_id, account)
+    return found
+
+
+def agent_account(organization_id: Any, user_id: Any) -> EmailAccount | None:
+    """The account an agent's leads get messages from, if they have one."""
+    return _agents_of(organization_id).filter(user=user_id).first() if user_id else None
+
+
+def account_for(
+    campaign: Campaign, lead: Lead, fallback: EmailAccount | None
+) -> EmailAccount | None:
+    """The account that sends the campaign to this lead (the preview, the test send)."""
+    if not campaign.send_from_agents:
+        return fallback
+    return agent_account(campaign.organization_id, lead.owner_id) or fallback
+
+
+class Senders:
+    """The accounts of one campaign's messages, read once (a chunk, a tick)."""
+
+    def __init__(self, campaign: Campaign, fallback: EmailAccount | None) -> None:
+        self.fallback = fallback
+        self.agents = agent_accounts(campaign.organization_id) if campaign.send_from_agents else {}
+
+    def for_owner(self, owner_id: Any) -> EmailAccount | None:
+        return self.agents.get(owner_id, self.fallback)
+
+    def column(self) -> Any:
+        """The email_account column of an INSERT ... SELECT over leads: the fallback's id,
+        or a CASE on the lead's owner (one branch per agent with an account)."""
+        fallback_id = self.fallback.pk if self.fallback else None
+        whens = [
+            When(owner=user_id, then=Value(account.pk, output_field=UUIDField()))
+            for user_id, account in self.agents.items()
+            if account.pk != fallback_id
+        ]
+        if not whens:
+            return fallback_id
+        default = Value(fallback_id, output_field=UUIDField())
+        return Case(*whens, default=default, output_field=UUIDField())
+
+
+def thread_account(first: MessageLog, account: EmailAccount | None) -> EmailAccount | None:
+    """The account a follow-up in `first`'s Gmail thread must go from: the mailbox that holds
+    the thread (the lead's agent may have changed since), while it is connected; None when
+    it is not, and the follow-up starts a thread of its own from `account`."""
+    sender = first.email_account
+    if sender is None or account is None or sender.pk == account.pk:
+        return account
+    return sender if sender.is_active else None
+
+
+@dataclass
+class Share:
+    """What one account sends of a launch, and how long its daily cap makes that take."""
+
+    label: str
+    account: EmailAccount
+    leads: int = 0
+    remaining_today: int = 0
+
+    @property
+    def days(self) -> int:
+        """Days of sending: what is left of today's cap first, then a full cap a day."""
+        if self.leads <= self.remaining_today:
+            return 1
+        return 1 + math.ceil((self.leads - self.remaining_today) / max(1, self.account.daily_limit))
+
+    @property
+    def when(self) -> str:
+        if self.account.needs_reconnect:
+            return WAITS
+        return TODAY if self.days == 1 else f"{self.days} days"
+
+    def __str__(self) -> str:
+        count = ngettext("%(n)s lead", "%(n)s leads", self.leads) % {"n": f"{self.leads:,}"}
+        return f"{self.label}: {count}, {self.when}"
+
+
+@dataclass
+class Split:
+    """A launch from each lead's agent: each account's share, and what staff should know."""
+
+    shares: list[Share] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "; ".join(str(share) for share in self.shares)
+
+
+def _messages(count: int) -> str:
+    return ngettext("%(n)s message", "%(n)s messages", count) % {"n": f"{count:,}"}
+
+
+def launch_split(
+    campaign: Campaign, leads: QuerySet[Lead], fallback: EmailAccount | None
+) -> Split | None:
+    """How a launch from each lead's agent spreads over the accounts (None when the campaign
+    sends from one account): "Maria: 412 leads, 2 days; Tom: 88 leads, today; primary
+    account: 37 leads, today", with warnings for agents whose account needs reconnecting
+    and agents who have none. Counts leave out opted-out leads."""
+    if not campaign.send_from_agents:
+        return None
+    senders = Senders(campaign, fallback)
+    fallback_label = CAMPAIGN_ACCOUNT if campaign.email_account_id else PRIMARY
+    counts = (
+        leads.exclude(suppressed_leads()).order_by().values("owner").annotate(count=Count("pk"))
+    )
+    shares: dict[Any, Share] = {}
+    without: dict[Any, int] = defaultdict(int)  # agents with no account: their leads
+    for row in counts:
+        owner, count = row["owner"], row["count"]
+        account = senders.for_owner(owner)
+        if account is None:
+            continue  # nothing sends to them: the launch is refused (dispatch.NO_ACCOUNT)
+        if owner is not None and owner not in senders.agents:
+            without[owner] += count
+        is_agent = owner in senders.agents
+        label = agent_name(account.user) if is_agent else fallback_label
+        share = shares.setdefault(account.pk, Share(label, account))
+        if is_agent and account == fallback:
+            share.label = ALSO.format(agent=label, fallback=fallback_label)
+        share.leads += count
+    for share in shares.values():
+        share.remaining_today = max(
+            0, share.account.daily_limit - outbox.sent_in_last_day(share.account)
+        )
+    split = Split(sorted(shares.values(), key=lambda share: (-share.leads, share.label)))
+    for share in split.shares:
+        if share.account.needs_reconnect:
+            split.warnings.append(
+                NEEDS_RECONNECT.format(
+                    agent=agent_name(share.account.user),
+                    address=share.account.email_address,
+                    count=_messages(share.leads),
+                )
+            )
+    if without:
+        split.warnings.append(_without_accounts(without, fallback_label))
+    return split
+
+
+def _without_accounts(without: dict[Any, int], fallback_label: str) -> str:
+    users = get_user_model().objects.filter(pk__in=list(without)).order_by("first_name", "pk")
+    count = sum(without.values())
+    leads = ngettext("their %(n)s lead gets it", "their %(n)s leads get it", count)
+    return NO_ACCOUNT.format(
+        agents=", ".join(agent_name(user) for user in users),
+        verb="has" if len(without) == 1 else "have",
+        leads=leads % {"n": f"{count:,}"},
+        fallback=fallback_label,
+    )
