@@ -421,3 +421,33 @@ def sent(campaign_a, lead_a, detecting):
         sequences.tick()
         call_command("send_queued", stdout=StringIO(), stderr=StringIO())
         yield MessageLog.objects.get(lead=lead_a)
+
+
+# The send plan: campaigns on one account, each with its own audience (the leads of a city).
+def city_campaign(
+    account: EmailAccount, name: str, city: str, leads: int, sequence: bool = False
+) -> Campaign:
+    """A draft campaign of the account's agency whose audience is `leads` new leads in
+    `city`: a one-step blast, or a sequence (make_sequence's three steps)."""
+    organization = account.organization
+    Lead.objects.bulk_create(
+        Lead(
+            organization=organization,
+            name=f"{city} {n}",
+            email=f"{city.lower()}{n}@example.com",
+            city=city,
+        )
+        for n in range(leads)
+    )
+    if sequence:
+        campaign = make_sequence(organization, account)
+        Campaign.objects.filter(pk=campaign.pk).update(name=name, audience_filter={"city": city})
+        campaign.refresh_from_db()
+        return campaign
+    campaign = Campaign.objects.create(
+        organization=organization, name=name, email_account=account, audience_filter={"city": city}
+    )
+    CampaignStep.objects.create(
+        campaign=campaign, order=1, subject=name, body_template=f"<p>{name}</p>"
+    )
+    return campaign
