@@ -34,6 +34,7 @@ from campaigns.models import (
     Enrollment,
     MessageLog,
 )
+from campaigns.planner import forecast
 from campaigns.progress import campaign_progress
 from campaigns.sequence_outlook import sequence_outlook
 from crm.models import Lead
@@ -334,6 +335,7 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
             is_sequence=is_sequence,
             preflight=report,
             blocked=blocked,
+            forecast=forecast.launch_forecast(campaign, plan.account, plan.to_send),
             button_attrs={
                 "id": "launch-now",
                 "disabled": bool(blocked or (report and report.blocking)),

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from campaigns import dashboard, sender_health
 from campaigns.models import Campaign, Dispatch, MessageLog
+from campaigns.planner import forecast
 from campaigns.progress import campaign_progress, counts_by_step, step_funnel
 from campaigns.sequence_outlook import sequence_outlook
 from crm.timezones import spoken_time
@@ -72,7 +73,11 @@ def campaign_page(campaign: Campaign) -> tuple[dict[str, Any], dict[str, Any]]:
             {"words": reason["words"], "count": reason["count"]} for reason in results["reasons"]
         ],
         "sequence": None,
+        # When it finishes, sharing its account(s) with the other campaigns (planner).
+        "plan": None,
     }
+    if live["live"]:
+        live["plan"] = forecast.campaign_forecast(campaign)
     if is_sequence:
         outlook = sequence_outlook(campaign)
         live["sequence"] = {
