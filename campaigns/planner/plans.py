@@ -17,7 +17,9 @@ from campaigns.planner.simulation import Batch, DueSteps
 HORIZON = datetime.timedelta(days=366)
 CHART_DAYS = 7
 CANNOT_SEND = "{account} cannot send until it is reconnected: nothing is planned."
-RESTING = "{account} rests until {until} after a Gmail limit."
+RESTING = (
+    "{account} rests until {until} (a Gmail limit or a token failure): nothing goes out before."
+)
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,7 @@ class CampaignPlan:
     first_send: datetime.datetime | None = None
     finish: datetime.datetime | None = None  # None: held, or beyond the horizon
     ahead: tuple[Campaign, ...] = ()  # what sends before its first message
-
-    @property
-    def planned(self) -> bool:
-        return self.finish is not None
+    blocked: str = ""  # why nothing of it is planned (the account cannot send)
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,7 @@ def account_plan(
     return AccountPlan(
         account=account,
         now=now,
-        campaigns=_campaign_rows(found, outcome),
+        campaigns=_campaign_rows(found, outcome, "" if account.can_send else blocked),
         days=_days(account, now, outcome),
         sent_last_day=sum(count for _, count in found.limits.history),
         cap_now=warmup.effective_daily_limit(account, now),
@@ -120,7 +119,9 @@ def _include(found: sources.Sources, launch: Launch, now: datetime.datetime) -> 
         found.due.append(DueSteps(campaign.pk, launch.leads, steps[0].order, due, now))
 
 
-def _campaign_rows(found: sources.Sources, outcome: simulation.Outcome) -> list[CampaignPlan]:
+def _campaign_rows(
+    found: sources.Sources, outcome: simulation.Outcome, blocked: str
+) -> list[CampaignPlan]:
     first: dict[Any, datetime.datetime] = {}
     last: dict[Any, datetime.datetime] = {}
     ahead: dict[Any, tuple[Any, ...]] = {}
@@ -140,6 +141,7 @@ def _campaign_rows(found: sources.Sources, outcome: simulation.Outcome) -> list[
                 first_send=first.get(campaign_id),
                 finish=last.get(campaign_id) if done else None,
                 ahead=tuple(found.campaigns[other] for other in ahead.get(campaign_id, ())),
+                blocked=blocked,
             )
         )
     rows += [
@@ -167,6 +169,7 @@ def accounts_of(campaign: Campaign) -> list[EmailAccount]:
     (each message names its own), and a sequence's sending account for its next steps."""
     ids = set(
         MessageLog.objects.filter(campaign=campaign, status=MessageLog.Status.QUEUED, is_test=False)
+        .order_by()
         .values_list("email_account", flat=True)
         .distinct()
     )
@@ -195,13 +198,15 @@ def campaign_plan(
     ]
     if not rows:
         return None
-    finishes = [row.finish for row in rows]
+    finishes = [row.finish for row in rows if row.finish]
     starts = [row.first_send for row in rows if row.first_send]
     return CampaignPlan(
         campaign=campaign,
         messages=sum(row.messages for row in rows),
         held=sum(row.held for row in rows),
         first_send=min(starts, default=None),
-        finish=None if None in finishes else max(finishes),  # type: ignore[type-var]
+        # Finished when its last account is done; not known while any account is not.
+        finish=max(finishes) if len(finishes) == len(rows) else None,
         ahead=tuple({c.pk: c for row in rows for c in row.ahead}.values()),
+        blocked=next((row.blocked for row in rows if row.blocked), ""),
     )

@@ -82,7 +82,7 @@ def account_limits(account: EmailAccount, now: datetime.datetime) -> Limits:
         cap_at=lambda moment: warmup.effective_daily_limit(account, moment),
         rises_at=lambda moment: warmup.next_rise(account, moment),
         history=[(minute, sends) for minute, sends in history],
-        resting_until=account.paused_until if account.paused_until else None,
+        resting_until=account.paused_until,
     )
 
 

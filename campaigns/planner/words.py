@@ -44,6 +44,8 @@ def finish(row: CampaignPlan | None, now: datetime.datetime | None = None) -> st
         return NOTHING_WAITS
     if row.held and not row.messages:
         return HELD.format(count=f"{row.held:,}")
+    if row.blocked:
+        return row.blocked
     if row.finish is None:
         return BEYOND
     after = ahead(row)

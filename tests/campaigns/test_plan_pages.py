@@ -12,6 +12,7 @@ from django.utils.html import escape
 from campaigns import dispatch
 from campaigns.models import EmailAccount
 from campaigns.planner.chart import CAP_LABEL
+from campaigns.planner.plans import CANNOT_SEND
 from tests.conftest import MONDAY_10AM_LA, city_campaign
 
 MINUTE = datetime.timedelta(minutes=1)
@@ -97,3 +98,17 @@ def test_the_campaign_page_shows_its_planned_finish(client_a, account_a):
     assert poll.json()["plan"]["accounts"] == [
         {"address": account_a.email_address, "url": plan_url(account_a)}
     ]
+
+
+def test_an_account_that_cannot_send_plans_nothing_and_says_why(client_a, account_a):
+    with time_machine.travel(MONDAY_10AM_LA, tick=False):
+        spring = city_campaign(account_a, "Spring blast", "Pasadena", 5)
+        dispatch.campaign_launch(campaign=spring)
+        # Reconnection needed, the campaign still active (as one sending from the primary
+        # account by default, which a disconnection does not pause).
+        EmailAccount.objects.filter(pk=account_a.pk).update(needs_reconnect=True)
+        html = client_a.get(plan_url(account_a)).content.decode()
+        poll = client_a.get(reverse("admin:campaigns_campaign_progress", args=[spring.pk]))
+    blocked = CANNOT_SEND.format(account=account_a.email_address)
+    assert 'id="plan-blocked"' in html and escape(blocked) in html
+    assert poll.json()["plan"]["finish"] == blocked

@@ -62,3 +62,19 @@ def test_the_per_minute_quota_spreads_a_large_day(account_a):
         row = account_plan(account_a).of(big)
     assert row is not None and row.finish is not None
     assert 3 * MINUTE < row.finish - MONDAY_10AM_LA < 4 * MINUTE
+
+
+def test_a_paused_campaign_is_held_and_leaves_the_cap_to_the_others(account_a):
+    EmailAccount.objects.filter(pk=account_a.pk).update(daily_limit=40)
+    with time_machine.travel(MONDAY_10AM_LA, tick=False) as clock:
+        spring = city_campaign(account_a, "Spring blast", "Pasadena", 60)
+        open_house = city_campaign(account_a, "Open house", "Glendale", 30)
+        dispatch.campaign_launch(campaign=spring)
+        clock.shift(MINUTE)
+        dispatch.campaign_launch(campaign=open_house)
+        spring.pause()
+        plan = account_plan(account_a)
+    held, planned = plan.of(spring), plan.of(open_house)
+    assert held is not None and (held.messages, held.held, held.finish) == (0, 60, None)
+    assert planned is not None and planned.ahead == ()
+    assert planned.finish == plan.now + 29 * PACE  # all 30 today
