@@ -6,6 +6,7 @@ from io import StringIO
 
 import time_machine
 from django.core.management import call_command
+from django.urls import reverse
 
 from campaigns import dispatch, outbox, warmup
 from campaigns.models import EmailAccount, MessageLog
@@ -56,3 +57,15 @@ def test_the_plan_shows_the_cap_rising_and_sends_within_it(account_a):
     assert [day.total for day in plan.days] == [20, 40, 60, 80, 100, 0, 0]
     assert plan.warmup_ends == MONDAY + datetime.timedelta(days=4)
     assert plan.cap_now == 20
+
+
+def test_the_launch_page_and_the_account_page_show_the_warm_up(client_a, account_a):
+    account = warming(account_a)
+    with time_machine.travel(MONDAY_10AM_LA, tick=False):
+        spring = city_campaign(account, "Spring", "Pasadena", 30)
+        launch = client_a.get(reverse("admin:campaigns_campaign_launch", args=[spring.pk]))
+        form = client_a.get(reverse("admin:campaigns_emailaccount_change", args=[account.pk]))
+    html = launch.content.decode()
+    assert "<dd>20 of 20" in html
+    assert "(warming up: 100 a day from Mar 6)" in html
+    assert 'name="warmup_days"' in form.content.decode()
