@@ -65,6 +65,8 @@ def per_minute(account: EmailAccount) -> float:
 
 
 def account_limits(account: EmailAccount, now: datetime.datetime) -> Limits:
+    """The account's quota and cap (warm-up included), and what counts against the cap now,
+    as outbox.sent_in_last_day counts it, minute by minute."""
     since = now - outbox.DAY
     counted = Q(sent_at__gte=since) | Q(
         status__in=[Status.SENDING, Status.UNKNOWN], sent_at__isnull=True, claimed_at__gte=since
