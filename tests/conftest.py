@@ -451,3 +451,18 @@ def city_campaign(
         campaign=campaign, order=1, subject=name, body_template=f"<p>{name}</p>"
     )
     return campaign
+
+
+def two_blasts(account: EmailAccount, clock=None) -> tuple[Campaign, Campaign]:
+    """Spring blast (60 leads) launched on the account, now capped at 40 a day, and Open
+    house (30 leads): launched a minute later on time_machine's `clock`, else a draft."""
+    from campaigns import dispatch
+
+    EmailAccount.objects.filter(pk=account.pk).update(daily_limit=40)
+    spring = city_campaign(account, "Spring blast", "Pasadena", 60)
+    open_house = city_campaign(account, "Open house", "Glendale", 30)
+    dispatch.campaign_launch(campaign=spring)
+    if clock is not None:
+        clock.shift(datetime.timedelta(minutes=1))
+        dispatch.campaign_launch(campaign=open_house)
+    return spring, open_house

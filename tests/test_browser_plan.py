@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from campaigns import dispatch
-from campaigns.models import EmailAccount
-from tests.conftest import city_campaign, log_in
+from tests.conftest import log_in, two_blasts
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 PLAN_CHART = """() => {
@@ -29,10 +28,7 @@ PLAN_CHART = """() => {
 def test_an_agent_reads_the_send_plan_of_an_account(live_server, browser, staff_a, account_a):
     staff_a.set_password("correct horse")
     staff_a.save()
-    EmailAccount.objects.filter(pk=account_a.pk).update(daily_limit=40)
-    spring = city_campaign(account_a, "Spring blast", "Pasadena", 60)
-    open_house = city_campaign(account_a, "Open house", "Glendale", 30)
-    dispatch.campaign_launch(campaign=spring)
+    _, open_house = two_blasts(account_a)
     dispatch.campaign_launch(campaign=open_house)
     page = browser.new_page()
     page.set_viewport_size({"width": 1440, "height": 1300})

@@ -2,7 +2,6 @@
 campaign's finish), linked from the accounts list; the launch page's finish behind what is
 ahead on the account; the campaign page's planned finish. Another agency's plan is 404."""
 
-import datetime
 import json
 
 import time_machine
@@ -13,30 +12,16 @@ from campaigns import dispatch
 from campaigns.models import EmailAccount
 from campaigns.planner.chart import CAP_LABEL
 from campaigns.planner.plans import CANNOT_SEND
-from tests.conftest import MONDAY_10AM_LA, city_campaign
-
-MINUTE = datetime.timedelta(minutes=1)
+from tests.conftest import MONDAY_10AM_LA, city_campaign, two_blasts
 
 
 def plan_url(account: EmailAccount) -> str:
     return reverse("admin:campaigns_emailaccount_plan", args=[account.pk])
 
 
-def two_blasts(account: EmailAccount):
-    """Spring blast (60 leads) launched on an account capped at 40 a day, and Open house
-    (30 leads), a draft: returned."""
-    EmailAccount.objects.filter(pk=account.pk).update(daily_limit=40)
-    spring = city_campaign(account, "Spring blast", "Pasadena", 60)
-    open_house = city_campaign(account, "Open house", "Glendale", 30)
-    dispatch.campaign_launch(campaign=spring)
-    return open_house
-
-
 def test_the_plan_page_draws_the_week_by_campaign_and_says_when_each_finishes(client_a, account_a):
     with time_machine.travel(MONDAY_10AM_LA, tick=False) as clock:
-        open_house = two_blasts(account_a)
-        clock.shift(MINUTE)
-        dispatch.campaign_launch(campaign=open_house)
+        two_blasts(account_a, clock)
         response = client_a.get(plan_url(account_a))
     assert response.status_code == 200
     chart = json.loads(response.context["chart"])
@@ -74,7 +59,7 @@ def test_an_idle_account_says_nothing_waits(client_a, account_a):
 
 def test_the_launch_page_plans_the_finish_behind_what_is_ahead(client_a, account_a):
     with time_machine.travel(MONDAY_10AM_LA, tick=False):
-        open_house = two_blasts(account_a)
+        _, open_house = two_blasts(account_a)
         html = client_a.get(
             reverse("admin:campaigns_campaign_launch", args=[open_house.pk])
         ).content.decode()
@@ -87,9 +72,7 @@ def test_the_launch_page_plans_the_finish_behind_what_is_ahead(client_a, account
 
 def test_the_campaign_page_shows_its_planned_finish(client_a, account_a):
     with time_machine.travel(MONDAY_10AM_LA, tick=False) as clock:
-        open_house = two_blasts(account_a)
-        clock.shift(MINUTE)
-        dispatch.campaign_launch(campaign=open_house)
+        _, open_house = two_blasts(account_a, clock)
         page = client_a.get(reverse("admin:campaigns_campaign_change", args=[open_house.pk]))
         poll = client_a.get(reverse("admin:campaigns_campaign_progress", args=[open_house.pk]))
     finish = "Finishes Wed Mar 4, 10:01, after Spring blast, which is ahead of it in the queue."

@@ -7,9 +7,8 @@ import datetime
 import time_machine
 
 from campaigns import dispatch
-from campaigns.models import EmailAccount
 from campaigns.planner.plans import Launch, account_plan
-from tests.conftest import MONDAY_10AM_LA, city_campaign
+from tests.conftest import MONDAY_10AM_LA, city_campaign, two_blasts
 
 DAY = datetime.timedelta(days=1)
 MINUTE = datetime.timedelta(minutes=1)
@@ -17,13 +16,8 @@ PACE = datetime.timedelta(seconds=0.4)  # Gmail's quota: 150 sends a minute
 
 
 def test_two_blasts_share_the_daily_cap_in_queue_order(account_a):
-    EmailAccount.objects.filter(pk=account_a.pk).update(daily_limit=40)
     with time_machine.travel(MONDAY_10AM_LA, tick=False) as clock:
-        spring = city_campaign(account_a, "Spring blast", "Pasadena", 60)
-        open_house = city_campaign(account_a, "Open house", "Glendale", 30)
-        dispatch.campaign_launch(campaign=spring)
-        clock.shift(MINUTE)
-        dispatch.campaign_launch(campaign=open_house)
+        spring, open_house = two_blasts(account_a, clock)
         plan = account_plan(account_a)
 
     first, second = plan.campaigns
@@ -41,11 +35,9 @@ def test_two_blasts_share_the_daily_cap_in_queue_order(account_a):
 
 
 def test_a_launch_is_planned_behind_what_is_queued_on_the_account(account_a):
-    EmailAccount.objects.filter(pk=account_a.pk).update(daily_limit=40)
     with time_machine.travel(MONDAY_10AM_LA, tick=False):
-        spring = city_campaign(account_a, "Spring blast", "Pasadena", 60)
+        spring, _ = two_blasts(account_a)
         draft = city_campaign(account_a, "Price drops", "Burbank", 10)
-        dispatch.campaign_launch(campaign=spring)
         alone = account_plan(account_a, launch=Launch(draft, 10)).of(draft)
         assert alone is not None
         assert alone.ahead == (spring,)
@@ -65,13 +57,8 @@ def test_the_per_minute_quota_spreads_a_large_day(account_a):
 
 
 def test_a_paused_campaign_is_held_and_leaves_the_cap_to_the_others(account_a):
-    EmailAccount.objects.filter(pk=account_a.pk).update(daily_limit=40)
     with time_machine.travel(MONDAY_10AM_LA, tick=False) as clock:
-        spring = city_campaign(account_a, "Spring blast", "Pasadena", 60)
-        open_house = city_campaign(account_a, "Open house", "Glendale", 30)
-        dispatch.campaign_launch(campaign=spring)
-        clock.shift(MINUTE)
-        dispatch.campaign_launch(campaign=open_house)
+        spring, open_house = two_blasts(account_a, clock)
         spring.pause()
         plan = account_plan(account_a)
     held, planned = plan.of(spring), plan.of(open_house)
