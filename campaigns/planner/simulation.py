@@ -107,10 +107,12 @@ def simulate(
     while moment < until:
         while steps and steps[0][0] <= moment:
             _, _, item = heapq.heappop(steps)
-            queued = Batch(item.campaign, item.count, item.due_at, item.due_at)
-            heapq.heappush(queue, (item.due_at, next(order), queued))
+            # The tick queues a step when it falls due (one overdue already: at the next
+            # tick, now), even while the account rests.
+            at = max(item.due_at, now)
+            heapq.heappush(queue, (at, next(order), Batch(item.campaign, item.count, at, at)))
             _plan(outcome, item.campaign, item.count)
-            following = follow(item.campaign, item.order, item.started_at, item.due_at)
+            following = follow(item.campaign, item.order, item.started_at, at)
             if following is not None:
                 following_order, following_due = following
                 later_item = DueSteps(

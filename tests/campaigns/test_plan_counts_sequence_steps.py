@@ -73,3 +73,17 @@ def test_due_steps_wait_behind_a_blast_queued_before_them(account_a):
     assert row.first_send is not None
     assert datetime.timedelta(days=1) <= row.first_send - MONDAY_10AM < 24.1 * HOUR
     assert [day.sends.get(nurture.pk, 0) for day in plan.days[:4]] == [0, 10, 0, 10]
+
+
+def test_an_overdue_step_goes_now_and_the_next_one_20_hours_later_at_least(account_a):
+    """Steps left due while nothing sent (say the account needed reconnecting) go at once,
+    and the tick keeps each lead's next step at least 20 hours after."""
+    with time_machine.travel(MONDAY_10AM, tick=False) as clock:
+        nurture = city_campaign(account_a, "Nurture", "Pasadena", 10, sequence=True)
+        sequences.sequence_activate(campaign=nurture)
+        clock.move_to(MONDAY_10AM + datetime.timedelta(days=3))  # Thursday, nothing sent
+        plan = account_plan(account_a)
+    row = plan.of(nurture)
+    assert row is not None and row.first_send == plan.now
+    # Thursday: the welcome; Friday 09:00 (the window's opening after 06:00): the follow-up.
+    assert [day.sends.get(nurture.pk, 0) for day in plan.days[:3]] == [10, 10, 0]
