@@ -32,6 +32,7 @@ from campaigns.models import (
     Enrollment,
     MessageLog,
 )
+from campaigns.planner.page import plan_page
 from campaigns.resources import CampaignResultsResource, MessageLogResource
 from crm.export_admin import SpreadsheetExportAdmin
 from crm.tenancy import TenantRelatedFilter, TenantScopedAdmin
@@ -83,8 +84,12 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
         "updated_at",
     ]
     actions_list = ["connect_gmail"]
-    actions_row = ["make_primary", "reconnect", "disconnect"]
-    actions_detail = ["reconnect"]
+    actions_row = ["plan", "make_primary", "reconnect", "disconnect"]
+    actions_detail = ["plan", "reconnect"]
+
+    @action(description="Send plan", icon="event_upcoming", url_path="plan")
+    def plan(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return plan_page(self, request, object_id)
 
     @action(description="Make primary", icon="star", url_path="make-primary")
     def make_primary(self, request: HttpRequest, object_id: str) -> HttpResponse:

@@ -36,6 +36,7 @@ from campaigns.models import (
     Enrollment,
     MessageLog,
 )
+from campaigns.planner import forecast
 from campaigns.progress import campaign_progress
 from campaigns.sequence_outlook import sequence_outlook
 from crm.models import Lead
@@ -341,6 +342,7 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
             # Sent from each lead's agent: each account's share, and what needs doing.
             split=senders.launch_split(campaign, audience.audience_of(campaign), plan.account),
             blocked=blocked,
+            forecast=forecast.launch_forecast(campaign, plan.account, plan.to_send),
             button_attrs={
                 "id": "launch-now",
                 "disabled": bool(blocked or (report and report.blocking)),

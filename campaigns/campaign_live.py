@@ -6,15 +6,18 @@ offered) comes from the same poll and never disagrees with another."""
 import json
 from typing import Any
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from campaigns import dashboard, sender_health
 from campaigns.models import Campaign, Dispatch, MessageLog
+from campaigns.planner import forecast
 from campaigns.progress import campaign_progress, counts_by_step, step_funnel
 from campaigns.sequence_outlook import sequence_outlook
 from crm.timezones import spoken_time
 
 POLL_SECONDS = 3
+PLAN_EVERY = 30  # seconds
 # The page's live charts: their name on the page (data-live-chart) and where their data is
 # in dashboard.campaign_results.
 LIVE_CHARTS = {"daily": "chart", "funnel": "funnel_chart"}
@@ -74,7 +77,11 @@ def campaign_page(campaign: Campaign) -> tuple[dict[str, Any], dict[str, Any]]:
             {"words": reason["words"], "count": reason["count"]} for reason in results["reasons"]
         ],
         "sequence": None,
+        # When it finishes, sharing its account(s) with the other campaigns (planner).
+        "plan": None,
     }
+    if live["live"]:
+        live["plan"] = planned_finish(campaign)
     if outlook is not None:
         live["sequence"] = {
             "active": outlook.active,
@@ -132,3 +139,15 @@ def _blast_line(campaign: Campaign, progress: dict[str, Any], warning: str) -> s
     rate = progress["per_minute"]
     pace = f"{rate:.0f}" if rate >= 10 else f"{rate:g}"
     return f"{done} · {pace} per minute · finishes {progress['eta']}"
+
+
+def planned_finish(campaign: Campaign) -> Any:
+    """The campaign's finish in its accounts' send plans, planned at most every PLAN_EVERY
+    seconds per campaign: the page polls every few seconds, a plan moves by the minute, and
+    planning a large account takes a fraction of a second."""
+    key = f"campaign-forecast:{campaign.pk}"
+    found = cache.get(key)
+    if found is None:
+        found = forecast.campaign_forecast(campaign)
+        cache.set(key, found, PLAN_EVERY)
+    return found

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from campaigns import audience, n8n, outbox, queuing
+from campaigns import audience, n8n, outbox, queuing, warmup
 from campaigns.models import (
     Campaign,
     CampaignStatusError,
@@ -91,7 +91,8 @@ def launch_plan(campaign: Campaign, **audience_args: Any) -> Plan:
         total, suppressed = audience.sizes(audience.audience_of(campaign, **audience_args))
     except audience.AudienceError as error:
         raise LaunchError(str(error)) from None
-    remaining = max(0, account.daily_limit - outbox.sent_in_last_day(account))
+    cap = warmup.effective_daily_limit(account, timezone.now())
+    remaining = max(0, cap - outbox.sent_in_last_day(account))
     return Plan(
         step,
         account,

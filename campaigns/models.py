@@ -47,6 +47,22 @@ class EmailAccount(models.Model):
     daily_limit = models.PositiveIntegerField(
         default=500, help_text="Messages per rolling 24 hours (Gmail: 500, Workspace: 2,000)."
     )
+    # Warm-up (campaigns/warmup.py): a new mailbox that sends its whole cap at once looks
+    # like a spammer's to Gmail; its cap rises day by day instead.
+    warmup_days = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(90)],
+        verbose_name="warm-up (days)",
+        help_text="Optional, for a newly connected account: its daily cap starts at 20 and "
+        "rises evenly to the daily limit over this many days. 0: no warm-up.",
+    )
+    warmup_from = models.DateField(
+        null=True,
+        blank=True,
+        verbose_name="warm-up starts",
+        help_text="The warm-up's first day (20 messages), in the agency's time zone. Empty: "
+        "the day the account was connected.",
+    )
     is_active = models.BooleanField(default=True)
     is_primary = models.BooleanField(default=False, help_text="The organization's default sender.")
     needs_reconnect = models.BooleanField(default=False)

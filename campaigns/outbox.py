@@ -31,7 +31,7 @@ from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Query
 from django.db.models.functions import Now, Substr
 from django.utils import timezone
 
-from campaigns import gmail, rendering, sending
+from campaigns import gmail, rendering, sending, warmup
 from campaigns.models import (
     STOPPED_AFTER_FAILURE,
     Campaign,
@@ -163,7 +163,8 @@ def sent_in_last_day(account: EmailAccount) -> int:
 
 
 def _cap_wait(account: EmailAccount) -> float:
-    """Seconds until the oldest send of the last 24 hours leaves the window."""
+    """Seconds until the oldest send of the last 24 hours leaves the window (or a warm-up
+    raises the cap)."""
     now = timezone.now()
     oldest = (
         MessageLog.objects.filter(email_account=account, sent_at__gte=now - DAY)
@@ -173,6 +174,9 @@ def _cap_wait(account: EmailAccount) -> float:
     )
     # Only claims in flight fill the cap: they end (sent, or back in the queue) soon.
     wait = (oldest + DAY - now).total_seconds() if oldest else STALE_CLAIM.total_seconds()
+    rise = warmup.next_rise(account, now)  # a warming account's cap may rise sooner
+    if rise is not None:
+        wait = min(wait, (rise - now).total_seconds())
     return max(MIN_WAIT, wait)
 
 
@@ -220,7 +224,7 @@ def _claim(account: EmailAccount, queued: QuerySet[MessageLog], limit: int) -> C
     refusal = _refusal(account)
     if refusal is not None:
         raise _NotNow(refusal)
-    left = account.daily_limit - sent_in_last_day(account)
+    left = warmup.effective_daily_limit(account, timezone.now()) - sent_in_last_day(account)
     if left <= 0:
         raise _NotNow(Claim(retry_after=_cap_wait(account), reason=DAILY_CAP))
     wanted, messages = min(limit, left), []

@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -22,6 +23,12 @@ from playwright.sync_api import sync_playwright
 from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
 from crm.members import membership_create
 from crm.models import Lead, Organization, Property
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache (the campaign page keeps a plan for 30 s)."""
+    cache.clear()
 
 
 @pytest.fixture
@@ -459,3 +466,48 @@ def sent(campaign_a, lead_a, detecting):
         sequences.tick()
         call_command("send_queued", stdout=StringIO(), stderr=StringIO())
         yield MessageLog.objects.get(lead=lead_a)
+
+
+# The send plan: campaigns on one account, each with its own audience (the leads of a city).
+def city_campaign(
+    account: EmailAccount, name: str, city: str, leads: int, sequence: bool = False
+) -> Campaign:
+    """A draft campaign of the account's agency whose audience is `leads` new leads in
+    `city`: a one-step blast, or a sequence (make_sequence's three steps)."""
+    organization = account.organization
+    Lead.objects.bulk_create(
+        Lead(
+            organization=organization,
+            name=f"{city} {n}",
+            email=f"{city.lower()}{n}@example.com",
+            city=city,
+        )
+        for n in range(leads)
+    )
+    if sequence:
+        campaign = make_sequence(organization, account)
+        Campaign.objects.filter(pk=campaign.pk).update(name=name, audience_filter={"city": city})
+        campaign.refresh_from_db()
+        return campaign
+    campaign = Campaign.objects.create(
+        organization=organization, name=name, email_account=account, audience_filter={"city": city}
+    )
+    CampaignStep.objects.create(
+        campaign=campaign, order=1, subject=name, body_template=f"<p>{name}</p>"
+    )
+    return campaign
+
+
+def two_blasts(account: EmailAccount, clock=None) -> tuple[Campaign, Campaign]:
+    """Spring blast (60 leads) launched on the account, now capped at 40 a day, and Open
+    house (30 leads): launched a minute later on time_machine's `clock`, else a draft."""
+    from campaigns import dispatch
+
+    EmailAccount.objects.filter(pk=account.pk).update(daily_limit=40)
+    spring = city_campaign(account, "Spring blast", "Pasadena", 60)
+    open_house = city_campaign(account, "Open house", "Glendale", 30)
+    dispatch.campaign_launch(campaign=spring)
+    if clock is not None:
+        clock.shift(datetime.timedelta(minutes=1))
+        dispatch.campaign_launch(campaign=open_house)
+    return spring, open_house

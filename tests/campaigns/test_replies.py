@@ -271,6 +271,7 @@ def test_the_connect_flow_asks_for_the_metadata_permission_only_when_opted_in(
         "display_name": account.display_name,
         "reply_to": "",
         "daily_limit": 500,
+        "warmup_days": 0,
         "is_active": "on",
         "is_primary": "on",
         "detect_replies": "on",

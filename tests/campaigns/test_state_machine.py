@@ -2,7 +2,8 @@
 complete), sending, duplicate reports, unsubscribes and crashes, with the invariants: each
 lifecycle step moves the campaign only from the states it names (and is refused, changing
 nothing, from any other), nothing is claimed for a campaign that is not active, at most one
-send per (step, lead), and nothing sent to a lead after they opted out."""
+send per (step, lead), nothing sent to a lead after they opted out, and the account's
+send plan planning every message that waits, within the cap."""
 
 import datetime
 from collections import Counter
@@ -15,7 +16,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from campaigns import dispatch, outbox, unsubscribe
-from campaigns.models import Campaign, CampaignStatusError, MessageLog
+from campaigns.models import Campaign, CampaignStatusError, EmailAccount, MessageLog
+from campaigns.planner.plans import account_plan
 from crm.models import Lead
 
 LEADS = 8
@@ -143,6 +145,29 @@ class Sending(RuleBasedStateMachine):
     def at_most_one_send_per_lead(self):
         assert all(count <= 1 for count in self.received().values())
         assert MessageLog.objects.filter(campaign=self.campaign, is_test=False).count() <= LEADS
+
+    @rule(cap=st.integers(min_value=1, max_value=LEADS))
+    def change_the_cap(self, cap):
+        EmailAccount.objects.filter(pk=self.account.pk).update(daily_limit=cap)
+
+    @rule()
+    def read_the_send_plan(self):
+        """Whenever staff look, the account's send plan plans every message that waits
+        while the campaign is active, holds them while it is paused, and no day of it sends
+        more than the cap. (A rule, not an invariant: a plan after every step doubles the
+        run's time.)"""
+        plan = account_plan(self.account)
+        row = plan.of(self.campaign)
+        waiting = MessageLog.objects.filter(
+            campaign=self.campaign, status=MessageLog.Status.QUEUED, is_test=False
+        ).count()
+        planned, held = (row.messages, row.held) if row else (0, 0)
+        if self.status == Status.ACTIVE:
+            assert (planned, held) == (waiting, 0)
+            assert not waiting or row.finish >= plan.now
+        else:
+            assert (planned, held) == (0, waiting if self.status == Status.PAUSED else 0)
+        assert all(day.total <= day.cap for day in plan.days)
 
     @invariant()
     def nothing_after_opting_out(self):
