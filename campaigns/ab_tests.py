@@ -206,15 +206,22 @@ def ab_test_decide(test: AbTest) -> bool:
     return decided
 
 
-def ab_test_pick(*, test: AbTest, variant: str, user: Any) -> None:
-    """Staff choose the winner, before the test does: the rest gets it now (still held
-    back from sending while the campaign is paused). Raises AbTestError when refused."""
+def check_pick(*, test: AbTest, variant: str) -> None:
+    """Raises AbTestError, saying why, when staff may not pick `variant` now."""
+    if test.decided_at:
+        raise AbTestError(ALREADY_DECIDED.format(outcome=test.outcome))
     if variant not in test.variants:
         letters = ", ".join(test.variants)
         raise AbTestError(UNKNOWN_VARIANT.format(variant=variant, letters=letters))
     campaign = Campaign.objects.get(pk=test.campaign_id)
     if campaign.status not in (Campaign.Status.ACTIVE, Campaign.Status.PAUSED):
         raise AbTestError(CAMPAIGN_OVER.format(status=campaign.get_status_display().lower()))
+
+
+def ab_test_pick(*, test: AbTest, variant: str, user: Any) -> None:
+    """Staff choose the winner, before the test does: the rest gets it now (still held
+    back from sending while the campaign is paused). Raises AbTestError when refused."""
+    check_pick(test=test, variant=variant)
     results = variant_results(test)
     comparison: Comparison | None = compare(results)
     who = user.get_full_name() or user.get_username()

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from campaigns import dashboard, sender_health
+from campaigns.ab_test_page import ab_test_live
 from campaigns.models import Campaign, Dispatch, MessageLog
 from campaigns.progress import campaign_progress, counts_by_step, step_funnel
 from campaigns.sequence_outlook import sequence_outlook
@@ -72,6 +73,7 @@ def campaign_page(campaign: Campaign) -> tuple[dict[str, Any], dict[str, Any]]:
             {"words": reason["words"], "count": reason["count"]} for reason in results["reasons"]
         ],
         "sequence": None,
+        "ab_test": None,
     }
     if is_sequence:
         outlook = sequence_outlook(campaign)
@@ -89,6 +91,9 @@ def campaign_page(campaign: Campaign) -> tuple[dict[str, Any], dict[str, Any]]:
     else:
         live["bar_percent"] = progress["percent"]
         live["state_line"] = _blast_line(campaign, progress, warning)
+        live["ab_test"] = ab_test_live(campaign)
+        if live["ab_test"] and live["ab_test"]["state"] == "waiting" and not warning:
+            live["state_line"] = live["ab_test"]["line"]  # nothing is sent until the winner
     return live, results
 
 
