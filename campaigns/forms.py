@@ -76,6 +76,9 @@ class CampaignForm(forms.ModelForm):
         for key in audience.FILTER_KEYS:
             if key in saved:
                 self.initial[f"filter_{key}"] = saved[key]
+        for name in AB_TEST_FIELDS:
+            # Left out of a post (a script, a page older than them): the saved value stays.
+            self.fields[name].required = False
         if self.launched:
             # Shown, not editable: a posted value is ignored for the saved one.
             for name in self.locked_fields:
