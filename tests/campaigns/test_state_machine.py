@@ -2,7 +2,8 @@
 complete), sending, duplicate reports, unsubscribes and crashes, with the invariants: each
 lifecycle step moves the campaign only from the states it names (and is refused, changing
 nothing, from any other), nothing is claimed for a campaign that is not active, at most one
-send per (step, lead), and nothing sent to a lead after they opted out."""
+send per (step, lead), and nothing sent to a lead after they opted out. The same with an
+A/B subject test, and its own invariants."""
 
 import datetime
 from collections import Counter
@@ -14,8 +15,15 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from campaigns import dispatch, outbox, unsubscribe
-from campaigns.models import Campaign, CampaignStatusError, MessageLog
+from campaigns import ab_tests, dispatch, outbox, unsubscribe
+from campaigns.models import (
+    AbGroup,
+    AbTest,
+    Campaign,
+    CampaignStatusError,
+    CampaignStep,
+    MessageLog,
+)
 from crm.models import Lead
 
 LEADS = 8
@@ -166,3 +174,81 @@ def test_sending_holds_its_invariants_whatever_happens(campaign_a, gmail_account
         suppress_health_check=[HealthCheck.too_slow],
     )
     Sending.TestCase().runTest()
+
+
+class SendingWithAbTest(Sending):
+    """The same lifecycle, for a blast testing two subjects on half its audience, with the
+    test's own steps: its decision when the wait is over, and staff picking a winner. Its
+    invariants: a held message is never claimed; the rest is released only by the decision,
+    taken once, and only while the campaign is active (or picked by staff while paused);
+    every message goes out with its own subject."""
+
+    def test_of(self) -> AbTest | None:
+        return AbTest.objects.filter(campaign=self.campaign).first()
+
+    @rule(hours=st.integers(min_value=0, max_value=6))
+    def decide_when_due(self, hours):
+        test = self.test_of()
+        undecided = test is not None and test.decided_at is None
+        decided = ab_tests.decide_due(timezone.now() + datetime.timedelta(hours=hours))
+        assert not decided or (undecided and self.status == Status.ACTIVE)
+
+    @rule(variant=st.sampled_from("ABC"))
+    def pick(self, variant):
+        test = self.test_of()
+        if test is None:
+            return
+        may = test.decided_at is None and variant in test.variants
+        may = may and self.status in (Status.ACTIVE, Status.PAUSED)
+        try:
+            ab_tests.ab_test_pick(test=test, variant=variant, user=self.account.user)
+        except ab_tests.AbTestError:
+            assert not may
+        else:
+            assert may
+
+    @invariant()
+    def nothing_held_is_ever_claimed(self):
+        held = MessageLog.objects.filter(campaign=self.campaign, ab_group=AbGroup.HELD)
+        assert not held.exclude(status__in=["queued", "cancelled", "skipped"]).exists()
+
+    @invariant()
+    def the_rest_has_the_winner_once_decided(self):
+        test = self.test_of()
+        rest = MessageLog.objects.filter(campaign=self.campaign, ab_group=AbGroup.REST)
+        if test is None or test.decided_at is None:
+            assert not rest.exists()
+        else:
+            assert set(rest.values_list("variant", flat=True)) <= {test.winner}
+            assert not MessageLog.objects.filter(
+                campaign=self.campaign, ab_group=AbGroup.HELD
+            ).exists()
+
+    @invariant()
+    def each_message_goes_out_with_its_subject(self):
+        for message in self.google.sent[self.sent_before :]:
+            subject = str(message["Subject"])
+            variant = MessageLog.objects.get(to_email=message["To"].addresses[0].addr_spec)
+            assert subject.startswith(f"{variant.variant} ")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_ab_test_holds_its_invariants_whatever_happens(campaign_a, gmail_account, google):
+    Campaign.objects.filter(pk=campaign_a.pk).update(
+        email_account=gmail_account, track_opens=True, ab_share=50
+    )
+    CampaignStep.objects.filter(campaign=campaign_a).update(
+        subject="A {{ lead.name }}", subject_b="B {{ lead.name }}"
+    )
+    Lead.objects.bulk_create(
+        Lead(organization=campaign_a.organization, name=f"L{n}", email=f"m{n}@example.com")
+        for n in range(LEADS)
+    )
+    SendingWithAbTest.google, SendingWithAbTest.campaign_id = google, campaign_a.pk
+    SendingWithAbTest.TestCase.settings = settings(
+        max_examples=25,
+        stateful_step_count=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    SendingWithAbTest.TestCase().runTest()
