@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from campaigns import ztest
+from campaigns import rendering, ztest
 from campaigns.models import AbGroup, AbMeasure, AbTest, Campaign, MessageLog
 
 Status = MessageLog.Status
@@ -81,6 +81,18 @@ def p_words(p_value: float) -> str:
     if p_value < 0.001:
         return "p < 0.001"
     return f"p = {p_value:.3f}" if p_value < 0.1 else f"p = {p_value:.2f}"
+
+
+def as_read(subject: str, campaign: Campaign) -> str:
+    """The subject as the sample lead reads it: the page shows no template code."""
+    organization = {"name": campaign.organization.name, "postal_address": ""}
+    try:
+        text = rendering.render(
+            subject, {**rendering.SAMPLE_CONTEXT, "organization": organization}, html=False
+        )
+    except rendering.TemplateError:
+        return subject
+    return " ".join(text.split())
 
 
 def messages_tested(ab_test: AbTest) -> QuerySet[MessageLog]:

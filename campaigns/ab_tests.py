@@ -23,6 +23,7 @@ from campaigns.ab_results import (
     MEASURE_WORDS,
     WAITING,
     Comparison,
+    as_read,
     compare,
     messages_tested,
     variant_results,
@@ -92,14 +93,18 @@ def launch_problem(campaign: Campaign, step: CampaignStep, account: EmailAccount
     return ""
 
 
-def launch_outline(campaign: Campaign, step: CampaignStep, to_send: int) -> dict[str, Any] | None:
-    """The test as the launch page announces it; None without one."""
+def launch_outline(
+    campaign: Campaign, step: CampaignStep, to_send: int, finish: datetime.datetime
+) -> dict[str, Any] | None:
+    """The test as the launch page announces it, and the launch's estimated `finish` moved
+    by its wait; None without a test."""
     letters = step.variants()
     if len(letters) < 2:
         return None
     per_variant = to_send * campaign.ab_share // 100 // len(letters)
     return {
-        "variants": [(letter, step.subject_of(letter)) for letter in letters],
+        "variants": [(letter, as_read(step.subject_of(letter), campaign)) for letter in letters],
+        "finish": finish + datetime.timedelta(hours=campaign.ab_wait_hours),
         "share": campaign.ab_share,
         "per_variant": per_variant,
         "tested": per_variant * len(letters),

@@ -16,6 +16,7 @@ from unfold.paginator import InfinitePaginator
 
 from campaigns import (
     ab_test_page,
+    ab_test_pick,
     admin_views,
     audience,
     campaign_list,
@@ -449,7 +450,7 @@ class CampaignAdmin(
         return admin_views.campaign_progress_json(self, request, object_id)
 
     def ab_winner_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return ab_test_page.ab_winner_pick(self, request, object_id)
+        return ab_test_pick.ab_winner_pick(self, request, object_id)
 
 
 @admin.register(CampaignStep)

@@ -346,7 +346,7 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
             blocked=blocked,
             ab_test=None
             if is_sequence
-            else ab_tests.launch_outline(campaign, plan.step, plan.to_send),
+            else ab_tests.launch_outline(campaign, plan.step, plan.to_send, plan.estimated_finish),
             button_attrs={
                 "id": "launch-now",
                 "disabled": bool(blocked or (report and report.blocking)),
