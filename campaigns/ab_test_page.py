@@ -41,8 +41,8 @@ PAUSED = (
 CANCELLED = "Cancelled before a winner was chosen: the rest was not sent."
 DECIDED = "{outcome} Decided {when}."
 SETTINGS = (
-    "{share}% of the audience, {per_variant} per subject; the best {measure} {hours} h after "
-    "the last test message"
+    "{share}% of the audience, {per_variant} per subject; the winner, on {measure}, is chosen "
+    "{hours} h after the last test message"
 )
 
 
