@@ -84,3 +84,12 @@ def test_each_subject_is_previewed_as_it_is_sent(client_a, campaign_a):
         assert f'<p class="text-important font-semibold" id="preview-subject">{sent}</p>' in (
             page.content.decode()
         )
+
+
+def test_a_duplicate_keeps_the_subjects_and_the_test_settings(campaign_a):
+    ab_blast(campaign_a, leads=2, share=50)
+    Campaign.objects.filter(pk=campaign_a.pk).update(ab_wait_hours=9)
+    campaign_a.refresh_from_db()
+    copy = campaign_a.duplicate()
+    assert copy.steps.get().subject_b == "B: {{ lead.name }}"
+    assert (copy.ab_share, copy.ab_wait_hours, copy.ab_measure) == (50, 9, "opens")
