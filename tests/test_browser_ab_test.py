@@ -88,3 +88,20 @@ def test_an_agent_tests_two_subjects_and_sends_the_better_one_to_the_rest(
     held = MessageLog.objects.filter(campaign=campaign_a, ab_group="rest", variant="B")
     assert held.count() == 20
     screenshot(page, "ab-test-5-picked.png")
+
+
+@pytest.mark.browser
+def test_a_sequences_steps_offer_no_subject_variants(live_server, browser, staff_a, campaign_a):
+    staff_a.set_password("correct horse")
+    staff_a.save()
+    page = browser.new_page()
+    page.set_viewport_size(TALL)
+    log_in(page, live_server, "alice", "correct horse")
+    page.goto(f"{live_server.url}/admin/campaigns/campaign/{campaign_a.pk}/change/#steps")
+    subject_b = page.locator("[name='steps-0-subject_b']")
+    assert subject_b.is_visible()
+    page.click("#tabs-items a[href='#general']")
+    page.select_option("#id_type", "sequence")
+    assert page.locator("#id_ab_share").is_hidden()
+    page.click("#tabs-items a[href='#steps']")
+    assert subject_b.is_hidden() and page.locator("[name='steps-0-subject']").is_visible()

@@ -63,13 +63,29 @@
     return rows().find((row) => field(row, "subject").name === `${stepSelect.value}-subject`);
   }
 
+  const typeSelect = form.querySelector("[name=type]");
+  function isSequence() {
+    return typeSelect !== null && typeSelect.value === "sequence";
+  }
+
+  // Subjects B to D are a blast's A/B test: a sequence's steps show none (but one still
+  // written, which saving refuses for a sequence, stays in view to be emptied).
+  function showVariantFields() {
+    for (const name of VARIANT_FIELDS) {
+      for (const line of document.querySelectorAll(`#${prefix}-group .field-${name}`)) {
+        const input = line.querySelector("input");
+        line.style.display = isSequence() && !(input && input.value) ? "none" : "";
+      }
+    }
+  }
+
   // The subject selector lists A and each of B to D written in the step previewed.
   function refreshVariants() {
     const row = currentRow();
     const chosen = variantSelect.value;
     const letters = ["A"];
     for (const name of VARIANT_FIELDS) {
-      const input = row && field(row, name);
+      const input = row && !isSequence() && field(row, name);
       if (input && input.value.trim()) letters.push(name.slice(-1).toUpperCase());
     }
     variantSelect.replaceChildren(...letters.map((letter) => new Option(`Subject ${letter}`, letter)));
@@ -167,6 +183,11 @@
   });
   form.addEventListener("change", (event) => {
     if (event.target.name && event.target.name.endsWith("-DELETE")) refreshSteps();
+    if (event.target === typeSelect) {
+      showVariantFields();
+      refreshVariants();
+      render();
+    }
   });
   form.addEventListener("focusin", (event) => {
     const name = event.target.name || "";
@@ -192,6 +213,7 @@
     field(row, "order").value = Math.max(0, ...numbers) + 1;
     refreshSteps();
     stepSelect.value = field(row, "subject").name.replace(/-subject$/, "");
+    showVariantFields();
     refreshVariants();
     render();
   });
@@ -219,6 +241,7 @@
   }
 
   refreshSteps();
+  showVariantFields();
   refreshVariants();
   render();
 })();
