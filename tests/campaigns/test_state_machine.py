@@ -159,6 +159,18 @@ class Sending(RuleBasedStateMachine):
             assert received[address] == before
 
 
+def run(machine: type[Sending], google, campaign: Campaign, examples: int) -> None:
+    """Run the state machine on the campaign, sending through the Gmail stand-in."""
+    machine.google, machine.campaign_id = google, campaign.pk
+    machine.TestCase.settings = settings(
+        max_examples=examples,
+        stateful_step_count=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    machine.TestCase().runTest()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_sending_holds_its_invariants_whatever_happens(campaign_a, gmail_account, google):
     Campaign.objects.filter(pk=campaign_a.pk).update(email_account=gmail_account)
@@ -166,14 +178,7 @@ def test_sending_holds_its_invariants_whatever_happens(campaign_a, gmail_account
         Lead(organization=campaign_a.organization, name=f"L{n}", email=f"m{n}@example.com")
         for n in range(LEADS)
     )
-    Sending.google, Sending.campaign_id = google, campaign_a.pk
-    Sending.TestCase.settings = settings(
-        max_examples=40,
-        stateful_step_count=25,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
-    Sending.TestCase().runTest()
+    run(Sending, google, campaign_a, examples=40)
 
 
 class SendingWithAbTest(Sending):
@@ -244,11 +249,4 @@ def test_an_ab_test_holds_its_invariants_whatever_happens(campaign_a, gmail_acco
         Lead(organization=campaign_a.organization, name=f"L{n}", email=f"m{n}@example.com")
         for n in range(LEADS)
     )
-    SendingWithAbTest.google, SendingWithAbTest.campaign_id = google, campaign_a.pk
-    SendingWithAbTest.TestCase.settings = settings(
-        max_examples=25,
-        stateful_step_count=25,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
-    SendingWithAbTest.TestCase().runTest()
+    run(SendingWithAbTest, google, campaign_a, examples=25)
