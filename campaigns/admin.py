@@ -15,6 +15,8 @@ from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
 from campaigns import (
+    ab_test_page,
+    ab_test_pick,
     admin_views,
     audience,
     campaign_list,
@@ -22,7 +24,13 @@ from campaigns import (
     failures,
     live_preview,
 )
-from campaigns.forms import STEP_HAS_SENT, CampaignForm, StepForm, StepFormSet
+from campaigns.forms import (
+    AB_TEST_FIELDS,
+    STEP_HAS_SENT,
+    CampaignForm,
+    StepForm,
+    StepFormSet,
+)
 from campaigns.models import (
     STOPPED_BY_STAFF,
     Campaign,
@@ -251,6 +259,7 @@ class CampaignAdmin(
         "chosen_leads": "audience == 'chosen'",
         **{f"filter_{key}": "audience == 'filter'" for key in audience.FILTER_KEYS},
         **{name: "type == 'sequence'" for name in SEQUENCE_FIELDS},
+        **{name: "type == 'blast'" for name in AB_TEST_FIELDS},
     }
     fieldsets = [
         (None, {"fields": ["organization", "name", "type", "email_account", "send_from_agents"]}),
@@ -270,6 +279,7 @@ class CampaignAdmin(
             },
         ),
         ("Sequence schedule", {"fields": SEQUENCE_FIELDS}),
+        ("A/B subject test", {"fields": AB_TEST_FIELDS, "description": ab_test_page.SETTINGS_HELP}),
         ("Tracking", {"fields": ["track_opens", "track_clicks"]}),
     ]
     actions_detail = ["launch", "pause", "resume", "cancel", "preview", "duplicate"]
@@ -430,9 +440,11 @@ class CampaignAdmin(
     def get_urls(self) -> list:
         view = self.admin_site.admin_view(self.progress_view)
         preview = self.admin_site.admin_view(self.step_preview_view)
+        pick = self.admin_site.admin_view(self.ab_winner_view)
         return [
             path("step-preview.json", preview, name="campaigns_campaign_step_preview"),
             path("<path:object_id>/progress.json", view, name="campaigns_campaign_progress"),
+            path("<path:object_id>/ab-winner/", pick, name="campaigns_campaign_ab_winner"),
             *super().get_urls(),
         ]
 
@@ -441,6 +453,9 @@ class CampaignAdmin(
 
     def progress_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return admin_views.campaign_progress_json(self, request, object_id)
+
+    def ab_winner_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return ab_test_pick.ab_winner_pick(self, request, object_id)
 
 
 @admin.register(CampaignStep)
@@ -531,6 +546,7 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
                     "to_email",
                     "email_account",
                     "subject",
+                    "variant",
                     "status",
                     "reason",
                 ]
@@ -626,9 +642,11 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         fieldsets = list(super().get_fieldsets(request, obj))
-        if obj is not None and not obj.error_message:  # nothing went wrong: no "Why"
+        # Nothing went wrong: no "Why"; no A/B subject test: no variant.
+        empty = {"reason": not obj.error_message, "variant": not obj.variant} if obj else {}
+        if any(empty.values()):
             (name, options), *rest = fieldsets
-            fields = [field for field in options["fields"] if field != "reason"]
+            fields = [field for field in options["fields"] if not empty.get(field)]
             fieldsets = [(name, {**options, "fields": fields}), *rest]
         return [*fieldsets, self.technical_fieldset] if request.user.is_superuser else fieldsets
 

@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
 from campaigns import (
+    ab_tests,
     audience,
     campaign_live,
     dispatch,
@@ -98,13 +99,16 @@ def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> Http
         # A campaign sent from each lead's agent: previewed and tested as this lead gets it.
         account = senders.account_for(step.campaign, lead, default)
 
+    # An A/B test's subject B, C or D: previewed (and test-sent) as it will be sent.
+    variant = data.get("variant", "").upper()
+    variant = variant if variant in step.variants() else "A"
     if request.method == "POST" and lead and account:
-        return _send_test(request, step, lead, account)
+        return _send_test(request, step, lead, account, variant)
 
     rendered, error = None, None
     if lead is not None:
         try:
-            rendered = sending.render_for(step, lead, account, test=True)
+            rendered = sending.render_for(step, lead, account, test=True, variant=variant)
         except rendering.TemplateError as failure:
             error = failure
     return render(
@@ -126,13 +130,17 @@ def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> Http
             rendered=rendered,
             error=error,
             error_part=template_errors.part_name(error.part) if error else "",
+            variant=variant,
+            variants=step.variants(),
         ),
     )
 
 
-def _send_test(request: HttpRequest, step: CampaignStep, lead: Lead, account: EmailAccount):
+def _send_test(
+    request: HttpRequest, step: CampaignStep, lead: Lead, account: EmailAccount, variant: str
+):
     back = reverse("admin:campaigns_campaignstep_preview", args=[step.pk])
-    back += f"?lead={lead.pk}&account={account.pk}"
+    back += f"?lead={lead.pk}&account={account.pk}&variant={variant}"
     if not request.user.email:
         messages.error(request, "Your user has no email address: add one to receive tests.")
         return HttpResponseRedirect(back)
@@ -140,7 +148,9 @@ def _send_test(request: HttpRequest, step: CampaignStep, lead: Lead, account: Em
         messages.error(request, f"{account.email_address} must be reconnected before it can send.")
         return HttpResponseRedirect(back)
     try:
-        log = sending.test_send(step=step, lead=lead, account=account, to_email=request.user.email)
+        log = sending.test_send(
+            step=step, lead=lead, account=account, to_email=request.user.email, variant=variant
+        )
     except rendering.TemplateError as error:
         part = template_errors.part_name(error.part)
         messages.error(request, f"The {part} cannot be rendered: {error}")
@@ -343,6 +353,9 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
             split=senders.launch_split(campaign, audience.audience_of(campaign), plan.account),
             blocked=blocked,
             forecast=forecast.launch_forecast(campaign, plan.account, plan.to_send),
+            ab_test=None
+            if is_sequence
+            else ab_tests.launch_outline(campaign, plan.step, plan.to_send, plan.estimated_finish),
             button_attrs={
                 "id": "launch-now",
                 "disabled": bool(blocked or (report and report.blocking)),
@@ -366,6 +379,8 @@ def _preflight(campaign: Campaign, plan: dispatch.Plan) -> preflight.Report | No
 
 def launch_blocked(campaign: Campaign, plan: dispatch.Plan) -> str:
     """Why Launch now is disabled (said before the click), or "" when it is not."""
+    if problem := ab_tests.launch_problem(campaign, plan.step, plan.account):
+        return problem
     if plan.to_send:
         return ""
     if campaign.type == Campaign.Type.SEQUENCE and campaign.enroll_new_leads:

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from campaigns import dispatch as dispatching
 from campaigns import (
+    ab_tests,
     gmail,
     messages,
     outbox,
@@ -29,6 +29,7 @@ from campaigns import (
     sequences,
     signing,
 )
+from campaigns import dispatch as dispatching
 from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
 
 Status = MessageLog.Status
@@ -278,7 +279,8 @@ def status(request: HttpRequest, data: dict) -> JsonResponse:
 
 @signed_api
 def tick(request: HttpRequest, data: dict) -> JsonResponse:
-    """The sequence tick, for an n8n schedule workflow: queue what is due, hand it to n8n."""
+    """The sequence tick, for an n8n schedule workflow: queue what is due, hand it to n8n;
+    and the A/B subject tests whose wait is over choose their winner."""
     payloads.nothing(data)
     result = sequences.tick()
     return JsonResponse(
@@ -288,6 +290,7 @@ def tick(request: HttpRequest, data: dict) -> JsonResponse:
             "queued": result.queued,
             "completed": result.completed,
             "dispatch_ids": [str(pk) for pk in result.dispatches],
+            "ab_tests_decided": ab_tests.decide_due(),
         }
     )
 

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from campaigns import dashboard, sender_health
+from campaigns.ab_test_page import ab_test_live
 from campaigns.models import Campaign, Dispatch, MessageLog
 from campaigns.planner import forecast
 from campaigns.progress import campaign_progress, counts_by_step, step_funnel
@@ -79,6 +80,7 @@ def campaign_page(campaign: Campaign) -> tuple[dict[str, Any], dict[str, Any]]:
         "sequence": None,
         # When it finishes, sharing its account(s) with the other campaigns (planner).
         "plan": None,
+        "ab_test": None,
     }
     if live["live"]:
         live["plan"] = planned_finish(campaign)
@@ -97,6 +99,9 @@ def campaign_page(campaign: Campaign) -> tuple[dict[str, Any], dict[str, Any]]:
     else:
         live["bar_percent"] = progress["percent"]
         live["state_line"] = _blast_line(campaign, progress, warning)
+        live["ab_test"] = ab_test_live(campaign)
+        if live["ab_test"] and live["ab_test"]["state"] == "waiting" and not warning:
+            live["state_line"] = live["ab_test"]["line"]  # nothing is sent until the winner
     return live, results
 
 

@@ -16,10 +16,12 @@ from unfold.widgets import (
 )
 
 from campaigns import audience
-from campaigns.models import Campaign, CampaignStep
+from campaigns.models import VARIANT_FIELDS, Campaign, CampaignStep
 from crm.models import Lead
 
 LOCKED_HELP = "Locked since the launch."
+# A blast's subject test: launched as set (ab_tests freezes them), then shown read-only.
+AB_TEST_FIELDS = ["ab_share", "ab_wait_hours", "ab_measure"]
 
 
 class CampaignForm(forms.ModelForm):
@@ -66,6 +68,7 @@ class CampaignForm(forms.ModelForm):
             "auto_reply_hold_days",
             "track_opens",
             "track_clicks",
+            *AB_TEST_FIELDS,
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -74,6 +77,9 @@ class CampaignForm(forms.ModelForm):
         for key in audience.FILTER_KEYS:
             if key in saved:
                 self.initial[f"filter_{key}"] = saved[key]
+        for name in AB_TEST_FIELDS:
+            # Left out of a post (a script, a page older than them): the saved value stays.
+            self.fields[name].required = False
         if self.launched:
             # Shown, not editable: a posted value is ignored for the saved one.
             for name in self.locked_fields:
@@ -87,6 +93,7 @@ class CampaignForm(forms.ModelForm):
     @property
     def locked_fields(self) -> list[str]:
         names = ["type", "email_account", "send_from_agents", "audience", "chosen_leads"]
+        names += AB_TEST_FIELDS
         names += [f"filter_{key}" for key in audience.FILTER_KEYS]
         return [name for name in names if name in self.fields]
 
@@ -138,6 +145,7 @@ class StepForm(forms.ModelForm):
         fields = [
             "name",
             "subject",
+            *VARIANT_FIELDS,
             "body_template",
             "offset_days",
             "order",

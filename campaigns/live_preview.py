@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponseNotAllowed, JsonRespon
 
 from campaigns import audience, rendering, senders, sending, template_errors
 from campaigns.admin_views import pick
-from campaigns.models import Campaign, CampaignStep, EmailAccount
+from campaigns.models import VARIANT_FIELDS, Campaign, CampaignStep, EmailAccount
 from crm.models import Lead
 from crm.tenancy import organizations_of
 
@@ -32,8 +32,9 @@ MERGE_FIELDS = [
 
 def step_preview_json(model_admin: Any, request: HttpRequest) -> JsonResponse:
     """POST: campaign (absent on a new one), organization, lead, account, and the step's
-    subject, body_template and text_template. Answers the rendered parts, or the error in
-    plain words, and the leads to choose from."""
+    subject, subject_b to subject_d, body_template and text_template, and the variant to
+    show (A to D). Answers the rendered parts, or the error in plain words, and the leads
+    to choose from."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     data = request.POST
@@ -74,11 +75,15 @@ def step_preview_json(model_admin: Any, request: HttpRequest) -> JsonResponse:
     step = CampaignStep(
         campaign=campaign,
         subject=data.get("subject", ""),
+        **{name: data.get(name, "") for name in VARIANT_FIELDS},
         body_template=data.get("body_template", ""),
         text_template=data.get("text_template", ""),
     )
+    # An A/B test's subject B, C or D, as typed (the first subject when that one is empty).
+    variant = data.get("variant", "").upper()
+    answer["variant"] = variant if variant in step.variants() else "A"
     try:
-        rendered = sending.render_for(step, lead, account)
+        rendered = sending.render_for(step, lead, account, variant=answer["variant"])
     except rendering.TemplateError as error:
         part = template_errors.part_name(error.part)
         return JsonResponse(

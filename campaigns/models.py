@@ -173,6 +173,14 @@ class CampaignStatusError(Exception):
 CAMPAIGN_CANNOT = "This campaign cannot be {action}: it is {status}."
 
 
+class AbMeasure(models.TextChoices):
+    """What an A/B subject test compares (campaigns/ab_tests.py)."""
+
+    OPENS = "opens", "Unique opens (prefetches and scanners left out)"
+    CLICKS = "clicks", "Clicks (leads who clicked)"
+    REPLIES = "replies", "Replies"
+
+
 class CampaignQuerySet(models.QuerySet):
     """The lifecycle, on many campaigns at once: each step is one conditional UPDATE from the
     states it names, and returns how many campaigns moved. Nothing else writes a status."""
@@ -276,6 +284,26 @@ class Campaign(models.Model):
     )
     track_clicks = models.BooleanField(
         default=False, help_text="Send links through this server to count clicks."
+    )
+    # A blast whose step has two or more subjects tests them (campaigns/ab_tests.py).
+    ab_share = models.PositiveSmallIntegerField(
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        verbose_name="test share (%)",
+        help_text="The part of the audience that tests the subjects, split evenly between "
+        "them; the rest gets the winner.",
+    )
+    ab_wait_hours = models.PositiveSmallIntegerField(
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        verbose_name="wait before choosing (hours)",
+        help_text="Counted from the last test message sent.",
+    )
+    ab_measure = models.CharField(
+        max_length=10,
+        choices=AbMeasure.choices,
+        default=AbMeasure.OPENS,
+        verbose_name="the best subject has the most",
     )
     launched_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Who launched it: a second launch (another tab, Back, a double submit) is told by whom.
@@ -418,6 +446,7 @@ class Campaign(models.Model):
                     order=step.order,
                     offset_days=step.offset_days,
                     subject=step.subject,
+                    **{name: getattr(step, name) for name in VARIANT_FIELDS},
                     body_template=step.body_template,
                     text_template=step.text_template,
                     is_active=step.is_active,
@@ -452,7 +481,37 @@ def _attname(name: str) -> str:
     return "email_account_id" if name == "email_account" else name
 
 
-class CampaignStep(models.Model):
+# A blast's step may have up to four subjects, A (its subject) to D, for an A/B test.
+VARIANT_FIELDS = ["subject_b", "subject_c", "subject_d"]
+VARIANTS_FOR_BLASTS = (
+    "Subject variants are for blasts (an A/B test of the first step): a sequence sends each "
+    "step with its one subject. Empty this field."
+)
+
+
+def variant_subject_field(letter: str, help_text: str = "") -> models.CharField:
+    return models.CharField(
+        max_length=255, blank=True, verbose_name=f"subject {letter}", help_text=help_text
+    )
+
+
+class SubjectVariants:
+    """The subjects of a step or of its snapshot, by letter."""
+
+    subject: str
+
+    def subject_of(self, variant: str) -> str:
+        """Variant A (or none) is the subject; B, C and D their own field."""
+        if variant in ("", "A"):
+            return self.subject
+        return str(getattr(self, f"subject_{variant.lower()}"))
+
+    def variants(self) -> list[str]:
+        """The letters of the subjects written: A, then each of B to D that is filled in."""
+        return ["A"] + [name[-1].upper() for name in VARIANT_FIELDS if getattr(self, name).strip()]
+
+
+class CampaignStep(SubjectVariants, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="steps")
     name = models.CharField(
@@ -467,6 +526,13 @@ class CampaignStep(models.Model):
         help_text="Days after the lead enters the campaign (0: at once).",
     )
     subject = models.CharField(max_length=255)
+    subject_b = variant_subject_field(
+        "B",
+        "Blasts, optional: another subject to test. With two or more, part of the audience "
+        "gets each and the best one goes to the rest (the campaign's A/B test settings).",
+    )
+    subject_c = variant_subject_field("C")
+    subject_d = variant_subject_field("D")
     body_template = models.TextField(
         verbose_name="message",
         help_text="The email itself, in HTML. “Insert where you type” beside it adds the "
@@ -526,7 +592,14 @@ class CampaignStep(models.Model):
         if self.campaign_id and self.campaign.steps_locked and self._changed():
             raise ValidationError(LOCKED_STEP)
         errors = {}
-        for field, html in (("subject", False), ("body_template", True), ("text_template", False)):
+        if self.campaign_id and self.campaign.type == Campaign.Type.SEQUENCE:
+            errors.update(
+                {name: VARIANTS_FOR_BLASTS for name in VARIANT_FIELDS if getattr(self, name)}
+            )
+        checked = [("subject", False), *((name, False) for name in VARIANT_FIELDS)]
+        for field, html in (*checked, ("body_template", True), ("text_template", False)):
+            if field in errors:
+                continue
             source = getattr(self, field)
             if not source:
                 continue
@@ -542,10 +615,18 @@ class CampaignStep(models.Model):
         return saved is None or any(saved[name] != getattr(self, name) for name in STEP_CONTENT)
 
 
-STEP_CONTENT = ["order", "offset_days", "subject", "body_template", "text_template", "is_active"]
+STEP_CONTENT = [
+    "order",
+    "offset_days",
+    "subject",
+    *VARIANT_FIELDS,
+    "body_template",
+    "text_template",
+    "is_active",
+]
 
 
-class StepSnapshot(models.Model):
+class StepSnapshot(SubjectVariants, models.Model):
     """A step's templates as they were when messages were queued from it. Messages are
     rendered when claimed, from their snapshot: an edit to a running sequence's step reaches
     the messages queued after it, never the ones already waiting."""
@@ -553,6 +634,9 @@ class StepSnapshot(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     step = models.ForeignKey(CampaignStep, on_delete=models.CASCADE, related_name="snapshots")
     subject = models.CharField(max_length=255)
+    subject_b = variant_subject_field("B")
+    subject_c = variant_subject_field("C")
+    subject_d = variant_subject_field("D")
     body_template = models.TextField()
     text_template = models.TextField(blank=True)
     digest = models.CharField(max_length=64, editable=False)
@@ -569,12 +653,17 @@ class StepSnapshot(models.Model):
     @classmethod
     def of(cls, step: CampaignStep) -> "StepSnapshot":
         """The snapshot of the step as it is now (the same one while it does not change)."""
-        content = [step.subject, step.body_template, step.text_template]
+        names = ["subject", "body_template", "text_template"]
+        content = [getattr(step, name) for name in names]
+        # Subject variants join the digest, by name, only when written: a step without any
+        # keeps the snapshot it had before variants existed.
+        variants = {name: getattr(step, name) for name in VARIANT_FIELDS if getattr(step, name)}
+        content += [f"{name}={value}" for name, value in variants.items()]
         digest = hashlib.sha256("\0".join(content).encode()).hexdigest()
         snapshot, _ = cls.objects.get_or_create(
             step=step,
             digest=digest,
-            defaults=dict(zip(["subject", "body_template", "text_template"], content, strict=True)),
+            defaults={name: getattr(step, name) for name in names} | variants,
         )
         snapshot.step = step
         return snapshot
@@ -651,6 +740,14 @@ class Dispatch(models.Model):
 NOT_WRITTEN_YET = "{step} (written when it is sent)"
 
 
+class AbGroup(models.TextChoices):
+    """A message's part in its blast's A/B subject test (none: no test)."""
+
+    TEST = "test", "Test"
+    HELD = "held", "Held for the winner"
+    REST = "rest", "Winner, to the rest"
+
+
 class MessageLogQuerySet(models.QuerySet):
     def funnel(self, *stages: str, **more: models.Aggregate) -> dict[str, int]:
         """How many of these messages reached each stage of FUNNEL (all, or the ones named),
@@ -722,6 +819,12 @@ class MessageLog(models.Model):
         StepSnapshot, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    # An A/B subject test (campaigns/ab_tests.py): the subject the message has (A to D), and
+    # its part in the test; a held message is never claimed until the winner is chosen.
+    variant = models.CharField(max_length=1, blank=True)
+    ab_group = models.CharField(
+        max_length=4, choices=AbGroup.choices, blank=True, verbose_name="A/B test part"
+    )
     is_test = models.BooleanField(default=False, help_text="A test send to staff: never counted.")
     to_email = models.EmailField(blank=True)
     # The content as rendered when claimed (what was previewed is what is sent), kept.
@@ -1033,3 +1136,39 @@ class SenderHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class AbTest(models.Model):
+    """A launched blast's subject test (campaigns/ab_tests.py): its settings as launched, and
+    once the winner is chosen, which one, why, and each variant's figures at that moment."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="ab_test")
+    dispatch = models.OneToOneField(Dispatch, on_delete=models.CASCADE, related_name="ab_test")
+    variants = models.CharField(max_length=4, help_text="The letters tested, e.g. ABC.")
+    share = models.PositiveSmallIntegerField(verbose_name="test share (%)")
+    wait = models.DurationField()
+    measure = models.CharField(max_length=10, choices=AbMeasure.choices)
+    # Set when the audience is queued and the test's messages released.
+    per_variant = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    winner = models.CharField(max_length=1, blank=True)
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The staff member who picked the winner; empty when the test decided.",
+    )
+    p_value = models.FloatField(null=True, blank=True)
+    outcome = models.CharField(max_length=300, blank=True)
+    # {letter: {"sent": n, "opened": n, "clicked": n, "replied": n}} when it was decided.
+    results = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "A/B test"
+
+    def __str__(self) -> str:
+        return f"A/B test of {self.campaign}"

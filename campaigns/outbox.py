@@ -3,6 +3,7 @@ sending is enforced, for both drivers (`send_queued` and n8n's claim) and any nu
 processes on any number of hosts:
 
 - the campaign is active (and a dispatch's messages wait for it to run);
+- an A/B subject test's rest waits, held, until its winner is chosen (ab_tests);
 - the lead has not opted out and the address is not suppressed (else: skipped);
 - the account is connected and not resting after a 429 or a token failure;
 - the account's rolling-24-hour cap;
@@ -31,9 +32,10 @@ from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Query
 from django.db.models.functions import Now, Substr
 from django.utils import timezone
 
-from campaigns import gmail, rendering, sending, warmup
+from campaigns import ab_tests, gmail, rendering, sending, warmup
 from campaigns.models import (
     STOPPED_AFTER_FAILURE,
+    AbGroup,
     Campaign,
     CampaignStep,
     Dispatch,
@@ -200,7 +202,8 @@ def account_queue(account: EmailAccount) -> QuerySet[MessageLog]:
         campaign__status=Campaign.Status.ACTIVE,
     ).filter(
         Q(dispatch__isnull=True)
-        | Q(dispatch__status=Dispatch.Status.RUNNING, dispatch__driver=Dispatch.Driver.DIRECT)
+        | Q(dispatch__status=Dispatch.Status.RUNNING, dispatch__driver=Dispatch.Driver.DIRECT),
+        ~Q(ab_group=AbGroup.HELD),  # an A/B test's rest waits for its winner (ab_tests)
     )
 
 
@@ -274,7 +277,7 @@ def dispatch_queue(dispatch: Dispatch) -> QuerySet[MessageLog]:
         is_test=False,
         campaign__status=Campaign.Status.ACTIVE,
         dispatch__status=Dispatch.Status.RUNNING,
-    )
+    ).exclude(ab_group=AbGroup.HELD)
 
 
 def claim_for_account(account: EmailAccount) -> Claim:
@@ -301,6 +304,9 @@ def claim_for_dispatch(dispatch: Dispatch, limit: int) -> Claim:
         return min(waits, key=lambda wait: wait.retry_after or 0.0)
     if Dispatch.objects.filter(pk=dispatch.pk, queuing=True).exists():
         return Claim(retry_after=QUEUING_WAIT, reason=QUEUING, account=dispatch.email_account)
+    held = ab_tests.held_wait(dispatch)
+    if held is not None:  # the execution waits for the winner, as for the daily cap
+        return Claim(retry_after=held, reason=ab_tests.HELD, account=dispatch.email_account)
     return Claim(account=dispatch.email_account)
 
 

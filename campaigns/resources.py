@@ -5,9 +5,11 @@ import functools
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 from import_export import fields
 
-from campaigns.models import Campaign, MessageLog
+from campaigns.ab_results import MEASURED, STAGES, results_by_campaign
+from campaigns.models import VARIANT_FIELDS, AbMeasure, AbTest, Campaign, MessageLog
 from crm.resources import FormulaSafeResource
 
 
@@ -25,6 +27,7 @@ class MessageLogResource(FormulaSafeResource):
             "lead",
             "to_email",
             "subject",
+            "variant",
             "status",
             "sent_at",
             "opened_at",
@@ -52,6 +55,21 @@ RESULT_COUNTS = (
     "failed",
     "skipped",
 )
+
+
+# A blast's A/B subject test: the decision, then each subject's test messages (A to D).
+AB_LETTERS = ["A", *(name[-1].upper() for name in VARIANT_FIELDS)]
+AB_DECISION = ("ab_measure", "ab_p_value", "ab_decision", "ab_decided_at")
+AB_FIGURES = ("subject", *STAGES, "rate")
+AB_COLUMNS = (
+    *AB_DECISION,
+    *(f"ab_{letter}_{figure}" for letter in AB_LETTERS for figure in AB_FIGURES),
+)
+
+
+def _ab_title(name: str) -> str:
+    """ "ab_p_value" -> "A/B p value", "ab_B_sent" -> "A/B B sent" """
+    return "A/B " + name.removeprefix("ab_").replace("_", " ").replace("p value", "p-value")
 
 
 def result_counts(campaigns: QuerySet[Campaign]) -> dict[Any, dict[str, int]]:
@@ -87,6 +105,7 @@ class CampaignResultsResource(FormulaSafeResource):
             "click_rate",
             "reply_rate",
             "bounce_rate",
+            *AB_COLUMNS,
         )
         export_order = fields
 
@@ -97,10 +116,48 @@ class CampaignResultsResource(FormulaSafeResource):
             self.fields[name] = fields.Field(
                 column_name=name, dehydrate_method=functools.partial(self._count, name=name)
             )
+        self.ab_tests: dict[Any, AbTest] = {}
+        self.ab_figures: dict[Any, dict[str, dict[str, int]]] = {}
+        for name in AB_COLUMNS:
+            self.fields[name] = fields.Field(
+                column_name=_ab_title(name),
+                dehydrate_method=functools.partial(self._ab_value, name=name),
+            )
 
     def filter_export(self, queryset: QuerySet[Campaign], **kwargs: Any) -> QuerySet[Campaign]:
         self.counts = result_counts(queryset)
+        tests = AbTest.objects.filter(campaign__in=queryset.values("pk"))
+        self.ab_tests = {
+            test.campaign_id: test for test in tests.select_related("dispatch__snapshot")
+        }
+        self.ab_figures = results_by_campaign(queryset) if self.ab_tests else {}
         return queryset.select_related("email_account")
+
+    def _ab_value(self, campaign: Campaign, name: str) -> Any:
+        """A column of the campaign's A/B test: empty without one, or for a subject it has not."""
+        test = self.ab_tests.get(campaign.pk)
+        if test is None:
+            return ""
+        decision = {
+            "ab_measure": AbMeasure(test.measure).label,
+            "ab_p_value": "" if test.p_value is None else round(test.p_value, 4),
+            "ab_decision": test.outcome,
+            "ab_decided_at": f"{timezone.localtime(test.decided_at):%Y-%m-%d %H:%M}"
+            if test.decided_at
+            else "",
+        }
+        if name in decision:
+            return decision[name]
+        letter, figure = name.removeprefix("ab_").split("_", 1)
+        if letter not in test.variants:
+            return ""
+        if figure == "subject":
+            return test.dispatch.snapshot.subject_of(letter) if test.dispatch.snapshot else ""
+        counts = self.ab_figures.get(campaign.pk, {}).get(letter, {})
+        if figure != "rate":
+            return counts.get(figure, 0)
+        hits, sent = counts.get(MEASURED[AbMeasure(test.measure)], 0), counts.get("sent", 0)
+        return round(100 * hits / sent, 1) if sent else ""
 
     def _count(self, campaign: Campaign, name: str) -> int:
         return self.counts.get(campaign.pk, {}).get(name, 0)

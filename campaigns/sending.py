@@ -76,31 +76,40 @@ def render_for(
     url: str = "",
     *,
     test: bool = False,
+    variant: str = "",
 ) -> rendering.Rendered:
     """The step (or its snapshot) rendered for one lead, footer included: the preview, the
     test send and the claim all use it, so what staff see is what is sent. `url` is the
     lead's unsubscribe link when the caller has it already. A `test` rendering (preview,
     test send) differs only in that link's token, which opens the page but unsubscribes
-    nobody."""
+    nobody. `variant` (B to D) takes that subject of an A/B test instead of the step's."""
     url = url or unsubscribe.url_for(lead, test=test)
     context = rendering.message_context(lead=lead, sender=account, unsubscribe_url=url)
-    rendered = rendering.render_message(
-        subject=step.subject, html=step.body_template, text=step.text_template, context=context
-    )
+    try:
+        rendered = rendering.render_message(
+            subject=step.subject_of(variant),
+            html=step.body_template,
+            text=step.text_template,
+            context=context,
+        )
+    except rendering.TemplateError as error:
+        if error.part == "subject" and variant not in ("", "A"):
+            error.part = f"subject_{variant.lower()}"
+        raise
     return messages.with_footer(
         rendered, postal_address=lead.organization.postal_address, unsubscribe_url=url
     )
 
 
 def test_send(
-    *, step: CampaignStep, lead: Lead, account: EmailAccount, to_email: str
+    *, step: CampaignStep, lead: Lead, account: EmailAccount, to_email: str, variant: str = ""
 ) -> MessageLog:
     """Send the step as rendered for `lead` to a staff address, marked and logged as a test.
 
     Raises rendering.TemplateError before anything is logged; a delivery failure is
     recorded on the returned log (status failed, with the reason).
     """
-    rendered = render_for(step, lead, account, test=True)
+    rendered = render_for(step, lead, account, test=True, variant=variant)
     log = MessageLog.objects.create(
         organization=lead.organization,
         campaign=step.campaign,
@@ -108,6 +117,7 @@ def test_send(
         lead=lead,
         email_account=account,
         is_test=True,
+        variant=variant,
         status=MessageLog.Status.SENDING,
         claimed_at=timezone.now(),
         to_email=to_email,
@@ -163,7 +173,7 @@ def render_claimed(log: MessageLog, account: EmailAccount) -> None:
         return  # rendered when it was queued (before rendering moved to the claim)
     lead = log.lead
     url = unsubscribe.url_for(lead)
-    rendered = render_for(log.snapshot, lead, account, url)
+    rendered = render_for(log.snapshot, lead, account, url, variant=log.variant)
     log.to_email = lead.email
     if not log.in_reply_to:
         log.subject = rendered.subject

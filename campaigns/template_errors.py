@@ -75,7 +75,14 @@ BLOCK_TAGS = ("if", "for", "with", "filter", "macro", "call", "autoescape", "raw
 KNOWN_TAGS = (*BLOCK_TAGS, "elif", "else", *(f"end{tag}" for tag in BLOCK_TAGS))
 BRACKETS = {"(": ")", "[": "]", "{": "}"}
 _LEXER = Environment()  # the default delimiters, as in rendering's environments
-PART_NAMES = {"subject": "subject", "html": "body", "text": "plain-text version"}
+PART_NAMES = {
+    "subject": "subject",
+    "subject_b": "subject B",
+    "subject_c": "subject C",
+    "subject_d": "subject D",
+    "html": "body",
+    "text": "plain-text version",
+}
 
 
 def part_name(part: str) -> str:

@@ -511,3 +511,65 @@ def two_blasts(account: EmailAccount, clock=None) -> tuple[Campaign, Campaign]:
         clock.shift(datetime.timedelta(minutes=1))
         dispatch.campaign_launch(campaign=open_house)
     return spring, open_house
+
+
+# A/B subject tests: a blast whose step has two subjects, launched to a simulated audience.
+PERSON = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Safari/605.1.15"
+SCANNER = "Barracuda Sentinel (EE)"
+
+
+@pytest.fixture
+def sandbox_account(settings, tmp_path, account_a) -> EmailAccount:
+    """Org A's account writing what it sends to files (no pacing): fast to send a lot."""
+    settings.SANDBOX_OUTBOX_DIR = tmp_path / "outbox"
+    EmailAccount.objects.filter(pk=account_a.pk).update(provider=EmailAccount.Provider.SANDBOX)
+    account_a.refresh_from_db()
+    return account_a
+
+
+def ab_blast(campaign: Campaign, *, leads: int, share: int, subject_b: str = "B: {{ lead.name }}"):
+    """The campaign's step gets a subject B, the test `share`% of `leads` new leads,
+    measured on opens after 4 hours; launched through the real service (its dispatch)."""
+    from campaigns import dispatch
+
+    Campaign.objects.filter(pk=campaign.pk).update(
+        track_opens=True, ab_share=share, ab_wait_hours=4, ab_measure="opens"
+    )
+    campaign.refresh_from_db()
+    CampaignStep.objects.filter(campaign=campaign).update(
+        subject="A: {{ lead.name }}", subject_b=subject_b
+    )
+    Lead.objects.bulk_create(
+        Lead(organization=campaign.organization, name=f"Lead {n}", email=f"ab{n}@example.com")
+        for n in range(leads)
+    )
+    return dispatch.campaign_launch(campaign=campaign)
+
+
+def send_all(account: EmailAccount) -> int:
+    """The outbox drained as its drivers do: claims of up to 100 messages of the account,
+    each sent and recorded; how many were sent."""
+    from campaigns import outbox
+
+    sent = 0
+    while claimed := outbox.claim(account, outbox.account_queue(account), 100).messages:
+        sent += sum(outbox.send_one(message, account) == "sent" for message in claimed)
+    return sent
+
+
+def simulate_opens(campaign: Campaign, opened: dict[str, int]) -> None:
+    """{variant: how many of its test messages a person opens}, through the open pixel over
+    HTTP as a mail program fetches it. Each opened one is opened twice (unique opens count
+    it once), and every test message is fetched by a mail scanner too (never counted)."""
+    import re
+
+    from campaigns import tracking
+
+    for variant, count in opened.items():
+        tested = MessageLog.objects.filter(campaign=campaign, variant=variant, ab_group="test")
+        for index, message in enumerate(tested.select_related("campaign").order_by("pk")):
+            # The pixel as the message carries it (tracking adds it to the HTML as sent).
+            image = tracking.instrument("", message, "")
+            pixel = re.search(r'src="https?://[^/"]+(/t/o/[^"]+)"', image).group(1)
+            for user_agent in [SCANNER] + ([PERSON, PERSON] if index < count else []):
+                assert Client().get(pixel, HTTP_USER_AGENT=user_agent).status_code == 200

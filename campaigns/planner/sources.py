@@ -12,7 +12,15 @@ from django.db.models import CharField, Count, Min, Q
 from django.db.models.functions import Cast, Coalesce, Substr
 
 from campaigns import outbox, sequences, warmup
-from campaigns.models import Campaign, CampaignStep, Dispatch, EmailAccount, Enrollment, MessageLog
+from campaigns.models import (
+    AbGroup,
+    Campaign,
+    CampaignStep,
+    Dispatch,
+    EmailAccount,
+    Enrollment,
+    MessageLog,
+)
 from campaigns.planner.simulation import Batch, DueSteps, Follow, Limits
 
 Status = MessageLog.Status
@@ -110,6 +118,8 @@ def _queued(sources: Sources, account: EmailAccount, now: datetime.datetime) -> 
     """The account's queue, as runs of one campaign's messages in claim order."""
     runs = (
         MessageLog.objects.filter(email_account=account, status=Status.QUEUED, is_test=False)
+        # The rest of an A/B test waits for its winner: planned once it is released.
+        .exclude(ab_group=AbGroup.HELD)
         .annotate(minute=minute_of("created_at"))
         .values(
             "campaign", "campaign__status", "dispatch__status", "dispatch__send_after", "minute"

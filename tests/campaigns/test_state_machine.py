@@ -3,7 +3,8 @@ complete), sending, duplicate reports, unsubscribes and crashes, with the invari
 lifecycle step moves the campaign only from the states it names (and is refused, changing
 nothing, from any other), nothing is claimed for a campaign that is not active, at most one
 send per (step, lead), nothing sent to a lead after they opted out, and the account's
-send plan planning every message that waits, within the cap."""
+send plan planning every message that waits, within the cap. The same with an A/B subject
+test, and its own invariants."""
 
 import datetime
 from collections import Counter
@@ -15,8 +16,16 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from campaigns import dispatch, outbox, unsubscribe
-from campaigns.models import Campaign, CampaignStatusError, EmailAccount, MessageLog
+from campaigns import ab_tests, dispatch, outbox, unsubscribe
+from campaigns.models import (
+    AbGroup,
+    AbTest,
+    Campaign,
+    CampaignStatusError,
+    CampaignStep,
+    EmailAccount,
+    MessageLog,
+)
 from campaigns.planner.plans import account_plan
 from crm.models import Lead
 
@@ -158,9 +167,14 @@ class Sending(RuleBasedStateMachine):
         run's time.)"""
         plan = account_plan(self.account)
         row = plan.of(self.campaign)
-        waiting = MessageLog.objects.filter(
-            campaign=self.campaign, status=MessageLog.Status.QUEUED, is_test=False
-        ).count()
+        # The rest of an A/B test is planned once its winner releases it.
+        waiting = (
+            MessageLog.objects.filter(
+                campaign=self.campaign, status=MessageLog.Status.QUEUED, is_test=False
+            )
+            .exclude(ab_group=AbGroup.HELD)
+            .count()
+        )
         planned, held = (row.messages, row.held) if row else (0, 0)
         if self.status == Status.ACTIVE:
             assert (planned, held) == (waiting, 0)
@@ -176,6 +190,18 @@ class Sending(RuleBasedStateMachine):
             assert received[address] == before
 
 
+def run(machine: type[Sending], google, campaign: Campaign, examples: int) -> None:
+    """Run the state machine on the campaign, sending through the Gmail stand-in."""
+    machine.google, machine.campaign_id = google, campaign.pk
+    machine.TestCase.settings = settings(
+        max_examples=examples,
+        stateful_step_count=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    machine.TestCase().runTest()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_sending_holds_its_invariants_whatever_happens(campaign_a, gmail_account, google):
     Campaign.objects.filter(pk=campaign_a.pk).update(email_account=gmail_account)
@@ -183,11 +209,75 @@ def test_sending_holds_its_invariants_whatever_happens(campaign_a, gmail_account
         Lead(organization=campaign_a.organization, name=f"L{n}", email=f"m{n}@example.com")
         for n in range(LEADS)
     )
-    Sending.google, Sending.campaign_id = google, campaign_a.pk
-    Sending.TestCase.settings = settings(
-        max_examples=40,
-        stateful_step_count=25,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow],
+    run(Sending, google, campaign_a, examples=40)
+
+
+class SendingWithAbTest(Sending):
+    """The same lifecycle, for a blast testing two subjects on half its audience, with the
+    test's own steps: its decision when the wait is over, and staff picking a winner. Its
+    invariants: a held message is never claimed; the rest is released only by the decision,
+    taken once, and only while the campaign is active (or picked by staff while paused);
+    every message goes out with its own subject."""
+
+    def test_of(self) -> AbTest | None:
+        return AbTest.objects.filter(campaign=self.campaign).first()
+
+    @rule(hours=st.integers(min_value=0, max_value=6))
+    def decide_when_due(self, hours):
+        test = self.test_of()
+        undecided = test is not None and test.decided_at is None
+        decided = ab_tests.decide_due(timezone.now() + datetime.timedelta(hours=hours))
+        assert not decided or (undecided and self.status == Status.ACTIVE)
+
+    @rule(variant=st.sampled_from("ABC"))
+    def pick(self, variant):
+        test = self.test_of()
+        if test is None:
+            return
+        may = test.decided_at is None and variant in test.variants
+        may = may and self.status in (Status.ACTIVE, Status.PAUSED)
+        try:
+            ab_tests.ab_test_pick(test=test, variant=variant, user=self.account.user)
+        except ab_tests.AbTestError:
+            assert not may
+        else:
+            assert may
+
+    @invariant()
+    def nothing_held_is_ever_claimed(self):
+        held = MessageLog.objects.filter(campaign=self.campaign, ab_group=AbGroup.HELD)
+        assert not held.exclude(status__in=["queued", "cancelled", "skipped"]).exists()
+
+    @invariant()
+    def the_rest_has_the_winner_once_decided(self):
+        test = self.test_of()
+        rest = MessageLog.objects.filter(campaign=self.campaign, ab_group=AbGroup.REST)
+        if test is None or test.decided_at is None:
+            assert not rest.exists()
+        else:
+            assert set(rest.values_list("variant", flat=True)) <= {test.winner}
+            assert not MessageLog.objects.filter(
+                campaign=self.campaign, ab_group=AbGroup.HELD
+            ).exists()
+
+    @invariant()
+    def each_message_goes_out_with_its_subject(self):
+        for message in self.google.sent[self.sent_before :]:
+            subject = str(message["Subject"])
+            variant = MessageLog.objects.get(to_email=message["To"].addresses[0].addr_spec)
+            assert subject.startswith(f"{variant.variant} ")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_ab_test_holds_its_invariants_whatever_happens(campaign_a, gmail_account, google):
+    Campaign.objects.filter(pk=campaign_a.pk).update(
+        email_account=gmail_account, track_opens=True, ab_share=50
     )
-    Sending.TestCase().runTest()
+    CampaignStep.objects.filter(campaign=campaign_a).update(
+        subject="A {{ lead.name }}", subject_b="B {{ lead.name }}"
+    )
+    Lead.objects.bulk_create(
+        Lead(organization=campaign_a.organization, name=f"L{n}", email=f"m{n}@example.com")
+        for n in range(LEADS)
+    )
+    run(SendingWithAbTest, google, campaign_a, examples=25)

@@ -11,7 +11,16 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns import dispatch, outbox, queuing, replies, sender_health, sequences, stats
+from campaigns import (
+    ab_tests,
+    dispatch,
+    outbox,
+    queuing,
+    replies,
+    sender_health,
+    sequences,
+    stats,
+)
 from campaigns.models import MessageLog
 
 log = logging.getLogger(__name__)
@@ -107,6 +116,7 @@ class Command(BaseCommand):
                 # ... and finishes queuing a launch whose web process stopped meanwhile.
                 queuing.take_over_orphans()
             dispatch.start_scheduled()
+            ab_tests.decide_due()  # A/B subject tests whose wait is over send their winner
             expired = outbox.expire_stale_claims()
             if expired:
                 left = ngettext(

@@ -1,5 +1,6 @@
 /* The step editor on the campaign page: a live preview of the step being written, as a
-   lead of the campaign's audience would get it, and a picker that inserts merge fields.
+   lead of the campaign's audience would get it (with any of its A/B test subjects), and a
+   picker that inserts merge fields.
    The page's form is never submitted by this script; it only asks the server to render. */
 (function () {
   "use strict";
@@ -10,12 +11,15 @@
   const prefix = panel.dataset.prefix;
   const stepSelect = document.getElementById("preview-step");
   const leadSelect = document.getElementById("preview-lead");
+  const variantSelect = document.getElementById("preview-variant");
+  const variantLabel = document.getElementById("preview-variant-label");
   const status = document.getElementById("preview-status");
   const note = document.getElementById("preview-note");
   const errorBox = document.getElementById("preview-error");
   const result = document.getElementById("preview-result");
   const fullPreview = document.getElementById("preview-full");
   const TEMPLATE_FIELDS = ["subject", "body_template", "text_template"];
+  const VARIANT_FIELDS = ["subject_b", "subject_c", "subject_d"]; // an A/B test's subjects
   const DELAY_MS = 400; // after the last keystroke
   let timer = null;
   let asked = 0; // the number of the latest request: older answers are dropped
@@ -59,6 +63,36 @@
     return rows().find((row) => field(row, "subject").name === `${stepSelect.value}-subject`);
   }
 
+  const typeSelect = form.querySelector("[name=type]");
+  function isSequence() {
+    return typeSelect !== null && typeSelect.value === "sequence";
+  }
+
+  // Subjects B to D are a blast's A/B test: a sequence's steps show none (but one still
+  // written, which saving refuses for a sequence, stays in view to be emptied).
+  function showVariantFields() {
+    for (const name of VARIANT_FIELDS) {
+      for (const line of document.querySelectorAll(`#${prefix}-group .field-${name}`)) {
+        const input = line.querySelector("input");
+        line.style.display = isSequence() && !(input && input.value) ? "none" : "";
+      }
+    }
+  }
+
+  // The subject selector lists A and each of B to D written in the step previewed.
+  function refreshVariants() {
+    const row = currentRow();
+    const chosen = variantSelect.value;
+    const letters = ["A"];
+    for (const name of VARIANT_FIELDS) {
+      const input = row && !isSequence() && field(row, name);
+      if (input && input.value.trim()) letters.push(name.slice(-1).toUpperCase());
+    }
+    variantSelect.replaceChildren(...letters.map((letter) => new Option(`Subject ${letter}`, letter)));
+    variantSelect.value = letters.includes(chosen) ? chosen : "A";
+    show(variantLabel, letters.length > 1);
+  }
+
   function show(element, visible) {
     element.hidden = !visible;
   }
@@ -83,6 +117,11 @@
     if (fromAgents) data.append("send_from_agents", fromAgents.checked ? "1" : "");
     data.append("lead", leadSelect.value);
     for (const name of TEMPLATE_FIELDS) data.append(name, field(row, name).value);
+    for (const name of VARIANT_FIELDS) {
+      const input = field(row, name);
+      if (input) data.append(name, input.value);
+    }
+    data.append("variant", variantSelect.value);
     status.textContent = "Updating…";
     let answer;
     try {
@@ -133,26 +172,39 @@
     timer = setTimeout(render, DELAY_MS);
   }
 
-  // Typing in a step previews that step.
+  // Typing in a step previews that step; typing in one of its subjects, that subject.
   form.addEventListener("input", (event) => {
     const row = event.target.closest(`#${prefix}-group .form-group`);
     if (row && !row.classList.contains("empty-form")) {
       refreshSteps();
       stepSelect.value = field(row, "subject").name.replace(/-subject$/, "");
+      refreshVariants();
+      const typed = (event.target.name || "").match(/-subject(?:_([bcd]))?$/);
+      if (typed) variantSelect.value = typed[1] ? typed[1].toUpperCase() : "A";
     }
     if (["email_account", "send_from_agents"].includes(event.target.name) || row) later();
   });
   form.addEventListener("change", (event) => {
     if (event.target.name && event.target.name.endsWith("-DELETE")) refreshSteps();
+    if (event.target === typeSelect) {
+      showVariantFields();
+      refreshVariants();
+      render();
+    }
   });
   form.addEventListener("focusin", (event) => {
     const name = event.target.name || "";
-    if (TEMPLATE_FIELDS.some((part) => name.startsWith(`${prefix}-`) && name.endsWith(`-${part}`))) {
+    const parts = [...TEMPLATE_FIELDS, ...VARIANT_FIELDS];
+    if (parts.some((part) => name.startsWith(`${prefix}-`) && name.endsWith(`-${part}`))) {
       lastField = event.target;
     }
   });
-  stepSelect.addEventListener("change", render);
+  stepSelect.addEventListener("change", () => {
+    refreshVariants();
+    render();
+  });
   leadSelect.addEventListener("change", render);
+  variantSelect.addEventListener("change", render);
 
   // A new step takes the next number, and becomes the one previewed.
   document.addEventListener("formset:added", (event) => {
@@ -164,6 +216,8 @@
     field(row, "order").value = Math.max(0, ...numbers) + 1;
     refreshSteps();
     stepSelect.value = field(row, "subject").name.replace(/-subject$/, "");
+    showVariantFields();
+    refreshVariants();
     render();
   });
   document.addEventListener("formset:removed", () => {
@@ -190,5 +244,7 @@
   }
 
   refreshSteps();
+  showVariantFields();
+  refreshVariants();
   render();
 })();
