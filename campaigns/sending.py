@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from campaigns import gmail, messages, rendering, template_errors, unsubscribe
+from campaigns import gmail, listing_selectors, messages, rendering, template_errors, unsubscribe
 from campaigns.models import CampaignStep, EmailAccount, MessageLog
 from crm.models import Lead
 
@@ -84,7 +84,10 @@ def render_for(
     link when the caller has it already. A `test` rendering (preview, test send) differs
     only in that link's token, which opens the page but unsubscribes nobody."""
     url = url or unsubscribe.url_for(lead, test=test)
-    context = rendering.message_context(lead=lead, sender=account, unsubscribe_url=url)
+    listing = listing_selectors.listing_for(step)
+    context = rendering.message_context(
+        lead=lead, sender=account, unsubscribe_url=url, listing=listing
+    )
     rendered = rendering.render_message(
         subject=step.subject, html=step.body_template, text=step.text_template, context=context
     )
