@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from campaigns import charts, checklist, failures, sender_health, stats
+from campaigns import charts, checklist, failures, listing_alert_admin, sender_health, stats
 from campaigns.models import Campaign, EmailAccount, LinkClick, MessageLog
 from campaigns.progress import campaign_progress
 from crm import navigation
@@ -34,6 +34,7 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
     context.update(
         title=navigation.home_title(request),
         checklists=checklist.checklists(request),
+        listing_alerts=listing_alert_admin.pending_alerts(organizations),
         sender_warning=sender_health.nothing_sending(
             Campaign.objects.filter(organization__in=organizations)
         ),
