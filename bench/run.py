@@ -45,12 +45,15 @@ STAGES = {
     "admin_pages": ("ms", {"stages": "admin_pages"}, 1_000_000, 5_000),
     # The whole audience checked before launch, a three-step sequence (bench/preflight.py).
     "preflight": ("s", {"stages": "preflight"}, 10_000, 1_000),
+    # The leads a listing fits, among this many of one agency, on PostgreSQL; rows
+    # listing_matching and listing_matching_lower (bench/listing_matching.py).
+    "listing_matching": ("ms", {"stages": "listing_matching"}, 1_000_000, 10_000),
 }
 # Units whose figures keep three decimals (seconds, fractions of a quota).
 PRECISE = {"s", "of quota", "quotas"}
 # Stages whose workers run against a throw-away PostgreSQL cluster (.ci/with-postgres, on
 # the port BENCH_PGPORT) instead of a fresh SQLite file.
-ON_POSTGRES: set[str] = {"api_ingest", "admin_pages"}
+ON_POSTGRES: set[str] = {"api_ingest", "admin_pages", "listing_matching"}
 # Stages whose worker loads admin pages, so it needs the admin's autodiscovery; the
 # others start with bench/worker_settings.py.
 NEEDS_ADMIN = {"admin_pages"}

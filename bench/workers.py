@@ -451,6 +451,13 @@ def preflight(size: int) -> dict:
     return preflight.measure(size)
 
 
+def listing_matching(size: int) -> dict:
+    """The leads a listing fits among `size`: ours and the plain ORM filter, one data set."""
+    from bench import listing_matching
+
+    return listing_matching.measure(size)
+
+
 if __name__ == "__main__":
     worker, size = sys.argv[1], int(sys.argv[2])
     print(json.dumps(globals()[worker](size)))

@@ -42,20 +42,6 @@ TURNED_ON = (
 TURNED_ON_AUTOMATIC = "Listing alerts are on: each one is sent as soon as a listing fits leads."
 
 
-def pending_alerts(organizations: Any, limit: int = 10) -> list[dict[str, Any]]:
-    """The home's list: alerts waiting for review, newest first, each in one sentence."""
-    waiting = ListingAlert.objects.filter(
-        organization__in=organizations, state=ListingAlert.State.PENDING
-    ).select_related("property")
-    return [
-        {
-            "summary": listing_alerts.summary(alert),
-            "url": reverse("admin:campaigns_listingalert_change", args=[alert.pk]),
-        }
-        for alert in waiting.order_by("-created_at")[:limit]
-    ]
-
-
 @admin.register(ListingAlert)
 class ListingAlertAdmin(TenantScopedAdmin, ModelAdmin):
     """Alerts are made by listings, and decided on their review page: never added, edited
@@ -122,9 +108,12 @@ def alert_review(model_admin: Any, request: HttpRequest, object_id: str) -> Http
     """The listing, the leads it fits (linked), its email as one of them gets it, and the
     buttons to send or dismiss it while it waits."""
     alert = _alert(model_admin, request, object_id)
-    leads = alert_audience(alert).select_related("property", "organization").order_by("name")
+    leads = alert_audience(alert).select_related("property", "organization")
     count = leads.count() if alert.state == ListingAlert.State.PENDING else alert.matched
-    preview = _preview(alert, leads, request.GET.get("lead"))
+    # Some of its leads, by name: sorting tens of thousands by name would read them all.
+    choices = sorted(leads[:LEAD_CHOICES], key=lambda lead: lead.name)
+    chosen = admin_views.pick(leads, request.GET.get("lead"))
+    preview = _preview(alert, chosen or next(iter(choices), None))
     return render(
         request,
         "admin/campaigns/listingalert/review.html",
@@ -142,17 +131,16 @@ def alert_review(model_admin: Any, request: HttpRequest, object_id: str) -> Http
             or "no price",
             count=count,
             leads_url=f"{reverse('admin:crm_lead_changelist')}?listing_alert={alert.pk}",
-            leads=leads[:LEAD_CHOICES],
+            leads=choices,
             **preview,
         ),
     )
 
 
-def _preview(alert: ListingAlert, leads: QuerySet[Lead], chosen: Any) -> dict[str, Any]:
-    """The alert's email rendered for a lead it reaches (the one chosen, or the first), by
-    the function the preview page and the sender use: what it shows is what is sent."""
+def _preview(alert: ListingAlert, lead: Lead | None) -> dict[str, Any]:
+    """The alert's email rendered for a lead it reaches, by the function the preview page
+    and the sender use: what it shows is what is sent."""
     blast = alert.blast
-    lead = admin_views.pick(leads, chosen) or leads.first()
     if blast is None or lead is None:
         return {}
     step = blast.steps.order_by("order").first()

@@ -171,7 +171,10 @@ class Lead(models.Model):
             models.Index(fields=["organization", "city"]),
             models.Index(fields=["organization", "source"]),
             # The leads a listing fits (crm.listing_matching): its city in any case, then a
-            # range of the budget's top; its bottom and the status are read from the index.
+            # range of the budget's top; its bottom and the status are read from the index,
+            # and so are the id and the address (the suppression list's check) on
+            # PostgreSQL: an index-only scan, tens of thousands of leads without the table.
+            # Leads who opted out are never reached: they are not in it.
             models.Index(
                 models.F("organization"),
                 Lower("city"),
@@ -179,6 +182,8 @@ class Lead(models.Model):
                 LOWEST_BUDGET,
                 models.F("status"),
                 name="crm_lead_listing_fit",
+                include=["id", "email"],
+                condition=models.Q(unsubscribed_at__isnull=True),
             ),
         ]
 
