@@ -132,11 +132,14 @@ def _nobody_fits(item: Property) -> str:
 
 def _blast_make(campaign: Campaign, step: CampaignStep, name: str) -> Campaign:
     """The alert's email: a draft blast with the campaign's step as it is now. Staff may
-    change it before sending; the campaign's later edits reach later alerts."""
+    change it before sending; the campaign's later edits reach later alerts. Its audience
+    is the alert's (campaigns.audience); should the alert go (its listing deleted), the
+    blast's own is its chosen leads, none: it can reach nobody by mistake."""
     blast = Campaign.objects.create(
         organization_id=campaign.organization_id,
         name=name[:200],
         type=Campaign.Type.BLAST,
+        audience=Campaign.Audience.CHOSEN,
         email_account=campaign.email_account,
         track_opens=campaign.track_opens,
         track_clicks=campaign.track_clicks,

@@ -24,6 +24,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='lead',
-            index=models.Index(models.F('organization'), django.db.models.functions.text.Lower('city'), django.db.models.functions.comparison.Coalesce('budget_max', models.Value(9223372036854775807), output_field=models.BigIntegerField()), django.db.models.functions.comparison.Coalesce('budget_min', models.Value(0), output_field=models.BigIntegerField()), models.F('status'), condition=models.Q(('unsubscribed_at__isnull', True)), include=('id', 'email'), name='crm_lead_listing_fit'),
+            index=models.Index(models.F('organization'), django.db.models.functions.text.Lower('city'), django.db.models.functions.comparison.Coalesce('budget_max', models.Value(9223372036854775807), output_field=models.BigIntegerField()), django.db.models.functions.comparison.Coalesce('budget_min', models.Value(0), output_field=models.BigIntegerField()), models.F('status'), include=('id', 'email', 'unsubscribed_at', 'city', 'budget_min', 'budget_max'), name='crm_lead_listing_fit'),
         ),
     ]

@@ -109,3 +109,12 @@ def test_turning_alerts_on_needs_an_email_and_happens_once(org_a, account_a):
     alerts = make_listing_alerts(org_a, account_a)
     with pytest.raises(listing_alerts.AlertError, match="This campaign is active"):
         listing_alerts.alerts_turn_on(campaign=alerts)
+
+
+def test_an_alert_s_email_left_without_its_alert_reaches_nobody(waiting):
+    blast = waiting.blast
+    waiting.property.delete()
+    blast.refresh_from_db()
+    assert not ListingAlert.objects.exists()
+    with pytest.raises(dispatch.LaunchError, match="Nobody to send to"):
+        dispatch.campaign_launch(campaign=blast)
