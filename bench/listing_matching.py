@@ -171,7 +171,7 @@ def scan(leads: Any) -> str:
     plan = leads.values("pk").explain()
     for line in plan.splitlines():
         if "on crm_lead" in line:
-            return line.strip().lstrip("-> ").split(" (cost")[0]
+            return line.strip().lstrip("-> ").split(" (cost")[0].strip()
     return plan.splitlines()[0]
 
 

@@ -1,4 +1,5 @@
-"""Who a campaign goes to: chosen leads, or the spec's saved filter; minus opted-out leads."""
+"""Who a campaign goes to: chosen leads, the spec's saved filter, or the leads a listing
+alert's listing fits (campaigns/listing_selectors.py)."""
 
 import datetime
 import zoneinfo
