@@ -175,7 +175,7 @@ class Lead(models.Model):
             # On PostgreSQL it also holds what else the match reads (the id, the address
             # for the suppression list, the opt-out, and the columns under the expressions,
             # which PostgreSQL asks for): an index-only scan, the table never read. Not
-            # partial: PostgreSQL keeps statistics of an index's expressions only then.
+            # partial: the planner uses the statistics of an index's expressions only then.
             models.Index(
                 models.F("organization"),
                 Lower("city"),
