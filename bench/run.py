@@ -89,12 +89,15 @@ STAGES = {
     "admin_pages": Stage("CPU ms", {"stages": "admin_pages.scale"}, 1_000_000, 20_000),
     # The whole audience checked before launch, a three-step sequence (bench/preflight.py).
     "preflight": Stage("s", {"stages": "preflight.measure"}, 10_000, 1_000),
+    # The leads a listing fits, among this many of one agency, on PostgreSQL; rows
+    # listing_matching and listing_matching_lower (bench/listing_matching.py).
+    "listing_matching": Stage("ms", {"stages": "listing_matching.measure"}, 1_000_000, 10_000),
 }
 # Units whose figures keep three decimals (seconds, fractions of a quota).
 PRECISE = {"s", "of quota", "quotas"}
 # Stages whose workers run against a throw-away PostgreSQL cluster (.ci/with-postgres, on
 # the port BENCH_PGPORT) instead of a fresh SQLite file.
-ON_POSTGRES = {"api_ingest", "admin_agency", "admin_pages"}
+ON_POSTGRES = {"api_ingest", "admin_agency", "admin_pages", "listing_matching"}
 # Stages whose worker loads admin pages, so it needs the admin's autodiscovery; the
 # others start with bench/worker_settings.py.
 NEEDS_ADMIN = {"admin_agency", "admin_pages"}

@@ -22,6 +22,7 @@ from campaigns import (
     campaign_list,
     campaign_live,
     failures,
+    listing_alert_admin,
     live_preview,
 )
 from campaigns.forms import (
@@ -255,14 +256,22 @@ class CampaignAdmin(
     inlines = [StepInline]
     warn_unsaved_form = True
     change_form_before_template = "admin/campaigns/campaign/summary.html"
+    change_form_after_template = "admin/campaigns/campaign/listing_alerts.html"
+    # A listing alert campaign's audience is each listing's fitting leads: no audience fields.
     conditional_fields = {
-        "chosen_leads": "audience == 'chosen'",
-        **{f"filter_{key}": "audience == 'filter'" for key in audience.FILTER_KEYS},
+        "audience": "type != 'listing_alert'",
+        "chosen_leads": "audience == 'chosen' && type != 'listing_alert'",
+        **{
+            f"filter_{key}": "audience == 'filter' && type != 'listing_alert'"
+            for key in audience.FILTER_KEYS
+        },
         **{name: "type == 'sequence'" for name in SEQUENCE_FIELDS},
         **{name: "type == 'blast'" for name in AB_TEST_FIELDS},
+        **{name: "type == 'listing_alert'" for name in listing_alert_admin.ALERT_FIELDS},
     }
     fieldsets = [
         (None, {"fields": ["organization", "name", "type", "email_account", "send_from_agents"]}),
+        ("Listing alert", {"fields": listing_alert_admin.ALERT_FIELDS}),
         (
             "Audience",
             {
@@ -336,6 +345,11 @@ class CampaignAdmin(
 
     @action(description="Launch…", icon="rocket_launch", url_path="launch", attrs=_marked("launch"))
     def launch(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        campaign = self.get_object(request, object_id)
+        if campaign is not None:
+            elsewhere = listing_alert_admin.launched_elsewhere(self, request, campaign)
+            if elsewhere is not None:
+                return elsewhere
         return admin_views.campaign_launch(self, request, object_id)
 
     @action(description="Pause", icon="pause", url_path="pause", attrs=_marked("pause"))

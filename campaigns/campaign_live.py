@@ -30,7 +30,8 @@ def available_actions(campaign: Campaign, waiting: int) -> list[str]:
     """The actions that mean something now: a blast with nothing left to send has nothing
     to pause or cancel (it is finished, or about to be marked so)."""
     Status = Campaign.Status
-    still_sending = campaign.type == Campaign.Type.SEQUENCE or waiting > 0
+    # A sequence, or a listing alert campaign (it listens), goes on with nothing waiting.
+    still_sending = campaign.type != Campaign.Type.BLAST or waiting > 0
     actions = {
         Status.DRAFT: ["launch"],
         Status.ACTIVE: ["pause", "cancel"] if still_sending else [],

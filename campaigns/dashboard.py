@@ -7,9 +7,10 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import charts, checklist, failures, sender_health, stats
+from campaigns import charts, checklist, failures, listing_alerts, sender_health, stats
 from campaigns.models import Campaign, EmailAccount, LinkClick, MessageLog
 from campaigns.progress import campaign_progress
 from crm import navigation
@@ -19,6 +20,7 @@ Status = MessageLog.Status
 CHART_DAYS = 14
 REASONS_SHOWN = 5
 LINKS_SHOWN = 50
+ALERTS_SHOWN = 10
 
 
 def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
@@ -34,6 +36,13 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
     context.update(
         title=navigation.home_title(request),
         checklists=checklist.checklists(request),
+        listing_alerts=[
+            {
+                "summary": listing_alerts.summary(alert),
+                "url": reverse("admin:campaigns_listingalert_change", args=[alert.pk]),
+            }
+            for alert in listing_alerts.pending(organizations)[:ALERTS_SHOWN]
+        ],
         sender_warning=sender_health.nothing_sending(
             Campaign.objects.filter(organization__in=organizations)
         ),

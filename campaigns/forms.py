@@ -50,6 +50,13 @@ class CampaignForm(forms.ModelForm):
     filter_created_to = forms.DateField(
         label="Lead created until", required=False, widget=UnfoldAdminDateWidget
     )
+    alert_statuses = forms.MultipleChoiceField(
+        label="Only leads with status",
+        required=False,
+        choices=Lead.Status.choices,
+        widget=UnfoldAdminCheckboxSelectMultipleWidget,
+        help_text="None ticked: any status.",
+    )
 
     class Meta:
         model = Campaign
@@ -69,6 +76,10 @@ class CampaignForm(forms.ModelForm):
             "track_opens",
             "track_clicks",
             *AB_TEST_FIELDS,
+            "alert_new_listings",
+            "alert_price_drop",
+            "alert_statuses",
+            "alert_send_automatically",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -24,6 +24,7 @@ MERGE_FIELDS = [
     ("Property", '{{ property.title | default("our latest listings", true) }}'),
     ("Property address", '{{ property.address | default("", true) }}'),
     ("Property link", '{{ property.url | default("", true) }}'),
+    ("Listing card", "{{ listing_card }}"),
     ("Agency", "{{ organization.name }}"),
     ("Your name", "{{ sender.name }}"),
     ("Unsubscribe link", "{{ unsubscribe_url }}"),

@@ -17,7 +17,7 @@ from encrypted_model_fields.fields import EncryptedTextField
 
 from campaigns import rendering
 from crm.bulk import update_many
-from crm.models import Lead, Organization
+from crm.models import Lead, Organization, Property
 
 log = logging.getLogger(__name__)
 LABEL_SUBJECT_LENGTH = 60
@@ -226,6 +226,7 @@ class Campaign(models.Model):
     class Type(models.TextChoices):
         BLAST = "blast", "Blast"
         SEQUENCE = "sequence", "Sequence"
+        LISTING_ALERT = "listing_alert", "Listing alert"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -304,6 +305,33 @@ class Campaign(models.Model):
         choices=AbMeasure.choices,
         default=AbMeasure.OPENS,
         verbose_name="the best subject has the most",
+    )
+    # Listing alerts (campaigns/listing_alerts.py): what makes one, and who it waits for.
+    alert_new_listings = models.BooleanField(
+        default=True,
+        verbose_name="alert new listings",
+        help_text="When a property is added, tell the leads it fits.",
+    )
+    alert_price_drop = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        verbose_name="alert price drops of at least (%)",
+        help_text="Measured from the price of the last alert about the listing. Empty: no "
+        "alert when a price drops.",
+    )
+    alert_statuses = models.JSONField(
+        default=list,
+        blank=True,
+        verbose_name="only leads with status",
+        help_text="None ticked: any status.",
+    )
+    alert_send_automatically = models.BooleanField(
+        default=False,
+        verbose_name="send without review",
+        help_text="Off: each alert waits on the home page until a staff member reviews and "
+        "sends it.",
     )
     launched_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Who launched it: a second launch (another tab, Back, a double submit) is told by whom.
@@ -1172,3 +1200,93 @@ class AbTest(models.Model):
 
     def __str__(self) -> str:
         return f"A/B test of {self.campaign}"
+
+
+class ListingAlert(models.Model):
+    """A listing alert campaign's news about one property (new, or its price dropped): it
+    waits for review, is sent through its own blast (`blast`), or says why nothing was."""
+
+    class Reason(models.TextChoices):
+        NEW = "new", "New listing"
+        PRICE_DROP = "price_drop", "Price drop"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        SENT = "sent", "Sent"
+        REFUSED = "refused", "Nothing sent"
+        DISMISSED = "dismissed", "Dismissed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="listing_alerts")
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="listing_alerts")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    old_price = models.PositiveBigIntegerField(null=True, blank=True)
+    new_price = models.PositiveBigIntegerField(null=True, blank=True, verbose_name="price")
+    matched = models.PositiveIntegerField(
+        default=0, verbose_name="leads", help_text="Leads it fits (when sent: it was sent to)."
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    refusal = models.CharField(max_length=300, blank=True, verbose_name="why nothing was sent")
+    # A sending that failed (no account...): the alert waits, saying why.
+    send_error = models.CharField(max_length=300, blank=True)
+    # The alert's email: a blast made from the campaign's step when the alert was made.
+    blast = models.OneToOneField(
+        Campaign,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="listing_alert",
+        verbose_name="email",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "listing alert"
+        constraints = [
+            # A listing is new once; a drop is measured from the last alert's price, so the
+            # price of each alert about a listing is lower than the one before: never twice.
+            models.UniqueConstraint(
+                fields=["campaign", "property"],
+                condition=models.Q(reason="new"),
+                name="campaigns_alert_new_listing_once",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "property", "new_price"],
+                name="campaigns_alert_once_per_price",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "state", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.property}"
+
+
+class AlertedLead(models.Model):
+    """A lead told about a listing by an alert: no alert about that listing reaches them
+    again, whatever the campaign (the unique constraint holds it under any race)."""
+
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="alerted")
+    alert = models.ForeignKey(
+        ListingAlert, on_delete=models.SET_NULL, null=True, related_name="alerted_leads"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["property", "lead"], name="campaigns_lead_alerted_once_per_listing"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id} about {self.property_id}"

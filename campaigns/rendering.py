@@ -36,11 +36,14 @@ from jinja2.exceptions import SecurityError
 
 from campaigns import template_errors
 from campaigns.html_text import drop_empty_links, html_to_text
+from campaigns.listing_card import listing_card
 from campaigns.sandbox import budget
 from campaigns.sandbox.environment import BoundedSandbox
 from campaigns.sandbox.instrument import instrument
 
-CONTEXT_NAMES = frozenset({"lead", "property", "organization", "sender", "unsubscribe_url"})
+CONTEXT_NAMES = frozenset(
+    {"lead", "property", "listing_card", "organization", "sender", "unsubscribe_url"}
+)
 MAX_OUTPUT = 512 * 1024  # characters in one rendered part
 MAX_SEQUENCE_PRODUCT = 100_000
 MAX_SOURCE = 100_000  # characters of one template
@@ -266,7 +269,7 @@ def lead_values(lead: Any) -> dict[str, Any]:
     }
 
 
-def property_values(item: Any) -> dict[str, Any] | None:
+def property_values(item: Any, old_price: int | None = None) -> dict[str, Any] | None:
     if item is None:
         return None
     return {
@@ -274,17 +277,36 @@ def property_values(item: Any) -> dict[str, Any] | None:
         "city": item.city,
         "address": item.address,
         "price": item.price,
+        "old_price": old_price,
         "bedrooms": item.bedrooms,
         "url": item.url,
+        "photo_url": item.photo_url,
     }
 
 
-def message_context(*, lead: Any, sender: Any, unsubscribe_url: str) -> dict[str, Any]:
-    """The documented context, as plain values: nothing else reaches a template."""
+@dataclass(frozen=True)
+class Listing:
+    """The property a message is about when it is not the lead's own (a listing alert), and
+    the price before the drop the alert is about (None for a new listing)."""
+
+    property: Any
+    old_price: int | None = None
+
+
+def message_context(
+    *, lead: Any, sender: Any, unsubscribe_url: str, listing: Listing | None = None
+) -> dict[str, Any]:
+    """The documented context, as plain values: nothing else reaches a template. `property`
+    is the listing's when there is one, else the lead's linked property."""
     organization = lead.organization
+    if listing is None:
+        values = property_values(lead.property)
+    else:
+        values = property_values(listing.property, listing.old_price)
     return {
         "lead": lead_values(lead),
-        "property": property_values(lead.property),
+        "property": values,
+        "listing_card": listing_card(values),
         "organization": {"name": organization.name, "postal_address": organization.postal_address},
         "sender": {
             "name": sender.display_name if sender else organization.name,
@@ -312,10 +334,13 @@ SAMPLE_CONTEXT = {
         "city": "Los Angeles",
         "address": "1 Main St",
         "price": 650000,
+        "old_price": 700000,
         "bedrooms": 3,
         "url": "https://example.com/listing",
+        "photo_url": "https://example.com/listing.jpg",
     },
     "organization": {"name": "Sample Realty", "postal_address": "1 Main St, Los Angeles"},
     "sender": {"name": "Alex Agent", "email": "alex@example.com"},
     "unsubscribe_url": "https://example.com/u/sample",
 }
+SAMPLE_CONTEXT["listing_card"] = listing_card(SAMPLE_CONTEXT["property"])

@@ -7,7 +7,15 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from campaigns import gmail, messages, rendering, template_errors, tracking, unsubscribe
+from campaigns import (
+    gmail,
+    listing_selectors,
+    messages,
+    rendering,
+    template_errors,
+    tracking,
+    unsubscribe,
+)
 from campaigns.models import CampaignStep, EmailAccount, MessageLog, StepSnapshot
 from crm.models import Lead
 
@@ -84,7 +92,11 @@ def render_for(
     test send) differs only in that link's token, which opens the page but unsubscribes
     nobody. `variant` (B to D) takes that subject of an A/B test instead of the step's."""
     url = url or unsubscribe.url_for(lead, test=test)
-    context = rendering.message_context(lead=lead, sender=account, unsubscribe_url=url)
+    # A listing alert's step (or its snapshot, at the claim) reads its listing.
+    listing = listing_selectors.listing_for(getattr(step, "step", step))
+    context = rendering.message_context(
+        lead=lead, sender=account, unsubscribe_url=url, listing=listing
+    )
     try:
         rendered = rendering.render_message(
             subject=step.subject_of(variant),

@@ -5,19 +5,21 @@ from typing import Any
 from axes.admin import AccessAttemptAdmin as BaseAccessAttemptAdmin
 from axes.admin import AccessLogAdmin as BaseAccessLogAdmin
 from axes.models import AccessAttempt, AccessLog
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from campaigns import failures
+from campaigns import failures, listing_alerts
 from campaigns.auto_replies import auto_reply_summary
+from campaigns.listing_alert_admin import ListingAlertLeadFilter, review_url
 from campaigns.models import AutoReply, Enrollment
 from campaigns.preflight.lead_filter import PreflightLeadFilter
 from campaigns.timeline import lead_timeline
@@ -172,18 +174,25 @@ class MembershipAdmin(ModelAdmin):
 
 @admin.register(Property)
 class PropertyAdmin(TenantScopedAdmin, ModelAdmin):
-    list_display = ["title", "city", "price_display", "bedrooms", "lead_count"]
-    list_filter = ["city"]
+    list_display = ["title", "city", "price_display", "bedrooms", "status", "lead_count"]
+    list_filter = ["city", "status"]
     list_filter_submit = True
     search_fields = ["title", "city", "address"]
     warn_unsaved_form = True
+
+    def save_model(self, request: HttpRequest, obj: Property, form: Any, change: bool) -> None:
+        """Saved through the listing alerts' service: a new listing or a price drop makes
+        the alerts it calls for, and the page says so."""
+        for alert in listing_alerts.property_save(item=obj, user=request.user):
+            text = listing_alerts.summary(alert)
+            messages.info(request, format_html('<a href="{}">{}</a>', review_url(alert), text))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Property]:
         # Meta.ordering does not apply to aggregated querysets: order explicitly.
         return super().get_queryset(request).annotate(leads_linked=Count("leads")).order_by("title")
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "url":
+        if db_field.name in ("url", "photo_url"):
             kwargs["assume_scheme"] = "https"
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
@@ -271,6 +280,7 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
         ("created_at", LocalDayRangeFilter),
         ("property", TenantRelatedFilter),
         PreflightLeadFilter,  # hidden until the launch page's preflight links to it
+        ListingAlertLeadFilter,  # hidden until a listing alert's page links to it
     ]
     list_filter_submit = True
     search_fields = ["name", "email", "phone", "city"]

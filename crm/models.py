@@ -6,7 +6,7 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 
 
 def validate_timezone(value: str) -> None:
@@ -79,6 +79,15 @@ OWNER_NOT_MEMBER = "This agent is not a member of the lead's organization."
 
 
 class Property(models.Model):
+    class Status(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        UNDER_OFFER = "under_offer", "Under offer"
+        SOLD = "sold", "Sold"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    # Listing alerts tell nobody about these.
+    OFF_MARKET = (Status.SOLD, Status.WITHDRAWN)
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="properties"
@@ -89,6 +98,10 @@ class Property(models.Model):
     price = models.PositiveBigIntegerField(null=True, blank=True)
     bedrooms = models.PositiveSmallIntegerField(null=True, blank=True)
     url = models.URLField(blank=True)
+    photo_url = models.URLField(
+        blank=True, verbose_name="photo", help_text="The address of a photo of the listing."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AVAILABLE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -98,6 +111,16 @@ class Property(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# A lead's budget with its open ends closed (no minimum: 0; no maximum: the largest amount),
+# so that "the budget fits a price" is two comparisons an index can serve: the listing-fit
+# index below and crm.listing_matching read the budget through these same expressions.
+BUDGET_CEILING = 2**63 - 1
+LOWEST_BUDGET = Coalesce("budget_min", models.Value(0), output_field=models.BigIntegerField())
+HIGHEST_BUDGET = Coalesce(
+    "budget_max", models.Value(BUDGET_CEILING), output_field=models.BigIntegerField()
+)
 
 
 class Lead(models.Model):
@@ -164,6 +187,21 @@ class Lead(models.Model):
             models.Index(fields=["organization", "city"]),
             models.Index(fields=["organization", "source"]),
             models.Index(fields=["organization", "owner"]),
+            # The leads a listing fits (crm.listing_matching): its city in any case, then a
+            # range of the budget's top; its bottom and the status are read from the index.
+            # On PostgreSQL it also holds what else the match reads (the id, the address
+            # for the suppression list, the opt-out, and the columns under the expressions,
+            # which PostgreSQL asks for): an index-only scan, the table never read. Not
+            # partial: the planner uses the statistics of an index's expressions only then.
+            models.Index(
+                models.F("organization"),
+                Lower("city"),
+                HIGHEST_BUDGET,
+                LOWEST_BUDGET,
+                models.F("status"),
+                name="crm_lead_listing_fit",
+                include=["id", "email", "unsubscribed_at", "city", "budget_min", "budget_max"],
+            ),
         ]
 
     def __str__(self) -> str:

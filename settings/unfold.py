@@ -52,6 +52,11 @@ UNFOLD = {
                         "link": reverse_lazy("admin:campaigns_campaign_changelist"),
                     },
                     {
+                        "title": "Listing alerts",
+                        "icon": "notifications_active",
+                        "link": reverse_lazy("admin:campaigns_listingalert_changelist"),
+                    },
+                    {
                         "title": "Enrollments",
                         "icon": "route",
                         "link": reverse_lazy("admin:campaigns_enrollment_changelist"),

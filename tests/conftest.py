@@ -573,3 +573,82 @@ def simulate_opens(campaign: Campaign, opened: dict[str, int]) -> None:
             pixel = re.search(r'src="https?://[^/"]+(/t/o/[^"]+)"', image).group(1)
             for user_agent in [SCANNER] + ([PERSON, PERSON] if index < count else []):
                 assert Client().get(pixel, HTTP_USER_AGENT=user_agent).status_code == 200
+
+
+# Listing alerts: an agency's campaign that listens for listings, and leads looking to buy.
+ALERT_EMAIL = "<p>Hi {{ lead.first_name }},</p>{{ listing_card }}"
+
+
+def make_listing_alerts(organization: Organization, account: EmailAccount, **fields) -> Campaign:
+    """A listing alert campaign, turned on: new listings and drops of 5% or more, reviewed
+    by staff unless `fields` say otherwise."""
+    from campaigns import listing_alerts
+
+    campaign = Campaign.objects.create(
+        organization=organization,
+        name="Listing alerts",
+        type=Campaign.Type.LISTING_ALERT,
+        email_account=account,
+        **fields,
+    )
+    CampaignStep.objects.create(
+        campaign=campaign,
+        order=1,
+        subject="{{ property.title }} in {{ property.city }}",
+        body_template=ALERT_EMAIL,
+    )
+    listing_alerts.alerts_turn_on(campaign=campaign)
+    return campaign
+
+
+@pytest.fixture
+def listing_alerts_a(org_a, account_a) -> Campaign:
+    return make_listing_alerts(org_a, account_a)
+
+
+def make_buyer(
+    organization: Organization,
+    name: str,
+    city: str = "Pasadena",
+    budget: tuple[int | None, int | None] = (800_000, 1_200_000),
+    **fields,
+) -> Lead:
+    """A lead searching in `city` within `budget` (min, max)."""
+    return Lead.objects.create(
+        organization=organization,
+        name=name,
+        email=f"{name.lower().replace(' ', '.')}@example.com",
+        city=city,
+        budget_min=budget[0],
+        budget_max=budget[1],
+        **fields,
+    )
+
+
+def list_property(organization: Organization, user=None, **fields) -> Property:
+    """A property added as staff add one (through the service that makes the alerts): by
+    default 12 Oak St, Pasadena, at 1,000,000."""
+    from campaigns import listing_alerts
+
+    values = {
+        "title": "Craftsman bungalow",
+        "address": "12 Oak St",
+        "city": "Pasadena",
+        "price": 1_000_000,
+        "bedrooms": 3,
+        "url": "https://agency.example/oak",
+        "photo_url": "https://agency.example/oak.jpg",
+        **fields,
+    }
+    item = Property(organization=organization, **values)
+    listing_alerts.property_save(item=item, user=user)
+    return item
+
+
+def reprice(item: Property, price: int, user=None) -> list:
+    """Save the property at a new price, as the admin does; the alerts it made."""
+    from campaigns import listing_alerts
+
+    item = Property.objects.get(pk=item.pk)
+    item.price = price
+    return listing_alerts.property_save(item=item, user=user)

@@ -188,6 +188,8 @@ def _reads(node: nodes.Node, parent: nodes.Node | None, found: set, whole: set) 
             reusable = False
         if node.name in OBJECTS and not (parent is not None and _field(parent)):
             whole.add(node.name)
+        if node.name == "listing_card":  # the property's card: it reads all of it
+            whole.add("property")
     field = _field(node)
     if field is not None:
         found.add(field)

@@ -27,7 +27,7 @@ def test_known_sandbox_escapes_are_refused(source):
 def test_nothing_outside_the_documented_context_is_reachable(source):
     with pytest.raises(TemplateError) as error:
         render(source, SAMPLE_CONTEXT, html=True)
-    assert "in an email template. You can use lead, organization" in str(error.value)
+    assert "in an email template. You can use lead, listing_card, organization" in str(error.value)
     assert "SECRET" not in str(error.value).replace("settings.SECRET_KEY", "")
 
 

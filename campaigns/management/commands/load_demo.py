@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F, Min
 from django.utils import timezone
 
-from campaigns import outbox, sending, sequences, stats, tracking, unsubscribe
+from campaigns import listing_alerts, outbox, sending, sequences, stats, tracking, unsubscribe
 from campaigns.audience import audience_of
 from campaigns.models import (
     Campaign,
@@ -97,6 +97,26 @@ viewing</a> this weekend. Reply and I'll save you a slot.</p>"""
 DEMO_BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0 Safari/537.36"
 OPEN_HOUSE = """<p>Hi {{ lead.name }},</p>
 <p>Join us for our spring open house this Saturday, 11am–3pm. Coffee is on us.</p>"""
+LISTING_ALERT_SUBJECT = (
+    "{% if property.old_price %}Price drop{% else %}Just listed{% endif %}: {{ property.title }} "
+    "in {{ property.city }}"
+)
+LISTING_ALERT = """<p>Hi {{ lead.first_name | default("there", true) }},</p>
+<p>{% if property.old_price %}The price of a home you may like just dropped.{% else %}A home
+that fits your search in {{ property.city }} just came on the market.{% endif %}</p>
+{{ listing_card }}
+<p>Reply to this email and I'll arrange a viewing.<br>{{ sender.name }}</p>"""
+# Added when the demo loads, after the listing alert campaign is on: its alert waits for
+# review on the home page (the README's walk-through).
+NEW_LISTING = {
+    "title": "Craftsman bungalow with a garden",
+    "address": "12 Oak St",
+    "city": "Pasadena",
+    "price": 950_000,
+    "bedrooms": 3,
+    "url": "https://www.sunset-realty.example/listings/12-oak-st",
+    "photo_url": "https://www.sunset-realty.example/photos/12-oak-st.jpg",
+}
 
 
 class Command(BaseCommand):
@@ -265,6 +285,26 @@ class Command(BaseCommand):
                     body_template=body,
                 )
             self.sequence_history(sequence, loading)
+        self.listing_alerts(organization, account)
+
+    def listing_alerts(self, organization: Organization, account: EmailAccount) -> None:
+        """A listing alert campaign, on; then a new listing, whose alert waits for review."""
+        campaign, created = Campaign.objects.get_or_create(
+            organization=organization,
+            name="New listings and price drops",
+            defaults={"type": Campaign.Type.LISTING_ALERT, "email_account": account},
+        )
+        if created:
+            CampaignStep.objects.create(
+                campaign=campaign,
+                order=1,
+                subject=LISTING_ALERT_SUBJECT,
+                body_template=LISTING_ALERT,
+            )
+            listing_alerts.alerts_turn_on(campaign=campaign)
+        if not Property.objects.filter(organization=organization, address="12 Oak St").exists():
+            listing = Property(organization=organization, **NEW_LISTING)
+            listing_alerts.property_save(item=listing)
 
     def sequence_history(self, sequence: Campaign, now: datetime.datetime) -> None:
         """Sixty leads who joined 9, 5 and 1 days ago, and what the sender did since, through

@@ -1,0 +1,292 @@
+"""Listing alerts: a property added, or its price dropped by a campaign's threshold, makes an
+alert for each listing alert campaign of its agency that is on. The alert waits for staff
+to review and send it (or is sent at once, when the campaign says so), through a blast of
+its own launched like any other: the same outbox, paced and capped.
+
+Properties are saved through `property_save`, an explicit service called wherever one is
+saved (the admin, the demo), rather than a post_save signal: the price before the save is
+read under a row lock in the same transaction, and the reader of the admin sees the one
+call that can send email.
+
+A price drop is measured from the price of the campaign's last alert about the listing
+(before any, from the price before this save): a drop, a rise and the same drop again
+alert once, and saving a property unchanged alerts nobody. A lead hears about a listing
+once (campaigns.models.AlertedLead).
+"""
+
+import contextlib
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import DateTimeField, F, QuerySet, UUIDField, Value
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+from campaigns import dispatch
+from campaigns.listing_selectors import reachable_leads
+from campaigns.models import (
+    AlertedLead,
+    Campaign,
+    CampaignStatusError,
+    CampaignStep,
+    Dispatch,
+    ListingAlert,
+    MessageLog,
+)
+from crm.listing_matching import listing_name, unfit_reason
+from crm.models import Property
+
+State = ListingAlert.State
+NOBODY_FITS = (
+    "No lead fits {listing} ({where}): nobody's city and budget match it, or all who match "
+    "have heard about it already."
+)
+NO_STEP = "“{campaign}” has no email: add a step to it, then alerts can be made."
+ALREADY_DECIDED = "This alert is {state} already: nothing was done."
+NOT_A_LISTING_ALERT = "Only a listing alert campaign is turned on this way."
+ALREADY_ON = "This campaign is {status}: it cannot be turned on."
+TURN_ON_NEEDS_STEP = "Add a step (the alert's email) before turning alerts on."
+
+
+class AlertError(Exception):
+    """An alert that could not be sent or decided on; the message is for staff."""
+
+
+def property_save(*, item: Property, user: Any = None) -> list[ListingAlert]:
+    """Save a property, new or changed, and make the alerts it calls for."""
+    with transaction.atomic():
+        created = item._state.adding
+        old_price = None
+        if not created:
+            saved = Property.objects.select_for_update().filter(pk=item.pk)
+            old_price = saved.values_list("price", flat=True).first()
+        item.save()
+        return alerts_trigger(item=item, old_price=old_price, created=created, user=user)
+
+
+def alerts_trigger(
+    *, item: Property, old_price: int | None, created: bool, user: Any = None
+) -> list[ListingAlert]:
+    """The alerts of the agency's listening campaigns about this property, as just saved."""
+    listening = Campaign.objects.filter(
+        organization=item.organization_id,
+        type=Campaign.Type.LISTING_ALERT,
+        status=Campaign.Status.ACTIVE,
+    )
+    alerts = []
+    for campaign in listening.select_related("organization").order_by("created_at"):
+        news = _news(campaign, item, old_price, created)
+        if news is None:
+            continue
+        try:
+            with transaction.atomic():
+                alert = _alert_make(campaign, item, *news, user)
+        except IntegrityError:
+            continue  # a save at the same moment made this alert
+        if alert.state == State.PENDING and campaign.alert_send_automatically:
+            # Refused by the launch (no account...): it waits for review, saying why.
+            with contextlib.suppress(AlertError):
+                alert_send(alert=alert, user=None)
+        alerts.append(alert)
+    return alerts
+
+
+def _news(
+    campaign: Campaign, item: Property, old_price: int | None, created: bool
+) -> tuple[str, int | None] | None:
+    """(reason, old price) when the save is news for the campaign, else None."""
+    if created:
+        return (ListingAlert.Reason.NEW, None) if campaign.alert_new_listings else None
+    if campaign.alert_price_drop is None or item.price is None:
+        return None
+    last = campaign.listing_alerts.filter(property=item).order_by("-created_at")
+    reference = last.values_list("new_price", flat=True).first() or old_price
+    if reference and item.price * 100 <= reference * (100 - campaign.alert_price_drop):
+        return ListingAlert.Reason.PRICE_DROP, reference
+    return None
+
+
+def _alert_make(
+    campaign: Campaign, item: Property, reason: str, old_price: int | None, user: Any
+) -> ListingAlert:
+    alert = ListingAlert(
+        organization_id=campaign.organization_id,
+        campaign=campaign,
+        property=item,
+        reason=reason,
+        old_price=old_price,
+        new_price=item.price,
+        created_by=user,
+    )
+    step = campaign.steps.filter(is_active=True).order_by("order").first()
+    refusal = unfit_reason(item) or ("" if step else NO_STEP.format(campaign=campaign.name))
+    if not refusal:
+        alert.matched = reachable_leads(alert).count()
+        refusal = "" if alert.matched else _nobody_fits(item)
+    if refusal:
+        alert.state, alert.refusal = State.REFUSED, refusal
+    else:
+        alert.blast = _blast_make(campaign, step, headline(alert))
+    alert.save()
+    return alert
+
+
+def _nobody_fits(item: Property) -> str:
+    where = ", ".join(
+        part for part in (item.city, f"{item.price:,}" if item.price is not None else "") if part
+    )
+    return NOBODY_FITS.format(listing=listing_name(item), where=where)
+
+
+def _blast_make(campaign: Campaign, step: CampaignStep, name: str) -> Campaign:
+    """The alert's email: a draft blast with the campaign's step as it is now. Staff may
+    change it before sending; the campaign's later edits reach later alerts. Its audience
+    is the alert's (campaigns.audience); should the alert go (its listing deleted), the
+    blast's own is its chosen leads, none: it can reach nobody by mistake."""
+    blast = Campaign.objects.create(
+        organization_id=campaign.organization_id,
+        name=name[:200],
+        type=Campaign.Type.BLAST,
+        audience=Campaign.Audience.CHOSEN,
+        email_account=campaign.email_account,
+        track_opens=campaign.track_opens,
+        track_clicks=campaign.track_clicks,
+    )
+    CampaignStep.objects.create(
+        campaign=blast,
+        order=1,
+        name=step.name,
+        subject=step.subject,
+        body_template=step.body_template,
+        text_template=step.text_template,
+    )
+    return blast
+
+
+def alert_send(*, alert: ListingAlert, user: Any = None) -> ListingAlert:
+    """Send a waiting alert to the leads its listing fits now (recorded as told, so that no
+    other alert about the listing reaches them), or refuse it, saying why. AlertError when
+    it cannot be sent (no account...): the alert keeps waiting, with the reason."""
+    try:
+        with transaction.atomic():
+            _decide(alert, State.SENT, user)
+            refusal = unfit_reason(alert.property)
+            told = 0 if refusal else _record(alert)
+            if not refusal and not told:
+                refusal = _nobody_fits(alert.property)
+            if refusal:
+                _refuse(alert, refusal)
+                return alert
+            _launch(alert, user)
+            ListingAlert.objects.filter(pk=alert.pk).update(matched=told)
+            alert.matched = told
+    except dispatch.LaunchError as error:
+        ListingAlert.objects.filter(pk=alert.pk, state=State.PENDING).update(send_error=str(error))
+        alert.refresh_from_db()
+        raise AlertError(str(error)) from None
+    return alert
+
+
+def _launch(alert: ListingAlert, user: Any) -> Dispatch:
+    """The alert's blast, launched by the one launch service (campaigns.dispatch)."""
+    return dispatch.campaign_launch(campaign=alert.blast, user=user)
+
+
+def _record(alert: ListingAlert) -> int:
+    """Record the leads the alert reaches as told about its listing, in one INSERT ...
+    SELECT (tens of thousands of leads never pass through Python); how many were. A lead
+    another alert records at the same moment is left to that alert (the unique constraint,
+    ON CONFLICT DO NOTHING)."""
+    values = {
+        "told_property": Value(alert.property_id, output_field=UUIDField()),
+        "told_lead": F("pk"),
+        "told_by": Value(alert.pk, output_field=UUIDField()),
+        "told_at": Value(timezone.now(), output_field=DateTimeField()),
+    }
+    select = reachable_leads(alert).annotate(**values).values_list(*values)
+    sql, params = select.query.sql_with_params()
+    columns = ", ".join(
+        connection.ops.quote_name(AlertedLead._meta.get_field(name).column)
+        for name in ("property", "lead", "alert", "created_at")
+    )
+    table = connection.ops.quote_name(AlertedLead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) {sql} ON CONFLICT DO NOTHING", params)
+    return AlertedLead.objects.filter(alert=alert).count()
+
+
+def alert_dismiss(*, alert: ListingAlert, user: Any = None) -> ListingAlert:
+    """Drop a waiting alert: nothing is sent, and its unsent email is deleted."""
+    with transaction.atomic():
+        _decide(alert, State.DISMISSED, user)
+        _drop_blast(alert)
+    return alert
+
+
+def _decide(alert: ListingAlert, state: str, user: Any) -> None:
+    """Waiting -> `state`, once: a second click, another tab or another staff member finds
+    it decided and changes nothing."""
+    now = timezone.now()
+    moved = ListingAlert.objects.filter(pk=alert.pk, state=State.PENDING).update(
+        state=state, decided_by=user, decided_at=now, send_error=""
+    )
+    if not moved:
+        alert.refresh_from_db()
+        raise AlertError(ALREADY_DECIDED.format(state=alert.get_state_display().lower()))
+    alert.state, alert.decided_by, alert.decided_at, alert.send_error = state, user, now, ""
+
+
+def _refuse(alert: ListingAlert, reason: str) -> None:
+    ListingAlert.objects.filter(pk=alert.pk).update(state=State.REFUSED, refusal=reason)
+    alert.state, alert.refusal = State.REFUSED, reason
+    _drop_blast(alert)
+
+
+def _drop_blast(alert: ListingAlert) -> None:
+    """Delete the alert's email while it is an unsent draft (its test sends with it)."""
+    blast = alert.blast
+    if blast is None or blast.status != Campaign.Status.DRAFT:
+        return
+    MessageLog.objects.filter(campaign=blast, is_test=True).delete()
+    blast.delete()
+    alert.blast = None
+
+
+def alerts_turn_on(*, campaign: Campaign, user: Any = None) -> None:
+    """A draft listing alert campaign starts listening: draft -> active."""
+    if campaign.type != Campaign.Type.LISTING_ALERT:
+        raise AlertError(NOT_A_LISTING_ALERT)
+    if not campaign.steps.filter(is_active=True).exists():
+        raise AlertError(TURN_ON_NEEDS_STEP)
+    try:
+        campaign.launch(user)
+    except CampaignStatusError:
+        raise AlertError(ALREADY_ON.format(status=campaign.get_status_display().lower())) from None
+
+
+def pending(organizations: Any) -> QuerySet[ListingAlert]:
+    """The alerts of these organizations waiting for review, newest first."""
+    waiting = ListingAlert.objects.filter(organization__in=organizations, state=State.PENDING)
+    return waiting.select_related("property").order_by("-created_at")
+
+
+def headline(alert: ListingAlert) -> str:
+    """ "New listing 12 Oak St", "Price drop 12 Oak St: 1,250,000 → 1,150,000 (-8%)"."""
+    listing = listing_name(alert.property)
+    if alert.reason == ListingAlert.Reason.NEW:
+        return f"New listing {listing}"
+    old, new = alert.old_price or 0, alert.new_price or 0
+    percent = round(100 * (old - new) / old) if old else 0
+    return f"Price drop {listing}: {old:,} → {new:,} (-{percent}%)"
+
+
+def summary(alert: ListingAlert) -> str:
+    """The alert in one sentence, as the home and the alerts list say it."""
+    leads = ngettext("%(n)s lead", "%(n)s leads", alert.matched) % {"n": f"{alert.matched:,}"}
+    if alert.state == State.PENDING:
+        return f"{headline(alert)} fits {leads}: review and send"
+    if alert.state == State.SENT:
+        return f"{headline(alert)}: sent to {leads}"
+    if alert.state == State.REFUSED:
+        return f"{headline(alert)}: nothing sent. {alert.refusal}"
+    return f"{headline(alert)}: dismissed"

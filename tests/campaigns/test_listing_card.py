@@ -1,0 +1,106 @@
+"""The listing card (`{{ listing_card }}`) and `property` in an alert's email: photo, price,
+old price after a drop, bedrooms and link, escaped, as HTML in the HTML part and as text in
+the plain one; and the alert's preview is exactly what is queued for the lead."""
+
+from django.urls import reverse
+
+from campaigns import listing_alerts, unsubscribe
+from campaigns.listing_card import listing_card
+from campaigns.models import ListingAlert, MessageLog
+from campaigns.rendering import SAMPLE_CONTEXT, render, render_message
+from crm.models import Lead
+from tests.conftest import list_property, make_buyer, reprice
+
+VALUES = {
+    "title": "Craftsman <b>bungalow</b>",
+    "city": "Pasadena",
+    "address": "12 Oak St",
+    "price": 950_000,
+    "old_price": 1_000_000,
+    "bedrooms": 3,
+    "url": "https://agency.example/oak",
+    "photo_url": "https://agency.example/oak.jpg",
+}
+
+
+def test_the_card_shows_photo_price_old_price_bedrooms_and_link():
+    html = render(
+        "{{ listing_card }}", {**SAMPLE_CONTEXT, "listing_card": listing_card(VALUES)}, html=True
+    )
+    assert (
+        '<img src="https://agency.example/oak.jpg" alt="Craftsman &lt;b&gt;bungalow&lt;/b&gt;"'
+        in html
+    )
+    assert "Craftsman &lt;b&gt;bungalow&lt;/b&gt;" in html and "<b>bungalow" not in html
+    assert "12 Oak St, Pasadena" in html
+    assert '<strong style="font-size:20px">950,000</strong>' in html
+    assert '<s style="color:#6b7280">1,000,000</s>' in html
+    assert "3 bedrooms" in html
+    assert html.count('href="https://agency.example/oak"') == 2  # the photo and the button
+
+
+def test_the_text_part_gets_the_card_as_lines():
+    rendered = render_message(
+        subject="New",
+        html="<p>Hi</p>{{ listing_card }}",
+        text="",
+        context={**SAMPLE_CONTEXT, "listing_card": listing_card(VALUES)},
+    )
+    assert (
+        "Craftsman <b>bungalow</b>\n12 Oak St, Pasadena\n950,000 (was 1,000,000)\n3 bedrooms\n"
+        in rendered.text
+    )
+    assert "See the listing: https://agency.example/oak" in rendered.text
+    assert "<table" not in rendered.text
+
+
+def test_a_card_without_price_photo_or_web_link_says_so_plainly():
+    values = {**VALUES, "price": None, "old_price": None, "bedrooms": 1}
+    values |= {"url": "javascript:alert(1)", "photo_url": ""}
+    card = listing_card(values)
+    assert "Price on request" in card and "1 bedroom" in card
+    assert "javascript" not in card and "javascript" not in card.__html__()
+    assert "<img" not in card.__html__()
+
+
+def test_no_property_means_an_empty_card():
+    assert (
+        render(
+            "[{{ listing_card }}]",
+            {**SAMPLE_CONTEXT, "listing_card": listing_card(None)},
+            html=True,
+        )
+        == "[]"
+    )
+
+
+def test_an_alert_s_email_is_about_its_listing_not_the_lead_s_property(org_a, listing_alerts_a):
+    lead = make_buyer(org_a, "Ana Souza", budget=(800_000, 990_000))
+    item = list_property(org_a, bedrooms=4)
+    other = list_property(org_a, title="Other", address="1 Elm St", price=5_000_000)
+    Lead.objects.filter(pk=lead.pk).update(property=other)
+    [drop] = reprice(item, 950_000)
+    listing_alerts.alert_send(alert=drop, user=None)
+    message = MessageLog.objects.get(campaign=drop.blast)
+    assert message.subject == "Craftsman bungalow in Pasadena"
+    assert "4 bedrooms" in message.body_html and "Elm" not in message.body_html
+    assert '<s style="color:#6b7280">1,000,000</s>' in message.body_html
+    assert "950,000 (was 1,000,000)" in message.body_text
+
+
+def test_the_preview_is_what_is_queued(client_a, org_a, listing_alerts_a):
+    lead = make_buyer(org_a, "Ana Souza")
+    list_property(org_a)
+    alert = ListingAlert.objects.get()
+    page = client_a.get(
+        reverse("admin:campaigns_listingalert_change", args=[alert.pk]) + f"?lead={lead.pk}"
+    )
+    previewed = page.context["rendered"]
+    listing_alerts.alert_send(alert=alert, user=None)
+    queued = MessageLog.objects.get(lead=lead)
+    # The preview's unsubscribe link opens the page but unsubscribes nobody: its token differs.
+    test_link, link = unsubscribe.url_for(lead, test=True), unsubscribe.url_for(lead)
+    assert previewed.subject == queued.subject
+    assert previewed.html.replace(test_link, link) == queued.body_html
+    assert previewed.text.replace(test_link, link) == queued.body_text
+    assert 'class="listing-card"' in queued.body_html
