@@ -169,7 +169,8 @@ def generate(leads: int) -> dict[str, Any]:
                 lead_id, email_account_id, status, is_test, to_email, subject, body_html,
                 body_text, message_id, in_reply_to, provider_message_id, thread_id, links,
                 open_count, click_count, prefetch_count, error_message, created_at, updated_at,
-                sent_at, opened_at, clicked_at, replied_at, bounced_at, unsubscribed_at)
+                sent_at, opened_at, clicked_at, replied_at, bounced_at, unsubscribed_at,
+                variant, ab_group)
             SELECT md5('msg' || n || '-' || j)::uuid, %(org)s, s.campaign, s.step,
                 md5('lead' || n)::uuid, %(account)s,
                 CASE WHEN y.queued THEN 'queued' WHEN y.failed THEN 'failed'
@@ -193,7 +194,8 @@ def generate(leads: int) -> dict[str, Any]:
                 CASE WHEN y.ok AND e >= 0.030 AND e < 0.110 THEN sent + '3 hours' END,
                 CASE WHEN y.ok AND e >= 0.010 AND e < 0.030 THEN sent + '5 hours' END,
                 CASE WHEN y.ok AND e < 0.010 THEN sent + '2 minutes' END,
-                CASE WHEN y.ok AND e >= 0.030 AND e < 0.033 THEN sent + '1 day' END
+                CASE WHEN y.ok AND e >= 0.030 AND e < 0.033 THEN sent + '1 day' END,
+                '', ''
             FROM generate_series(1, %(leads)s) AS n
             CROSS JOIN generate_series(0, %(per_lead)s - 1) AS j
             JOIN bench_steps s ON s.idx = (n + j * 5) %% %(steps)s

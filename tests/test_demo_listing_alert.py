@@ -5,7 +5,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from campaigns import listing_alerts
+from campaigns import listing_alerts, sending
 from campaigns.models import Campaign, ListingAlert, MessageLog
 from crm.models import Organization, Property
 
@@ -24,7 +24,9 @@ def test_the_demo_s_new_listing_waits_for_review_and_sends(db):
     listing_alerts.alert_send(alert=alert, user=None)
     queued = MessageLog.objects.filter(campaign=alert.blast, status="queued")
     assert queued.count() == alert.matched
-    assert queued.first().subject == "Just listed: Craftsman bungalow with a garden in Pasadena"
+    first = queued.select_related("email_account").first()
+    sending.render_claimed(first, first.email_account)  # written when claimed, as the sender does
+    assert first.subject == "Just listed: Craftsman bungalow with a garden in Pasadena"
 
 
 def test_a_listing_added_to_the_demo_alerts_the_leads_it_fits(db):

@@ -4,7 +4,7 @@ the plain one; and the alert's preview is exactly what is queued for the lead.""
 
 from django.urls import reverse
 
-from campaigns import listing_alerts, unsubscribe
+from campaigns import listing_alerts, sending, unsubscribe
 from campaigns.listing_card import listing_card
 from campaigns.models import ListingAlert, MessageLog
 from campaigns.rendering import SAMPLE_CONTEXT, render, render_message
@@ -81,7 +81,8 @@ def test_an_alert_s_email_is_about_its_listing_not_the_lead_s_property(org_a, li
     Lead.objects.filter(pk=lead.pk).update(property=other)
     [drop] = reprice(item, 950_000)
     listing_alerts.alert_send(alert=drop, user=None)
-    message = MessageLog.objects.get(campaign=drop.blast)
+    message = MessageLog.objects.select_related("email_account").get(campaign=drop.blast)
+    sending.render_claimed(message, message.email_account)  # written when claimed
     assert message.subject == "Craftsman bungalow in Pasadena"
     assert "4 bedrooms" in message.body_html and "Elm" not in message.body_html
     assert '<s style="color:#6b7280">1,000,000</s>' in message.body_html
@@ -97,7 +98,8 @@ def test_the_preview_is_what_is_queued(client_a, org_a, listing_alerts_a):
     )
     previewed = page.context["rendered"]
     listing_alerts.alert_send(alert=alert, user=None)
-    queued = MessageLog.objects.get(lead=lead)
+    queued = MessageLog.objects.select_related("email_account").get(lead=lead)
+    sending.render_claimed(queued, queued.email_account)  # written when claimed
     # The preview's unsubscribe link opens the page but unsubscribes nobody: its token differs.
     test_link, link = unsubscribe.url_for(lead, test=True), unsubscribe.url_for(lead)
     assert previewed.subject == queued.subject
