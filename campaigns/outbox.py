@@ -41,7 +41,7 @@ from campaigns.models import (
     Enrollment,
     MessageLog,
 )
-from crm.bulk import update_case
+from crm.bulk import update_rows
 from crm.suppression import is_suppressed
 
 log = logging.getLogger(__name__)
@@ -360,7 +360,7 @@ def finish_many(outcomes: dict[Any, dict[str, Any]], campaign_of: dict[Any, Any]
     for the error storm. Returns how many changed."""
     now = timezone.now()
     changes = {pk: {**fields, "updated_at": now} for pk, fields in outcomes.items()}
-    changed = update_case(MessageLog, changes, status=Status.SENDING)
+    changed = update_rows(MessageLog, changes, status=Status.SENDING)
     # As in finish(): a message that failed for good stops its lead (four queries more, and
     # only when the batch holds failures), and the failures in a row are counted.
     failed = [pk for pk, fields in outcomes.items() if fields.get("status") == Status.FAILED]
