@@ -361,9 +361,12 @@ def finish_many(
     UPDATE; only rows still `sending` change. `campaign_of` maps each pk to its campaign,
     and `streaks` holds the campaigns' failures in a row as read with the messages, for the
     error storm. Returns how many changed."""
-    now = timezone.now()
-    changes = {pk: {**fields, "updated_at": now} for pk, fields in outcomes.items()}
-    changed = update_rows(MessageLog, changes, status=Status.SENDING)
+    changed = update_rows(
+        MessageLog,
+        outcomes,
+        every_row={"updated_at": timezone.now()},
+        where={"status": Status.SENDING},
+    )
     # As in finish(): a message that failed for good stops its lead (four queries more, and
     # only when the batch holds failures), and the failures in a row are counted.
     failed = [pk for pk, fields in outcomes.items() if fields.get("status") == Status.FAILED]

@@ -68,11 +68,15 @@ def update_many(objs: Sequence[models.Model], field_names: Sequence[str]) -> Non
 
 
 def update_rows(
-    model: type[models.Model], changes: Mapping[Any, Mapping[str, Any]], **where: Any
+    model: type[models.Model],
+    changes: Mapping[Any, Mapping[str, Any]],
+    *,
+    every_row: Mapping[str, Any] | None = None,
+    where: Mapping[str, Any] | None = None,
 ) -> int:
-    """One UPDATE giving each row, by primary key, values of its own, to the rows that also
-    match `where` (column = value); a row's columns left out of its mapping keep their
-    value. Returns how many rows changed.
+    """One UPDATE giving each row, by primary key, values of its own (`changes`) and the
+    values of `every_row`, to the rows that also match `where` (column = value); a row's
+    columns left out of its mapping keep their value. Returns how many rows changed.
 
     Django's Case/When resolves a Q per row and column: about 0.6 s of CPU for 100 rows of
     four columns here. SQLite gets a hand-written CASE per column. On PostgreSQL the rows
@@ -82,22 +86,34 @@ def update_rows(
     if not changes:
         return 0
     connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
     if connection.vendor == "postgresql":
-        sql, params = _update_from_json(model, changes, connection)
+        assignments, params, rows_sql, rows_params = _rows_from_json(model, changes, connection)
     else:
-        sql, params = _update_case(model, changes, connection)
-    for name, value in where.items():
+        assignments, params, rows_sql, rows_params = _rows_by_case(model, changes, connection)
+    for name, value in (every_row or {}).items():
         field = model._meta.get_field(name)
-        sql += f" AND t.{connection.ops.quote_name(field.column)} = %s"
+        assignments.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    sql = f"UPDATE {quote(model._meta.db_table)} AS t SET {', '.join(assignments)} {rows_sql}"
+    params += rows_params
+    for name, value in (where or {}).items():
+        field = model._meta.get_field(name)
+        sql += f" AND t.{quote(field.column)} = %s"
         params.append(field.get_db_prep_value(value, connection))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
 
-def _update_from_json(
+# Each form gives: the SET assignments and their parameters, then the rows' FROM and
+# WHERE clause and its parameters.
+Form = tuple[list[str], list[Any], str, list[Any]]
+
+
+def _rows_from_json(
     model: type[models.Model], changes: Mapping[Any, Mapping[str, Any]], connection: Any
-) -> tuple[str, list[Any]]:
+) -> Form:
     quote = connection.ops.quote_name
     pk = model._meta.pk
     names = sorted({name for values in changes.values() for name in values})
@@ -112,21 +128,19 @@ def _update_from_json(
         }
         for key, values in changes.items()
     ]
-    table = quote(model._meta.db_table)
+    columns = [field.column for field in fields.values()]
     # A column missing from a row's object keeps its value (`?` tests for the key).
-    assignments = ", ".join(
-        f"{quote(field.column)} = CASE WHEN e.r ? %s THEN v.{quote(field.column)} "
-        f"ELSE t.{quote(field.column)} END"
-        for field in fields.values()
-    )
-    sql = (
-        f"UPDATE {table} AS t SET {assignments} "
-        f"FROM jsonb_array_elements(%s::jsonb) AS e(r), "
+    assignments = [
+        f"{quote(column)} = CASE WHEN e.r ? %s THEN v.{quote(column)} ELSE t.{quote(column)} END"
+        for column in columns
+    ]
+    table = quote(model._meta.db_table)
+    rows_sql = (
+        "FROM jsonb_array_elements(%s::jsonb) AS e(r), "
         f"LATERAL jsonb_populate_record(NULL::{table}, e.r) AS v "
         f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
     )
-    columns = [field.column for field in fields.values()]
-    return sql, [*columns, json.dumps(rows, default=_json_value)]
+    return assignments, columns, rows_sql, [json.dumps(rows, default=_json_value)]
 
 
 def _json_value(value: Any) -> str:
@@ -138,9 +152,9 @@ def _json_value(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} cannot be written by update_rows")
 
 
-def _update_case(
+def _rows_by_case(
     model: type[models.Model], changes: Mapping[Any, Mapping[str, Any]], connection: Any
-) -> tuple[str, list[Any]]:
+) -> Form:
     quote = connection.ops.quote_name
     pk = model._meta.pk
     keys = {key: pk.get_db_prep_value(key, connection) for key in changes}
@@ -154,11 +168,5 @@ def _update_case(
         assignments.append(f"{column} = CASE t.{quote(pk.column)} {whens} ELSE t.{column} END")
         for key, value in pairs:
             params += [key, field.get_db_prep_save(value, connection)]
-    params += keys.values()
-    sql = "UPDATE {} AS t SET {} WHERE t.{} IN ({})".format(
-        quote(model._meta.db_table),
-        ", ".join(assignments),
-        quote(pk.column),
-        ", ".join(["%s"] * len(keys)),
-    )
-    return sql, params
+    rows_sql = f"WHERE t.{quote(pk.column)} IN ({', '.join(['%s'] * len(keys))})"
+    return assignments, params, rows_sql, list(keys.values())

@@ -38,11 +38,19 @@ def test_each_row_gets_its_own_values_and_a_column_left_out_keeps_its_value(lead
     assert rows[third.pk].unsubscribed_at == MOMENT  # to the microsecond
 
 
+def test_values_given_for_every_row_go_to_every_row(leads):
+    changes = {lead.pk: {"city": f"City {n}"} for n, lead in enumerate(leads)}
+    assert update_rows(Lead, changes, every_row={"source": "fair", "unsubscribed_at": MOMENT}) == 3
+    rows = Lead.objects.order_by("city")
+    assert [(lead.city, lead.source) for lead in rows] == [(f"City {n}", "fair") for n in range(3)]
+    assert {lead.unsubscribed_at for lead in rows} == {MOMENT}
+
+
 def test_only_the_rows_that_match_the_condition_change(leads):
     first, second, _ = leads
     Lead.objects.filter(pk=second.pk).update(status=Lead.Status.CLIENT)
     changes = {lead.pk: {"city": "Nice"} for lead in (first, second)}
-    assert update_rows(Lead, changes, status=Lead.Status.NEW) == 1
+    assert update_rows(Lead, changes, where={"status": Lead.Status.NEW}) == 1
     assert set(Lead.objects.filter(city="Nice").values_list("pk", flat=True)) == {first.pk}
 
 
