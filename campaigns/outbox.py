@@ -390,13 +390,16 @@ def count_outcomes(outcomes: list[tuple[Any, dict[str, Any]]], streaks: dict[Any
         elif fields.get("status") == Status.FAILED:
             tally[campaign_id] = (restart, failures + 1, fields.get("error_message") or "failed")
     for campaign_id, (restart, failures, error) in tally.items():
-        mine = Campaign.objects.filter(pk=campaign_id)
+        if not restart:
+            Campaign.objects.filter(pk=campaign_id).update(
+                failure_streak=F("failure_streak") + failures
+            )
         # A failure counted by another batch since the read is ordered after this batch,
         # as if its report had come later: both orders are possible for concurrent calls.
-        if restart and streaks.get(campaign_id) != failures:
-            mine.exclude(failure_streak=failures).update(failure_streak=failures)
-        elif not restart:
-            mine.update(failure_streak=F("failure_streak") + failures)
+        elif streaks.get(campaign_id) != failures:
+            Campaign.objects.filter(pk=campaign_id).exclude(failure_streak=failures).update(
+                failure_streak=failures
+            )
         if error:  # the batch held a failure
             _pause_in_storm(campaign_id, error)
 
