@@ -206,7 +206,7 @@ def log_message(request: HttpRequest, data: dict) -> JsonResponse:
                 .filter(pk__in=[r.message_log_id for r in reports])
                 .filter(dispatch__driver=Dispatch.Driver.N8N)
                 .order_by("pk")  # one lock order for every batch: no deadlock between two
-                .values("pk", "campaign_id", "lead_id", "status")
+                .values("pk", "campaign_id", "lead_id", "status", "campaign__failure_streak")
             }
             changing = {}
             for report in reports:
@@ -217,7 +217,11 @@ def log_message(request: HttpRequest, data: dict) -> JsonResponse:
                 if row["status"] == Status.SENDING:
                     changing[report.message_log_id] = _outcome(report)
             campaign_of = {pk: row["campaign_id"] for pk, row in found.items()}
-            if outbox.finish_many(changing, campaign_of) != len(changing):
+            # Read with the messages: a batch of sent reports leaves a count of 0 unwritten.
+            streaks = {
+                row["campaign_id"]: row["campaign__failure_streak"] for row in found.values()
+            }
+            if outbox.finish_many(changing, campaign_of, streaks) != len(changing):
                 raise _ChangedMeanwhile
     except _ChangedMeanwhile:
         return error(409, CHANGED_MEANWHILE)

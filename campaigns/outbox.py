@@ -43,7 +43,7 @@ from campaigns.models import (
     Enrollment,
     MessageLog,
 )
-from crm.bulk import update_case
+from crm.bulk import update_rows
 from crm.suppression import is_suppressed
 
 log = logging.getLogger(__name__)
@@ -401,39 +401,52 @@ def stop_after_failures(messages: list[MessageLog]) -> None:
     )
 
 
-def finish_many(outcomes: dict[Any, dict[str, Any]], campaign_of: dict[Any, Any]) -> int:
+def finish_many(
+    outcomes: dict[Any, dict[str, Any]], campaign_of: dict[Any, Any], streaks: dict[Any, int]
+) -> int:
     """Record many claimed messages' outcomes, {pk: {"status": ..., field: value}}, in one
     UPDATE; only rows still `sending` change. `campaign_of` maps each pk to its campaign,
-    for the error storm. Returns how many changed."""
-    now = timezone.now()
-    changes = {pk: {**fields, "updated_at": now} for pk, fields in outcomes.items()}
-    changed = update_case(MessageLog, changes, status=Status.SENDING)
+    and `streaks` holds the campaigns' failures in a row as read with the messages, for the
+    error storm. Returns how many changed."""
+    changed = update_rows(
+        MessageLog,
+        outcomes,
+        every_row={"updated_at": timezone.now()},
+        where={"status": Status.SENDING},
+    )
     # As in finish(): a message that failed for good stops its lead (four queries more, and
     # only when the batch holds failures), and the failures in a row are counted.
     failed = [pk for pk, fields in outcomes.items() if fields.get("status") == Status.FAILED]
     if failed:
         stop_after_failures(list(MessageLog.objects.filter(pk__in=failed, is_test=False)))
-    count_outcomes([(campaign_of[pk], fields) for pk, fields in outcomes.items()])
+    count_outcomes([(campaign_of[pk], fields) for pk, fields in outcomes.items()], streaks)
     return changed
 
 
-def count_outcomes(outcomes: list[tuple[Any, dict[str, Any]]]) -> None:
+def count_outcomes(outcomes: list[tuple[Any, dict[str, Any]]], streaks: dict[Any, int]) -> None:
     """The error storm's count for a batch of (campaign, outcome) in report order: a sent
     message starts the count over, each failure after it adds one. One UPDATE a campaign,
-    and one more to pause it when the batch holds failures."""
-    streaks: dict[Any, tuple[bool, int, str]] = {}
+    none when the count read with the messages (`streaks`) has the value the batch would
+    set already (sent reports while the count is 0), and one more to pause the campaign
+    when the batch holds failures."""
+    tally: dict[Any, tuple[bool, int, str]] = {}
     for campaign_id, fields in outcomes:
-        restart, failures, error = streaks.get(campaign_id, (False, 0, ""))
+        restart, failures, error = tally.get(campaign_id, (False, 0, ""))
         if fields.get("status") == Status.SENT:
-            streaks[campaign_id] = (True, 0, error)
+            tally[campaign_id] = (True, 0, error)
         elif fields.get("status") == Status.FAILED:
-            streaks[campaign_id] = (restart, failures + 1, fields.get("error_message") or "failed")
-    for campaign_id, (restart, failures, error) in streaks.items():
-        mine = Campaign.objects.filter(pk=campaign_id)
-        if restart:
-            mine.exclude(failure_streak=failures).update(failure_streak=failures)
-        else:
-            mine.update(failure_streak=F("failure_streak") + failures)
+            tally[campaign_id] = (restart, failures + 1, fields.get("error_message") or "failed")
+    for campaign_id, (restart, failures, error) in tally.items():
+        if not restart:
+            Campaign.objects.filter(pk=campaign_id).update(
+                failure_streak=F("failure_streak") + failures
+            )
+        # A failure counted by another batch since the read is ordered after this batch,
+        # as if its report had come later: both orders are possible for concurrent calls.
+        elif streaks.get(campaign_id) != failures:
+            Campaign.objects.filter(pk=campaign_id).exclude(failure_streak=failures).update(
+                failure_streak=failures
+            )
         if error:  # the batch held a failure
             _pause_in_storm(campaign_id, error)
 

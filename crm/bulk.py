@@ -6,6 +6,10 @@ outbox, one statement run over many parameter rows is several times faster on bo
 and PostgreSQL. Field preparation is Django's own (`pre_save`, `get_db_prep_save`).
 """
 
+import datetime
+import decimal
+import json
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -63,16 +67,94 @@ def update_many(objs: Sequence[models.Model], field_names: Sequence[str]) -> Non
         cursor.executemany(sql, rows)
 
 
-def update_case(
-    model: type[models.Model], changes: Mapping[Any, Mapping[str, Any]], **where: Any
+def update_rows(
+    model: type[models.Model],
+    changes: Mapping[Any, Mapping[str, Any]],
+    *,
+    every_row: Mapping[str, Any] | None = None,
+    where: Mapping[str, Any] | None = None,
 ) -> int:
-    """One UPDATE giving each row, by primary key, values of its own (a CASE per column),
-    to the rows that also match `where` (column = value). Returns how many rows changed.
+    """One UPDATE giving each row, by primary key, values of its own (`changes`) and the
+    values of `every_row`, to the rows that also match `where` (column = value); a row's
+    columns left out of its mapping keep their value. Returns how many rows changed.
+
     Django's Case/When resolves a Q per row and column: about 0.6 s of CPU for 100 rows of
-    four columns here, against 15 to 35 ms for this, the database's work included."""
+    four columns here. SQLite gets a hand-written CASE per column. On PostgreSQL the rows
+    travel as one JSON parameter, typed by the table's own row type (jsonb_populate_record
+    keeps each column's type and length limit): psycopg binds parameters in Python, and
+    the thousand of a CASE for 100 rows cost 8 ms of CPU a call, against 3.5 ms."""
     if not changes:
         return 0
     connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        assignments, params, rows_sql, rows_params = _rows_from_json(model, changes, connection)
+    else:
+        assignments, params, rows_sql, rows_params = _rows_by_case(model, changes, connection)
+    for name, value in (every_row or {}).items():
+        field = model._meta.get_field(name)
+        assignments.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    sql = f"UPDATE {quote(model._meta.db_table)} AS t SET {', '.join(assignments)} {rows_sql}"
+    params += rows_params
+    for name, value in (where or {}).items():
+        field = model._meta.get_field(name)
+        sql += f" AND t.{quote(field.column)} = %s"
+        params.append(field.get_db_prep_value(value, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+# Each form gives: the SET assignments and their parameters, then the rows' FROM and
+# WHERE clause and its parameters.
+Form = tuple[list[str], list[Any], str, list[Any]]
+
+
+def _rows_from_json(
+    model: type[models.Model], changes: Mapping[Any, Mapping[str, Any]], connection: Any
+) -> Form:
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    names = sorted({name for values in changes.values() for name in values})
+    fields = {name: model._meta.get_field(name) for name in names}
+    rows = [
+        {
+            pk.column: pk.get_db_prep_value(key, connection),
+            **{
+                fields[name].column: fields[name].get_db_prep_save(value, connection)
+                for name, value in values.items()
+            },
+        }
+        for key, values in changes.items()
+    ]
+    columns = [field.column for field in fields.values()]
+    # A column missing from a row's object keeps its value (`?` tests for the key).
+    assignments = [
+        f"{quote(column)} = CASE WHEN e.r ? %s THEN v.{quote(column)} ELSE t.{quote(column)} END"
+        for column in columns
+    ]
+    table = quote(model._meta.db_table)
+    rows_sql = (
+        "FROM jsonb_array_elements(%s::jsonb) AS e(r), "
+        f"LATERAL jsonb_populate_record(NULL::{table}, e.r) AS v "
+        f"WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"
+    )
+    return assignments, columns, rows_sql, [json.dumps(rows, default=_json_value)]
+
+
+def _json_value(value: Any) -> str:
+    """Values json cannot write, in the text PostgreSQL reads for their columns."""
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()  # all six digits of microseconds, unlike DjangoJSONEncoder
+    if isinstance(value, uuid.UUID | decimal.Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot be written by update_rows")
+
+
+def _rows_by_case(
+    model: type[models.Model], changes: Mapping[Any, Mapping[str, Any]], connection: Any
+) -> Form:
     quote = connection.ops.quote_name
     pk = model._meta.pk
     keys = {key: pk.get_db_prep_value(key, connection) for key in changes}
@@ -83,18 +165,8 @@ def update_case(
         pairs = [(keys[key], values[name]) for key, values in changes.items() if name in values]
         column = quote(field.column)
         whens = " ".join(["WHEN %s THEN %s"] * len(pairs))
-        assignments.append(f"{column} = CASE {quote(pk.column)} {whens} ELSE {column} END")
+        assignments.append(f"{column} = CASE t.{quote(pk.column)} {whens} ELSE t.{column} END")
         for key, value in pairs:
             params += [key, field.get_db_prep_save(value, connection)]
-    conditions = [f"{quote(pk.column)} IN ({', '.join(['%s'] * len(keys))})"]
-    params += keys.values()
-    for name, value in where.items():
-        field = model._meta.get_field(name)
-        conditions.append(f"{quote(field.column)} = %s")
-        params.append(field.get_db_prep_value(value, connection))
-    sql = "UPDATE {} SET {} WHERE {}".format(
-        quote(model._meta.db_table), ", ".join(assignments), " AND ".join(conditions)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    rows_sql = f"WHERE t.{quote(pk.column)} IN ({', '.join(['%s'] * len(keys))})"
+    return assignments, params, rows_sql, list(keys.values())

@@ -14,7 +14,8 @@ Status = MessageLog.Status
 pytestmark = pytest.mark.usefixtures("n8n_secret")
 # Taking the request id (2), the read and the update (2), keeping the answer (1), and the
 # savepoints of the two transactions (4), stopping the leads whose message failed (4), and
-# the campaign's failures in a row with the storm's pause check (2).
+# the campaign's failures in a row with the storm's pause check (2: none when every report
+# is `sent` and the count was 0 already).
 STOP_QUERIES = 4
 STORM_QUERIES = 2
 QUERIES = 9 + STOP_QUERIES + STORM_QUERIES
@@ -71,3 +72,25 @@ def test_a_batch_sent_again_changes_nothing_and_costs_no_update(campaign_a):
     assert not any(result["changed"] for result in results)
     assert again_count == first_count - 1 - STOP_QUERIES - STORM_QUERIES
     assert list(MessageLog.objects.order_by("pk").values_list("updated_at", flat=True)) == before
+
+
+def test_a_batch_of_sent_reports_leaves_a_campaign_without_failures_unwritten(campaign_a):
+    launched = n8n_dispatch(campaign_a, 5)
+    messages = signed_call(claim_url(launched), {"limit": 5}).json()["messages"]
+    with CaptureQueriesContext(connection) as queries:
+        response = signed_call(LOG_URL, {"messages": [report(m) for m in messages]})
+    assert response.status_code == 200
+    assert all(result["changed"] for result in response.json()["results"])
+    assert not [q for q in queries if q["sql"].startswith('UPDATE "campaigns_campaign"')]
+    assert MessageLog.objects.filter(status=Status.SENT).count() == 5
+
+
+def test_a_sent_report_after_failures_starts_the_count_over(campaign_a):
+    launched = n8n_dispatch(campaign_a, 4)
+    messages = signed_call(claim_url(launched), {"limit": 4}).json()["messages"]
+    logged(messages[:1])  # one failure
+    campaign_a.refresh_from_db()
+    assert campaign_a.failure_streak == 1
+    signed_call(LOG_URL, {"messages": [report(m) for m in messages[1:]]})
+    campaign_a.refresh_from_db()
+    assert campaign_a.failure_streak == 0
