@@ -196,7 +196,7 @@ def _client_cpu() -> float:
 
 def post_all(base_url: str, calls: list[tuple[str, bytes, dict[str, str]]]) -> None:
     """Post every prepared (path, body, headers) from CLIENTS threads; every answer must be
-    a 200. http.client, not requests: a quarter of the CPU a call (0.4 ms, not 1.7), which
+    a 200. http.client, not requests: under a third of the CPU a call (0.5 ms, not 1.7), which
     the two cores share with the server."""
     host, port = base_url.removeprefix("http://").split(":")
     pending, failures = iter(calls), []
