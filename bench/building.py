@@ -13,8 +13,8 @@ from django.core.mail import EmailMultiAlternatives
 from bench.checks import SAMPLES
 from bench.data import HTML_TEMPLATE, SUBJECT_TEMPLATE, message_contexts
 from bench.timing import rss_mb
-from campaigns.messages import Addressing, build, with_footer
-from campaigns.rendering import Rendered, render_message
+from campaigns.content.mime import Addressing, build, with_footer
+from campaigns.content.rendering import Rendered, render_message
 
 SENDER = ("Jordan Dupré", "jordan@agency.example")
 

@@ -14,7 +14,8 @@ from django.db.models import BooleanField, ExpressionWrapper
 from bench import checks
 from bench.data import HTML_TEMPLATE, SUBJECT_TEMPLATE, lead_csv
 from bench.timing import timed
-from campaigns import audience, dispatch, messages, outbox, sending, unsubscribe
+from campaigns import audience, dispatch, outbox, sending, unsubscribe
+from campaigns.content import mime
 from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
 from crm.importing import leads_import
 from crm.models import Lead, Organization
@@ -83,7 +84,7 @@ def rendered_message(step: CampaignStep, lead: Lead, account: EmailAccount) -> M
         subject=rendered.subject,
         body_html=rendered.html,
         body_text=rendered.text,
-        message_id=messages.new_message_id(account.email_address),
+        message_id=mime.new_message_id(account.email_address),
     )
 
 

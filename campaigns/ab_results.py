@@ -6,7 +6,8 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from campaigns import rendering, ztest
+from campaigns import ztest
+from campaigns.content import rendering
 from campaigns.models import AbGroup, AbMeasure, AbTest, Campaign, MessageLog
 
 Status = MessageLog.Status

@@ -21,13 +21,12 @@ from campaigns import (
     failures,
     oauth,
     preflight,
-    rendering,
     sender_health,
     senders,
     sending,
     sequences,
-    template_errors,
 )
+from campaigns.content import rendering, template_errors
 from campaigns.forms import LaunchForm
 from campaigns.models import (
     Campaign,

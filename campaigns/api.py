@@ -20,7 +20,6 @@ from django.views.decorators.http import require_POST
 from campaigns import (
     ab_tests,
     gmail,
-    messages,
     outbox,
     payloads,
     replies,
@@ -30,6 +29,7 @@ from campaigns import (
     signing,
 )
 from campaigns import dispatch as dispatching
+from campaigns.content import mime
 from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
 
 Status = MessageLog.Status
@@ -126,7 +126,7 @@ def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
             "campaign_id": str(message.campaign_id),
             "to": message.to_email,
             "thread_id": message.thread_id or None,
-            "raw": messages.gmail_raw(sending.build_for(message, account)),
+            "raw": mime.gmail_raw(sending.build_for(message, account)),
             # The message's slot under the account's per-minute quota.
             "send_after_seconds": round(index * claimed.spacing, 3),
         }

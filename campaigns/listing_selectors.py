@@ -5,8 +5,8 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 
+from campaigns.content.rendering import Listing
 from campaigns.models import AlertedLead, Campaign, ListingAlert
-from campaigns.rendering import Listing
 from crm.listing_matching import fitting_leads
 from crm.models import Lead, Property
 

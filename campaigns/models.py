@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from encrypted_model_fields.fields import EncryptedTextField
 
-from campaigns import rendering
+from campaigns.content import rendering
 from crm.bulk import update_many
 from crm.models import Lead, Organization, Property
 

@@ -7,22 +7,15 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from campaigns import (
-    gmail,
-    listing_selectors,
-    messages,
-    rendering,
-    template_errors,
-    tracking,
-    unsubscribe,
-)
+from campaigns import gmail, listing_selectors, tracking, unsubscribe
+from campaigns.content import mime, rendering, template_errors
 from campaigns.models import CampaignStep, EmailAccount, MessageLog, StepSnapshot
 from crm.models import Lead
 
 
-def addressing_for(log: MessageLog, account: EmailAccount) -> messages.Addressing:
+def addressing_for(log: MessageLog, account: EmailAccount) -> mime.Addressing:
     lead = log.lead
-    return messages.Addressing(
+    return mime.Addressing(
         sender_name=account.display_name,
         sender_email=account.email_address,
         to_email=log.to_email,
@@ -41,7 +34,7 @@ def build_for(log: MessageLog, account: EmailAccount) -> bytes:
     if not log.is_test and log.campaign_id:
         body_html = tracking.instrument(body_html, log, addressing.unsubscribe_url)
     rendered = rendering.Rendered(subject=log.subject, html=body_html, text=log.body_text)
-    return messages.build(rendered, addressing, message_id=log.message_id)
+    return mime.build(rendered, addressing, message_id=log.message_id)
 
 
 def _send_bytes(account: EmailAccount, message: bytes, thread_id: str = "") -> gmail.Sent:
@@ -53,7 +46,7 @@ def _send_bytes(account: EmailAccount, message: bytes, thread_id: str = "") -> g
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         (folder / f"{stamp}-{sent.message_id}.eml").write_bytes(message)
         return sent
-    return gmail.send(account, messages.gmail_raw(message), thread_id=thread_id)
+    return gmail.send(account, mime.gmail_raw(message), thread_id=thread_id)
 
 
 def deliver(log: MessageLog, account: EmailAccount) -> gmail.Sent:
@@ -68,13 +61,13 @@ def connection_test(account: EmailAccount) -> gmail.Sent:
         html="<p>This account can now send campaign emails.</p>",
         text="This account can now send campaign emails.\n",
     )
-    addressing = messages.Addressing(
+    addressing = mime.Addressing(
         sender_name=account.display_name,
         sender_email=account.email_address,
         to_email=account.email_address,
         is_test=True,
     )
-    return _send_bytes(account, messages.build(rendered, addressing))
+    return _send_bytes(account, mime.build(rendered, addressing))
 
 
 def render_for(
@@ -108,7 +101,7 @@ def render_for(
         if error.part == "subject" and variant not in ("", "A"):
             error.part = f"subject_{variant.lower()}"
         raise
-    return messages.with_footer(
+    return mime.with_footer(
         rendered, postal_address=lead.organization.postal_address, unsubscribe_url=url
     )
 
@@ -136,7 +129,7 @@ def test_send(
         subject=rendered.subject,
         body_html=rendered.html,
         body_text=rendered.text,
-        message_id=messages.new_message_id(account.email_address),
+        message_id=mime.new_message_id(account.email_address),
     )
     try:
         sent = deliver(log, account)
@@ -190,6 +183,6 @@ def render_claimed(log: MessageLog, account: EmailAccount) -> None:
     if not log.in_reply_to:
         log.subject = rendered.subject
     log.body_html, log.body_text = rendered.html, rendered.text
-    log.message_id = log.message_id or messages.new_message_id(account.email_address)
+    log.message_id = log.message_id or mime.new_message_id(account.email_address)
     log.links = tracking.trackable_links(rendered.html, url) if log.campaign.track_clicks else []
     log.save(update_fields=RENDERED)

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import public_address
+from campaigns.content import public_address
 from campaigns.models import STOPPED_BOUNCED, STOPPED_REPLIED, Enrollment, LinkClick, MessageLog
 from crm.models import SuppressedAddress
 from crm.suppression import suppress

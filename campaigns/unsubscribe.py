@@ -17,7 +17,7 @@ from django.core import signing
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
-from campaigns import public_address
+from campaigns.content import public_address
 from campaigns.models import STOPPED_UNSUBSCRIBED, Enrollment, MessageLog
 from crm.models import Lead, SuppressedAddress
 from crm.suppression import suppress

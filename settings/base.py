@@ -54,7 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "campaigns.public_address.RequestAddressMiddleware",
+    "campaigns.content.public_address.RequestAddressMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "crm.timezones.OrganizationTimeZoneMiddleware",
@@ -144,7 +144,7 @@ LOGIN_REDIRECT_URL = "admin:index"
 # links are built from it, never from the request's Host header.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # ... except in development with PUBLIC_BASE_URL unset: links follow the address the server
-# is reached at (campaigns/public_address.py), so `runserver 8101` links to port 8101.
+# is reached at (campaigns/content/public_address.py), so `runserver 8101` links to port 8101.
 PUBLIC_BASE_URL_FROM_REQUEST = DEBUG and not env_str("PUBLIC_BASE_URL")
 # The sandbox provider writes each message here as an .eml file.
 SANDBOX_OUTBOX_DIR = VAR_DIR / "outbox"

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from campaigns import rendering
+from campaigns.content import rendering
 
 CPU_BOUND = 1.0  # seconds, the bound every render must keep
 MEMORY_BOUND = 64  # MB of extra memory, likewise

@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from campaigns.content.rendering import lead_values
 from campaigns.models import Campaign
-from campaigns.rendering import lead_values
 from tests.conftest import log_in
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"

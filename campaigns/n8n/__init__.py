@@ -13,7 +13,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import public_address, signing
+from campaigns import signing
+from campaigns.content import public_address
 from campaigns.models import Campaign, Dispatch
 
 log = logging.getLogger(__name__)

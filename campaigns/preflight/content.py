@@ -5,7 +5,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from campaigns.rendering import Rendered
+from campaigns.content.rendering import Rendered
 
 SUBJECT_EMPTY = "subject_empty"
 SUBJECT_LONG = "subject_long"

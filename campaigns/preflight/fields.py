@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from jinja2 import TemplateSyntaxError, nodes
 
-from campaigns import rendering
+from campaigns.content import rendering
 
 OBJECTS = ("lead", "property")
 FALLBACK, LEFT_OUT, BLANK, FAILS = "fallback", "left out", "blank", "fails"

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from campaigns import messages, rendering, tracking, unsubscribe
+from campaigns import tracking, unsubscribe
+from campaigns.content import mime, rendering
 from campaigns.models import Campaign, CampaignStep, MessageLog
 from campaigns.preflight import content, fields
 
@@ -93,7 +94,7 @@ class StepRenderer:
         except rendering.TemplateError as error:
             return Outcome(part=error.part or "html", error=str(error))
         # The same two calls as sending.render_for: what is checked is what the preview shows.
-        final = messages.with_footer(
+        final = mime.with_footer(
             rendered, postal_address=self.campaign.organization.postal_address, unsubscribe_url=link
         )
         problems = content.body_problems(

@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from campaigns import outbox, public_address, sending
+from campaigns import outbox, sending
+from campaigns.content import public_address
 from tests.test_settings import manage
 
 CONNECT = reverse("admin:campaigns_emailaccount_connect_gmail")

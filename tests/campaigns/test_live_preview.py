@@ -7,8 +7,8 @@ import json
 import pytest
 from django.urls import reverse
 
+from campaigns.content.rendering import SAMPLE_CONTEXT, render
 from campaigns.live_preview import MERGE_FIELDS
-from campaigns.rendering import SAMPLE_CONTEXT, render
 from crm.models import Lead
 from tests.conftest import logged_in
 

@@ -3,8 +3,8 @@
 import base64
 from email import message_from_bytes, policy
 
-from campaigns.messages import Addressing, build, gmail_raw, with_footer
-from campaigns.rendering import Rendered
+from campaigns.content.mime import Addressing, build, gmail_raw, with_footer
+from campaigns.content.rendering import Rendered
 
 ADDRESSING = Addressing(
     sender_name="Jordan Dupré",

@@ -3,7 +3,7 @@ an error: Python 3.11's HTMLParser rescans the document for each construct never
 
 import pytest
 
-from campaigns.html_text import html_to_text
+from campaigns.content.html_text import html_to_text
 from tests.limited_render import run_limited
 
 SIZE = 200_000

@@ -6,7 +6,8 @@ import hashlib
 import pytest
 from django.utils import timezone
 
-from campaigns import rendering, sending, sequences
+from campaigns import sending, sequences
+from campaigns.content import rendering
 from campaigns.models import Campaign, CampaignStep, Dispatch, Enrollment, MessageLog
 from campaigns.preflight import preflight_run
 from campaigns.preflight.audit import BLOCKED_ACCOUNT

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from campaigns import dispatch, messages, sending
+from campaigns import dispatch, sending
+from campaigns.content import mime
 from campaigns.models import CampaignStep, EmailAccount, MessageLog
 from crm.models import Lead, SuppressedAddress
 
@@ -47,7 +48,7 @@ def test_the_bytes_sent_are_the_preview(sandbox_blast, account_a, tmp_path):
     [data] = sent(tmp_path, account_a)
     log = MessageLog.objects.get()
     addressing = sending.addressing_for(log, EmailAccount.objects.get(pk=account_a.pk))
-    built = messages.build(preview, addressing, message_id=log.message_id)
+    built = mime.build(preview, addressing, message_id=log.message_id)
     assert comparable(data) == comparable(built)
     assert (log.subject, log.body_html, log.body_text) == (
         preview.subject,

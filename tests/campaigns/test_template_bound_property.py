@@ -5,7 +5,7 @@ each rendered in a child under rlimits."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaigns.sandbox import filters, methods
+from campaigns.content.sandbox import filters, methods
 from tests.limited_render import render_limited
 
 PRELUDE = (

@@ -2,7 +2,7 @@
 
 import pytest
 
-from campaigns.rendering import SAMPLE_CONTEXT, TemplateError, render, render_message
+from campaigns.content.rendering import SAMPLE_CONTEXT, TemplateError, render, render_message
 
 
 def error_for(source: str, context: dict | None = None) -> TemplateError:

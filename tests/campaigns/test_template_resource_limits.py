@@ -7,8 +7,7 @@ import pytest
 from django.urls import reverse
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from campaigns.models import CampaignStep
-from campaigns.rendering import (
+from campaigns.content.rendering import (
     MAX_SOURCE,
     SAMPLE_CONTEXT,
     SOURCE_TOO_LONG,
@@ -16,7 +15,8 @@ from campaigns.rendering import (
     render,
     render_message,
 )
-from campaigns.sandbox import budget, filters
+from campaigns.content.sandbox import budget, filters
+from campaigns.models import CampaignStep
 from tests.limited_render import render_limited, run_limited
 
 S = "{% set s = 'x' * 100000 %}"  # the longest text one `*` may make

@@ -2,8 +2,8 @@
 
 import pytest
 
-from campaigns import rendering
-from campaigns.rendering import SAMPLE_CONTEXT, TemplateError, render, render_message
+from campaigns.content import rendering
+from campaigns.content.rendering import SAMPLE_CONTEXT, TemplateError, render, render_message
 
 ESCAPES = [
     "{{ ''.__class__.__mro__ }}",
@@ -122,7 +122,7 @@ def test_the_context_holds_plain_values_only(lead_a, account_a):
     ],
 )
 def test_the_text_part_reads_the_same_as_the_rendered_html(html):
-    from campaigns.html_text import html_to_text
+    from campaigns.content.html_text import html_to_text
 
     context = {**SAMPLE_CONTEXT, "lead": {**SAMPLE_CONTEXT["lead"], "first_name": "<Sam> & Co"}}
     rendered = render_message(subject="s", html=html, text="", context=context)

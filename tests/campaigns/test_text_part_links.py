@@ -1,6 +1,6 @@
 """The text part made from the HTML keeps a link's address, and drops empty ones."""
 
-from campaigns.rendering import SAMPLE_CONTEXT, render_message
+from campaigns.content.rendering import SAMPLE_CONTEXT, render_message
 
 HTML = (
     '<p>See <a href="{{ property.url }}">the listing</a> or '

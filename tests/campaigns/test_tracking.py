@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from campaigns import dispatch, outbox, sending, tracking
-from campaigns.messages import gmail_raw
+from campaigns.content.mime import gmail_raw
 from campaigns.models import Campaign, MessageLog
 
 Status = MessageLog.Status

@@ -4,7 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from campaigns import messages, rendering, senders, sending, template_errors
+from campaigns import senders, sending
+from campaigns.content import mime, rendering, template_errors
 from campaigns.models import CampaignStep
 from crm.models import Lead
 
@@ -37,5 +38,5 @@ class Command(BaseCommand):
             ) from None
         log = sending.MessageLog(lead=found, to_email=found.email)
         addressing = sending.addressing_for(log, account)
-        message = messages.build(rendered, addressing)
+        message = mime.build(rendered, addressing)
         self.stdout.write(message.decode("ascii").replace("\r\n", "\n"), ending="")

@@ -11,16 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns import (
-    ab_tests,
-    dispatch,
-    outbox,
-    queuing,
-    replies,
-    sender_health,
-    sequences,
-    stats,
-)
+from campaigns import ab_tests, dispatch, outbox, queuing, replies, sender_health, sequences, stats
 from campaigns.models import MessageLog
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from typing import Any
 from jinja2.exceptions import SecurityError
 from jinja2.filters import make_attrgetter
 
-from campaigns.sandbox.budget import TOO_SLOW_INPUT, Budget, size_of
-from campaigns.sandbox.costs import (
+from campaigns.content.sandbox.budget import TOO_SLOW_INPUT, Budget, size_of
+from campaigns.content.sandbox.costs import (
     CHUNKS,
     ESCAPED,
     Check,

@@ -15,7 +15,7 @@ from email.utils import format_datetime, formataddr
 
 from django.utils import timezone
 
-from campaigns.rendering import Rendered
+from campaigns.content.rendering import Rendered
 
 CRLF = "\r\n"
 

@@ -18,8 +18,8 @@ from jinja2.sandbox import (
 )
 from markupsafe import Markup
 
-from campaigns.sandbox import costs, filters, methods
-from campaigns.sandbox.budget import (
+from campaigns.content.sandbox import costs, filters, methods
+from campaigns.content.sandbox.budget import (
     MAX_FIELDS,
     STEP_WORK,
     TOO_MANY_FIELDS,
@@ -28,8 +28,8 @@ from campaigns.sandbox.budget import (
     current,
     size_of,
 )
-from campaigns.sandbox.costs import ESCAPED, NOT_AVAILABLE
-from campaigns.sandbox.instrument import INTERNAL_FILTERS
+from campaigns.content.sandbox.costs import ESCAPED, NOT_AVAILABLE
+from campaigns.content.sandbox.instrument import INTERNAL_FILTERS
 
 _JINJA_KWARGS = frozenset({"_loop_vars", "_block_vars"})
 WRONG_ARGUMENTS = "“{name}” was given the wrong arguments"

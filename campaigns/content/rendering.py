@@ -4,7 +4,7 @@ HTML is autoescaped; undefined variables are errors; the context holds plain val
 (never model instances, settings or the request), so a template can reach nothing else.
 
 No template can take the server's memory or CPU: every render, wherever it runs (save,
-preview, test send, launch, send), is bounded in the worker itself (campaigns/sandbox/).
+preview, test send, launch, send), is bounded in the worker itself (campaigns/content/sandbox/).
 - Python cannot stop one long C call, such as `(9**99)**99` or `'x'.ljust(10**8)`, so
   each operation that can make a value bigger than its inputs (operators, `~`, methods,
   filters, tests, `%` and str.format, slices, literals) is sized *before* it runs, from
@@ -34,12 +34,12 @@ from typing import Any
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.exceptions import SecurityError
 
-from campaigns import template_errors
-from campaigns.html_text import drop_empty_links, html_to_text
-from campaigns.listing_card import listing_card
-from campaigns.sandbox import budget
-from campaigns.sandbox.environment import BoundedSandbox
-from campaigns.sandbox.instrument import instrument
+from campaigns.content import template_errors
+from campaigns.content.html_text import drop_empty_links, html_to_text
+from campaigns.content.listing_card import listing_card
+from campaigns.content.sandbox import budget
+from campaigns.content.sandbox.environment import BoundedSandbox
+from campaigns.content.sandbox.instrument import instrument
 
 CONTEXT_NAMES = frozenset(
     {"lead", "property", "listing_card", "organization", "sender", "unsubscribe_url"}

@@ -14,7 +14,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import LoopContext
 from markupsafe import Markup
 
-from campaigns.sandbox.budget import (
+from campaigns.content.sandbox.budget import (
     MAX_FIELDS,
     MAX_SLOW_ITEMS,
     MAX_TEXT,

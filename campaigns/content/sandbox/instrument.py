@@ -8,8 +8,8 @@ from typing import Any
 from jinja2 import nodes, pass_context
 from jinja2.runtime import Context, markup_join, str_join
 
-from campaigns.sandbox.budget import STEP_WORK, counted, current, size_of
-from campaigns.sandbox.costs import ESCAPED
+from campaigns.content.sandbox.budget import STEP_WORK, counted, current, size_of
+from campaigns.content.sandbox.costs import ESCAPED
 
 # A space makes a name no template can write.
 LOOP, TICK, CONCAT, MADE, OUTPUT, TEXT = (

@@ -1,2 +1,2 @@
 """The sandbox staff templates render in: Jinja2's, with every render bounded in CPU time
-and memory (see campaigns/rendering.py for why, and how)."""
+and memory (see campaigns/content/rendering.py for why, and how)."""

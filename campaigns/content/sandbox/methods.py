@@ -8,8 +8,8 @@ from typing import Any
 from jinja2.runtime import LoopContext
 from markupsafe import Markup
 
-from campaigns.sandbox.budget import Budget, size_of
-from campaigns.sandbox.costs import (
+from campaigns.content.sandbox.budget import Budget, size_of
+from campaigns.content.sandbox.costs import (
     ESCAPED,
     Check,
     as_int,
