@@ -19,13 +19,13 @@ from campaigns import (
     campaign_live,
     dispatch,
     failures,
-    oauth,
     preflight,
     sender_health,
     senders,
     sending,
     sequences,
 )
+from campaigns.accounts import oauth
 from campaigns.content import rendering, template_errors
 from campaigns.forms import LaunchForm
 from campaigns.models import (

@@ -17,18 +17,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from campaigns import (
-    ab_tests,
-    gmail,
-    outbox,
-    payloads,
-    replies,
-    request_ids,
-    sending,
-    sequences,
-    signing,
-)
+from campaigns import ab_tests, outbox, payloads, replies, request_ids, sending, sequences, signing
 from campaigns import dispatch as dispatching
+from campaigns.accounts import gmail
 from campaigns.content import mime
 from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
 

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from campaigns import ab_tests, audience, n8n, outbox, queuing, warmup
+from campaigns import ab_tests, audience, n8n, outbox, queuing
+from campaigns.accounts import warmup
 from campaigns.models import (
     Campaign,
     CampaignStatusError,

@@ -9,7 +9,7 @@ sentences already.
 
 import re
 
-# The Gmail API's answer, as campaigns.gmail (and the n8n workflow) record it.
+# The Gmail API's answer, as campaigns.accounts.gmail (and the n8n workflow) record it.
 _GMAIL = re.compile(
     r"^(?:gave up after \d+ attempts: )?"
     r"HTTP (?P<status>\d{3}) ?(?P<reason>\w*)(?:: ?(?P<text>.*))?$",

@@ -47,7 +47,7 @@ class EmailAccount(models.Model):
     daily_limit = models.PositiveIntegerField(
         default=500, help_text="Messages per rolling 24 hours (Gmail: 500, Workspace: 2,000)."
     )
-    # Warm-up (campaigns/warmup.py): a new mailbox that sends its whole cap at once looks
+    # Warm-up (campaigns/accounts/warmup.py): a new mailbox that sends its whole cap at once looks
     # like a spammer's to Gmail; its cap rises day by day instead.
     warmup_days = models.PositiveSmallIntegerField(
         default=0,

@@ -32,7 +32,8 @@ from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Query
 from django.db.models.functions import Now, Substr
 from django.utils import timezone
 
-from campaigns import ab_tests, gmail, sending, warmup
+from campaigns import ab_tests, sending
+from campaigns.accounts import gmail, warmup
 from campaigns.content import rendering
 from campaigns.models import (
     STOPPED_AFTER_FAILURE,

@@ -43,9 +43,10 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns import auto_replies, gmail, tracking
+from campaigns import auto_replies, tracking
+from campaigns.accounts import gmail
+from campaigns.accounts.oauth import METADATA_NOT_GRANTED
 from campaigns.models import EmailAccount, MessageLog
-from campaigns.oauth import METADATA_NOT_GRANTED
 
 Status = MessageLog.Status
 WATCHED = [Status.SENT, Status.DELIVERED, Status.OPENED, Status.CLICKED]

@@ -7,7 +7,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from campaigns import gmail, listing_selectors, tracking, unsubscribe
+from campaigns import listing_selectors, tracking, unsubscribe
+from campaigns.accounts import gmail
 from campaigns.content import mime, rendering, template_errors
 from campaigns.models import CampaignStep, EmailAccount, MessageLog, StepSnapshot
 from crm.models import Lead

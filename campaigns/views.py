@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from campaigns import gmail, oauth, sending, tracking, unsubscribe
+from campaigns import sending, tracking, unsubscribe
+from campaigns.accounts import gmail, oauth
 
 
 @staff_member_required

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from campaigns import dispatch, sequences, warmup
+from campaigns import dispatch, sequences
+from campaigns.accounts import warmup
 from campaigns.models import Campaign, EmailAccount, Enrollment, MessageLog
 from campaigns.planner import simulation, sources
 from campaigns.planner.simulation import Batch, DueSteps

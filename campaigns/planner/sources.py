@@ -11,7 +11,8 @@ from typing import Any
 from django.db.models import CharField, Count, Min, Q
 from django.db.models.functions import Cast, Coalesce, Substr
 
-from campaigns import outbox, sequences, warmup
+from campaigns import outbox, sequences
+from campaigns.accounts import warmup
 from campaigns.models import (
     AbGroup,
     Campaign,

@@ -6,8 +6,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns.accounts.oauth import SESSION_KEY
 from campaigns.models import Campaign
-from campaigns.oauth import SESSION_KEY
 
 
 def pause_url(campaign: Campaign) -> str:

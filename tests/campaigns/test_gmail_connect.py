@@ -7,7 +7,7 @@ import requests
 from django.db import connection
 from django.urls import reverse
 
-from campaigns import oauth
+from campaigns.accounts import oauth
 from campaigns.models import EmailAccount
 
 CONNECT = reverse("admin:campaigns_emailaccount_connect_gmail")

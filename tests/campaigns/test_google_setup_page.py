@@ -5,7 +5,7 @@ Google with an empty client_id."""
 import pytest
 from django.urls import reverse
 
-from campaigns.oauth import SESSION_KEY
+from campaigns.accounts.oauth import SESSION_KEY
 
 CONNECT = reverse("admin:campaigns_emailaccount_connect_gmail")
 

@@ -10,7 +10,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from campaigns import dispatch, oauth, queuing, sequences
+from campaigns import dispatch, queuing, sequences
+from campaigns.accounts import oauth
 from campaigns.models import LOCKED_CAMPAIGN, Campaign, EmailAccount, MessageLog
 from crm.members import membership_create
 from crm.models import Lead

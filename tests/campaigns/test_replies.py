@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from campaigns import gmail, oauth, sending, signing
+from campaigns import sending, signing
+from campaigns.accounts import gmail, oauth
 from campaigns.models import (
     STOPPED_BOUNCED,
     STOPPED_REPLIED,

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from campaigns import dispatch, oauth, outbox, unsubscribe
+from campaigns import dispatch, outbox, unsubscribe
+from campaigns.accounts import oauth
 from campaigns.models import Campaign, EmailAccount, MessageLog
 from crm.models import Lead
 from tests.conftest import connect_gmail

@@ -8,7 +8,8 @@ import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
-from campaigns import dispatch, outbox, warmup
+from campaigns import dispatch, outbox
+from campaigns.accounts import warmup
 from campaigns.models import EmailAccount, MessageLog
 from campaigns.planner.plans import account_plan
 from tests.conftest import MONDAY_10AM_LA, city_campaign

@@ -16,7 +16,7 @@ from django.utils import timezone
 from google_auth_oauthlib.flow import Flow
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
-from campaigns import gmail
+from campaigns.accounts import gmail
 from campaigns.content import public_address
 from campaigns.models import EmailAccount
 from crm.models import Organization

@@ -1,0 +1,2 @@
+"""The Gmail accounts that send: the Gmail API client, connecting through Google's OAuth, and
+warm-up."""
