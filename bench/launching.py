@@ -14,7 +14,8 @@ from django.db.models import BooleanField, ExpressionWrapper
 from bench import checks
 from bench.data import HTML_TEMPLATE, SUBJECT_TEMPLATE, lead_csv
 from bench.timing import timed
-from campaigns import audience, dispatch, outbox, sending, unsubscribe
+from campaigns import dispatch, outbox, sending, unsubscribe
+from campaigns.audiences import audience
 from campaigns.content import mime
 from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
 from crm.importing import leads_import

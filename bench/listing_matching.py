@@ -1,5 +1,5 @@
 """Stage listing_matching: the leads a listing fits, among `size` leads of one agency, on
-PostgreSQL (crm/listing_matching.py, campaigns/listing_selectors.py).
+PostgreSQL (crm/listing_matching.py, campaigns/audiences/listing_fit.py).
 
 The data, made by SQL (generate_series, a fixed seed): forty cities, the largest holding
 about a sixth of the leads, written in three cases ("Los Angeles", "los angeles", "LOS
@@ -176,7 +176,7 @@ def scan(leads: Any) -> str:
 
 
 def measure(size: int) -> dict[str, Any]:
-    from campaigns.listing_selectors import reachable_leads
+    from campaigns.audiences.listing_fit import reachable_leads
 
     data = generate(size)
     alert = data["alert"]

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from bench import checks, launching
 from bench.timing import timed
-from campaigns import audience, sequences
+from campaigns import sequences
+from campaigns.audiences import audience
 from campaigns.models import (
     STOPPED_BOUNCED,
     STOPPED_REPLIED,

@@ -18,13 +18,13 @@ from campaigns import (
     ab_test_page,
     ab_test_pick,
     admin_views,
-    audience,
     campaign_list,
     campaign_live,
     failures,
     listing_alert_admin,
     live_preview,
 )
+from campaigns.audiences import audience
 from campaigns.forms import (
     AB_TEST_FIELDS,
     STEP_HAS_SENT,

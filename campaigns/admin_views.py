@@ -15,7 +15,6 @@ from django.utils.translation import ngettext
 
 from campaigns import (
     ab_tests,
-    audience,
     campaign_live,
     dispatch,
     failures,
@@ -26,6 +25,7 @@ from campaigns import (
     sequences,
 )
 from campaigns.accounts import oauth
+from campaigns.audiences import audience
 from campaigns.content import rendering, template_errors
 from campaigns.forms import LaunchForm
 from campaigns.models import (

@@ -13,8 +13,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from campaigns import ab_tests, audience, n8n, outbox, queuing
+from campaigns import ab_tests, n8n, outbox, queuing
 from campaigns.accounts import warmup
+from campaigns.audiences import audience
 from campaigns.models import (
     Campaign,
     CampaignStatusError,

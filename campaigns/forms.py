@@ -15,7 +15,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
-from campaigns import audience
+from campaigns.audiences import audience
 from campaigns.models import VARIANT_FIELDS, Campaign, CampaignStep
 from crm.models import Lead
 

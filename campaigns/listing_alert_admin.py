@@ -14,8 +14,8 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
 from campaigns import admin_views, dispatch, listing_alerts, sending
+from campaigns.audiences.listing_fit import alert_audience, alert_of
 from campaigns.content import rendering, template_errors
-from campaigns.listing_selectors import alert_audience, alert_of
 from campaigns.models import Campaign, ListingAlert
 from crm.listing_matching import listing_name
 from crm.models import Lead

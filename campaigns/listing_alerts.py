@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from campaigns import dispatch
-from campaigns.listing_selectors import reachable_leads
+from campaigns.audiences.listing_fit import reachable_leads
 from campaigns.models import (
     AlertedLead,
     Campaign,
@@ -141,7 +141,7 @@ def _nobody_fits(item: Property) -> str:
 def _blast_make(campaign: Campaign, step: CampaignStep, name: str) -> Campaign:
     """The alert's email: a draft blast with the campaign's step as it is now. Staff may
     change it before sending; the campaign's later edits reach later alerts. Its audience
-    is the alert's (campaigns.audience); should the alert go (its listing deleted), the
+    is the alert's (campaigns.audiences.audience); should the alert go (its listing deleted), the
     blast's own is its chosen leads, none: it can reach nobody by mistake."""
     blast = Campaign.objects.create(
         organization_id=campaign.organization_id,

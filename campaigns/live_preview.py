@@ -5,8 +5,9 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed, JsonResponse
 
-from campaigns import audience, senders, sending
+from campaigns import senders, sending
 from campaigns.admin_views import pick
+from campaigns.audiences import audience
 from campaigns.content import rendering, template_errors
 from campaigns.models import VARIANT_FIELDS, Campaign, CampaignStep, EmailAccount
 from crm.models import Lead

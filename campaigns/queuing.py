@@ -31,7 +31,8 @@ from django.db.models import Case, F, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from campaigns import ab_tests, audience, outbox, senders
+from campaigns import ab_tests, outbox, senders
+from campaigns.audiences import audience
 from campaigns.models import Dispatch, MessageLog
 from crm.models import Lead
 

@@ -7,8 +7,9 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from campaigns import listing_selectors, tracking, unsubscribe
+from campaigns import tracking, unsubscribe
 from campaigns.accounts import gmail
+from campaigns.audiences import listing_fit
 from campaigns.content import mime, rendering, template_errors
 from campaigns.models import CampaignStep, EmailAccount, MessageLog, StepSnapshot
 from crm.models import Lead
@@ -87,7 +88,7 @@ def render_for(
     nobody. `variant` (B to D) takes that subject of an A/B test instead of the step's."""
     url = url or unsubscribe.url_for(lead, test=test)
     # A listing alert's step (or its snapshot, at the claim) reads its listing.
-    listing = listing_selectors.listing_for(getattr(step, "step", step))
+    listing = listing_fit.listing_for(getattr(step, "step", step))
     context = rendering.message_context(
         lead=lead, sender=account, unsubscribe_url=url, listing=listing
     )

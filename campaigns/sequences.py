@@ -9,7 +9,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from campaigns import audience, dispatch, senders, sending
+from campaigns import dispatch, senders, sending
+from campaigns.audiences import audience
 from campaigns.models import (
     STOPPED_BOUNCED,
     STOPPED_REPLIED,

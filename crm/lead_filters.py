@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from unfold.contrib.filters.admin import DropdownFilter, RangeNumericListFilter
 
-from campaigns.audience import audience_of
+from campaigns.audiences.audience import audience_of
 from campaigns.models import Campaign, Enrollment, MessageLog
 from crm.models import Lead
 from crm.tenancy import organization_ids

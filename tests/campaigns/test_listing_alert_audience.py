@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, connection
 
 from campaigns import listing_alerts
-from campaigns.listing_selectors import reachable_leads
+from campaigns.audiences.listing_fit import reachable_leads
 from campaigns.models import AlertedLead, ListingAlert
 from crm.listing_matching import fitting_leads
 from crm.models import Lead, Property, SuppressedAddress

@@ -33,7 +33,7 @@ def test_a_hard_bounce_suppresses_the_address_for_the_next_campaign(campaign_a, 
     # Re-importing the lead, even deleted and created again, does not resubscribe it.
     lead_a.delete()
     leads_import(organization=org_a, data=b"name,email\nAna Souza,ANA@example.com\n")
-    from campaigns.audience import audience_of, sizes
+    from campaigns.audiences.audience import audience_of, sizes
     from campaigns.models import Campaign
 
     again = Campaign.objects.create(

@@ -10,7 +10,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import audience, dispatch
+from campaigns import dispatch
+from campaigns.audiences import audience
 from campaigns.models import Campaign, Enrollment, MessageLog
 from crm.models import Lead, Membership
 from tests.conftest import logged_in

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from campaigns import audience, dispatch, preflight
+from campaigns import dispatch, preflight
+from campaigns.audiences import audience
 from campaigns.models import Campaign
 
 REFUSED = "The launch would be refused: {reasons}"

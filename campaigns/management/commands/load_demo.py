@@ -13,7 +13,7 @@ from django.db.models import F, Min
 from django.utils import timezone
 
 from campaigns import listing_alerts, outbox, sending, sequences, stats, tracking, unsubscribe
-from campaigns.audience import audience_of
+from campaigns.audiences.audience import audience_of
 from campaigns.models import (
     Campaign,
     CampaignStep,

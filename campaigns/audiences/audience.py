@@ -1,5 +1,5 @@
 """Who a campaign goes to: chosen leads, the spec's saved filter, or the leads a listing
-alert's listing fits (campaigns/listing_selectors.py)."""
+alert's listing fits (campaigns/audiences/listing_fit.py)."""
 
 import datetime
 import zoneinfo
@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import ngettext
 
-from campaigns import listing_selectors
+from campaigns.audiences import listing_fit
 from campaigns.models import Campaign
 from crm.models import Lead
 from crm.suppression import suppressed_leads
@@ -98,9 +98,9 @@ def audience_of(
         return leads.filter(pk__in=lead_ids)
     # Listing alerts: the campaign listens; each alert's blast goes to whom its listing fits.
     if campaign.type == Campaign.Type.LISTING_ALERT:
-        return listing_selectors.listening_audience(campaign)
-    if (alert := listing_selectors.alert_of(campaign)) is not None:
-        return listing_selectors.alert_audience(alert)
+        return listing_fit.listening_audience(campaign)
+    if (alert := listing_fit.alert_of(campaign)) is not None:
+        return listing_fit.alert_audience(alert)
     zone = zoneinfo.ZoneInfo(campaign.organization.timezone)
     if audience_filter is not None:
         return apply_filter(leads, clean_filter(audience_filter), zone)
