@@ -14,10 +14,11 @@ from django.db.models import BooleanField, ExpressionWrapper
 from bench import checks
 from bench.data import HTML_TEMPLATE, SUBJECT_TEMPLATE, lead_csv
 from bench.timing import timed
-from campaigns import dispatch, outbox, sending, unsubscribe
+from campaigns import dispatch, unsubscribe
 from campaigns.audiences import audience
 from campaigns.content import mime
 from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
+from campaigns.outbox import claims, sending
 from crm.importing import leads_import
 from crm.models import Lead, Organization
 
@@ -101,7 +102,7 @@ def _peer_message(step: CampaignStep, lead: Lead, account: EmailAccount) -> Mess
             email_account=account,
             to_email=lead.email,
             status=MessageLog.Status.SKIPPED,
-            error_message=outbox.UNSUBSCRIBED,
+            error_message=claims.UNSUBSCRIBED,
         )
     return rendered_message(step, lead, account)
 

@@ -20,7 +20,6 @@ from campaigns import (
     admin_views,
     campaign_list,
     campaign_live,
-    failures,
     listing_alert_admin,
     live_preview,
 )
@@ -41,6 +40,7 @@ from campaigns.models import (
     Enrollment,
     MessageLog,
 )
+from campaigns.outbox import failures
 from campaigns.planner.page import plan_page
 from campaigns.resources import CampaignResultsResource, MessageLogResource
 from crm.export_admin import SpreadsheetExportAdmin

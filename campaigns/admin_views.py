@@ -13,17 +13,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
-from campaigns import (
-    ab_tests,
-    campaign_live,
-    dispatch,
-    failures,
-    preflight,
-    sender_health,
-    senders,
-    sending,
-    sequences,
-)
+from campaigns import ab_tests, campaign_live, dispatch, preflight, sender_health, sequences
 from campaigns.accounts import oauth
 from campaigns.audiences import audience
 from campaigns.content import rendering, template_errors
@@ -36,6 +26,7 @@ from campaigns.models import (
     Enrollment,
     MessageLog,
 )
+from campaigns.outbox import failures, senders, sending
 from campaigns.planner import forecast
 from campaigns.progress import campaign_progress
 from campaigns.sequence_outlook import sequence_outlook

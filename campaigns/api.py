@@ -17,11 +17,12 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from campaigns import ab_tests, outbox, payloads, replies, request_ids, sending, sequences, signing
+from campaigns import ab_tests, payloads, replies, request_ids, sequences, signing
 from campaigns import dispatch as dispatching
 from campaigns.accounts import gmail
 from campaigns.content import mime
 from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
+from campaigns.outbox import claims, sending
 
 Status = MessageLog.Status
 FINAL_REPORTS = {"completed", "failed"}
@@ -108,7 +109,7 @@ def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     refused = _not_sending(dispatch)
     if refused:
         return refused
-    claimed = outbox.claim_for_dispatch(dispatch, limit)
+    claimed = claims.claim_for_dispatch(dispatch, limit)
     account = claimed.account or dispatch.email_account
     batch = [
         {
@@ -212,7 +213,7 @@ def log_message(request: HttpRequest, data: dict) -> JsonResponse:
             streaks = {
                 row["campaign_id"]: row["campaign__failure_streak"] for row in found.values()
             }
-            if outbox.finish_many(changing, campaign_of, streaks) != len(changing):
+            if claims.finish_many(changing, campaign_of, streaks) != len(changing):
                 raise _ChangedMeanwhile
     except _ChangedMeanwhile:
         return error(409, CHANGED_MEANWHILE)

@@ -10,8 +10,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import charts, checklist, failures, listing_alerts, sender_health, stats
+from campaigns import charts, checklist, listing_alerts, sender_health, stats
 from campaigns.models import Campaign, EmailAccount, LinkClick, MessageLog
+from campaigns.outbox import failures
 from campaigns.progress import campaign_progress
 from crm import navigation
 from crm.tenancy import organization_ids

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from campaigns import ab_tests, n8n, outbox, queuing
+from campaigns import ab_tests, n8n, queuing
 from campaigns.accounts import warmup
 from campaigns.audiences import audience
 from campaigns.models import (
@@ -25,6 +25,7 @@ from campaigns.models import (
     MessageLog,
     StepSnapshot,
 )
+from campaigns.outbox import claims
 
 ALREADY_SENDING = "This campaign has already been launched: it is {status}."
 NOT_A_BLAST = "This is a sequence: activate it to enrol its audience."
@@ -94,7 +95,7 @@ def launch_plan(campaign: Campaign, **audience_args: Any) -> Plan:
     except audience.AudienceError as error:
         raise LaunchError(str(error)) from None
     cap = warmup.effective_daily_limit(account, timezone.now())
-    remaining = max(0, cap - outbox.sent_in_last_day(account))
+    remaining = max(0, cap - claims.sent_in_last_day(account))
     return Plan(
         step,
         account,

@@ -13,10 +13,11 @@ from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
-from campaigns import admin_views, dispatch, listing_alerts, sending
+from campaigns import admin_views, dispatch, listing_alerts
 from campaigns.audiences.listing_fit import alert_audience, alert_of
 from campaigns.content import rendering, template_errors
 from campaigns.models import Campaign, ListingAlert
+from campaigns.outbox import sending
 from crm.listing_matching import listing_name
 from crm.models import Lead
 from crm.tenancy import TenantRelatedFilter, TenantScopedAdmin, organizations_of

@@ -5,11 +5,11 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed, JsonResponse
 
-from campaigns import senders, sending
 from campaigns.admin_views import pick
 from campaigns.audiences import audience
 from campaigns.content import rendering, template_errors
 from campaigns.models import VARIANT_FIELDS, Campaign, CampaignStep, EmailAccount
+from campaigns.outbox import senders, sending
 from crm.models import Lead
 from crm.tenancy import organizations_of
 

@@ -255,7 +255,7 @@ class Campaign(models.Model):
         verbose_name="sending account",
     )
     # Each message through the Gmail of the lead's agent (Lead.owner), the sending account
-    # above for leads without one (campaigns/senders.py).
+    # above for leads without one (campaigns/outbox/senders.py).
     send_from_agents = models.BooleanField(
         default=False,
         verbose_name="send from each lead's agent",

@@ -7,8 +7,8 @@ from typing import Any
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
-from campaigns import failures
 from campaigns.models import Campaign, Dispatch, Enrollment, MessageLog
+from campaigns.outbox import failures
 from campaigns.sequence_outlook import Outlook, sequence_outlook
 
 Status = MessageLog.Status

@@ -2,7 +2,7 @@
 itself (INSERT ... SELECT over the audience's query), a chunk of leads at a time.
 
 Why this way (issue 14): rendering and storing 100,000 messages took 38 s before the launch
-page could answer. Messages are now rendered when they are claimed (campaigns.outbox), from
+page could answer. Messages are now rendered when they are claimed (campaigns.outbox.claims), from
 the step's frozen snapshot, since sending goes at 150 a minute per account anyway; what is
 queued is a short row per lead, which the database writes without Python touching each
 lead. An audience of one chunk (CAMPAIGN_QUEUE_CHUNK leads) is queued before the launch
@@ -31,9 +31,10 @@ from django.db.models import Case, F, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from campaigns import ab_tests, outbox, senders
+from campaigns import ab_tests
 from campaigns.audiences import audience
 from campaigns.models import Dispatch, MessageLog
+from campaigns.outbox import claims, senders
 from crm.models import Lead
 
 log = logging.getLogger(__name__)
@@ -92,12 +93,12 @@ def queue_chunk(dispatch: Dispatch, leads: QuerySet[Lead]) -> None:
         "campaign_step": dispatch.campaign_step_id,
         "lead": F("pk"),
         "dispatch": dispatch.pk,
-        # The dispatch's account, or each lead's agent's (campaigns/senders.py).
+        # The dispatch's account, or each lead's agent's (campaigns/outbox/senders.py).
         "email_account": senders.Senders(dispatch.campaign, dispatch.email_account).column(),
         "snapshot": dispatch.snapshot_id,
         "to_email": F("email"),
         "status": Case(When(suppressed, then=Value(Status.SKIPPED)), default=Value(Status.QUEUED)),
-        "error_message": Case(When(suppressed, then=Value(outbox.UNSUBSCRIBED)), default=Value("")),
+        "error_message": Case(When(suppressed, then=Value(claims.UNSUBSCRIBED)), default=Value("")),
         # A subject test's messages wait held until the audience is queued (ab_tests).
         "ab_group": ab_tests.group_when_queued(dispatch),
         "created_at": now,

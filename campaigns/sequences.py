@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from campaigns import dispatch, senders, sending
+from campaigns import dispatch
 from campaigns.audiences import audience
 from campaigns.models import (
     STOPPED_BOUNCED,
@@ -24,6 +24,7 @@ from campaigns.models import (
     MessageLog,
     StepSnapshot,
 )
+from campaigns.outbox import senders, sending
 from crm.models import Lead
 
 BATCH = 1000

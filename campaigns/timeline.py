@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from campaigns import failures
 from campaigns.models import Campaign, MessageLog
+from campaigns.outbox import failures
 from crm.models import Lead
 
 MESSAGES_SHOWN = 200

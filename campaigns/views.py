@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from campaigns import sending, tracking, unsubscribe
+from campaigns import tracking, unsubscribe
 from campaigns.accounts import gmail, oauth
+from campaigns.outbox import sending
 
 
 @staff_member_required

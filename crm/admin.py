@@ -17,10 +17,11 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from campaigns import failures, listing_alerts
+from campaigns import listing_alerts
 from campaigns.auto_replies import auto_reply_summary
 from campaigns.listing_alert_admin import ListingAlertLeadFilter, review_url
 from campaigns.models import AutoReply, Enrollment
+from campaigns.outbox import failures
 from campaigns.preflight.lead_filter import PreflightLeadFilter
 from campaigns.timeline import lead_timeline
 from crm.export_admin import SpreadsheetExportAdmin

@@ -145,7 +145,7 @@ class Lead(models.Model):
         Property, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
     )
     # The agent who looks after the lead: a member of the lead's organization. Campaigns
-    # set to send from each lead's agent go through their Gmail (campaigns/senders.py).
+    # set to send from each lead's agent go through their Gmail (campaigns/outbox/senders.py).
     # Indexed with the organization (the leads list filters by both), not alone.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

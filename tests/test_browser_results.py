@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from campaigns import dispatch, sending
+from campaigns import dispatch
 from campaigns.models import Campaign, MessageLog
+from campaigns.outbox import sending
 from crm.models import Lead
 from tests.conftest import log_in
 

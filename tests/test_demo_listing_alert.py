@@ -5,8 +5,9 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from campaigns import listing_alerts, sending
+from campaigns import listing_alerts
 from campaigns.models import Campaign, ListingAlert, MessageLog
+from campaigns.outbox import sending
 from crm.models import Organization, Property
 
 

@@ -12,7 +12,7 @@ import django
 
 django.setup()
 logging.getLogger("django.request").error("a django record")
-logging.getLogger("campaigns.outbox").warning("a record of ours")
+logging.getLogger("campaigns.outbox.claims").warning("a record of ours")
 try:
     1 / 0
 except ZeroDivisionError:

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import CharField, Count, Min, Q
 from django.db.models.functions import Cast, Coalesce, Substr
 
-from campaigns import outbox, sequences
+from campaigns import sequences
 from campaigns.accounts import warmup
 from campaigns.models import (
     AbGroup,
@@ -22,6 +22,7 @@ from campaigns.models import (
     Enrollment,
     MessageLog,
 )
+from campaigns.outbox import claims
 from campaigns.planner.simulation import Batch, DueSteps, Follow, Limits
 
 Status = MessageLog.Status
@@ -68,15 +69,15 @@ def minute_of(column: Any) -> Substr:
 
 
 def per_minute(account: EmailAccount) -> float:
-    """Sends a minute under the account's quota (outbox.send_interval); inf for none."""
-    interval = outbox.send_interval(account).total_seconds()
+    """Sends a minute under the account's quota (claims.send_interval); inf for none."""
+    interval = claims.send_interval(account).total_seconds()
     return 60 / interval if interval else math.inf
 
 
 def account_limits(account: EmailAccount, now: datetime.datetime) -> Limits:
     """The account's quota and cap (warm-up included), and what counts against the cap now,
-    as outbox.sent_in_last_day counts it, minute by minute."""
-    since = now - outbox.DAY
+    as claims.sent_in_last_day counts it, minute by minute."""
+    since = now - claims.DAY
     counted = Q(sent_at__gte=since) | Q(
         status__in=[Status.SENDING, Status.UNKNOWN], sent_at__isnull=True, claimed_at__gte=since
     )

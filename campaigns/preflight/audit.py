@@ -10,10 +10,11 @@ from typing import Any
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.db.models.functions import Lower
 
-from campaigns import dispatch, senders, sequences, unsubscribe
+from campaigns import dispatch, sequences, unsubscribe
 from campaigns.audiences import audience
 from campaigns.content import rendering
 from campaigns.models import Campaign, CampaignStep, Enrollment, MessageLog
+from campaigns.outbox import senders
 from campaigns.preflight import content, fields, renders
 from campaigns.preflight.report import Finding, Report
 from crm.models import Property

@@ -1,8 +1,8 @@
-"""`{{ log.error_message|in_words }}`: a failure reason as staff read it (campaigns.failures)."""
+"""`{{ log.error_message|in_words }}`: a failure reason as staff read it (campaigns.outbox.failures)."""
 
 from django import template
 
-from campaigns import failures
+from campaigns.outbox import failures
 
 register = template.Library()
 

@@ -7,8 +7,9 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from campaigns import ab_tests, outbox
+from campaigns import ab_tests
 from campaigns.models import AbTest, Campaign, MessageLog
+from campaigns.outbox import claims
 from tests.conftest import ab_blast
 
 
@@ -83,6 +84,6 @@ def test_a_pick_while_paused_sends_nothing_until_the_resume(client_a, testing):
     testing.pause()
     client_a.post(pick_url(testing, "A"))
     assert AbTest.objects.get(campaign=testing).winner == "A" and held(testing) == 0
-    assert outbox.claim_for_account(testing.email_account).messages == []
+    assert claims.claim_for_account(testing.email_account).messages == []
     testing.resume()
-    assert outbox.claim_for_account(testing.email_account).messages != []
+    assert claims.claim_for_account(testing.email_account).messages != []

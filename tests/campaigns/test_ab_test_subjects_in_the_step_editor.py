@@ -4,8 +4,8 @@ as it is sent. A sequence's steps take none."""
 
 from django.urls import reverse
 
-from campaigns import outbox
 from campaigns.models import VARIANTS_FOR_BLASTS, Campaign, MessageLog
+from campaigns.outbox import claims
 from crm.models import Lead
 from tests.conftest import ab_blast, campaign_page, make_sequence, saved_steps
 
@@ -69,8 +69,8 @@ def test_the_live_preview_shows_the_subject_chosen_and_names_its_mistakes(
 
 def test_each_subject_is_previewed_as_it_is_sent(client_a, campaign_a):
     ab_blast(campaign_a, leads=4, share=100)  # two leads per subject, all in the test
-    claimed = outbox.claim(
-        campaign_a.email_account, outbox.account_queue(campaign_a.email_account), 4
+    claimed = claims.claim(
+        campaign_a.email_account, claims.account_queue(campaign_a.email_account), 4
     )
     assert {message.variant for message in claimed.messages} == {"A", "B"}
     step = campaign_a.steps.get()

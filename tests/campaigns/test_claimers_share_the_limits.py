@@ -9,8 +9,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from campaigns import dispatch, outbox
+from campaigns import dispatch
 from campaigns.models import Campaign, CampaignStep, Dispatch, EmailAccount, MessageLog
+from campaigns.outbox import claims
 from crm.models import Lead
 
 
@@ -46,7 +47,7 @@ def run_together(*claimers, seconds):
             moment = time.monotonic()
             got.append((moment, claim))
             for message in claim.messages:
-                outbox.finish(message, MessageLog.Status.SENT, sent_at=timezone.now())
+                claims.finish(message, MessageLog.Status.SENT, sent_at=timezone.now())
             if not claim.messages:
                 time.sleep(min(claim.retry_after or 0.01, 0.01))
         connection.close()
@@ -65,13 +66,13 @@ def test_the_direct_driver_and_n8n_together_stop_at_the_daily_cap(campaign_a, ac
     EmailAccount.objects.filter(pk=account_a.pk).update(daily_limit=7)
     through_n8n = two_blasts(campaign_a, account_a)
     got = run_together(
-        lambda: outbox.claim_for_account(account_a),
-        lambda: outbox.claim_for_dispatch(through_n8n, 2),
+        lambda: claims.claim_for_account(account_a),
+        lambda: claims.claim_for_dispatch(through_n8n, 2),
         seconds=1.5,
     )
     assert MessageLog.objects.filter(status=MessageLog.Status.SENT).count() == 7
-    assert {claim.reason for _, claim in got if not claim.messages} == {outbox.DAILY_CAP}
-    waits = [claim.retry_after for _, claim in got if claim.reason == outbox.DAILY_CAP]
+    assert {claim.reason for _, claim in got if not claim.messages} == {claims.DAILY_CAP}
+    waits = [claim.retry_after for _, claim in got if claim.reason == claims.DAILY_CAP]
     assert all(86_390 < wait <= 86_400 for wait in waits)
 
 
@@ -83,8 +84,8 @@ def test_the_direct_driver_and_n8n_together_keep_to_the_per_minute_quota(
     settings.GMAIL_QUOTA_UNITS_PER_MINUTE = 120_000
     through_n8n = two_blasts(campaign_a, account_a, leads=40)
     got = run_together(
-        lambda: outbox.claim_for_account(account_a),
-        lambda: outbox.claim_for_dispatch(through_n8n, 3),
+        lambda: claims.claim_for_account(account_a),
+        lambda: claims.claim_for_dispatch(through_n8n, 3),
         seconds=1.2,
     )
     # Each message goes at its slot: the claim's answer, plus its place x the spacing.
@@ -96,4 +97,4 @@ def test_the_direct_driver_and_n8n_together_keep_to_the_per_minute_quota(
     busiest = max(sum(1 for other in slots if start <= other < start + 1) for start in slots)
     # One more than the quota, for a claim's answer a few milliseconds late.
     assert len(slots) >= 15 and busiest <= 21
-    assert {claim.reason for _, claim in got if not claim.messages} == {outbox.PACED}
+    assert {claim.reason for _, claim in got if not claim.messages} == {claims.PACED}

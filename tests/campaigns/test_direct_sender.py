@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from campaigns import outbox, sending
 from campaigns.models import Campaign, EmailAccount, MessageLog, StepSnapshot
+from campaigns.outbox import claims, sending
 from crm.models import Lead
 from tests.google_standin import Reply, google_error
 
@@ -173,7 +173,7 @@ def test_a_row_claimed_by_a_dead_sender_becomes_unknown_not_resent(active_campai
 
 def test_a_claim_is_taken_once(active_campaign, gmail_account):
     queue(active_campaign, 2)
-    first, second, third = (outbox.claim_for_account(gmail_account).messages for _ in range(3))
+    first, second, third = (claims.claim_for_account(gmail_account).messages for _ in range(3))
     assert first[0].pk != second[0].pk and third == []
 
 

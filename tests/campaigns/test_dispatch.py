@@ -12,8 +12,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import dispatch, outbox
+from campaigns import dispatch
 from campaigns.models import Campaign, Dispatch, MessageLog
+from campaigns.outbox import claims
 from crm.models import Lead
 
 Status = MessageLog.Status
@@ -43,7 +44,7 @@ def no_pacing(settings):
 def claim_all(account):
     """Claim every waiting message of the account, as the sender would."""
     claimed = []
-    while batch := outbox.claim_for_account(account).messages:
+    while batch := claims.claim_for_account(account).messages:
         claimed += batch
     return claimed
 

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns import dispatch, outbox
+from campaigns import dispatch
 from campaigns.models import Campaign, EmailAccount, MessageLog
+from campaigns.outbox import claims
 from crm.models import Lead
 from tests.conftest import start_sender, wait_for
 from tests.google_standin import google_error
@@ -51,5 +52,5 @@ def test_two_senders_pause_a_failing_campaign_at_the_shared_threshold(
     failed = MessageLog.objects.filter(status=MessageLog.Status.FAILED).count()
     # The threshold, or one more: the other sender's message in flight when it paused.
     assert THRESHOLD <= failed <= THRESHOLD + 1
-    reason = outbox.STORM_PAUSED.format(count=THRESHOLD, error="gave up after 1 attempts")
+    reason = claims.STORM_PAUSED.format(count=THRESHOLD, error="gave up after 1 attempts")
     assert campaign.get().pause_reason.startswith(reason)

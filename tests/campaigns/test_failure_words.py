@@ -4,8 +4,8 @@ superuser."""
 import pytest
 from django.urls import reverse
 
-from campaigns import failures
 from campaigns.models import Campaign, Enrollment, MessageLog
+from campaigns.outbox import failures
 from tests.conftest import make_sequence
 
 INVALID_TO = "HTTP 400 invalidArgument: Invalid To header"

@@ -8,8 +8,8 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils.html import escape
 
-from campaigns import senders
 from campaigns.models import Campaign, EmailAccount, MessageLog
+from campaigns.outbox import senders
 from crm.models import Lead
 from tests.conftest import connect_gmail
 

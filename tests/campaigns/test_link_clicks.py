@@ -9,8 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import dashboard, dispatch, sending
+from campaigns import dashboard, dispatch
 from campaigns.models import Campaign, LinkClick, MessageLog
+from campaigns.outbox import sending
 from crm.models import Lead
 
 Status = MessageLog.Status

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from campaigns import outbox, sending
 from campaigns.content import public_address
+from campaigns.outbox import claims, sending
 from tests.test_settings import manage
 
 CONNECT = reverse("admin:campaigns_emailaccount_connect_gmail")
@@ -47,7 +47,7 @@ def test_emails_queued_and_sent_link_to_the_development_server(
     client = client_on(PORT_8101, staff_a)
     client.post(reverse("admin:campaigns_campaign_launch", args=[campaign_a.pk]))
     # The sender is another process, serving no request: it uses the address last served.
-    (log,) = outbox.claim_for_account(campaign_a.email_account).messages
+    (log,) = claims.claim_for_account(campaign_a.email_account).messages
     assert f"http://{PORT_8101}/u/" in log.body_html
     built = sending.build_for(log, campaign_a.email_account).decode()
     assert f"List-Unsubscribe: <http://{PORT_8101}/u/" in built
@@ -63,7 +63,7 @@ def test_in_production_the_host_header_never_reaches_an_email(
     response = client.post(CONNECT, {"organization": org_a.pk}, secure=True)
     assert redirect_uri_of(response) == "http://127.0.0.1:8000/email/oauth/callback/"
     client.post(reverse("admin:campaigns_campaign_launch", args=[campaign_a.pk]), secure=True)
-    body = outbox.claim_for_account(campaign_a.email_account).messages[0].body_html
+    body = claims.claim_for_account(campaign_a.email_account).messages[0].body_html
     assert "evil.example" not in body and "http://127.0.0.1:8000/u/" in body
     assert not public_address._seen_file().exists()
 

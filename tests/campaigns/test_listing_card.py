@@ -4,10 +4,11 @@ the plain one; and the alert's preview is exactly what is queued for the lead.""
 
 from django.urls import reverse
 
-from campaigns import listing_alerts, sending, unsubscribe
+from campaigns import listing_alerts, unsubscribe
 from campaigns.content.listing_card import listing_card
 from campaigns.content.rendering import SAMPLE_CONTEXT, render, render_message
 from campaigns.models import ListingAlert, MessageLog
+from campaigns.outbox import sending
 from crm.models import Lead
 from tests.conftest import list_property, make_buyer, reprice
 

@@ -10,8 +10,9 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from campaigns import dispatch, n8n, outbox, signing
+from campaigns import dispatch, n8n, signing
 from campaigns.models import Campaign, Dispatch, MessageLog
+from campaigns.outbox import claims
 from crm.models import Lead
 from tests.campaigns.conftest import (
     LOG_URL,
@@ -294,7 +295,7 @@ def test_a_claim_while_the_account_rests_takes_nothing_and_says_when_to_come_bac
     launched = n8n_dispatch(campaign_a)
     launched.email_account.rest(datetime.timedelta(minutes=10), "Gmail limit reached")
     answer = call(claim_url(launched), {"limit": 3}).json()
-    assert answer["messages"] == [] and answer["waiting"] == outbox.RESTING
+    assert answer["messages"] == [] and answer["waiting"] == claims.RESTING
     assert 590 < answer["retry_after"] <= 600
     assert set(MessageLog.objects.values_list("status", flat=True)) == {Status.QUEUED}
 
@@ -306,4 +307,4 @@ def test_each_claimed_message_comes_with_its_slot_under_the_quota(campaign_a, se
     assert [m["send_after_seconds"] for m in first["messages"]] == [0, 0.4, 0.8]
     second = call(claim_url(launched), {"limit": 3}).json()
     assert second["messages"] == [] and 1.0 < second["retry_after"] <= 1.2
-    assert second["waiting"] == outbox.PACED
+    assert second["waiting"] == claims.PACED

@@ -7,8 +7,8 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from campaigns import outbox
 from campaigns.models import Campaign, EmailAccount, MessageLog
+from campaigns.outbox import claims
 from crm.models import Lead
 from tests.campaigns.conftest import claim_url, n8n_dispatch, report, token_url
 from tests.campaigns.conftest import signed_call as call
@@ -89,5 +89,5 @@ def test_an_agent_account_that_needs_reconnecting_makes_n8n_come_back_later(camp
     launched = n8n_dispatch(campaign_a, 0)
     answer = call(claim_url(launched), {"limit": 10}).json()
     assert answer["messages"] == []
-    assert (answer["retry_after"], answer["waiting"]) == (outbox.RECONNECT_WAIT, outbox.CANNOT_SEND)
+    assert (answer["retry_after"], answer["waiting"]) == (claims.RECONNECT_WAIT, claims.CANNOT_SEND)
     assert MessageLog.objects.filter(status=Status.QUEUED).count() == 2

@@ -12,8 +12,9 @@ from django.core.management import call_command
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from campaigns import dispatch, outbox, sequences
+from campaigns import dispatch, sequences
 from campaigns.models import Dispatch, EmailAccount, Enrollment, MessageLog
+from campaigns.outbox import claims
 from campaigns.planner.plans import account_plan
 from tests.conftest import MONDAY_10AM_LA, city_campaign
 
@@ -27,7 +28,7 @@ def next_wake(account: EmailAccount) -> datetime.datetime | None:
     claim says when), a step falling due (its tick), a scheduled launch starting."""
     now = timezone.now()
     wakes = []
-    claim = outbox.claim_for_account(account)
+    claim = claims.claim_for_account(account)
     assert not claim.messages  # send_queued left nothing that could go now
     if claim.retry_after is not None:
         wakes.append(now + datetime.timedelta(seconds=claim.retry_after))

@@ -6,9 +6,10 @@ import hashlib
 import pytest
 from django.utils import timezone
 
-from campaigns import sending, sequences
+from campaigns import sequences
 from campaigns.content import rendering
 from campaigns.models import Campaign, CampaignStep, Dispatch, Enrollment, MessageLog
+from campaigns.outbox import sending
 from campaigns.preflight import preflight_run
 from campaigns.preflight.audit import BLOCKED_ACCOUNT
 from crm.models import Lead, Property, SuppressedAddress

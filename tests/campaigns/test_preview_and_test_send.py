@@ -6,8 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from campaigns import sending
 from campaigns.models import CampaignStep, MessageLog
+from campaigns.outbox import sending
 from crm.models import Lead
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from campaigns import dispatch, sending
+from campaigns import dispatch
 from campaigns.content import mime
 from campaigns.models import CampaignStep, EmailAccount, MessageLog
+from campaigns.outbox import sending
 from crm.models import Lead, SuppressedAddress
 
 

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns import dispatch, outbox
+from campaigns import dispatch
 from campaigns.models import Campaign, MessageLog
+from campaigns.outbox import claims
 from crm.models import Lead
 from tests.conftest import start_sender, wait_for
 
@@ -53,6 +54,6 @@ def test_a_killed_sender_never_sends_twice_and_loses_nothing(campaign_a, gmail_a
     statuses = set(logs.values_list("status", flat=True))
     assert statuses <= {MessageLog.Status.SENT, MessageLog.Status.SENDING}
     # A message claimed when the sender died stays out of the queue, then is flagged.
-    outbox.expire_stale_claims(now=timezone.now() + timedelta(hours=1))
+    claims.expire_stale_claims(now=timezone.now() + timedelta(hours=1))
     assert logs.filter(status=MessageLog.Status.UNKNOWN).count() == stuck
     assert len(google.sent) >= LEADS - stuck

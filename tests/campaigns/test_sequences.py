@@ -12,9 +12,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from campaigns import outbox, sequences, unsubscribe
+from campaigns import sequences, unsubscribe
 from campaigns.admin import STEP_HAS_SENT
 from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
+from campaigns.outbox import claims
 from crm.models import Lead
 from tests.conftest import make_sequence
 
@@ -206,7 +207,7 @@ def test_follow_ups_reply_in_the_first_messages_thread(sequence, org_a):
         sequences.sequence_activate(campaign=sequence)
     with at(MONDAY_8AM_LA + datetime.timedelta(hours=2)):
         sequences.tick()
-        outbox.claim_for_account(sequence.email_account)  # rendered as it is claimed
+        claims.claim_for_account(sequence.email_account)  # rendered as it is claimed
         MessageLog.objects.update(
             status=MessageLog.Status.SENT, thread_id="thread-1", sent_at=timezone.now()
         )

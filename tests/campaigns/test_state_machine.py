@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from campaigns import ab_tests, dispatch, outbox, unsubscribe
+from campaigns import ab_tests, dispatch, unsubscribe
 from campaigns.models import (
     AbGroup,
     AbTest,
@@ -26,6 +26,7 @@ from campaigns.models import (
     EmailAccount,
     MessageLog,
 )
+from campaigns.outbox import claims
 from campaigns.planner.plans import account_plan
 from crm.models import Lead
 
@@ -66,7 +67,7 @@ class Sending(RuleBasedStateMachine):
     def claim(self) -> list[MessageLog]:
         """The sender's claim, waiting out the account's quota slot (a fraction of a
         millisecond here), so that no run depends on the clock."""
-        while (claimed := outbox.claim_for_account(self.account)).reason == outbox.PACED:
+        while (claimed := claims.claim_for_account(self.account)).reason == claims.PACED:
             continue
         return claimed.messages
 
@@ -120,7 +121,7 @@ class Sending(RuleBasedStateMachine):
             claimed = self.claim()
             assert not claimed or self.status == Status.ACTIVE
             for message in claimed:
-                outbox.send_one(message, self.account)
+                claims.send_one(message, self.account)
 
     @rule(index=st.integers(min_value=0, max_value=LEADS - 1))
     def opt_out(self, index):
@@ -132,19 +133,19 @@ class Sending(RuleBasedStateMachine):
     def crash(self, after_send):
         """The sender dies holding a claim, before or after Gmail accepted the message."""
         for message in self.claim():
-            if after_send and outbox.send_one(message, self.account) == "sent":
+            if after_send and claims.send_one(message, self.account) == "sent":
                 # Gmail has it, but the record never reached the database.
                 MessageLog.objects.filter(pk=message.pk).update(status=MessageLog.Status.SENDING)
 
     @rule()
     def restart_after_a_crash(self):
-        outbox.expire_stale_claims(now=timezone.now() + datetime.timedelta(hours=1))
+        claims.expire_stale_claims(now=timezone.now() + datetime.timedelta(hours=1))
 
     @precondition(lambda self: MessageLog.objects.filter(status="sent").exists())
     @rule()
     def duplicate_report(self):
         message = MessageLog.objects.filter(status="sent").first()
-        assert not outbox.finish(message, MessageLog.Status.SENT)  # a replay changes nothing
+        assert not claims.finish(message, MessageLog.Status.SENT)  # a replay changes nothing
 
     @invariant()
     def the_status_is_what_the_lifecycle_says(self):

@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from campaigns import dispatch, outbox, unsubscribe
+from campaigns import dispatch, unsubscribe
 from campaigns.accounts import oauth
 from campaigns.models import Campaign, EmailAccount, MessageLog
+from campaigns.outbox import claims
 from crm.models import Lead
 from tests.conftest import connect_gmail
 
@@ -108,11 +109,11 @@ class Owners(RuleBasedStateMachine):
         )
         before = len(self.google.sent_from)
         for _ in range(rounds):
-            for account in outbox.sendable_accounts():
-                while (claimed := outbox.claim_for_account(account)).reason == outbox.PACED:
+            for account in claims.sendable_accounts():
+                while (claimed := claims.claim_for_account(account)).reason == claims.PACED:
                     continue
                 for message in claimed.messages:
-                    outbox.send_one(message, account)
+                    claims.send_one(message, account)
         assert not waiting & set(self.google.sent_from[before:])
 
     @rule(index=st.integers(0, LEADS - 1))

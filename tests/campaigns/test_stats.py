@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import sending, stats
+from campaigns import stats
 from campaigns.models import (
     Campaign,
     DailyStat,
@@ -17,6 +17,7 @@ from campaigns.models import (
     StatsWindow,
     StepSnapshot,
 )
+from campaigns.outbox import sending
 from crm.models import Lead
 from tests.campaigns.test_dashboard import log
 

@@ -8,8 +8,9 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
-from campaigns import sending, unsubscribe
+from campaigns import unsubscribe
 from campaigns.models import StepSnapshot
+from campaigns.outbox import sending
 from crm.models import Lead, SuppressedAddress
 
 TEST_NOTICE = "This link came in a test message"

@@ -9,9 +9,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from campaigns import dispatch, outbox, sending, tracking
+from campaigns import dispatch, tracking
 from campaigns.content.mime import gmail_raw
 from campaigns.models import Campaign, MessageLog
+from campaigns.outbox import claims, sending
 
 Status = MessageLog.Status
 BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15"
@@ -28,7 +29,7 @@ def tracked(campaign_a, lead_a):
     )
     step.save()
     dispatch.campaign_launch(campaign=campaign_a)
-    [message] = outbox.claim_for_account(campaign_a.email_account).messages
+    [message] = claims.claim_for_account(campaign_a.email_account).messages
     MessageLog.objects.filter(pk=message.pk).update(
         status=Status.SENT, sent_at=timezone.now() - datetime.timedelta(minutes=5)
     )

@@ -8,9 +8,10 @@ import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
-from campaigns import dispatch, outbox
+from campaigns import dispatch
 from campaigns.accounts import warmup
 from campaigns.models import EmailAccount, MessageLog
+from campaigns.outbox import claims
 from campaigns.planner.plans import account_plan
 from tests.conftest import MONDAY_10AM_LA, city_campaign
 
@@ -38,8 +39,8 @@ def test_the_outbox_holds_a_warming_account_to_the_days_cap(gmail_account, googl
         dispatch.campaign_launch(campaign=city_campaign(account, "Spring", "Pasadena", 25))
         call_command("send_queued", stdout=StringIO())
         assert len(google.sent) == 20
-        refused = outbox.claim_for_account(account)
-        assert refused.reason == outbox.DAILY_CAP
+        refused = claims.claim_for_account(account)
+        assert refused.reason == claims.DAILY_CAP
         # It may send again at the agency's midnight, when the cap rises to 40.
         assert refused.retry_after == 14 * 3600
         clock.shift(datetime.timedelta(seconds=refused.retry_after))

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bench.gmail_standin import QuotaStandIn
-from campaigns import outbox
 from campaigns.models import Campaign, CampaignStep, Dispatch, EmailAccount, MessageLog
+from campaigns.outbox import claims
 from crm.members import membership_create
 from crm.models import Lead, Organization
 from tests.scale.engines import ROOT
@@ -189,7 +189,7 @@ def opt_out_late_leads() -> int:
 
 
 def at_cap(account: EmailAccount) -> bool:
-    return outbox.sent_in_last_day(account) >= account.daily_limit
+    return claims.sent_in_last_day(account) >= account.daily_limit
 
 
 def settled(cast: Cast) -> bool:

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F, Min
 from django.utils import timezone
 
-from campaigns import listing_alerts, outbox, sending, sequences, stats, tracking, unsubscribe
+from campaigns import listing_alerts, sequences, stats, tracking, unsubscribe
 from campaigns.audiences.audience import audience_of
 from campaigns.models import (
     Campaign,
@@ -23,6 +23,7 @@ from campaigns.models import (
     LinkClick,
     MessageLog,
 )
+from campaigns.outbox import claims, sending
 from crm.bulk import update_many
 from crm.importing import leads_import
 from crm.members import membership_create
@@ -350,10 +351,10 @@ class Command(BaseCommand):
             )
             sending.render_claimed(message, sequence.email_account)
             if count % 53 == 12:
-                outbox.finish(message, MessageLog.Status.FAILED, error_message=INVALID_TO)
+                claims.finish(message, MessageLog.Status.FAILED, error_message=INVALID_TO)
                 MessageLog.objects.filter(pk=message.pk).update(updated_at=at)
                 continue
-            outbox.finish(
+            claims.finish(
                 message,
                 MessageLog.Status.SENT,
                 sent_at=at,

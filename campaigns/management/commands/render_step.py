@@ -4,9 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from campaigns import senders, sending
 from campaigns.content import mime, rendering, template_errors
 from campaigns.models import CampaignStep
+from campaigns.outbox import senders, sending
 from crm.models import Lead
 
 

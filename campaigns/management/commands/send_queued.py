@@ -11,8 +11,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns import ab_tests, dispatch, outbox, queuing, replies, sender_health, sequences, stats
+from campaigns import ab_tests, dispatch, queuing, replies, sender_health, sequences, stats
 from campaigns.models import MessageLog
+from campaigns.outbox import claims
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
@@ -108,7 +109,7 @@ class Command(BaseCommand):
                 queuing.take_over_orphans()
             dispatch.start_scheduled()
             ab_tests.decide_due()  # A/B subject tests whose wait is over send their winner
-            expired = outbox.expire_stale_claims()
+            expired = claims.expire_stale_claims()
             if expired:
                 left = ngettext(
                     "%(n)s message left mid-send by a stopped sender",
@@ -117,15 +118,15 @@ class Command(BaseCommand):
                 )
                 self.stderr.write(f"{left % {'n': expired}}: marked unknown, not resent.")
             progressed, waits, paced = False, [], []
-            for account in outbox.sendable_accounts():
-                claim = outbox.claim_for_account(account)
+            for account in claims.sendable_accounts():
+                claim = claims.claim_for_account(account)
                 if claim.retry_after is not None:
                     waits.append(claim.retry_after)
-                    if claim.reason == outbox.PACED:
+                    if claim.reason == claims.PACED:
                         paced.append(claim.retry_after)
                 for message in claim.messages:
                     heartbeat.beat()
-                    status = outbox.send_one(message, account)
+                    status = claims.send_one(message, account)
                     totals[status] = totals.get(status, 0) + 1
                     progress.record(message, status)
                     handled += 1

@@ -22,8 +22,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, QuerySet, UUIDField, Value, When
 from django.utils.translation import ngettext
 
-from campaigns import outbox
 from campaigns.models import Campaign, EmailAccount, MessageLog
+from campaigns.outbox import claims
 from crm.models import Lead
 from crm.owners import agent_name
 from crm.suppression import suppressed_leads
@@ -183,7 +183,7 @@ def launch_split(
         share.leads += count
     for share in shares.values():
         share.remaining_today = max(
-            0, share.account.daily_limit - outbox.sent_in_last_day(share.account)
+            0, share.account.daily_limit - claims.sent_in_last_day(share.account)
         )
     split = Split(sorted(shares.values(), key=lambda share: (-share.leads, share.label)))
     for share in split.shares:

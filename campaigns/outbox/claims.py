@@ -32,7 +32,7 @@ from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Query
 from django.db.models.functions import Now, Substr
 from django.utils import timezone
 
-from campaigns import ab_tests, sending
+from campaigns import ab_tests
 from campaigns.accounts import gmail, warmup
 from campaigns.content import rendering
 from campaigns.models import (
@@ -45,6 +45,7 @@ from campaigns.models import (
     Enrollment,
     MessageLog,
 )
+from campaigns.outbox import sending
 from crm.bulk import update_rows
 from crm.suppression import is_suppressed
 
