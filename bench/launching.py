@@ -14,9 +14,10 @@ from django.db.models import BooleanField, ExpressionWrapper
 from bench import checks
 from bench.data import HTML_TEMPLATE, SUBJECT_TEMPLATE, lead_csv
 from bench.timing import timed
-from campaigns import dispatch, unsubscribe
+from campaigns import unsubscribe
 from campaigns.audiences import audience
 from campaigns.content import mime
+from campaigns.launching import blasts
 from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
 from campaigns.outbox import claims, sending
 from crm.importing import leads_import
@@ -62,7 +63,7 @@ def ours(size: int) -> dict:
 
     def launch(campaign: Campaign) -> str:
         started = time.perf_counter()
-        dispatch.campaign_launch(campaign=campaign)
+        blasts.campaign_launch(campaign=campaign)
         answered = time.perf_counter() - started
         for thread in threading.enumerate():
             if thread.name.startswith("queue-"):

@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
-from campaigns import ab_tests, campaign_live, dispatch, preflight, sender_health, sequences
+from campaigns import ab_tests, campaign_live, preflight, sender_health, sequences
 from campaigns.accounts import oauth
 from campaigns.audiences import audience
 from campaigns.content import rendering, template_errors
 from campaigns.forms import LaunchForm
+from campaigns.launching import blasts
 from campaigns.models import (
     Campaign,
     CampaignStatusError,
@@ -296,8 +297,8 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
         messages.info(request, already_launched(campaign))
         return HttpResponseRedirect(change_url)
     try:
-        plan = dispatch.launch_plan(campaign)
-    except dispatch.LaunchError as error:
+        plan = blasts.launch_plan(campaign)
+    except blasts.LaunchError as error:
         messages.error(request, str(error))
         return HttpResponseRedirect(change_url)
     is_sequence = campaign.type == Campaign.Type.SEQUENCE
@@ -312,7 +313,7 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
     if request.method == "POST" and not blocked and (is_sequence or form.is_valid()):
         try:
             note = _launch(campaign, request.user, None if is_sequence else form)
-        except dispatch.LaunchError as error:
+        except blasts.LaunchError as error:
             campaign.refresh_from_db()
             if campaign.is_launched:  # the other submit won the race
                 messages.info(request, already_launched(campaign))
@@ -322,8 +323,8 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
         messages.success(request, note)
         return HttpResponseRedirect(change_url)
     try:  # launching makes the same checks (and counts) itself, once
-        plan = dispatch.launch_plan(campaign)
-    except dispatch.LaunchError as error:
+        plan = blasts.launch_plan(campaign)
+    except blasts.LaunchError as error:
         messages.error(request, str(error))
         return HttpResponseRedirect(change_url)
     return render(
@@ -355,7 +356,7 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
     )
 
 
-def _preflight(campaign: Campaign, plan: dispatch.Plan) -> preflight.Report | None:
+def _preflight(campaign: Campaign, plan: blasts.Plan) -> preflight.Report | None:
     """The whole audience checked, each finding linked to its leads; None above the size
     the page checks within a request's time (the command line checks any size)."""
     if plan.audience > settings.CAMPAIGNS_PREFLIGHT_PAGE_LIMIT:
@@ -367,7 +368,7 @@ def _preflight(campaign: Campaign, plan: dispatch.Plan) -> preflight.Report | No
     return report
 
 
-def launch_blocked(campaign: Campaign, plan: dispatch.Plan) -> str:
+def launch_blocked(campaign: Campaign, plan: blasts.Plan) -> str:
     """Why Launch now is disabled (said before the click), or "" when it is not."""
     if problem := ab_tests.launch_problem(campaign, plan.step, plan.account):
         return problem
@@ -398,7 +399,7 @@ def _launch(campaign: Campaign, user: Any, form: LaunchForm | None) -> str:
             "Activated: %(n)s leads enrolled. Each step goes out when due.",
             enrolled,
         ) % {"n": f"{enrolled:,}"}
-    launched = dispatch.campaign_launch(
+    launched = blasts.campaign_launch(
         campaign=campaign, user=user, send_after=form.cleaned_data["send_at"]
     )
     return _launched_note(campaign, launched)

@@ -18,9 +18,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from campaigns import ab_tests, payloads, replies, request_ids, sequences, signing
-from campaigns import dispatch as dispatching
 from campaigns.accounts import gmail
 from campaigns.content import mime
+from campaigns.launching import blasts as dispatching
 from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
 from campaigns.outbox import claims, sending
 

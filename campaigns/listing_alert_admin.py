@@ -13,9 +13,10 @@ from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
-from campaigns import admin_views, dispatch, listing_alerts
+from campaigns import admin_views, listing_alerts
 from campaigns.audiences.listing_fit import alert_audience, alert_of
 from campaigns.content import rendering, template_errors
+from campaigns.launching import blasts
 from campaigns.models import Campaign, ListingAlert
 from campaigns.outbox import sending
 from crm.listing_matching import listing_name
@@ -146,7 +147,7 @@ def _preview(alert: ListingAlert, lead: Lead | None) -> dict[str, Any]:
     if blast is None or lead is None:
         return {}
     step = blast.steps.order_by("order").first()
-    account = dispatch.sending_account(blast)
+    account = blasts.sending_account(blast)
     found: dict[str, Any] = {"lead": lead, "step": step, "account": account}
     if step is None:
         return found

@@ -22,8 +22,8 @@ from django.db.models import DateTimeField, F, QuerySet, UUIDField, Value
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns import dispatch
 from campaigns.audiences.listing_fit import reachable_leads
+from campaigns.launching import blasts
 from campaigns.models import (
     AlertedLead,
     Campaign,
@@ -180,7 +180,7 @@ def alert_send(*, alert: ListingAlert, user: Any = None) -> ListingAlert:
             _launch(alert, user)
             ListingAlert.objects.filter(pk=alert.pk).update(matched=told)
             alert.matched = told
-    except dispatch.LaunchError as error:
+    except blasts.LaunchError as error:
         ListingAlert.objects.filter(pk=alert.pk, state=State.PENDING).update(send_error=str(error))
         alert.refresh_from_db()
         raise AlertError(str(error)) from None
@@ -188,8 +188,8 @@ def alert_send(*, alert: ListingAlert, user: Any = None) -> ListingAlert:
 
 
 def _launch(alert: ListingAlert, user: Any) -> Dispatch:
-    """The alert's blast, launched by the one launch service (campaigns.dispatch)."""
-    return dispatch.campaign_launch(campaign=alert.blast, user=user)
+    """The alert's blast, launched by the one launch service (campaigns.launching.blasts)."""
+    return blasts.campaign_launch(campaign=alert.blast, user=user)
 
 
 def _record(alert: ListingAlert) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from campaigns.dispatch import current_driver
+from campaigns.launching.blasts import current_driver
 from campaigns.models import Campaign, Dispatch, Enrollment, MessageLog, SenderHeartbeat
 from crm.timezones import spoken_time
 

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from campaigns import dispatch
 from campaigns.audiences import audience
+from campaigns.launching import blasts
 from campaigns.models import (
     STOPPED_BOUNCED,
     STOPPED_REPLIED,
@@ -58,7 +58,7 @@ def due_time(
 def enroll(campaign: Campaign, leads: Any, now: datetime.datetime | None = None) -> int:
     """Enrol the given leads (a queryset) who are not enrolled yet; returns how many."""
     if campaign.type != Campaign.Type.SEQUENCE:
-        raise dispatch.LaunchError(NOT_A_SEQUENCE)
+        raise blasts.LaunchError(NOT_A_SEQUENCE)
     now = now or timezone.now()
     steps = active_steps(campaign)
     if not steps:
@@ -91,13 +91,13 @@ def sequence_activate(
     *, campaign: Campaign, user: Any = None, now: datetime.datetime | None = None
 ) -> int:
     """Start a draft sequence: draft -> active, and enrol its audience."""
-    dispatch.launch_plan(campaign)  # same checks as a blast: steps, account, audience
+    blasts.launch_plan(campaign)  # same checks as a blast: steps, account, audience
     with transaction.atomic():
         try:
             campaign.launch(user)
         except CampaignStatusError:
             status = campaign.get_status_display().lower()
-            raise dispatch.LaunchError(dispatch.ALREADY_SENDING.format(status=status)) from None
+            raise blasts.LaunchError(blasts.ALREADY_SENDING.format(status=status)) from None
         return enroll(campaign, audience.audience_of(campaign), now)
 
 
@@ -180,7 +180,7 @@ def tick(now: datetime.datetime | None = None) -> TickResult:
 
 
 def _queue_campaign(campaign: Campaign, due: Any, now: datetime.datetime, result: TickResult):
-    account = dispatch.sending_account(campaign)
+    account = blasts.sending_account(campaign)
     if account is None or not account.can_send:
         return  # they stay due: sent once the account is reconnected
     steps = active_steps(campaign)
@@ -216,7 +216,7 @@ def _queue_campaign(campaign: Campaign, due: Any, now: datetime.datetime, result
     if not queued:
         return
     batch_dispatch = None
-    if dispatch.current_driver() == Dispatch.Driver.N8N:
+    if blasts.current_driver() == Dispatch.Driver.N8N:
         batch_dispatch = Dispatch.objects.create(
             organization_id=campaign.organization_id,
             campaign=campaign,
@@ -230,7 +230,7 @@ def _queue_campaign(campaign: Campaign, due: Any, now: datetime.datetime, result
     result.queued += len(created)
     if batch_dispatch is not None:
         result.dispatches.append(batch_dispatch.pk)
-        dispatch.hand_over(batch_dispatch)
+        blasts.hand_over(batch_dispatch)
 
 
 def _message(

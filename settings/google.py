@@ -30,7 +30,7 @@ GMAIL_SEND_COST_UNITS = 100
 # A campaign pauses itself after this many failed messages in a row.
 CAMPAIGN_MAX_SEND_ERRORS = env_int("CAMPAIGN_MAX_SEND_ERRORS", 10)
 # Launching: leads queued per statement; a larger audience is queued in the background
-# once the launch page has answered (campaigns/queuing.py).
+# once the launch page has answered (campaigns/launching/queuing.py).
 CAMPAIGN_QUEUE_CHUNK = env_int("CAMPAIGN_QUEUE_CHUNK", 5_000)
 # Reply and bounce detection: how far back sent messages are watched, and how many
 # threads one run reads per account at most (the rest wait for the next run).

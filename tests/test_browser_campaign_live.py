@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from campaigns import dispatch
+from campaigns.launching import blasts
 from campaigns.models import Campaign, SenderHeartbeat
 from crm.models import Lead
 from crm.timezones import spoken_time
@@ -122,7 +122,7 @@ def test_an_agent_launches_a_blast_and_watches_it_finish(
 def test_the_home_and_the_campaign_say_when_nothing_is_sending(
     live_server, browser, pasadena_blast, google
 ):
-    dispatch.campaign_launch(campaign=pasadena_blast)
+    blasts.campaign_launch(campaign=pasadena_blast)
     # The sender last ran ten minutes ago, and stopped.
     SenderHeartbeat.objects.create(
         name="send_queued", beat_at=timezone.now() - datetime.timedelta(minutes=10)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from campaigns import dispatch
+from campaigns.launching import blasts
 from campaigns.models import Campaign
 from crm.models import Lead
 from tests.conftest import log_in
@@ -27,7 +27,7 @@ def test_a_launched_blast_is_locked_and_can_be_duplicated(
     campaign_a.name = "Price drop alert"
     campaign_a.audience_filter = {"city": "Pasadena"}
     campaign_a.save()
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
     Campaign.objects.filter(pk=campaign_a.pk).update(launched_at=FIVE_PM_UTC)
 
     page = browser.new_page()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from campaigns import dispatch
+from campaigns.launching import blasts
 from tests.conftest import log_in, two_blasts
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
@@ -29,7 +29,7 @@ def test_an_agent_reads_the_send_plan_of_an_account(live_server, browser, staff_
     staff_a.set_password("correct horse")
     staff_a.save()
     _, open_house = two_blasts(account_a)
-    dispatch.campaign_launch(campaign=open_house)
+    blasts.campaign_launch(campaign=open_house)
     page = browser.new_page()
     page.set_viewport_size({"width": 1440, "height": 1300})
     log_in(page, live_server, "alice", "correct horse")

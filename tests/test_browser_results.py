@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from campaigns import dispatch
+from campaigns.launching import blasts
 from campaigns.models import Campaign, MessageLog
 from campaigns.outbox import sending
 from crm.models import Lead
@@ -49,7 +49,7 @@ def sent_blast(campaign, names):
         )
         for name in names
     )
-    launched = dispatch.campaign_launch(campaign=campaign)
+    launched = blasts.campaign_launch(campaign=campaign)
     for message in MessageLog.objects.filter(dispatch=launched):
         sending.render_claimed(message, campaign.email_account)  # as the claim does
     an_hour_ago = timezone.now() - datetime.timedelta(hours=1)

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.test import RequestFactory
 
-from campaigns import dispatch
+from campaigns.launching import blasts
 from campaigns.management.commands.load_demo import INVALID_TO
 from campaigns.models import (
     Campaign,
@@ -69,14 +69,13 @@ def test_a_demo_message_unsubscribes_end_to_end(db, settings, tmp_path):
 
     from django.test import Client
 
-    from campaigns import dispatch
     from campaigns.models import Enrollment, MessageLog
     from crm.models import SuppressedAddress
 
     settings.SANDBOX_OUTBOX_DIR = tmp_path
     call_command("load_demo", "--force", stdout=StringIO())
     blast = Campaign.objects.get(name="Spring open house")
-    dispatch.campaign_launch(campaign=blast)
+    blasts.campaign_launch(campaign=blast)
     call_command("send_queued", "--limit", "3", stdout=StringIO(), stderr=StringIO())
     written = sorted(tmp_path.rglob("*.eml"))
     assert len(written) == 3
@@ -184,7 +183,7 @@ def test_reset_brings_the_demo_back_to_its_first_state(db, settings, tmp_path):
     first = figures()
     # An agent tries things out: launches the blast, deletes leads, changes their password.
     with time_machine.travel(THURSDAY_NOON_LA + datetime.timedelta(hours=2), tick=False):
-        dispatch.campaign_launch(campaign=Campaign.objects.get(name="Spring open house"))
+        blasts.campaign_launch(campaign=Campaign.objects.get(name="Spring open house"))
         Lead.objects.filter(email__endswith="@gmail.com")[:1].get().delete()
         agent = Membership.objects.get(user__username="agent").user
         agent.set_password("something else")

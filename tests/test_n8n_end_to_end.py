@@ -11,8 +11,8 @@ import pytest
 import requests
 from django.urls import reverse
 
-from campaigns import dispatch as dispatching
 from campaigns import signing
+from campaigns.launching import blasts as dispatching
 from campaigns.models import Campaign, Dispatch, MessageLog, StepSnapshot
 from crm.models import Lead
 from tests.google_standin import google_error

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from campaigns import dispatch, sequences
+from campaigns import sequences
 from campaigns.accounts import warmup
+from campaigns.launching import blasts
 from campaigns.models import Campaign, EmailAccount, Enrollment, MessageLog
 from campaigns.planner import simulation, sources
 from campaigns.planner.simulation import Batch, DueSteps
@@ -178,7 +179,7 @@ def accounts_of(campaign: Campaign) -> list[EmailAccount]:
         waiting = Enrollment.objects.filter(
             campaign=campaign, state=Enrollment.State.ACTIVE, next_due_at__isnull=False
         )
-        account = dispatch.sending_account(campaign)
+        account = blasts.sending_account(campaign)
         if account is not None and waiting.exists():
             ids.add(account.pk)
     return list(EmailAccount.objects.filter(pk__in=ids - {None}).order_by("email_address"))

@@ -7,7 +7,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from campaigns import dispatch, signing
+from campaigns import signing
+from campaigns.launching import blasts
 from campaigns.models import Dispatch
 from crm.models import Lead
 
@@ -32,7 +33,7 @@ def n8n_dispatch(campaign, count=3):
             name=f"L{n}",
             email=f"l{n}-{campaign.pk.hex[:6]}@example.com",
         )
-    launched = dispatch.campaign_launch(campaign=campaign)
+    launched = blasts.campaign_launch(campaign=campaign)
     Dispatch.objects.filter(pk=launched.pk).update(driver=Dispatch.Driver.N8N)
     launched.refresh_from_db()
     return launched

@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from campaigns import ab_tests, dispatch
+from campaigns import ab_tests
+from campaigns.launching import blasts
 from campaigns.models import AbTest, Campaign, CampaignStep, MessageLog
 from crm.models import Lead
 from tests.conftest import ab_blast
@@ -41,7 +42,7 @@ def test_the_test_share_is_split_evenly_and_the_rest_is_held(campaign_a):
 
 def test_a_step_with_one_subject_launches_as_before(campaign_a):
     Lead.objects.create(organization=campaign_a.organization, name="Ana", email="ana@example.com")
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
     assert not AbTest.objects.exists()
     assert MessageLog.objects.get(campaign=campaign_a).ab_group == ""
 
@@ -81,8 +82,8 @@ def test_a_launch_whose_measure_is_not_counted_is_refused(client_a, campaign_a, 
     assert escape(refusal) in html
     button = html[html.rindex("<button", 0, html.index('id="launch-now"')) :]
     assert " disabled" in button[: button.index(">")]
-    with pytest.raises(dispatch.LaunchError, match=re.escape(refusal)):
-        dispatch.campaign_launch(campaign=campaign_a)
+    with pytest.raises(blasts.LaunchError, match=re.escape(refusal)):
+        blasts.campaign_launch(campaign=campaign_a)
     assert not MessageLog.objects.exists()
 
 
@@ -92,5 +93,5 @@ def test_a_test_on_replies_needs_an_account_that_detects_them(campaign_a):
     Lead.objects.create(organization=campaign_a.organization, name="Ana", email="ana@example.com")
     campaign_a.refresh_from_db()
     refusal = ab_tests.NEEDS_REPLIES.format(account="alice@sunset.example")
-    with pytest.raises(dispatch.LaunchError, match=re.escape(refusal)):
-        dispatch.campaign_launch(campaign=campaign_a)
+    with pytest.raises(blasts.LaunchError, match=re.escape(refusal)):
+        blasts.campaign_launch(campaign=campaign_a)

@@ -8,7 +8,7 @@ import zoneinfo
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import dispatch
+from campaigns.launching import blasts
 from campaigns.models import Campaign, MessageLog
 
 Status = MessageLog.Status
@@ -51,7 +51,7 @@ def test_a_blast_at_100_percent_offers_neither_pause_nor_cancel(client_a, launch
 def test_a_finished_blast_says_when_it_finished(client_a, launched_blast):
     finished = timezone.now().replace(microsecond=0)
     send_all(launched_blast, finished)
-    dispatch.finish_dispatches()
+    blasts.finish_dispatches()
     html = page_of(client_a, launched_blast)
     assert f"Finished at {finished.astimezone(LA):%H:%M}" in html
     assert "finishes" not in html and "% done" not in html

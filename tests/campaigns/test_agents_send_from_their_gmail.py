@@ -9,7 +9,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from campaigns import dispatch, sequences
+from campaigns import sequences
+from campaigns.launching import blasts
 from campaigns.models import Campaign, CampaignStep, MessageLog
 from crm.models import Lead
 from tests.conftest import MONDAY_10AM_LA, connect_gmail, make_sequence
@@ -49,7 +50,7 @@ def test_each_message_goes_through_its_agents_gmail_with_their_from_and_name(
     CampaignStep.objects.create(
         campaign=campaign, order=1, subject="Hello", body_template="<p>{{ sender.name }}</p>"
     )
-    dispatch.campaign_launch(campaign=campaign)
+    blasts.campaign_launch(campaign=campaign)
     send_all()
     assert sent_through(google) == {
         "ana@example.com": "maria@gmail.example",

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import dispatch
+from campaigns.launching import blasts
 from campaigns.models import MessageLog
 from tests.conftest import launch_to_leads
 
@@ -71,7 +71,7 @@ def test_every_figure_on_the_page_names_its_place_in_the_answer(client_a, launch
 
 def test_a_finished_campaign_page_stops_polling(client_a, launched):
     send(launched, 6)
-    dispatch.finish_dispatches()
+    blasts.finish_dispatches()
     html = client_a.get(reverse("admin:campaigns_campaign_change", args=[launched.pk])).content
     assert b"data-live-url" not in html and b"campaign_live.js" not in html
     assert progress(client_a, launched)["live"] is False

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from campaigns import dispatch
+from campaigns.launching import blasts
 from campaigns.models import Campaign, CampaignStep, Dispatch, EmailAccount, MessageLog
 from campaigns.outbox import claims
 from crm.models import Lead
@@ -24,12 +24,12 @@ def two_blasts(campaign, account, leads=15):
     )
     Campaign.objects.filter(pk=campaign.pk).update(email_account=account)
     campaign.refresh_from_db()
-    dispatch.campaign_launch(campaign=campaign)
+    blasts.campaign_launch(campaign=campaign)
     copy = Campaign.objects.create(
         organization=campaign.organization, name="Copy", email_account=account
     )
     CampaignStep.objects.create(campaign=copy, subject="s", body_template="<p>b</p>")
-    through_n8n = dispatch.campaign_launch(campaign=copy)
+    through_n8n = blasts.campaign_launch(campaign=copy)
     Dispatch.objects.filter(pk=through_n8n.pk).update(driver=Dispatch.Driver.N8N)
     through_n8n.refresh_from_db()
     return through_n8n

@@ -12,7 +12,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import dispatch
+from campaigns.launching import blasts
 from campaigns.models import Campaign, Dispatch, MessageLog
 from campaigns.outbox import claims
 from crm.models import Lead
@@ -61,7 +61,7 @@ def blast(campaign_a, account_a):
 def test_a_launch_queues_one_message_per_lead_rendered_when_claimed(
     blast, leads_a, lead_b, staff_a, account_a
 ):
-    launched = dispatch.campaign_launch(campaign=blast, user=staff_a)
+    launched = blasts.campaign_launch(campaign=blast, user=staff_a)
     logs = MessageLog.objects.filter(dispatch=launched)
     assert (launched.total, launched.skipped, logs.count()) == (10, 0, 10)
     assert set(logs.values_list("status", flat=True)) == {Status.QUEUED}
@@ -77,17 +77,17 @@ def test_a_launch_queues_one_message_per_lead_rendered_when_claimed(
 
 
 def test_launching_twice_queues_nothing_twice(blast, leads_a):
-    dispatch.campaign_launch(campaign=blast)
-    with pytest.raises(dispatch.LaunchError, match="already been launched"):
-        dispatch.campaign_launch(campaign=Campaign.objects.get(pk=blast.pk))
+    blasts.campaign_launch(campaign=blast)
+    with pytest.raises(blasts.LaunchError, match="already been launched"):
+        blasts.campaign_launch(campaign=Campaign.objects.get(pk=blast.pk))
     assert MessageLog.objects.count() == 10 and Dispatch.objects.count() == 1
 
 
 def test_a_stale_copy_of_the_campaign_cannot_launch_again(blast, leads_a):
     stale = Campaign.objects.get(pk=blast.pk)
-    dispatch.campaign_launch(campaign=blast)
-    with pytest.raises(dispatch.LaunchError):
-        dispatch.campaign_launch(campaign=stale)
+    blasts.campaign_launch(campaign=blast)
+    with pytest.raises(blasts.LaunchError):
+        blasts.campaign_launch(campaign=stale)
     assert Dispatch.objects.count() == 1
 
 
@@ -98,9 +98,9 @@ def test_two_simultaneous_launches_make_one_dispatch(blast, leads_a):
     def launch():
         barrier.wait()
         try:
-            dispatch.campaign_launch(campaign=Campaign.objects.get(pk=blast.pk))
+            blasts.campaign_launch(campaign=Campaign.objects.get(pk=blast.pk))
             results.append("launched")
-        except dispatch.LaunchError as error:
+        except blasts.LaunchError as error:
             results.append(str(error))
         finally:
             connection.close()
@@ -115,28 +115,28 @@ def test_two_simultaneous_launches_make_one_dispatch(blast, leads_a):
 
 
 def test_chosen_leads_and_filters_pick_the_audience(blast, leads_a):
-    assert dispatch.launch_plan(blast, lead_ids=[leads_a[0].pk, leads_a[1].pk]).audience == 2
-    plan = dispatch.launch_plan(
+    assert blasts.launch_plan(blast, lead_ids=[leads_a[0].pk, leads_a[1].pk]).audience == 2
+    plan = blasts.launch_plan(
         blast, audience_filter={"status": ["new"], "city": "pasadena", "budget_min": 200_000}
     )
     assert plan.audience == 2  # leads 2 and 4: new, in Pasadena, budget_max >= 200,000
     blast.audience = Campaign.Audience.CHOSEN
     blast.save()
     blast.chosen_leads.set(leads_a[:3])
-    assert dispatch.launch_plan(blast).audience == 3
+    assert blasts.launch_plan(blast).audience == 3
 
 
 def test_a_bad_filter_is_a_clear_error(blast, leads_a):
-    with pytest.raises(dispatch.LaunchError, match="Unknown filter key"):
-        dispatch.campaign_launch(campaign=blast, audience_filter={"colour": "blue"})
-    with pytest.raises(dispatch.LaunchError, match="status: hot is not one of"):
-        dispatch.campaign_launch(campaign=blast, audience_filter={"status": ["hot"]})
+    with pytest.raises(blasts.LaunchError, match="Unknown filter key"):
+        blasts.campaign_launch(campaign=blast, audience_filter={"colour": "blue"})
+    with pytest.raises(blasts.LaunchError, match="status: hot is not one of"):
+        blasts.campaign_launch(campaign=blast, audience_filter={"status": ["hot"]})
     assert not MessageLog.objects.exists()
 
 
 def test_opted_out_leads_are_counted_as_skipped_never_queued(blast, leads_a):
     Lead.objects.filter(pk=leads_a[0].pk).update(unsubscribed_at=timezone.now())
-    launched = dispatch.campaign_launch(campaign=blast)
+    launched = blasts.campaign_launch(campaign=blast)
     assert (launched.total, launched.skipped) == (10, 1)
     assert MessageLog.objects.get(lead=leads_a[0]).status == Status.SKIPPED
 
@@ -145,7 +145,7 @@ def test_a_lead_the_template_fails_for_is_failed_with_the_reason(blast, leads_a,
     step = blast.steps.get()
     step.body_template = "{% if lead.city == 'Burbank' %}{{ property.title }}{% endif %}ok"
     step.save()
-    dispatch.campaign_launch(campaign=blast)
+    blasts.campaign_launch(campaign=blast)
     assert len(claim_all(blast.email_account)) == 5
     failed = MessageLog.objects.filter(status=Status.FAILED)
     assert failed.count() == 5
@@ -153,18 +153,18 @@ def test_a_lead_the_template_fails_for_is_failed_with_the_reason(blast, leads_a,
 
 
 def test_an_empty_audience_or_a_disconnected_account_is_refused(blast, account_a):
-    with pytest.raises(dispatch.LaunchError, match="Nobody to send to"):
-        dispatch.campaign_launch(campaign=blast)
+    with pytest.raises(blasts.LaunchError, match="Nobody to send to"):
+        blasts.campaign_launch(campaign=blast)
     account_a.needs_reconnect = True
     account_a.save()
-    with pytest.raises(dispatch.LaunchError, match="cannot send"):
-        dispatch.campaign_launch(campaign=blast)
+    with pytest.raises(blasts.LaunchError, match="cannot send"):
+        blasts.campaign_launch(campaign=blast)
     blast.refresh_from_db()
     assert blast.status == Campaign.Status.DRAFT
 
 
 def test_cancel_keeps_what_was_sent_and_cancels_the_rest(blast, leads_a):
-    launched = dispatch.campaign_launch(campaign=blast)
+    launched = blasts.campaign_launch(campaign=blast)
     MessageLog.objects.filter(lead__in=leads_a[:3]).update(status=Status.SENT)
     assert blast.cancel() == 7
     assert MessageLog.objects.filter(status=Status.SENT).count() == 3
@@ -214,7 +214,7 @@ def test_staff_cannot_launch_another_organizations_campaign(client_b, blast, lea
 
 
 def test_the_progress_endpoint_counts_by_state(client_a, blast, leads_a):
-    dispatch.campaign_launch(campaign=blast)
+    blasts.campaign_launch(campaign=blast)
     MessageLog.objects.filter(lead__in=leads_a[:4]).update(
         status=Status.SENT, sent_at=timezone.now()
     )

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns import dispatch
+from campaigns.launching import blasts
 from campaigns.models import Campaign, EmailAccount, MessageLog
 from campaigns.outbox import claims
 from crm.models import Lead
@@ -29,7 +29,7 @@ def test_two_senders_pause_a_failing_campaign_at_the_shared_threshold(
         Lead(organization=campaign_a.organization, name=f"L{n}", email=f"l{n}@example.com")
         for n in range(LEADS)
     )
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
     google.send_failures = [google_error(500, "backendError")] * LEADS
     google.send_delay = 0.05
     # The account rests while both senders start, so that both are sending when it ends.

@@ -9,8 +9,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import dispatch, queuing
 from campaigns.admin_views import QUEUING_REST
+from campaigns.launching import blasts, queuing
 from campaigns.models import Campaign, Dispatch, MessageLog
 from campaigns.progress import campaign_progress
 from crm.models import Lead
@@ -51,14 +51,14 @@ def test_the_launch_page_answers_and_the_rest_is_queued_in_the_background(
 
 def test_the_launch_queues_an_audience_of_one_chunk_itself(campaign_a, small_chunks):
     leads(campaign_a, 10)
-    launched = dispatch.campaign_launch(campaign=campaign_a)
+    launched = blasts.campaign_launch(campaign=campaign_a)
     assert not launched.queuing and launched.total == 10
     assert MessageLog.objects.filter(dispatch=launched, status=Status.QUEUED).count() == 10
 
 
 def test_a_larger_audience_is_left_to_the_background(campaign_a, small_chunks):
     leads(campaign_a)
-    launched = dispatch.campaign_launch(campaign=campaign_a)
+    launched = blasts.campaign_launch(campaign=campaign_a)
     # The test's transaction never commits, so the background thread never starts.
     assert launched.queuing and not MessageLog.objects.exists()
     assert (launched.total, launched.skipped) == (LEADS, 0)  # what the plan counted
@@ -70,8 +70,8 @@ def test_a_dispatch_still_queuing_is_not_finished_and_a_sender_takes_it_over(
     campaign_a, small_chunks
 ):
     leads(campaign_a)
-    launched = dispatch.campaign_launch(campaign=campaign_a)
-    dispatch.finish_dispatches()  # nothing waits, yet it is not done
+    launched = blasts.campaign_launch(campaign=campaign_a)
+    blasts.finish_dispatches()  # nothing waits, yet it is not done
     launched.refresh_from_db()
     assert launched.status == Dispatch.Status.RUNNING
     assert queuing.take_over_orphans() == 0  # its thread may still be at work
@@ -85,7 +85,7 @@ def test_a_dispatch_still_queuing_is_not_finished_and_a_sender_takes_it_over(
 
 def test_a_campaign_cancelled_while_queuing_queues_no_more(campaign_a, small_chunks):
     leads(campaign_a)
-    launched = dispatch.campaign_launch(campaign=campaign_a)
+    launched = blasts.campaign_launch(campaign=campaign_a)
     first = next(queuing.chunks(queuing.launch_audience(launched), LEADS))
     queuing.queue_chunk(launched, first)
     assert Campaign.objects.get(pk=campaign_a.pk).cancel() == first.count() > 0
@@ -97,7 +97,7 @@ def test_a_campaign_cancelled_while_queuing_queues_no_more(campaign_a, small_chu
 
 def test_leads_added_after_the_launch_are_not_in_its_audience(campaign_a, small_chunks):
     leads(campaign_a, 15)
-    launched = dispatch.campaign_launch(campaign=campaign_a)
+    launched = blasts.campaign_launch(campaign=campaign_a)
     Lead.objects.create(organization=campaign_a.organization, name="New", email="new@example.com")
     queuing.queue_rest(launched.pk)
     assert MessageLog.objects.filter(dispatch=launched).count() == 15

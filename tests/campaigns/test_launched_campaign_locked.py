@@ -5,7 +5,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from campaigns import dispatch, sequences
+from campaigns import sequences
+from campaigns.launching import blasts
 from campaigns.models import LOCKED_CAMPAIGN, LOCKED_STEP, Campaign, CampaignStep
 from crm.models import Lead
 
@@ -15,7 +16,7 @@ def launched(campaign_a, org_a):
     Lead.objects.create(organization=org_a, name="Ana", email="ana@example.com", city="Pasadena")
     campaign_a.audience_filter = {"city": "Pasadena"}
     campaign_a.save()
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
     campaign_a.refresh_from_db()
     return campaign_a
 

@@ -9,7 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import dashboard, dispatch
+from campaigns import dashboard
+from campaigns.launching import blasts
 from campaigns.models import Campaign, LinkClick, MessageLog
 from campaigns.outbox import sending
 from crm.models import Lead
@@ -34,7 +35,7 @@ def launched_with_links(campaign, leads):
     campaign.chosen_leads.set(leads)
     Campaign.objects.filter(pk=campaign.pk).update(audience=Campaign.Audience.CHOSEN)
     campaign.refresh_from_db()
-    launched = dispatch.campaign_launch(campaign=campaign)
+    launched = blasts.campaign_launch(campaign=campaign)
     for message in MessageLog.objects.filter(dispatch=launched):
         sending.render_claimed(message, campaign.email_account)  # as the claim does
     MessageLog.objects.filter(dispatch=launched).update(

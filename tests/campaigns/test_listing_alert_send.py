@@ -7,7 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from campaigns import dispatch, listing_alerts
+from campaigns import listing_alerts
+from campaigns.launching import blasts
 from campaigns.models import AlertedLead, Campaign, Dispatch, ListingAlert, MessageLog
 from tests.conftest import list_property, make_buyer, make_listing_alerts
 
@@ -93,7 +94,7 @@ def test_an_alert_that_cannot_be_sent_waits_and_says_why(org_a, account_a):
     list_property(org_a)
     alert = ListingAlert.objects.get()
     assert alert.state == ListingAlert.State.PENDING
-    assert alert.send_error == dispatch.ACCOUNT_CANNOT_SEND.format(
+    assert alert.send_error == blasts.ACCOUNT_CANNOT_SEND.format(
         account=account_a, reason="it is disconnected"
     )
     assert not AlertedLead.objects.exists() and not MessageLog.objects.exists()
@@ -116,5 +117,5 @@ def test_an_alert_s_email_left_without_its_alert_reaches_nobody(waiting):
     waiting.property.delete()
     blast.refresh_from_db()
     assert not ListingAlert.objects.exists()
-    with pytest.raises(dispatch.LaunchError, match="Nobody to send to"):
-        dispatch.campaign_launch(campaign=blast)
+    with pytest.raises(blasts.LaunchError, match="Nobody to send to"):
+        blasts.campaign_launch(campaign=blast)

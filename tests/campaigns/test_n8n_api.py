@@ -10,7 +10,8 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from campaigns import dispatch, n8n, signing
+from campaigns import n8n, signing
+from campaigns.launching import blasts
 from campaigns.models import Campaign, Dispatch, MessageLog
 from campaigns.outbox import claims
 from crm.models import Lead
@@ -238,7 +239,7 @@ def test_the_dispatch_reaches_n8n_once_after_two_503s(
 ):
     Lead.objects.create(organization=campaign_a.organization, name="A", email="a@example.com")
     with django_capture_on_commit_callbacks(execute=True):
-        launched = dispatch.campaign_launch(campaign=campaign_a)
+        launched = blasts.campaign_launch(campaign=campaign_a)
     assert len(fake_n8n.bodies) == 3
     assert len({header for header, _ in fake_n8n.calls}) == 1  # one call, so one request id
     payload = fake_n8n.bodies[-1]
@@ -269,7 +270,7 @@ def test_the_call_django_sends_to_n8n_is_refused_by_the_api(
     campaign_a.refresh_from_db()
     Lead.objects.create(organization=campaign_a.organization, name="A", email="a@example.com")
     with django_capture_on_commit_callbacks(execute=True):
-        launched = dispatch.campaign_launch(campaign=campaign_a)
+        launched = blasts.campaign_launch(campaign=campaign_a)
     header, body = fake_n8n.calls[-1]
     for url in (token_url(launched), claim_url(launched)):
         assert call(url, raw=body, header=header).status_code == 401
@@ -286,7 +287,7 @@ def test_a_rolled_back_launch_posts_nothing(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        dispatch.campaign_launch(campaign=campaign_a)
+        blasts.campaign_launch(campaign=campaign_a)
         raise RuntimeError("something failed after the launch")
     assert fake_n8n.bodies == [] and not Dispatch.objects.exists()
 

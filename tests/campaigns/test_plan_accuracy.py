@@ -12,7 +12,8 @@ from django.core.management import call_command
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from campaigns import dispatch, sequences
+from campaigns import sequences
+from campaigns.launching import blasts
 from campaigns.models import Dispatch, EmailAccount, Enrollment, MessageLog
 from campaigns.outbox import claims
 from campaigns.planner.plans import account_plan
@@ -57,11 +58,11 @@ def test_each_campaign_finishes_when_the_plan_said_within_5_percent(gmail_accoun
         spring = city_campaign(gmail_account, "Spring blast", "Pasadena", 24)
         open_house = city_campaign(gmail_account, "Open house", "Glendale", 12)
         nurture = city_campaign(gmail_account, "Nurture", "Burbank", 8, sequence=True)
-        dispatch.campaign_launch(campaign=spring)
+        blasts.campaign_launch(campaign=spring)
         clock.shift(MINUTE)
         # Scheduled for Tuesday noon: then its messages, queued Monday, come before the
         # sequence's steps queued since.
-        dispatch.campaign_launch(campaign=open_house, send_after=MONDAY_8AM_LA.replace(day=3))
+        blasts.campaign_launch(campaign=open_house, send_after=MONDAY_8AM_LA.replace(day=3))
         clock.shift(MINUTE)
         sequences.sequence_activate(campaign=nurture)
         start = timezone.now()

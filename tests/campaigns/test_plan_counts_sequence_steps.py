@@ -7,7 +7,8 @@ import zoneinfo
 
 import time_machine
 
-from campaigns import dispatch, sequences
+from campaigns import sequences
+from campaigns.launching import blasts
 from campaigns.models import Campaign, EmailAccount
 from campaigns.planner.plans import Launch, account_plan
 from tests.conftest import city_campaign
@@ -64,7 +65,7 @@ def test_due_steps_wait_behind_a_blast_queued_before_them(account_a):
     with time_machine.travel(MONDAY_10AM, tick=False):
         blast = city_campaign(account_a, "Spring blast", "Glendale", 50)
         nurture = city_campaign(account_a, "Nurture", "Pasadena", 10, sequence=True)
-        dispatch.campaign_launch(campaign=blast)
+        blasts.campaign_launch(campaign=blast)
         sequences.sequence_activate(campaign=nurture)
         plan = account_plan(account_a)
     row = plan.of(nurture)

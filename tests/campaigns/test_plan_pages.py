@@ -8,7 +8,7 @@ import time_machine
 from django.urls import reverse
 from django.utils.html import escape
 
-from campaigns import dispatch
+from campaigns.launching import blasts
 from campaigns.models import EmailAccount
 from campaigns.planner.chart import CAP_LABEL
 from campaigns.planner.plans import CANNOT_SEND
@@ -86,7 +86,7 @@ def test_the_campaign_page_shows_its_planned_finish(client_a, account_a):
 def test_an_account_that_cannot_send_plans_nothing_and_says_why(client_a, account_a):
     with time_machine.travel(MONDAY_10AM_LA, tick=False):
         spring = city_campaign(account_a, "Spring blast", "Pasadena", 5)
-        dispatch.campaign_launch(campaign=spring)
+        blasts.campaign_launch(campaign=spring)
         # Reconnection needed, the campaign still active (as one sending from the primary
         # account by default, which a disconnection does not pause).
         EmailAccount.objects.filter(pk=account_a.pk).update(needs_reconnect=True)

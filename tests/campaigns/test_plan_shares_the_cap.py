@@ -6,7 +6,7 @@ import datetime
 
 import time_machine
 
-from campaigns import dispatch
+from campaigns.launching import blasts
 from campaigns.planner.plans import Launch, account_plan
 from tests.conftest import MONDAY_10AM_LA, city_campaign, two_blasts
 
@@ -50,7 +50,7 @@ def test_the_per_minute_quota_spreads_a_large_day(account_a):
     """Gmail's quota (150 sends a minute by default) stretches 500 sends over 4 minutes."""
     with time_machine.travel(MONDAY_10AM_LA, tick=False):
         big = city_campaign(account_a, "Big", "Pasadena", 500)
-        dispatch.campaign_launch(campaign=big)
+        blasts.campaign_launch(campaign=big)
         row = account_plan(account_a).of(big)
     assert row is not None and row.finish is not None
     assert 3 * MINUTE < row.finish - MONDAY_10AM_LA < 4 * MINUTE

@@ -10,8 +10,9 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from campaigns import dispatch, queuing, sequences
+from campaigns import sequences
 from campaigns.accounts import oauth
+from campaigns.launching import blasts, queuing
 from campaigns.models import LOCKED_CAMPAIGN, Campaign, EmailAccount, MessageLog
 from crm.members import membership_create
 from crm.models import Lead
@@ -47,7 +48,7 @@ def test_each_lead_is_queued_on_their_agents_account_or_the_campaigns(
     lead(org_a, "Ana", maria)
     lead(org_a, "Ben", tom)
     lead(org_a, "Cid")
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
     assert senders_of(campaign_a) == {
         "Ana": "maria@gmail.example",
         "Ben": "alice@sunset.example",
@@ -59,7 +60,7 @@ def test_a_campaign_sent_from_its_own_account_ignores_the_agents(campaign_a, age
     Campaign.objects.filter(pk=campaign_a.pk).update(send_from_agents=False)
     campaign_a.refresh_from_db()
     lead(org_a, "Ana", maria)
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
     assert senders_of(campaign_a) == {"Ana": "alice@sunset.example"}
 
 
@@ -70,14 +71,14 @@ def test_an_agents_account_in_another_agency_never_sends_to_this_agencys_leads(
     membership_create(user=both, organization=org_a)
     connect_gmail(google, both, org_b, "paul@harbor.example")
     lead(org_a, "Ana", both)
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
     assert senders_of(campaign_a) == {"Ana": "alice@sunset.example"}
 
 
 def test_a_former_member_is_no_longer_an_agent_who_sends(campaign_a, agents, org_a, maria):
     lead(org_a, "Ana", maria)
     maria.memberships.all().delete()
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
     assert senders_of(campaign_a) == {"Ana": "alice@sunset.example"}
 
 
@@ -86,7 +87,7 @@ def test_a_disconnected_agent_account_leaves_their_leads_to_the_campaigns(
 ):
     lead(org_a, "Ana", maria)
     oauth.disconnect(agents)
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
     assert senders_of(campaign_a) == {"Ana": "alice@sunset.example"}
 
 
@@ -95,7 +96,7 @@ def test_an_agent_account_that_needs_reconnecting_keeps_their_leads_waiting_for_
 ):
     lead(org_a, "Ana", maria)
     EmailAccount.objects.filter(pk=agents.pk).update(needs_reconnect=True)
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
     assert senders_of(campaign_a) == {"Ana": "maria@gmail.example"}
 
 
@@ -107,7 +108,7 @@ def test_an_agents_primary_account_is_theirs_before_an_older_one(
     EmailAccount.objects.filter(organization=org_a).update(is_primary=False)
     newer = connect_gmail(google, maria, org_a, "maria.lopez@gmail.example", is_primary=True)
     lead(org_a, "Ana", maria)
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
     assert senders_of(campaign_a) == {"Ana": newer.email_address}
 
 
@@ -117,7 +118,7 @@ def test_an_audience_queued_in_chunks_gets_the_same_senders(
     settings.CAMPAIGN_QUEUE_CHUNK = 3
     for n in range(10):
         lead(org_a, f"Lead{n}", maria if n % 2 else None)
-    launched = dispatch.campaign_launch(campaign=campaign_a)
+    launched = blasts.campaign_launch(campaign=campaign_a)
     assert launched.queuing  # larger than a chunk: left to the background...
     queuing.queue_rest(launched.pk)  # ...which the test runs here
     senders = senders_of(campaign_a)
@@ -130,7 +131,7 @@ def test_an_audience_queued_in_chunks_gets_the_same_senders(
 
 def test_sending_from_each_agent_is_locked_once_launched(campaign_a, agents, org_a):
     lead(org_a, "Ana")
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
     campaign_a.send_from_agents = False
     with pytest.raises(ValidationError) as refused:
         campaign_a.full_clean()

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from campaigns import dispatch
+from campaigns.launching import blasts
 from campaigns.models import Campaign, MessageLog
 from crm.models import Lead
 from tests.conftest import start_sender, wait_for
@@ -33,7 +33,7 @@ def test_two_senders_together_keep_to_the_accounts_quota(campaign_a, gmail_accou
         Lead(organization=campaign_a.organization, name=f"L{n}", email=f"l{n}@example.com")
         for n in range(LEADS)
     )
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
 
     senders = [start_sender(google, quota_units=QUOTA_UNITS) for _ in range(2)]
     sent = MessageLog.objects.filter(status=MessageLog.Status.SENT)

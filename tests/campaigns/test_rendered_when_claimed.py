@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from campaigns import dispatch
 from campaigns.content import mime
+from campaigns.launching import blasts
 from campaigns.models import CampaignStep, EmailAccount, MessageLog
 from campaigns.outbox import sending
 from crm.models import Lead, SuppressedAddress
@@ -44,7 +44,7 @@ def test_the_bytes_sent_are_the_preview(sandbox_blast, account_a, tmp_path):
     lead = Lead.objects.create(
         organization=sandbox_blast.organization, name="Ana Souza", email="ana@x.example", city="LA"
     )
-    dispatch.campaign_launch(campaign=sandbox_blast)
+    blasts.campaign_launch(campaign=sandbox_blast)
     preview = sending.render_for(sandbox_blast.steps.get(), lead, account_a)
     [data] = sent(tmp_path, account_a)
     log = MessageLog.objects.get()
@@ -62,7 +62,7 @@ def test_a_step_changed_after_the_launch_does_not_change_what_waits(
     sandbox_blast, account_a, tmp_path
 ):
     Lead.objects.create(organization=sandbox_blast.organization, name="Ana", email="a@x.example")
-    dispatch.campaign_launch(campaign=sandbox_blast)
+    blasts.campaign_launch(campaign=sandbox_blast)
     CampaignStep.objects.filter(campaign=sandbox_blast).update(subject="Changed since")
     [data] = sent(tmp_path, account_a)
     assert message_from_bytes(data, policy=policy.default)["Subject"] == "Homes in"
@@ -74,7 +74,7 @@ def test_a_lead_who_changed_before_their_turn_gets_it_as_they_are_then(
     lead = Lead.objects.create(
         organization=sandbox_blast.organization, name="Ana", email="old@x.example", city="LA"
     )
-    dispatch.campaign_launch(campaign=sandbox_blast)
+    blasts.campaign_launch(campaign=sandbox_blast)
     Lead.objects.filter(pk=lead.pk).update(name="Bea", email="new@x.example", city="Paris")
     [data] = sent(tmp_path, account_a)
     message = message_from_bytes(data, policy=policy.default)
@@ -88,7 +88,7 @@ def test_a_lead_who_opted_out_before_their_turn_gets_nothing(sandbox_blast, acco
         Lead.objects.create(
             organization=sandbox_blast.organization, name=f"L{n}", email=f"l{n}@x.example"
         )
-    dispatch.campaign_launch(campaign=sandbox_blast)
+    blasts.campaign_launch(campaign=sandbox_blast)
     SuppressedAddress.objects.create(
         organization=sandbox_blast.organization, email="l0@x.example", reason="manual"
     )

@@ -6,7 +6,8 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from campaigns import dispatch, replies
+from campaigns import replies
+from campaigns.launching import blasts
 from campaigns.models import Campaign, MessageLog
 from crm.models import Lead
 from tests.conftest import connect_gmail
@@ -24,7 +25,7 @@ def test_a_reply_to_an_agents_message_is_found_in_the_agents_mailbox(
     campaign_a.refresh_from_db()
     Lead.objects.create(organization=org_a, name="Ana", email="ana@example.com", owner=maria)
     Lead.objects.create(organization=org_a, name="Cid", email="cid@example.com")
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
     call_command("send_queued", stdout=StringIO(), stderr=StringIO())
     to_ana = MessageLog.objects.get(lead__email="ana@example.com")
     assert (to_ana.status, to_ana.email_account) == (MessageLog.Status.SENT, marias)

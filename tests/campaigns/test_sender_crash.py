@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns import dispatch
+from campaigns.launching import blasts
 from campaigns.models import Campaign, MessageLog
 from campaigns.outbox import claims
 from crm.models import Lead
@@ -24,7 +24,7 @@ def test_a_killed_sender_never_sends_twice_and_loses_nothing(campaign_a, gmail_a
         Lead(organization=campaign_a.organization, name=f"L{n}", email=f"l{n}@example.com")
         for n in range(LEADS)
     )
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
     google.send_delay = 0.03
 
     sender = start_sender(google)

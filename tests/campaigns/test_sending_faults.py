@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from campaigns import dispatch
+from campaigns.launching import blasts
 from campaigns.models import Campaign, MessageLog
 from crm.models import Lead
 from tests.google_standin import google_error
@@ -33,7 +33,7 @@ def drain(limit=0):
 
 def test_pause_and_resume_around_a_failure_send_everyone_once(blast, google):
     leads(blast, 100)
-    dispatch.campaign_launch(campaign=blast)
+    blasts.campaign_launch(campaign=blast)
     google.reject_recipients = {"lead029@example.com"}
     drain(limit=50)
     blast.pause()
@@ -53,7 +53,7 @@ def test_an_error_storm_pauses_the_campaign_at_the_threshold(blast, google, sett
     settings.CAMPAIGN_MAX_SEND_ERRORS = 10
     settings.GMAIL_MAX_ATTEMPTS = 1
     leads(blast, 20)
-    dispatch.campaign_launch(campaign=blast)
+    blasts.campaign_launch(campaign=blast)
     google.send_failures = [google_error(500, "backendError")] * 20
     drain()
     blast.refresh_from_db()
@@ -68,7 +68,7 @@ def test_one_success_resets_the_storm(blast, google, settings):
     settings.CAMPAIGN_MAX_SEND_ERRORS = 3
     settings.GMAIL_MAX_ATTEMPTS = 1
     leads(blast, 6)
-    dispatch.campaign_launch(campaign=blast)
+    blasts.campaign_launch(campaign=blast)
     error = google_error(500, "backendError")
     google.send_failures = [error, error]  # then one success, then two more failures
     drain(limit=3)

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import dispatch
+from campaigns.launching import blasts
 from campaigns.models import Campaign, Enrollment
 from crm.models import Lead
 from tests.conftest import make_sequence
@@ -104,7 +104,7 @@ def test_the_cancel_confirmation_names_the_leads_still_in_the_sequence(client_a,
 def test_the_cancel_confirmation_of_a_blast_names_who_waits(client_a, campaign_a, org_a):
     for n in range(2):
         Lead.objects.create(organization=org_a, name=f"Lead {n}", email=f"lead{n}@example.com")
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
     html = client_a.get(reverse("admin:campaigns_campaign_cancel", args=[campaign_a.pk]))
     html = html.content.decode()
     assert "2 leads will not get this campaign" in html

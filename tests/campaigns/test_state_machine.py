@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from campaigns import ab_tests, dispatch, unsubscribe
+from campaigns import ab_tests, unsubscribe
+from campaigns.launching import blasts
 from campaigns.models import (
     AbGroup,
     AbTest,
@@ -78,7 +79,7 @@ class Sending(RuleBasedStateMachine):
         legal = self.status in sources
         try:
             move(Campaign.objects.get(pk=self.campaign.pk))
-        except (CampaignStatusError, dispatch.LaunchError):
+        except (CampaignStatusError, blasts.LaunchError):
             assert not legal, f"{name} refused from {self.status}"
         else:
             assert legal, f"{name} allowed from {self.status}"
@@ -86,7 +87,7 @@ class Sending(RuleBasedStateMachine):
 
     @rule()
     def launch(self):
-        self.step("launch", lambda campaign: dispatch.campaign_launch(campaign=campaign))
+        self.step("launch", lambda campaign: blasts.campaign_launch(campaign=campaign))
 
     @rule()
     def pause(self):
@@ -111,7 +112,7 @@ class Sending(RuleBasedStateMachine):
             campaign=self.campaign, status__in=[MessageLog.Status.QUEUED, MessageLog.Status.SENDING]
         )
         running = self.campaign.dispatches.filter(status="running").exists()
-        dispatch.finish_dispatches()
+        blasts.finish_dispatches()
         if running and not waiting.exists() and self.status == Status.ACTIVE:
             self.status = Status.COMPLETED
 

@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from campaigns import dispatch, unsubscribe
+from campaigns import unsubscribe
 from campaigns.accounts import oauth
+from campaigns.launching import blasts
 from campaigns.models import Campaign, EmailAccount, MessageLog
 from campaigns.outbox import claims
 from crm.models import Lead
@@ -97,7 +98,7 @@ class Owners(RuleBasedStateMachine):
         }
         for lead in Lead.objects.filter(pk__in=[lead.pk for lead in self.leads]):
             self.expected[lead.pk] = connected.get(lead.owner_id, self.fallback.pk)
-        dispatch.campaign_launch(campaign=Campaign.objects.get(pk=self.campaign.pk))
+        blasts.campaign_launch(campaign=Campaign.objects.get(pk=self.campaign.pk))
         self.launched = True
 
     @rule(rounds=st.integers(1, 3))

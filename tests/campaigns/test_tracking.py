@@ -9,8 +9,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from campaigns import dispatch, tracking
+from campaigns import tracking
 from campaigns.content.mime import gmail_raw
+from campaigns.launching import blasts
 from campaigns.models import Campaign, MessageLog
 from campaigns.outbox import claims, sending
 
@@ -28,7 +29,7 @@ def tracked(campaign_a, lead_a):
         '<a href="https://agency.example/visit">book a visit</a>.</p>'
     )
     step.save()
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
     [message] = claims.claim_for_account(campaign_a.email_account).messages
     MessageLog.objects.filter(pk=message.pk).update(
         status=Status.SENT, sent_at=timezone.now() - datetime.timedelta(minutes=5)
@@ -118,7 +119,7 @@ def test_link_scanners_and_instant_hits_are_flagged_not_counted(tracked):
 
 
 def test_a_campaign_without_tracking_sends_links_untouched(campaign_a, lead_a):
-    launched = dispatch.campaign_launch(campaign=campaign_a)
+    launched = blasts.campaign_launch(campaign=campaign_a)
     message = MessageLog.objects.get(dispatch=launched)
     html = sent_html(message)
     assert "/t/c/" not in html and "/t/o/" not in html and message.links == []

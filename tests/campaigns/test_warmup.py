@@ -8,8 +8,8 @@ import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
-from campaigns import dispatch
 from campaigns.accounts import warmup
+from campaigns.launching import blasts
 from campaigns.models import EmailAccount, MessageLog
 from campaigns.outbox import claims
 from campaigns.planner.plans import account_plan
@@ -36,7 +36,7 @@ def test_the_cap_rises_evenly_from_20_to_the_daily_limit(account_a):
 def test_the_outbox_holds_a_warming_account_to_the_days_cap(gmail_account, google):
     account = warming(gmail_account)
     with time_machine.travel(MONDAY_10AM_LA, tick=False) as clock:
-        dispatch.campaign_launch(campaign=city_campaign(account, "Spring", "Pasadena", 25))
+        blasts.campaign_launch(campaign=city_campaign(account, "Spring", "Pasadena", 25))
         call_command("send_queued", stdout=StringIO())
         assert len(google.sent) == 20
         refused = claims.claim_for_account(account)
@@ -53,7 +53,7 @@ def test_the_plan_shows_the_cap_rising_and_sends_within_it(account_a):
     account = warming(account_a)
     with time_machine.travel(MONDAY_10AM_LA, tick=False):
         spring = city_campaign(account, "Spring", "Pasadena", 300)
-        dispatch.campaign_launch(campaign=spring)
+        blasts.campaign_launch(campaign=spring)
         plan = account_plan(account)
     assert [day.cap for day in plan.days] == [20, 40, 60, 80, 100, 100, 100]
     assert [day.total for day in plan.days] == [20, 40, 60, 80, 100, 0, 0]

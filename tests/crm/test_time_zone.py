@@ -10,8 +10,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import dispatch
 from campaigns.audiences import audience
+from campaigns.launching import blasts
 from campaigns.models import Campaign, Enrollment, MessageLog
 from crm.models import Lead, Membership
 from tests.conftest import logged_in
@@ -96,7 +96,7 @@ def test_the_launch_page_estimates_the_finish_in_the_agencys_zone(
 def test_the_campaign_page_says_when_it_was_launched_in_the_agencys_zone(
     client_a, campaign_a, lead_a, at_five_pm_utc
 ):
-    dispatch.campaign_launch(campaign=campaign_a)
+    blasts.campaign_launch(campaign=campaign_a)
     page = client_a.get(reverse("admin:campaigns_campaign_change", args=[campaign_a.pk]))
     assert "launched on Dec 3, 2025, 09:00" in page.content.decode()
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from campaigns import dispatch, preflight
+from campaigns import preflight
 from campaigns.audiences import audience
+from campaigns.launching import blasts
 from campaigns.models import Campaign
 
 REFUSED = "The launch would be refused: {reasons}"
@@ -43,10 +44,10 @@ class Command(BaseCommand):
         if options["check"]:
             return self.preflight(campaign, options["lead_ids"], audience_filter)
         try:
-            launched = dispatch.campaign_launch(
+            launched = blasts.campaign_launch(
                 campaign=campaign, lead_ids=options["lead_ids"], audience_filter=audience_filter
             )
-        except dispatch.LaunchError as error:
+        except blasts.LaunchError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
             self.style.SUCCESS(

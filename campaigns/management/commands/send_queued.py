@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns import ab_tests, dispatch, queuing, replies, sender_health, sequences, stats
+from campaigns import ab_tests, replies, sender_health, sequences, stats
+from campaigns.launching import blasts, queuing
 from campaigns.models import MessageLog
 from campaigns.outbox import claims
 
@@ -107,7 +108,7 @@ class Command(BaseCommand):
             if loop:
                 # ... and finishes queuing a launch whose web process stopped meanwhile.
                 queuing.take_over_orphans()
-            dispatch.start_scheduled()
+            blasts.start_scheduled()
             ab_tests.decide_due()  # A/B subject tests whose wait is over send their winner
             expired = claims.expire_stale_claims()
             if expired:
@@ -133,7 +134,7 @@ class Command(BaseCommand):
                     progressed = True
                 if (limit and handled >= limit) or self.stopping:
                     break
-            dispatch.finish_dispatches()
+            blasts.finish_dispatches()
             for line in progress.report():
                 log.info(line)
             if limit and handled >= limit:

@@ -1,5 +1,5 @@
 """Launching a blast: one Dispatch with the step's frozen snapshot, and one queued
-MessageLog per lead (campaigns/queuing.py), rendered when it is claimed.
+MessageLog per lead (campaigns/launching/queuing.py), rendered when it is claimed.
 
 The campaign's draft -> active transition and the one-dispatch-per-step constraint make a
 second launch (double click, two staff, a retried command) queue nothing twice.
@@ -13,9 +13,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from campaigns import ab_tests, n8n, queuing
+from campaigns import ab_tests, n8n
 from campaigns.accounts import warmup
 from campaigns.audiences import audience
+from campaigns.launching import queuing
 from campaigns.models import (
     Campaign,
     CampaignStatusError,

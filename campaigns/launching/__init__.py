@@ -1,0 +1,1 @@
+"""Launching a blast: its checks, its dispatch, and its audience queued in the background."""
