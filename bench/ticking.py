@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from bench import checks, launching
 from bench.timing import timed
-from campaigns import sequences
 from campaigns.audiences import audience
 from campaigns.models import (
     STOPPED_BOUNCED,
@@ -22,6 +21,7 @@ from campaigns.models import (
     Enrollment,
     MessageLog,
 )
+from campaigns.sequences import schedule
 from crm.models import Lead
 
 BATCH = 2000
@@ -77,11 +77,11 @@ def _measured(size: int, due_every: int, tick: Callable[[], str | None]) -> dict
 
 
 def ours_idle(size: int) -> dict:
-    return _measured(size, 0, lambda: f"ours: {sequences.tick()}")
+    return _measured(size, 0, lambda: f"ours: {schedule.tick()}")
 
 
 def ours_due(size: int) -> dict:
-    return _measured(size, 10, lambda: f"ours: {sequences.tick()}")
+    return _measured(size, 10, lambda: f"ours: {schedule.tick()}")
 
 
 def _stop_reason(lead: Lead, suppressed: bool, replied: bool, failed: bool) -> str:
@@ -106,8 +106,8 @@ def _advance(enrollment: Enrollment, steps: list[CampaignStep], now: datetime.da
     if following is None:
         enrollment.state, enrollment.next_due_at = Enrollment.State.COMPLETED, None
     else:
-        enrollment.next_due_at = sequences.due_time(
-            enrollment.campaign, enrollment.started_at, following, now + sequences.MIN_GAP
+        enrollment.next_due_at = schedule.due_time(
+            enrollment.campaign, enrollment.started_at, following, now + schedule.MIN_GAP
         )
     return step
 
@@ -161,7 +161,7 @@ def _expert_tick() -> None:
     moves: dict[tuple, list[object]] = defaultdict(list)
     for enrollment in due.iterator(chunk_size=BATCH):
         if enrollment.campaign_id not in steps:
-            steps[enrollment.campaign_id] = sequences.active_steps(enrollment.campaign)
+            steps[enrollment.campaign_id] = schedule.active_steps(enrollment.campaign)
         campaign_steps = steps[enrollment.campaign_id]
         key = (enrollment.campaign_id, enrollment.lead_id)
         reason = _stop_reason(
@@ -215,7 +215,7 @@ def _naive_tick() -> None:
             enrollment.state, enrollment.stop_reason = Enrollment.State.STOPPED, reason
             enrollment.next_due_at = None
         else:
-            steps = sequences.active_steps(campaign)
+            steps = schedule.active_steps(campaign)
             step = _advance(enrollment, steps, now)
             if step is not None:
                 _peer_message(enrollment, step, steps[0]).save()

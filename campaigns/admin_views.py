@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
-from campaigns import ab_tests, campaign_live, preflight, sender_health, sequences
+from campaigns import ab_tests, campaign_live, preflight, sender_health
 from campaigns.accounts import oauth
 from campaigns.audiences import audience
 from campaigns.content import rendering, template_errors
@@ -30,7 +30,8 @@ from campaigns.models import (
 from campaigns.outbox import failures, senders, sending
 from campaigns.planner import forecast
 from campaigns.progress import campaign_progress
-from campaigns.sequence_outlook import sequence_outlook
+from campaigns.sequences import schedule
+from campaigns.sequences.outlook import sequence_outlook
 from crm.models import Lead
 from crm.tenancy import organizations_of
 from crm.timezones import spoken_time
@@ -393,7 +394,7 @@ def already_launched(campaign: Campaign) -> str:
 def _launch(campaign: Campaign, user: Any, form: LaunchForm | None) -> str:
     """Activate the sequence (no form) or launch the blast; the note for staff."""
     if form is None:
-        enrolled = sequences.sequence_activate(campaign=campaign, user=user)
+        enrolled = schedule.sequence_activate(campaign=campaign, user=user)
         return ngettext(
             "Activated: %(n)s lead enrolled. Each step goes out when due.",
             "Activated: %(n)s leads enrolled. Each step goes out when due.",

@@ -17,12 +17,13 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from campaigns import ab_tests, payloads, replies, request_ids, sequences, signing
+from campaigns import ab_tests, payloads, replies, request_ids, signing
 from campaigns.accounts import gmail
 from campaigns.content import mime
 from campaigns.launching import blasts as dispatching
 from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
 from campaigns.outbox import claims, sending
+from campaigns.sequences import schedule
 
 Status = MessageLog.Status
 FINAL_REPORTS = {"completed", "failed"}
@@ -278,7 +279,7 @@ def tick(request: HttpRequest, data: dict) -> JsonResponse:
     """The sequence tick, for an n8n schedule workflow: queue what is due, hand it to n8n;
     and the A/B subject tests whose wait is over choose their winner."""
     payloads.nothing(data)
-    result = sequences.tick()
+    result = schedule.tick()
     return JsonResponse(
         {
             "enrolled": result.enrolled,

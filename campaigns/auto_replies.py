@@ -13,9 +13,9 @@ import zoneinfo
 
 from django.db import IntegrityError, transaction
 
-from campaigns import sequences
 from campaigns.models import AutoReply, Enrollment, MessageLog
 from campaigns.return_dates import return_date
+from campaigns.sequences import schedule
 
 MAX_HOLD_DAYS = 60
 AUTO_REPLY_PRECEDENCE = "auto_reply"
@@ -88,7 +88,7 @@ def _hold(
         if back is not None:
             until = datetime.datetime.combine(back, datetime.time.min, tzinfo=zone)
         until = min(until, received_at + datetime.timedelta(days=MAX_HOLD_DAYS))
-        due = sequences.hold(enrollment, until)
+        due = schedule.hold(enrollment, until)
         if due is not None:
             latest = max(latest or due, due)
     return latest

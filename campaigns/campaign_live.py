@@ -14,7 +14,7 @@ from campaigns.ab_test_page import ab_test_live
 from campaigns.models import Campaign, Dispatch, MessageLog
 from campaigns.planner import forecast
 from campaigns.progress import campaign_progress, counts_by_step, step_funnel
-from campaigns.sequence_outlook import sequence_outlook
+from campaigns.sequences.outlook import sequence_outlook
 from crm.timezones import spoken_time
 
 POLL_SECONDS = 3

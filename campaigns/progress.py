@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Dispatch, Enrollment, MessageLog
 from campaigns.outbox import failures
-from campaigns.sequence_outlook import Outlook, sequence_outlook
+from campaigns.sequences.outlook import Outlook, sequence_outlook
 
 Status = MessageLog.Status
 RATE_WINDOW = datetime.timedelta(minutes=5)

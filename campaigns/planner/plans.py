@@ -8,12 +8,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from campaigns import sequences
 from campaigns.accounts import warmup
 from campaigns.launching import blasts
 from campaigns.models import Campaign, EmailAccount, Enrollment, MessageLog
 from campaigns.planner import simulation, sources
 from campaigns.planner.simulation import Batch, DueSteps
+from campaigns.sequences import schedule
 
 # Finishes are planned this far ahead; a campaign that needs longer says so.
 HORIZON = datetime.timedelta(days=366)
@@ -114,10 +114,10 @@ def _include(found: sources.Sources, launch: Launch, now: datetime.datetime) -> 
     if campaign.type == Campaign.Type.BLAST:
         found.batches.append(Batch(campaign.pk, launch.leads, now, now))
         return
-    steps = sequences.active_steps(campaign)
+    steps = schedule.active_steps(campaign)
     found.steps[campaign.pk] = steps
     if steps and launch.leads:
-        due = sequences.due_time(campaign, now, steps[0], now)
+        due = schedule.due_time(campaign, now, steps[0], now)
         found.due.append(DueSteps(campaign.pk, launch.leads, steps[0].order, due, now))
 
 

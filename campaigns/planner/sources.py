@@ -11,7 +11,6 @@ from typing import Any
 from django.db.models import CharField, Count, Min, Q
 from django.db.models.functions import Cast, Coalesce, Substr
 
-from campaigns import sequences
 from campaigns.accounts import warmup
 from campaigns.models import (
     AbGroup,
@@ -24,6 +23,7 @@ from campaigns.models import (
 )
 from campaigns.outbox import claims
 from campaigns.planner.simulation import Batch, DueSteps, Follow, Limits
+from campaigns.sequences import schedule
 
 Status = MessageLog.Status
 # A queued message is claimed outside any launch (a sequence's), or in one that runs or is
@@ -44,16 +44,14 @@ class Sources:
     steps: dict[Any, list[CampaignStep]] = field(default_factory=dict)
 
     def follow(self) -> Follow:
-        """The tick's own rule for a lead's next step (sequences.due_time)."""
+        """The tick's own rule for a lead's next step (schedule.due_time)."""
 
         def following(campaign_id: Any, order: int, started: Any, queued: Any) -> Any:
             step = next((s for s in self.steps.get(campaign_id, []) if s.order > order), None)
             if step is None:
                 return None
             campaign = self.campaigns[campaign_id]
-            return step.order, sequences.due_time(
-                campaign, started, step, queued + sequences.MIN_GAP
-            )
+            return step.order, schedule.due_time(campaign, started, step, queued + schedule.MIN_GAP)
 
         return following
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.db.models.functions import Lower
 
-from campaigns import sequences, unsubscribe
+from campaigns import unsubscribe
 from campaigns.audiences import audience
 from campaigns.content import rendering
 from campaigns.launching import blasts
@@ -18,6 +18,7 @@ from campaigns.models import Campaign, CampaignStep, Enrollment, MessageLog
 from campaigns.outbox import senders
 from campaigns.preflight import content, fields, renders
 from campaigns.preflight.report import Finding, Report
+from campaigns.sequences import schedule
 from crm.models import Property
 from crm.suppression import listed_leads, opted_out_leads
 
@@ -59,7 +60,7 @@ BLOCKED_ACCOUNT = "the campaign has no sending account that can send."
 def steps_of(campaign: Campaign) -> list[CampaignStep]:
     """The steps a launch sends: a blast's first step, a sequence's active steps."""
     if campaign.type == Campaign.Type.SEQUENCE:
-        return sequences.active_steps(campaign)
+        return schedule.active_steps(campaign)
     first = campaign.steps.order_by("order").first()
     return [first] if first else []
 
@@ -132,7 +133,7 @@ def _rows(campaign: Campaign, leads: Any, steps: list[CampaignStep]) -> tuple[li
     if campaign.type == Campaign.Type.SEQUENCE:
         enrolled = Enrollment.objects.filter(campaign=campaign, lead=OuterRef("pk"))
         flags["already"] = Q(Exists(enrolled))
-        flags["stops"] = Q(status__in=sequences.STOP_STATUSES)
+        flags["stops"] = Q(status__in=schedule.STOP_STATUSES)
     elif steps:
         sent = MessageLog.objects.filter(campaign_step=steps[0], lead=OuterRef("pk"), is_test=False)
         flags["already_sent"] = Q(Exists(sent))
@@ -265,7 +266,7 @@ class _Audit:
             if index == 0:
                 first_subject = subject
             elif self.follow_ups_in_thread and first_subject is not None:
-                # Follow-ups go as replies in the first message's thread (sequences._message).
+                # Follow-ups go as replies in the first message's thread (schedule._message).
                 subject = (
                     first_subject if first_subject.startswith("Re: ") else f"Re: {first_subject}"
                 )

@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from campaigns import sequences
 from campaigns.launching import blasts
 from campaigns.models import Campaign, CampaignStep, MessageLog
+from campaigns.sequences import schedule
 from crm.models import Lead
 from tests.conftest import MONDAY_10AM_LA, connect_gmail, make_sequence
 
@@ -72,11 +72,11 @@ def test_a_follow_up_replies_in_the_agents_own_thread(org_a, mailboxes, leads, g
     Campaign.objects.filter(pk=sequence.pk).update(send_from_agents=True)
     sequence.refresh_from_db()
     with time_machine.travel(MONDAY_10AM_LA, tick=False):
-        sequences.sequence_activate(campaign=sequence)
-        sequences.tick()
+        schedule.sequence_activate(campaign=sequence)
+        schedule.tick()
         send_all()
     with time_machine.travel(MONDAY_10AM_LA + datetime.timedelta(days=3, hours=1), tick=False):
-        sequences.tick()
+        schedule.tick()
         send_all()
     welcome, follow_up = MessageLog.objects.filter(lead=leads[0]).order_by("campaign_step__order")
     assert follow_up.status == MessageLog.Status.SENT, follow_up.error_message

@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from campaigns import sequences
 from campaigns.models import Dispatch, Enrollment, MessageLog
+from campaigns.sequences import schedule
 from crm.models import Lead
 from tests.campaigns.test_n8n_api import LOG_URL, call, claim_url
 from tests.conftest import make_sequence
@@ -27,13 +27,13 @@ def sequence(org_a, gmail_account):
     for name in ("good", "bad"):
         Lead.objects.create(organization=org_a, name=name, email=f"{name}@example.com")
     with time_machine.travel(MONDAY_8AM_LA, tick=False):
-        sequences.sequence_activate(campaign=campaign)
+        schedule.sequence_activate(campaign=campaign)
     return campaign
 
 
 def tick_at(moment):
     with time_machine.travel(moment, tick=False):
-        sequences.tick()
+        schedule.tick()
 
 
 def drain():

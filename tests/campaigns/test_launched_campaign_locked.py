@@ -5,9 +5,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from campaigns import sequences
 from campaigns.launching import blasts
 from campaigns.models import LOCKED_CAMPAIGN, LOCKED_STEP, Campaign, CampaignStep
+from campaigns.sequences import schedule
 from crm.models import Lead
 
 
@@ -115,7 +115,7 @@ def test_a_running_sequences_steps_stay_editable(admin_client_root, campaign_a, 
     Campaign.objects.filter(pk=campaign_a.pk).update(type=Campaign.Type.SEQUENCE)
     campaign_a.refresh_from_db()
     Lead.objects.create(organization=org_a, name="Ana", email="ana@example.com")
-    sequences.sequence_activate(campaign=campaign_a)
+    schedule.sequence_activate(campaign=campaign_a)
     step = campaign_a.steps.get()
     step.subject = "Fixed a typo"
     step.full_clean()

@@ -12,11 +12,11 @@ from django.core.management import call_command
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from campaigns import sequences
 from campaigns.launching import blasts
 from campaigns.models import Dispatch, EmailAccount, Enrollment, MessageLog
 from campaigns.outbox import claims
 from campaigns.planner.plans import account_plan
+from campaigns.sequences import schedule
 from tests.conftest import MONDAY_10AM_LA, city_campaign
 
 MONDAY_8AM_LA = MONDAY_10AM_LA - datetime.timedelta(hours=2)
@@ -43,7 +43,7 @@ def next_wake(account: EmailAccount) -> datetime.datetime | None:
 
 def run_the_sender(clock, account: EmailAccount) -> None:
     for _ in range(200):
-        sequences.tick()
+        schedule.tick()
         call_command("send_queued", stdout=StringIO(), stderr=StringIO())
         wake = next_wake(account)
         if wake is None:
@@ -64,7 +64,7 @@ def test_each_campaign_finishes_when_the_plan_said_within_5_percent(gmail_accoun
         # sequence's steps queued since.
         blasts.campaign_launch(campaign=open_house, send_after=MONDAY_8AM_LA.replace(day=3))
         clock.shift(MINUTE)
-        sequences.sequence_activate(campaign=nurture)
+        schedule.sequence_activate(campaign=nurture)
         start = timezone.now()
         plan = account_plan(gmail_account)
         run_the_sender(clock, gmail_account)

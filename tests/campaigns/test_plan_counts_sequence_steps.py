@@ -7,10 +7,10 @@ import zoneinfo
 
 import time_machine
 
-from campaigns import sequences
 from campaigns.launching import blasts
 from campaigns.models import Campaign, EmailAccount
 from campaigns.planner.plans import Launch, account_plan
+from campaigns.sequences import schedule
 from tests.conftest import city_campaign
 
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
@@ -22,7 +22,7 @@ HOUR = datetime.timedelta(hours=1)
 def test_each_step_of_a_sequence_is_planned_on_its_day(account_a):
     with time_machine.travel(MONDAY_10AM, tick=False):
         nurture = city_campaign(account_a, "Nurture", "Pasadena", 10, sequence=True)
-        sequences.sequence_activate(campaign=nurture)
+        schedule.sequence_activate(campaign=nurture)
         plan = account_plan(account_a)
     row = plan.of(nurture)
     # Welcome now, the follow-up on day 3 (Thursday), the offer on day 7 (next Monday).
@@ -35,7 +35,7 @@ def test_each_step_of_a_sequence_is_planned_on_its_day(account_a):
 def test_steps_fall_due_at_the_next_opening_of_the_send_window(account_a):
     with time_machine.travel(FRIDAY_6PM, tick=False):
         nurture = city_campaign(account_a, "Nurture", "Pasadena", 10, sequence=True)
-        sequences.sequence_activate(campaign=nurture)
+        schedule.sequence_activate(campaign=nurture)
         weekdays = account_plan(account_a).of(nurture)
         Campaign.objects.filter(pk=nurture.pk).update(send_on_weekends=True, window_end="20:00")
         widened = account_plan(account_a)
@@ -66,7 +66,7 @@ def test_due_steps_wait_behind_a_blast_queued_before_them(account_a):
         blast = city_campaign(account_a, "Spring blast", "Glendale", 50)
         nurture = city_campaign(account_a, "Nurture", "Pasadena", 10, sequence=True)
         blasts.campaign_launch(campaign=blast)
-        sequences.sequence_activate(campaign=nurture)
+        schedule.sequence_activate(campaign=nurture)
         plan = account_plan(account_a)
     row = plan.of(nurture)
     assert row is not None and row.ahead == (blast,)
@@ -81,7 +81,7 @@ def test_an_overdue_step_goes_now_and_the_next_one_20_hours_later_at_least(accou
     and the tick keeps each lead's next step at least 20 hours after."""
     with time_machine.travel(MONDAY_10AM, tick=False) as clock:
         nurture = city_campaign(account_a, "Nurture", "Pasadena", 10, sequence=True)
-        sequences.sequence_activate(campaign=nurture)
+        schedule.sequence_activate(campaign=nurture)
         clock.move_to(MONDAY_10AM + datetime.timedelta(days=3))  # Thursday, nothing sent
         plan = account_plan(account_a)
     row = plan.of(nurture)

@@ -6,12 +6,12 @@ import hashlib
 import pytest
 from django.utils import timezone
 
-from campaigns import sequences
 from campaigns.content import rendering
 from campaigns.models import Campaign, CampaignStep, Dispatch, Enrollment, MessageLog
 from campaigns.outbox import sending
 from campaigns.preflight import preflight_run
 from campaigns.preflight.audit import BLOCKED_ACCOUNT
+from campaigns.sequences import schedule
 from crm.models import Lead, Property, SuppressedAddress
 
 
@@ -175,6 +175,6 @@ def test_a_sequence_checks_its_active_steps_only(org_a, account_a, lead_a):
     assert (
         [step.order for step in report.steps]
         == [1]
-        == [step.order for step in sequences.active_steps(sequence)]
+        == [step.order for step in schedule.active_steps(sequence)]
     )
     assert report.failures == []

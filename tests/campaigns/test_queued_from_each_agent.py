@@ -10,10 +10,10 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from campaigns import sequences
 from campaigns.accounts import oauth
 from campaigns.launching import blasts, queuing
 from campaigns.models import LOCKED_CAMPAIGN, Campaign, EmailAccount, MessageLog
+from campaigns.sequences import schedule
 from crm.members import membership_create
 from crm.models import Lead
 from tests.conftest import MONDAY_10AM_LA, connect_gmail, make_agent, make_sequence
@@ -147,8 +147,8 @@ def test_the_sequence_tick_queues_each_step_on_the_leads_agents_account(
     lead(org_a, "Ana", maria)
     lead(org_a, "Cid")
     with time_machine.travel(MONDAY_10AM_LA, tick=False):
-        sequences.sequence_activate(campaign=sequence)
-        sequences.tick()
+        schedule.sequence_activate(campaign=sequence)
+        schedule.tick()
     assert senders_of(sequence) == {"Ana": "maria@gmail.example", "Cid": "alice@sunset.example"}
 
 
@@ -161,20 +161,20 @@ def test_a_follow_up_goes_from_the_mailbox_of_its_thread_though_the_agent_change
     ana = lead(org_a, "Ana", maria)
     connect_gmail(google, tom, org_a, "tom@gmail.example")
     with time_machine.travel(MONDAY_10AM_LA, tick=False):
-        sequences.sequence_activate(campaign=sequence)
-        sequences.tick()
+        schedule.sequence_activate(campaign=sequence)
+        schedule.tick()
         MessageLog.objects.update(
             status=MessageLog.Status.SENT, thread_id="t-1", sent_at=timezone.now()
         )
     Lead.objects.filter(pk=ana.pk).update(owner=tom)
     with time_machine.travel(MONDAY_10AM_LA + datetime.timedelta(days=3), tick=False):
-        sequences.tick()
+        schedule.tick()
     follow_up = MessageLog.objects.get(campaign_step__order=2)
     assert (follow_up.email_account, follow_up.thread_id) == (agents, "t-1")
     # Once that mailbox is disconnected, the next step starts a thread of its own from Tom's.
     oauth.disconnect(agents)
     MessageLog.objects.update(status=MessageLog.Status.SENT, sent_at=timezone.now())
     with time_machine.travel(MONDAY_10AM_LA + datetime.timedelta(days=7, hours=2), tick=False):
-        sequences.tick()
+        schedule.tick()
     offer = MessageLog.objects.get(campaign_step__order=3)
     assert (offer.email_account.email_address, offer.thread_id) == ("tom@gmail.example", "")

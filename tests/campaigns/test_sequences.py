@@ -12,10 +12,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from campaigns import sequences, unsubscribe
+from campaigns import unsubscribe
 from campaigns.admin import STEP_HAS_SENT
 from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
 from campaigns.outbox import claims
+from campaigns.sequences import schedule
 from crm.models import Lead
 from tests.conftest import make_sequence
 
@@ -85,11 +86,11 @@ def test_the_window_is_read_in_the_organizations_time_zone_across_a_dst_change(s
 def test_day_0_3_7_over_ten_days_sends_150_messages_minus_the_stopped(sequence, org_a):
     leads = make_leads(org_a, 50)
     with at(MONDAY_8AM_LA):
-        assert sequences.sequence_activate(campaign=sequence) == 50
+        assert schedule.sequence_activate(campaign=sequence) == 50
     stopped = set()
     for day in range(11):
         with at(MONDAY_8AM_LA + datetime.timedelta(days=day, hours=2)):
-            sequences.tick()
+            schedule.tick()
             send_all()
             if day == 1:
                 unsubscribe.unsubscribe(leads[0])
@@ -126,13 +127,13 @@ def test_day_0_3_7_over_ten_days_sends_150_messages_minus_the_stopped(sequence, 
 def test_a_tick_that_missed_days_catches_up_one_step_at_a_time(sequence, org_a):
     [lead] = make_leads(org_a, 1)
     with at(MONDAY_8AM_LA):
-        sequences.sequence_activate(campaign=sequence)
+        schedule.sequence_activate(campaign=sequence)
     with at(MONDAY_8AM_LA + datetime.timedelta(days=9, hours=2)):  # nothing ran for 9 days
-        sequences.tick()
-        sequences.tick()
+        schedule.tick()
+        schedule.tick()
         assert sent_steps(lead) == [1]
     with at(MONDAY_8AM_LA + datetime.timedelta(days=10, hours=2)):
-        sequences.tick()
+        schedule.tick()
         assert sent_steps(lead) == [1, 2]
 
 
@@ -140,13 +141,13 @@ def test_a_tick_that_missed_days_catches_up_one_step_at_a_time(sequence, org_a):
 def test_two_ticks_at_the_same_moment_queue_nothing_twice(sequence, org_a):
     make_leads(org_a, 30)
     with at(MONDAY_8AM_LA):
-        sequences.sequence_activate(campaign=sequence)
+        schedule.sequence_activate(campaign=sequence)
     barrier = threading.Barrier(2)
 
     def run():
         barrier.wait()
         with at(MONDAY_8AM_LA + datetime.timedelta(hours=2)):
-            sequences.tick()
+            schedule.tick()
         connection.close()
 
     threads = [threading.Thread(target=run) for _ in range(2)]
@@ -160,28 +161,28 @@ def test_two_ticks_at_the_same_moment_queue_nothing_twice(sequence, org_a):
 def test_enrolling_twice_does_nothing_and_new_leads_join_when_asked(sequence, org_a):
     make_leads(org_a, 3)
     with at(MONDAY_8AM_LA):
-        sequences.sequence_activate(campaign=sequence)
-        assert sequences.enroll(sequence, Lead.objects.all()) == 0
+        schedule.sequence_activate(campaign=sequence)
+        assert schedule.enroll(sequence, Lead.objects.all()) == 0
         Campaign.objects.filter(pk=sequence.pk).update(enroll_new_leads=True)
         Lead.objects.create(organization=org_a, name="Newcomer", email="new@example.com")
-        assert sequences.tick().enrolled == 1
+        assert schedule.tick().enrolled == 1
     assert Enrollment.objects.count() == 4
 
 
 def test_pausing_holds_and_resuming_shifts_due_times_without_a_burst(sequence, org_a):
     [lead] = make_leads(org_a, 1)
     with at(MONDAY_8AM_LA):
-        sequences.sequence_activate(campaign=sequence)
+        schedule.sequence_activate(campaign=sequence)
     with at(MONDAY_8AM_LA + datetime.timedelta(hours=2)):
-        sequences.tick()
+        schedule.tick()
         sequence.pause()
     with at(MONDAY_8AM_LA + datetime.timedelta(days=5, hours=2)):  # Saturday
-        sequences.tick()
+        schedule.tick()
         assert sent_steps(lead) == [1]
     with at(MONDAY_8AM_LA + datetime.timedelta(days=7, hours=2)):  # next Monday 10:00
         sequence.refresh_from_db()
         sequence.resume()
-        sequences.tick()
+        schedule.tick()
         assert sent_steps(lead) == [1]  # step 2 moved by the week of pause: not due yet
         due = Enrollment.objects.get().next_due_at.astimezone(LA)
     assert due == datetime.datetime(2026, 3, 12, 9, 0, tzinfo=LA)
@@ -190,29 +191,29 @@ def test_pausing_holds_and_resuming_shifts_due_times_without_a_burst(sequence, o
 def test_a_deactivated_step_is_skipped_and_a_new_step_is_appended(sequence, org_a):
     [lead] = make_leads(org_a, 1)
     with at(MONDAY_8AM_LA):
-        sequences.sequence_activate(campaign=sequence)
+        schedule.sequence_activate(campaign=sequence)
         CampaignStep.objects.filter(campaign=sequence, order=2).update(is_active=False)
         CampaignStep.objects.create(
             campaign=sequence, order=4, offset_days=9, subject="Last", body_template="<p>Last</p>"
         )
     for day in range(12):
         with at(MONDAY_8AM_LA + datetime.timedelta(days=day, hours=2)):
-            sequences.tick()
+            schedule.tick()
     assert sent_steps(lead) == [1, 3, 4]
 
 
 def test_follow_ups_reply_in_the_first_messages_thread(sequence, org_a):
     make_leads(org_a, 1)
     with at(MONDAY_8AM_LA):
-        sequences.sequence_activate(campaign=sequence)
+        schedule.sequence_activate(campaign=sequence)
     with at(MONDAY_8AM_LA + datetime.timedelta(hours=2)):
-        sequences.tick()
+        schedule.tick()
         claims.claim_for_account(sequence.email_account)  # rendered as it is claimed
         MessageLog.objects.update(
             status=MessageLog.Status.SENT, thread_id="thread-1", sent_at=timezone.now()
         )
     with at(MONDAY_8AM_LA + datetime.timedelta(days=3, hours=2)):
-        sequences.tick()
+        schedule.tick()
     first, follow_up = MessageLog.objects.order_by("campaign_step__order")
     assert follow_up.thread_id == "thread-1"
     assert follow_up.in_reply_to == first.message_id
@@ -224,9 +225,9 @@ def test_a_step_that_has_sent_cannot_be_deleted(client_a, sequence, org_a):
 
     make_leads(org_a, 1)
     with at(MONDAY_8AM_LA):
-        sequences.sequence_activate(campaign=sequence)
+        schedule.sequence_activate(campaign=sequence)
     with at(MONDAY_8AM_LA + datetime.timedelta(hours=2)):
-        sequences.tick()
+        schedule.tick()
     step = sequence.steps.get(order=1)
     url = reverse("admin:campaigns_campaignstep_delete", args=[step.pk])
     response = client_a.post(url, {"post": "yes"}, follow=True)
@@ -239,7 +240,7 @@ def test_removing_a_lead_stops_their_enrollment(client_a, sequence, org_a):
 
     make_leads(org_a, 2)
     with at(MONDAY_8AM_LA):
-        sequences.sequence_activate(campaign=sequence)
+        schedule.sequence_activate(campaign=sequence)
     enrollment = Enrollment.objects.first()
     client_a.post(
         reverse("admin:campaigns_enrollment_changelist"),
@@ -254,9 +255,9 @@ def test_the_sequence_page_shows_the_funnel(client_a, sequence, org_a):
 
     make_leads(org_a, 3)
     with at(MONDAY_8AM_LA):
-        sequences.sequence_activate(campaign=sequence)
+        schedule.sequence_activate(campaign=sequence)
     with at(MONDAY_8AM_LA + datetime.timedelta(hours=2)):
-        sequences.tick()
+        schedule.tick()
         send_all()
     page = client_a.get(reverse("admin:campaigns_campaign_change", args=[sequence.pk]))
     assert page.context["live"]["funnel"][0]["sent"] == 3
@@ -274,7 +275,7 @@ def test_the_tick_command_and_the_signed_tick_endpoint(sequence, org_a, settings
     make_leads(org_a, 2)
     settings.N8N_WEBHOOK_SECRET = ["s"]
     with at(MONDAY_8AM_LA):
-        sequences.sequence_activate(campaign=sequence)
+        schedule.sequence_activate(campaign=sequence)
     with at(MONDAY_8AM_LA + datetime.timedelta(hours=2)):
         out = StringIO()
         call_command("run_sequences", stdout=out)
@@ -296,8 +297,8 @@ def test_a_leads_page_shows_their_enrollments_and_timeline(client_a, sequence, o
 
     [lead] = make_leads(org_a, 1)
     with at(MONDAY_8AM_LA):
-        sequences.sequence_activate(campaign=sequence)
+        schedule.sequence_activate(campaign=sequence)
     with at(MONDAY_8AM_LA + datetime.timedelta(hours=2)):
-        sequences.tick()
+        schedule.tick()
     page = client_a.get(reverse("admin:crm_lead_change", args=[lead.pk])).content.decode()
     assert "Welcome" in page and "Nurture" in page and 'id="lead-timeline"' in page

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F, Min
 from django.utils import timezone
 
-from campaigns import listing_alerts, sequences, stats, tracking, unsubscribe
+from campaigns import listing_alerts, stats, tracking, unsubscribe
 from campaigns.audiences.audience import audience_of
 from campaigns.models import (
     Campaign,
@@ -24,6 +24,7 @@ from campaigns.models import (
     MessageLog,
 )
 from campaigns.outbox import claims, sending
+from campaigns.sequences import schedule
 from crm.bulk import update_many
 from crm.importing import leads_import
 from crm.members import membership_create
@@ -320,7 +321,7 @@ class Command(BaseCommand):
         leads = list(audience_of(sequence).order_by("email").values_list("pk", flat=True)[:60])
         for index, days_ago in enumerate(JOINED_DAYS_AGO):
             group = Lead.objects.filter(pk__in=leads[index * 20 : index * 20 + 20])
-            sequences.enroll(sequence, group, now - datetime.timedelta(days=days_ago))
+            schedule.enroll(sequence, group, now - datetime.timedelta(days=days_ago))
         Enrollment.objects.filter(campaign=sequence).update(created_at=F("started_at"))
         # The tick runs at each moment something falls due (the real sender ticks every
         # minute), until an hour ago: what fell due since is the running sender's to send.
@@ -330,7 +331,7 @@ class Command(BaseCommand):
             moment = waiting.aggregate(first=Min("next_due_at"))["first"]
             if moment is None or moment > now - datetime.timedelta(hours=1):
                 break
-            sequences.tick(moment)
+            schedule.tick(moment)
             sent = self.send_history(sequence, moment, now, sent)
         # And someone opts out now, from the latest message they got.
         latest = MessageLog.objects.filter(campaign=sequence, sent_at__isnull=False)

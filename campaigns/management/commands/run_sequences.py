@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import F
 from django.utils import timezone
 
-from campaigns import sequences
 from campaigns.models import Enrollment
+from campaigns.sequences import schedule
 
 
 class Command(BaseCommand):
@@ -31,5 +31,5 @@ class Command(BaseCommand):
             Enrollment.objects.filter(state=Enrollment.State.ACTIVE).update(
                 started_at=F("started_at") - shift, next_due_at=F("next_due_at") - shift
             )
-        result = sequences.tick(timezone.now())
+        result = schedule.tick(timezone.now())
         self.stdout.write(f"Tick: {result}.")

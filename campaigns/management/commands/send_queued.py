@@ -11,10 +11,11 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns import ab_tests, replies, sender_health, sequences, stats
+from campaigns import ab_tests, replies, sender_health, stats
 from campaigns.launching import blasts, queuing
 from campaigns.models import MessageLog
 from campaigns.outbox import claims
+from campaigns.sequences import schedule
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
@@ -93,7 +94,7 @@ class Command(BaseCommand):
             heartbeat.beat()
             if loop and time.monotonic() >= next_tick:
                 # Running as a service, the sender also runs the sequence tick each minute.
-                sequences.tick()
+                schedule.tick()
                 next_tick = time.monotonic() + TICK_SECONDS
             if loop and time.monotonic() >= next_replies:
                 # ... and reads replies and bounces every 15 minutes (opted-in accounts).

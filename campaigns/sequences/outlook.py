@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from campaigns.models import Campaign, Enrollment
-from campaigns.sequences import active_steps
+from campaigns.sequences.schedule import active_steps
 
 HELD = "held while paused"
 NOBODY_WAITING = "No lead is waiting for a step."
