@@ -7,8 +7,9 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from campaigns import ab_tests, admin_views
-from campaigns.ab_results import Comparison, as_read, compare, variant_results
+from campaigns import admin_views
+from campaigns.ab_tests import variants
+from campaigns.ab_tests.ab_results import Comparison, as_read, compare, variant_results
 from campaigns.models import AbGroup, AbTest, Campaign, MessageLog
 
 PICK_TITLE = "Send subject {variant} to the rest?"
@@ -53,11 +54,11 @@ def _picked(request: HttpRequest, test: AbTest, variant: str, back: str) -> Http
     try:
         if request.method != "POST":
             # A GET that cannot be confirmed: the service's own refusal, changing nothing.
-            ab_tests.check_pick(test=test, variant=variant)
+            variants.check_pick(test=test, variant=variant)
         else:
-            ab_tests.ab_test_pick(test=test, variant=variant, user=request.user)
+            variants.ab_test_pick(test=test, variant=variant, user=request.user)
             messages.success(request, PICKED.format(variant=variant))
-    except ab_tests.AbTestError as refused:
+    except variants.AbTestError as refused:
         messages.warning(request, str(refused))
     return HttpResponseRedirect(back)
 
@@ -71,6 +72,6 @@ def _explanation(campaign: Campaign, test: AbTest, variant: str) -> str:
         variant=variant,
         subject=as_read(test.dispatch.snapshot.subject_of(variant), campaign),
         held=f"{held:,}",
-        so_far=comparison.words() if comparison else ab_tests.CHOSEN_BEFORE_RESULTS,
+        so_far=comparison.words() if comparison else variants.CHOSEN_BEFORE_RESULTS,
     )
     return text + (PICK_PAUSED if campaign.status == Campaign.Status.PAUSED else "")

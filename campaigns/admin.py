@@ -15,7 +15,6 @@ from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
 from campaigns import (
-    ab_test_page,
     ab_test_pick,
     admin_views,
     campaign_list,
@@ -23,6 +22,7 @@ from campaigns import (
     listing_alert_admin,
     live_preview,
 )
+from campaigns.ab_tests import ab_test_page
 from campaigns.audiences import audience
 from campaigns.forms import (
     AB_TEST_FIELDS,

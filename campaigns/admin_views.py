@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
-from campaigns import ab_tests, campaign_live, preflight, sender_health
+from campaigns import campaign_live, preflight, sender_health
+from campaigns.ab_tests import variants
 from campaigns.accounts import oauth
 from campaigns.audiences import audience
 from campaigns.content import rendering, template_errors
@@ -347,7 +348,7 @@ def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> H
             forecast=forecast.launch_forecast(campaign, plan.account, plan.to_send),
             ab_test=None
             if is_sequence
-            else ab_tests.launch_outline(campaign, plan.step, plan.to_send, plan.estimated_finish),
+            else variants.launch_outline(campaign, plan.step, plan.to_send, plan.estimated_finish),
             button_attrs={
                 "id": "launch-now",
                 "disabled": bool(blocked or (report and report.blocking)),
@@ -371,7 +372,7 @@ def _preflight(campaign: Campaign, plan: blasts.Plan) -> preflight.Report | None
 
 def launch_blocked(campaign: Campaign, plan: blasts.Plan) -> str:
     """Why Launch now is disabled (said before the click), or "" when it is not."""
-    if problem := ab_tests.launch_problem(campaign, plan.step, plan.account):
+    if problem := variants.launch_problem(campaign, plan.step, plan.account):
         return problem
     if plan.to_send:
         return ""

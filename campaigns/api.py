@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from campaigns import ab_tests, payloads, replies, request_ids, signing
+from campaigns import payloads, replies, request_ids, signing
+from campaigns.ab_tests import variants
 from campaigns.accounts import gmail
 from campaigns.content import mime
 from campaigns.launching import blasts as dispatching
@@ -287,7 +288,7 @@ def tick(request: HttpRequest, data: dict) -> JsonResponse:
             "queued": result.queued,
             "completed": result.completed,
             "dispatch_ids": [str(pk) for pk in result.dispatches],
-            "ab_tests_decided": ab_tests.decide_due(),
+            "ab_tests_decided": variants.decide_due(),
         }
     )
 

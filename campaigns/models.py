@@ -174,7 +174,7 @@ CAMPAIGN_CANNOT = "This campaign cannot be {action}: it is {status}."
 
 
 class AbMeasure(models.TextChoices):
-    """What an A/B subject test compares (campaigns/ab_tests.py)."""
+    """What an A/B subject test compares (campaigns/ab_tests/variants.py)."""
 
     OPENS = "opens", "Unique opens (prefetches and scanners left out)"
     CLICKS = "clicks", "Clicks (leads who clicked)"
@@ -286,7 +286,7 @@ class Campaign(models.Model):
     track_clicks = models.BooleanField(
         default=False, help_text="Send links through this server to count clicks."
     )
-    # A blast whose step has two or more subjects tests them (campaigns/ab_tests.py).
+    # A blast whose step has two or more subjects tests them (campaigns/ab_tests/variants.py).
     ab_share = models.PositiveSmallIntegerField(
         default=20,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
@@ -847,7 +847,7 @@ class MessageLog(models.Model):
         StepSnapshot, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
-    # An A/B subject test (campaigns/ab_tests.py): the subject the message has (A to D), and
+    # An A/B subject test (campaigns/ab_tests/variants.py): the subject the message has (A to D), and
     # its part in the test; a held message is never claimed until the winner is chosen.
     variant = models.CharField(max_length=1, blank=True)
     ab_group = models.CharField(
@@ -1167,7 +1167,7 @@ class SenderHeartbeat(models.Model):
 
 
 class AbTest(models.Model):
-    """A launched blast's subject test (campaigns/ab_tests.py): its settings as launched, and
+    """A launched blast's subject test (campaigns/ab_tests/variants.py): its settings as launched, and
     once the winner is chosen, which one, why, and each variant's figures at that moment."""
 
     campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="ab_test")

@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from import_export import fields
 
-from campaigns.ab_results import MEASURED, STAGES, results_by_campaign
+from campaigns.ab_tests.ab_results import MEASURED, STAGES, results_by_campaign
 from campaigns.models import VARIANT_FIELDS, AbMeasure, AbTest, Campaign, MessageLog
 from crm.resources import FormulaSafeResource
 

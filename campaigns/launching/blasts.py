@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from campaigns import ab_tests, n8n
+from campaigns import n8n
+from campaigns.ab_tests import variants
 from campaigns.accounts import warmup
 from campaigns.audiences import audience
 from campaigns.launching import queuing
@@ -135,7 +136,7 @@ def campaign_launch(
         raise LaunchError(EMPTY_AUDIENCE)
     if send_after and send_after < timezone.now() - datetime.timedelta(minutes=1):
         raise LaunchError(SCHEDULE_IN_PAST)
-    if problem := ab_tests.launch_problem(campaign, plan.step, plan.account):
+    if problem := variants.launch_problem(campaign, plan.step, plan.account):
         raise LaunchError(problem)
     try:
         with transaction.atomic():
@@ -158,7 +159,7 @@ def campaign_launch(
                 skipped=plan.suppressed,
                 queuing=True,
             )
-            ab_tests.ab_test_create(dispatch=dispatch)
+            variants.ab_test_create(dispatch=dispatch)
             if audience_args:  # the command line's own audience: queued whole, here
                 leads = audience.audience_of(campaign, **audience_args)
                 queuing.queue(dispatch, leads.filter(created_at__lte=dispatch.created_at))

@@ -31,7 +31,7 @@ from django.db.models import Case, F, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from campaigns import ab_tests
+from campaigns.ab_tests import variants
 from campaigns.audiences import audience
 from campaigns.models import Dispatch, MessageLog
 from campaigns.outbox import claims, senders
@@ -100,7 +100,7 @@ def queue_chunk(dispatch: Dispatch, leads: QuerySet[Lead]) -> None:
         "status": Case(When(suppressed, then=Value(Status.SKIPPED)), default=Value(Status.QUEUED)),
         "error_message": Case(When(suppressed, then=Value(claims.UNSUBSCRIBED)), default=Value("")),
         # A subject test's messages wait held until the audience is queued (ab_tests).
-        "ab_group": ab_tests.group_when_queued(dispatch),
+        "ab_group": variants.group_when_queued(dispatch),
         "created_at": now,
         "updated_at": now,
     }
@@ -136,7 +136,7 @@ def finish_queuing(dispatch: Dispatch) -> None:
         total=messages.count(),
         skipped=messages.filter(status=Status.SKIPPED).count(),
     )
-    ab_tests.ab_test_start(dispatch=dispatch)
+    variants.ab_test_start(dispatch=dispatch)
 
 
 def queue_rest(dispatch_id: Any) -> None:

@@ -32,7 +32,7 @@ from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, Query
 from django.db.models.functions import Now, Substr
 from django.utils import timezone
 
-from campaigns import ab_tests
+from campaigns.ab_tests import variants
 from campaigns.accounts import gmail, warmup
 from campaigns.content import rendering
 from campaigns.models import (
@@ -307,9 +307,9 @@ def claim_for_dispatch(dispatch: Dispatch, limit: int) -> Claim:
         return min(waits, key=lambda wait: wait.retry_after or 0.0)
     if Dispatch.objects.filter(pk=dispatch.pk, queuing=True).exists():
         return Claim(retry_after=QUEUING_WAIT, reason=QUEUING, account=dispatch.email_account)
-    held = ab_tests.held_wait(dispatch)
+    held = variants.held_wait(dispatch)
     if held is not None:  # the execution waits for the winner, as for the daily cap
-        return Claim(retry_after=held, reason=ab_tests.HELD, account=dispatch.email_account)
+        return Claim(retry_after=held, reason=variants.HELD, account=dispatch.email_account)
     return Claim(account=dispatch.email_account)
 
 

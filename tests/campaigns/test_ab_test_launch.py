@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from campaigns import ab_tests
+from campaigns.ab_tests import variants
 from campaigns.launching import blasts
 from campaigns.models import AbTest, Campaign, CampaignStep, MessageLog
 from crm.models import Lead
@@ -50,7 +50,7 @@ def test_a_step_with_one_subject_launches_as_before(campaign_a):
 def test_too_few_leads_for_a_test_send_the_first_subject_to_everyone(campaign_a):
     ab_blast(campaign_a, leads=3, share=20)
     test = AbTest.objects.get(campaign=campaign_a)
-    assert test.winner == "A" and test.outcome == ab_tests.TOO_FEW.format(count=3, share=20)
+    assert test.winner == "A" and test.outcome == variants.TOO_FEW.format(count=3, share=20)
     messages = MessageLog.objects.filter(campaign=campaign_a)
     assert set(messages.values_list("ab_group", "variant")) == {("rest", "A")}
 
@@ -71,7 +71,7 @@ def test_the_launch_page_announces_the_test(client_a, campaign_a):
 
 @pytest.mark.parametrize(
     ("measure", "refusal"),
-    [("opens", ab_tests.NEEDS_OPENS), ("clicks", ab_tests.NEEDS_CLICKS)],
+    [("opens", variants.NEEDS_OPENS), ("clicks", variants.NEEDS_CLICKS)],
 )
 def test_a_launch_whose_measure_is_not_counted_is_refused(client_a, campaign_a, measure, refusal):
     CampaignStep.objects.filter(campaign=campaign_a).update(subject_b="Other")
@@ -92,6 +92,6 @@ def test_a_test_on_replies_needs_an_account_that_detects_them(campaign_a):
     Campaign.objects.filter(pk=campaign_a.pk).update(ab_measure="replies")
     Lead.objects.create(organization=campaign_a.organization, name="Ana", email="ana@example.com")
     campaign_a.refresh_from_db()
-    refusal = ab_tests.NEEDS_REPLIES.format(account="alice@sunset.example")
+    refusal = variants.NEEDS_REPLIES.format(account="alice@sunset.example")
     with pytest.raises(blasts.LaunchError, match=re.escape(refusal)):
         blasts.campaign_launch(campaign=campaign_a)

@@ -8,7 +8,7 @@ from io import StringIO
 import time_machine
 from django.core.management import call_command
 
-from campaigns import ab_tests
+from campaigns.ab_tests import variants
 from campaigns.models import AbTest, Campaign, MessageLog
 from tests.conftest import ab_blast
 
@@ -54,7 +54,7 @@ def test_a_cancel_during_the_wait_cancels_the_held_rest_and_nothing_is_decided(
         sender_runs()
         assert Campaign.objects.get(pk=campaign_a.pk).cancel() == 20
         traveller.shift(datetime.timedelta(hours=5))
-        assert ab_tests.decide_due() == 0
+        assert variants.decide_due() == 0
         assert sender_runs() == "Handled 0 messages."
     assert AbTest.objects.get(campaign=campaign_a).decided_at is None
     statuses = MessageLog.objects.filter(campaign=campaign_a).values_list("status", flat=True)

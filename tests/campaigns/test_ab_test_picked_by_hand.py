@@ -7,7 +7,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
-from campaigns import ab_tests
+from campaigns.ab_tests import variants
 from campaigns.models import AbTest, Campaign, MessageLog
 from campaigns.outbox import claims
 from tests.conftest import ab_blast
@@ -66,7 +66,7 @@ def test_another_agencys_staff_cannot_pick_the_winner(client_b, testing):
 def test_a_second_pick_is_refused_saying_what_was_decided(client_a, testing):
     client_a.get(client_a.post(pick_url(testing, "B"))["Location"])  # its note is read
     response = client_a.post(pick_url(testing, "A"))
-    decided = ab_tests.ALREADY_DECIDED.format(
+    decided = variants.ALREADY_DECIDED.format(
         outcome="alice chose B; it is sent to the rest (no result yet)."
     )
     assert notes(response) == [decided]
@@ -75,7 +75,7 @@ def test_a_second_pick_is_refused_saying_what_was_decided(client_a, testing):
 
 def test_a_subject_the_test_does_not_have_is_refused(client_a, testing):
     response = client_a.post(pick_url(testing, "E"))
-    unknown = ab_tests.UNKNOWN_VARIANT.format(variant="E", letters="A, B")
+    unknown = variants.UNKNOWN_VARIANT.format(variant="E", letters="A, B")
     assert notes(response) == [unknown]
     assert AbTest.objects.get(campaign=testing).decided_at is None and held(testing) == 10
 

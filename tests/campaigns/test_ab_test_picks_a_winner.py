@@ -8,7 +8,7 @@ from collections import Counter
 
 import time_machine
 
-from campaigns import ab_tests
+from campaigns.ab_tests import variants
 from campaigns.models import AbTest, MessageLog
 from crm.models import Lead
 from tests.conftest import ab_blast, send_all, simulate_opens
@@ -45,10 +45,10 @@ def test_a_clear_winner_is_chosen_after_the_wait_and_goes_to_the_rest(campaign_a
     with time_machine.travel(MONDAY_9AM, tick=False) as traveller:
         test = launched_and_tested(campaign_a, {"A": 20, "B": 80}, traveller)  # 10% vs 40%
         traveller.shift(datetime.timedelta(hours=3, minutes=58))
-        assert ab_tests.decide_due() == 0  # four hours after the last test message: not yet
+        assert variants.decide_due() == 0  # four hours after the last test message: not yet
         assert send_all(campaign_a.email_account) == 0
         traveller.shift(datetime.timedelta(minutes=2))
-        assert ab_tests.decide_due() == 1
+        assert variants.decide_due() == 1
         test.refresh_from_db()
         assert test.outcome == (
             "B wins: B 40% vs A 10% unique opens, p < 0.001; B is sent to the rest."
@@ -59,7 +59,7 @@ def test_a_clear_winner_is_chosen_after_the_wait_and_goes_to_the_rest(campaign_a
             and test.decided_at == MONDAY_9AM + (datetime.timedelta(hours=4, minutes=1))
         )
         assert test.results["A"] == {"sent": 200, "opened": 20, "clicked": 0, "replied": 0}
-        assert ab_tests.decide_due() == 0  # decided once
+        assert variants.decide_due() == 0  # decided once
         assert send_all(campaign_a.email_account) == 100
     rest = MessageLog.objects.filter(campaign=campaign_a, ab_group="rest")
     assert rest.count() == 100 and set(rest.values_list("status", flat=True)) == {"sent"}
@@ -73,7 +73,7 @@ def test_a_close_result_is_reported_as_a_tie_and_the_first_subject_goes_to_the_r
     with time_machine.travel(MONDAY_9AM, tick=False) as traveller:
         test = launched_and_tested(campaign_a, {"A": 38, "B": 42}, traveller)  # 19% vs 21%
         traveller.shift(datetime.timedelta(hours=4))
-        assert ab_tests.decide_due() == 1
+        assert variants.decide_due() == 1
         assert send_all(campaign_a.email_account) == 100
     test.refresh_from_db()
     # B did better, but a difference this small comes from chance 62 times in 100.

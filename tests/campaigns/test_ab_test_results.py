@@ -11,7 +11,8 @@ import time_machine
 from django.urls import reverse
 from import_export.formats import base_formats
 
-from campaigns import ab_tests, sender_health
+from campaigns import sender_health
+from campaigns.ab_tests import variants
 from tests.conftest import ab_blast, send_all, simulate_opens
 
 MONDAY_9AM = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
@@ -63,7 +64,7 @@ def test_the_campaign_page_shows_each_subjects_results_and_then_the_decision(
     assert live["state_line"] == live["ab_test"]["line"]  # nothing else moves meanwhile
 
     tested.shift(datetime.timedelta(hours=4))
-    assert ab_tests.decide_due() == 1
+    assert variants.decide_due() == 1
     html = page_of(client_a, campaign_a)
     assert f"{OUTCOME} Decided at" in html and "winner" in row(html, 'data-variant="A"')
     assert 'data-live="ab_test.rest.label">The rest: A<' in html
@@ -85,7 +86,7 @@ def test_the_results_export_has_each_subjects_figures_and_the_decision(
     client_a, campaign_a, tested
 ):
     tested.shift(datetime.timedelta(hours=4))
-    ab_tests.decide_due()
+    variants.decide_due()
     assert export(client_a) == [
         {
             "name": "Spring A",

@@ -9,7 +9,7 @@ from email import message_from_bytes, policy
 import pytest
 import time_machine
 
-from campaigns import ab_tests
+from campaigns.ab_tests import variants
 from campaigns.models import AbTest, Dispatch, MessageLog
 from tests.campaigns.conftest import LOG_URL, TICK_URL, claim_url, report
 from tests.campaigns.conftest import signed_call as call
@@ -41,8 +41,8 @@ def test_n8n_claims_the_test_then_waits_then_gets_the_rest_with_the_winner(campa
 
         waiting = call(claim_url(launched), {"limit": 50}).json()
         assert waiting["messages"] == [] and waiting["remaining"] == 10
-        assert waiting["waiting"] == ab_tests.HELD
-        assert waiting["retry_after"] == ab_tests.HELD_RETRY_MAX  # the wait is 4 hours
+        assert waiting["waiting"] == variants.HELD
+        assert waiting["retry_after"] == variants.HELD_RETRY_MAX  # the wait is 4 hours
 
         traveller.shift(datetime.timedelta(hours=4))
         ticked = call(TICK_URL, {}).json()

@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from campaigns import ab_tests, unsubscribe
+from campaigns import unsubscribe
+from campaigns.ab_tests import variants
 from campaigns.launching import blasts
 from campaigns.models import (
     AbGroup,
@@ -228,7 +229,7 @@ class SendingWithAbTest(Sending):
     def decide_when_due(self, hours):
         test = self.test_of()
         undecided = test is not None and test.decided_at is None
-        decided = ab_tests.decide_due(timezone.now() + datetime.timedelta(hours=hours))
+        decided = variants.decide_due(timezone.now() + datetime.timedelta(hours=hours))
         assert not decided or (undecided and self.status == Status.ACTIVE)
 
     @rule(variant=st.sampled_from("ABC"))
@@ -239,8 +240,8 @@ class SendingWithAbTest(Sending):
         may = test.decided_at is None and variant in test.variants
         may = may and self.status in (Status.ACTIVE, Status.PAUSED)
         try:
-            ab_tests.ab_test_pick(test=test, variant=variant, user=self.account.user)
-        except ab_tests.AbTestError:
+            variants.ab_test_pick(test=test, variant=variant, user=self.account.user)
+        except variants.AbTestError:
             assert not may
         else:
             assert may

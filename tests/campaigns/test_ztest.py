@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from campaigns.ztest import is_significant, two_proportion_p_value
+from campaigns.ab_tests.ztest import is_significant, two_proportion_p_value
 
 
 def test_a_difference_of_half_a_standard_error_is_chance_62_times_in_100():

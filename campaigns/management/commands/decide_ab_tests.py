@@ -6,13 +6,13 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils.translation import ngettext
 
-from campaigns import ab_tests
+from campaigns.ab_tests import variants
 
 
 class Command(BaseCommand):
     help = "Decide the A/B subject tests whose wait is over; the winner goes to the rest."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        decided = ab_tests.decide_due()
+        decided = variants.decide_due()
         note = ngettext("%(n)s A/B test decided.", "%(n)s A/B tests decided.", decided)
         self.stdout.write(note % {"n": decided})

@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns import ab_tests, replies, sender_health, stats
+from campaigns import replies, sender_health, stats
+from campaigns.ab_tests import variants
 from campaigns.launching import blasts, queuing
 from campaigns.models import MessageLog
 from campaigns.outbox import claims
@@ -110,7 +111,7 @@ class Command(BaseCommand):
                 # ... and finishes queuing a launch whose web process stopped meanwhile.
                 queuing.take_over_orphans()
             blasts.start_scheduled()
-            ab_tests.decide_due()  # A/B subject tests whose wait is over send their winner
+            variants.decide_due()  # A/B subject tests whose wait is over send their winner
             expired = claims.expire_stale_claims()
             if expired:
                 left = ngettext(

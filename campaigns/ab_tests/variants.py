@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from campaigns.ab_results import (
+from campaigns.ab_tests.ab_results import (
     MEASURE_WORDS,
     WAITING,
     Comparison,

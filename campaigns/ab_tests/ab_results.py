@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from campaigns import ztest
+from campaigns.ab_tests import ztest
 from campaigns.content import rendering
 from campaigns.models import AbGroup, AbMeasure, AbTest, Campaign, MessageLog
 

@@ -6,8 +6,8 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from campaigns import ab_tests
-from campaigns.ab_results import (
+from campaigns.ab_tests import variants
+from campaigns.ab_tests.ab_results import (
     MEASURE_WORDS,
     STAGES,
     WAITING,
@@ -104,7 +104,7 @@ def _where(campaign: Campaign, test: AbTest, results: list[VariantResult]) -> tu
         return "paused", PAUSED
     if test.started_at is None:
         return "queuing", QUEUING
-    due = ab_tests.decision_due_at(test)
+    due = variants.decision_due_at(test)
     if due is None:
         waiting = sum(result.waiting for result in results)
         hours = round(test.wait.total_seconds() / 3600, 1)

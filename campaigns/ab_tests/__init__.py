@@ -1,0 +1,1 @@
+"""Subject A/B tests: the split, the held rest, the z-test that picks a winner, and the results."""
