@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import charts, checklist, listing_alerts, sender_health, stats
+from campaigns import charts, checklist, sender_health, stats
+from campaigns.listing_alerts import triggers
 from campaigns.models import Campaign, EmailAccount, LinkClick, MessageLog
 from campaigns.outbox import failures
 from campaigns.progress import campaign_progress
@@ -39,10 +40,10 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
         checklists=checklist.checklists(request),
         listing_alerts=[
             {
-                "summary": listing_alerts.summary(alert),
+                "summary": triggers.summary(alert),
                 "url": reverse("admin:campaigns_listingalert_change", args=[alert.pk]),
             }
-            for alert in listing_alerts.pending(organizations)[:ALERTS_SHOWN]
+            for alert in triggers.pending(organizations)[:ALERTS_SHOWN]
         ],
         sender_warning=sender_health.nothing_sending(
             Campaign.objects.filter(organization__in=organizations)

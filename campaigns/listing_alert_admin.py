@@ -13,10 +13,11 @@ from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
-from campaigns import admin_views, listing_alerts
+from campaigns import admin_views
 from campaigns.audiences.listing_fit import alert_audience, alert_of
 from campaigns.content import rendering, template_errors
 from campaigns.launching import blasts
+from campaigns.listing_alerts import triggers
 from campaigns.models import Campaign, ListingAlert
 from campaigns.outbox import sending
 from crm.listing_matching import listing_name
@@ -59,7 +60,7 @@ class ListingAlertAdmin(TenantScopedAdmin, ModelAdmin):
 
     @display(description="Alert")
     def alert(self, obj: ListingAlert) -> str:
-        return listing_alerts.summary(obj)
+        return triggers.summary(obj)
 
     @display(description="State", ordering="state", label=STATE_COLOURS)
     def state_badge(self, obj: ListingAlert) -> tuple[str, str]:
@@ -123,10 +124,10 @@ def alert_review(model_admin: Any, request: HttpRequest, object_id: str) -> Http
         admin_views._context(
             model_admin,
             request,
-            listing_alerts.headline(alert),
-            breadcrumbs=[ListingAlert, listing_alerts.headline(alert)],
+            triggers.headline(alert),
+            breadcrumbs=[ListingAlert, triggers.headline(alert)],
             alert=alert,
-            summary=listing_alerts.summary(alert),
+            summary=triggers.summary(alert),
             listing=listing_name(alert.property),
             prices=" → ".join(
                 f"{price:,}" for price in (alert.old_price, alert.new_price) if price is not None
@@ -165,16 +166,16 @@ def alert_decide(
     alert = _alert(model_admin, request, object_id)
     back = review_url(alert)
     if alert.state != ListingAlert.State.PENDING:
-        messages.info(request, listing_alerts.summary(alert))
+        messages.info(request, triggers.summary(alert))
         return HttpResponseRedirect(back)
     if request.method != "POST":
         return _confirmation(model_admin, request, alert, send, back)
     try:
         if send:
-            listing_alerts.alert_send(alert=alert, user=request.user)
+            triggers.alert_send(alert=alert, user=request.user)
         else:
-            listing_alerts.alert_dismiss(alert=alert, user=request.user)
-    except listing_alerts.AlertError as error:
+            triggers.alert_dismiss(alert=alert, user=request.user)
+    except triggers.AlertError as error:
         messages.error(request, str(error))
         return HttpResponseRedirect(back)
     if alert.state == ListingAlert.State.SENT:
@@ -194,7 +195,7 @@ def alert_decide(
 def _confirmation(
     model_admin: Any, request: HttpRequest, alert: ListingAlert, send: bool, back: str
 ) -> HttpResponse:
-    headline = listing_alerts.headline(alert)
+    headline = triggers.headline(alert)
     if not send:
         return admin_views.confirmation(
             model_admin,
@@ -250,8 +251,8 @@ def campaign_turn_on(model_admin: Any, request: HttpRequest, campaign: Campaign)
             icon="notifications_active",
         )
     try:
-        listing_alerts.alerts_turn_on(campaign=campaign, user=request.user)
-    except listing_alerts.AlertError as error:
+        triggers.alerts_turn_on(campaign=campaign, user=request.user)
+    except triggers.AlertError as error:
         messages.error(request, str(error))
         return HttpResponseRedirect(change)
     automatic = campaign.alert_send_automatically
@@ -272,7 +273,7 @@ class ListingAlertLeadFilter(admin.SimpleListFilter):
             return []
         alerts = ListingAlert.objects.filter(organization__in=organizations_of(request.user))
         self.alert = admin_views.pick(alerts.select_related("property", "campaign"), value)
-        return [(value, listing_alerts.headline(self.alert) if self.alert else "unknown alert")]
+        return [(value, triggers.headline(self.alert) if self.alert else "unknown alert")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
         if not self.value():

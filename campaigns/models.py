@@ -306,7 +306,7 @@ class Campaign(models.Model):
         default=AbMeasure.OPENS,
         verbose_name="the best subject has the most",
     )
-    # Listing alerts (campaigns/listing_alerts.py): what makes one, and who it waits for.
+    # Listing alerts (campaigns/listing_alerts/triggers.py): what makes one, and who it waits for.
     alert_new_listings = models.BooleanField(
         default=True,
         verbose_name="alert new listings",

@@ -17,9 +17,9 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from campaigns import listing_alerts
 from campaigns.auto_replies import auto_reply_summary
 from campaigns.listing_alert_admin import ListingAlertLeadFilter, review_url
+from campaigns.listing_alerts import triggers
 from campaigns.models import AutoReply, Enrollment
 from campaigns.outbox import failures
 from campaigns.preflight.lead_filter import PreflightLeadFilter
@@ -184,8 +184,8 @@ class PropertyAdmin(TenantScopedAdmin, ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Property, form: Any, change: bool) -> None:
         """Saved through the listing alerts' service: a new listing or a price drop makes
         the alerts it calls for, and the page says so."""
-        for alert in listing_alerts.property_save(item=obj, user=request.user):
-            text = listing_alerts.summary(alert)
+        for alert in triggers.property_save(item=obj, user=request.user):
+            text = triggers.summary(alert)
             messages.info(request, format_html('<a href="{}">{}</a>', review_url(alert), text))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Property]:

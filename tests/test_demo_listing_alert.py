@@ -5,7 +5,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from campaigns import listing_alerts
+from campaigns.listing_alerts import triggers
 from campaigns.models import Campaign, ListingAlert, MessageLog
 from campaigns.outbox import sending
 from crm.models import Organization, Property
@@ -17,12 +17,12 @@ def test_the_demo_s_new_listing_waits_for_review_and_sends(db):
     assert (campaign.type, campaign.status) == (Campaign.Type.LISTING_ALERT, "active")
     alert = ListingAlert.objects.get()
     assert alert.state == ListingAlert.State.PENDING and alert.matched > 5
-    assert listing_alerts.summary(alert) == (
+    assert triggers.summary(alert) == (
         f"New listing 12 Oak St fits {alert.matched} leads: review and send"
     )
     call_command("load_demo", "--force", stdout=StringIO())
     assert ListingAlert.objects.count() == 1
-    listing_alerts.alert_send(alert=alert, user=None)
+    triggers.alert_send(alert=alert, user=None)
     queued = MessageLog.objects.filter(campaign=alert.blast, status="queued")
     assert queued.count() == alert.matched
     first = queued.select_related("email_account").first()
@@ -34,5 +34,5 @@ def test_a_listing_added_to_the_demo_alerts_the_leads_it_fits(db):
     call_command("load_demo", "--force", stdout=StringIO())
     sunset = Organization.objects.get(slug="sunset-realty")
     item = Property(organization=sunset, title="Hillside home", city="Burbank", price=950_000)
-    [alert] = listing_alerts.property_save(item=item)
+    [alert] = triggers.property_save(item=item)
     assert alert.state == ListingAlert.State.PENDING and alert.matched > 0

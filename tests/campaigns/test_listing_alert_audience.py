@@ -5,8 +5,8 @@ never one who opted out or is suppressed, nor one already told about the listing
 import pytest
 from django.db import IntegrityError, connection
 
-from campaigns import listing_alerts
 from campaigns.audiences.listing_fit import reachable_leads
+from campaigns.listing_alerts import triggers
 from campaigns.models import AlertedLead, ListingAlert
 from crm.listing_matching import fitting_leads
 from crm.models import Lead, Property, SuppressedAddress
@@ -71,7 +71,7 @@ def test_leads_already_told_about_the_listing_are_left_out(org_a, account_a, sta
     make_buyer(org_a, "Newly fits", budget=(500_000, 900_000))
     first = make_listing_alerts(org_a, account_a)
     item = list_property(org_a)
-    listing_alerts.alert_send(alert=first.listing_alerts.get(), user=staff_a)
+    triggers.alert_send(alert=first.listing_alerts.get(), user=staff_a)
     second = make_listing_alerts(org_a, account_a, alert_new_listings=False)
     alerts = reprice(item, 880_000)
     assert {alert.campaign for alert in alerts} == {first, second}

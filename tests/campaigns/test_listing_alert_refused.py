@@ -3,7 +3,7 @@ a listing without a city, or no lead it fits (at the alert, or by the time it is
 
 import pytest
 
-from campaigns import listing_alerts
+from campaigns.listing_alerts import triggers
 from campaigns.models import AlertedLead, ListingAlert, MessageLog
 from crm.listing_matching import NO_CITY, OFF_MARKET
 from crm.models import Property
@@ -33,10 +33,10 @@ def test_a_listing_no_lead_fits_alerts_nobody_and_says_so(org_a, listing_alerts_
     item = list_property(org_a)
     alert = ListingAlert.objects.get(property=item)
     assert alert.state == ListingAlert.State.REFUSED
-    assert alert.refusal == listing_alerts.NOBODY_FITS.format(
+    assert alert.refusal == triggers.NOBODY_FITS.format(
         listing="12 Oak St", where="Pasadena, 1,000,000"
     )
-    assert listing_alerts.summary(alert).startswith("New listing 12 Oak St: nothing sent. No lead")
+    assert triggers.summary(alert).startswith("New listing 12 Oak St: nothing sent. No lead")
 
 
 def test_a_property_sold_while_its_alert_waits_is_refused_when_sent(
@@ -45,7 +45,7 @@ def test_a_property_sold_while_its_alert_waits_is_refused_when_sent(
     make_buyer(org_a, "Ana")
     item = list_property(org_a)
     Property.objects.filter(pk=item.pk).update(status=Property.Status.SOLD)
-    alert = listing_alerts.alert_send(alert=ListingAlert.objects.get(property=item), user=staff_a)
+    alert = triggers.alert_send(alert=ListingAlert.objects.get(property=item), user=staff_a)
     assert alert.state == ListingAlert.State.REFUSED
     assert "is sold" in alert.refusal
     assert alert.blast is None
@@ -59,8 +59,8 @@ def test_an_alert_whose_leads_were_all_told_meanwhile_is_refused_when_sent(
     item = list_property(org_a)
     [drop] = reprice(item, 900_000)
     assert drop.state == ListingAlert.State.PENDING
-    listing_alerts.alert_send(alert=ListingAlert.objects.get(reason="new"), user=staff_a)
-    refused = listing_alerts.alert_send(alert=drop, user=staff_a)
+    triggers.alert_send(alert=ListingAlert.objects.get(reason="new"), user=staff_a)
+    refused = triggers.alert_send(alert=drop, user=staff_a)
     assert refused.state == ListingAlert.State.REFUSED
     assert refused.refusal.startswith("No lead fits 12 Oak St (Pasadena, 900,000)")
     assert MessageLog.objects.count() == 1

@@ -7,8 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from campaigns import listing_alerts
 from campaigns.launching import blasts
+from campaigns.listing_alerts import triggers
 from campaigns.models import AlertedLead, Campaign, Dispatch, ListingAlert, MessageLog
 from tests.conftest import list_property, make_buyer, make_listing_alerts
 
@@ -24,7 +24,7 @@ def waiting(org_a, listing_alerts_a):
 
 
 def test_sending_queues_one_message_per_lead_it_fits(waiting, staff_a):
-    alert = listing_alerts.alert_send(alert=waiting, user=staff_a)
+    alert = triggers.alert_send(alert=waiting, user=staff_a)
     assert alert.state == ListingAlert.State.SENT
     assert (alert.decided_by, alert.matched) == (staff_a, 2)
     blast = Campaign.objects.get(pk=alert.blast_id)
@@ -38,12 +38,12 @@ def test_sending_queues_one_message_per_lead_it_fits(waiting, staff_a):
         "Ana Souza",
         "Carl Berg",
     }
-    assert listing_alerts.summary(alert) == "New listing 12 Oak St: sent to 2 leads"
+    assert triggers.summary(alert) == "New listing 12 Oak St: sent to 2 leads"
 
 
 def test_the_sender_delivers_it_through_the_outbox(waiting, staff_a, gmail_account, google):
     Campaign.objects.filter(pk=waiting.blast_id).update(email_account=gmail_account)
-    listing_alerts.alert_send(alert=ListingAlert.objects.get(), user=staff_a)
+    triggers.alert_send(alert=ListingAlert.objects.get(), user=staff_a)
     call_command("send_queued", stdout=StringIO(), stderr=StringIO())
     assert sorted(m["To"].addresses[0].addr_spec for m in google.sent) == [
         "ana.souza@example.com",
@@ -55,18 +55,18 @@ def test_the_sender_delivers_it_through_the_outbox(waiting, staff_a, gmail_accou
 
 
 def test_an_alert_is_sent_once(waiting, staff_a):
-    listing_alerts.alert_send(alert=waiting, user=staff_a)
+    triggers.alert_send(alert=waiting, user=staff_a)
     again = ListingAlert.objects.get()
-    with pytest.raises(listing_alerts.AlertError, match="This alert is sent already"):
-        listing_alerts.alert_send(alert=again, user=staff_a)
-    with pytest.raises(listing_alerts.AlertError, match="sent already"):
-        listing_alerts.alert_dismiss(alert=again, user=staff_a)
+    with pytest.raises(triggers.AlertError, match="This alert is sent already"):
+        triggers.alert_send(alert=again, user=staff_a)
+    with pytest.raises(triggers.AlertError, match="sent already"):
+        triggers.alert_dismiss(alert=again, user=staff_a)
     assert MessageLog.objects.count() == 2
 
 
 def test_dismissing_sends_nothing_and_deletes_the_unsent_email(waiting, staff_a):
     blast = waiting.blast
-    alert = listing_alerts.alert_dismiss(alert=waiting, user=staff_a)
+    alert = triggers.alert_dismiss(alert=waiting, user=staff_a)
     assert (alert.state, alert.decided_by, alert.blast) == (
         ListingAlert.State.DISMISSED,
         staff_a,
@@ -74,7 +74,7 @@ def test_dismissing_sends_nothing_and_deletes_the_unsent_email(waiting, staff_a)
     )
     assert not Campaign.objects.filter(pk=blast.pk).exists()
     assert not MessageLog.objects.exists() and not AlertedLead.objects.exists()
-    assert listing_alerts.summary(alert) == "New listing 12 Oak St: dismissed"
+    assert triggers.summary(alert) == "New listing 12 Oak St: dismissed"
 
 
 def test_a_campaign_may_send_its_alerts_without_review(org_a, account_a, staff_a):
@@ -105,11 +105,11 @@ def test_turning_alerts_on_needs_an_email_and_happens_once(org_a, account_a):
     campaign = Campaign.objects.create(
         organization=org_a, name="Alerts", type=Campaign.Type.LISTING_ALERT
     )
-    with pytest.raises(listing_alerts.AlertError, match="Add a step"):
-        listing_alerts.alerts_turn_on(campaign=campaign)
+    with pytest.raises(triggers.AlertError, match="Add a step"):
+        triggers.alerts_turn_on(campaign=campaign)
     alerts = make_listing_alerts(org_a, account_a)
-    with pytest.raises(listing_alerts.AlertError, match="This campaign is active"):
-        listing_alerts.alerts_turn_on(campaign=alerts)
+    with pytest.raises(triggers.AlertError, match="This campaign is active"):
+        triggers.alerts_turn_on(campaign=alerts)
 
 
 def test_an_alert_s_email_left_without_its_alert_reaches_nobody(waiting):

@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from campaigns import listing_alerts, unsubscribe
+from campaigns import unsubscribe
+from campaigns.listing_alerts import triggers
 from campaigns.models import AlertedLead, Campaign, ListingAlert, MessageLog
 from crm.models import Lead, Organization, Property
 from tests.conftest import make_buyer, make_listing_alerts
@@ -61,7 +62,7 @@ class ListingAlerts(RuleBasedStateMachine):
         )
 
     def save(self, item: Property, created: bool) -> None:
-        made = Counter(alert.campaign_id for alert in listing_alerts.property_save(item=item))
+        made = Counter(alert.campaign_id for alert in triggers.property_save(item=item))
         for campaign in self.campaigns:
             key = (campaign.pk, item.pk)
             if created:
@@ -98,21 +99,21 @@ class ListingAlerts(RuleBasedStateMachine):
     @rule(data=st.data())
     def save_unchanged(self, data):
         item = data.draw(st.sampled_from(self.listings))
-        assert listing_alerts.property_save(item=item) == []
+        assert triggers.property_save(item=item) == []
 
     @precondition(lambda self: self.listings)
     @rule(data=st.data(), status=st.sampled_from(Property.Status.values))
     def change_status(self, data, status):
         item = data.draw(st.sampled_from(self.listings))
         item.status = status
-        assert listing_alerts.property_save(item=item) == []
+        assert triggers.property_save(item=item) == []
 
     @precondition(lambda self: ListingAlert.objects.filter(state=State.PENDING).exists())
     @rule(data=st.data(), send=st.booleans())
     def decide(self, data, send):
         pending = list(ListingAlert.objects.filter(state=State.PENDING).order_by("created_at"))
         alert = data.draw(st.sampled_from(pending))
-        decide = listing_alerts.alert_send if send else listing_alerts.alert_dismiss
+        decide = triggers.alert_send if send else triggers.alert_dismiss
         decide(alert=alert, user=None)
         assert alert.state != State.PENDING
 
@@ -122,8 +123,8 @@ class ListingAlerts(RuleBasedStateMachine):
         decided = list(ListingAlert.objects.exclude(state=State.PENDING).order_by("created_at"))
         alert = data.draw(st.sampled_from(decided))
         messages = MessageLog.objects.count()
-        with contextlib.suppress(listing_alerts.AlertError):
-            listing_alerts.alert_send(alert=alert, user=None)
+        with contextlib.suppress(triggers.AlertError):
+            triggers.alert_send(alert=alert, user=None)
             raise AssertionError("a decided alert was sent again")
         assert MessageLog.objects.count() == messages
 

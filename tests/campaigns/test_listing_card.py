@@ -4,9 +4,10 @@ the plain one; and the alert's preview is exactly what is queued for the lead.""
 
 from django.urls import reverse
 
-from campaigns import listing_alerts, unsubscribe
+from campaigns import unsubscribe
 from campaigns.content.listing_card import listing_card
 from campaigns.content.rendering import SAMPLE_CONTEXT, render, render_message
+from campaigns.listing_alerts import triggers
 from campaigns.models import ListingAlert, MessageLog
 from campaigns.outbox import sending
 from crm.models import Lead
@@ -81,7 +82,7 @@ def test_an_alert_s_email_is_about_its_listing_not_the_lead_s_property(org_a, li
     other = list_property(org_a, title="Other", address="1 Elm St", price=5_000_000)
     Lead.objects.filter(pk=lead.pk).update(property=other)
     [drop] = reprice(item, 950_000)
-    listing_alerts.alert_send(alert=drop, user=None)
+    triggers.alert_send(alert=drop, user=None)
     message = MessageLog.objects.select_related("email_account").get(campaign=drop.blast)
     sending.render_claimed(message, message.email_account)  # written when claimed
     assert message.subject == "Craftsman bungalow in Pasadena"
@@ -98,7 +99,7 @@ def test_the_preview_is_what_is_queued(client_a, org_a, listing_alerts_a):
         reverse("admin:campaigns_listingalert_change", args=[alert.pk]) + f"?lead={lead.pk}"
     )
     previewed = page.context["rendered"]
-    listing_alerts.alert_send(alert=alert, user=None)
+    triggers.alert_send(alert=alert, user=None)
     queued = MessageLog.objects.select_related("email_account").get(lead=lead)
     sending.render_claimed(queued, queued.email_account)  # written when claimed
     # The preview's unsubscribe link opens the page but unsubscribes nobody: its token differs.

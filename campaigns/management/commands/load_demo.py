@@ -12,8 +12,9 @@ from django.db import transaction
 from django.db.models import F, Min
 from django.utils import timezone
 
-from campaigns import listing_alerts, stats, tracking, unsubscribe
+from campaigns import stats, tracking, unsubscribe
 from campaigns.audiences.audience import audience_of
+from campaigns.listing_alerts import triggers
 from campaigns.models import (
     Campaign,
     CampaignStep,
@@ -303,10 +304,10 @@ class Command(BaseCommand):
                 subject=LISTING_ALERT_SUBJECT,
                 body_template=LISTING_ALERT,
             )
-            listing_alerts.alerts_turn_on(campaign=campaign)
+            triggers.alerts_turn_on(campaign=campaign)
         if not Property.objects.filter(organization=organization, address="12 Oak St").exists():
             listing = Property(organization=organization, **NEW_LISTING)
-            listing_alerts.property_save(item=listing)
+            triggers.property_save(item=listing)
 
     def sequence_history(self, sequence: Campaign, now: datetime.datetime) -> None:
         """Sixty leads who joined 9, 5 and 1 days ago, and what the sender did since, through

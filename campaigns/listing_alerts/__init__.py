@@ -1,0 +1,1 @@
+"""Listing alerts: a new listing or a price drop becomes an alert to the leads it fits."""
