@@ -76,7 +76,7 @@ class EmailAccount(models.Model):
     granted_scopes = models.TextField(
         blank=True, editable=False, help_text="What Google allowed at the last connection."
     )
-    # Reply and bounce detection (campaigns/replies.py): opt-in, headers only.
+    # Reply and bounce detection (campaigns/events/replies.py): opt-in, headers only.
     detect_replies = models.BooleanField(
         default=False,
         verbose_name="detect replies and bounces",
@@ -1042,7 +1042,7 @@ class Enrollment(models.Model):
 
 class AutoReply(models.Model):
     """An automatic answer (out of office...) to a sent message, read from Gmail's headers:
-    the lead's sequences wait instead of stopping (campaigns/auto_replies.py)."""
+    the lead's sequences wait instead of stopping (campaigns/events/auto_replies.py)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="auto_replies")

@@ -17,7 +17,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from campaigns.auto_replies import auto_reply_summary
+from campaigns.events.auto_replies import auto_reply_summary
 from campaigns.listing_alert_admin import ListingAlertLeadFilter, review_url
 from campaigns.listing_alerts import triggers
 from campaigns.models import AutoReply, Enrollment

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from campaigns import views
+from campaigns.events import views
 
 # Django's view-on-site shortcut (/admin/r/<content type>/<id>/) is left out: no model here
 # has a public page, and its answers told another organization's objects from missing ones.

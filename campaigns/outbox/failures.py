@@ -42,7 +42,7 @@ MAILBOX_FULL = "The recipient's mailbox is full"
 BLOCKED = "The receiving mail server refused the message (spam filter or policy)"
 BOUNCED = "The message bounced: the receiving mail server could not deliver it"
 
-# A bounce notice (its subject and first words, campaigns.replies) or a mail server's
+# A bounce notice (its subject and first words, campaigns.events.replies) or a mail server's
 # answer with its code (RFC 5321, RFC 3463); then what it says, most specific first.
 _BOUNCE = re.compile(
     r"^[45]\d\d\b|\b[45]\.\d\.\d{1,3}\b|delivery status notification|undeliver|"

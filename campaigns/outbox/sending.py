@@ -7,10 +7,10 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from campaigns import tracking, unsubscribe
 from campaigns.accounts import gmail
 from campaigns.audiences import listing_fit
 from campaigns.content import mime, rendering, template_errors
+from campaigns.events import tracking, unsubscribes
 from campaigns.models import CampaignStep, EmailAccount, MessageLog, StepSnapshot
 from crm.models import Lead
 
@@ -23,7 +23,7 @@ def addressing_for(log: MessageLog, account: EmailAccount) -> mime.Addressing:
         to_email=log.to_email,
         to_name="" if log.is_test else lead.name,
         reply_to=account.reply_to,
-        unsubscribe_url=unsubscribe.url_for(lead, test=log.is_test),
+        unsubscribe_url=unsubscribes.url_for(lead, test=log.is_test),
         postal_address=lead.organization.postal_address,
         in_reply_to=log.in_reply_to,
         is_test=log.is_test,
@@ -86,7 +86,7 @@ def render_for(
     lead's unsubscribe link when the caller has it already. A `test` rendering (preview,
     test send) differs only in that link's token, which opens the page but unsubscribes
     nobody. `variant` (B to D) takes that subject of an A/B test instead of the step's."""
-    url = url or unsubscribe.url_for(lead, test=test)
+    url = url or unsubscribes.url_for(lead, test=test)
     # A listing alert's step (or its snapshot, at the claim) reads its listing.
     listing = listing_fit.listing_for(getattr(step, "step", step))
     context = rendering.message_context(
@@ -179,7 +179,7 @@ def render_claimed(log: MessageLog, account: EmailAccount) -> None:
     if log.snapshot_id is None:
         return  # rendered when it was queued (before rendering moved to the claim)
     lead = log.lead
-    url = unsubscribe.url_for(lead)
+    url = unsubscribes.url_for(lead)
     rendered = render_for(log.snapshot, lead, account, url, variant=log.variant)
     log.to_email = lead.email
     if not log.in_reply_to:

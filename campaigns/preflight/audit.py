@@ -10,9 +10,9 @@ from typing import Any
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.db.models.functions import Lower
 
-from campaigns import unsubscribe
 from campaigns.audiences import audience
 from campaigns.content import rendering
+from campaigns.events import unsubscribes
 from campaigns.launching import blasts
 from campaigns.models import Campaign, CampaignStep, Enrollment, MessageLog
 from campaigns.outbox import senders
@@ -245,7 +245,7 @@ class _Audit:
 
         def own_link() -> str:  # signed once per lead, and only when needed
             if not own:
-                own.append(unsubscribe.url_for(lead))
+                own.append(unsubscribes.url_for(lead))
             return own[0]
 
         first_subject = None

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from campaigns import tracking, unsubscribe
 from campaigns.content import mime, rendering
+from campaigns.events import tracking, unsubscribes
 from campaigns.models import Campaign, CampaignStep, MessageLog
 from campaigns.preflight import content, fields
 
@@ -40,7 +40,7 @@ class Outcome:
 
 def stand_in_link() -> str:
     """An unsubscribe link like every lead's, same length, for a lead that does not exist."""
-    return unsubscribe.url_for(SimpleNamespace(pk=uuid.UUID(int=0)))
+    return unsubscribes.url_for(SimpleNamespace(pk=uuid.UUID(int=0)))
 
 
 class StepRenderer:

@@ -3,7 +3,7 @@ subjects out-of-office notices start with in English and French."""
 
 import pytest
 
-from campaigns.auto_replies import is_auto_reply
+from campaigns.events.auto_replies import is_auto_reply
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import zoneinfo
 import pytest
 from django.urls import reverse
 
-from campaigns.auto_replies import auto_reply_summary
+from campaigns.events.auto_replies import auto_reply_summary
 from campaigns.models import STOPPED_REPLIED, AutoReply, Campaign, Enrollment, MessageLog
 from tests.campaigns.test_replies import check
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from campaigns import unsubscribe
+from campaigns.events import unsubscribes
 from campaigns.listing_alerts import triggers
 from campaigns.models import AlertedLead, Campaign, ListingAlert, MessageLog
 from crm.models import Lead, Organization, Property
@@ -144,7 +144,7 @@ class ListingAlerts(RuleBasedStateMachine):
             self.opted_out[lead.email] = Counter(
                 {key: n for key, n in received.items() if key[0] == lead.email}
             )
-            unsubscribe.unsubscribe(lead)
+            unsubscribes.unsubscribe(lead)
 
     @rule(count=st.integers(min_value=1, max_value=5))
     def deliver(self, count):

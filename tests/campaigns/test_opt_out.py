@@ -6,7 +6,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from campaigns import tracking, unsubscribe
+from campaigns.events import tracking, unsubscribes
 from campaigns.launching import blasts
 from campaigns.models import MessageLog
 from crm.importing import leads_import
@@ -14,7 +14,7 @@ from crm.models import Lead, SuppressedAddress
 
 
 def test_a_31_day_old_link_of_a_deleted_campaign_still_unsubscribes(campaign_a, lead_a):
-    url = unsubscribe.url_for(lead_a).replace("http://127.0.0.1:8000", "")
+    url = unsubscribes.url_for(lead_a).replace("http://127.0.0.1:8000", "")
     campaign_a.delete()
     with time_machine.travel(timezone.now() + datetime.timedelta(days=31)):
         assert Client().post(url).status_code == 200
@@ -48,5 +48,5 @@ def test_a_hard_bounce_suppresses_the_address_for_the_next_campaign(campaign_a, 
 
 def test_the_same_suppression_does_not_touch_another_organization(lead_a, org_b):
     Lead.objects.create(organization=org_b, name="Ana elsewhere", email="ana@example.com")
-    unsubscribe.unsubscribe(lead_a)
+    unsubscribes.unsubscribe(lead_a)
     assert not SuppressedAddress.objects.filter(organization=org_b).exists()

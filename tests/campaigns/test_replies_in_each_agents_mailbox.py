@@ -6,7 +6,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from campaigns import replies
+from campaigns.events import replies
 from campaigns.launching import blasts
 from campaigns.models import Campaign, MessageLog
 from crm.models import Lead

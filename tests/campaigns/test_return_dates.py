@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from campaigns.return_dates import return_date
+from campaigns.events.return_dates import return_date
 
 TODAY = datetime.date(2026, 12, 1)
 

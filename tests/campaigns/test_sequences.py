@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from campaigns import unsubscribe
 from campaigns.admin import STEP_HAS_SENT
+from campaigns.events import unsubscribes
 from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
 from campaigns.outbox import claims
 from campaigns.sequences import schedule
@@ -93,7 +93,7 @@ def test_day_0_3_7_over_ten_days_sends_150_messages_minus_the_stopped(sequence, 
             schedule.tick()
             send_all()
             if day == 1:
-                unsubscribe.unsubscribe(leads[0])
+                unsubscribes.unsubscribe(leads[0])
                 Lead.objects.filter(pk=leads[1].pk).update(status=Lead.Status.CLIENT)
                 MessageLog.objects.filter(lead=leads[2]).update(
                     status=MessageLog.Status.REPLIED, replied_at=timezone.now()

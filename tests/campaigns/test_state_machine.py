@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from campaigns import unsubscribe
 from campaigns.ab_tests import variants
+from campaigns.events import unsubscribes
 from campaigns.launching import blasts
 from campaigns.models import (
     AbGroup,
@@ -129,7 +129,7 @@ class Sending(RuleBasedStateMachine):
     def opt_out(self, index):
         lead = self.leads[index]
         self.opted_out.setdefault(lead.email, self.received()[lead.email])
-        unsubscribe.unsubscribe(lead)
+        unsubscribes.unsubscribe(lead)
 
     @rule(after_send=st.booleans())
     def crash(self, after_send):

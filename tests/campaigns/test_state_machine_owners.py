@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from campaigns import unsubscribe
 from campaigns.accounts import oauth
+from campaigns.events import unsubscribes
 from campaigns.launching import blasts
 from campaigns.models import Campaign, EmailAccount, MessageLog
 from campaigns.outbox import claims
@@ -121,7 +121,7 @@ class Owners(RuleBasedStateMachine):
     def opt_out(self, index):
         lead = self.leads[index]
         self.opted_out.setdefault(lead.email, self.received()[lead.email])
-        unsubscribe.unsubscribe(lead)
+        unsubscribes.unsubscribe(lead)
 
     @invariant()
     def each_message_is_queued_on_the_account_its_agent_had_at_the_launch(self):

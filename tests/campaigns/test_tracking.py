@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from campaigns import tracking
 from campaigns.content.mime import gmail_raw
+from campaigns.events import tracking
 from campaigns.launching import blasts
 from campaigns.models import Campaign, MessageLog
 from campaigns.outbox import claims, sending

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from campaigns import replies
+from campaigns.events import replies
 
 
 class Command(BaseCommand):

@@ -12,8 +12,9 @@ from django.db import transaction
 from django.db.models import F, Min
 from django.utils import timezone
 
-from campaigns import stats, tracking, unsubscribe
+from campaigns import stats
 from campaigns.audiences.audience import audience_of
+from campaigns.events import tracking, unsubscribes
 from campaigns.listing_alerts import triggers
 from campaigns.models import (
     Campaign,
@@ -336,7 +337,7 @@ class Command(BaseCommand):
             sent = self.send_history(sequence, moment, now, sent)
         # And someone opts out now, from the latest message they got.
         latest = MessageLog.objects.filter(campaign=sequence, sent_at__isnull=False)
-        unsubscribe.unsubscribe(latest.order_by("-sent_at", "lead__email")[5].lead)
+        unsubscribes.unsubscribe(latest.order_by("-sent_at", "lead__email")[5].lead)
 
     def send_history(
         self, sequence: Campaign, moment: datetime.datetime, now: datetime.datetime, count: int

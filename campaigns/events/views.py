@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from campaigns import tracking, unsubscribe
 from campaigns.accounts import gmail, oauth
+from campaigns.events import tracking, unsubscribes
 from campaigns.outbox import sending
 
 
@@ -42,7 +42,7 @@ def gmail_oauth_callback(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # RFC 8058 one-click POSTs come from mail providers, without cookies
 @require_http_methods(["GET", "POST"])
 def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
-    link = unsubscribe.link_for(token)
+    link = unsubscribes.link_for(token)
     if link is None:
         return render(request, "campaigns/unsubscribe.html", {"invalid": True}, status=404)
     lead = link.lead
@@ -52,7 +52,7 @@ def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
         context.update(test=True, done=request.method == "POST")
         return render(request, "campaigns/unsubscribe.html", context)
     if request.method == "POST":
-        unsubscribe.unsubscribe(lead)
+        unsubscribes.unsubscribe(lead)
         return render(request, "campaigns/unsubscribe.html", {**context, "done": True})
     context["done"] = lead.unsubscribed_at is not None
     return render(request, "campaigns/unsubscribe.html", context)

@@ -13,8 +13,8 @@ import zoneinfo
 
 from django.db import IntegrityError, transaction
 
+from campaigns.events.return_dates import return_date
 from campaigns.models import AutoReply, Enrollment, MessageLog
-from campaigns.return_dates import return_date
 from campaigns.sequences import schedule
 
 MAX_HOLD_DAYS = 60

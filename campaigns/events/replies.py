@@ -43,9 +43,9 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns import auto_replies, tracking
 from campaigns.accounts import gmail
 from campaigns.accounts.oauth import METADATA_NOT_GRANTED
+from campaigns.events import auto_replies, tracking
 from campaigns.models import EmailAccount, MessageLog
 
 Status = MessageLog.Status
