@@ -25,7 +25,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from campaigns import signing
+from campaigns.n8n import signing
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 100  # reports per call in the batch form

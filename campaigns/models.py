@@ -1121,7 +1121,7 @@ class StatsWindow(models.Model):
 
 class SignedRequest(models.Model):
     """A request id of a signed call and the answer it got, kept a while after its signature
-    expires (campaigns.request_ids): a retry runs nothing again and gets the same answer."""
+    expires (campaigns.api.request_ids): a retry runs nothing again and gets the same answer."""
 
     request_id = models.CharField(max_length=64, primary_key=True)
     # SHA-256 of the method, path and body: the same id with other bytes is refused.

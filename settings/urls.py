@@ -20,7 +20,7 @@ urlpatterns = [
     path("admin/", (admin_urls, app_name, namespace)),
     path("email/oauth/callback/", views.gmail_oauth_callback, name="gmail_oauth_callback"),
     path("u/<str:token>/", views.unsubscribe_view, name="unsubscribe"),
-    path("api/campaigns/", include("campaigns.urls_api")),
+    path("api/campaigns/", include("campaigns.api.urls")),
     path("t/o/<str:token>.gif", views.track_open, name="track_open"),
     path("t/c/<str:token>/", views.track_click, name="track_click"),
 ]

@@ -11,9 +11,9 @@ import pytest
 import requests
 from django.urls import reverse
 
-from campaigns import signing
 from campaigns.launching import blasts as dispatching
 from campaigns.models import Campaign, Dispatch, MessageLog, StepSnapshot
+from campaigns.n8n import signing
 from crm.models import Lead
 from tests.google_standin import google_error
 

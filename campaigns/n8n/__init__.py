@@ -13,9 +13,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import signing
 from campaigns.content import public_address
 from campaigns.models import Campaign, Dispatch
+from campaigns.n8n import signing
 
 log = logging.getLogger(__name__)
 session = requests.Session()

@@ -7,9 +7,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from campaigns import signing
 from campaigns.launching import blasts
 from campaigns.models import Dispatch
+from campaigns.n8n import signing
 from crm.models import Lead
 
 LOG_URL, STATUS_URL = "/api/campaigns/log-message/", "/api/campaigns/status/"

@@ -9,8 +9,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from campaigns import request_ids, signing
+from campaigns.api import request_ids
 from campaigns.models import Campaign, MessageLog, SignedRequest
+from campaigns.n8n import signing
 from tests.campaigns.conftest import (
     CHECK_REPLIES_URL,
     LOG_URL,

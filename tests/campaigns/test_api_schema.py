@@ -18,8 +18,8 @@ from schemathesis.core import NOT_SET
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from campaigns import signing
 from campaigns.models import Dispatch
+from campaigns.n8n import signing
 from crm.models import Lead
 
 DESCRIPTION = Path(__file__).resolve().parents[2] / "campaigns" / "n8n" / "openapi.yaml"

@@ -10,9 +10,10 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from campaigns import n8n, signing
+from campaigns import n8n
 from campaigns.launching import blasts
 from campaigns.models import Campaign, Dispatch, MessageLog
+from campaigns.n8n import signing
 from campaigns.outbox import claims
 from crm.models import Lead
 from tests.campaigns.conftest import (

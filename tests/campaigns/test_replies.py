@@ -9,7 +9,6 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from campaigns import signing
 from campaigns.accounts import gmail, oauth
 from campaigns.models import (
     STOPPED_BOUNCED,
@@ -19,6 +18,7 @@ from campaigns.models import (
     MessageLog,
     StepSnapshot,
 )
+from campaigns.n8n import signing
 from campaigns.outbox import sending
 from crm.models import Lead, SuppressedAddress
 from tests.campaigns.test_gmail_connect import callback, consent

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from campaigns.signing import SignatureError, new_request_id, sign, signature, verify
+from campaigns.n8n.signing import SignatureError, new_request_id, sign, signature, verify
 
 PATH = "/api/campaigns/dispatches/6f1c1f5e-6c5e-4b8e-9a47-1d2d7a1e0b11/token/"
 REQUEST_ID = "req_0123456789abcdef"

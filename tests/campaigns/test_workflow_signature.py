@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from campaigns import signing
-from campaigns.n8n import build
+from campaigns.n8n import build, signing
 
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js runs the workflows' code")

@@ -17,13 +17,14 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from campaigns import payloads, request_ids, signing
 from campaigns.ab_tests import variants
 from campaigns.accounts import gmail
+from campaigns.api import payloads, request_ids
 from campaigns.content import mime
 from campaigns.events import replies
 from campaigns.launching import blasts as dispatching
 from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
+from campaigns.n8n import signing
 from campaigns.outbox import claims, sending
 from campaigns.sequences import schedule
 
