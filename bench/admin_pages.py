@@ -7,7 +7,7 @@ busy neighbour on a shared machine does not inflate; the wall-clock medians are 
 
 The peers: for the three lists, the same ModelAdmin with Django's default paginator and
 counts; for the home, the same page counting its 30 days live on every view instead of
-reading the sums (campaigns/stats.py); for a campaign's page, the same page with its
+reading the sums (campaigns/reporting/stats.py); for a campaign's page, the same page with its
 progress as one aggregate and its funnel as one COUNT per step and figure; for a lead's
 page, the same page with Django's default inline querysets. Before timing, each page's
 rows and figures are compared with the peer's: a difference fails the run.
@@ -316,7 +316,7 @@ def plain_progress(campaign: Any) -> dict[str, dict[str, Any]]:
     """A campaign's delivery counts the plain way: one aggregate over its messages, in the
     shape `campaign_progress` sums (a single row)."""
     from campaigns.models import SENT_OR_LATER, MessageLog
-    from campaigns.progress import RATE_WINDOW
+    from campaigns.reporting.progress import RATE_WINDOW
 
     Status = MessageLog.Status
     recent = Q(sent_at__gte=timezone.now() - RATE_WINDOW)
@@ -338,10 +338,10 @@ def plain_progress(campaign: Any) -> dict[str, dict[str, Any]]:
 
 @contextmanager
 def _campaign_page_peer() -> Iterator[None]:
-    """The campaign's page (campaigns/campaign_live.py) with its progress as one aggregate
+    """The campaign's page (campaigns/reporting/campaign_live.py) with its progress as one aggregate
     and its funnel counted the plain way, instead of one count of the log per step."""
     from campaigns import campaign_live
-    from campaigns.progress import campaign_progress
+    from campaigns.reporting.progress import campaign_progress
 
     own = {
         name: getattr(campaign_live, name)

@@ -14,14 +14,7 @@ from unfold.admin import ModelAdmin, StackedInline
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
-from campaigns import (
-    ab_test_pick,
-    admin_views,
-    campaign_list,
-    campaign_live,
-    listing_alert_admin,
-    live_preview,
-)
+from campaigns import ab_test_pick, admin_views, listing_alert_admin, live_preview
 from campaigns.ab_tests import ab_test_page
 from campaigns.audiences import audience
 from campaigns.forms import (
@@ -42,6 +35,7 @@ from campaigns.models import (
 )
 from campaigns.outbox import failures
 from campaigns.planner.page import plan_page
+from campaigns.reporting import campaign_list, campaign_live
 from campaigns.resources import CampaignResultsResource, MessageLogResource
 from crm.export_admin import SpreadsheetExportAdmin
 from crm.tenancy import TenantRelatedFilter, TenantScopedAdmin

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import ngettext
 
-from campaigns import campaign_live, preflight, sender_health
+from campaigns import preflight
 from campaigns.ab_tests import variants
 from campaigns.accounts import oauth
 from campaigns.audiences import audience
@@ -30,7 +30,8 @@ from campaigns.models import (
 )
 from campaigns.outbox import failures, senders, sending
 from campaigns.planner import forecast
-from campaigns.progress import campaign_progress
+from campaigns.reporting import campaign_live, sender_health
+from campaigns.reporting.progress import campaign_progress
 from campaigns.sequences import schedule
 from campaigns.sequences.outlook import sequence_outlook
 from crm.models import Lead
@@ -515,7 +516,7 @@ def campaign_duplicate(model_admin: Any, request: HttpRequest, object_id: str) -
 
 
 def campaign_progress_json(model_admin: Any, request: HttpRequest, object_id: str) -> JsonResponse:
-    """Everything on the campaign page that changes while it sends (campaigns/campaign_live.py)."""
+    """Everything on the campaign page that changes while it sends (campaigns/reporting/campaign_live.py)."""
     campaign = model_admin.get_object(request, object_id)
     if campaign is None:
         raise Http404("No such campaign.")

@@ -1077,7 +1077,7 @@ class AutoReply(models.Model):
 
 class DailyStat(models.Model):
     """The home dashboard's figures per campaign and day, summed from the message log by
-    `campaigns.stats.refresh` (the sender every few minutes, or `manage.py refresh_stats`).
+    `campaigns.reporting.stats.refresh` (the sender every few minutes, or `manage.py refresh_stats`).
     Messages count on the day they were sent, failures on the day they failed. Days from
     `StatsWindow.until` on are read live from the message log instead."""
 

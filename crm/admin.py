@@ -23,7 +23,7 @@ from campaigns.listing_alerts import triggers
 from campaigns.models import AutoReply, Enrollment
 from campaigns.outbox import failures
 from campaigns.preflight.lead_filter import PreflightLeadFilter
-from campaigns.timeline import lead_timeline
+from campaigns.reporting.timeline import lead_timeline
 from crm.export_admin import SpreadsheetExportAdmin
 from crm.import_views import IMPORT_LEADS, LeadImportView, SuppressionImportView
 from crm.lead_filters import BudgetFilter, InCampaignFilter

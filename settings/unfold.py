@@ -10,7 +10,7 @@ UNFOLD = {
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
     "ENVIRONMENT": "crm.navigation.environment_badge",
-    "DASHBOARD_CALLBACK": "campaigns.dashboard.dashboard_callback",
+    "DASHBOARD_CALLBACK": "campaigns.reporting.dashboard.dashboard_callback",
     "LOGIN": {"form": "crm.login.LoginForm"},
     "SIDEBAR": {
         "show_search": True,

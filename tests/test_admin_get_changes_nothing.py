@@ -15,8 +15,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from campaigns import stats
 from campaigns.models import Campaign, CampaignStep, Enrollment
+from campaigns.reporting import stats
 from crm.models import SuppressedAddress
 from tests.conftest import list_property, logged_in, make_buyer, make_listing_alerts
 

@@ -95,7 +95,7 @@ def test_a_rows_checkbox_is_the_one_unfolds_widget_renders(client_a, lead_a):
 def test_a_campaigns_page_reads_its_messages_once_for_its_progress_and_funnel(
     client_a, campaign_a, message_a
 ):
-    from campaigns.progress import campaign_progress
+    from campaigns.reporting.progress import campaign_progress
 
     Campaign.objects.filter(pk=campaign_a.pk).update(status=Campaign.Status.ACTIVE)
     MessageLog.objects.filter(pk=message_a.pk).update(status=MessageLog.Status.FAILED)

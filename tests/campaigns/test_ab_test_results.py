@@ -11,8 +11,8 @@ import time_machine
 from django.urls import reverse
 from import_export.formats import base_formats
 
-from campaigns import sender_health
 from campaigns.ab_tests import variants
+from campaigns.reporting import sender_health
 from tests.conftest import ab_blast, send_all, simulate_opens
 
 MONDAY_9AM = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)

@@ -8,8 +8,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import stats
 from campaigns.models import Campaign, CampaignStep, MessageLog
+from campaigns.reporting import stats
 from crm.models import Lead
 
 Status = MessageLog.Status

@@ -12,7 +12,7 @@ from django.utils import timezone
 from campaigns.admin_views import QUEUING_REST
 from campaigns.launching import blasts, queuing
 from campaigns.models import Campaign, Dispatch, MessageLog
-from campaigns.progress import campaign_progress
+from campaigns.reporting.progress import campaign_progress
 from crm.models import Lead
 from tests.conftest import wait_for
 

@@ -9,10 +9,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import dashboard
 from campaigns.launching import blasts
 from campaigns.models import Campaign, LinkClick, MessageLog
 from campaigns.outbox import sending
+from campaigns.reporting import dashboard
 from crm.models import Lead
 
 Status = MessageLog.Status

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import sender_health
 from campaigns.models import Campaign, Dispatch, Enrollment, MessageLog, SenderHeartbeat
+from campaigns.reporting import sender_health
 from crm.models import Lead
 from tests.conftest import make_sequence
 

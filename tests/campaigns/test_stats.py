@@ -8,7 +8,6 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import stats
 from campaigns.models import (
     Campaign,
     DailyStat,
@@ -18,6 +17,7 @@ from campaigns.models import (
     StepSnapshot,
 )
 from campaigns.outbox import sending
+from campaigns.reporting import stats
 from crm.models import Lead
 from tests.campaigns.test_dashboard import log
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignStep, LinkClick, MessageLog
-from campaigns.timeline import lead_timeline
+from campaigns.reporting.timeline import lead_timeline
 from crm.models import Lead
 
 Status = MessageLog.Status

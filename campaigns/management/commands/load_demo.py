@@ -12,7 +12,6 @@ from django.db import transaction
 from django.db.models import F, Min
 from django.utils import timezone
 
-from campaigns import stats
 from campaigns.audiences.audience import audience_of
 from campaigns.events import tracking, unsubscribes
 from campaigns.listing_alerts import triggers
@@ -26,6 +25,7 @@ from campaigns.models import (
     MessageLog,
 )
 from campaigns.outbox import claims, sending
+from campaigns.reporting import stats
 from campaigns.sequences import schedule
 from crm.bulk import update_many
 from crm.importing import leads_import

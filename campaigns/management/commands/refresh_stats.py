@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from campaigns import stats
+from campaigns.reporting import stats
 
 
 class Command(BaseCommand):

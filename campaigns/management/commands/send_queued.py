@@ -11,12 +11,12 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns import sender_health, stats
 from campaigns.ab_tests import variants
 from campaigns.events import replies
 from campaigns.launching import blasts, queuing
 from campaigns.models import MessageLog
 from campaigns.outbox import claims
+from campaigns.reporting import sender_health, stats
 from campaigns.sequences import schedule
 
 log = logging.getLogger(__name__)

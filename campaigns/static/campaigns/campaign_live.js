@@ -1,5 +1,5 @@
 /* The campaign page, live. Every few seconds progress.json answers with all the figures of
-   the page that change while it sends (campaigns/campaign_live.py), and each element that
+   the page that change while it sends (campaigns/reporting/campaign_live.py), and each element that
    shows one names it:
      data-live="a.b"        its text (a path in the answer; "–" when empty)
      data-live-width="a"    a bar's width, in percent

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 # Each stack: a name staff read in the legend, how it is counted from a day's figures
-# (campaigns.stats.FIGURES), and its colour. Messages count on the day they were sent, in
+# (campaigns.reporting.stats.FIGURES), and its colour. Messages count on the day they were sent, in
 # the furthest outcome they reached; failures on the day they failed.
 STACKS = [
     ("Sent, no reaction yet", "no_reaction", "#c4b5fd"),
@@ -78,7 +78,7 @@ OUTCOMES_BY_DAY_OPTIONS = _options(stacked=True, axis_title="Messages")
 FUNNEL_OPTIONS = _options(stacked=False, horizontal=True, axis_title="Messages")
 
 
-# What a sent message can have led to, each message counted in one (campaigns.stats).
+# What a sent message can have led to, each message counted in one (campaigns.reporting.stats).
 REACTIONS = [
     "furthest_opened",
     "furthest_clicked",

@@ -11,8 +11,8 @@ from django.utils.html import format_html
 from unfold.decorators import display
 from unfold.views import ChangeList as UnfoldChangeList
 
-from campaigns.dashboard import rate
 from campaigns.models import Campaign, Enrollment, MessageLog
+from campaigns.reporting.dashboard import rate
 
 Status = MessageLog.Status
 NOT_TRACKED = "not tracked"

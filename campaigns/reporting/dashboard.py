@@ -10,11 +10,11 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import charts, checklist, sender_health, stats
 from campaigns.listing_alerts import triggers
 from campaigns.models import Campaign, EmailAccount, LinkClick, MessageLog
 from campaigns.outbox import failures
-from campaigns.progress import campaign_progress
+from campaigns.reporting import charts, checklist, sender_health, stats
+from campaigns.reporting.progress import campaign_progress
 from crm import navigation
 from crm.tenancy import organization_ids
 

@@ -9,11 +9,11 @@ from typing import Any
 from django.core.cache import cache
 from django.utils import timezone
 
-from campaigns import dashboard, sender_health
 from campaigns.ab_tests.ab_test_page import ab_test_live
 from campaigns.models import Campaign, Dispatch, MessageLog
 from campaigns.planner import forecast
-from campaigns.progress import campaign_progress, counts_by_step, step_funnel
+from campaigns.reporting import dashboard, sender_health
+from campaigns.reporting.progress import campaign_progress, counts_by_step, step_funnel
 from campaigns.sequences.outlook import sequence_outlook
 from crm.timezones import spoken_time
 
