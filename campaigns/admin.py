@@ -14,16 +14,17 @@ from unfold.admin import ModelAdmin, StackedInline
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
-from campaigns import ab_test_pick, admin_views, listing_alert_admin, live_preview
 from campaigns.ab_tests import ab_test_page
-from campaigns.audiences import audience
-from campaigns.forms import (
+from campaigns.admin import ab_test_pick, listing_alert_admin, live_preview, pages
+from campaigns.admin.forms import (
     AB_TEST_FIELDS,
     STEP_HAS_SENT,
     CampaignForm,
     StepForm,
     StepFormSet,
 )
+from campaigns.admin.resources import CampaignResultsResource, MessageLogResource
+from campaigns.audiences import audience
 from campaigns.models import (
     STOPPED_BY_STAFF,
     Campaign,
@@ -36,7 +37,6 @@ from campaigns.models import (
 from campaigns.outbox import failures
 from campaigns.planner.page import plan_page
 from campaigns.reporting import campaign_list, campaign_live
-from campaigns.resources import CampaignResultsResource, MessageLogResource
 from crm.export_admin import SpreadsheetExportAdmin
 from crm.tenancy import TenantRelatedFilter, TenantScopedAdmin
 from crm.timezones import LocalDayRangeFilter
@@ -102,7 +102,7 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
             messages.error(request, "Only a connected account of yours can be made primary.")
             return HttpResponseRedirect(changelist)
         if request.method != "POST":
-            return admin_views.confirmation(
+            return pages.confirmation(
                 self,
                 request,
                 title=f"Make {account.email_address} the primary sender?",
@@ -120,15 +120,15 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
 
     @action(description="Connect Gmail", icon="add_link", url_path="connect-gmail")
     def connect_gmail(self, request: HttpRequest) -> HttpResponse:
-        return admin_views.gmail_connect(self, request)
+        return pages.gmail_connect(self, request)
 
     @action(description="Reconnect", icon="sync", url_path="reconnect")
     def reconnect(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return admin_views.gmail_reconnect(self, request, object_id)
+        return pages.gmail_reconnect(self, request, object_id)
 
     @action(description="Disconnect", icon="link_off", url_path="disconnect")
     def disconnect(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return admin_views.gmail_disconnect(self, request, object_id)
+        return pages.gmail_disconnect(self, request, object_id)
 
     @display(
         description="State",
@@ -344,7 +344,7 @@ class CampaignAdmin(
             elsewhere = listing_alert_admin.launched_elsewhere(self, request, campaign)
             if elsewhere is not None:
                 return elsewhere
-        return admin_views.campaign_launch(self, request, object_id)
+        return pages.campaign_launch(self, request, object_id)
 
     @action(description="Pause", icon="pause", url_path="pause", attrs=_marked("pause"))
     def pause(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -381,7 +381,7 @@ class CampaignAdmin(
         waiting = campaign_live.waiting_count(campaign)
         if "cancel" not in campaign_live.available_actions(campaign, waiting):
             return self._refused(request, campaign, "cancel")
-        return admin_views.campaign_cancel(self, request, campaign)
+        return pages.campaign_cancel(self, request, campaign)
 
     def _switch(
         self,
@@ -403,7 +403,7 @@ class CampaignAdmin(
             return self._refused(request, campaign, button.lower())
         change = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
         if request.method != "POST":
-            return admin_views.confirmation(
+            return pages.confirmation(
                 self,
                 request,
                 title=f"{button} “{campaign.name}”?",
@@ -427,7 +427,7 @@ class CampaignAdmin(
         attrs=_marked("duplicate"),
     )
     def duplicate(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return admin_views.campaign_duplicate(self, request, object_id)
+        return pages.campaign_duplicate(self, request, object_id)
 
     @action(
         description="Preview and test",
@@ -460,7 +460,7 @@ class CampaignAdmin(
         return live_preview.step_preview_json(self, request)
 
     def progress_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return admin_views.campaign_progress_json(self, request, object_id)
+        return pages.campaign_progress_json(self, request, object_id)
 
     def ab_winner_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return ab_test_pick.ab_winner_pick(self, request, object_id)
@@ -501,7 +501,7 @@ class CampaignStepAdmin(TenantScopedAdmin, ModelAdmin):
         ]
 
     def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return admin_views.step_preview(self, request, object_id)
+        return pages.step_preview(self, request, object_id)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         locked = obj is not None and obj.campaign.steps_locked

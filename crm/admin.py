@@ -17,16 +17,16 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
+from campaigns.admin.lead_filters import BudgetFilter, InCampaignFilter
+from campaigns.admin.listing_alert_admin import ListingAlertLeadFilter, review_url
+from campaigns.admin.preflight_filter import PreflightLeadFilter
 from campaigns.events.auto_replies import auto_reply_summary
-from campaigns.listing_alert_admin import ListingAlertLeadFilter, review_url
 from campaigns.listing_alerts import triggers
 from campaigns.models import AutoReply, Enrollment
 from campaigns.outbox import failures
-from campaigns.preflight.lead_filter import PreflightLeadFilter
 from campaigns.reporting.timeline import lead_timeline
 from crm.export_admin import SpreadsheetExportAdmin
 from crm.import_views import IMPORT_LEADS, LeadImportView, SuppressionImportView
-from crm.lead_filters import BudgetFilter, InCampaignFilter
 from crm.members import staff_group_join
 from crm.models import Lead, Membership, Organization, Property, SuppressedAddress
 from crm.owner_admin import OwnerFilter, agent_column, assign_to_agent, scope_owner_field
@@ -335,7 +335,7 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
 
     @admin.action(description="Add to campaign…")
     def add_to_campaign(self, request: HttpRequest, queryset: QuerySet[Lead]) -> Any:
-        from campaigns.admin_views import add_leads_to_campaign
+        from campaigns.admin.pages import add_leads_to_campaign
 
         return add_leads_to_campaign(self, request, queryset)
 

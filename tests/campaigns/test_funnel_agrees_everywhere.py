@@ -4,7 +4,7 @@ one was received (replied_at), whatever the status shows since."""
 
 from django.utils import timezone
 
-from campaigns import resources
+from campaigns.admin import resources
 from campaigns.models import Campaign, MessageLog
 from campaigns.reporting import progress, stats
 from crm.models import Lead

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from campaigns.admin_views import ALL_OPTED_OUT_ONE, NOBODY_MATCHES
+from campaigns.admin.pages import ALL_OPTED_OUT_ONE, NOBODY_MATCHES
 from campaigns.models import Campaign, MessageLog
 from crm.models import Lead
 from crm.timezones import spoken_time

@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.admin_views import QUEUING_REST
+from campaigns.admin.pages import QUEUING_REST
 from campaigns.launching import blasts, queuing
 from campaigns.models import Campaign, Dispatch, MessageLog
 from campaigns.reporting.progress import campaign_progress

@@ -7,8 +7,8 @@ import json
 import pytest
 from django.urls import reverse
 
+from campaigns.admin.live_preview import MERGE_FIELDS
 from campaigns.content.rendering import SAMPLE_CONTEXT, render
-from campaigns.live_preview import MERGE_FIELDS
 from crm.models import Lead
 from tests.conftest import logged_in
 

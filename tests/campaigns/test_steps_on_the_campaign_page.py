@@ -4,7 +4,7 @@ gets the permissions Django's inlines check through the staff group."""
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from campaigns.forms import STEP_HAS_SENT
+from campaigns.admin.forms import STEP_HAS_SENT
 from campaigns.models import CampaignStep
 from crm.members import STAFF_GROUP
 from settings.unfold import UNFOLD

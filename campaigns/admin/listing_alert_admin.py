@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
-from campaigns import admin_views
+from campaigns.admin import pages
 from campaigns.audiences.listing_fit import alert_audience, alert_of
 from campaigns.content import rendering, template_errors
 from campaigns.launching import blasts
@@ -95,7 +95,7 @@ class ListingAlertAdmin(TenantScopedAdmin, ModelAdmin):
 
 
 def _alert(model_admin: Any, request: HttpRequest, object_id: str) -> ListingAlert:
-    alert = admin_views.pick(
+    alert = pages.pick(
         model_admin.get_queryset(request).select_related("property", "campaign", "blast"),
         object_id,
     )
@@ -116,12 +116,12 @@ def alert_review(model_admin: Any, request: HttpRequest, object_id: str) -> Http
     count = leads.count() if alert.state == ListingAlert.State.PENDING else alert.matched
     # Some of its leads, by name: sorting tens of thousands by name would read them all.
     choices = sorted(leads[:LEAD_CHOICES], key=lambda lead: lead.name)
-    chosen = admin_views.pick(leads, request.GET.get("lead"))
+    chosen = pages.pick(leads, request.GET.get("lead"))
     preview = _preview(alert, chosen or next(iter(choices), None))
     return render(
         request,
         "admin/campaigns/listingalert/review.html",
-        admin_views._context(
+        pages._context(
             model_admin,
             request,
             triggers.headline(alert),
@@ -197,7 +197,7 @@ def _confirmation(
 ) -> HttpResponse:
     headline = triggers.headline(alert)
     if not send:
-        return admin_views.confirmation(
+        return pages.confirmation(
             model_admin,
             request,
             title=f"Dismiss “{headline}”?",
@@ -208,7 +208,7 @@ def _confirmation(
         )
     count = alert_audience(alert).count()
     leads = ngettext("%(n)s lead", "%(n)s leads", count) % {"n": f"{count:,}"}
-    return admin_views.confirmation(
+    return pages.confirmation(
         model_admin,
         request,
         title=f"Send “{headline}” to {leads}?",
@@ -239,7 +239,7 @@ def campaign_turn_on(model_admin: Any, request: HttpRequest, campaign: Campaign)
     change = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
     if request.method != "POST":
         review = "are sent at once" if campaign.alert_send_automatically else "wait for review"
-        return admin_views.confirmation(
+        return pages.confirmation(
             model_admin,
             request,
             title=f"Turn on “{campaign.name}”?",
@@ -272,7 +272,7 @@ class ListingAlertLeadFilter(admin.SimpleListFilter):
         if not value:
             return []
         alerts = ListingAlert.objects.filter(organization__in=organizations_of(request.user))
-        self.alert = admin_views.pick(alerts.select_related("property", "campaign"), value)
+        self.alert = pages.pick(alerts.select_related("property", "campaign"), value)
         return [(value, triggers.headline(self.alert) if self.alert else "unknown alert")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Lead]) -> QuerySet[Lead]:

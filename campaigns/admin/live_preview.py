@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed, JsonResponse
 
-from campaigns.admin_views import pick
+from campaigns.admin.pages import pick
 from campaigns.audiences import audience
 from campaigns.content import rendering, template_errors
 from campaigns.models import VARIANT_FIELDS, Campaign, CampaignStep, EmailAccount

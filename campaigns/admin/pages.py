@@ -16,9 +16,9 @@ from django.utils.translation import ngettext
 from campaigns import preflight
 from campaigns.ab_tests import variants
 from campaigns.accounts import oauth
+from campaigns.admin.forms import LaunchForm
 from campaigns.audiences import audience
 from campaigns.content import rendering, template_errors
-from campaigns.forms import LaunchForm
 from campaigns.launching import blasts
 from campaigns.models import (
     Campaign,

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from campaigns.admin_views import pick
+from campaigns.admin.pages import pick
 from campaigns.models import Campaign
 from campaigns.preflight.audit import SKIPS, lead_ids
 from campaigns.preflight.content import REASONS

@@ -7,9 +7,9 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from campaigns import admin_views
 from campaigns.ab_tests import variants
 from campaigns.ab_tests.ab_results import Comparison, as_read, compare, variant_results
+from campaigns.admin import pages
 from campaigns.models import AbGroup, AbTest, Campaign, MessageLog
 
 PICK_TITLE = "Send subject {variant} to the rest?"
@@ -37,7 +37,7 @@ def ab_winner_pick(model_admin: Any, request: HttpRequest, object_id: str) -> Ht
     if request.method != "POST":
         if test.decided_at or variant not in test.variants:
             return _picked(request, test, variant, back)
-        return admin_views.confirmation(
+        return pages.confirmation(
             model_admin,
             request,
             title=PICK_TITLE.format(variant=variant),

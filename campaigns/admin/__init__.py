@@ -1,0 +1,1 @@
+"""The admin: ModelAdmins, the custom pages, and the forms and resources they use."""
