@@ -340,7 +340,7 @@ def plain_progress(campaign: Any) -> dict[str, dict[str, Any]]:
 def _campaign_page_peer() -> Iterator[None]:
     """The campaign's page (campaigns/reporting/campaign_live.py) with its progress as one aggregate
     and its funnel counted the plain way, instead of one count of the log per step."""
-    from campaigns import campaign_live
+    from campaigns.reporting import campaign_live
     from campaigns.reporting.progress import campaign_progress
 
     own = {
@@ -521,8 +521,8 @@ def timed_pair(client: Client, page: str, url: str, loads: int) -> tuple[Timings
 
 @override_settings(ALLOWED_HOSTS=["testserver"])
 def measure(leads: int, prefix: str) -> dict[str, Any]:
-    from campaigns import stats
     from campaigns.models import MessageLog
+    from campaigns.reporting import stats
     from crm.models import Lead
 
     data = generate(leads)

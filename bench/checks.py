@@ -38,7 +38,7 @@ def leads(organization: Any, size: int) -> dict:
 
 
 def _message(log: Any) -> dict:
-    from campaigns import unsubscribe
+    from campaigns.events import unsubscribes as unsubscribe
 
     link = unsubscribe.url_for(log.lead)
 
@@ -66,8 +66,8 @@ def render_as_claimed(campaign: Any, size: int) -> None:
     """Ours renders a message when it is claimed (issue 14): the sampled leads' queued
     messages are rendered now, as their claim will, so that they compare with the peers',
     rendered when queued. Not timed."""
-    from campaigns import sending
     from campaigns.models import MessageLog
+    from campaigns.outbox import sending
 
     for log in MessageLog.objects.filter(
         campaign=campaign,

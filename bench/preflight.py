@@ -105,7 +105,8 @@ def ours(campaign) -> tuple[float, float, str, str]:
 
 
 def peer(campaign) -> tuple[float, float, str]:
-    from campaigns import rendering, sending
+    from campaigns.content import rendering
+    from campaigns.outbox import sending
     from campaigns.preflight import steps_of
     from crm.models import Lead
 

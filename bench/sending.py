@@ -37,7 +37,7 @@ def prepare(size: int, accounts: int) -> tuple[QuotaStandIn, float, list]:
     from django.contrib.auth.models import User
 
     from bench.data import HTML_TEMPLATE, SUBJECT_TEMPLATE, lead_csv
-    from campaigns import dispatch
+    from campaigns.launching import blasts as dispatch
     from campaigns.models import Campaign, CampaignStep, EmailAccount
     from crm.importing import leads_import
     from crm.models import Organization
@@ -132,8 +132,9 @@ def ours(size: int, accounts: int) -> dict:
 def _naive_loop(account, pause: float) -> None:
     """The spec's send_campaign_direct shape, with the retry it lacks: send each message as
     fast as the API answers; on a 429 sleep `pause` and try the same message again."""
-    from campaigns import messages, sending
+    from campaigns.content import mime as messages
     from campaigns.models import MessageLog
+    from campaigns.outbox import sending
 
     session = requests.Session()
     url = f"{settings.GMAIL_API_BASE_URL}/gmail/v1/users/me/messages/send"

@@ -175,7 +175,7 @@ def make_sequence(organization: Organization, account: EmailAccount) -> Campaign
 
 def launch_to_leads(campaign: Campaign, count: int) -> Campaign:
     """The blast launched (through the real service) to `count` new leads of its agency."""
-    from campaigns import dispatch
+    from campaigns.launching import blasts as dispatch
 
     for n in range(count):
         Lead.objects.create(
@@ -218,7 +218,7 @@ def message_b(campaign_b, lead_b) -> MessageLog:
 @pytest.fixture
 def sender_running(db) -> None:
     """The direct sender has just gone round its loop (its heartbeat is fresh)."""
-    from campaigns import sender_health
+    from campaigns.reporting import sender_health
 
     sender_health.Heartbeat().beat()
 
@@ -451,7 +451,7 @@ def detecting(gmail_account, google):
 def sent(campaign_a, lead_a, detecting):
     """A two-step sequence whose first step went out to Ana (and to Carl) through Gmail, on
     Monday 2 March 2026 at 10:00 in Los Angeles; the test runs at that time too."""
-    from campaigns import sequences
+    from campaigns.sequences import schedule as sequences
 
     Lead.objects.create(organization=campaign_a.organization, name="Carl", email="carl@example.com")
     Campaign.objects.filter(pk=campaign_a.pk).update(
@@ -501,7 +501,7 @@ def city_campaign(
 def two_blasts(account: EmailAccount, clock=None) -> tuple[Campaign, Campaign]:
     """Spring blast (60 leads) launched on the account, now capped at 40 a day, and Open
     house (30 leads): launched a minute later on time_machine's `clock`, else a draft."""
-    from campaigns import dispatch
+    from campaigns.launching import blasts as dispatch
 
     EmailAccount.objects.filter(pk=account.pk).update(daily_limit=40)
     spring = city_campaign(account, "Spring blast", "Pasadena", 60)
@@ -530,7 +530,7 @@ def sandbox_account(settings, tmp_path, account_a) -> EmailAccount:
 def ab_blast(campaign: Campaign, *, leads: int, share: int, subject_b: str = "B: {{ lead.name }}"):
     """The campaign's step gets a subject B, the test `share`% of `leads` new leads,
     measured on opens after 4 hours; launched through the real service (its dispatch)."""
-    from campaigns import dispatch
+    from campaigns.launching import blasts as dispatch
 
     Campaign.objects.filter(pk=campaign.pk).update(
         track_opens=True, ab_share=share, ab_wait_hours=4, ab_measure="opens"
@@ -549,7 +549,7 @@ def ab_blast(campaign: Campaign, *, leads: int, share: int, subject_b: str = "B:
 def send_all(account: EmailAccount) -> int:
     """The outbox drained as its drivers do: claims of up to 100 messages of the account,
     each sent and recorded; how many were sent."""
-    from campaigns import outbox
+    from campaigns.outbox import claims as outbox
 
     sent = 0
     while claimed := outbox.claim(account, outbox.account_queue(account), 100).messages:
@@ -563,7 +563,7 @@ def simulate_opens(campaign: Campaign, opened: dict[str, int]) -> None:
     it once), and every test message is fetched by a mail scanner too (never counted)."""
     import re
 
-    from campaigns import tracking
+    from campaigns.events import tracking
 
     for variant, count in opened.items():
         tested = MessageLog.objects.filter(campaign=campaign, variant=variant, ab_group="test")
@@ -582,7 +582,7 @@ ALERT_EMAIL = "<p>Hi {{ lead.first_name }},</p>{{ listing_card }}"
 def make_listing_alerts(organization: Organization, account: EmailAccount, **fields) -> Campaign:
     """A listing alert campaign, turned on: new listings and drops of 5% or more, reviewed
     by staff unless `fields` say otherwise."""
-    from campaigns import listing_alerts
+    from campaigns.listing_alerts import triggers as listing_alerts
 
     campaign = Campaign.objects.create(
         organization=organization,
@@ -628,7 +628,7 @@ def make_buyer(
 def list_property(organization: Organization, user=None, **fields) -> Property:
     """A property added as staff add one (through the service that makes the alerts): by
     default 12 Oak St, Pasadena, at 1,000,000."""
-    from campaigns import listing_alerts
+    from campaigns.listing_alerts import triggers as listing_alerts
 
     values = {
         "title": "Craftsman bungalow",
@@ -647,7 +647,7 @@ def list_property(organization: Organization, user=None, **fields) -> Property:
 
 def reprice(item: Property, price: int, user=None) -> list:
     """Save the property at a new price, as the admin does; the alerts it made."""
-    from campaigns import listing_alerts
+    from campaigns.listing_alerts import triggers as listing_alerts
 
     item = Property.objects.get(pk=item.pk)
     item.price = price

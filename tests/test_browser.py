@@ -159,7 +159,7 @@ def test_a_leads_page_shows_that_an_auto_reply_held_their_sequence(
 
     from django.utils import timezone
 
-    from campaigns import replies
+    from campaigns.events import replies
     from campaigns.models import Campaign, Enrollment, MessageLog
 
     staff_a.set_password("correct horse")

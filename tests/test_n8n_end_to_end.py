@@ -121,8 +121,8 @@ def test_a_blast_sent_through_n8n_reaches_every_lead_once(
 def test_the_scheduled_tick_workflow_sends_due_sequence_steps_through_n8n(
     n8n, google, campaign_a, gmail_account
 ):
-    from campaigns import sequences
     from campaigns.models import CampaignStep
+    from campaigns.sequences import schedule as sequences
     from tests.n8n.runner import TICK_WORKFLOW_ID
 
     Campaign.objects.filter(pk=campaign_a.pk).update(
@@ -160,7 +160,7 @@ def test_the_scheduled_reply_check_workflow_marks_a_reply_and_a_bounce(
 
     from django.core.management import call_command
 
-    from campaigns import sending
+    from campaigns.outbox import sending
     from tests.google_standin import METADATA_SCOPE
     from tests.n8n.runner import REPLIES_WORKFLOW_ID
 
@@ -328,7 +328,7 @@ def test_n8n_killed_mid_blast_holds_no_more_than_the_message_it_was_sending(
     """A claimed message is never sent again, since Gmail may have it: so n8n, killed while
     it sends, must have claimed no more than the one it was sending (a killed worker's
     batch was lost: never sent, never resent, counted against the daily cap)."""
-    from campaigns import dispatch
+    from campaigns.launching import blasts as dispatch
 
     settings.GMAIL_QUOTA_UNITS_PER_MINUTE = 30_000  # a send every 0.2 s
     Campaign.objects.filter(pk=campaign_a.pk).update(email_account=gmail_account)

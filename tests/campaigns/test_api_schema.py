@@ -29,7 +29,7 @@ DEEP = "[" * 100_000 + "]" * 100_000
 
 @pytest.fixture
 def n8n_dispatch(campaign_a, settings):
-    from campaigns import dispatch
+    from campaigns.launching import blasts as dispatch
 
     settings.N8N_WEBHOOK_SECRET = ["schema-secret"]
     Lead.objects.bulk_create(

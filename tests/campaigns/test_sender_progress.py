@@ -36,7 +36,7 @@ def test_a_line_per_agency_comes_once_a_minute(message_a, message_b):
 
 
 def test_send_queued_writes_the_progress_to_its_log(campaign_a, gmail_account, google, caplog):
-    from campaigns import dispatch
+    from campaigns.launching import blasts as dispatch
 
     Campaign.objects.filter(pk=campaign_a.pk).update(email_account=gmail_account)
     campaign_a.refresh_from_db()

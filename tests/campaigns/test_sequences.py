@@ -270,7 +270,7 @@ def test_the_tick_command_and_the_signed_tick_endpoint(sequence, org_a, settings
 
     from django.test import Client
 
-    from campaigns import signing
+    from campaigns.n8n import signing
 
     make_leads(org_a, 2)
     settings.N8N_WEBHOOK_SECRET = ["s"]
