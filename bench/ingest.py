@@ -39,8 +39,8 @@ def prepare(size: int, forms: list[str]) -> dict[str, list[dict]]:
     from django.contrib.auth.models import User
 
     from campaigns.models import Campaign, CampaignStep, Dispatch, EmailAccount, MessageLog
-    from crm.bulk import insert_many
     from crm.models import Lead, Organization
+    from crm.site.bulk import insert_many
 
     call_command("migrate", verbosity=0)
     organization = Organization.objects.create(name="Bench", slug="bench", postal_address="x")

@@ -16,8 +16,8 @@ from django.utils.text import Truncator
 from encrypted_model_fields.fields import EncryptedTextField
 
 from campaigns.content import rendering
-from crm.bulk import update_many
 from crm.models import Lead, Organization, Property
+from crm.site.bulk import update_many
 
 log = logging.getLogger(__name__)
 LABEL_SUBJECT_LENGTH = 60

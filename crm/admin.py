@@ -25,20 +25,20 @@ from campaigns.listing_alerts import triggers
 from campaigns.models import AutoReply, Enrollment
 from campaigns.outbox import failures
 from campaigns.reporting.timeline import lead_timeline
-from crm.export_admin import SpreadsheetExportAdmin
 from crm.import_views import IMPORT_LEADS, LeadImportView, SuppressionImportView
 from crm.members import staff_group_join
 from crm.models import Lead, Membership, Organization, Property, SuppressedAddress
 from crm.owner_admin import OwnerFilter, agent_column, assign_to_agent, scope_owner_field
 from crm.resources import LeadResource
-from crm.tenancy import (
+from crm.site.export_admin import SpreadsheetExportAdmin
+from crm.site.tenancy import (
     TenantRelatedFilter,
     TenantScopedAdmin,
     TenantValuesFilter,
     is_member,
     organizations_of,
 )
-from crm.timezones import LocalDayRangeFilter
+from crm.site.timezones import LocalDayRangeFilter
 
 admin.site.unregister(User)
 admin.site.unregister(Group)

@@ -7,6 +7,6 @@ class CrmConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from crm import changelist
+        from crm.site import changelist
 
         changelist.install()

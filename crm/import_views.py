@@ -18,8 +18,8 @@ from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 from crm.csv_reading import CsvFileError
 from crm.importing import ImportReport, leads_import
 from crm.models import Organization
+from crm.site.tenancy import is_member, organizations_of
 from crm.suppression import import_addresses
-from crm.tenancy import is_member, organizations_of
 
 SESSION_KEY = "lead_imports"
 STALE_AFTER_SECONDS = 24 * 3600

@@ -28,11 +28,11 @@ from django.db import connections, router, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
-from crm.bulk import insert_many, update_many
 from crm.csv_reading import RowError, read_rows, shown
 from crm.import_seen import SeenAddresses
 from crm.models import Lead, Organization
 from crm.owners import AgentNotFound, MemberLookup
+from crm.site.bulk import insert_many, update_many
 
 BATCH_SIZE = 5000
 ERRORS_KEPT = 500

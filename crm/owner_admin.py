@@ -14,7 +14,7 @@ from unfold.decorators import display
 
 from crm.models import Lead
 from crm.owners import agent_name, leads_assign, members_of
-from crm.tenancy import organization_ids
+from crm.site.tenancy import organization_ids
 
 NO_AGENT = "none"
 CHOOSE_AN_AGENT = "Choose an agent of these leads' agency."

@@ -57,7 +57,7 @@ MIDDLEWARE = [
     "campaigns.content.public_address.RequestAddressMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "crm.timezones.OrganizationTimeZoneMiddleware",
+    "crm.site.timezones.OrganizationTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the login page with its message.
@@ -84,7 +84,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "crm.timezones.time_zone",
+                "crm.site.timezones.time_zone",
             ],
         },
     },
@@ -133,7 +133,7 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 
 # A form sent without a valid CSRF token (open too long, signed out since) says so plainly.
-CSRF_FAILURE_VIEW = "crm.error_pages.csrf_failure"
+CSRF_FAILURE_VIEW = "crm.site.error_pages.csrf_failure"
 
 LOGIN_URL = "admin:login"
 # Unfold's login form has no hidden "next" field: without ?next= Django would go to

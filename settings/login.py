@@ -17,8 +17,8 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "crm.login.client_address"
-AXES_LOCKOUT_CALLABLE = "crm.login.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "crm.site.login.client_address"
+AXES_LOCKOUT_CALLABLE = "crm.site.login.lockout_response"
 # crm/admin.py registers the attempts the unfold way, for superusers only.
 AXES_ENABLE_ADMIN = False
 # No start-up banner on every management command's stderr.

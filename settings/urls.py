@@ -12,8 +12,8 @@ admin_urls, app_name, namespace = admin.site.urls
 admin_urls = [url for url in admin_urls if getattr(url, "name", None) != "view_on_site"]
 
 # Styled 403 and 404 pages, in the admin's look under /admin/ (DEBUG is off in production).
-handler403 = "crm.error_pages.permission_denied"
-handler404 = "crm.error_pages.page_not_found"
+handler403 = "crm.site.error_pages.permission_denied"
+handler404 = "crm.site.error_pages.page_not_found"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

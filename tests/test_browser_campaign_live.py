@@ -14,7 +14,7 @@ from django.utils import timezone
 from campaigns.launching import blasts
 from campaigns.models import Campaign, SenderHeartbeat
 from crm.models import Lead
-from crm.timezones import spoken_time
+from crm.site.timezones import spoken_time
 from tests.conftest import log_in, start_sender, wait_for
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"

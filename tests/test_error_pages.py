@@ -5,7 +5,7 @@ without a valid CSRF token says it expired. (Tests run with DEBUG off, as produc
 from django.contrib.auth.models import User
 from django.test import Client
 
-from crm.error_pages import EXPIRED, FORBIDDEN, GONE_LINK, NOT_FOUND
+from crm.site.error_pages import EXPIRED, FORBIDDEN, GONE_LINK, NOT_FOUND
 from tests.conftest import logged_in
 
 

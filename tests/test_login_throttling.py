@@ -5,7 +5,7 @@ from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
 
-from crm.login import LOCKED_OUT
+from crm.site.login import LOCKED_OUT
 
 LOGIN = reverse("admin:login")
 LOCKED_OUT_NOW = LOCKED_OUT.format(minutes=15)

@@ -19,7 +19,7 @@ from campaigns.ab_tests.ab_results import (
     variant_results,
 )
 from campaigns.models import AbGroup, AbMeasure, AbTest, Campaign, MessageLog
-from crm.timezones import spoken_time
+from crm.site.timezones import spoken_time
 
 SETTINGS_HELP = (
     "Used when the blast's step has two subjects or more (subject B, C, D beside its "

@@ -37,9 +37,9 @@ from campaigns.models import (
 from campaigns.outbox import failures
 from campaigns.planner.page import plan_page
 from campaigns.reporting import campaign_list, campaign_live
-from crm.export_admin import SpreadsheetExportAdmin
-from crm.tenancy import TenantRelatedFilter, TenantScopedAdmin
-from crm.timezones import LocalDayRangeFilter
+from crm.site.export_admin import SpreadsheetExportAdmin
+from crm.site.tenancy import TenantRelatedFilter, TenantScopedAdmin
+from crm.site.timezones import LocalDayRangeFilter
 
 NEEDS_PERMISSION = (
     "Reply and bounce detection needs Google's permission to read message headers: use "

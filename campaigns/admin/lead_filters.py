@@ -12,7 +12,7 @@ from unfold.contrib.filters.admin import DropdownFilter, RangeNumericListFilter
 from campaigns.audiences.audience import audience_of
 from campaigns.models import Campaign, Enrollment, MessageLog
 from crm.models import Lead
-from crm.tenancy import organization_ids
+from crm.site.tenancy import organization_ids
 
 CAMPAIGNS_LISTED = 200
 # "500000", "500,000", "$ 500 000": what people type for an amount.

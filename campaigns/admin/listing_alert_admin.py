@@ -22,7 +22,7 @@ from campaigns.models import Campaign, ListingAlert
 from campaigns.outbox import sending
 from crm.listing_matching import listing_name
 from crm.models import Lead
-from crm.tenancy import TenantRelatedFilter, TenantScopedAdmin, organizations_of
+from crm.site.tenancy import TenantRelatedFilter, TenantScopedAdmin, organizations_of
 
 # The campaign page's fields of a listing alert campaign (shown for that type only).
 ALERT_FIELDS = [

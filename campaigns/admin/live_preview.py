@@ -11,7 +11,7 @@ from campaigns.content import rendering, template_errors
 from campaigns.models import VARIANT_FIELDS, Campaign, CampaignStep, EmailAccount
 from campaigns.outbox import senders, sending
 from crm.models import Lead
-from crm.tenancy import organizations_of
+from crm.site.tenancy import organizations_of
 
 LEAD_CHOICES = 50
 NO_LEADS = "Your agency has no leads yet: import some to see the preview."

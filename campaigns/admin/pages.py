@@ -35,8 +35,8 @@ from campaigns.reporting.progress import campaign_progress
 from campaigns.sequences import schedule
 from campaigns.sequences.outlook import sequence_outlook
 from crm.models import Lead
-from crm.tenancy import organizations_of
-from crm.timezones import spoken_time
+from crm.site.tenancy import organizations_of
+from crm.site.timezones import spoken_time
 
 LEAD_CHOICES = 50
 # The cancel confirmation names this many of the leads it leaves out, and links to all.

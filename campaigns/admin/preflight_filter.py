@@ -12,7 +12,7 @@ from campaigns.admin.pages import pick
 from campaigns.models import Campaign
 from campaigns.preflight.audit import SKIPS, lead_ids
 from campaigns.preflight.content import REASONS
-from crm.tenancy import organizations_of
+from crm.site.tenancy import organizations_of
 
 # Beyond this many leads the list shows the first ones (a query takes so many ids at most).
 LINKED_LEADS = 30_000

@@ -46,7 +46,7 @@ from campaigns.models import (
     MessageLog,
 )
 from campaigns.outbox import sending
-from crm.bulk import update_rows
+from crm.site.bulk import update_rows
 from crm.suppression import is_suppressed
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from campaigns.planner import forecast
 from campaigns.reporting import dashboard, sender_health
 from campaigns.reporting.progress import campaign_progress, counts_by_step, step_funnel
 from campaigns.sequences.outlook import sequence_outlook
-from crm.timezones import spoken_time
+from crm.site.timezones import spoken_time
 
 POLL_SECONDS = 3
 PLAN_EVERY = 30  # seconds

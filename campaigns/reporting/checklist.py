@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from campaigns.models import CampaignStep, EmailAccount, MessageLog
 from crm.models import Lead, Organization
-from crm.tenancy import organizations_of
+from crm.site.tenancy import organizations_of
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from campaigns.models import Campaign, EmailAccount, LinkClick, MessageLog
 from campaigns.outbox import failures
 from campaigns.reporting import charts, checklist, sender_health, stats
 from campaigns.reporting.progress import campaign_progress
-from crm import navigation
-from crm.tenancy import organization_ids
+from crm.site import navigation
+from crm.site.tenancy import organization_ids
 
 Status = MessageLog.Status
 CHART_DAYS = 14

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from campaigns.launching.blasts import current_driver
 from campaigns.models import Campaign, Dispatch, Enrollment, MessageLog, SenderHeartbeat
-from crm.timezones import spoken_time
+from crm.site.timezones import spoken_time
 
 SENDER = "send_queued"
 # The loop goes round every few seconds when idle; a minute of silence means it stopped.

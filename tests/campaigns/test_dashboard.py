@@ -151,7 +151,7 @@ def test_the_message_log_exports_to_csv_and_xlsx_scoped_and_formula_safe(
 
     import openpyxl
 
-    from crm.export_admin import FORMATS
+    from crm.site.export_admin import FORMATS
 
     mine = log(campaign_a, 1, Status.FAILED, error='=HYPERLINK("http://evil")')
     log(campaign_b, 2, Status.SENT, 0)
@@ -174,7 +174,7 @@ def test_campaign_results_export_to_csv_and_xlsx_scoped(client_a, campaign_a, ca
 
     import openpyxl
 
-    from crm.export_admin import FORMATS
+    from crm.site.export_admin import FORMATS
 
     Campaign.objects.filter(pk=campaign_a.pk).update(track_opens=True, name="=SUM(A1)")
     log(campaign_a, 1, Status.SENT, 0)

@@ -11,7 +11,7 @@ from django.utils.html import escape
 from campaigns.admin.pages import ALL_OPTED_OUT_ONE, NOBODY_MATCHES
 from campaigns.models import Campaign, MessageLog
 from crm.models import Lead
-from crm.timezones import spoken_time
+from crm.site.timezones import spoken_time
 from tests.conftest import make_sequence
 
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")

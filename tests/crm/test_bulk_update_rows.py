@@ -1,4 +1,4 @@
-"""crm.bulk.update_rows: one UPDATE giving each row values of its own, on SQLite (a CASE
+"""crm.site.bulk.update_rows: one UPDATE giving each row values of its own, on SQLite (a CASE
 per column) and PostgreSQL (the rows as one JSON parameter, issue 18)."""
 
 import datetime
@@ -6,8 +6,8 @@ import datetime
 import pytest
 from django.db import DataError, connection, transaction
 
-from crm.bulk import update_rows
 from crm.models import Lead
+from crm.site.bulk import update_rows
 
 MOMENT = datetime.datetime(2026, 11, 24, 10, 0, 0, 123456, tzinfo=datetime.UTC)
 

@@ -7,8 +7,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from crm.export_admin import FORMATS
 from crm.models import Lead
+from crm.site.export_admin import FORMATS
 
 
 @pytest.mark.parametrize(

@@ -27,10 +27,10 @@ from campaigns.models import (
 from campaigns.outbox import claims, sending
 from campaigns.reporting import stats
 from campaigns.sequences import schedule
-from crm.bulk import update_many
 from crm.importing import leads_import
 from crm.members import membership_create
 from crm.models import Lead, Membership, Organization, Property
+from crm.site.bulk import update_many
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 # The demo's past: the agencies opened two months ago, their leads came in until twelve

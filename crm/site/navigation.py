@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from crm.tenancy import organizations_of
+from crm.site.tenancy import organizations_of
 
 ALL_AGENCIES = "All agencies"
 

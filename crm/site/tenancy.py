@@ -9,8 +9,8 @@ from django.http import HttpRequest
 from unfold.admin import ModelAdmin as UnfoldModelAdmin
 from unfold.decorators import display
 
-from crm import changelist
 from crm.models import Membership, Organization
+from crm.site import changelist
 
 
 def organizations_of(user: Any) -> models.QuerySet[Organization]:
