@@ -12,7 +12,7 @@ from import_export import instance_loaders, resources
 from bench import checks
 from bench.data import email_for, lead_csv
 from bench.timing import rss_mb
-from crm.importing import leads_import
+from crm.importing.lead_import import leads_import
 from crm.models import Lead, Organization
 
 

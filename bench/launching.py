@@ -20,7 +20,7 @@ from campaigns.events import unsubscribes
 from campaigns.launching import blasts
 from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
 from campaigns.outbox import claims, sending
-from crm.importing import leads_import
+from crm.importing.lead_import import leads_import
 from crm.models import Lead, Organization
 
 BATCH = 2000  # the peers' bulk_create batches

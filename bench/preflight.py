@@ -46,7 +46,7 @@ def prepare(size: int):
     from django.contrib.auth.models import User
 
     from campaigns.models import Campaign, CampaignStep, EmailAccount
-    from crm.importing import leads_import
+    from crm.importing.lead_import import leads_import
     from crm.models import Lead, Organization, Property
 
     call_command("migrate", verbosity=0)

@@ -39,7 +39,7 @@ def prepare(size: int, accounts: int) -> tuple[QuotaStandIn, float, list]:
     from bench.data import HTML_TEMPLATE, SUBJECT_TEMPLATE, lead_csv
     from campaigns.launching import blasts as dispatch
     from campaigns.models import Campaign, CampaignStep, EmailAccount
-    from crm.importing import leads_import
+    from crm.importing.lead_import import leads_import
     from crm.models import Organization
 
     speedup = 1.0 if size >= FULL_SIZE else 4.0

@@ -25,7 +25,7 @@ from campaigns.listing_alerts import triggers
 from campaigns.models import AutoReply, Enrollment
 from campaigns.outbox import failures
 from campaigns.reporting.timeline import lead_timeline
-from crm.import_views import IMPORT_LEADS, LeadImportView, SuppressionImportView
+from crm.importing.import_views import IMPORT_LEADS, LeadImportView, SuppressionImportView
 from crm.members import staff_group_join
 from crm.models import Lead, Membership, Organization, Property, SuppressedAddress
 from crm.owner_admin import OwnerFilter, agent_column, assign_to_agent, scope_owner_field

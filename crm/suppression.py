@@ -9,8 +9,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils.translation import ngettext
 
-from crm.csv_reading import RowError, read_rows, shown
-from crm.importing import BATCH_SIZE, ERRORS_KEPT, IS_EMPTY, NOT_AN_EMAIL, TOO_LONG
+from crm.importing.csv_reading import RowError, read_rows, shown
+from crm.importing.lead_import import BATCH_SIZE, ERRORS_KEPT, IS_EMPTY, NOT_AN_EMAIL, TOO_LONG
 from crm.models import Organization, SuppressedAddress
 
 # The model's own field: its validators are the address syntax and its 254 characters.

@@ -26,7 +26,7 @@ UNFOLD = {
                     },
                     {
                         # The page's own title and the lead list's button say the same
-                        # (crm.import_views.IMPORT_LEADS).
+                        # (crm.importing.import_views.IMPORT_LEADS).
                         "title": "Import leads",
                         "icon": "upload_file",
                         "link": reverse_lazy("admin:crm_lead_import"),

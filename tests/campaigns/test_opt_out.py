@@ -9,7 +9,7 @@ from django.utils import timezone
 from campaigns.events import tracking, unsubscribes
 from campaigns.launching import blasts
 from campaigns.models import MessageLog
-from crm.importing import leads_import
+from crm.importing.lead_import import leads_import
 from crm.models import Lead, SuppressedAddress
 
 

@@ -4,7 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
-from crm.import_views import FILE_TOO_LARGE, IMPORT_EXPIRED
+from crm.importing.import_views import FILE_TOO_LARGE, IMPORT_EXPIRED
 from crm.models import Lead
 from tests.conftest import logged_in
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from crm.importing import leads_import
+from crm.importing.lead_import import leads_import
 from crm.models import Lead
 from crm.owners import AMBIGUOUS_AGENT, NO_AGENT
 from tests.conftest import make_agent

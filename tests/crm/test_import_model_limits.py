@@ -8,8 +8,8 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm import importing
-from crm.importing import leads_import
+from crm.importing import lead_import
+from crm.importing.lead_import import leads_import
 from crm.models import Lead, SuppressedAddress
 
 URL = reverse("admin:crm_lead_import")
@@ -30,7 +30,7 @@ def test_a_budget_past_the_columns_range_is_a_row_error_at_preview_and_confirm_i
     preview = client_a.post(URL, {"organization": org_a.pk, "file": upload})
     page = preview.content.decode()
     assert 'data-testid="created">1<' in page and 'data-testid="rejected">1<' in page
-    expected = importing.TOO_LARGE.format(value=HUGE, limit=BIGINT_MAX)
+    expected = lead_import.TOO_LARGE.format(value=HUGE, limit=BIGINT_MAX)
     assert [str(error) for error in preview.context["errors_shown"]] == [
         f"line 2, budget_max: {expected}"
     ]
@@ -42,14 +42,15 @@ def test_a_budget_past_the_columns_range_is_a_row_error_at_preview_and_confirm_i
 def test_the_largest_amount_the_column_holds_is_accepted_and_one_more_is_not(org_a):
     assert errors_of(org_a, f"name,email,budget_min\nAna,ana@example.com,{BIGINT_MAX}\n") == []
     assert errors_of(org_a, f"name,email,budget_min\nAna,ana@example.com,{BIGINT_MAX + 1}\n") == [
-        "line 2, budget_min: " + importing.TOO_LARGE.format(value=BIGINT_MAX + 1, limit=BIGINT_MAX)
+        "line 2, budget_min: "
+        + lead_import.TOO_LARGE.format(value=BIGINT_MAX + 1, limit=BIGINT_MAX)
     ]
 
 
 def test_an_amount_of_thousands_of_digits_is_a_row_error_not_a_python_message(org_a):
     digits = "9" * 5000
     [error] = errors_of(org_a, f"name,email,budget_max\nAna,ana@example.com,{digits}\n")
-    assert error == "line 2, budget_max: " + importing.TOO_LARGE.format(
+    assert error == "line 2, budget_max: " + lead_import.TOO_LARGE.format(
         value=digits[:60] + "…", limit=BIGINT_MAX
     )
 
@@ -64,7 +65,7 @@ def test_a_264_character_email_is_refused_as_the_254_character_field_would(org_a
     address = "a" * 252 + "@example.com"  # valid syntax, 264 characters
     assert len(address) == 264
     assert errors_of(org_a, f"name,email\nAna,{address}\n") == [
-        "line 2, email: " + importing.TOO_LONG.format(limit=254)
+        "line 2, email: " + lead_import.TOO_LONG.format(limit=254)
     ]
     at_limit = "a" * 242 + "@example.com"
     assert errors_of(org_a, f"name,email\nAna,{at_limit}\n") == []
@@ -75,7 +76,7 @@ def test_a_264_character_email_is_refused_as_the_254_character_field_would(org_a
 )
 def test_every_text_column_is_held_to_its_model_field_length(org_a, column, limit):
     header = "email,name" if column == "name" else f"email,name,{column}"
-    for length, expected in ((limit, []), (limit + 1, [importing.TOO_LONG.format(limit=limit)])):
+    for length, expected in ((limit, []), (limit + 1, [lead_import.TOO_LONG.format(limit=limit)])):
         cell = "x" * length
         row = f"ana@example.com,{cell}" if column == "name" else f"ana@example.com,Ana,{cell}"
         found = errors_of(org_a, f"{header}\n{row}\n")
@@ -90,7 +91,7 @@ def test_a_long_address_in_a_suppression_list_is_a_row_error_too(client_a, org_a
         {"organization": org_a.pk, "file": SimpleUploadedFile("list.csv", data, "text/csv")},
     )
     assert [(e.line, e.message) for e in response.context["errors"]] == [
-        (2, importing.TOO_LONG.format(limit=254))
+        (2, lead_import.TOO_LONG.format(limit=254))
     ]
     assert list(SuppressedAddress.objects.values_list("email", flat=True)) == ["ok@example.com"]
 
@@ -102,5 +103,5 @@ def test_a_long_address_in_a_suppression_list_is_a_row_error_too(client_a, org_a
 )
 def test_property_an_address_the_fast_check_passes_is_one_djangos_validator_passes(local, host):
     address = f"{local}@{host}"
-    if importing.COMMON_ADDRESS.match(address):
+    if lead_import.COMMON_ADDRESS.match(address):
         validate_email(address)

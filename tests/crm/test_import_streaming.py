@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from crm import csv_reading, importing
-from crm.csv_reading import CsvFileError
-from crm.importing import leads_import
+from crm.importing import csv_reading, lead_import
+from crm.importing.csv_reading import CsvFileError
+from crm.importing.lead_import import leads_import
 from crm.models import Lead
 
 
@@ -53,7 +53,7 @@ def test_an_address_repeated_in_a_later_batch_is_reported_with_its_first_line(or
     data = "name,email\nAna,ana@example.com\nBen,ben@example.com\nCid,cid@example.com\n"
     report = leads_import(organization=org_a, data=(data + "Ana B,ANA@example.com\n").encode())
     assert [str(error) for error in report.errors] == [
-        "line 5, email: " + importing.ALREADY_IN_FILE.format(email="ANA@example.com", first=2)
+        "line 5, email: " + lead_import.ALREADY_IN_FILE.format(email="ANA@example.com", first=2)
     ]
     assert (report.created, report.rejected) == (3, 1)
     assert Lead.objects.get(email="ana@example.com").name == "Ana"
@@ -110,8 +110,8 @@ def test_existing_leads_are_looked_up_through_the_lower_email_index(org_a, lead_
     # A batch asks for hundreds of addresses at once. With the model's ordering, SQLite
     # then chose to scan every lead of the organization, for each query.
     addresses = [f"lead{n}@example.com" for n in range(900)]
-    plan = importing.leads_by_address(org_a, addresses).explain()
+    plan = lead_import.leads_by_address(org_a, addresses).explain()
     assert "USING INDEX crm_lead_unique_email_per_org" in plan, plan
-    assert [lead.pk for lead in importing.leads_by_address(org_a, ["ana@example.com"])] == [
+    assert [lead.pk for lead in lead_import.leads_by_address(org_a, ["ana@example.com"])] == [
         lead_a.pk
     ]

@@ -2,9 +2,9 @@
 
 import pytest
 
-from crm import csv_reading as importing
-from crm.csv_reading import CsvFileError
-from crm.importing import leads_import
+from crm.importing import csv_reading as importing
+from crm.importing.csv_reading import CsvFileError
+from crm.importing.lead_import import leads_import
 from crm.models import Lead
 
 HEADER = "name,email,phone,city,status,budget_min,budget_max,source\n"

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from crm.import_views import IMPORT_LEADS, NOT_CSV
+from crm.importing.import_views import IMPORT_LEADS, NOT_CSV
 from crm.models import Lead
 
 URL = reverse("admin:crm_lead_import")

@@ -27,7 +27,7 @@ from campaigns.models import (
 from campaigns.outbox import claims, sending
 from campaigns.reporting import stats
 from campaigns.sequences import schedule
-from crm.importing import leads_import
+from crm.importing.lead_import import leads_import
 from crm.members import membership_create
 from crm.models import Lead, Membership, Organization, Property
 from crm.site.bulk import update_many

@@ -5,8 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from crm.csv_reading import CsvFileError, RowError
-from crm.importing import leads_import
+from crm.importing.csv_reading import CsvFileError, RowError
+from crm.importing.lead_import import leads_import
 from crm.models import Organization
 
 

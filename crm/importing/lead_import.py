@@ -1,13 +1,13 @@
 """The lead importer: one CSV reader and one bulk upsert, shared by the admin and the CLI.
 
 A file that cannot be read as CSV is refused whole, with the line that broke it
-(`crm.csv_reading`). In a readable file every row is checked against the model's own
+(`crm.importing.csv_reading`). In a readable file every row is checked against the model's own
 limits; good rows are imported and each bad row is reported with its line, column and
 reason.
 
 The file is streamed in batches of rows: memory stays the same for ten rows or millions.
 Per batch, existing leads are looked up through the Lower(email) index; the addresses of
-earlier batches (to report a repeated one) wait in a scratch file (`crm.import_seen`).
+earlier batches (to report a repeated one) wait in a scratch file (`crm.importing.import_seen`).
 The counts come out exact; only the first ERRORS_KEPT errors are kept (`on_error` sees
 them all).
 """
@@ -28,8 +28,8 @@ from django.db import connections, router, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
-from crm.csv_reading import RowError, read_rows, shown
-from crm.import_seen import SeenAddresses
+from crm.importing.csv_reading import RowError, read_rows, shown
+from crm.importing.import_seen import SeenAddresses
 from crm.models import Lead, Organization
 from crm.owners import AgentNotFound, MemberLookup
 from crm.site.bulk import insert_many, update_many

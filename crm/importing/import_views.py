@@ -15,8 +15,8 @@ from django.utils.translation import ngettext
 from django.views import View
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
-from crm.csv_reading import CsvFileError
-from crm.importing import ImportReport, leads_import
+from crm.importing.csv_reading import CsvFileError
+from crm.importing.lead_import import ImportReport, leads_import
 from crm.models import Organization
 from crm.site.tenancy import is_member, organizations_of
 from crm.suppression import import_addresses
