@@ -52,7 +52,7 @@ def record_reply(message: MessageLog, replied_at: datetime.datetime) -> bool:
 
 # Opens and clicks. Tokens are signed and name the message (and the link's position), so a
 # click can only lead to a URL that was in that message: there is no url= parameter.
-SALT = "campaigns.events.tracking"
+SALT = "campaigns.tracking"
 PIXEL = (
     b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
     b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"

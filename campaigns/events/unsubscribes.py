@@ -22,8 +22,8 @@ from campaigns.models import STOPPED_UNSUBSCRIBED, Enrollment, MessageLog
 from crm.models import Lead, SuppressedAddress
 from crm.suppression import suppress
 
-SALT = "campaigns.events.unsubscribes"
-TEST_SALT = "campaigns.events.unsubscribes.test"
+SALT = "campaigns.unsubscribe"
+TEST_SALT = "campaigns.unsubscribe.test"
 
 
 @dataclass(frozen=True)

@@ -169,7 +169,7 @@ class Migration(migrations.Migration):
                 ('unsubscribed_at', models.DateTimeField(blank=True, null=True)),
                 ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='message_logs', to='campaigns.campaign')),
                 ('campaign_step', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='message_logs', to='campaigns.campaignstep', verbose_name='step')),
-                ('dispatch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='message_logs', to='campaigns.launching.blasts')),
+                ('dispatch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='message_logs', to='campaigns.dispatch')),
                 ('email_account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='campaigns.emailaccount')),
                 ('lead', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='message_logs', to='crm.lead')),
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='message_logs', to='crm.organization')),

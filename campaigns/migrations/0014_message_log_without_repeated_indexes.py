@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='messagelog',
             name='dispatch',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='message_logs', to='campaigns.launching.blasts'),
+            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='message_logs', to='campaigns.dispatch'),
         ),
         migrations.AlterField(
             model_name='messagelog',

@@ -87,7 +87,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('campaign', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='ab_test', to='campaigns.campaign')),
                 ('chosen_by', models.ForeignKey(blank=True, help_text='The staff member who picked the winner; empty when the test decided.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dispatch', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='ab_test', to='campaigns.launching.blasts')),
+                ('dispatch', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='ab_test', to='campaigns.dispatch')),
             ],
             options={
                 'verbose_name': 'A/B test',
