@@ -264,7 +264,7 @@ def generate(leads: int) -> dict[str, Any]:
 def _lead_page_peer() -> Iterator[None]:
     """The lead's page with Django's default inline querysets (its sequences read each
     enrollment's campaign one query at a time)."""
-    from crm.admin import AutoReplyInline, EnrollmentInline
+    from campaigns.admin.leads import AutoReplyInline, EnrollmentInline
 
     inlines = (EnrollmentInline, AutoReplyInline)
     own = [inline.get_queryset for inline in inlines]

@@ -16,10 +16,9 @@ from bench.data import HTML_TEMPLATE, SUBJECT_TEMPLATE, lead_csv
 from bench.timing import timed
 from campaigns.audiences import audience
 from campaigns.content import mime
-from campaigns.events import unsubscribes
 from campaigns.launching import blasts
 from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
-from campaigns.outbox import claims, sending
+from campaigns.outbox import claims, sending, unsubscribe_links
 from crm.importing.lead_import import leads_import
 from crm.models import Lead, Organization
 
@@ -76,7 +75,7 @@ def ours(size: int) -> dict:
 def rendered_message(step: CampaignStep, lead: Lead, account: EmailAccount) -> MessageLog:
     """The peers' message: rendered for the lead when it is queued, as ours did before it
     rendered at the claim (the same fields `sending.render_claimed` fills)."""
-    rendered = sending.render_for(step, lead, account, unsubscribes.url_for(lead))
+    rendered = sending.render_for(step, lead, account, unsubscribe_links.url_for(lead))
     return MessageLog(
         organization_id=lead.organization_id,
         campaign_id=step.campaign_id,

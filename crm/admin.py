@@ -13,32 +13,20 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from campaigns.admin.lead_filters import BudgetFilter, InCampaignFilter
-from campaigns.admin.listing_alert_admin import ListingAlertLeadFilter, review_url
-from campaigns.admin.preflight_filter import PreflightLeadFilter
-from campaigns.events.auto_replies import auto_reply_summary
+from campaigns.admin.listing_alert_admin import review_url
 from campaigns.listing_alerts import triggers
-from campaigns.models import AutoReply, Enrollment
-from campaigns.outbox import failures
-from campaigns.reporting.timeline import lead_timeline
-from crm.importing.import_views import IMPORT_LEADS, LeadImportView, SuppressionImportView
+from crm.importing.import_views import SuppressionImportView
 from crm.members import staff_group_join
-from crm.models import Lead, Membership, Organization, Property, SuppressedAddress
-from crm.owner_admin import OwnerFilter, agent_column, assign_to_agent, scope_owner_field
-from crm.resources import LeadResource
-from crm.site.export_admin import SpreadsheetExportAdmin
+from crm.models import Membership, Organization, Property, SuppressedAddress
 from crm.site.tenancy import (
-    TenantRelatedFilter,
     TenantScopedAdmin,
-    TenantValuesFilter,
     is_member,
     organizations_of,
 )
-from crm.site.timezones import LocalDayRangeFilter
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
@@ -204,156 +192,6 @@ class PropertyAdmin(TenantScopedAdmin, ModelAdmin):
     @display(description="Leads", ordering="leads_linked")
     def lead_count(self, obj: Property) -> int:
         return obj.leads_linked
-
-
-class ReadOnlyInline(TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_member(request.user)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class EnrollmentInline(ReadOnlyInline):
-    model = Enrollment
-    fields = ["campaign", "state", "why_stopped", "next_step", "next_due_at", "started_at"]
-    readonly_fields = fields
-    verbose_name_plural = "sequences"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        # Each row shows its campaign, and names its lead: read with the rows, not per row.
-        return super().get_queryset(request).select_related("campaign", "lead")
-
-    @display(description="Why it stopped")
-    def why_stopped(self, obj: Enrollment) -> str:
-        return failures.in_words(obj.stop_reason) or "–"
-
-    @display(description="Next step")
-    def next_step(self, obj: Enrollment) -> str:
-        return f"Step {obj.next_order}" if obj.state == Enrollment.State.ACTIVE else "–"
-
-
-class AutoReplyInline(ReadOnlyInline):
-    """Out-of-office answers: each held the lead's sequences instead of stopping them."""
-
-    model = AutoReply
-    # The received time is in the summary, in the agency's time zone.
-    fields = ["subject", "what_happened"]
-    readonly_fields = fields
-    verbose_name_plural = "auto-replies (out of office)"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("organization")
-
-    @display(description="What happened")
-    def what_happened(self, obj: AutoReply) -> str:
-        return auto_reply_summary(obj)
-
-
-@admin.register(Lead)
-class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
-    resource_classes = [LeadResource]
-    list_display = [
-        "name",
-        "email",
-        "phone",
-        "city",
-        "status_badge",
-        "budget",
-        "source",
-        agent_column,
-        "created_at",
-    ]
-    list_filter = [
-        "status",
-        OwnerFilter,
-        ("city", TenantValuesFilter),
-        BudgetFilter,
-        ("source", TenantValuesFilter),
-        InCampaignFilter,
-        ("created_at", LocalDayRangeFilter),
-        ("property", TenantRelatedFilter),
-        PreflightLeadFilter,  # hidden until the launch page's preflight links to it
-        ListingAlertLeadFilter,  # hidden until a listing alert's page links to it
-    ]
-    list_filter_submit = True
-    search_fields = ["name", "email", "phone", "city"]
-    autocomplete_fields = ["property"]
-    list_select_related = ["property", "owner"]
-    # One COUNT of the filtered list per view, not a second one of the whole table.
-    show_full_result_count = False
-    warn_unsaved_form = True
-    actions_list = ["import_csv"]
-    actions = ["add_to_campaign", "assign_to_agent", "delete_selected"]
-    inlines = [EnrollmentInline, AutoReplyInline]
-    change_form_after_template = "admin/crm/lead/timeline.html"
-    fieldsets = [
-        (None, {"fields": ["organization", "name", "email", "phone", "status", "owner"]}),
-        ("Search", {"fields": ["city", "budget_min", "budget_max", "property", "source"]}),
-    ]
-
-    @display(
-        description="Status",
-        ordering="status",
-        label={
-            Lead.Status.NEW: "info",
-            Lead.Status.CONTACTED: "warning",
-            Lead.Status.QUALIFIED: "primary",
-            Lead.Status.CLIENT: "success",
-            Lead.Status.LOST: "danger",
-        },
-    )
-    def status_badge(self, obj: Lead) -> tuple[str, str]:
-        return obj.status, obj.get_status_display()
-
-    @display(description="Budget")
-    def budget(self, obj: Lead) -> str:
-        low, high = obj.budget_min, obj.budget_max
-        if low is None and high is None:
-            return "–"
-        if high is None:
-            return f"from {low:,}"
-        if low is None:
-            return f"up to {high:,}"
-        return f"{low:,} – {high:,}"
-
-    def get_inlines(self, request: HttpRequest, obj: Lead | None) -> list:
-        return self.inlines if obj is not None else []  # a new lead has no history yet
-
-    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any):
-        lead = context.get("original")
-        if lead is not None:
-            context["timeline"] = lead_timeline(lead)
-        return super().render_change_form(request, context, *args, **kwargs)
-
-    @admin.action(description="Add to campaign…")
-    def add_to_campaign(self, request: HttpRequest, queryset: QuerySet[Lead]) -> Any:
-        from campaigns.admin.pages import add_leads_to_campaign
-
-        return add_leads_to_campaign(self, request, queryset)
-
-    @admin.action(description="Assign to agent…")
-    def assign_to_agent(self, request: HttpRequest, queryset: QuerySet[Lead]) -> Any:
-        return assign_to_agent(self, request, queryset)
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        return scope_owner_field(field, request) if db_field.name == "owner" else field
-
-    @action(description=IMPORT_LEADS, icon="upload_file", url_path="import-csv")
-    def import_csv(self, request: HttpRequest) -> HttpResponseRedirect:
-        return HttpResponseRedirect(reverse("admin:crm_lead_import"))
-
-    def get_urls(self) -> list:
-        view = self.admin_site.admin_view(LeadImportView.as_view(model_admin=self))
-        return [path("import/", view, name="crm_lead_import"), *super().get_urls()]
 
 
 @admin.register(SuppressedAddress)

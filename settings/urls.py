@@ -4,8 +4,6 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from campaigns.events import views
-
 # Django's view-on-site shortcut (/admin/r/<content type>/<id>/) is left out: no model here
 # has a public page, and its answers told another organization's objects from missing ones.
 admin_urls, app_name, namespace = admin.site.urls
@@ -18,9 +16,5 @@ handler404 = "crm.site.error_pages.page_not_found"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", (admin_urls, app_name, namespace)),
-    path("email/oauth/callback/", views.gmail_oauth_callback, name="gmail_oauth_callback"),
-    path("u/<str:token>/", views.unsubscribe_view, name="unsubscribe"),
-    path("api/campaigns/", include("campaigns.api.urls")),
-    path("t/o/<str:token>.gif", views.track_open, name="track_open"),
-    path("t/c/<str:token>/", views.track_click, name="track_click"),
+    path("", include("campaigns.urls")),
 ]

@@ -563,13 +563,13 @@ def simulate_opens(campaign: Campaign, opened: dict[str, int]) -> None:
     it once), and every test message is fetched by a mail scanner too (never counted)."""
     import re
 
-    from campaigns.events import tracking
+    from campaigns.outbox import tracking_links
 
     for variant, count in opened.items():
         tested = MessageLog.objects.filter(campaign=campaign, variant=variant, ab_group="test")
         for index, message in enumerate(tested.select_related("campaign").order_by("pk")):
             # The pixel as the message carries it (tracking adds it to the HTML as sent).
-            image = tracking.instrument("", message, "")
+            image = tracking_links.instrument("", message, "")
             pixel = re.search(r'src="https?://[^/"]+(/t/o/[^"]+)"', image).group(1)
             for user_agent in [SCANNER] + ([PERSON, PERSON] if index < count else []):
                 assert Client().get(pixel, HTTP_USER_AGENT=user_agent).status_code == 200

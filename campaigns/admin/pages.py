@@ -289,7 +289,7 @@ def gmail_disconnect(model_admin: Any, request: HttpRequest, object_id: str) -> 
     )
 
 
-def campaign_launch(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
+def launch_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
     """Launch a blast, or activate a sequence, after a confirmation with the numbers."""
     campaign = model_admin.get_object(request, object_id)
     if campaign is None:

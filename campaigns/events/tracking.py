@@ -1,17 +1,14 @@
 """What happens after sending: bounces, opens and clicks."""
 
 import datetime
-import html
 import re
 import uuid
 
-from django.core import signing
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.content import public_address
 from campaigns.models import STOPPED_BOUNCED, STOPPED_REPLIED, Enrollment, LinkClick, MessageLog
+from campaigns.outbox import tracking_links
 from crm.models import SuppressedAddress
 from crm.suppression import suppress
 
@@ -50,14 +47,11 @@ def record_reply(message: MessageLog, replied_at: datetime.datetime) -> bool:
     return bool(changed)
 
 
-# Opens and clicks. Tokens are signed and name the message (and the link's position), so a
-# click can only lead to a URL that was in that message: there is no url= parameter.
-SALT = "campaigns.tracking"
+# Opens and clicks, counted from the links of campaigns/outbox/tracking_links.py.
 PIXEL = (
     b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
     b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
 )
-_LINK = re.compile(r'(<a\b[^>]*?\bhref=")(https?://[^"]+)(")', re.IGNORECASE)
 # Mail security gateways and link scanners that fetch every link before a person does.
 SCANNERS = re.compile(
     r"barracuda|mimecast|proofpoint|urldefense|safelinks|symantec|trendmicro|fortiguard|"
@@ -65,60 +59,6 @@ SCANNERS = re.compile(
     re.IGNORECASE,
 )
 TOO_SOON = datetime.timedelta(seconds=10)
-
-
-def _sign(value: str) -> str:
-    return signing.Signer(salt=SALT).sign(value)
-
-
-def _unsign(token: str) -> str | None:
-    try:
-        return signing.Signer(salt=SALT).unsign(token)
-    except signing.BadSignature:
-        return None
-
-
-def trackable_links(html_body: str, unsubscribe_url: str) -> list[str]:
-    """The message's links in order, as people will follow them (unsubscribe excluded)."""
-    links = []
-    for match in _LINK.finditer(html_body):
-        url = html.unescape(match.group(2))
-        if url != unsubscribe_url:
-            links.append(url)
-    return links
-
-
-def instrument(html_body: str, message: MessageLog, unsubscribe_url: str) -> str:
-    """The HTML as sent: links through the click endpoint, and the open pixel."""
-    campaign = message.campaign
-    if campaign.track_clicks:
-        position = iter(range(len(message.links)))
-
-        def rewrite(match: re.Match) -> str:
-            if html.unescape(match.group(2)) == unsubscribe_url:
-                return match.group(0)
-            index = next(position, None)
-            if index is None:
-                return match.group(0)
-            url = _url("track_click", click_token(message, index))
-            return f"{match.group(1)}{html.escape(url)}{match.group(3)}"
-
-        html_body = _LINK.sub(rewrite, html_body)
-    if campaign.track_opens:
-        pixel = _url("track_open", _sign(message.pk.hex))
-        html_body += (
-            f'<img src="{html.escape(pixel)}" width="1" height="1" alt="" style="border:0">'
-        )
-    return html_body
-
-
-def click_token(message: MessageLog, index: int) -> str:
-    """The token of the message's link at `index` (its position in `message.links`)."""
-    return _sign(f"{message.pk.hex}.{index}")
-
-
-def _url(name: str, token: str) -> str:
-    return public_address.base_url() + reverse(name, args=[token])
 
 
 def _counted_as_prefetch(message: MessageLog, user_agent: str) -> bool:
@@ -132,7 +72,7 @@ def _counted_as_prefetch(message: MessageLog, user_agent: str) -> bool:
 
 def record_open(token: str, user_agent: str) -> bool:
     """Count an open; the first real one sets opened_at. False for an unknown token."""
-    value = _unsign(token)
+    value = tracking_links.unsign(token)
     message = MessageLog.objects.filter(pk=_as_uuid(value)).first() if value else None
     if message is None:
         return False
@@ -149,7 +89,7 @@ def record_open(token: str, user_agent: str) -> bool:
 
 def record_click(token: str, user_agent: str) -> str | None:
     """Count a click and return the URL it leads to; None for a token that is not ours."""
-    value = _unsign(token)
+    value = tracking_links.unsign(token)
     if not value or "." not in value:
         return None
     message_id, _, index = value.partition(".")

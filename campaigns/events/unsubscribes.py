@@ -1,73 +1,14 @@
-"""Per-recipient unsubscribe links: an opaque signed token naming the lead, never an address.
-
-The token has no expiry (opt-out links must keep working for at least 30 days) and does
-not depend on the campaign, so it works after the campaign is deleted.
-
-A test message (sent to staff, rendered for a real lead) carries a test token: the same
-page opens, but nothing changes for the lead. Test tokens are signed with their own salt,
-so one can never be turned into the lead's real token, nor read as one.
-"""
+"""Unsubscribing a lead: from the link of campaigns/outbox/unsubscribe_links.py, the lead is
+marked, their sequences stop, the address is suppressed, and the unsubscribe is counted
+against the last message they were sent."""
 
 import datetime
-import functools
-from dataclasses import dataclass
 
-from django.conf import settings
-from django.core import signing
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
-from campaigns.content import public_address
 from campaigns.models import STOPPED_UNSUBSCRIBED, Enrollment, MessageLog
 from crm.models import Lead, SuppressedAddress
 from crm.suppression import suppress
-
-SALT = "campaigns.unsubscribe"
-TEST_SALT = "campaigns.unsubscribe.test"
-
-
-@dataclass(frozen=True)
-class Link:
-    """What an unsubscribe token names: the lead, and whether it came in a test message."""
-
-    lead: Lead
-    is_test: bool
-
-
-def token_for(lead: Lead, *, test: bool = False) -> str:
-    # Deterministic (no timestamp), so the previewed message is byte for byte the sent one.
-    return signing.Signer(salt=TEST_SALT if test else SALT).sign(lead.pk.hex)
-
-
-def url_for(lead: Lead, *, test: bool = False) -> str:
-    before, after = _url_around(
-        public_address.base_url(), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
-    )
-    return before + token_for(lead, test=test) + after
-
-
-_PLACEHOLDER = "TOKEN"
-
-
-@functools.lru_cache(maxsize=16)
-def _url_around(base_url: str, urlconf: str, script_prefix: str) -> tuple[str, str]:
-    """The link's text before and after the token, found once: a launch makes one link per
-    lead, and reverse() would cost more than the signature. Tokens need no quoting."""
-    path = reverse("unsubscribe", args=[_PLACEHOLDER], urlconf=urlconf)
-    before, _, after = path.rpartition(_PLACEHOLDER)
-    return base_url + before, after
-
-
-def link_for(token: str) -> Link | None:
-    """The lead a token names, or None for a token we did not sign."""
-    for salt, is_test in ((SALT, False), (TEST_SALT, True)):
-        try:
-            lead_id = signing.Signer(salt=salt).unsign(token)
-        except signing.BadSignature:
-            continue
-        lead = Lead.objects.select_related("organization").filter(pk=lead_id).first()
-        return Link(lead=lead, is_test=is_test) if lead else None
-    return None
 
 
 def unsubscribe(lead: Lead) -> bool:

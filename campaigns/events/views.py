@@ -1,48 +1,19 @@
-"""The only pages outside the admin: Google's OAuth callback and the unsubscribe page."""
+"""The pages recipients reach from an email: the unsubscribe page, the open pixel and the
+click redirect."""
 
-from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from campaigns.accounts import gmail, oauth
 from campaigns.events import tracking, unsubscribes
-from campaigns.outbox import sending
-
-
-@staff_member_required
-def gmail_oauth_callback(request: HttpRequest) -> HttpResponse:
-    """Where Google sends staff back; always returns to the accounts list (no `next`)."""
-    target = HttpResponseRedirect(reverse("admin:campaigns_emailaccount_changelist"))
-    try:
-        connected = oauth.finish(request.session, request.GET, request.user)
-    except oauth.ConnectError as error:
-        messages.error(request, str(error))
-        return target
-    account = connected.account
-    verb = "Connected" if connected.created else "Reconnected"
-    try:
-        sending.connection_test(account)
-    except gmail.GmailError as error:
-        messages.warning(
-            request, f"{verb} {account.email_address}, but the test email failed: {error}"
-        )
-    else:
-        messages.success(
-            request, f"{verb} {account.email_address}. A test email was sent to that address."
-        )
-    if account.detect_replies and not account.may_read_headers:
-        messages.warning(request, oauth.METADATA_NOT_GRANTED)
-    return target
+from campaigns.outbox import unsubscribe_links
 
 
 @csrf_exempt  # RFC 8058 one-click POSTs come from mail providers, without cookies
 @require_http_methods(["GET", "POST"])
 def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
-    link = unsubscribes.link_for(token)
+    link = unsubscribe_links.link_for(token)
     if link is None:
         return render(request, "campaigns/unsubscribe.html", {"invalid": True}, status=404)
     lead = link.lead

@@ -10,8 +10,8 @@ from django.utils import timezone
 from campaigns.accounts import gmail
 from campaigns.audiences import listing_fit
 from campaigns.content import mime, rendering, template_errors
-from campaigns.events import tracking, unsubscribes
 from campaigns.models import CampaignStep, EmailAccount, MessageLog, StepSnapshot
+from campaigns.outbox import tracking_links, unsubscribe_links
 from crm.models import Lead
 
 
@@ -23,7 +23,7 @@ def addressing_for(log: MessageLog, account: EmailAccount) -> mime.Addressing:
         to_email=log.to_email,
         to_name="" if log.is_test else lead.name,
         reply_to=account.reply_to,
-        unsubscribe_url=unsubscribes.url_for(lead, test=log.is_test),
+        unsubscribe_url=unsubscribe_links.url_for(lead, test=log.is_test),
         postal_address=lead.organization.postal_address,
         in_reply_to=log.in_reply_to,
         is_test=log.is_test,
@@ -34,7 +34,7 @@ def build_for(log: MessageLog, account: EmailAccount) -> bytes:
     addressing = addressing_for(log, account)
     body_html = log.body_html
     if not log.is_test and log.campaign_id:
-        body_html = tracking.instrument(body_html, log, addressing.unsubscribe_url)
+        body_html = tracking_links.instrument(body_html, log, addressing.unsubscribe_url)
     rendered = rendering.Rendered(subject=log.subject, html=body_html, text=log.body_text)
     return mime.build(rendered, addressing, message_id=log.message_id)
 
@@ -86,7 +86,7 @@ def render_for(
     lead's unsubscribe link when the caller has it already. A `test` rendering (preview,
     test send) differs only in that link's token, which opens the page but unsubscribes
     nobody. `variant` (B to D) takes that subject of an A/B test instead of the step's."""
-    url = url or unsubscribes.url_for(lead, test=test)
+    url = url or unsubscribe_links.url_for(lead, test=test)
     # A listing alert's step (or its snapshot, at the claim) reads its listing.
     listing = listing_fit.listing_for(getattr(step, "step", step))
     context = rendering.message_context(
@@ -179,12 +179,14 @@ def render_claimed(log: MessageLog, account: EmailAccount) -> None:
     if log.snapshot_id is None:
         return  # rendered when it was queued (before rendering moved to the claim)
     lead = log.lead
-    url = unsubscribes.url_for(lead)
+    url = unsubscribe_links.url_for(lead)
     rendered = render_for(log.snapshot, lead, account, url, variant=log.variant)
     log.to_email = lead.email
     if not log.in_reply_to:
         log.subject = rendered.subject
     log.body_html, log.body_text = rendered.html, rendered.text
     log.message_id = log.message_id or mime.new_message_id(account.email_address)
-    log.links = tracking.trackable_links(rendered.html, url) if log.campaign.track_clicks else []
+    log.links = (
+        tracking_links.trackable_links(rendered.html, url) if log.campaign.track_clicks else []
+    )
     log.save(update_fields=RENDERED)

@@ -12,10 +12,9 @@ from django.db.models.functions import Lower
 
 from campaigns.audiences import audience
 from campaigns.content import rendering
-from campaigns.events import unsubscribes
 from campaigns.launching import blasts
 from campaigns.models import Campaign, CampaignStep, Enrollment, MessageLog
-from campaigns.outbox import senders
+from campaigns.outbox import senders, unsubscribe_links
 from campaigns.preflight import content, fields, renders
 from campaigns.preflight.report import Finding, Report
 from campaigns.sequences import schedule
@@ -245,7 +244,7 @@ class _Audit:
 
         def own_link() -> str:  # signed once per lead, and only when needed
             if not own:
-                own.append(unsubscribes.url_for(lead))
+                own.append(unsubscribe_links.url_for(lead))
             return own[0]
 
         first_subject = None

@@ -18,8 +18,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from campaigns.content import mime, rendering
-from campaigns.events import tracking, unsubscribes
 from campaigns.models import Campaign, CampaignStep, MessageLog
+from campaigns.outbox import tracking_links, unsubscribe_links
 from campaigns.preflight import content, fields
 
 # Kept per step at most: each holds a rendered message (a few KB).
@@ -40,7 +40,7 @@ class Outcome:
 
 def stand_in_link() -> str:
     """An unsubscribe link like every lead's, same length, for a lead that does not exist."""
-    return unsubscribes.url_for(SimpleNamespace(pk=uuid.UUID(int=0)))
+    return unsubscribe_links.url_for(SimpleNamespace(pk=uuid.UUID(int=0)))
 
 
 class StepRenderer:
@@ -111,8 +111,8 @@ class StepRenderer:
         tracked = campaign.track_clicks or campaign.track_opens
         if not tracked or len(final.html.encode()) < content.GMAIL_CLIP_BYTES * 0.8:
             return 0
-        log = MessageLog(campaign=campaign, links=tracking.trackable_links(final.html, link))
-        return len(tracking.instrument(final.html, log, link).encode())
+        log = MessageLog(campaign=campaign, links=tracking_links.trackable_links(final.html, link))
+        return len(tracking_links.instrument(final.html, log, link).encode())
 
 
 def as_sent(final: rendering.Rendered, link: str, own_link: str) -> rendering.Rendered:

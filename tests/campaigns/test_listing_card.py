@@ -6,10 +6,9 @@ from django.urls import reverse
 
 from campaigns.content.listing_card import listing_card
 from campaigns.content.rendering import SAMPLE_CONTEXT, render, render_message
-from campaigns.events import unsubscribes
 from campaigns.listing_alerts import triggers
 from campaigns.models import ListingAlert, MessageLog
-from campaigns.outbox import sending
+from campaigns.outbox import sending, unsubscribe_links
 from crm.models import Lead
 from tests.conftest import list_property, make_buyer, reprice
 
@@ -103,7 +102,7 @@ def test_the_preview_is_what_is_queued(client_a, org_a, listing_alerts_a):
     queued = MessageLog.objects.select_related("email_account").get(lead=lead)
     sending.render_claimed(queued, queued.email_account)  # written when claimed
     # The preview's unsubscribe link opens the page but unsubscribes nobody: its token differs.
-    test_link, link = unsubscribes.url_for(lead, test=True), unsubscribes.url_for(lead)
+    test_link, link = unsubscribe_links.url_for(lead, test=True), unsubscribe_links.url_for(lead)
     assert previewed.subject == queued.subject
     assert previewed.html.replace(test_link, link) == queued.body_html
     assert previewed.text.replace(test_link, link) == queued.body_text

@@ -9,12 +9,13 @@ from django.utils import timezone
 from campaigns.events import tracking, unsubscribes
 from campaigns.launching import blasts
 from campaigns.models import MessageLog
+from campaigns.outbox import unsubscribe_links
 from crm.importing.lead_import import leads_import
 from crm.models import Lead, SuppressedAddress
 
 
 def test_a_31_day_old_link_of_a_deleted_campaign_still_unsubscribes(campaign_a, lead_a):
-    url = unsubscribes.url_for(lead_a).replace("http://127.0.0.1:8000", "")
+    url = unsubscribe_links.url_for(lead_a).replace("http://127.0.0.1:8000", "")
     campaign_a.delete()
     with time_machine.travel(timezone.now() + datetime.timedelta(days=31)):
         assert Client().post(url).status_code == 200

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from campaigns.admin import STEP_HAS_SENT
+from campaigns.admin.forms import STEP_HAS_SENT
 from campaigns.events import unsubscribes
 from campaigns.models import Campaign, CampaignStep, EmailAccount, Enrollment, MessageLog
 from campaigns.outbox import claims

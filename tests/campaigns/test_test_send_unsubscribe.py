@@ -8,9 +8,8 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
-from campaigns.events import unsubscribes
 from campaigns.models import StepSnapshot
-from campaigns.outbox import sending
+from campaigns.outbox import sending, unsubscribe_links
 from crm.models import Lead, SuppressedAddress
 
 TEST_NOTICE = "This link came in a test message"
@@ -65,15 +64,15 @@ def test_the_link_in_a_sent_test_shows_the_page_and_unsubscribes_nobody(
 def test_the_preview_shows_the_test_link_not_the_leads_own(client_a, step_a, lead_a):
     url = reverse("admin:campaigns_campaignstep_preview", args=[step_a.pk])
     page = client_a.get(url, {"lead": lead_a.pk}).content.decode()
-    assert unsubscribes.url_for(lead_a, test=True) in page
-    assert unsubscribes.url_for(lead_a) not in page
+    assert unsubscribe_links.url_for(lead_a, test=True) in page
+    assert unsubscribe_links.url_for(lead_a) not in page
 
 
 def test_a_test_token_cannot_be_read_as_the_leads_real_one(lead_a):
-    test_token = unsubscribes.token_for(lead_a, test=True)
+    test_token = unsubscribe_links.token_for(lead_a, test=True)
     with pytest.raises(signing.BadSignature):
-        signing.Signer(salt=unsubscribes.SALT).unsign(test_token)
-    assert test_token != unsubscribes.token_for(lead_a)
+        signing.Signer(salt=unsubscribe_links.SALT).unsign(test_token)
+    assert test_token != unsubscribe_links.token_for(lead_a)
     one_click(reverse("unsubscribe", args=[test_token]))
     assert_still_subscribed(lead_a)
 

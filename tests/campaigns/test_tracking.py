@@ -13,7 +13,7 @@ from campaigns.content.mime import gmail_raw
 from campaigns.events import tracking
 from campaigns.launching import blasts
 from campaigns.models import Campaign, MessageLog
-from campaigns.outbox import claims, sending
+from campaigns.outbox import claims, sending, tracking_links
 
 Status = MessageLog.Status
 BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15"
@@ -88,7 +88,7 @@ def test_a_tampered_click_token_is_404_never_a_redirect(tracked, tamper):
 
 
 def test_a_token_for_a_link_the_message_did_not_have_is_404(tracked):
-    token = tracking._sign(f"{tracked.pk.hex}.9")
+    token = tracking_links._sign(f"{tracked.pk.hex}.9")
     assert Client().get(f"/t/c/{token}/").status_code == 404
 
 

@@ -3,12 +3,12 @@
 from django.test import Client
 from django.urls import reverse, set_script_prefix
 
-from campaigns.events import unsubscribes
+from campaigns.outbox import unsubscribe_links
 from crm.models import Lead
 
 
 def url(lead):
-    return reverse("unsubscribe", args=[unsubscribes.token_for(lead)])
+    return reverse("unsubscribe", args=[unsubscribe_links.token_for(lead)])
 
 
 def test_a_get_shows_a_confirmation_and_changes_nothing(lead_a):
@@ -33,27 +33,29 @@ def test_a_one_click_post_without_cookies_unsubscribes_and_repeats_safely(lead_a
 
 
 def test_an_altered_token_is_404_and_changes_nothing(lead_a):
-    token = unsubscribes.token_for(lead_a)
+    token = unsubscribe_links.token_for(lead_a)
     response = Client().post(reverse("unsubscribe", args=[token[:-1] + "x"]))
     assert response.status_code == 404
     assert not Lead.objects.filter(unsubscribed_at__isnull=False).exists()
 
 
 def test_the_token_holds_no_address(lead_a):
-    assert "ana" not in unsubscribes.token_for(lead_a).lower()
-    assert unsubscribes.url_for(lead_a).startswith("http://127.0.0.1:8000/u/")
+    assert "ana" not in unsubscribe_links.token_for(lead_a).lower()
+    assert unsubscribe_links.url_for(lead_a).startswith("http://127.0.0.1:8000/u/")
 
 
 def test_the_link_follows_the_public_address_and_the_script_prefix(lead_a, settings):
-    token = unsubscribes.token_for(lead_a)
+    token = unsubscribe_links.token_for(lead_a)
     settings.PUBLIC_BASE_URL = "https://mail.agency.example"
-    assert unsubscribes.url_for(lead_a) == f"https://mail.agency.example/u/{token}/"
+    assert unsubscribe_links.url_for(lead_a) == f"https://mail.agency.example/u/{token}/"
     set_script_prefix("/campaigns/")
     try:
-        assert unsubscribes.url_for(lead_a) == f"https://mail.agency.example/campaigns/u/{token}/"
+        assert (
+            unsubscribe_links.url_for(lead_a) == f"https://mail.agency.example/campaigns/u/{token}/"
+        )
     finally:
         set_script_prefix("/")
-    assert unsubscribes.url_for(lead_a) == f"https://mail.agency.example/u/{token}/"
+    assert unsubscribe_links.url_for(lead_a) == f"https://mail.agency.example/u/{token}/"
 
 
 def test_the_unsubscribe_counts_against_the_latest_message_sent_to_the_lead(

@@ -34,7 +34,7 @@ def peak_of_a_preview(org, path) -> int:
 
 def test_the_previews_memory_does_not_grow_with_the_number_of_rows(org_a, tmp_path, monkeypatch):
     # Smaller batches keep the test quick: what matters is many batches against few.
-    monkeypatch.setattr(importing, "BATCH_SIZE", 500)
+    monkeypatch.setattr(lead_import, "BATCH_SIZE", 500)
     # Some of the file's addresses exist already, in another case: they are updates.
     Lead.objects.bulk_create(
         Lead(organization=org_a, name="Old", email=f"LEAD{n}@example.com") for n in range(300)
@@ -49,7 +49,7 @@ def test_the_previews_memory_does_not_grow_with_the_number_of_rows(org_a, tmp_pa
 
 
 def test_an_address_repeated_in_a_later_batch_is_reported_with_its_first_line(org_a, monkeypatch):
-    monkeypatch.setattr(importing, "BATCH_SIZE", 2)
+    monkeypatch.setattr(lead_import, "BATCH_SIZE", 2)
     data = "name,email\nAna,ana@example.com\nBen,ben@example.com\nCid,cid@example.com\n"
     report = leads_import(organization=org_a, data=(data + "Ana B,ANA@example.com\n").encode())
     assert [str(error) for error in report.errors] == [
@@ -60,7 +60,7 @@ def test_an_address_repeated_in_a_later_batch_is_reported_with_its_first_line(or
 
 
 def test_a_file_broken_after_several_batches_writes_nothing(org_a, lead_a, monkeypatch):
-    monkeypatch.setattr(importing, "BATCH_SIZE", 2)
+    monkeypatch.setattr(lead_import, "BATCH_SIZE", 2)
     rows = "".join(f"Lead {n},lead{n}@example.com\n" for n in range(7))
     data = "name,email\nAna New Name,ana@example.com\n" + rows + '"Unclosed,x@example.com\n'
     with pytest.raises(CsvFileError) as error:
@@ -74,7 +74,7 @@ def test_a_file_broken_after_several_batches_writes_nothing(org_a, lead_a, monke
 def test_errors_past_the_ones_kept_are_counted_and_the_command_prints_them_all(
     org_a, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(importing, "ERRORS_KEPT", 3)
+    monkeypatch.setattr(lead_import, "ERRORS_KEPT", 3)
     path = tmp_path / "leads.csv"
     path.write_text("name,email\n" + "".join(f"Bad {n},bad{n}\n" for n in range(8)))
     with path.open("rb") as source:

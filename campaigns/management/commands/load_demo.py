@@ -24,7 +24,7 @@ from campaigns.models import (
     LinkClick,
     MessageLog,
 )
-from campaigns.outbox import claims, sending
+from campaigns.outbox import claims, sending, tracking_links
 from campaigns.reporting import stats
 from campaigns.sequences import schedule
 from crm.importing.lead_import import leads_import
@@ -398,6 +398,6 @@ class Command(BaseCommand):
         if not message.links:
             return
         index = (count // 10) % len(message.links)
-        tracking.record_click(tracking.click_token(message, index), DEMO_BROWSER)
+        tracking.record_click(tracking_links.click_token(message, index), DEMO_BROWSER)
         MessageLog.objects.filter(pk=message.pk).update(clicked_at=at, updated_at=at)
         LinkClick.objects.filter(message=message).update(clicked_at=at)

@@ -1,0 +1,138 @@
+"""The admin of sending accounts: connecting Gmail, its limits, reply detection and the send plan."""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from unfold.admin import ModelAdmin
+from unfold.decorators import action, display
+
+from campaigns.admin import pages
+from campaigns.models import (
+    EmailAccount,
+)
+from campaigns.planner.page import plan_page
+from crm.site.tenancy import TenantScopedAdmin
+
+NEEDS_PERMISSION = (
+    "Reply and bounce detection needs Google's permission to read message headers: use "
+    "“Reconnect” on this account and allow it."
+)
+
+
+@admin.register(EmailAccount)
+class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
+    list_display = [
+        "email_address",
+        "display_name",
+        "provider",
+        "state",
+        "is_primary",
+        "daily_limit",
+        "replies",
+        "user",
+    ]
+    list_filter = ["provider", "is_active", "needs_reconnect", "detect_replies"]
+    search_fields = ["email_address", "display_name"]
+    # Tokens are never shown or edited in the admin; the OAuth flow sets them.
+    exclude = ["access_token", "refresh_token", "token_expires_at", "user"]
+    readonly_fields = [
+        "provider",
+        "needs_reconnect",
+        "paused_until",
+        "last_error",
+        "reply_detection",
+        "created_at",
+        "updated_at",
+    ]
+    actions_list = ["connect_gmail"]
+    actions_row = ["plan", "make_primary", "reconnect", "disconnect"]
+    actions_detail = ["plan", "reconnect"]
+
+    @action(description="Send plan", icon="event_upcoming", url_path="plan")
+    def plan(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return plan_page(self, request, object_id)
+
+    @action(description="Make primary", icon="star", url_path="make-primary")
+    def make_primary(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        account = self.get_object(request, object_id)
+        changelist = reverse("admin:campaigns_emailaccount_changelist")
+        if account is None or not account.is_active:
+            messages.error(request, "Only a connected account of yours can be made primary.")
+            return HttpResponseRedirect(changelist)
+        if request.method != "POST":
+            return pages.confirmation(
+                self,
+                request,
+                title=f"Make {account.email_address} the primary sender?",
+                explanation=(
+                    f"Campaigns of {account.organization} that name no sending account "
+                    "will send from it."
+                ),
+                button="Make primary",
+                back=changelist,
+                icon="star",
+            )
+        account.make_primary()
+        messages.success(request, f"{account.email_address} is now the primary sender.")
+        return HttpResponseRedirect(changelist)
+
+    @action(description="Connect Gmail", icon="add_link", url_path="connect-gmail")
+    def connect_gmail(self, request: HttpRequest) -> HttpResponse:
+        return pages.gmail_connect(self, request)
+
+    @action(description="Reconnect", icon="sync", url_path="reconnect")
+    def reconnect(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return pages.gmail_reconnect(self, request, object_id)
+
+    @action(description="Disconnect", icon="link_off", url_path="disconnect")
+    def disconnect(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return pages.gmail_disconnect(self, request, object_id)
+
+    @display(
+        description="State",
+        label={"active": "success", "reconnect": "danger", "inactive": "warning"},
+    )
+    def state(self, obj: EmailAccount) -> tuple[str, str]:
+        if obj.needs_reconnect:
+            return "reconnect", "Reconnect needed"
+        return ("active", "Active") if obj.is_active else ("inactive", "Disconnected")
+
+    @display(
+        description="Replies & bounces",
+        label={"on": "success", "off": "info", "attention": "warning"},
+    )
+    def replies(self, obj: EmailAccount) -> tuple[str, str]:
+        if not obj.detect_replies:
+            return "off", "Off"
+        if obj.may_read_headers and not obj.needs_reconnect:
+            return "on", "On"
+        return "attention", "Needs reconnecting"
+
+    @display(description="Reply and bounce detection")
+    def reply_detection(self, obj: EmailAccount) -> str:
+        if not obj.detect_replies:
+            return "Off."
+        if obj.needs_reconnect:
+            return "Paused until the account is reconnected."
+        if not obj.may_read_headers:
+            return obj.replies_error or NEEDS_PERMISSION
+        checked = obj.replies_checked_at
+        when = (
+            f"last checked {timezone.localtime(checked):%Y-%m-%d %H:%M}"
+            if checked
+            else ("not checked yet")
+        )
+        problem = f" Last check: {obj.replies_error}" if obj.replies_error else ""
+        return f"On, {when}.{problem}"
+
+    def save_model(self, request: HttpRequest, obj: EmailAccount, form: Any, change: bool):
+        super().save_model(request, obj, form, change)
+        if obj.detect_replies and not obj.may_read_headers:
+            messages.warning(request, NEEDS_PERMISSION)
+
+    def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
+        # Accounts are created by connecting a mailbox (OAuth), never typed in.
+        return False
