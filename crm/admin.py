@@ -5,23 +5,20 @@ from typing import Any
 from axes.admin import AccessAttemptAdmin as BaseAccessAttemptAdmin
 from axes.admin import AccessLogAdmin as BaseAccessLogAdmin
 from axes.models import AccessAttempt, AccessLog
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from campaigns.admin.listing_alert_admin import review_url
-from campaigns.listing_alerts import triggers
 from crm.importing.import_views import SuppressionImportView
 from crm.members import staff_group_join
-from crm.models import Membership, Organization, Property, SuppressedAddress
+from crm.models import Membership, Organization, SuppressedAddress
 from crm.site.tenancy import (
     TenantScopedAdmin,
     is_member,
@@ -159,39 +156,6 @@ class MembershipAdmin(ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         staff_group_join(obj.user)
-
-
-@admin.register(Property)
-class PropertyAdmin(TenantScopedAdmin, ModelAdmin):
-    list_display = ["title", "city", "price_display", "bedrooms", "status", "lead_count"]
-    list_filter = ["city", "status"]
-    list_filter_submit = True
-    search_fields = ["title", "city", "address"]
-    warn_unsaved_form = True
-
-    def save_model(self, request: HttpRequest, obj: Property, form: Any, change: bool) -> None:
-        """Saved through the listing alerts' service: a new listing or a price drop makes
-        the alerts it calls for, and the page says so."""
-        for alert in triggers.property_save(item=obj, user=request.user):
-            text = triggers.summary(alert)
-            messages.info(request, format_html('<a href="{}">{}</a>', review_url(alert), text))
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Property]:
-        # Meta.ordering does not apply to aggregated querysets: order explicitly.
-        return super().get_queryset(request).annotate(leads_linked=Count("leads")).order_by("title")
-
-    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name in ("url", "photo_url"):
-            kwargs["assume_scheme"] = "https"
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-    @display(description="Price", ordering="price")
-    def price_display(self, obj: Property) -> str:
-        return f"{obj.price:,}" if obj.price is not None else "–"
-
-    @display(description="Leads", ordering="leads_linked")
-    def lead_count(self, obj: Property) -> int:
-        return obj.leads_linked
 
 
 @admin.register(SuppressedAddress)

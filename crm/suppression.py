@@ -1,16 +1,8 @@
 """The organization's suppression list: addresses that never get a campaign email again."""
 
-from dataclasses import dataclass, field
-from typing import BinaryIO
-
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
-from django.utils.translation import ngettext
 
-from crm.importing.csv_reading import RowError, read_rows, shown
-from crm.importing.lead_import import BATCH_SIZE, ERRORS_KEPT, IS_EMPTY, NOT_AN_EMAIL, TOO_LONG
 from crm.models import Organization, SuppressedAddress
 
 # The model's own field: its validators are the address syntax and its 254 characters.
@@ -52,91 +44,3 @@ def is_suppressed(organization_id: object, email: str) -> bool:
     return SuppressedAddress.objects.filter(
         organization_id=organization_id, email=email.strip().lower()
     ).exists()
-
-
-@dataclass
-class SuppressionImport:
-    rows: int = 0
-    added: int = 0
-    already: int = 0
-    rejected: int = 0
-    errors: list[RowError] = field(default_factory=list)  # the first ERRORS_KEPT
-
-    def reject(self, error: RowError) -> None:
-        self.rejected += 1
-        if len(self.errors) < ERRORS_KEPT:
-            self.errors.append(error)
-
-    def summary(self) -> str:
-        rows = ngettext("Read %(n)s row", "Read %(n)s rows", self.rows) % {"n": f"{self.rows:,}"}
-        added = ngettext(
-            "%(n)s address added to the suppression list",
-            "%(n)s addresses added to the suppression list",
-            self.added,
-        ) % {"n": f"{self.added:,}"}
-        return f"{rows}: {added}, {self.already:,} already on it, {self.rejected:,} rejected."
-
-
-def _email_error(email: str) -> str:
-    if not email:
-        return IS_EMPTY
-    try:
-        EMAIL_FIELD.run_validators(email)
-    except ValidationError as error:
-        if error.error_list[0].code == "max_length":
-            return TOO_LONG.format(limit=EMAIL_FIELD.max_length)
-        return NOT_AN_EMAIL.format(value=shown(email))
-    return ""
-
-
-def import_addresses(
-    *, organization: Organization, data: bytes | BinaryIO, detail: str = ""
-) -> SuppressionImport:
-    """Add every valid address of a CSV's email column (other columns are ignored); bad rows
-    are reported by line and the good ones still added. Raises CsvFileError for a file that
-    cannot be read at all (the file is streamed: one found broken late adds nothing)."""
-    columns, _, rows = read_rows(data)
-    position = columns.index("email")
-    report = SuppressionImport()
-    batch: dict[str, int] = {}
-    with transaction.atomic():
-        for line, cells in rows:
-            report.rows += 1
-            email = cells[position].strip().lower() if position < len(cells) else ""
-            message = _email_error(email)
-            if message:
-                report.reject(RowError(line, "email", message))
-                continue
-            if email in batch:
-                report.already += 1
-                continue
-            batch[email] = line
-            if len(batch) >= BATCH_SIZE:
-                _add(organization, batch, detail, report)
-                batch = {}
-        _add(organization, batch, detail, report)
-    return report
-
-
-def _add(
-    organization: Organization, batch: dict[str, int], detail: str, report: SuppressionImport
-) -> None:
-    listed = set(
-        SuppressedAddress.objects.filter(organization=organization, email__in=batch).values_list(
-            "email", flat=True
-        )
-    )
-    new = [
-        SuppressedAddress(
-            organization=organization,
-            email=email,
-            reason=SuppressedAddress.Reason.MANUAL,
-            detail=detail[:500],
-        )
-        for email in batch
-        if email not in listed
-    ]
-    # ignore_conflicts: an unsubscribe landing at the same moment is not an error.
-    SuppressedAddress.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-    report.added += len(new)
-    report.already += len(listed)

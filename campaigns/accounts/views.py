@@ -5,8 +5,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from campaigns.accounts import gmail, oauth
-from campaigns.outbox import sending
+from campaigns.accounts import gmail, oauth, providers
 
 
 @staff_member_required
@@ -21,7 +20,7 @@ def gmail_oauth_callback(request: HttpRequest) -> HttpResponse:
     account = connected.account
     verb = "Connected" if connected.created else "Reconnected"
     try:
-        sending.connection_test(account)
+        providers.connection_test(account)
     except gmail.GmailError as error:
         messages.warning(
             request, f"{verb} {account.email_address}, but the test email failed: {error}"

@@ -13,7 +13,7 @@ from campaigns.admin import pages
 from campaigns.models import (
     EmailAccount,
 )
-from campaigns.planner.page import plan_page
+from campaigns.reporting.planner.page import plan_page
 from crm.site.tenancy import TenantScopedAdmin
 
 NEEDS_PERMISSION = (

@@ -29,8 +29,8 @@ from campaigns.models import (
     MessageLog,
 )
 from campaigns.outbox import failures, senders, sending
-from campaigns.planner import forecast
 from campaigns.reporting import campaign_live, sender_health
+from campaigns.reporting.planner import forecast
 from campaigns.reporting.progress import campaign_progress
 from campaigns.sequences import schedule
 from campaigns.sequences.outlook import sequence_outlook

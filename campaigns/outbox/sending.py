@@ -1,13 +1,9 @@
 """Sending one message: build the bytes from the frozen content and hand them to the
 account's provider (Gmail, or the sandbox that writes .eml files)."""
 
-import uuid
-from pathlib import Path
-
-from django.conf import settings
 from django.utils import timezone
 
-from campaigns.accounts import gmail
+from campaigns.accounts import gmail, providers
 from campaigns.audiences import listing_fit
 from campaigns.content import mime, rendering, template_errors
 from campaigns.models import CampaignStep, EmailAccount, MessageLog, StepSnapshot
@@ -39,37 +35,9 @@ def build_for(log: MessageLog, account: EmailAccount) -> bytes:
     return mime.build(rendered, addressing, message_id=log.message_id)
 
 
-def _send_bytes(account: EmailAccount, message: bytes, thread_id: str = "") -> gmail.Sent:
-    if account.provider == EmailAccount.Provider.SANDBOX:
-        # Development and the demo: the message lands in var/outbox/ instead of Gmail.
-        folder = Path(settings.SANDBOX_OUTBOX_DIR) / account.email_address
-        folder.mkdir(parents=True, exist_ok=True)
-        sent = gmail.Sent(message_id=f"sandbox-{uuid.uuid4().hex}", thread_id=thread_id)
-        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-        (folder / f"{stamp}-{sent.message_id}.eml").write_bytes(message)
-        return sent
-    return gmail.send(account, mime.gmail_raw(message), thread_id=thread_id)
-
-
 def deliver(log: MessageLog, account: EmailAccount) -> gmail.Sent:
     """Send one claimed message; raises gmail.GmailError subclasses on failure."""
-    return _send_bytes(account, build_for(log, account), log.thread_id)
-
-
-def connection_test(account: EmailAccount) -> gmail.Sent:
-    """A short email from the account to itself, proving that sending works."""
-    rendered = rendering.Rendered(
-        subject="Your account is connected",
-        html="<p>This account can now send campaign emails.</p>",
-        text="This account can now send campaign emails.\n",
-    )
-    addressing = mime.Addressing(
-        sender_name=account.display_name,
-        sender_email=account.email_address,
-        to_email=account.email_address,
-        is_test=True,
-    )
-    return _send_bytes(account, mime.build(rendered, addressing))
+    return providers.send(account, build_for(log, account), log.thread_id)
 
 
 def render_for(

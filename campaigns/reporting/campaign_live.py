@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from campaigns.ab_tests.ab_test_page import ab_test_live
 from campaigns.models import Campaign, Dispatch, MessageLog
-from campaigns.planner import forecast
 from campaigns.reporting import dashboard, sender_health
+from campaigns.reporting.planner import forecast
 from campaigns.reporting.progress import campaign_progress, counts_by_step, step_funnel
 from campaigns.sequences.outlook import sequence_outlook
 from crm.site.timezones import spoken_time

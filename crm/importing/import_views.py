@@ -17,9 +17,9 @@ from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
 from crm.importing.csv_reading import CsvFileError
 from crm.importing.lead_import import ImportReport, leads_import
+from crm.importing.suppression_import import import_addresses
 from crm.models import Organization
 from crm.site.tenancy import is_member, organizations_of
-from crm.suppression import import_addresses
 
 SESSION_KEY = "lead_imports"
 STALE_AFTER_SECONDS = 24 * 3600

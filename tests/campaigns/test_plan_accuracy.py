@@ -15,7 +15,7 @@ from django.utils import timezone
 from campaigns.launching import blasts
 from campaigns.models import Dispatch, EmailAccount, Enrollment, MessageLog
 from campaigns.outbox import claims
-from campaigns.planner.plans import account_plan
+from campaigns.reporting.planner.plans import account_plan
 from campaigns.sequences import schedule
 from tests.conftest import MONDAY_10AM_LA, city_campaign
 

@@ -9,7 +9,7 @@ import time_machine
 
 from campaigns.launching import blasts
 from campaigns.models import Campaign, EmailAccount
-from campaigns.planner.plans import Launch, account_plan
+from campaigns.reporting.planner.plans import Launch, account_plan
 from campaigns.sequences import schedule
 from tests.conftest import city_campaign
 

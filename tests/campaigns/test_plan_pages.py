@@ -10,8 +10,8 @@ from django.utils.html import escape
 
 from campaigns.launching import blasts
 from campaigns.models import EmailAccount
-from campaigns.planner.chart import CAP_LABEL
-from campaigns.planner.plans import CANNOT_SEND
+from campaigns.reporting.planner.chart import CAP_LABEL
+from campaigns.reporting.planner.plans import CANNOT_SEND
 from tests.conftest import MONDAY_10AM_LA, city_campaign, two_blasts
 
 

@@ -7,7 +7,7 @@ import datetime
 import time_machine
 
 from campaigns.launching import blasts
-from campaigns.planner.plans import Launch, account_plan
+from campaigns.reporting.planner.plans import Launch, account_plan
 from tests.conftest import MONDAY_10AM_LA, city_campaign, two_blasts
 
 DAY = datetime.timedelta(days=1)

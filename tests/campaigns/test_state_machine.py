@@ -29,7 +29,7 @@ from campaigns.models import (
     MessageLog,
 )
 from campaigns.outbox import claims
-from campaigns.planner.plans import account_plan
+from campaigns.reporting.planner.plans import account_plan
 from crm.models import Lead
 
 LEADS = 8

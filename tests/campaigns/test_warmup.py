@@ -12,7 +12,7 @@ from campaigns.accounts import warmup
 from campaigns.launching import blasts
 from campaigns.models import EmailAccount, MessageLog
 from campaigns.outbox import claims
-from campaigns.planner.plans import account_plan
+from campaigns.reporting.planner.plans import account_plan
 from tests.conftest import MONDAY_10AM_LA, city_campaign
 
 MONDAY = MONDAY_10AM_LA.date()

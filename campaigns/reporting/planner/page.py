@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from campaigns.models import EmailAccount
-from campaigns.planner import chart, plans, words
+from campaigns.reporting.planner import chart, plans, words
 
 
 def plan_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:

@@ -6,7 +6,7 @@ import datetime
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from campaigns.planner.plans import CampaignPlan
+from campaigns.reporting.planner.plans import CampaignPlan
 
 HELD = "Held while the campaign is paused: {count} waiting, planned again once resumed."
 BEYOND = "Finishes in more than a year at this account's cap."

@@ -4,8 +4,8 @@ line, which climbs while the account warms up."""
 
 import json
 
-from campaigns.planner.plans import AccountPlan
 from campaigns.reporting.charts import OUTCOMES_BY_DAY_OPTIONS
+from campaigns.reporting.planner.plans import AccountPlan
 
 OPTIONS = OUTCOMES_BY_DAY_OPTIONS
 COLOURS = ["#7c3aed", "#2563eb", "#16a34a", "#f59e0b", "#db2777", "#0891b2", "#65a30d", "#ea580c"]

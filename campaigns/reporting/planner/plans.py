@@ -11,8 +11,8 @@ from django.utils import timezone
 from campaigns.accounts import warmup
 from campaigns.launching import blasts
 from campaigns.models import Campaign, EmailAccount, Enrollment, MessageLog
-from campaigns.planner import simulation, sources
-from campaigns.planner.simulation import Batch, DueSteps
+from campaigns.reporting.planner import simulation, sources
+from campaigns.reporting.planner.simulation import Batch, DueSteps
 from campaigns.sequences import schedule
 
 # Finishes are planned this far ahead; a campaign that needs longer says so.

@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import reverse
 
 from campaigns.models import Campaign, EmailAccount
-from campaigns.planner import plans, words
+from campaigns.reporting.planner import plans, words
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from campaigns.models import (
     MessageLog,
 )
 from campaigns.outbox import claims
-from campaigns.planner.simulation import Batch, DueSteps, Follow, Limits
+from campaigns.reporting.planner.simulation import Batch, DueSteps, Follow, Limits
 from campaigns.sequences import schedule
 
 Status = MessageLog.Status

@@ -1,0 +1,64 @@
+"""Who carries a built message: the Gmail API, or the sandbox that writes .eml files (the demo
+and development). One small interface, the way django-post_office plugs in its backends, so
+the send path never asks which one it has."""
+
+import uuid
+from pathlib import Path
+from typing import Protocol
+
+from django.conf import settings
+from django.utils import timezone
+
+from campaigns.accounts import gmail
+from campaigns.content import mime, rendering
+from campaigns.models import EmailAccount
+
+
+class Provider(Protocol):
+    def send(self, account: EmailAccount, message: bytes, thread_id: str) -> gmail.Sent:
+        """Hand over the message's RFC 5322 bytes; raises gmail.GmailError when it is refused."""
+        ...
+
+
+class GmailProvider:
+    def send(self, account: EmailAccount, message: bytes, thread_id: str) -> gmail.Sent:
+        return gmail.send(account, mime.gmail_raw(message), thread_id=thread_id)
+
+
+class SandboxProvider:
+    """Development and the demo: the message lands in var/outbox/ instead of Gmail."""
+
+    def send(self, account: EmailAccount, message: bytes, thread_id: str) -> gmail.Sent:
+        folder = Path(settings.SANDBOX_OUTBOX_DIR) / account.email_address
+        folder.mkdir(parents=True, exist_ok=True)
+        sent = gmail.Sent(message_id=f"sandbox-{uuid.uuid4().hex}", thread_id=thread_id)
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        (folder / f"{stamp}-{sent.message_id}.eml").write_bytes(message)
+        return sent
+
+
+PROVIDERS: dict[str, Provider] = {
+    EmailAccount.Provider.GMAIL: GmailProvider(),
+    EmailAccount.Provider.SANDBOX: SandboxProvider(),
+}
+
+
+def send(account: EmailAccount, message: bytes, thread_id: str = "") -> gmail.Sent:
+    """Send the built message through the account's provider."""
+    return PROVIDERS[account.provider].send(account, message, thread_id)
+
+
+def connection_test(account: EmailAccount) -> gmail.Sent:
+    """A short email from the account to itself, proving that sending works."""
+    rendered = rendering.Rendered(
+        subject="Your account is connected",
+        html="<p>This account can now send campaign emails.</p>",
+        text="This account can now send campaign emails.\n",
+    )
+    addressing = mime.Addressing(
+        sender_name=account.display_name,
+        sender_email=account.email_address,
+        to_email=account.email_address,
+        is_test=True,
+    )
+    return send(account, mime.build(rendered, addressing))
