@@ -847,8 +847,8 @@ class MessageLog(models.Model):
         StepSnapshot, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
-    # An A/B subject test (campaigns/ab_tests/variants.py): the subject the message has (A to D), and
-    # its part in the test; a held message is never claimed until the winner is chosen.
+    # An A/B subject test (campaigns/ab_tests/variants.py): the subject the message has (A to D),
+    # and its part in the test; a held message is never claimed until the winner is chosen.
     variant = models.CharField(max_length=1, blank=True)
     ab_group = models.CharField(
         max_length=4, choices=AbGroup.choices, blank=True, verbose_name="A/B test part"
@@ -1077,8 +1077,9 @@ class AutoReply(models.Model):
 
 class DailyStat(models.Model):
     """The home dashboard's figures per campaign and day, summed from the message log by
-    `campaigns.reporting.stats.refresh` (the sender every few minutes, or `manage.py refresh_stats`).
-    Messages count on the day they were sent, failures on the day they failed. Days from
+    `campaigns.reporting.stats.refresh` (the sender every few minutes, or `manage.py
+    refresh_stats`). Messages count on the day they were sent, failures on the day they failed.
+    Days from
     `StatsWindow.until` on are read live from the message log instead."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
@@ -1167,8 +1168,8 @@ class SenderHeartbeat(models.Model):
 
 
 class AbTest(models.Model):
-    """A launched blast's subject test (campaigns/ab_tests/variants.py): its settings as launched, and
-    once the winner is chosen, which one, why, and each variant's figures at that moment."""
+    """A launched blast's subject test (campaigns/ab_tests/variants.py): its settings as launched,
+    and once the winner is chosen, which one, why, and each variant's figures at that moment."""
 
     campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="ab_test")
     dispatch = models.OneToOneField(Dispatch, on_delete=models.CASCADE, related_name="ab_test")

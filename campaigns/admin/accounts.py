@@ -1,4 +1,5 @@
-"""The admin of sending accounts: connecting Gmail, its limits, reply detection and the send plan."""
+"""The admin of sending accounts: connecting Gmail, its limits, reply detection and the send
+plan."""
 
 from typing import Any
 

@@ -516,7 +516,8 @@ def campaign_duplicate(model_admin: Any, request: HttpRequest, object_id: str) -
 
 
 def campaign_progress_json(model_admin: Any, request: HttpRequest, object_id: str) -> JsonResponse:
-    """Everything on the campaign page that changes while it sends (campaigns/reporting/campaign_live.py)."""
+    """Everything on the campaign page that changes while it sends
+    (campaigns/reporting/campaign_live.py)."""
     campaign = model_admin.get_object(request, object_id)
     if campaign is None:
         raise Http404("No such campaign.")

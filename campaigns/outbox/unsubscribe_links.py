@@ -1,4 +1,5 @@
-"""Per-recipient unsubscribe links, put in each message as it is sent: an opaque signed token naming the lead, never an address.
+"""Per-recipient unsubscribe links, put in each message as it is sent: an opaque signed token
+naming the lead, never an address.
 
 The token has no expiry (opt-out links must keep working for at least 30 days) and does
 not depend on the campaign, so it works after the campaign is deleted.

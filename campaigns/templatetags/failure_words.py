@@ -1,4 +1,5 @@
-"""`{{ log.error_message|in_words }}`: a failure reason as staff read it (campaigns.outbox.failures)."""
+"""`{{ log.error_message|in_words }}`: a failure reason as staff read it
+(campaigns.outbox.failures)."""
 
 from django import template
 
