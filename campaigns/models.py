@@ -1079,8 +1079,7 @@ class DailyStat(models.Model):
     """The home dashboard's figures per campaign and day, summed from the message log by
     `campaigns.reporting.stats.refresh` (the sender every few minutes, or `manage.py
     refresh_stats`). Messages count on the day they were sent, failures on the day they failed.
-    Days from
-    `StatsWindow.until` on are read live from the message log instead."""
+    Days from `StatsWindow.until` on are read live from the message log instead."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
