@@ -79,7 +79,7 @@ class MembershipInline(admin.TabularInline):
 class OrganizationAdmin(ModelAdmin):
     list_display = ["name", "slug", "timezone", "member_count", "lead_count"]
     search_fields = ["name", "slug"]
-    fields = ["name", "slug", "timezone", "postal_address"]
+    fields = ["name", "slug", "timezone", "country", "language", "currency", "postal_address"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 

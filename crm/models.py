@@ -3,6 +3,8 @@
 import uuid
 import zoneinfo
 
+from babel import Locale
+from babel.numbers import list_currencies
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -12,6 +14,25 @@ from django.db.models.functions import Coalesce, Lower
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Paris).")
+
+
+def validate_country(value: str) -> None:
+    """ISO 3166-1 alpha-2, as CLDR (Babel) knows it: US, FR, CA, ES..."""
+    if len(value) != 2 or value not in Locale("en").territories:
+        raise ValidationError(f"{value!r} is not a country code (two letters, e.g. FR or US).")
+
+
+def validate_currency(value: str) -> None:
+    """ISO 4217: USD, EUR, CAD..."""
+    if value not in list_currencies():
+        raise ValidationError(f"{value!r} is not a currency code (three letters, e.g. EUR).")
+
+
+def validate_language(value: str) -> None:
+    """One of the languages the project writes emails and pages in (settings.LANGUAGES)."""
+    if value not in dict(settings.LANGUAGES):
+        known = ", ".join(code for code, _ in settings.LANGUAGES)
+        raise ValidationError(f"{value!r} is not a language we write in ({known}).")
 
 
 class Organization(models.Model):
@@ -32,6 +53,26 @@ class Organization(models.Model):
     )
     postal_address = models.TextField(
         help_text="Printed in the footer of every campaign email (required by anti-spam law)."
+    )
+    # Where the agency works, and so how its leads read: phone numbers, the address format,
+    # the email rules that apply; the language and money its emails are written in.
+    country = models.CharField(
+        max_length=2,
+        default="US",
+        validators=[validate_country],
+        help_text="Two letters (US, FR, CA...): phone numbers and the email rules that apply.",
+    )
+    language = models.CharField(
+        max_length=8,
+        default="en",
+        validators=[validate_language],
+        help_text="The language of the emails' footer, listing cards and unsubscribe pages.",
+    )
+    currency = models.CharField(
+        max_length=3,
+        default="USD",
+        validators=[validate_currency],
+        help_text="Three letters (USD, EUR, CAD...): how prices are written in emails.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

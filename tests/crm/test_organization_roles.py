@@ -13,6 +13,9 @@ def post(client, organization, **changes):
         "name": organization.name,
         "slug": organization.slug,
         "timezone": organization.timezone,
+        "country": organization.country,
+        "language": organization.language,
+        "currency": organization.currency,
         "postal_address": organization.postal_address,
         **changes,
     }

@@ -49,6 +49,9 @@ ORGANIZATIONS = [
         "slug": "sunset-realty",
         "name": "Sunset Realty",
         "timezone": "America/Los_Angeles",
+        "country": "US",
+        "language": "en",
+        "currency": "USD",
         "postal_address": "1200 Sunset Blvd, Suite 300, Los Angeles, CA 90026, USA",
         "leads": "leads-sunset-realty.csv",
         "properties": [
@@ -66,6 +69,9 @@ ORGANIZATIONS = [
         "slug": "maison-lumiere",
         "name": "Maison Lumière Immobilier",
         "timezone": "Europe/Paris",
+        "country": "FR",
+        "language": "fr",
+        "currency": "EUR",
         "postal_address": "18 rue des Martyrs, 75009 Paris, France",
         "leads": "leads-maison-lumiere.csv",
         "properties": [
@@ -175,6 +181,9 @@ class Command(BaseCommand):
             defaults={
                 "name": spec["name"],
                 "timezone": spec["timezone"],
+                "country": spec["country"],
+                "language": spec["language"],
+                "currency": spec["currency"],
                 "postal_address": spec["postal_address"],
             },
         )
