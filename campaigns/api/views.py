@@ -25,7 +25,7 @@ from campaigns.events import replies
 from campaigns.launching import blasts as dispatching
 from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
 from campaigns.n8n import signing
-from campaigns.outbox import claims, sending
+from campaigns.outbox import claims
 from campaigns.sequences import schedule
 
 Status = MessageLog.Status
@@ -122,7 +122,8 @@ def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
             "campaign_id": str(message.campaign_id),
             "to": message.to_email,
             "thread_id": message.thread_id or None,
-            "raw": mime.gmail_raw(sending.build_for(message, account)),
+            # Built by the claim: nothing here can fail once the batch is `sending`.
+            "raw": mime.gmail_raw(claimed.raw[message.pk]),
             # The message's slot under the account's per-minute quota.
             "send_after_seconds": round(index * claimed.spacing, 3),
         }

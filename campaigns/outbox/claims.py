@@ -17,6 +17,12 @@ raced. Message rows are picked with FOR UPDATE SKIP LOCKED where the database ha
 each is taken by a conditional UPDATE of its status whose row count is checked. A claim
 that may not send yet says when to come back (`Claim.retry_after`).
 
+A claimed message is rendered and built (its RFC 5322 bytes, `Claim.raw`) in the claim's
+transaction, each in a savepoint: one that cannot be built (a step that does not render for
+its lead, an address no message can carry, any fault of the builder) fails alone, with the
+reason, and the rest of the claim goes on. Nothing is built after the claim commits, so no
+error there can leave a batch stranded in `sending`.
+
 Sending is at most once: a row claimed by a process that died is marked `unknown` and
 never resent automatically.
 """
@@ -27,7 +33,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value, When
 from django.db.models.functions import Now, Substr
 from django.utils import timezone
@@ -86,6 +92,8 @@ class Claim:
     reason: str = ""
     # The account the messages go through (n8n's claim: its token is asked for next).
     account: EmailAccount | None = None
+    # Each message's bytes, built in the claim: {message pk: RFC 5322 bytes}.
+    raw: dict[Any, bytes] = field(default_factory=dict)
 
 
 class _NotNow(Exception):
@@ -233,21 +241,42 @@ def _claim(account: EmailAccount, queued: QuerySet[MessageLog], limit: int) -> C
     left = warmup.effective_daily_limit(account, timezone.now()) - sent_in_last_day(account)
     if left <= 0:
         raise _NotNow(Claim(retry_after=_cap_wait(account), reason=DAILY_CAP))
-    wanted, messages = min(limit, left), []
-    # A message skipped (opted out) or failed (the step cannot be rendered for its lead)
-    # takes no slot: the claim takes the next one instead.
+    wanted, messages, raw = min(limit, left), [], {}
+    # A message skipped (opted out) or failed (it cannot be rendered or built) takes no
+    # slot: the claim takes the next one instead.
     while len(messages) < wanted and (taken := _take(queued, wanted - len(messages))):
         for message in taken:
             if skip_if_suppressed(message):
                 continue
             try:
-                sending.render_claimed(message, account)
-            except rendering.TemplateError as error:
-                finish(message, Status.FAILED, error_message=sending.render_failure(error))
+                raw[message.pk] = _prepare(message, account)
+            except _Unbuildable as failed:
+                finish(message, Status.FAILED, error_message=failed.reason)
                 continue
             messages.append(message)
     give_back_slots(account, limit - len(messages))
-    return Claim(messages, spacing=send_interval(account).total_seconds())
+    return Claim(messages, spacing=send_interval(account).total_seconds(), raw=raw)
+
+
+class _Unbuildable(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _prepare(message: MessageLog, account: EmailAccount) -> bytes:
+    """The claimed message rendered and built, in a savepoint: whatever that raises (but a
+    database error, which undoes the whole claim) is the message's failure, not the claim's."""
+    try:
+        with transaction.atomic():
+            return sending.prepare_claimed(message, account)
+    except rendering.TemplateError as error:
+        reason = sending.render_failure(error)
+    except DatabaseError:
+        raise
+    except Exception as error:
+        log.exception("message %s could not be built", message.pk)
+        reason = sending.build_failure(error)
+    raise _Unbuildable(reason)
 
 
 def _take(queued: QuerySet[MessageLog], count: int) -> list[MessageLog]:
@@ -471,10 +500,21 @@ def _pause_in_storm(campaign_id: object, error: str) -> bool:
     return bool(paused)
 
 
-def send_one(message: MessageLog, account: EmailAccount) -> str:
-    """Send a claimed message and record what happened; returns the new status."""
+def send_one(message: MessageLog, account: EmailAccount, raw: bytes | None = None) -> str:
+    """Send a claimed message, built by its claim (`raw`, Claim.raw), and record what
+    happened; returns the new status. Built here when `raw` is not given: a message that
+    cannot be built fails, with the reason, and raises nothing."""
+    if raw is None:
+        try:
+            raw = sending.build_for(message, account)
+        except DatabaseError:
+            raise
+        except Exception as error:
+            log.exception("message %s could not be built", message.pk)
+            finish(message, Status.FAILED, error_message=sending.build_failure(error))
+            return Status.FAILED
     try:
-        sent = sending.deliver(message, account)
+        sent = sending.deliver(message, account, raw)
     except gmail.TokenRevoked:
         # Nothing went out: the message waits for the account to be reconnected (the
         # account was marked, and its campaigns paused, when Google refused the token).

@@ -130,7 +130,7 @@ class Command(BaseCommand):
                         paced.append(claim.retry_after)
                 for message in claim.messages:
                     heartbeat.beat()
-                    status = claims.send_one(message, account)
+                    status = claims.send_one(message, account, claim.raw.get(message.pk))
                     totals[status] = totals.get(status, 0) + 1
                     progress.record(message, status)
                     handled += 1
