@@ -49,12 +49,17 @@ test-scale: setup scale-engines
 	$(PY) tests/scale/run.py
 
 # Debian's PostgreSQL and Redis, and npm (which installs n8n's own Node): CI starts bare.
+# Only what is missing is installed: Debian's npm conflicts with a Node.js installed from
+# elsewhere (nodesource's ships its own npm), so an npm already on PATH is kept.
 scale-engines:
-	@command -v redis-server >/dev/null && command -v npm >/dev/null && \
-	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
-	    apt-get install -y -qq redis-server postgresql npm >/dev/null; \
-	  else echo "The scale test needs: sudo apt-get install redis-server postgresql npm"; exit 1; fi; }
+	@missing=""; \
+	  command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	  command -v npm >/dev/null || missing="$$missing npm"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	    else echo "The scale test needs: sudo apt-get install$$missing"; exit 1; fi; \
+	  fi
 
 # Django's deployment checklist with production settings (secrets made up for the check).
 deploy-check: setup
