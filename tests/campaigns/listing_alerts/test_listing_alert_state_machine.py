@@ -6,8 +6,8 @@ new listing; a drop of its threshold from its last alert's price, never the same
 twice), no lead ever gets two alerts about one listing, a sent alert went to exactly the
 leads recorded for it, and nothing reaches a lead after they opted out.
 
-It lives beside test_state_machine.py (the campaigns' lifecycle) rather than in it, as its
-own machine: the two share no rule."""
+It lives apart from launching/test_state_machine.py (the campaigns' lifecycle), as its own
+machine: the two share no rule."""
 
 import contextlib
 from collections import Counter

@@ -21,7 +21,7 @@ from campaigns.models import (
 from campaigns.n8n import signing
 from campaigns.outbox import sending
 from crm.models import Lead, SuppressedAddress
-from tests.campaigns.test_gmail_connect import callback, consent
+from tests.campaigns.accounts.test_gmail_connect import callback, consent
 from tests.google_standin import METADATA_SCOPE, google_error
 
 Status = MessageLog.Status

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from campaigns.events.auto_replies import auto_reply_summary
 from campaigns.models import STOPPED_REPLIED, AutoReply, Campaign, Enrollment, MessageLog
-from tests.campaigns.test_replies import check
+from tests.campaigns.events.test_replies import check
 
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
 # `sent` runs at Monday 2 March 2026, 10:00 in Los Angeles; step 2 is due on Thursday.

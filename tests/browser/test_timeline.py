@@ -10,7 +10,7 @@ import pytest
 from campaigns.models import CampaignStep, LinkClick, MessageLog
 from tests.conftest import log_in
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 Status = MessageLog.Status
 MONDAY_9AM = datetime.datetime(2025, 12, 1, 17, 0, tzinfo=datetime.UTC)  # in Los Angeles
 

@@ -9,7 +9,7 @@ import pytest
 from campaigns.launching import blasts
 from tests.conftest import log_in, two_blasts
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 PLAN_CHART = """() => {
     const chart = Chart.getChart(document.querySelector("#plan-chart canvas"));
     return {

@@ -22,7 +22,7 @@ from campaigns.models import Dispatch
 from campaigns.n8n import signing
 from crm.models import Lead
 
-DESCRIPTION = Path(__file__).resolve().parents[2] / "campaigns" / "n8n" / "openapi.yaml"
+DESCRIPTION = Path(__file__).resolve().parents[3] / "campaigns" / "n8n" / "openapi.yaml"
 SCHEMA = schemathesis.openapi.from_path(DESCRIPTION)
 DEEP = "[" * 100_000 + "]" * 100_000
 

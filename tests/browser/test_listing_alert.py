@@ -9,7 +9,7 @@ import pytest
 from campaigns.models import Campaign, ListingAlert, MessageLog
 from tests.conftest import log_in, make_buyer
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 @pytest.mark.browser

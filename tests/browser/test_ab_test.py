@@ -13,7 +13,7 @@ from campaigns.models import AbTest, MessageLog
 from crm.models import Lead
 from tests.conftest import log_in, send_all, simulate_opens
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 TALL = {"width": 1440, "height": 1500}
 
 

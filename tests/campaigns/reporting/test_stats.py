@@ -19,7 +19,7 @@ from campaigns.models import (
 from campaigns.outbox import sending
 from campaigns.reporting import stats
 from crm.models import Lead
-from tests.campaigns.test_dashboard import log
+from tests.campaigns.reporting.test_dashboard import log
 
 Status = MessageLog.Status
 NOON = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)

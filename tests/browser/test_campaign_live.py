@@ -17,7 +17,7 @@ from crm.models import Lead
 from crm.site.timezones import spoken_time
 from tests.conftest import log_in, start_sender, wait_for
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 LEADS = 30
 TALL = {"width": 1440, "height": 1500}
 

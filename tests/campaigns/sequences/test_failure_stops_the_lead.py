@@ -12,7 +12,7 @@ from django.core.management import call_command
 from campaigns.models import Dispatch, Enrollment, MessageLog
 from campaigns.sequences import schedule
 from crm.models import Lead
-from tests.campaigns.test_n8n_api import LOG_URL, call, claim_url
+from tests.campaigns.api.test_n8n_api import LOG_URL, call, claim_url
 from tests.conftest import make_sequence
 from tests.google_standin import google_error
 
