@@ -159,6 +159,9 @@ LEAD_IMPORT_MAX_BYTES = env_int("LEAD_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 CAMPAIGNS_PREFLIGHT_PAGE_LIMIT = env_int("CAMPAIGNS_PREFLIGHT_PAGE_LIMIT", 20_000)
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+# A control character that slipped in before input refused them (crm/plain_text.py) becomes
+# U+FFFD in an XLSX file, rather than failing the whole export (openpyxl refuses them).
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 
 LOGGING = {
     "version": 1,
