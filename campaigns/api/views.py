@@ -47,9 +47,12 @@ def error(status: int, message: str, **extra: Any) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
 
 
-def signed_api(view: Callable) -> Callable:
+def signed_api(view: Callable | None = None, *, keep_answer: bool = True) -> Callable:
     """Signature first (401), then the request id (a retry gets the first answer), then
-    the body (400): nothing is read or written before all three."""
+    the body (400): nothing is read or written before all three. A view whose answer holds
+    a secret says `keep_answer=False`: a retry runs it again (request_ids.py)."""
+    if view is None:
+        return functools.partial(signed_api, keep_answer=keep_answer)
 
     @csrf_exempt
     @require_POST
@@ -75,7 +78,7 @@ def signed_api(view: Callable) -> Callable:
         except BaseException:
             request_ids.signed_request_abandon(request_id=request_id)
             raise
-        request_ids.signed_request_end(request_id=request_id, response=response)
+        request_ids.signed_request_end(request_id=request_id, response=response, keep=keep_answer)
         return response
 
     return wrapper
@@ -158,7 +161,7 @@ def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     return JsonResponse(answer)
 
 
-@signed_api
+@signed_api(keep_answer=False)  # an access token is never kept at rest in plain text
 def token(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     """A short-lived access token for the dispatch's account, or for `account_id`, the
     account of a batch it claimed (sent from a lead's agent); n8n never sees the refresh
