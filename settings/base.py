@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "import_export",
     "encrypted_model_fields",
     "axes",
+    "django_ratelimit",
     "crm",
     "campaigns",
 ]
@@ -115,6 +116,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The listing-fit index includes columns for PostgreSQL's index-only scans; SQLite (the
 # development database) ignores them, which is fine, and should not say so on every command.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# django-ratelimit supports memcached and Redis by name; ours is the database's cache with
+# an atomic increment (crm/site/shared_cache.py), which its warning cannot know.
+SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -188,6 +192,7 @@ from settings.google import GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET  # noqa: E402
 from settings.login import *  # noqa: E402,F403
 from settings.n8n import *  # noqa: E402,F403
 from settings.n8n import N8N_BASE_URL, N8N_WEBHOOK_SECRET  # noqa: E402
+from settings.rate_limits import *  # noqa: E402,F403
 from settings.unfold import UNFOLD  # noqa: E402,F401
 
 if not DEBUG and not (GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET):
