@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from settings import dev_keys
+from settings import dev_keys, secret_strength
 from settings.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -201,5 +201,11 @@ if not DEBUG and N8N_BASE_URL and not N8N_WEBHOOK_SECRET:
     raise ImproperlyConfigured("N8N_WEBHOOK_SECRET must be set when N8N_BASE_URL is")
 if DEBUG and not N8N_WEBHOOK_SECRET:
     N8N_WEBHOOK_SECRET = [_dev["N8N_WEBHOOK_SECRET"]]
+if not DEBUG:
+    # Each signs or encrypts: at least 32 random bytes, or no start (with the reason).
+    for _webhook_secret in N8N_WEBHOOK_SECRET:
+        secret_strength.check_text_secret("N8N_WEBHOOK_SECRET", _webhook_secret)
+    for _fernet_key in FIELD_ENCRYPTION_KEY:
+        secret_strength.check_fernet_key("FIELD_ENCRYPTION_KEY", _fernet_key)
 if not DEBUG and not PUBLIC_BASE_URL.startswith("https://"):
     raise ImproperlyConfigured("PUBLIC_BASE_URL must be an https:// address in production")
