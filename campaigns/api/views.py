@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from campaigns import n8n
 from campaigns.ab_tests import variants
 from campaigns.accounts import gmail
-from campaigns.api import payloads, request_ids
+from campaigns.api import payloads, request_ids, spec_reports
 from campaigns.content import mime
 from campaigns.events import replies
 from campaigns.launching import blasts as dispatching
@@ -210,7 +210,8 @@ class _ChangedMeanwhile(Exception):
 
 @signed_api
 def log_message(request: HttpRequest, data: dict) -> JsonResponse:
-    """The spec's log-message payload, or {"messages": [...]} for a batch. Idempotent.
+    """The spec's log-message payload, or {"messages": [...]} for a batch. Idempotent. A
+    report names its message by message_log_id, or by campaign and lead as the spec's does.
 
     A batch costs the same few queries whatever its size: one read of its messages (locked
     on PostgreSQL; SQLite's transaction holds the write lock), one UPDATE of those that
@@ -219,6 +220,9 @@ def log_message(request: HttpRequest, data: dict) -> JsonResponse:
     reports = payloads.reports(data)
     try:
         with transaction.atomic():
+            # The spec's own payload names no message: each is matched to its own.
+            reports = spec_reports.match(reports)
+            payloads.check_reported_once(reports)
             found = {
                 row["pk"]: row
                 for row in MessageLog.objects.select_for_update(of=("self",))
@@ -244,6 +248,9 @@ def log_message(request: HttpRequest, data: dict) -> JsonResponse:
                 raise _ChangedMeanwhile
     except _ChangedMeanwhile:
         return error(409, CHANGED_MEANWHILE)
+    except spec_reports.Unmatched as unmatched:
+        lead_id = str(unmatched.report.lead_id)
+        return error(unmatched.status, str(unmatched), lead_id=lead_id)
     results = [
         {
             "message_log_id": str(report.message_log_id),
