@@ -2,6 +2,7 @@
 bad), ours against django-import-export configured as its documentation advises."""
 
 import time
+from typing import TYPE_CHECKING, TypedDict
 
 import tablib
 from django.core.management import call_command
@@ -14,6 +15,9 @@ from bench.data import email_for, lead_csv
 from bench.timing import rss_mb
 from crm.importing.lead_import import leads_import
 from crm.models import Lead, Organization
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 def prepare(size: int) -> tuple[Organization, bytes]:
@@ -52,7 +56,11 @@ def _with_counts(output: dict, **counts: int) -> dict:
     return {**output, "counts": {**output["counts"], **counts}}
 
 
-def _by_address(leads: QuerySet[Lead]) -> QuerySet[Lead]:
+class _EmailLower(TypedDict):
+    email_lower: str
+
+
+def _by_address(leads: QuerySet[Lead]) -> "QuerySet[WithAnnotations[Lead, _EmailLower]]":
     """Leads looked up the way the unique index on (Lower(email), organization) reads."""
     return leads.annotate(email_lower=Lower("email"))
 
