@@ -29,7 +29,7 @@ def prepare(size: int) -> tuple[Organization, bytes]:
         Lead(organization=organization, name=f"Old {n}", email=email_for(n))
         for n in range(existing)
     )
-    return organization, lead_csv(size, existing)
+    return organization, lead_csv(size)
 
 
 def ours(size: int) -> dict:

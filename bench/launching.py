@@ -33,7 +33,7 @@ def prepare(size: int) -> Campaign:
     """An organization with `size` leads and a draft blast with a 2 KB step."""
     call_command("migrate", verbosity=0)
     organization = Organization.objects.create(name="Bench", slug="bench", postal_address="x")
-    leads_import(organization=organization, data=lead_csv(size, 0, bad_ratio=0))
+    leads_import(organization=organization, data=lead_csv(size, bad_ratio=0))
     account = EmailAccount.objects.create(
         organization=organization,
         user=User.objects.create(username="bench"),
