@@ -744,6 +744,12 @@ class Dispatch(models.Model):
     # n8n mode: when the dispatch call reached n8n, and what n8n last reported.
     notified_at = models.DateTimeField(null=True, blank=True)
     notify_error = models.TextField(blank=True)
+    # n8n mode, for the watchdog (campaigns/n8n/watchdog.py): how many runs n8n was asked
+    # for, when a run last claimed, and until when a run is expected to claim again (past
+    # that, or null once telling n8n failed or its run stopped on a pause: a new run).
+    runs_started = models.PositiveIntegerField(default=0, editable=False)
+    last_claim_at = models.DateTimeField(null=True, blank=True, editable=False)
+    run_due_by = models.DateTimeField(null=True, blank=True, editable=False)
     reported_status = models.CharField(max_length=20, blank=True)
     reported_stats = models.JSONField(default=dict, blank=True)
     reported_errors = models.JSONField(default=list, blank=True)
