@@ -25,6 +25,9 @@ from crm.members import membership_create
 from crm.models import Lead, Organization, Property
 from tests import google_standin
 
+# The fault tests run apart, without pytest-django (make test-faults).
+collect_ignore = ["faults"]
+
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
