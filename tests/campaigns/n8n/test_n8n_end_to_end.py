@@ -241,7 +241,8 @@ class LossyProxy:
     a timeout. Everything else passes through unchanged (same path, same bytes)."""
 
     def __init__(self, upstream):
-        self.calls, self.lost = [], False
+        self.calls: list[tuple[str, str, int, bytes]] = []  # path, signature, status, body
+        self.lost = False
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
