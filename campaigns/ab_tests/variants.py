@@ -6,9 +6,9 @@ not chance (95%); otherwise the first subject. Staff may pick the winner instead
 before. Releasing the rest is one UPDATE (its variant, and no longer held); pacing and caps
 then apply as to any message.
 
-`decide_due` runs wherever the sender's loop or n8n's schedule runs (send_queued, the tick
-API, manage.py decide_ab_tests); a campaign that is not active is never decided: a pause
-holds the test, and the decision comes after the resume.
+`decide_due` is a periodic job (campaigns/periodic/jobs.py: send_queued and n8n's tick run
+it; manage.py decide_ab_tests runs it alone). A campaign that is not active is never
+decided: a pause holds the test, and the decision comes after the resume.
 """
 
 import datetime
