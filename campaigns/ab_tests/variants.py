@@ -219,7 +219,7 @@ def check_pick(*, test: AbTest, variant: str) -> None:
         letters = ", ".join(test.variants)
         raise AbTestError(UNKNOWN_VARIANT.format(variant=variant, letters=letters))
     campaign = Campaign.objects.get(pk=test.campaign_id)
-    if campaign.status not in (Campaign.Status.ACTIVE, Campaign.Status.PAUSED):
+    if campaign.status not in Campaign.LIVE:
         raise AbTestError(CAMPAIGN_OVER.format(status=campaign.get_status_display().lower()))
 
 

@@ -81,7 +81,7 @@ def hand_over(dispatch: Dispatch) -> None:
 
 def launch_plan(campaign: Campaign, **audience_args: Any) -> Plan:
     """What launching (a blast) or activating (a sequence) would do; LaunchError if refused."""
-    if campaign.status != Campaign.Status.DRAFT:
+    if not campaign.allows("launch"):
         raise LaunchError(ALREADY_SENDING.format(status=campaign.get_status_display().lower()))
     step = campaign.steps.order_by("order").first()
     if step is None:
