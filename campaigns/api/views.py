@@ -20,7 +20,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from campaigns import n8n
-from campaigns.ab_tests import variants
 from campaigns.accounts import gmail
 from campaigns.api import payloads, request_ids
 from campaigns.content import mime
@@ -29,7 +28,7 @@ from campaigns.launching import blasts as dispatching
 from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
 from campaigns.n8n import signing
 from campaigns.outbox import claims, sending
-from campaigns.sequences import schedule
+from campaigns.periodic import jobs
 
 Status = MessageLog.Status
 FINAL_REPORTS = {"completed", "failed"}
@@ -305,18 +304,22 @@ def status(request: HttpRequest, data: dict) -> JsonResponse:
 
 @signed_api
 def tick(request: HttpRequest, data: dict) -> JsonResponse:
-    """The sequence tick, for an n8n schedule workflow: queue what is due, hand it to n8n;
-    and the A/B subject tests whose wait is over choose their winner."""
+    """The periodic jobs, for n8n's schedule workflow (the same function the direct sender
+    runs): scheduled launches start, stale claims expire, A/B tests are decided, due
+    sequence steps are queued and handed to n8n... Answers each job's count, the sequence
+    tick's figures, and the jobs that failed (logged; the others ran)."""
     payloads.nothing(data)
-    result = schedule.tick()
+    result = jobs.run_periodic_jobs()
+    tick = result.tick()
     return JsonResponse(
         {
-            "enrolled": result.enrolled,
-            "stopped": result.stopped,
-            "queued": result.queued,
-            "completed": result.completed,
-            "dispatch_ids": [str(pk) for pk in result.dispatches],
-            "ab_tests_decided": variants.decide_due(),
+            **result.counts(),
+            "enrolled": tick.enrolled,
+            "stopped": tick.stopped,
+            "queued": tick.queued,
+            "completed": tick.completed,
+            "dispatch_ids": [str(pk) for pk in tick.dispatches],
+            "failed": result.failed,
         }
     )
 
