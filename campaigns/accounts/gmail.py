@@ -83,6 +83,21 @@ class NotFound(GmailError):
     """No such thread (deleted), or a history id Gmail no longer keeps (HTTP 404)."""
 
 
+# What an error answer of Gmail's means for the message (`answer_kind`).
+QUOTA, PASSING, PERMANENT = "quota", "passing", "permanent"
+
+
+def answer_kind(status: int, reason: str = "") -> str:
+    """QUOTA: a limit (429, 403 with a quota reason): wait, the message is not at fault;
+    PASSING: Google's side for now (5xx, 401 after a fresh token): it may go later;
+    PERMANENT: Google refused this message (any other 4xx): it fails."""
+    if status == 429 or (status == 403 and reason in QUOTA_REASONS):
+        return QUOTA
+    if status >= 500 or status == 401:
+        return PASSING
+    return PERMANENT
+
+
 @dataclass(frozen=True)
 class Sent:
     message_id: str

@@ -549,7 +549,11 @@ def attempt(message: MessageLog, account: EmailAccount) -> Outcome:
     except gmail.Transient as error:
         return passing_failure(message, str(error))
     except gmail.SendUncertain as error:
-        return Outcome(message, Status.UNKNOWN, {"error_message": str(error)})
+        # Gmail may have it: never sent again. Gmail not answering, the account rests.
+        fields = {"error_message": str(error)}
+        return Outcome(
+            message, Status.UNKNOWN, fields, REST_FIRST, RESTING_AFTER.format(error=error)
+        )
     except gmail.GmailError as error:
         return Outcome(message, Status.FAILED, {"error_message": str(error)})
     except Exception as error:
