@@ -57,13 +57,18 @@ test-faults: setup scale-engines
 	  -W ignore::pytest.PytestConfigWarning -v $(if $(K),-k "$(K)",)
 
 # Debian's PostgreSQL and Redis, npm (which installs n8n's own Node) and faketime: CI starts
-# bare.
+# bare. Only what is missing is installed: Debian's npm conflicts with a Node.js installed
+# from elsewhere (nodesource's ships its own npm), so an npm already on PATH is kept.
 scale-engines:
-	@command -v redis-server >/dev/null && command -v npm >/dev/null && \
-	  command -v faketime >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
-	    apt-get install -y -qq redis-server postgresql npm faketime >/dev/null; \
-	  else echo "Needed: sudo apt-get install redis-server postgresql npm faketime"; exit 1; fi; }
+	@missing=""; \
+	  command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	  command -v npm >/dev/null || missing="$$missing npm"; \
+	  command -v faketime >/dev/null || missing="$$missing faketime"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	    else echo "Needed: sudo apt-get install$$missing"; exit 1; fi; \
+	  fi
 
 # Django's deployment checklist with production settings (secrets made up for the check).
 deploy-check: setup
