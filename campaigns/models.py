@@ -125,10 +125,13 @@ class EmailAccount(models.Model):
         """Google granted the read-only metadata permission that reply detection needs."""
         return settings.GMAIL_METADATA_SCOPE in self.granted_scopes.split()
 
-    def rest(self, pause: datetime.timedelta, reason: str) -> None:
-        """No claim for this account until `pause` has passed: Gmail said a limit was
-        reached, or its token endpoint failed. A longer rest already set is kept."""
-        until = timezone.now() + pause
+    def rest(
+        self, pause: datetime.timedelta, reason: str, now: datetime.datetime | None = None
+    ) -> None:
+        """No claim for this account until `pause` has passed from `now` (the outbox gives
+        the database's clock): Gmail said a limit was reached, or sending failed for now. A
+        longer rest already set is kept."""
+        until = (now or timezone.now()) + pause
         EmailAccount.objects.filter(pk=self.pk).filter(
             models.Q(paused_until__isnull=True) | models.Q(paused_until__lt=until)
         ).update(paused_until=until, last_error=reason, updated_at=timezone.now())
@@ -892,6 +895,9 @@ class MessageLog(models.Model):
         default=0, help_text="Hits from image proxies and link scanners, not counted as people."
     )
     error_message = models.TextField(blank=True)
+    # Tries that failed for now (Gmail down, no token, a full disk): the message waited
+    # again; after settings.SEND_ATTEMPTS of them it fails for good (outbox/claims.py).
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
