@@ -28,12 +28,12 @@ class Unmatched(Exception):
         self.status, self.report = status, report
 
 
-def match(reports: list[Report]) -> list[Report]:
-    """The reports, each with its `message_log_id` (found in one query for the batch);
-    raises Unmatched for the first one that cannot be."""
+def match(reports: list[Report]) -> tuple[list[Report], dict[int, Unmatched]]:
+    """The reports, each with its `message_log_id` (found in one query for the batch), and
+    by position those that could not be matched (they keep no message_log_id)."""
     unnamed = [report for report in reports if report.message_log_id is None]
     if not unnamed:
-        return reports
+        return reports, {}
     rows = MessageLog.objects.filter(
         campaign_id__in={report.campaign_id for report in unnamed},
         lead_id__in={report.lead_id for report in unnamed},
@@ -43,14 +43,17 @@ def match(reports: list[Report]) -> list[Report]:
     messages: dict[tuple[Any, Any], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         messages[(row["campaign_id"], row["lead_id"])].append(row)
-    return [
-        report
-        if report.message_log_id is not None
-        else replace(
-            report, message_log_id=_pick(report, messages[(report.campaign_id, report.lead_id)])
-        )
-        for report in reports
-    ]
+    matched, unmatched = [], {}
+    for n, report in enumerate(reports):
+        if report.message_log_id is None:
+            try:
+                pk = _pick(report, messages[(report.campaign_id, report.lead_id)])
+            except Unmatched as refused:
+                unmatched[n] = refused
+            else:
+                report = replace(report, message_log_id=pk)
+        matched.append(report)
+    return matched, unmatched
 
 
 def _pick(report: Report, rows: list[dict[str, Any]]) -> Any:
