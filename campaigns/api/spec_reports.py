@@ -6,6 +6,7 @@ sending; or, for a retried report, the one already recorded with that status. Wh
 could be meant, the answer is a 409 that says what to add, never a guess."""
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -40,7 +41,7 @@ def match(reports: list[Report]) -> tuple[list[Report], dict[int, Unmatched]]:
         dispatch__driver=Dispatch.Driver.N8N,
         is_test=False,
     ).values("pk", "campaign_id", "lead_id", "campaign_step_id", "status")
-    messages: dict[tuple[Any, Any], list[dict[str, Any]]] = defaultdict(list)
+    messages: dict[tuple[Any, Any], list[Mapping[str, Any]]] = defaultdict(list)
     for row in rows:
         messages[(row["campaign_id"], row["lead_id"])].append(row)
     matched, unmatched = [], {}
@@ -56,7 +57,7 @@ def match(reports: list[Report]) -> tuple[list[Report], dict[int, Unmatched]]:
     return matched, unmatched
 
 
-def _pick(report: Report, rows: list[dict[str, Any]]) -> Any:
+def _pick(report: Report, rows: list[Mapping[str, Any]]) -> Any:
     if report.campaign_step_id is not None:
         rows = [row for row in rows if row["campaign_step_id"] == report.campaign_step_id]
     if not rows:

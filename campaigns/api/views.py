@@ -282,7 +282,7 @@ def log_message(request: HttpRequest, data: dict) -> JsonResponse:
             now = claims.database_now()
             results, changing, outcomes, late = [], {}, [], {}
             for n, report in enumerate(reports):
-                message = found.get(report.message_log_id)
+                message = found.get(report.message_log_id) if report.message_log_id else None
                 refused = _unmatched(unmatched[n]) if n in unmatched else _refusal(report, message)
                 if refused is not None:
                     if "messages" not in data:

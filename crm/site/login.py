@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from unfold.forms import AdminOwnPasswordChangeForm, AuthenticationForm
@@ -101,7 +101,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return {**super().get_form_kwargs(), "request": self.request}
 
 
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: HttpRequest) -> HttpResponseBase:
     """The admin's "Change password" page (settings/urls.py serves it at its address), as
     unfold's site makes it but for the form."""
     request.current_app = admin.site.name

@@ -11,12 +11,16 @@ from django.db import connections, router, transaction
 
 
 class AtomicDatabaseCache(DatabaseCache):
+    def __init__(self, table: str, params: dict[str, Any]) -> None:
+        super().__init__(table, params)
+        self.table_name = table
+
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> Any:
         database = router.db_for_write(self.cache_model_class)
         connection = connections[database]
         with transaction.atomic(using=database):
             if connection.features.has_select_for_update:
-                table = connection.ops.quote_name(self._table)
+                table = connection.ops.quote_name(self.table_name)
                 with connection.cursor() as cursor:
                     cursor.execute(
                         f"SELECT cache_key FROM {table} WHERE cache_key = %s FOR UPDATE",

