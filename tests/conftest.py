@@ -588,15 +588,21 @@ ALERT_EMAIL = "<p>Hi {{ lead.first_name }},</p>{{ listing_card }}"
 
 def make_listing_alerts(organization: Organization, account: EmailAccount, **fields) -> Campaign:
     """A listing alert campaign, turned on: new listings and drops of 5% or more, reviewed
-    by staff unless `fields` say otherwise."""
+    by staff, its send window open at every hour of every day, unless `fields` say
+    otherwise."""
     from campaigns.listing_alerts import triggers as listing_alerts
 
+    any_hour = {
+        "window_start": datetime.time.min,
+        "window_end": datetime.time.max,
+        "send_on_weekends": True,
+    }
     campaign = Campaign.objects.create(
         organization=organization,
         name="Listing alerts",
         type=Campaign.Type.LISTING_ALERT,
         email_account=account,
-        **fields,
+        **{**any_hour, **fields},
     )
     CampaignStep.objects.create(
         campaign=campaign,
