@@ -300,7 +300,7 @@ def launch_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpR
     if campaign is None:
         raise Http404("No such campaign.")
     change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
-    if campaign.is_launched:
+    if not campaign.allows("launch"):
         # Another tab, Back, a double submit: the campaign page says who launched it, when.
         messages.info(request, already_launched(campaign))
         return HttpResponseRedirect(change_url)
