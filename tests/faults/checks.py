@@ -26,6 +26,8 @@ from campaigns.outbox import claims
 from tests.faults.world import Cast
 from tests.scale.checks import busiest_window
 
+Rows = Sequence[Mapping[str, Any]]  # the message log's rows, as values() reads them
+
 Status = MessageLog.Status
 HEADERS = BytesHeaderParser(policy=policy.default)
 
@@ -91,7 +93,7 @@ def _sandbox_ids(folder: Path) -> list[str]:
     return found
 
 
-def _nothing_twice(rows: Sequence[Mapping[str, Any]], delivered: list[str]) -> list[str]:
+def _nothing_twice(rows: Rows, delivered: list[str]) -> list[str]:
     found = [f"{mid} went out {n} times" for mid, n in Counter(delivered).items() if n > 1]
     found += [mid for mid in delivered if mid.startswith("half-written")]
     by_id = {row["message_id"]: row for row in rows if row["message_id"]}
@@ -107,7 +109,7 @@ def _nothing_twice(rows: Sequence[Mapping[str, Any]], delivered: list[str]) -> l
     return found
 
 
-def _log_agrees(rows: Sequence[Mapping[str, Any]], delivered: list[str]) -> list[str]:
+def _log_agrees(rows: Rows, delivered: list[str]) -> list[str]:
     out = set(delivered)
     found = [
         f"{row['to_email']}: logged sent, yet it never went out"
@@ -122,9 +124,7 @@ def _log_agrees(rows: Sequence[Mapping[str, Any]], delivered: list[str]) -> list
     return found
 
 
-def _settled(
-    cast: Cast, rows: Sequence[Mapping[str, Any]], delivered: list[str], in_doubt: int
-) -> list[str]:
+def _settled(cast: Cast, rows: Rows, delivered: list[str], in_doubt: int) -> list[str]:
     capped = {
         account.email_address
         for account in cast.accounts.values()
