@@ -251,7 +251,9 @@ class Lead(models.Model):
         max_length=100, blank=True, validators=[validate_no_control_characters]
     )
     # The name shown: the first and last name joined (Lead.save keeps it so).
-    name = models.CharField(max_length=201, blank=True, editable=False)
+    name = models.CharField(
+        max_length=201, blank=True, editable=False, validators=[validate_no_control_characters]
+    )
     email = models.EmailField(max_length=254, validators=[validate_sendable])
     phone = models.CharField(max_length=40, blank=True, validators=[validate_no_control_characters])
     city = models.CharField(max_length=100, blank=True, validators=[validate_no_control_characters])

@@ -34,6 +34,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterField(
             model_name='lead',
+            name='name',
+            field=models.CharField(blank=True, editable=False, max_length=201, validators=[crm.plain_text.validate_no_control_characters]),
+        ),
+        migrations.AlterField(
+            model_name='lead',
             name='phone',
             field=models.CharField(blank=True, max_length=40, validators=[crm.plain_text.validate_no_control_characters]),
         ),

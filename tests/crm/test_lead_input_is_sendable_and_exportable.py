@@ -24,15 +24,15 @@ def add_lead(client, **fields):
 
 
 def test_the_lead_form_refuses_a_control_character_in_a_name(client_a):
-    response = add_lead(client_a, name=VERA, email="vera@example.com")
+    response = add_lead(client_a, first_name=VERA, email="vera@example.com")
     assert response.status_code == 200
     assert CONTROL_CHARACTER.format(code="U+000B") in response.content.decode()
     assert not Lead.objects.exists()
 
 
-@pytest.mark.parametrize("column", ["city", "phone", "source"])
+@pytest.mark.parametrize("column", ["last_name", "city", "phone", "source"])
 def test_the_lead_form_refuses_control_characters_in_other_one_line_fields(client_a, column):
-    response = add_lead(client_a, name="Vera", email="vera@example.com", **{column: "a\x1bb"})
+    response = add_lead(client_a, first_name="Vera", email="vera@example.com", **{column: "a\x1bb"})
     assert response.status_code == 200
     assert CONTROL_CHARACTER.format(code="U+001B") in response.content.decode()
     assert not Lead.objects.exists()
@@ -48,13 +48,13 @@ def test_the_import_refuses_the_row_with_its_line_and_imports_the_rest(org_a):
 
 
 def test_an_international_domain_is_taken_by_the_form_and_the_import(client_a, org_a):
-    assert add_lead(client_a, name="Idn", email="idn@bücher.example").status_code == 302
+    assert add_lead(client_a, first_name="Idn", email="idn@bücher.example").status_code == 302
     report = leads_import(organization=org_a, data="name,email\nM,m@münchen.de\n".encode())
     assert (report.created, report.errors) == (1, [])
 
 
 def test_a_domain_without_an_idna_form_is_refused_with_the_reason(client_a, org_a):
-    response = add_lead(client_a, name="Snow", email=NO_IDNA_FORM)
+    response = add_lead(client_a, first_name="Snow", email=NO_IDNA_FORM)
     assert response.status_code == 200
     assert "cannot be written for email (IDNA)" in response.content.decode()
     data = f"name,email\nAna,ana@example.com\nSnow,{NO_IDNA_FORM}\n"
