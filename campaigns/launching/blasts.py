@@ -194,10 +194,12 @@ def finish_dispatches() -> int:
     return finished
 
 
-def start_scheduled() -> int:
+def start_scheduled(now: datetime.datetime | None = None) -> int:
     """Scheduled dispatches whose time has come start running (and n8n is told)."""
     started = 0
-    due = Dispatch.objects.filter(status=Dispatch.Status.SCHEDULED, send_after__lte=timezone.now())
+    due = Dispatch.objects.filter(
+        status=Dispatch.Status.SCHEDULED, send_after__lte=now or timezone.now()
+    )
     for dispatch in due:
         if Dispatch.objects.filter(pk=dispatch.pk, status=Dispatch.Status.SCHEDULED).update(
             status=Dispatch.Status.RUNNING

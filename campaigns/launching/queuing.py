@@ -175,9 +175,9 @@ def queue_in_background(dispatch_id: Any) -> threading.Thread:
     return thread
 
 
-def take_over_orphans() -> int:
+def take_over_orphans(now: datetime.datetime | None = None) -> int:
     """Finish queuings whose thread died with its process; returns how many were taken."""
-    since = timezone.now() - datetime.timedelta(seconds=ORPHANED_AFTER)
+    since = (now or timezone.now()) - datetime.timedelta(seconds=ORPHANED_AFTER)
     orphans = list(
         Dispatch.objects.filter(queuing=True, created_at__lt=since).values_list("pk", flat=True)
     )

@@ -277,7 +277,7 @@ def _claim(account: EmailAccount, queued: QuerySet[MessageLog], limit: int) -> C
     left = warmup.effective_daily_limit(account, now) - sent_in_last_day(account, now)
     if left <= 0:
         raise _NotNow(Claim(retry_after=_cap_wait(account, now), reason=DAILY_CAP))
-    wanted, messages = min(limit, left), []
+    wanted, messages = min(limit, left), list[MessageLog]()
     # A message skipped (opted out) or failed (the step cannot be rendered for its lead)
     # takes no slot: the claim takes the next one instead.
     while len(messages) < wanted and (taken := _take(queued, wanted - len(messages), now)):

@@ -99,7 +99,8 @@ class Command(BaseCommand):
         self.stopping = False
         signal.signal(signal.SIGTERM, self.stop)
         self.loop, self.limit, self.idle_seconds = loop, limit, idle_seconds
-        self.handled, self.totals = 0, {}
+        self.handled = 0
+        self.totals: dict[str, int] = {}
         self.progress = Progress(report_seconds)
         self.next_tick = self.next_replies = self.next_stats = 0.0
         # Pages warn "nothing is sending" when this goes quiet while messages wait.
@@ -136,11 +137,14 @@ class Command(BaseCommand):
         """One round of the loop: the periodic work, then a claim per account and its send;
         returns how long to sleep before the next round (None: stop)."""
         loop = self.loop
-        self.heartbeat.beat()
+        # One clock for the pass, the database's: whatever this host's says, what is due,
+        # orphaned or stale is judged alike by every sender (claims read it too).
+        now = claims.database_now()
+        self.heartbeat.beat(now)
         self.record_unrecorded()
         if loop and time.monotonic() >= self.next_tick:
             # Running as a service, the sender also runs the sequence tick each minute.
-            schedule.tick()
+            schedule.tick(now)
             self.next_tick = time.monotonic() + TICK_SECONDS
         if loop and time.monotonic() >= self.next_replies:
             # ... and reads replies and bounces every 15 minutes (opted-in accounts).
@@ -154,9 +158,9 @@ class Command(BaseCommand):
             self.next_stats = time.monotonic() + stats.REFRESH_EVERY.total_seconds()
         if loop:
             # ... and finishes queuing a launch whose web process stopped meanwhile.
-            queuing.take_over_orphans()
-        blasts.start_scheduled()
-        variants.decide_due()  # A/B subject tests whose wait is over send their winner
+            queuing.take_over_orphans(now)
+        blasts.start_scheduled(now)
+        variants.decide_due(now)  # A/B subject tests whose wait is over send their winner
         expired = claims.expire_stale_claims()
         if expired:
             left = ngettext(
