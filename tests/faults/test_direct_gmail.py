@@ -11,7 +11,7 @@ from campaigns.models import MessageLog
 from tests.faults import checks
 from tests.faults.world import sent_count
 
-LEADS = 200
+LEADS = 150
 Status = MessageLog.Status
 
 
