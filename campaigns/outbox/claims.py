@@ -573,7 +573,7 @@ def passing_failure(message: MessageLog, error: str) -> Outcome:
     after each try; after settings.SEND_ATTEMPTS tries it fails for good."""
     tries = message.attempts + 1
     if tries >= settings.SEND_ATTEMPTS:
-        hours = _duration(message.created_at, database_now())
+        hours = _duration(message.created_at, timezone.now())  # words only: no query
         gave_up = GAVE_UP.format(attempts=tries, hours=hours, error=error)
         return Outcome(message, Status.FAILED, {"error_message": gave_up, "attempts": tries})
     rest = min(REST_FIRST * 2 ** (tries - 1), REST_LONGEST)
