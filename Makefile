@@ -59,7 +59,7 @@ test-scale: setup scale-engines
 # full disk is a tmpfs it mounts). They run apart from the suite, without pytest-django.
 test-faults: setup scale-engines
 	$(PY) -m pytest tests/faults -p no:django -p no:cacheprovider --confcutdir=tests/faults \
-	  -W ignore::pytest.PytestConfigWarning -v $(if $(K),-k "$(K)",)
+	  -W ignore::pytest.PytestConfigWarning -v --durations=0 $(if $(K),-k "$(K)",)
 
 # Debian's PostgreSQL and Redis, npm (which installs n8n's own Node) and faketime: CI starts
 # bare. Only what is missing is installed: Debian's npm conflicts with a Node.js installed
