@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
@@ -69,7 +70,7 @@ def cast(org_a, org_b, superuser, staff_a, staff_b, message_a, message_b, proper
     stats.refresh()
 
 
-def registered_ids(model: type) -> list[str]:
+def registered_ids(model: type[Model]) -> list[str]:
     return [str(pk) for pk in model._base_manager.order_by("pk").values_list("pk", flat=True)]
 
 
@@ -85,12 +86,16 @@ def filled(prefix: str, route: str) -> Iterator[str]:
             content_type = ContentType.objects.get_for_model(model).pk
             for pk in registered_ids(model):
                 values = {"content_type_id": str(content_type), "object_id": pk}
-                yield prefix + ANY_ROUTE_PARAMETER.sub(lambda m, v=values: v[m[1]], route)
+                yield prefix + _with_values(route, values)
         return
     assert set(names) <= {"object_id", "id"}, f"the walk does not know {names} in {route}"
     app_label, model_name = prefix.strip("/").split("/")[-2:]
     for pk in registered_ids(apps.get_model(app_label, model_name)):
         yield prefix + ANY_ROUTE_PARAMETER.sub(pk, route)
+
+
+def _with_values(route: str, values: dict[str, str]) -> str:
+    return ANY_ROUTE_PARAMETER.sub(lambda parameter: values[parameter[1]], route)
 
 
 def matching(prefix: str, regex: re.Pattern) -> Iterator[str]:
@@ -114,7 +119,11 @@ def walk(patterns: list, prefix: str) -> Iterator[str]:
 
 def admin_urls() -> list[str]:
     """Every URL the admin serves, as the project's URLconf really mounts it."""
-    root = next(p for p in get_resolver().url_patterns if getattr(p, "namespace", "") == "admin")
+    root = next(
+        p
+        for p in get_resolver().url_patterns
+        if isinstance(p, URLResolver) and p.namespace == "admin"
+    )
     return sorted(set(walk(root.url_patterns, "/" + str(root.pattern))))
 
 

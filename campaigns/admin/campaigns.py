@@ -69,14 +69,14 @@ def _marked(name: str) -> dict[str, str]:
     return {"data-action": name}
 
 
-SEQUENCE_FIELDS = [
+SEQUENCE_FIELDS = (
     "enroll_new_leads",
     "window_start",
     "window_end",
     "send_on_weekends",
     "thread_follow_ups",
     "auto_reply_hold_days",
-]
+)
 
 
 @admin.register(Campaign)
@@ -157,7 +157,9 @@ class CampaignAdmin(
     def status_badge(self, obj: Campaign) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
 
-    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any):
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         campaign = context.get("original")
         context["merge_fields"] = live_preview.MERGE_FIELDS
         if campaign is not None:
@@ -365,7 +367,9 @@ class CampaignStepAdmin(TenantScopedAdmin, ModelAdmin):
         locked = obj is not None and obj.campaign.steps_locked
         return not locked and super().has_delete_permission(request, obj)
 
-    def delete_view(self, request: HttpRequest, object_id: str, extra_context=None):
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         step = self.get_object(request, object_id)
         if step is not None and step.message_logs.exists():
             messages.error(request, STEP_HAS_SENT)

@@ -36,6 +36,7 @@ from campaigns.audiences import audience
 from campaigns.models import Dispatch, MessageLog
 from campaigns.outbox import claims, senders
 from crm.models import Lead
+from crm.site.bulk import column_of
 
 log = logging.getLogger(__name__)
 Status = MessageLog.Status
@@ -114,8 +115,8 @@ def queue_chunk(dispatch: Dispatch, leads: QuerySet[Lead]) -> None:
             value = field.get_default()
         if not hasattr(value, "resolve_expression"):
             value = Value(value, output_field=field)
-        columns.append(connection.ops.quote_name(field.column))
-        values[f"message_{field.column}"] = value
+        columns.append(connection.ops.quote_name(column_of(field)))
+        values[f"message_{column_of(field)}"] = value
     # A lead who has a message for the step already is passed over by the unique (step,
     # lead) index itself: a NOT EXISTS would cost a scan of the step's messages per chunk
     # wherever PostgreSQL's statistics still say the table is empty.

@@ -32,12 +32,12 @@ def available_actions(campaign: Campaign, waiting: int) -> list[str]:
     Status = Campaign.Status
     # A sequence, or a listing alert campaign (it listens), goes on with nothing waiting.
     still_sending = campaign.type != Campaign.Type.BLAST or waiting > 0
-    actions = {
+    by_status: dict[str, list[str]] = {
         Status.DRAFT: ["launch"],
         Status.ACTIVE: ["pause", "cancel"] if still_sending else [],
         Status.PAUSED: ["resume", "cancel"] if still_sending else ["resume"],
-    }.get(campaign.status, [])
-    return [*actions, *ALWAYS]
+    }
+    return [*by_status.get(campaign.status, []), *ALWAYS]
 
 
 def waiting_count(campaign: Campaign) -> int:
@@ -136,8 +136,9 @@ def _blast_line(campaign: Campaign, progress: dict[str, Any], warning: str) -> s
         return f"{verb} {spoken_time(ended)}" if ended else verb
     if campaign.status == Campaign.Status.PAUSED:
         return f"Paused · {done}"
-    if latest["status"] == Dispatch.Status.SCHEDULED and latest["send_after"] > timezone.now():
-        return f"Scheduled: starts {spoken_time(latest['send_after'])}"
+    starts = latest["send_after"]
+    if latest["status"] == Dispatch.Status.SCHEDULED and starts and starts > timezone.now():
+        return f"Scheduled: starts {spoken_time(starts)}"
     if warning:
         return f"{done} · waiting for the sending service"
     if not progress["per_minute"]:

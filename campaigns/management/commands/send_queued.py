@@ -87,7 +87,7 @@ class Command(BaseCommand):
     ) -> None:
         self.stopping = False
         signal.signal(signal.SIGTERM, self.stop)
-        handled, totals = 0, {}
+        handled, totals = 0, dict[str, int]()
         progress = Progress(report_seconds)
         next_tick = next_replies = next_stats = 0.0
         # Pages warn "nothing is sending" when this goes quiet while messages wait.

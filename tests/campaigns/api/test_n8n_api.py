@@ -54,7 +54,8 @@ def test_two_concurrent_claimers_never_share_a_message(org_a, staff_a):
     campaign = Campaign.objects.create(organization=org_a, name="C", email_account=account)
     CampaignStep.objects.create(campaign=campaign, subject="s", body_template="b")
     launched = n8n_dispatch(campaign, 60)
-    got, barrier = [], threading.Barrier(2)
+    got: list[str] = []  # the message ids each claim gave
+    barrier = threading.Barrier(2)
 
     def claimer():
         barrier.wait()
@@ -207,7 +208,9 @@ class FakeN8n:
     """A loopback server standing in for n8n's webhook: answers a scripted list of codes."""
 
     def __init__(self, codes):
-        self.codes, self.bodies, self.calls = list(codes), [], []
+        self.codes = list(codes)
+        self.bodies: list[dict] = []
+        self.calls: list[tuple[str, bytes]] = []  # signature, body
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
