@@ -116,7 +116,7 @@ def peer(size: int) -> dict:
         step, account = campaign.steps.get(), campaign.email_account
         leads = (
             audience.audience_of(campaign)
-            .annotate(suppressed=ExpressionWrapper(audience.suppressed(), BooleanField()))
+            .annotate(suppressed=ExpressionWrapper(audience.suppressed(campaign), BooleanField()))
             .select_related("organization", "property")
         )
         with transaction.atomic():
@@ -138,7 +138,7 @@ def naive(size: int) -> dict:
     def launch(campaign: Campaign) -> None:
         step, account = campaign.steps.get(), campaign.email_account
         Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.ACTIVE)
-        suppressed = ExpressionWrapper(audience.suppressed(), BooleanField())
+        suppressed = ExpressionWrapper(audience.suppressed(campaign), BooleanField())
         for lead_id in audience.audience_of(campaign).values_list("pk", flat=True):
             lead = (
                 Lead.objects.annotate(suppressed=suppressed)

@@ -179,6 +179,7 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+from settings.compliance import *  # noqa: E402,F403
 from settings.google import *  # noqa: E402,F403
 from settings.login import *  # noqa: E402,F403
 from settings.n8n import *  # noqa: E402,F403

@@ -42,7 +42,7 @@ def test_a_hard_bounce_suppresses_the_address_for_the_next_campaign(campaign_a, 
         organization=org_a, name="Again", email_account=campaign_a.email_account
     )
     again.steps.create(subject="Hi", body_template="<p>Hi</p>")
-    assert sizes(audience_of(again)) == (1, 1)
+    assert sizes(audience_of(again), again) == (1, 1)
     assert blasts.campaign_launch(campaign=again).skipped == 1
     assert Lead.objects.get().unsubscribed_at is None  # the lead row itself was not touched
 
