@@ -219,7 +219,7 @@ class AbMeasure(models.TextChoices):
     REPLIES = "replies", "Replies"
 
 
-class CampaignQuerySet(models.QuerySet):
+class CampaignQuerySet(models.QuerySet["Campaign"]):
     """The lifecycle, on many campaigns at once: each step is one conditional UPDATE from the
     states it names, and returns how many campaigns moved. Nothing else writes a status."""
 
@@ -476,11 +476,8 @@ class Campaign(models.Model):
         )
 
     def clean(self) -> None:
-        if (
-            self.email_account_id
-            and self.organization_id
-            and self.email_account.organization_id != self.organization_id
-        ):
+        account = self.email_account  # None, without a query, when there is none
+        if account and self.organization_id and account.organization_id != self.organization_id:
             raise ValidationError(
                 {"email_account": "This account belongs to another organization."}
             )
@@ -785,6 +782,12 @@ class Dispatch(models.Model):
     # n8n mode: when the dispatch call reached n8n, and what n8n last reported.
     notified_at = models.DateTimeField(null=True, blank=True)
     notify_error = models.TextField(blank=True)
+    # n8n mode, for the watchdog (campaigns/n8n/watchdog.py): how many runs n8n was asked
+    # for, when a run last claimed, and until when a run is expected to claim again (past
+    # that, or null once telling n8n failed or its run stopped on a pause: a new run).
+    runs_started = models.PositiveIntegerField(default=0, editable=False)
+    last_claim_at = models.DateTimeField(null=True, blank=True, editable=False)
+    run_due_by = models.DateTimeField(null=True, blank=True, editable=False)
     reported_status = models.CharField(max_length=20, blank=True)
     reported_stats = models.JSONField(default=dict, blank=True)
     reported_errors = models.JSONField(default=list, blank=True)
@@ -822,7 +825,7 @@ class BounceType(models.TextChoices):
     POLICY = "policy", "Refused (spam or authentication policy)"
 
 
-class MessageLogQuerySet(models.QuerySet):
+class MessageLogQuerySet(models.QuerySet["MessageLog"]):
     def funnel(self, *stages: str, **more: models.Aggregate) -> dict[str, int]:
         """How many of these messages reached each stage of FUNNEL (all, or the ones named),
         and the `more` aggregates, in one query. Every page, export and dashboard counts
@@ -976,7 +979,7 @@ class MessageLog(models.Model):
     def subject_shown(self) -> str:
         """The subject as sent. A queued message is written when its turn comes (rendered
         at its claim, for the lead as they are then): until then, its step."""
-        if self.subject or self.campaign_step_id is None:
+        if self.subject or self.campaign_step is None:
             return self.subject
         return NOT_WRITTEN_YET.format(step=self.campaign_step.label())
 
@@ -1027,7 +1030,7 @@ STOPPED_BY_STAFF = "removed by staff"
 STOPPED_AFTER_FAILURE = "step {order} could not be sent: {error}"
 
 
-class EnrollmentQuerySet(models.QuerySet):
+class EnrollmentQuerySet(models.QuerySet["Enrollment"]):
     def stop(self, reason: str) -> int:
         """The active ones among these stop for good, with the reason staff will read. Every
         event that ends a lead's way (reply, bounce, opt-out, failure, staff) calls this."""
@@ -1048,6 +1051,7 @@ class EnrollmentQuerySet(models.QuerySet):
         )
         now = timezone.now()
         for enrollment in waiting:
+            assert enrollment.next_due_at is not None  # as filtered
             enrollment.next_due_at = enrollment.campaign.place_in_window(
                 enrollment.next_due_at + delay
             )

@@ -6,7 +6,8 @@ import tempfile
 
 # Unset means production (settings/base.py): the tests ask for development by name.
 os.environ["DJANGO_DEBUG"] = "1"
-os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="campaigns-test-"))
+if "VAR_DIR" not in os.environ:  # made only when needed: mypy and bench give their own
+    os.environ["VAR_DIR"] = tempfile.mkdtemp(prefix="campaigns-test-")
 
 from settings.base import *  # noqa: F403
 

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from campaigns import preflight
 from campaigns.ab_tests import variants
-from campaigns.accounts import oauth
+from campaigns.accounts import access, oauth
 from campaigns.admin.forms import LaunchForm
 from campaigns.audiences import audience
 from campaigns.content import rendering, template_errors
@@ -232,6 +232,9 @@ def gmail_reconnect(model_admin: Any, request: HttpRequest, object_id: str) -> H
     account = model_admin.get_object(request, object_id)
     if account is None:
         raise Http404("No such account.")
+    if not access.may_manage(request.user, account):
+        messages.error(request, access.refusal(account, "reconnect"))
+        return HttpResponseRedirect(reverse("admin:campaigns_emailaccount_changelist"))
     if not oauth.client_configured():
         return google_setup(model_admin, request)
     if request.method == "POST":
@@ -257,6 +260,9 @@ def gmail_disconnect(model_admin: Any, request: HttpRequest, object_id: str) -> 
     if account is None:
         raise Http404("No such account.")
     changelist = reverse("admin:campaigns_emailaccount_changelist")
+    if not access.may_manage(request.user, account):
+        messages.error(request, access.refusal(account, "disconnect"))
+        return HttpResponseRedirect(changelist)
     if request.method == "POST":
         oauth.disconnect(account)
         paused = Campaign.objects.filter(email_account=account).pause(DISCONNECTED)

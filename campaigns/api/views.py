@@ -8,15 +8,18 @@ read or written; ids are checked against the dispatch or campaign they name.
 
 import functools
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
+from django.db.models.functions import Now
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from campaigns import n8n
 from campaigns.ab_tests import variants
 from campaigns.accounts import gmail
 from campaigns.api import payloads, request_ids
@@ -95,12 +98,21 @@ def _dispatch(dispatch_id: Any) -> Dispatch | None:
 
 def _not_sending(dispatch: Dispatch) -> JsonResponse | None:
     """A 409 unless the dispatch runs and its campaign is active: after a pause or a
-    cancel, n8n gets neither messages nor a token."""
+    cancel, n8n gets neither messages nor a token, and its run stops (none is expected
+    until the campaign is resumed: then the watchdog asks n8n for one)."""
     campaign = dispatch.campaign
     if dispatch.status == Dispatch.Status.RUNNING and campaign.status == Campaign.Status.ACTIVE:
         return None
+    Dispatch.objects.filter(pk=dispatch.pk).update(run_due_by=None)
     message = NOT_SENDING.format(dispatch=dispatch.status, campaign=campaign.status)
     return error(409, message, state=campaign.status, dispatch_status=dispatch.status)
+
+
+def _claimed(dispatch: Dispatch, wait: float | None, done: bool) -> None:
+    """A run claimed: it will claim again within the watchdog's silence, after the wait it
+    was given; a run told the dispatch is done claims no more."""
+    due_by = None if done else Now() + timedelta(seconds=wait or 0) + n8n.silence()
+    Dispatch.objects.filter(pk=dispatch.pk).update(last_claim_at=Now(), run_due_by=due_by)
 
 
 @signed_api
@@ -129,12 +141,19 @@ def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
         for index, message in enumerate(claimed.messages)
     ]
     remaining = MessageLog.objects.filter(dispatch=dispatch, status=Status.QUEUED).count()
-    answer = {"messages": batch, "remaining": remaining, "state": "active"}
+    retry_after, reason = claimed.retry_after, claimed.reason
+    if not batch and retry_after is None and remaining:
+        # Messages wait on an account that cannot send now: the run comes back later.
+        retry_after, reason = claims.RECONNECT_WAIT, reason or claims.CANNOT_SEND
+    # Done: nothing of the dispatch is left to claim, ever; the run reports and ends.
+    done = not batch and retry_after is None
+    answer = {"messages": batch, "remaining": remaining, "state": "active", "done": done}
     # The account the batch goes through: n8n sends it with that account's token.
     answer["account_id"] = str(account.pk)
-    if claimed.retry_after is not None:
+    if retry_after is not None:
         # Nothing may be sent yet (the account's quota, cap or rest): come back then.
-        answer.update(retry_after=round(claimed.retry_after, 3), waiting=claimed.reason)
+        answer.update(retry_after=round(retry_after, 3), waiting=reason)
+    _claimed(dispatch, retry_after, done)
     return JsonResponse(answer)
 
 

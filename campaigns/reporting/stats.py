@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from campaigns.models import Campaign, DailyStat, MessageLog, StatsWindow
+from campaigns.models import Campaign, DailyStat, MessageLog, MessageLogQuerySet, StatsWindow
 
 Status = MessageLog.Status
 KEEP_DAYS = 31  # the home's longest window is 30 days, today included
@@ -57,7 +57,7 @@ def today(now: datetime.datetime) -> datetime.date:
 
 
 def count_by_campaign_day(
-    logs: QuerySet[MessageLog], start: datetime.datetime, end: datetime.datetime | None = None
+    logs: MessageLogQuerySet, start: datetime.datetime, end: datetime.datetime | None = None
 ) -> dict[tuple[Any, Any, datetime.date], dict[str, int]]:
     """{(organization id, campaign id, day): figures} for messages sent, and failures
     recorded, from `start` (to `end`): two aggregate queries on indexed ranges."""
