@@ -27,12 +27,14 @@ from django.core.validators import EmailValidator
 from django.db import connections, router, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from crm.importing.csv_reading import RowError, read_rows, shown
 from crm.importing.import_seen import SeenAddresses
 from crm.models import Lead, Organization
 from crm.owners import AgentNotFound, MemberLookup
 from crm.site.bulk import insert_many, update_many
+from crm.suppression import forgotten_among
 
 BATCH_SIZE = 5000
 ERRORS_KEPT = 500
@@ -56,6 +58,10 @@ NOT_A_STATUS = "“{value}” is not one of {allowed}"
 MIN_OVER_MAX = "{low} is more than budget_max {high}"
 ALREADY_IN_FILE = "{email} already appears on line {first}"
 NAME_NEEDED = "is needed for a new lead"
+ERASED_BEFORE = (
+    " {count:,} of the new leads were erased earlier at their request: they come in opted "
+    "out and are never emailed."
+)
 
 # Spreadsheet budgets come as "500000", "500,000", "$ 500 000" or "500000.00".
 _MONEY_NOISE = re.compile(r"[\s,$€£\u00a0\u202f']")
@@ -87,6 +93,8 @@ class ImportReport:
     warning_count: int = 0
     warnings: list[RowError] = field(default_factory=list)  # the first ERRORS_KEPT
     ignored_columns: list[str] = field(default_factory=list)
+    # New rows whose address belongs to a lead erased at their request: kept opted out.
+    erased_before: int = 0
     dry_run: bool = False
     # A sample of what will happen, for the admin preview: (line, kind, values).
     sample: list[tuple[int, str, dict[str, object]]] = field(default_factory=list)
@@ -103,9 +111,10 @@ class ImportReport:
     def summary(self) -> str:
         verb = "Would import" if self.dry_run else "Imported"
         without = f" {self.warning_count:,} without their agent." if self.warning_count else ""
+        erased = ERASED_BEFORE.format(count=self.erased_before) if self.erased_before else ""
         return (
             f"{verb} {self.rows:,} rows: {self.created:,} new, {self.updated:,} updated, "
-            f"{self.unchanged:,} unchanged, {self.rejected:,} rejected.{without}"
+            f"{self.unchanged:,} unchanged, {self.rejected:,} rejected.{without}{erased}"
         )
 
 
@@ -259,6 +268,16 @@ class _Run:
                 self.on_error(error)
         return changes
 
+    def keep_erased_opted_out(self, new: list[dict]) -> None:
+        """A new lead whose address belongs to a lead erased at their request (its hash is
+        on the suppression list) comes in opted out: the import cannot email them again."""
+        erased = forgotten_among(self.organization.pk, [values["email"] for values in new])
+        now = timezone.now()
+        for values in new:
+            if values["email"] in erased:
+                values["unsubscribed_at"] = now
+        self.report.erased_before += len(erased)
+
     def _agents(self, cleaned: dict) -> list[RowError]:
         """Each row's agent cell becomes its lead's owner. A cell that names no member (or
         several) loses nothing else: the row is imported without it, and reported."""
@@ -353,6 +372,7 @@ def leads_import(
         run = _Run(organization, columns, report, seen, sample_size, on_error)
         while batch := list(itertools.islice(rows, BATCH_SIZE)):
             changes = run.batch(batch)
+            run.keep_erased_opted_out(changes.new)
             if not dry_run:
                 insert_many([Lead(organization=organization, **new) for new in changes.new])
                 # updated_at is auto_now: its pre_save stamps it during the update.
