@@ -20,6 +20,8 @@ def addressing_for(log: MessageLog, account: EmailAccount) -> mime.Addressing:
         to_name="" if log.is_test else lead.name,
         reply_to=account.reply_to,
         unsubscribe_url=unsubscribe_links.url_for(lead, test=log.is_test, campaign=log.campaign_id),
+        # A mailto: only where reply detection reads what it brings (replies.py).
+        unsubscribe_mailto=account.detect_replies and account.may_read_headers,
         postal_address=lead.organization.postal_address,
         in_reply_to=log.in_reply_to,
         is_test=log.is_test,

@@ -65,6 +65,7 @@ def message_events(lead: Lead) -> Iterator[Event]:
         .prefetch_related("link_clicks")
         .order_by("-created_at")[:MESSAGES_SHOWN]
     )
+    how = unsubscribed_how(lead) if lead.unsubscribed_at else ""
     for message in messages:
         common = {
             "campaign": message.campaign,
@@ -86,7 +87,7 @@ def message_events(lead: Lead) -> Iterator[Event]:
             ("clicked", message.clicked_at, clicked),
             ("replied", message.replied_at, ""),
             ("bounced", message.bounced_at, reason),
-            ("unsubscribed", message.unsubscribed_at, ""),
+            ("unsubscribed", message.unsubscribed_at, how),
         ):
             if at is not None:
                 yield Event(at, kind, detail=detail, **common)
