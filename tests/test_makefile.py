@@ -39,13 +39,14 @@ def run_scale_engines(tmp_path: Path, *present: str) -> list[str]:
 
 
 def test_an_npm_already_there_is_not_installed_again(tmp_path):
-    calls = run_scale_engines(tmp_path, "npm")
+    calls = run_scale_engines(tmp_path, "npm", "faketime")
     assert calls == ["update -qq", "install -y -qq redis-server postgresql"]
 
 
 def test_only_what_is_missing_is_installed(tmp_path):
     assert run_scale_engines(tmp_path, "redis-server", "postgresql") == [
         "update -qq",
-        "install -y -qq npm",
+        "install -y -qq npm faketime",
     ]
-    assert run_scale_engines(tmp_path / "all", "npm", "redis-server", "postgresql") == []
+    everything = ("npm", "redis-server", "postgresql", "faketime")
+    assert run_scale_engines(tmp_path / "all", *everything) == []
