@@ -5,7 +5,7 @@ import hashlib
 import logging
 import uuid
 import zoneinfo
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -219,45 +219,45 @@ class AbMeasure(models.TextChoices):
     REPLIES = "replies", "Replies"
 
 
+class Transition(NamedTuple):
+    """A step of a campaign's lifecycle: taken from any of `sources`, it leads to `target`."""
+
+    sources: tuple[str, ...]
+    target: str
+
+
 class CampaignQuerySet(models.QuerySet["Campaign"]):
     """The lifecycle, on many campaigns at once: each step is one conditional UPDATE from the
-    states it names, and returns how many campaigns moved. Nothing else writes a status."""
+    statuses Campaign.LIFECYCLE names for it, and returns how many campaigns moved. Nothing
+    else writes a status."""
+
+    def _take(self, step: str, **fields: Any) -> int:
+        sources, target = Campaign.LIFECYCLE[step]
+        return self.filter(status__in=sources).update(status=target, **fields)
 
     def launch(self, user: Any = None) -> int:
-        """Draft -> active, recording when and by whom."""
+        """Launched (from a draft), recording when and by whom."""
         now = timezone.now()
-        return self.filter(status=Campaign.Status.DRAFT).update(
-            status=Campaign.Status.ACTIVE, launched_at=now, launched_by=user, updated_at=now
-        )
+        return self._take("launch", launched_at=now, launched_by=user, updated_at=now)
 
     def pause(self, reason: str = "") -> int:
-        """Active -> paused: nothing more is claimed until resumed."""
+        """Paused: nothing more is claimed until resumed."""
         now = timezone.now()
-        return self.filter(status=Campaign.Status.ACTIVE).update(
-            status=Campaign.Status.PAUSED, paused_at=now, pause_reason=reason[:300], updated_at=now
-        )
+        return self._take("pause", paused_at=now, pause_reason=reason[:300], updated_at=now)
 
     def resume(self) -> int:
-        """Paused -> active, the count of failures in a row starting over."""
-        return self.filter(status=Campaign.Status.PAUSED).update(
-            status=Campaign.Status.ACTIVE,
-            paused_at=None,
-            pause_reason="",
-            failure_streak=0,
-            updated_at=timezone.now(),
+        """Resumed, the count of failures in a row starting over."""
+        return self._take(
+            "resume", paused_at=None, pause_reason="", failure_streak=0, updated_at=timezone.now()
         )
 
     def complete(self) -> int:
-        """Active -> completed: everything was sent."""
-        return self.filter(status=Campaign.Status.ACTIVE).update(
-            status=Campaign.Status.COMPLETED, updated_at=timezone.now()
-        )
+        """Completed: everything was sent."""
+        return self._take("complete", updated_at=timezone.now())
 
     def cancel(self) -> int:
-        """Active or paused -> completed, before the end: stopped for good."""
-        return self.filter(status__in=[Campaign.Status.ACTIVE, Campaign.Status.PAUSED]).update(
-            status=Campaign.Status.COMPLETED, updated_at=timezone.now()
-        )
+        """Cancelled, before the end: stopped for good (completed)."""
+        return self._take("cancel", updated_at=timezone.now())
 
 
 class Campaign(models.Model):
@@ -271,6 +271,19 @@ class Campaign(models.Model):
         ACTIVE = "active", "Active"
         PAUSED = "paused", "Paused"
         COMPLETED = "completed", "Completed"
+
+    # Launched and not finished: it may still send.
+    LIVE = (Status.ACTIVE, Status.PAUSED)
+    # The lifecycle, in one table: each step, the statuses it is taken from, and where it
+    # leads. The queryset's conditional UPDATEs, the admin's actions and the campaign page's
+    # buttons are all read from it.
+    LIFECYCLE: ClassVar[dict[str, Transition]] = {
+        "launch": Transition((Status.DRAFT,), Status.ACTIVE),
+        "pause": Transition((Status.ACTIVE,), Status.PAUSED),
+        "resume": Transition((Status.PAUSED,), Status.ACTIVE),
+        "complete": Transition((Status.ACTIVE,), Status.COMPLETED),
+        "cancel": Transition(LIVE, Status.COMPLETED),
+    }
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
@@ -401,6 +414,10 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def allows(self, step: str) -> bool:
+        """Whether the campaign's status allows this step of LIFECYCLE (launch, pause...)."""
+        return self.status in Campaign.LIFECYCLE[step].sources
 
     def launch(self, user: Any = None) -> None:
         """Draft -> active; CampaignStatusError from any other state."""

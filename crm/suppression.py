@@ -7,6 +7,7 @@ an SQL filter, so the places a lead comes in (the import, the API, the admin) an
 claim of every message check addresses against it (`is_suppressed`, `forgotten_among`).
 """
 
+import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -42,10 +43,10 @@ EMAIL_FIELD = SuppressedAddress._meta.get_field("email")
 
 
 def suppress(
-    *, organization: Organization | str, email: str, reason: str, detail: str = ""
+    *, organization: Organization | uuid.UUID, email: str, reason: str, detail: str = ""
 ) -> bool:
     """Add an address (any case); True when it was not on the list yet."""
-    organization_id = getattr(organization, "pk", organization)
+    organization_id = organization.pk if isinstance(organization, Organization) else organization
     _, created = SuppressedAddress.objects.get_or_create(
         organization_id=organization_id,
         email=normalized(email),
@@ -72,7 +73,7 @@ def suppressed_leads() -> Q:
     return opted_out_leads() | listed_leads()
 
 
-def is_suppressed(organization_id: object, email: str) -> bool:
+def is_suppressed(organization_id: uuid.UUID, email: str) -> bool:
     """The address is listed, as itself or as an erased lead's hash."""
     return SuppressedAddress.objects.filter(
         Q(email=normalized(email)) | Q(email_hash__in=address_hashes(email)),
@@ -80,7 +81,7 @@ def is_suppressed(organization_id: object, email: str) -> bool:
     ).exists()
 
 
-def forgotten_among(organization_id: object, emails: Iterable[str]) -> set[str]:
+def forgotten_among(organization_id: uuid.UUID, emails: Iterable[str]) -> set[str]:
     """Those of `emails` (as given) that belong to leads erased at their request. The
     agency's erased hashes are few: read once, and nothing is hashed when there are none."""
     erased = set(
@@ -93,9 +94,9 @@ def forgotten_among(organization_id: object, emails: Iterable[str]) -> set[str]:
     return {email for email in emails if erased.intersection(address_hashes(email))}
 
 
-def forget_address(*, organization: Organization | str, email: str) -> None:
+def forget_address(*, organization: Organization | uuid.UUID, email: str) -> None:
     """Keep the address on the list as a hash only: its plain entries are removed."""
-    organization_id = getattr(organization, "pk", organization)
+    organization_id = organization.pk if isinstance(organization, Organization) else organization
     current = address_hashes(email)[0]
     with transaction.atomic():
         SuppressedAddress.objects.filter(

@@ -186,7 +186,7 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
         problem = f" Last check: {obj.replies_error}" if obj.replies_error else ""
         return f"On, {when}.{problem}"
 
-    def save_model(self, request: HttpRequest, obj: EmailAccount, form: Any, change: bool):
+    def save_model(self, request: HttpRequest, obj: EmailAccount, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if obj.detect_replies and not obj.may_read_headers:
             messages.warning(request, NEEDS_PERMISSION)

@@ -7,7 +7,7 @@ read or written; ids are checked against the dispatch or campaign they name.
 """
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +20,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from campaigns import n8n
-from campaigns.ab_tests import variants
 from campaigns.accounts import gmail
 from campaigns.api import payloads, request_ids
 from campaigns.content import mime
@@ -29,7 +28,7 @@ from campaigns.launching import blasts as dispatching
 from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
 from campaigns.n8n import signing
 from campaigns.outbox import claims, sending
-from campaigns.sequences import schedule
+from campaigns.periodic import jobs
 
 Status = MessageLog.Status
 FINAL_REPORTS = {"completed", "failed"}
@@ -81,7 +80,9 @@ def signed_api(view: Callable) -> Callable:
     return wrapper
 
 
-def _answer(view: Callable, request: HttpRequest, body: bytes, *args: Any, **kwargs: Any):
+def _answer(
+    view: Callable[..., HttpResponse], request: HttpRequest, body: bytes, *args: Any, **kwargs: Any
+) -> HttpResponse:
     try:
         return view(request, payloads.parse(body), *args, **kwargs)
     except payloads.PayloadError as problem:
@@ -173,9 +174,10 @@ def token(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
             return refused
         account = dispatch.email_account
     else:
-        account = _batch_account(dispatch, account_id)
-        if account is None:
+        batch_account = _batch_account(dispatch, account_id)
+        if batch_account is None:
             return error(404, UNKNOWN_ACCOUNT, field="account_id")
+        account = batch_account
     if account.provider != EmailAccount.Provider.GMAIL:
         return error(409, "this account is not a Gmail account")
     try:
@@ -184,9 +186,9 @@ def token(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
         return error(409, "reconnect_needed")
     except gmail.GmailError as failure:
         return error(502, f"token refresh failed: {failure}")
-    return JsonResponse(
-        {"access_token": access, "expires_at": account.token_expires_at.isoformat()}
-    )
+    expires = account.token_expires_at
+    assert expires is not None  # access_token() refreshed the token if it had no expiry
+    return JsonResponse({"access_token": access, "expires_at": expires.isoformat()})
 
 
 def _batch_account(dispatch: Dispatch, account_id: Any) -> EmailAccount | None:
@@ -226,6 +228,8 @@ def log_message(request: HttpRequest, data: dict) -> JsonResponse:
             changing = {}
             for report in reports:
                 row = found.get(report.message_log_id)
+                if row is None:
+                    return _unknown_message(report)
                 refused = _refusal(report, row)
                 if refused:
                     return refused
@@ -251,14 +255,16 @@ def log_message(request: HttpRequest, data: dict) -> JsonResponse:
     return JsonResponse({"results": results})
 
 
-def _refusal(report: payloads.Report, row: dict | None) -> JsonResponse | None:
+def _unknown_message(report: payloads.Report) -> JsonResponse:
+    return error(404, UNKNOWN_MESSAGE, message_log_id=str(report.message_log_id))
+
+
+def _refusal(report: payloads.Report, row: Mapping[str, Any]) -> JsonResponse | None:
     message_log_id = str(report.message_log_id)
-    if (
-        row is None
-        or row["campaign_id"] != report.campaign_id
-        or (report.lead_id and row["lead_id"] != report.lead_id)
+    if row["campaign_id"] != report.campaign_id or (
+        report.lead_id and row["lead_id"] != report.lead_id
     ):
-        return error(404, UNKNOWN_MESSAGE, message_log_id=message_log_id)
+        return _unknown_message(report)
     if row["status"] == Status.QUEUED:
         return error(409, NOT_CLAIMED, message_log_id=message_log_id)
     if row["status"] not in (Status.SENDING, report.status):
@@ -298,18 +304,22 @@ def status(request: HttpRequest, data: dict) -> JsonResponse:
 
 @signed_api
 def tick(request: HttpRequest, data: dict) -> JsonResponse:
-    """The sequence tick, for an n8n schedule workflow: queue what is due, hand it to n8n;
-    and the A/B subject tests whose wait is over choose their winner."""
+    """The periodic jobs, for n8n's schedule workflow (the same function the direct sender
+    runs): scheduled launches start, stale claims expire, A/B tests are decided, due
+    sequence steps are queued and handed to n8n... Answers each job's count, the sequence
+    tick's figures, and the jobs that failed (logged; the others ran)."""
     payloads.nothing(data)
-    result = schedule.tick()
+    result = jobs.run_periodic_jobs()
+    tick = result.tick()
     return JsonResponse(
         {
-            "enrolled": result.enrolled,
-            "stopped": result.stopped,
-            "queued": result.queued,
-            "completed": result.completed,
-            "dispatch_ids": [str(pk) for pk in result.dispatches],
-            "ab_tests_decided": variants.decide_due(),
+            **result.counts(),
+            "enrolled": tick.enrolled,
+            "stopped": tick.stopped,
+            "queued": tick.queued,
+            "completed": tick.completed,
+            "dispatch_ids": [str(pk) for pk in tick.dispatches],
+            "failed": result.failed,
         }
     )
 

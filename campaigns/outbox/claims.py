@@ -23,8 +23,9 @@ never resent automatically.
 """
 
 import logging
+import uuid
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -234,7 +235,8 @@ def _claim(account: EmailAccount, queued: QuerySet[MessageLog], limit: int) -> C
     left = warmup.effective_daily_limit(account, timezone.now()) - sent_in_last_day(account)
     if left <= 0:
         raise _NotNow(Claim(retry_after=_cap_wait(account), reason=DAILY_CAP))
-    wanted, messages = min(limit, left), []
+    wanted = min(limit, left)
+    messages: list[MessageLog] = []
     # A message skipped (opted out) or failed (the step cannot be rendered for its lead)
     # takes no slot: the claim takes the next one instead.
     while len(messages) < wanted and (taken := _take(queued, wanted - len(messages))):
@@ -375,7 +377,7 @@ def stop_after_failures(messages: list[MessageLog]) -> None:
     (n8n reports a batch at a time)."""
     if not messages:
         return  # an empty Q() below would match every lead
-    orders = dict(
+    orders: dict[uuid.UUID | None, int] = dict(
         CampaignStep.objects.filter(pk__in={m.campaign_step_id for m in messages}).values_list(
             "pk", "order"
         )
@@ -456,7 +458,7 @@ def count_outcomes(outcomes: list[tuple[Any, dict[str, Any]]], streaks: dict[Any
             _pause_in_storm(campaign_id, error)
 
 
-def count_failure(campaign_id: object, error: str) -> bool:
+def count_failure(campaign_id: uuid.UUID, error: str) -> bool:
     """One more failure in a row for the campaign; at CAMPAIGN_MAX_SEND_ERRORS it pauses (a
     broken template or a dead account should not burn through the whole audience, as
     listmonk's max_send_errors). True when this failure paused it."""
@@ -464,7 +466,7 @@ def count_failure(campaign_id: object, error: str) -> bool:
     return _pause_in_storm(campaign_id, error)
 
 
-def _pause_in_storm(campaign_id: object, error: str) -> bool:
+def _pause_in_storm(campaign_id: uuid.UUID, error: str) -> bool:
     threshold = settings.CAMPAIGN_MAX_SEND_ERRORS
     reason = STORM_PAUSED.format(count=threshold, error=error or "failed")
     paused = Campaign.objects.filter(pk=campaign_id, failure_streak__gte=threshold).pause(reason)
@@ -507,7 +509,7 @@ def send_one(message: MessageLog, account: EmailAccount) -> str:
     return Status.SENT
 
 
-def expire_stale_claims(now: timezone.datetime | None = None) -> int:
+def expire_stale_claims(now: datetime | None = None) -> int:
     """Rows left in `sending` by a dead process become `unknown` (never resent)."""
     cutoff = (now or timezone.now()) - STALE_CLAIM
     return MessageLog.objects.filter(

@@ -11,16 +11,17 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns.ab_tests import variants
 from campaigns.events import replies
-from campaigns.launching import blasts, queuing
+from campaigns.launching import blasts
 from campaigns.models import MessageLog
 from campaigns.outbox import claims
-from campaigns.reporting import sender_health, stats
-from campaigns.sequences import schedule
+from campaigns.periodic import jobs
+from campaigns.reporting import sender_health
 
 log = logging.getLogger(__name__)
-TICK_SECONDS = 60
+# The periodic jobs (scheduled launches, stale claims, the sequence tick...) run as the
+# sender starts, then this often: a scheduled launch starts within these seconds.
+JOBS_SECONDS = 15
 REPLIES_SECONDS = 15 * 60
 REPORT_SECONDS = 60
 Status = MessageLog.Status
@@ -87,40 +88,25 @@ class Command(BaseCommand):
     ) -> None:
         self.stopping = False
         signal.signal(signal.SIGTERM, self.stop)
-        handled, totals = 0, {}
+        handled, totals = 0, dict[str, int]()
         progress = Progress(report_seconds)
-        next_tick = next_replies = next_stats = 0.0
+        next_jobs = next_replies = 0.0
         # Pages warn "nothing is sending" when this goes quiet while messages wait.
         heartbeat = sender_health.Heartbeat()
         while not self.stopping:
             heartbeat.beat()
-            if loop and time.monotonic() >= next_tick:
-                # Running as a service, the sender also runs the sequence tick each minute.
-                schedule.tick()
-                next_tick = time.monotonic() + TICK_SECONDS
+            if time.monotonic() >= next_jobs:
+                # The same jobs as n8n's tick: launches whose time has come start, claims
+                # of a dead sender expire, A/B tests are decided, sequence steps queued...
+                self.report_expired(jobs.run_periodic_jobs().count("claims_expired"))
+                next_jobs = time.monotonic() + JOBS_SECONDS
             if loop and time.monotonic() >= next_replies:
-                # ... and reads replies and bounces every 15 minutes (opted-in accounts).
+                # Running as a service, the sender also reads replies and bounces every 15
+                # minutes (opted-in accounts).
                 for result in replies.check_replies():
                     if result.problem:
                         self.stderr.write(str(result))
                 next_replies = time.monotonic() + REPLIES_SECONDS
-            if loop and time.monotonic() >= next_stats:
-                # ... and sums the dashboard's past days every 5 minutes.
-                stats.refresh()
-                next_stats = time.monotonic() + stats.REFRESH_EVERY.total_seconds()
-            if loop:
-                # ... and finishes queuing a launch whose web process stopped meanwhile.
-                queuing.take_over_orphans()
-            blasts.start_scheduled()
-            variants.decide_due()  # A/B subject tests whose wait is over send their winner
-            expired = claims.expire_stale_claims()
-            if expired:
-                left = ngettext(
-                    "%(n)s message left mid-send by a stopped sender",
-                    "%(n)s messages left mid-send by a stopped sender",
-                    expired,
-                )
-                self.stderr.write(f"{left % {'n': expired}}: marked unknown, not resent.")
             progressed, waits, paced = False, [], []
             for account in claims.sendable_accounts():
                 claim = claims.claim_for_account(account)
@@ -137,7 +123,7 @@ class Command(BaseCommand):
                     progressed = True
                 if (limit and handled >= limit) or self.stopping:
                     break
-            blasts.finish_dispatches()
+            blasts.finish_dispatches()  # what this pass drained is done at once
             for line in progress.report():
                 log.info(line)
             if limit and handled >= limit:
@@ -152,6 +138,16 @@ class Command(BaseCommand):
         handled_text = ngettext("Handled %(n)s message", "Handled %(n)s messages", handled)
         done = handled_text % {"n": handled}
         self.stdout.write(f"{done}{': ' + summary if summary else ''}.")
+
+    def report_expired(self, count: int) -> None:
+        """Tell the operator about claims of a stopped sender that were just expired."""
+        if count:
+            left = ngettext(
+                "%(n)s message left mid-send by a stopped sender",
+                "%(n)s messages left mid-send by a stopped sender",
+                count,
+            )
+            self.stderr.write(f"{left % {'n': count}}: marked unknown, not resent.")
 
     def stop(self, *args: Any) -> None:
         self.stopping = True
