@@ -187,7 +187,9 @@ class SuppressedAddressAdmin(TenantScopedAdmin, ModelAdmin):
         view = self.admin_site.admin_view(SuppressionImportView.as_view(model_admin=self))
         return [path("import/", view, name="crm_suppressedaddress_import"), *super().get_urls()]
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
         if "email" in form.base_fields:  # blank only for an erased lead's hashed entry
             form.base_fields["email"].required = True

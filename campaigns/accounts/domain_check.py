@@ -19,6 +19,7 @@ A personal gmail.com address is Google's own domain: nothing to check.
 
 import base64
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,7 +127,9 @@ def organizational_domain(domain: str) -> str:
     return _SUFFIXES.privatesuffix(domain.lower()) or domain.lower()
 
 
-def check_domain(organization: Organization, domain: str, selectors: list[str] = ()) -> DomainCheck:
+def check_domain(
+    organization: Organization, domain: str, selectors: Sequence[str] = ()
+) -> DomainCheck:
     """Read the domain's records now and store what they say (replacing the last check)."""
     domain = domain.lower().strip(".")
     ask = resolver()

@@ -59,7 +59,7 @@ class ConsentForm(forms.Form):
         self.regime = consent.regime_for(lead.organization.country)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.regime.needs_date(data.get("basis", "")) and not data.get("given_on"):
             self.add_error("given_on", DATE_NEEDED.format(regime=self.regime.name))
         return data

@@ -82,7 +82,7 @@ def _choices(campaign: Campaign | None) -> list[tuple[str, Any, Any]]:
         campaign_id, kind = preferences.preference_target(campaign)
         name = Campaign.objects.filter(pk=campaign_id).values_list("name", flat=True).first()
         choices.append((CAMPAIGN, name, _("Only “%(name)s”") % {"name": name}))
-        words = KIND_WORDS[kind]
+        words = KIND_WORDS[Campaign.Type(kind)]
         choices.append((KIND, words, _("Only %(kind)s") % {"kind": words}))
     return choices
 
