@@ -3,6 +3,7 @@ plan."""
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -13,6 +14,7 @@ from unfold.decorators import action, display
 from campaigns.accounts import access, domain_check
 from campaigns.admin import domain_words, pages
 from campaigns.models import EmailAccount
+from campaigns.outbox import bounce_rate
 from campaigns.reporting.planner.page import plan_page
 from crm.site.tenancy import TenantScopedAdmin
 
@@ -21,6 +23,11 @@ CHECK_EXPLANATION = (
     "the time: this page, the home and the launch page show it."
 )
 DOMAIN_OK = "{domain} has SPF, DKIM and DMARC in place."
+BOUNCES_SAID = (
+    "{bounced} of its last {judged} messages bounced ({percent:g}%). Above {limit:g}%, its "
+    "campaigns pause (bounces are read only where reply and bounce detection is on)."
+)
+BOUNCES_NONE = "Nothing sent yet (bounces are read only where reply and bounce detection is on)."
 DOMAIN_PROBLEMS = "{domain} is missing part of its authentication: see Sending domain below."
 NEEDS_PERMISSION = (
     "Reply and bounce detection needs Google's permission to read message headers: use "
@@ -53,6 +60,7 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
         "last_error",
         "reply_detection",
         "sending_domain",
+        "recent_bounces",
         "created_at",
         "updated_at",
     ]
@@ -85,6 +93,16 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
         elif check is not None:
             messages.warning(request, check.error or DOMAIN_PROBLEMS.format(domain=account.domain))
         return HttpResponseRedirect(back)
+
+    @display(description="Bounces")
+    def recent_bounces(self, obj: EmailAccount) -> str:
+        rate = bounce_rate.bounce_rate(obj)
+        limit = settings.BOUNCE_RATE_MAX_PERCENT
+        if not rate.judged:
+            return BOUNCES_NONE
+        return BOUNCES_SAID.format(
+            bounced=rate.bounced, judged=rate.judged, percent=rate.percent, limit=limit
+        )
 
     @display(description="Sending domain")
     def sending_domain(self, obj: EmailAccount) -> str:

@@ -88,6 +88,7 @@ class CampaignAdmin(
         "progress",
         "sent",
         "open_rate",
+        "unsubscribe_rate",
         "click_rate",
         "reply_rate",
         "launched_at",

@@ -5,7 +5,8 @@ body) of the threads of messages the account sent in the last GMAIL_REPLIES_LOOK
 that are still sent, opened or clicked. In such a thread, a message that is not ours is
 - a delivery-failure notice (X-Failed-Recipients, or a failure subject from mailer-daemon,
   postmaster or a multipart/report; delay warnings are not failures): the message bounced,
-  and tracking.record_bounce keeps the reason (subject and snippet) and suppresses the address;
+  and bounces.record_bounce keeps the reason (subject and snippet) and, by its kind,
+  suppresses the address (hard), sends the message again later (soft), or neither (policy);
 - from the lead's address and an automatic answer (an out-of-office notice: Auto-Submitted,
   X-Autoreply, X-Autorespond, Precedence: auto_reply, or its subject): the lead's sequences
   are held, not stopped (auto_replies.py);
@@ -54,7 +55,7 @@ from django.utils.translation import ngettext
 
 from campaigns.accounts import gmail
 from campaigns.accounts.oauth import METADATA_NOT_GRANTED
-from campaigns.events import auto_replies, opt_out_words, tracking, unsubscribes
+from campaigns.events import auto_replies, bounces, opt_out_words, tracking, unsubscribes
 from campaigns.models import EmailAccount, MessageLog
 from crm.models import Lead
 
@@ -121,9 +122,12 @@ def accounts_to_check() -> QuerySet[EmailAccount]:
 
 
 def check_replies(accounts: Any = None, now: datetime.datetime | None = None) -> list[Checked]:
-    """Check every opted-in account (or the given ones), one after the other."""
+    """Check every opted-in account (or the given ones), one after the other; then the
+    messages that bounced softly a while ago go back in the queue (bounces.py)."""
     accounts = accounts_to_check() if accounts is None else accounts
-    return [check_account(account, now) for account in accounts]
+    checked = [check_account(account, now) for account in accounts]
+    bounces.retry_soft_bounces(now)
+    return checked
 
 
 def watched(account: EmailAccount, now: datetime.datetime) -> QuerySet[MessageLog]:
@@ -290,7 +294,7 @@ def _read_thread(
             if (
                 log
                 and log.status in WATCHED
-                and tracking.record_bounce(log, _reason(headers, message))
+                and bounces.record_bounce(log, _reason(headers, message))
             ):
                 result.bounced += 1
         elif auto_replies.is_auto_reply(headers):

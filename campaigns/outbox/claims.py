@@ -9,7 +9,8 @@ processes on any number of hosts:
 - the account is connected and not resting after a 429 or a token failure;
 - the account's rolling-24-hour cap;
 - the account's per-minute quota: its next send slot, on the database's clock;
-- the error storm: failures in a row per campaign, counted in the database (`finish`).
+- the error storm: failures in a row per campaign, counted in the database (`finish`);
+- the account's bounce rate (bounce_rate.py): too high, its campaigns pause.
 
 A claim first takes the account's send slots with one conditional UPDATE. That UPDATE also
 makes the account's claims take turns (a row lock on PostgreSQL, the write lock on SQLite,
@@ -48,7 +49,7 @@ from campaigns.models import (
     Enrollment,
     MessageLog,
 )
-from campaigns.outbox import sending
+from campaigns.outbox import bounce_rate, sending
 from crm.site.bulk import update_rows
 
 log = logging.getLogger(__name__)
@@ -217,6 +218,8 @@ def claim(account: EmailAccount, queued: QuerySet[MessageLog], limit: int = 1) -
     rule above; see Claim for the answer."""
     if not queued.exists():
         return Claim()
+    if bounce_rate.pause_if_bouncing(account):  # outside the claim's transaction: it stays
+        return Claim(reason=bounce_rate.TOO_MANY_BOUNCES)
     try:
         with transaction.atomic():
             return _claim(account, queued, limit)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from campaigns.audiences import audience
@@ -117,9 +117,10 @@ def _apply_stop_rules(due: Any) -> int:
         campaign=OuterRef("campaign"), lead=OuterRef("lead"), is_test=False
     )
     stopped += due.filter(Exists(logs.filter(replied_at__isnull=False))).stop(STOPPED_REPLIED)
-    stopped += due.filter(Exists(logs.filter(status__in=[Status.BOUNCED, Status.FAILED]))).stop(
-        STOPPED_BOUNCED
-    )
+    # A soft bounce is sent again, a refusal by policy is the domain's problem: neither
+    # ends the lead's way (campaigns/events/bounces.py).
+    ended = Q(status=Status.FAILED) | Q(status=Status.BOUNCED, bounce_type__in=["", "hard"])
+    stopped += due.filter(Exists(logs.filter(ended))).stop(STOPPED_BOUNCED)
     return stopped
 
 
