@@ -30,11 +30,12 @@ browser:
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium chromium-driver"; exit 1; fi; }
 
 # mypy with the django-stubs plugin, configured in pyproject.toml. The plugin loads
-# settings.test, which makes development keys under VAR_DIR: a throw-away one, removed after.
+# settings.test, which writes under its CAMPAIGNS_TEST_ROOT: mypy ends without running exit
+# handlers, so the folder is made and removed here.
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	var=$$(mktemp -d); VAR_DIR=$$var $(VENV)/bin/mypy; status=$$?; rm -rf "$$var"; exit $$status
+	root=$$(mktemp -d); CAMPAIGNS_TEST_ROOT=$$root $(VENV)/bin/mypy; status=$$?; rm -rf "$$root"; exit $$status
 
 # The suite runs on every core (pytest-xdist; WORKERS=0 for a single process); the n8n end-to-end
 # tests share one worker and one n8n (--dist loadgroup). It must leave its temporary folder

@@ -163,10 +163,13 @@ class EmailAccount(models.Model):
     def dkim_selector_list(self) -> list[str]:
         return [part.strip().lower() for part in self.dkim_selectors.split(",") if part.strip()]
 
-    def rest(self, pause: datetime.timedelta, reason: str) -> None:
-        """No claim for this account until `pause` has passed: Gmail said a limit was
-        reached, or its token endpoint failed. A longer rest already set is kept."""
-        until = timezone.now() + pause
+    def rest(
+        self, pause: datetime.timedelta, reason: str, now: datetime.datetime | None = None
+    ) -> None:
+        """No claim for this account until `pause` has passed from `now` (the outbox gives
+        the database's clock): Gmail said a limit was reached, or sending failed for now. A
+        longer rest already set is kept."""
+        until = (now or timezone.now()) + pause
         EmailAccount.objects.filter(pk=self.pk).filter(
             models.Q(paused_until__isnull=True) | models.Q(paused_until__lt=until)
         ).update(paused_until=until, last_error=reason, updated_at=timezone.now())
@@ -938,6 +941,9 @@ class MessageLog(models.Model):
         default=0, help_text="Hits from image proxies and link scanners, not counted as people."
     )
     error_message = models.TextField(blank=True)
+    # Tries that failed for now (Gmail down, no token, a full disk): the message waited
+    # again; after settings.SEND_ATTEMPTS of them it fails for good (outbox/claims.py).
+    attempts = models.PositiveSmallIntegerField(default=0)
     # A bounce's kind (campaigns/events/bounces.py), and how many times the message bounced
     # softly (mailbox full, server busy): each one is retried, up to the address's limit.
     bounce_type = models.CharField(max_length=10, choices=BounceType.choices, blank=True)

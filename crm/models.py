@@ -2,6 +2,7 @@
 
 import uuid
 import zoneinfo
+from typing import Any
 
 from babel import Locale
 from babel.numbers import list_currencies
@@ -164,6 +165,65 @@ HIGHEST_BUDGET = Coalesce(
 )
 
 
+def full_name(first_name: str, last_name: str) -> str:
+    """The name shown for a lead: its first and last name joined (either may be missing)."""
+    return " ".join(part for part in (first_name.strip(), last_name.strip()) if part)
+
+
+def split_full_name(name: str) -> tuple[str, str]:
+    """A whole name given alone, as (first name, last name): its first word, the rest. One
+    word is taken as a first name (what people write in a form's "Name")."""
+    first, _, last = " ".join(name.split()).partition(" ")
+    return first, last
+
+
+class Tag(models.Model):
+    """A label an agency puts on leads ("buyer", "vip", "open house 12 May"): imported from
+    a CRM's tags, filterable in the leads list, usable in a campaign's audience."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "organization",
+                name="crm_tag_unique_name_per_org",
+                violation_error_message="This agency already has this tag.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomField(models.Model):
+    """A column of an agency's files that has no field of ours, kept per lead in
+    Lead.custom under `key` (`{{ lead.custom.neighborhood }}` in a template)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="custom_fields"
+    )
+    key = models.CharField(
+        max_length=60, help_text="Its name in templates: lower case, digits and “_”."
+    )
+    label = models.CharField(max_length=200, help_text="The column's name in the file.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "key"], name="crm_custom_field_unique_key_per_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class ConsentBasis(models.TextChoices):
     """Why the agency may email a lead; what each allows depends on the agency's country
     (crm/consent.py, docs/compliance.md)."""
@@ -183,9 +243,17 @@ class Lead(models.Model):
         CLIENT = "client", "Client"
         LOST = "lost", "Lost"
 
+    # A campaign that does not name statuses never emails these: a client is not
+    # prospected, a lost lead (trash, not interested) not at all. Ticking them includes them.
+    NOT_EMAILED_BY_DEFAULT = (Status.CLIENT, Status.LOST)
+    EMAILED_BY_DEFAULT = (Status.NEW, Status.CONTACTED, Status.QUALIFIED)
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="leads")
-    name = models.CharField(max_length=200)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    # The name shown: the first and last name joined (Lead.save keeps it so).
+    name = models.CharField(max_length=201, blank=True, editable=False)
     email = models.EmailField(max_length=254)
     phone = models.CharField(max_length=40, blank=True)
     city = models.CharField(max_length=100, blank=True)
@@ -193,6 +261,9 @@ class Lead(models.Model):
     budget_min = models.PositiveBigIntegerField(null=True, blank=True)
     budget_max = models.PositiveBigIntegerField(null=True, blank=True)
     source = models.CharField(max_length=100, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="leads")
+    # The agency's own columns (CustomField), by key: text, or a date as YYYY-MM-DD.
+    custom = models.JSONField(default=dict, blank=True, verbose_name="custom fields")
     property = models.ForeignKey(
         Property, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
     )
@@ -271,7 +342,16 @@ class Lead(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} <{self.email}>"
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The name shown is always the join of the first and last name. A lead given only
+        # a whole name (older code, the shell) has it split once: its first word, the rest.
+        if not (self.first_name or self.last_name) and self.name:
+            first, last = split_full_name(self.name)
+            self.first_name, self.last_name = first[:100], last[:100]
+        self.name = full_name(self.first_name, self.last_name)
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         linked = self.property  # None, without a query, when there is none
@@ -380,3 +460,27 @@ class SuppressedAddress(models.Model):
 
     def clean(self) -> None:
         self.email = self.email.strip().lower()
+
+
+class ImportMapping(models.Model):
+    """An agency's last mapping for files with one header (crm/importing/remembered.py):
+    where each column went, and what each status value became."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="import_mappings"
+    )
+    signature = models.CharField(max_length=64, help_text="The header's column names, hashed.")
+    header = models.JSONField(default=list)
+    targets = models.JSONField(default=list)
+    statuses = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "signature"], name="crm_import_mapping_once_per_header"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {', '.join(self.header)[:80]}"

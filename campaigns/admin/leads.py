@@ -134,7 +134,19 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     inlines = [EnrollmentInline, AutoReplyInline]
     change_form_after_template = "admin/crm/lead/after_form.html"
     fieldsets = [
-        (None, {"fields": ["organization", "name", "email", "phone", "status", "owner"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "organization",
+                    ("first_name", "last_name"),
+                    "email",
+                    "phone",
+                    "status",
+                    "owner",
+                ]
+            },
+        ),
         ("Search", {"fields": ["city", "budget_min", "budget_max", "property", "source"]}),
         ("Consent", {"fields": ["consent_basis", "consent_date"]}),
     ]

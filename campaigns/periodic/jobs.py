@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from campaigns.ab_tests import variants
 from campaigns.launching import blasts, queuing
@@ -78,7 +77,7 @@ def run_periodic_jobs(
 ) -> PeriodicResult:
     """Run every job, in order. One that raises is logged and named in `failed`; the others
     run all the same: this raises nothing for a job's failure."""
-    now = now or timezone.now()
+    now = now or claims.database_now()  # one clock: the database's, as every cutoff
     result = PeriodicResult()
     for job in jobs:
         try:
