@@ -211,6 +211,31 @@ def consent_record(
     return record
 
 
+# How a consent column of an import (a CRM's export, a spreadsheet) says it, in words.
+BASIS_WORDS = {
+    Basis.EXPRESS: "express,express consent,yes,y,true,1,opted in,opt in,optin,subscribed,"
+    "consented,consent given,double opt in,confirmed,oui,si,sí,ja",
+    Basis.ENQUIRY: "enquiry,inquiry,lead,web lead,prospect,request,contact form,portal lead,"
+    "demande,consulta,anfrage",
+    Basis.CLIENT: "client,customer,past client,buyer,seller,sold,bought,tenant,landlord,"
+    "closed,purchase,sale",
+    Basis.PURCHASED: "purchased,purchased list,bought list,rented list,list,imported list,"
+    "third party,data broker",
+    Basis.UNKNOWN: "unknown,none,n/a,na,no,n,false,0,not given",
+}
+BY_WORD = {word.strip(): basis for basis, words in BASIS_WORDS.items() for word in words.split(",")}
+NOT_A_BASIS = "“{value}” is not a consent basis (express, enquiry, client, purchased, unknown)"
+
+
+def read_basis(cell: str) -> str:
+    """The basis a consent cell names ("Yes", "Opted in", "Past client"...); ValueError for
+    words it does not know."""
+    key = " ".join(cell.strip().lower().replace("-", " ").replace("_", " ").split())
+    if key in BY_WORD:
+        return BY_WORD[key]
+    raise ValueError(NOT_A_BASIS.format(value=cell.strip()[:60]))
+
+
 def consent_records_many(records: list[ConsentRecord]) -> None:
     """Records for many leads at once (an import): the history rows in one INSERT; the
     leads' current basis is written by the caller with the leads."""
