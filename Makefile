@@ -34,18 +34,28 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium chromium-driver"; exit 1; fi; }
 
+# mypy with the django-stubs plugin, configured in pyproject.toml. The plugin loads
+# settings.test, which writes under its CAMPAIGNS_TEST_ROOT: mypy ends without running exit
+# handlers, so the folder is made and removed here.
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	root=$$(mktemp -d); CAMPAIGNS_TEST_ROOT=$$root $(VENV)/bin/mypy; status=$$?; rm -rf "$$root"; exit $$status
+
+# The suite runs on every core (pytest-xdist; WORKERS=0 for a single process); the n8n end-to-end
+# tests share one worker and one n8n (--dist loadgroup). It must leave its temporary folder
+# as it found it (tests/in_empty_tmp.sh).
+WORKERS ?= auto
+PYTEST := bash tests/in_empty_tmp.sh $(PY) -m pytest -n $(WORKERS) --dist loadgroup
 
 test: setup browser lint
 	DJANGO_SETTINGS_MODULE=settings.test $(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest
+	$(PYTEST)
 	$(PY) bench/run.py --tiny
 
 # The same suite on PostgreSQL, in a throw-away cluster on loopback.
 test-pg: setup browser
-	bash .ci/with-postgres $(PY) -m pytest
+	bash .ci/with-postgres $(PYTEST)
 
 # Scale-out on one machine (tests/scale/run.py): PostgreSQL, Redis, n8n in queue mode (a main
 # and two workers), gunicorn and two senders against a quota-enforcing Gmail stand-in; a few

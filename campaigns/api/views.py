@@ -21,7 +21,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from campaigns import n8n
-from campaigns.ab_tests import variants
 from campaigns.accounts import gmail
 from campaigns.api import payloads, request_ids
 from campaigns.content import mime
@@ -30,7 +29,7 @@ from campaigns.launching import blasts as dispatching
 from campaigns.models import SENT_OR_LATER, Campaign, Dispatch, EmailAccount, MessageLog
 from campaigns.n8n import signing
 from campaigns.outbox import claims, failures, sending
-from campaigns.sequences import schedule
+from campaigns.periodic import jobs
 
 Status = MessageLog.Status
 FINAL_REPORTS = {"completed", "failed"}
@@ -119,7 +118,9 @@ def _atomic_call(
     return response
 
 
-def _answer(view: Callable, request: HttpRequest, body: bytes, *args: Any, **kwargs: Any):
+def _answer(
+    view: Callable[..., HttpResponse], request: HttpRequest, body: bytes, *args: Any, **kwargs: Any
+) -> HttpResponse:
     try:
         return view(request, payloads.parse(body), *args, **kwargs)
     except payloads.PayloadError as problem:
@@ -211,9 +212,10 @@ def token(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
             return refused
         account = dispatch.email_account
     else:
-        account = _batch_account(dispatch, account_id)
-        if account is None:
+        batch_account = _batch_account(dispatch, account_id)
+        if batch_account is None:
             return error(404, UNKNOWN_ACCOUNT, field="account_id")
+        account = batch_account
     if account.provider != EmailAccount.Provider.GMAIL:
         return error(409, "this account is not a Gmail account")
     try:
@@ -222,9 +224,9 @@ def token(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
         return error(409, "reconnect_needed")
     except gmail.GmailError as failure:
         return error(502, f"token refresh failed: {failure}")
-    return JsonResponse(
-        {"access_token": access, "expires_at": account.token_expires_at.isoformat()}
-    )
+    expires = account.token_expires_at
+    assert expires is not None  # access_token() refreshed the token if it had no expiry
+    return JsonResponse({"access_token": access, "expires_at": expires.isoformat()})
 
 
 def _batch_account(dispatch: Dispatch, account_id: Any) -> EmailAccount | None:
@@ -411,18 +413,22 @@ def status(request: HttpRequest, data: dict) -> JsonResponse:
 
 @signed_api
 def tick(request: HttpRequest, data: dict) -> JsonResponse:
-    """The sequence tick, for an n8n schedule workflow: queue what is due, hand it to n8n;
-    and the A/B subject tests whose wait is over choose their winner."""
+    """The periodic jobs, for n8n's schedule workflow (the same function the direct sender
+    runs): scheduled launches start, stale claims expire, A/B tests are decided, due
+    sequence steps are queued and handed to n8n... Answers each job's count, the sequence
+    tick's figures, and the jobs that failed (logged; the others ran)."""
     payloads.nothing(data)
-    result = schedule.tick()
+    result = jobs.run_periodic_jobs()
+    tick = result.tick()
     return JsonResponse(
         {
-            "enrolled": result.enrolled,
-            "stopped": result.stopped,
-            "queued": result.queued,
-            "completed": result.completed,
-            "dispatch_ids": [str(pk) for pk in result.dispatches],
-            "ab_tests_decided": variants.decide_due(),
+            **result.counts(),
+            "enrolled": tick.enrolled,
+            "stopped": tick.stopped,
+            "queued": tick.queued,
+            "completed": tick.completed,
+            "dispatch_ids": [str(pk) for pk in tick.dispatches],
+            "failed": result.failed,
         }
     )
 

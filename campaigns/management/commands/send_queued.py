@@ -12,16 +12,17 @@ from django.db import DatabaseError, connections
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns.ab_tests import variants
 from campaigns.events import replies
-from campaigns.launching import blasts, queuing
+from campaigns.launching import blasts
 from campaigns.models import EmailAccount, MessageLog
 from campaigns.outbox import claims
-from campaigns.reporting import sender_health, stats
-from campaigns.sequences import schedule
+from campaigns.periodic import jobs
+from campaigns.reporting import sender_health
 
 log = logging.getLogger(__name__)
-TICK_SECONDS = 60
+# The periodic jobs (scheduled launches, stale claims, the sequence tick...) run as the
+# sender starts, then this often: a scheduled launch starts within these seconds.
+JOBS_SECONDS = 15
 REPLIES_SECONDS = 15 * 60
 REPORT_SECONDS = 60
 # After a pass fails, the next comes this long after, twice as long while failures last.
@@ -99,10 +100,9 @@ class Command(BaseCommand):
         self.stopping = False
         signal.signal(signal.SIGTERM, self.stop)
         self.loop, self.limit, self.idle_seconds = loop, limit, idle_seconds
-        self.handled = 0
-        self.totals: dict[str, int] = {}
+        self.handled, self.totals = 0, dict[str, int]()
         self.progress = Progress(report_seconds)
-        self.next_tick = self.next_replies = self.next_stats = 0.0
+        self.next_jobs = self.next_replies = 0.0
         # Pages warn "nothing is sending" when this goes quiet while messages wait.
         self.heartbeat = sender_health.Heartbeat()
         # Outcomes the database was not there to take (it restarted mid-send): recorded
@@ -137,38 +137,20 @@ class Command(BaseCommand):
         """One round of the loop: the periodic work, then a claim per account and its send;
         returns how long to sleep before the next round (None: stop)."""
         loop = self.loop
-        # One clock for the pass, the database's: whatever this host's says, what is due,
-        # orphaned or stale is judged alike by every sender (claims read it too).
-        now = claims.database_now()
-        self.heartbeat.beat(now)
+        self.heartbeat.beat()
         self.record_unrecorded()
-        if loop and time.monotonic() >= self.next_tick:
-            # Running as a service, the sender also runs the sequence tick each minute.
-            schedule.tick(now)
-            self.next_tick = time.monotonic() + TICK_SECONDS
+        if time.monotonic() >= self.next_jobs:
+            # The same jobs as n8n's tick: launches whose time has come start, claims of a
+            # dead sender expire, A/B tests are decided, sequence steps queued...
+            self.report_expired(jobs.run_periodic_jobs().count("claims_expired"))
+            self.next_jobs = time.monotonic() + JOBS_SECONDS
         if loop and time.monotonic() >= self.next_replies:
-            # ... and reads replies and bounces every 15 minutes (opted-in accounts).
+            # Running as a service, the sender also reads replies and bounces every 15
+            # minutes (opted-in accounts).
             for result in replies.check_replies():
                 if result.problem:
                     self.stderr.write(str(result))
             self.next_replies = time.monotonic() + REPLIES_SECONDS
-        if loop and time.monotonic() >= self.next_stats:
-            # ... and sums the dashboard's past days every 5 minutes.
-            stats.refresh()
-            self.next_stats = time.monotonic() + stats.REFRESH_EVERY.total_seconds()
-        if loop:
-            # ... and finishes queuing a launch whose web process stopped meanwhile.
-            queuing.take_over_orphans(now)
-        blasts.start_scheduled(now)
-        variants.decide_due(now)  # A/B subject tests whose wait is over send their winner
-        expired = claims.expire_stale_claims()
-        if expired:
-            left = ngettext(
-                "%(n)s message left mid-send by a stopped sender",
-                "%(n)s messages left mid-send by a stopped sender",
-                expired,
-            )
-            self.stderr.write(f"{left % {'n': expired}}: marked unknown, not resent.")
         progressed, waits, paced = False, [], []
         for account in claims.sendable_accounts():
             claim = claims.claim_for_account(account)
@@ -194,6 +176,16 @@ class Command(BaseCommand):
         if not loop:
             return min(paced) if paced else None
         return min([*waits, self.idle_seconds])
+
+    def report_expired(self, count: int) -> None:
+        """Tell the operator about claims of a stopped sender that were just expired."""
+        if count:
+            left = ngettext(
+                "%(n)s message left mid-send by a stopped sender",
+                "%(n)s messages left mid-send by a stopped sender",
+                count,
+            )
+            self.stderr.write(f"{left % {'n': count}}: marked unknown, not resent.")
 
     def send(self, message: MessageLog, account: EmailAccount) -> None:
         outcome = claims.attempt(message, account)
