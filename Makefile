@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test test-pg test-scale scale-engines lint browser bench deploy-check
+.PHONY: setup run test test-pg test-scale test-faults scale-engines lint browser bench deploy-check
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -29,18 +29,28 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium chromium-driver"; exit 1; fi; }
 
+# mypy with the django-stubs plugin, configured in pyproject.toml. The plugin loads
+# settings.test, which writes under its CAMPAIGNS_TEST_ROOT: mypy ends without running exit
+# handlers, so the folder is made and removed here.
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	root=$$(mktemp -d); CAMPAIGNS_TEST_ROOT=$$root $(VENV)/bin/mypy; status=$$?; rm -rf "$$root"; exit $$status
+
+# The suite runs on every core (pytest-xdist; WORKERS=0 for a single process); the n8n end-to-end
+# tests share one worker and one n8n (--dist loadgroup). It must leave its temporary folder
+# as it found it (tests/in_empty_tmp.sh).
+WORKERS ?= auto
+PYTEST := bash tests/in_empty_tmp.sh $(PY) -m pytest -n $(WORKERS) --dist loadgroup
 
 test: setup browser lint
 	DJANGO_SETTINGS_MODULE=settings.test $(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest
+	$(PYTEST)
 	$(PY) bench/run.py --tiny
 
 # The same suite on PostgreSQL, in a throw-away cluster on loopback.
 test-pg: setup browser
-	bash .ci/with-postgres $(PY) -m pytest
+	bash .ci/with-postgres $(PYTEST)
 
 # Scale-out on one machine (tests/scale/run.py): PostgreSQL, Redis, n8n in queue mode (a main
 # and two workers), gunicorn and two senders against a quota-enforcing Gmail stand-in; a few
@@ -48,13 +58,27 @@ test-pg: setup browser
 test-scale: setup scale-engines
 	$(PY) tests/scale/run.py
 
-# Debian's PostgreSQL and Redis, and npm (which installs n8n's own Node): CI starts bare.
+# The fault tests (tests/faults/, docs/faults.md): each row of the fault table made real
+# (PostgreSQL crashed, Gmail failing or hanging, a clock skewed, a disk full...) and the
+# outbox checked after it; about ten minutes, each test with a time limit. As root (the
+# full disk is a tmpfs it mounts). They run apart from the suite, without pytest-django.
+test-faults: setup scale-engines
+	$(PY) -m pytest tests/faults -p no:django -p no:cacheprovider --confcutdir=tests/faults \
+	  -W ignore::pytest.PytestConfigWarning -v $(if $(K),-k "$(K)",)
+
+# Debian's PostgreSQL and Redis, npm (which installs n8n's own Node) and faketime: CI starts
+# bare. Only what is missing is installed: Debian's npm conflicts with a Node.js installed
+# from elsewhere (nodesource's ships its own npm), so an npm already on PATH is kept.
 scale-engines:
-	@command -v redis-server >/dev/null && command -v npm >/dev/null && \
-	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
-	    apt-get install -y -qq redis-server postgresql npm >/dev/null; \
-	  else echo "The scale test needs: sudo apt-get install redis-server postgresql npm"; exit 1; fi; }
+	@missing=""; \
+	  command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	  command -v npm >/dev/null || missing="$$missing npm"; \
+	  command -v faketime >/dev/null || missing="$$missing faketime"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	    else echo "Needed: sudo apt-get install$$missing"; exit 1; fi; \
+	  fi
 
 # Django's deployment checklist with production settings (secrets made up for the check).
 deploy-check: setup

@@ -29,6 +29,12 @@ GMAIL_QUOTA_UNITS_PER_MINUTE = env_int("GMAIL_QUOTA_UNITS_PER_MINUTE", 15_000)
 GMAIL_SEND_COST_UNITS = 100
 # A campaign pauses itself after this many failed messages in a row.
 CAMPAIGN_MAX_SEND_ERRORS = env_int("CAMPAIGN_MAX_SEND_ERRORS", 10)
+# A message whose sending failed for now (Gmail 5xx or unreachable, no token, a full disk)
+# is tried again, the account resting 30 s, then twice as long each time (at most 30
+# minutes): 12 tries span about three and a half hours, then it fails for good.
+SEND_ATTEMPTS = env_int("SEND_ATTEMPTS", 12)
+# Claims, sends and every cutoff read the database's clock, never the process's.
+OUTBOX_DATABASE_CLOCK = True
 # Launching: leads queued per statement; a larger audience is queued in the background
 # once the launch page has answered (campaigns/launching/queuing.py).
 CAMPAIGN_QUEUE_CHUNK = env_int("CAMPAIGN_QUEUE_CHUNK", 5_000)

@@ -4,14 +4,16 @@ the API that n8n calls back."""
 import json
 import logging
 import time
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
 import requests
 from django.conf import settings
+from django.db.models import F
+from django.db.models.functions import Coalesce, Now
 from django.urls import reverse
-from django.utils import timezone
 
 from campaigns.content import public_address
 from campaigns.models import Campaign, Dispatch
@@ -72,14 +74,25 @@ def dispatch_payload(dispatch: Dispatch) -> dict[str, Any]:
     }
 
 
-def notify(dispatch_id: UUID) -> bool:
-    """POST the dispatch to n8n once it is committed; retried on 5xx and network errors,
-    within the signature's tolerance (N8N_NOTIFY_ATTEMPTS and its backoff keep it short)."""
+def silence() -> timedelta:
+    """How long a run may go without claiming (past a wait Django asked for) before the
+    watchdog asks n8n for another (settings.N8N_WATCHDOG_MINUTES)."""
+    return timedelta(minutes=settings.N8N_WATCHDOG_MINUTES)
+
+
+def notify(dispatch_id: UUID, *, again: bool = False) -> bool:
+    """POST the dispatch to n8n once it is committed (`again`: for a new run, from the
+    watchdog); retried on 5xx and network errors, within the signature's tolerance
+    (N8N_NOTIFY_ATTEMPTS and its backoff keep it short). A run is expected from now on;
+    when n8n cannot be told, none is, and the watchdog tries again on its next pass."""
     dispatch = Dispatch.objects.select_related(
         "campaign__organization", "campaign_step", "email_account"
     ).get(pk=dispatch_id)
-    if dispatch.notified_at:
+    if dispatch.notified_at and not again:
         return True
+    Dispatch.objects.filter(pk=dispatch.pk).update(
+        run_due_by=Now() + silence(), runs_started=F("runs_started") + 1
+    )
     body = json.dumps(dispatch_payload(dispatch)).encode()
     url = settings.N8N_BASE_URL + settings.N8N_DISPATCH_PATH
     # One logical call: every retry sends the same signed bytes, request id and timestamp.
@@ -98,7 +111,7 @@ def notify(dispatch_id: UUID) -> bool:
         else:
             if response.status_code < 300:
                 Dispatch.objects.filter(pk=dispatch.pk).update(
-                    notified_at=timezone.now(), notify_error=""
+                    notified_at=Coalesce("notified_at", Now()), notify_error=""
                 )
                 return True
             problem = f"n8n answered HTTP {response.status_code}"
@@ -106,6 +119,6 @@ def notify(dispatch_id: UUID) -> bool:
                 break
         if attempt + 1 < settings.N8N_NOTIFY_ATTEMPTS:
             time.sleep(settings.N8N_NOTIFY_BACKOFF_SECONDS * 2**attempt)
-    Dispatch.objects.filter(pk=dispatch.pk).update(notify_error=problem)
+    Dispatch.objects.filter(pk=dispatch.pk).update(notify_error=problem, run_due_by=None)
     log.error("dispatch %s: could not reach n8n: %s", dispatch.pk, problem)
     return False

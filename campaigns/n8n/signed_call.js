@@ -9,10 +9,27 @@ const helpers = this.helpers;
 
 const SECRETS = ($env.CAMPAIGNS_WEBHOOK_SECRET || '').split(',').map((s) => s.trim()).filter(Boolean);
 const TOLERANCE_SECONDS = 300;
-const CALL_ATTEMPTS = 4;
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// A call is retried for minutes, not seconds: long enough for Django's database to restart
+// or a web worker to be replaced, and short of the signature's five minutes (Django's clock
+// may differ from ours by a few seconds).
+const RETRY_FOR_SECONDS = Number($env.CAMPAIGNS_RETRY_FOR_SECONDS) || TOLERANCE_SECONDS - 30;
+const RETRY_MAX_WAIT_MS = 15000;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 // The URL's path, without scheme, host, query or fragment (the Code node has no URL class).
 const urlPath = (url) => url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').replace(/[?#].*$/, '') || '/';
+
+// A JSON answer's object, or undefined when the body is not JSON (a proxy's or a crashing
+// server's HTML page): read inside the caller's try, never thrown.
+function parsedBody(body) {
+  if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body)) return body;
+  const text = Buffer.isBuffer(body) ? body.toString('utf8') : String(body ?? '');
+  try {
+    const data = JSON.parse(text || '{}');
+    return data !== null && typeof data === 'object' ? data : undefined;
+  } catch (error) {
+    return undefined;
+  }
+}
 
 function signature(secret, t, n, method, path, body) {
   const hmac = crypto.createHmac('sha256', secret);
@@ -42,36 +59,41 @@ function verifySignature(header, method, path, body) {
   throw new Error('bad signature');
 }
 
-// POST a payload to Django, signed. Retried, with the same signature, after a network
-// error or a timeout, a 5xx, or a 409 with Retry-After (the first attempt still runs);
-// never once the signature's five minutes are over. Resolves to { status, data }.
+// POST a payload to Django, signed. Retried, with the same signature, for RETRY_FOR_SECONDS
+// after a network error or a timeout, a 5xx, an answer that is not JSON (a server error
+// page), or a 409 with Retry-After (the first attempt still runs): Django runs the call
+// once whatever the number of attempts. Resolves to { status, data } with Django's JSON
+// answer; throws once the time is up, naming the last problem.
 async function signedPost(url, payload, timeout = 30000) {
   const body = JSON.stringify(payload);
   const t = Math.floor(Date.now() / 1000);
   const n = crypto.randomBytes(24).toString('base64url');
   const header = `t=${t},n=${n},v1=${signature(SECRETS[0], t, n, 'POST', urlPath(url), body)}`;
+  const giveUpAt = (t + RETRY_FOR_SECONDS) * 1000;
   let problem = '';
-  for (let attempt = 0; attempt < CALL_ATTEMPTS; attempt++) {
-    if (attempt) await sleep(500 * 2 ** attempt);
-    if (Date.now() / 1000 - t > TOLERANCE_SECONDS - 10) break;
-    let response;
+  for (let attempt = 0; ; attempt++) {
+    if (attempt) {
+      const wait = Math.min(RETRY_MAX_WAIT_MS, 500 * 2 ** attempt);
+      if (Date.now() + wait > giveUpAt) break;
+      await sleep(wait);
+    }
     try {
-      response = await helpers.httpRequest({
+      const response = await helpers.httpRequest({
         method: 'POST', url, body, json: false, returnFullResponse: true,
         ignoreHttpStatusErrors: true, timeout,
         headers: { 'Content-Type': 'application/json', 'X-Signature': header },
       });
+      const status = response.statusCode;
+      const data = parsedBody(response.body);
+      const busy = status === 409 && (response.headers || {})['retry-after'] !== undefined;
+      if (data !== undefined && status < 500 && !busy) return { status, data };
+      const said = data === undefined ? 'an answer that is not JSON' : JSON.stringify(data).slice(0, 300);
+      problem = `HTTP ${status}: ${said}`;
     } catch (error) {
       problem = error.message;
-      continue;
     }
-    const status = response.statusCode;
-    const data = typeof response.body === 'string' ? JSON.parse(response.body || '{}') : response.body;
-    const busy = status === 409 && (response.headers || {})['retry-after'] !== undefined;
-    if (status < 500 && !busy) return { status, data };
-    problem = `HTTP ${status} ${JSON.stringify(data)}`;
   }
-  throw new Error(`Django did not answer ${url}: ${problem}`);
+  throw new Error(`Django did not answer ${url} for ${RETRY_FOR_SECONDS} s: ${problem}`);
 }
 
 // The answer's data, or an error naming what Django refused.

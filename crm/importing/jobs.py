@@ -303,6 +303,7 @@ def _import(job: LeadImport, beat: _Beat) -> None:
             sheet=job.sheet,
             resume=Resume(job.written_line, report, seen_path(job), save),
             progress=lambda written, read: beat(progress=read),
+            source_name=job.file_name,
         )
     if mapping is not None:
         mapping_remember(organization=job.organization, mapping=mapping)

@@ -15,6 +15,7 @@ The counts come out exact; only the first ERRORS_KEPT problems of each kind are 
 (`on_error` sees them all).
 """
 
+import datetime
 import io
 import itertools
 import re
@@ -30,8 +31,10 @@ from django.core.validators import EmailValidator
 from django.db import connections, router, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import ngettext
 
+from crm import consent
 from crm.importing import mapping as columns_of
 from crm.importing import values as cells
 from crm.importing.csv_reading import CsvFileError, RowError
@@ -40,27 +43,30 @@ from crm.importing.mapping import CUSTOM, NO_EMAIL, Column, Mapping
 from crm.importing.remembered import remembered_mapping
 from crm.importing.tables import open_table
 from crm.importing.values import ValueProblem, shown
-from crm.models import CustomField, Lead, Organization, Tag, full_name, split_full_name
+from crm.models import (
+    ConsentRecord,
+    CustomField,
+    Lead,
+    Organization,
+    Tag,
+    full_name,
+    split_full_name,
+)
 from crm.owners import AgentNotFound, MemberLookup
 from crm.site.bulk import insert_many, update_many
+from crm.suppression import forgotten_among
 
 ERRORS_KEPT = 500
 SAMPLE_KEPT = 20
 # The model's fields, whose validators (lengths, the column's integer range) every value
 # passes: a row accepted here is one the database takes.
 LEAD_FIELDS = {
-    name: Lead._meta.get_field(name)
-    for name in (
-        "email",
-        "first_name",
-        "last_name",
-        "phone",
-        "city",
-        "source",
-        "budget_min",
-        "budget_max",
-    )
+    field.name: field
+    for field in Lead._meta.concrete_fields
+    if field.name
+    in ("email", "first_name", "last_name", "phone", "city", "source", "budget_min", "budget_max")
 }
+_EMAIL_LENGTH = LEAD_FIELDS["email"].max_length or 254
 # A custom field's value is text of at most this many characters.
 CUSTOM_LENGTH = 1000
 
@@ -76,6 +82,13 @@ KEPT_AS_WRITTEN = "{problem}: kept as written"
 CUT_SHORT = "is longer than {limit} characters: cut to {limit}"
 STATUS_LEFT = "{problem}: the status is left as it is (New for a new lead)"
 MIN_OVER_MAX = "the budget from, {low:,}, is more than the budget up to, {high:,}"
+NOT_A_DATE = "“{value}” is not a date (e.g. 2026-03-14)"
+# Where a consent kept from a file came from.
+FROM_LINE = "{file}, line {line}"
+ERASED_BEFORE = (
+    " {count:,} of the new leads were erased earlier at their request: they come in opted "
+    "out and are never emailed."
+)
 WITHOUT = {
     "first_name": "a first name",
     "last_name": "a last name",
@@ -122,6 +135,8 @@ class ImportReport:
     read_as: str = ""  # how the file was read: "CSV, Windows-1252, separated by ;"
     sheets: list[str] = field(default_factory=list)  # a workbook's sheets
     mapping: dict[str, Any] = field(default_factory=dict)  # the one used, Mapping.as_json
+    # New rows whose address belongs to a lead erased at their request: kept opted out.
+    erased_before: int = 0
     dry_run: bool = False
     # A sample of what will happen, for the admin preview: (line, kind, values).
     sample: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
@@ -146,6 +161,8 @@ class ImportReport:
             text += f" {self.change_count:,} {values} left out or changed."
         if self.skipped_columns:
             text += f" Columns not imported: {'; '.join(self.skipped_columns)}."
+        if self.erased_before:
+            text += ERASED_BEFORE.format(count=self.erased_before)
         return text
 
     def as_json(self) -> dict[str, Any]:
@@ -239,6 +256,8 @@ class RowReader:
             "budget": self._budget,
             "agent": self._agent,
             "tags": self._tags,
+            "consent": self._consent,
+            "consent_date": self._consent_date,
             CUSTOM: self._custom,
         }
         # (cell index, column, handler) for every column something is read from.
@@ -334,6 +353,22 @@ class RowReader:
     def _tags(self, row: _Row, column: Column, cell: str) -> None:
         row.tags.extend(cells.read_tags(cell))
 
+    def _consent(self, row: _Row, column: Column, cell: str) -> None:
+        """How the agency may email the lead ("Yes", "Enquiry", "Past client"...), kept as a
+        consent record naming the file and the line. A word we do not know refuses the
+        row: a lead's consent is not guessed."""
+        try:
+            row.values["consent_basis"] = consent.read_basis(cell)
+        except ValueError as problem:
+            row.errors.append(RowError(row.line, column.label, str(problem)))
+
+    def _consent_date(self, row: _Row, column: Column, cell: str) -> None:
+        try:
+            row.values["consent_date"] = datetime.date.fromisoformat(cells.read_date(cell))
+        except (ValueProblem, ValueError):
+            message = NOT_A_DATE.format(value=shown(cell))
+            row.errors.append(RowError(row.line, column.label, message))
+
     def _custom(self, row: _Row, column: Column, cell: str) -> None:
         if column.is_date:
             try:
@@ -356,7 +391,7 @@ class RowReader:
             row.errors.append(RowError(row.line, label, IS_EMPTY))
         else:
             # The hot loop's fast path: 1 µs a row where the validator takes 9.
-            common = len(email) <= LEAD_FIELDS["email"].max_length and COMMON_ADDRESS.match(email)
+            common = len(email) <= _EMAIL_LENGTH and COMMON_ADDRESS.match(email)
             if not common and (problem := _limit_error("email", email, email)):
                 row.errors.append(RowError(row.line, label, problem))
         if row.low and row.high and row.low[0] > row.high[0]:
@@ -403,13 +438,15 @@ def _existing_leads(organization: Organization, emails: list[str]) -> dict[str, 
 
 @dataclass
 class _Changes:
-    """What one batch changes: new leads, updated leads and their fields, and the tags to
-    add (lead, lower-case tag names)."""
+    """What one batch changes: new leads, updated leads and their fields, the tags to add
+    (lead, lower-case tag names), and the lines of the leads whose consent the file sets
+    (by lower-case address)."""
 
     new: list[Lead] = field(default_factory=list)
     updated: list[Lead] = field(default_factory=list)
     fields: set[str] = field(default_factory=set)
     tags: list[tuple[Lead, list[str]]] = field(default_factory=list)
+    consented: dict[str, int] = field(default_factory=dict)
 
 
 class _TagBook:
@@ -550,6 +587,8 @@ class _Run:
                 lead.name = full_name(lead.first_name, lead.last_name)
                 changes.new.append(lead)
                 kind = "create"
+                if "consent_basis" in values or "consent_date" in values:
+                    changes.consented[key] = line
             else:
                 changed = {
                     name: value
@@ -576,13 +615,26 @@ class _Run:
                 changes.fields.update(changed)
                 changes.updated.append(lead)
                 kind = "update"
+                if {"consent_basis", "consent_date"} & set(changed):
+                    changes.consented[key] = line
             if tags:
                 changes.tags.append((lead, tags))
             if len(report.sample) < self.sample_size:
                 report.sample.append((line, kind, _shown(values)))
+        self._keep_erased_opted_out(changes.new)
         return changes
 
-    def save(self, changes: _Changes) -> None:
+    def _keep_erased_opted_out(self, new: list[Lead]) -> None:
+        """A new lead whose address belongs to a lead erased at their request (its hash is
+        on the suppression list) comes in opted out: the import cannot email them again."""
+        erased = forgotten_among(self.organization.pk, [lead.email for lead in new])
+        now = timezone.now()
+        for lead in new:
+            if lead.email in erased:
+                lead.unsubscribed_at = now
+        self.report.erased_before += len(erased)
+
+    def save(self, changes: _Changes, source_name: str) -> None:
         insert_many(changes.new)
         # updated_at is auto_now: its pre_save stamps it during the update.
         update_many(changes.updated, field_names=sorted(changes.fields | {"updated_at"}))
@@ -596,6 +648,28 @@ class _Run:
                 if tag in ids
             ]
             through.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
+        _record_consent([*changes.new, *changes.updated], changes.consented, source_name)
+
+
+def _record_consent(leads: list[Lead], lines: dict[str, int], source_name: str) -> None:
+    """A consent record for each lead whose consent the file set (CASL s. 13: the sender
+    proves consent; the file and its line say where it came from)."""
+    if not lines:
+        return
+    consent.consent_records_many(
+        [
+            ConsentRecord(
+                organization_id=lead.organization_id,
+                lead=lead,
+                basis=lead.consent_basis,
+                given_on=lead.consent_date,
+                source=ConsentRecord.Source.IMPORT,
+                source_detail=FROM_LINE.format(file=source_name or "import", line=lines[key]),
+            )
+            for lead in leads
+            if (key := lead.email.lower()) in lines
+        ]
+    )
 
 
 def _fields(values: dict[str, Any]) -> dict[str, Any]:
@@ -651,6 +725,7 @@ def leads_import(
     on_error: Callable[[RowError], None] | None = None,
     resume: Resume | None = None,
     look: Callable[[list[str], list[tuple[int, list[str]]]], None] | None = None,
+    source_name: str = "",
 ) -> ImportReport:
     """Create or update the organization's leads from a CSV or an .xlsx (bytes or a binary
     file), matching on email. Without a `mapping`, the agency's last one for this header,
@@ -694,7 +769,7 @@ def leads_import(
             with transaction.atomic() if resume else nullcontext():
                 changes = run.batch(batch)
                 if not dry_run:
-                    run.save(changes)
+                    run.save(changes, source_name)
                     written += len(changes.new) + len(changes.updated)
                 if resume:
                     resume.save(batch[-1][0], report)

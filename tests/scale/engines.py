@@ -2,6 +2,7 @@
 PostgreSQL, Redis, n8n in queue mode (a main process and workers), Django under gunicorn,
 and the direct senders. Each `start_*` returns once its engine answers."""
 
+import functools
 import os
 import pwd
 import signal
@@ -24,6 +25,10 @@ N8N_ENCRYPTION_KEY = "scale-test-encryption-key-0123456789"
 N8N_WORKER_READY = "n8n worker is now ready"
 
 
+def _logged(fleet: Fleet, name: str, line: str) -> bool:
+    return line in fleet.log_text(name)
+
+
 def wait_until(what: str, ready: Callable[[], bool], fleet: Fleet, *names: str) -> None:
     """Poll `ready` until it is true; fail when one of `names` exits or time runs out."""
     deadline = time.monotonic() + READY_SECONDS
@@ -38,7 +43,7 @@ def wait_until(what: str, ready: Callable[[], bool], fleet: Fleet, *names: str) 
     raise RuntimeError(f"{what} was not ready after {READY_SECONDS} s")
 
 
-def _postgres_bin() -> Path:
+def postgres_bin() -> Path:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[4]))
     if not found:
         raise RuntimeError("PostgreSQL is needed: apt-get install postgresql")
@@ -48,7 +53,7 @@ def _postgres_bin() -> Path:
 def start_postgres(fleet: Fleet, folder: Path, port: int, databases: list[str]) -> str:
     """A throw-away cluster in `folder` (run as the postgres user when we are root, as
     initdb asks), with `databases` created; returns the server's URL, without a database."""
-    binaries = _postgres_bin()
+    binaries = postgres_bin()
     folder.mkdir(mode=0o700)
     user = None
     if os.getuid() == 0:
@@ -146,7 +151,7 @@ def start_n8n(fleet: Fleet, folder: Path, env: dict[str, str], workers: int) -> 
     for name in names:
         fleet.start(name, [n8n_bin(folder), "worker", "--concurrency=5"], env)
     for name in names:
-        wait_until(name, lambda name=name: N8N_WORKER_READY in fleet.log_text(name), fleet, name)
+        wait_until(name, functools.partial(_logged, fleet, name, N8N_WORKER_READY), fleet, name)
     return url
 
 
@@ -167,11 +172,15 @@ def start_gunicorn(fleet: Fleet, env: dict[str, str], workers: int) -> str:
     return url
 
 
-def start_senders(fleet: Fleet, env: dict[str, str], count: int) -> list[str]:
-    """`manage.py send_queued --loop` processes: the direct driver, as a service runs it."""
-    names = [f"sender-{number}" for number in range(1, count + 1)]
+def start_senders(
+    fleet: Fleet, env: dict[str, str], count: int, prefix: tuple[str, ...] = (), first: int = 1
+) -> list[str]:
+    """`manage.py send_queued --loop` processes: the direct driver, as a service runs it.
+    `prefix` goes before the command (`faketime -f -25h` skews one sender's clock)."""
+    names = [f"sender-{number}" for number in range(first, first + count)]
     for name in names:
         args = [
+            *prefix,
             sys.executable,
             str(ROOT / "manage.py"),
             "send_queued",

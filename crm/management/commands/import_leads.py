@@ -88,6 +88,7 @@ class Command(BaseCommand):
                     dry_run=options["dry_run"],
                     progress=self.progress,
                     on_error=self.error,
+                    source_name=file.name,
                 )
         except CsvFileError as error:
             raise CommandError(f"{file}: {error}") from None
