@@ -27,6 +27,9 @@ GMAIL_BACKOFF_MAX_SECONDS = env_float("GMAIL_BACKOFF_MAX_SECONDS", 60.0)
 GMAIL_TIMEOUT_SECONDS = env_float("GMAIL_TIMEOUT_SECONDS", 30.0)
 GMAIL_QUOTA_UNITS_PER_MINUTE = env_int("GMAIL_QUOTA_UNITS_PER_MINUTE", 15_000)
 GMAIL_SEND_COST_UNITS = 100
+# How long an account rests after Gmail failed in a way that passes (5xx, no answer) or
+# could not be reached, when Gmail named no time: its messages wait, not fail.
+GMAIL_ERROR_REST_SECONDS = env_float("GMAIL_ERROR_REST_SECONDS", 60.0)
 # A campaign pauses itself after this many failed messages in a row.
 CAMPAIGN_MAX_SEND_ERRORS = env_int("CAMPAIGN_MAX_SEND_ERRORS", 10)
 # Launching: leads queued per statement; a larger audience is queued in the background

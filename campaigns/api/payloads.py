@@ -19,7 +19,8 @@ MAX_BATCH = 500
 MAX_ERRORS = 100
 MAX_COUNT = 10**9
 TEXT_LENGTH = 2000
-REPORTABLE = ("sent", "failed")
+# What n8n saw at Gmail (campaigns/api/outcomes.py says what Django makes of each).
+REPORTABLE = ("sent", "failed", "no_answer", "not_sent")
 STAT_COUNTS = ("total_leads", "sent", "failed")
 CALLBACK_STATUSES = ("processing", "completed", "failed")
 EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
@@ -189,6 +190,9 @@ class Report:
     thread_id: str
     sent_at: datetime.datetime | None
     error: str
+    # Gmail's answer to a failed send: its HTTP status and the reason it gave.
+    gmail_status: int | None = None
+    gmail_reason: str = ""
 
 
 REPORT_FIELDS = set(Report.__dataclass_fields__)
@@ -205,6 +209,8 @@ def _report(item: Any, where: str, latest: datetime.datetime) -> Report:
         thread_id=fields.provider_id("thread_id"),
         sent_at=fields.moment("sent_at", latest),
         error=fields.text("error"),
+        gmail_status=fields.integer("gmail_status", low=100, high=599),
+        gmail_reason=fields.provider_id("gmail_reason"),
     )
 
 

@@ -15,7 +15,6 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.db.models.functions import Now
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -23,6 +22,7 @@ from campaigns import n8n
 from campaigns.ab_tests import variants
 from campaigns.accounts import gmail
 from campaigns.api import payloads, request_ids
+from campaigns.api.outcomes import Outcome, outcome_of
 from campaigns.content import mime
 from campaigns.events import replies
 from campaigns.launching import blasts as dispatching
@@ -213,6 +213,7 @@ def log_message(request: HttpRequest, data: dict) -> JsonResponse:
     change. A report already recorded with the same status changes nothing, and says so.
     """
     reports = payloads.reports(data)
+    outcomes = {report.message_log_id: outcome_of(report) for report in reports}
     try:
         with transaction.atomic():
             found = {
@@ -221,16 +222,25 @@ def log_message(request: HttpRequest, data: dict) -> JsonResponse:
                 .filter(pk__in=[r.message_log_id for r in reports])
                 .filter(dispatch__driver=Dispatch.Driver.N8N)
                 .order_by("pk")  # one lock order for every batch: no deadlock between two
-                .values("pk", "campaign_id", "lead_id", "status", "campaign__failure_streak")
+                .values(
+                    "pk",
+                    "campaign_id",
+                    "lead_id",
+                    "status",
+                    "email_account_id",
+                    "campaign__failure_streak",
+                )
             }
-            changing = {}
+            changing, rests = {}, {}
             for report in reports:
-                row = found.get(report.message_log_id)
-                refused = _refusal(report, row)
+                row, outcome = found.get(report.message_log_id), outcomes[report.message_log_id]
+                refused = _refusal(report, outcome, row)
                 if refused:
                     return refused
                 if row["status"] == Status.SENDING:
-                    changing[report.message_log_id] = _outcome(report)
+                    changing[report.message_log_id] = outcome.fields
+                    if outcome.rest:
+                        rests[row["email_account_id"]] = outcome.rest
             campaign_of = {pk: row["campaign_id"] for pk, row in found.items()}
             # Read with the messages: a batch of sent reports leaves a count of 0 unwritten.
             streaks = {
@@ -238,12 +248,15 @@ def log_message(request: HttpRequest, data: dict) -> JsonResponse:
             }
             if claims.finish_many(changing, campaign_of, streaks) != len(changing):
                 raise _ChangedMeanwhile
+            for account_id, (pause, reason) in rests.items():
+                EmailAccount(pk=account_id).rest(pause, reason)
     except _ChangedMeanwhile:
         return error(409, CHANGED_MEANWHILE)
     results = [
         {
             "message_log_id": str(report.message_log_id),
-            "status": report.status,
+            # What the message is now: Django's decision (a passing error: queued again).
+            "status": outcomes[report.message_log_id].status,
             "changed": report.message_log_id in changing,
         }
         for report in reports
@@ -251,7 +264,7 @@ def log_message(request: HttpRequest, data: dict) -> JsonResponse:
     return JsonResponse({"results": results})
 
 
-def _refusal(report: payloads.Report, row: dict | None) -> JsonResponse | None:
+def _refusal(report: payloads.Report, outcome: Outcome, row: dict | None) -> JsonResponse | None:
     message_log_id = str(report.message_log_id)
     if (
         row is None
@@ -261,20 +274,9 @@ def _refusal(report: payloads.Report, row: dict | None) -> JsonResponse | None:
         return error(404, UNKNOWN_MESSAGE, message_log_id=message_log_id)
     if row["status"] == Status.QUEUED:
         return error(409, NOT_CLAIMED, message_log_id=message_log_id)
-    if row["status"] not in (Status.SENDING, report.status):
+    if row["status"] not in (Status.SENDING, outcome.status):
         return error(409, ALREADY.format(status=row["status"]), message_log_id=message_log_id)
     return None
-
-
-def _outcome(report: payloads.Report) -> dict[str, Any]:
-    if report.status == Status.SENT:
-        return {
-            "status": Status.SENT,
-            "sent_at": report.sent_at or timezone.now(),
-            "provider_message_id": report.provider_message_id,
-            "thread_id": report.thread_id,
-        }
-    return {"status": Status.FAILED, "error_message": report.error or "failed in n8n"}
 
 
 @signed_api

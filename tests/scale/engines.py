@@ -82,12 +82,15 @@ def start_postgres(fleet: Fleet, folder: Path, port: int, databases: list[str]) 
     return server
 
 
-def start_redis(fleet: Fleet) -> int:
-    """Debian's redis-server on loopback, nothing saved to disk; returns its port."""
-    port = free_port()
-    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1"]
-    args += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
-    fleet.start("redis", args, dict(os.environ))
+def start_redis(fleet: Fleet, folder: Path, port: int | None = None) -> int:
+    """Debian's redis-server on loopback, as the README's recipe runs it: append-only
+    persistence (every write logged in `folder`, synced each second), so that a restart
+    keeps n8n's queue; returns its port (`port`: the same again, after a crash)."""
+    port = port or free_port()
+    folder.mkdir(exist_ok=True)
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder)]
+    args += ["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
+    fleet.start("redis", [*args, "--daemonize", "no"], dict(os.environ))
 
     def pong() -> bool:
         with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
@@ -134,7 +137,9 @@ def start_n8n(fleet: Fleet, folder: Path, env: dict[str, str], workers: int) -> 
     _n8n_cli(folder, env, "import:workflow", f"--input={WORKFLOWS / 'campaign_dispatch.json'}")
     _n8n_cli(folder, env, "update:workflow", f"--id={WORKFLOW_ID}", "--active=true")
     url = f"http://127.0.0.1:{env['N8N_PORT']}"
-    fleet.start("n8n-main", [n8n_bin(folder), "start"], env)
+    # Under a supervisor, as systemd runs them (Restart=always): a worker exits when Redis
+    # goes away, and the main process may too; each comes back once Redis does.
+    fleet.start("n8n-main", [n8n_bin(folder), "start"], env, supervised=True)
 
     def active() -> bool:
         # /healthz answers while migrations still run: the log says when the webhook is up.
@@ -144,7 +149,7 @@ def start_n8n(fleet: Fleet, folder: Path, env: dict[str, str], workers: int) -> 
     wait_until("n8n's main process", active, fleet, "n8n-main")
     names = [f"n8n-worker-{number}" for number in range(1, workers + 1)]
     for name in names:
-        fleet.start(name, [n8n_bin(folder), "worker", "--concurrency=5"], env)
+        fleet.start(name, [n8n_bin(folder), "worker", "--concurrency=5"], env, supervised=True)
     for name in names:
         wait_until(name, lambda name=name: N8N_WORKER_READY in fleet.log_text(name), fleet, name)
     return url
