@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test test-pg test-scale scale-engines lint browser bench deploy-check
+.PHONY: setup run test test-pg test-scale test-faults scale-engines lint browser bench deploy-check
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -48,13 +48,22 @@ test-pg: setup browser
 test-scale: setup scale-engines
 	$(PY) tests/scale/run.py
 
-# Debian's PostgreSQL and Redis, and npm (which installs n8n's own Node): CI starts bare.
+# The fault tests (tests/faults/, docs/faults.md): each row of the fault table made real
+# (PostgreSQL crashed, Gmail failing or hanging, a clock skewed, a disk full...) and the
+# outbox checked after it; about ten minutes, each test with a time limit. As root (the
+# full disk is a tmpfs it mounts). They run apart from the suite, without pytest-django.
+test-faults: setup scale-engines
+	$(PY) -m pytest tests/faults -p no:django -p no:cacheprovider --confcutdir=tests/faults \
+	  -W ignore::pytest.PytestConfigWarning -v $(if $(K),-k "$(K)",)
+
+# Debian's PostgreSQL and Redis, npm (which installs n8n's own Node) and faketime: CI starts
+# bare.
 scale-engines:
 	@command -v redis-server >/dev/null && command -v npm >/dev/null && \
-	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  command -v faketime >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
-	    apt-get install -y -qq redis-server postgresql npm >/dev/null; \
-	  else echo "The scale test needs: sudo apt-get install redis-server postgresql npm"; exit 1; fi; }
+	    apt-get install -y -qq redis-server postgresql npm faketime >/dev/null; \
+	  else echo "Needed: sudo apt-get install redis-server postgresql npm faketime"; exit 1; fi; }
 
 # Django's deployment checklist with production settings (secrets made up for the check).
 deploy-check: setup

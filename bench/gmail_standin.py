@@ -12,6 +12,15 @@ one interval before, so two slots are free and one more frees every interval. A 
 window would otherwise let any sender burst a whole minute's quota at the start, and a
 short run would measure that burst instead of the sustained rate. The scale test starts
 its users cold (`steady_start=False`), as a new day's mailbox is.
+
+For the fault tests it fails on demand, for a while, switched at run time by `fail` or over
+HTTP (`POST /_faults {"mode": ..., "seconds": ...}`; `GET /_faults` lists what is on):
+`error_500` answers sends with 500 backendError (nothing accepted); `hang_after_accept`
+accepts a send, then answers only when the fault is over (the client gave up meanwhile:
+Gmail has the message, the sender never heard); `hang_before_accept` holds a send until the
+fault is over and then drops it, unaccepted; `token_500` answers the token endpoint with
+500. `expire_tokens` (no duration) forgets every access token at once, so the next send
+gets 401 and must refresh.
 """
 
 import base64
@@ -50,7 +59,48 @@ INVALID_TO = {
         "errors": [{"message": "Invalid To header", "reason": "invalidArgument"}],
     }
 }
+BACKEND_ERROR = {
+    "error": {
+        "code": 500,
+        "message": "Backend Error",
+        "errors": [{"message": "Backend Error", "domain": "global", "reason": "backendError"}],
+        "status": "INTERNAL",
+    }
+}
 HEADERS = BytesHeaderParser(policy=policy.default)
+FAULT_MODES = ("error_500", "hang_after_accept", "hang_before_accept", "token_500")
+EXPIRE_TOKENS = "expire_tokens"
+
+
+class Faults:
+    """Which faults are on, each until a moment (time.monotonic), and a record of them."""
+
+    def __init__(self) -> None:
+        self.until: dict[str, float] = {}
+        self.record: list[tuple[str, float, float]] = []  # (mode, start, end)
+        self.lock = threading.Lock()
+
+    def start(self, mode: str, seconds: float) -> None:
+        if mode not in FAULT_MODES:
+            raise ValueError(f"unknown fault mode {mode!r}: one of {', '.join(FAULT_MODES)}")
+        now = time.monotonic()
+        with self.lock:
+            self.until[mode] = now + seconds
+            self.record.append((mode, now, now + seconds))
+
+    def on(self, mode: str) -> bool:
+        return self.left(mode) > 0
+
+    def left(self, mode: str) -> float:
+        """Seconds until the fault ends (0 when it is off)."""
+        return max(0.0, self.until.get(mode, 0.0) - time.monotonic())
+
+    def active(self) -> dict[str, float]:
+        return {mode: round(self.left(mode), 3) for mode in FAULT_MODES if self.on(mode)}
+
+    def ended(self) -> float:
+        """When the last fault ended (or ends), time.monotonic(); 0 when none was started."""
+        return max((end for _, _, end in self.record), default=0.0)
 
 
 @dataclass(frozen=True)
@@ -100,6 +150,8 @@ class QuotaStandIn:
         self.refresh_tokens: dict[str, User] = {}
         self.access_tokens: dict[str, User] = {}
         self.problems: list[str] = []
+        self.faults = Faults()
+        self.token_refreshes = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -116,6 +168,13 @@ class QuotaStandIn:
         token = "ya29.bench-" + secrets.token_urlsafe(12)
         self.access_tokens[token] = user
         return token
+
+    def fail(self, mode: str, seconds: float = 0.0) -> None:
+        """Start a fault (FAULT_MODES) for `seconds`, or forget every access token now."""
+        if mode == EXPIRE_TOKENS:
+            self.access_tokens.clear()
+        else:
+            self.faults.start(mode, seconds)
 
     def admit(self, user: User, raw: bytes) -> tuple[int, dict] | None:
         """Count one send against the user's daily cap and sliding window: None when it is
@@ -168,16 +227,26 @@ def _handler(state: QuotaStandIn) -> type[BaseHTTPRequestHandler]:
 
         def reply(self, status: int, body: dict) -> None:
             data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except OSError:  # the client gave up during a hang: nobody to answer
+                self.close_connection = True
 
         def body(self) -> bytes:
             return self.rfile.read(int(self.headers.get("Content-Length", 0)))
 
+        def do_GET(self) -> None:
+            if self.path == "/_faults":
+                return self.reply(200, {"active": state.faults.active()})
+            self.reply(404, {"error": "not found"})
+
         def do_POST(self) -> None:
+            if self.path == "/_faults":
+                return self.switch_fault()
             if self.path == "/token":
                 return self.token()
             if self.path == "/gmail/v1/users/me/messages/send":
@@ -185,11 +254,22 @@ def _handler(state: QuotaStandIn) -> type[BaseHTTPRequestHandler]:
             self.body()
             self.reply(404, {"error": "not found"})
 
+        def switch_fault(self) -> None:
+            try:
+                asked = json.loads(self.body())
+                state.fail(str(asked["mode"]), float(asked.get("seconds", 0)))
+            except (ValueError, KeyError, TypeError) as error:
+                return self.reply(400, {"error": str(error)})
+            self.reply(200, {"active": state.faults.active()})
+
         def token(self) -> None:
             form = {key: values[0] for key, values in parse_qs(self.body().decode()).items()}
             if (form.get("client_id"), form.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
                 return self.reply(401, {"error": "invalid_client"})
+            if state.faults.on("token_500"):
+                return self.reply(500, {"error": "internal_failure"})
             user = state.refresh_tokens.get(form.get("refresh_token", ""))
+            state.token_refreshes += 1
             if form.get("grant_type") != "refresh_token" or user is None:
                 return self.reply(400, {"error": "invalid_grant"})
             token = state.issue_access_token(user)
@@ -205,10 +285,17 @@ def _handler(state: QuotaStandIn) -> type[BaseHTTPRequestHandler]:
             raw = base64.urlsafe_b64decode(payload.get("raw", ""))
             if b"\r\nTo: " not in raw and not raw.startswith(b"To: "):
                 state.problems.append(f"{user.email}: a message without a To header")
+            if state.faults.on("error_500"):
+                return self.reply(500, BACKEND_ERROR)
+            if state.faults.on("hang_before_accept"):
+                time.sleep(state.faults.left("hang_before_accept"))
+                return self.reply(503, BACKEND_ERROR)  # dropped: the client is gone
             refusal = state.admit(user, raw)
             time.sleep(state.latency)
             if refusal is not None:
                 return self.reply(*refusal)
+            if state.faults.on("hang_after_accept"):
+                time.sleep(state.faults.left("hang_after_accept"))
             number = len(user.accepted)
             self.reply(200, {"id": f"bench-{number}", "threadId": f"t-{number}"})
 

@@ -24,6 +24,9 @@ from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
 from crm.members import membership_create
 from crm.models import Lead, Organization, Property
 
+# The fault tests run apart, without pytest-django (make test-faults).
+collect_ignore = ["faults"]
+
 
 @pytest.fixture(autouse=True)
 def fresh_cache():

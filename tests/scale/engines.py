@@ -38,7 +38,7 @@ def wait_until(what: str, ready: Callable[[], bool], fleet: Fleet, *names: str) 
     raise RuntimeError(f"{what} was not ready after {READY_SECONDS} s")
 
 
-def _postgres_bin() -> Path:
+def postgres_bin() -> Path:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[4]))
     if not found:
         raise RuntimeError("PostgreSQL is needed: apt-get install postgresql")
@@ -48,7 +48,7 @@ def _postgres_bin() -> Path:
 def start_postgres(fleet: Fleet, folder: Path, port: int, databases: list[str]) -> str:
     """A throw-away cluster in `folder` (run as the postgres user when we are root, as
     initdb asks), with `databases` created; returns the server's URL, without a database."""
-    binaries = _postgres_bin()
+    binaries = postgres_bin()
     folder.mkdir(mode=0o700)
     user = None
     if os.getuid() == 0:
@@ -172,11 +172,15 @@ def start_gunicorn(fleet: Fleet, env: dict[str, str], workers: int) -> str:
     return url
 
 
-def start_senders(fleet: Fleet, env: dict[str, str], count: int) -> list[str]:
-    """`manage.py send_queued --loop` processes: the direct driver, as a service runs it."""
-    names = [f"sender-{number}" for number in range(1, count + 1)]
+def start_senders(
+    fleet: Fleet, env: dict[str, str], count: int, prefix: tuple[str, ...] = (), first: int = 1
+) -> list[str]:
+    """`manage.py send_queued --loop` processes: the direct driver, as a service runs it.
+    `prefix` goes before the command (`faketime -f -25h` skews one sender's clock)."""
+    names = [f"sender-{number}" for number in range(first, first + count)]
     for name in names:
         args = [
+            *prefix,
             sys.executable,
             str(ROOT / "manage.py"),
             "send_queued",
