@@ -27,7 +27,7 @@ from campaigns.content import mime
 from campaigns.events import replies
 from campaigns.launching import blasts as dispatching
 from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
-from campaigns.n8n import signing
+from campaigns.n8n import signing, watchdog
 from campaigns.outbox import claims, sending
 from campaigns.sequences import schedule
 
@@ -304,6 +304,10 @@ def tick(request: HttpRequest, data: dict) -> JsonResponse:
     and the A/B subject tests whose wait is over choose their winner."""
     payloads.nothing(data)
     result = schedule.tick()
+    # Claims of a run that died expire; dispatches with nothing left finish; lost runs are
+    # replaced (in n8n mode nothing else may run these: no send_queued needs to run).
+    claims.expire_stale_claims()
+    dispatching.finish_dispatches()
     return JsonResponse(
         {
             "enrolled": result.enrolled,
@@ -312,6 +316,7 @@ def tick(request: HttpRequest, data: dict) -> JsonResponse:
             "completed": result.completed,
             "dispatch_ids": [str(pk) for pk in result.dispatches],
             "ab_tests_decided": variants.decide_due(),
+            "runs_replaced": watchdog.replace_lost_runs(),
         }
     )
 

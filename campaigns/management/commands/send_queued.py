@@ -15,6 +15,7 @@ from campaigns.ab_tests import variants
 from campaigns.events import replies
 from campaigns.launching import blasts, queuing
 from campaigns.models import MessageLog
+from campaigns.n8n import watchdog
 from campaigns.outbox import claims
 from campaigns.reporting import sender_health, stats
 from campaigns.sequences import schedule
@@ -112,6 +113,7 @@ class Command(BaseCommand):
                 # ... and finishes queuing a launch whose web process stopped meanwhile.
                 queuing.take_over_orphans()
             blasts.start_scheduled()
+            watchdog.replace_lost_runs()  # n8n mode: lost runs are replaced
             variants.decide_due()  # A/B subject tests whose wait is over send their winner
             expired = claims.expire_stale_claims()
             if expired:

@@ -140,7 +140,7 @@ def test_the_scheduled_tick_workflow_sends_due_sequence_steps_through_n8n(
     )
     sequences.sequence_activate(campaign=campaign_a)
 
-    n8n.execute(TICK_WORKFLOW_ID)  # what the schedule trigger runs every five minutes
+    n8n.execute(TICK_WORKFLOW_ID)  # what the schedule trigger runs every minute
     deadline = time.monotonic() + 120
     while (
         time.monotonic() < deadline
