@@ -30,6 +30,9 @@ GMAIL_SEND_COST_UNITS = 100
 # How long an account rests after Gmail failed in a way that passes (5xx, no answer) or
 # could not be reached, when Gmail named no time: its messages wait, not fail.
 GMAIL_ERROR_REST_SECONDS = env_float("GMAIL_ERROR_REST_SECONDS", 60.0)
+# A message claimed this long ago and still `sending` was left by a sender (or an n8n run)
+# that died: it becomes `unknown`, never resent.
+CLAIM_LEASE_SECONDS = env_int("CLAIM_LEASE_SECONDS", 900)
 # A campaign pauses itself after this many failed messages in a row.
 CAMPAIGN_MAX_SEND_ERRORS = env_int("CAMPAIGN_MAX_SEND_ERRORS", 10)
 # Launching: leads queued per statement; a larger audience is queued in the background

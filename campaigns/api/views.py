@@ -162,8 +162,9 @@ def token(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     """A short-lived access token for the dispatch's account, or for `account_id`, the
     account of a batch it claimed (sent from a lead's agent); n8n never sees the refresh
     token. The dispatch's own token is refused once it stops sending (n8n stops there); a
-    batch's is given while it is in flight, as messages being sent finish after a pause."""
-    account_id = payloads.token_account(data)
+    batch's is given while it is in flight, as messages being sent finish after a pause.
+    `refresh`: Gmail refused the last one, so a new one is asked of Google."""
+    account_id, refresh = payloads.token_account(data), payloads.token_refresh(data)
     dispatch = _dispatch(dispatch_id)
     if dispatch is None:
         return error(404, "unknown dispatch")
@@ -179,7 +180,7 @@ def token(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     if account.provider != EmailAccount.Provider.GMAIL:
         return error(409, "this account is not a Gmail account")
     try:
-        access = gmail.access_token(account)
+        access = gmail.refresh_access_token(account) if refresh else gmail.access_token(account)
     except gmail.TokenRevoked:  # the account was marked and its campaigns paused
         return error(409, "reconnect_needed")
     except gmail.GmailError as failure:

@@ -53,8 +53,10 @@ function accepted(url, answer) {
   return answer.data;
 }
 
-async function freshToken(token) {
-  token.value = accepted(token.url, await signedPost(token.url, token.body)).access_token;
+// A token from Django; `refresh` after Gmail refused the one we had (Django asks Google).
+async function freshToken(token, refresh = false) {
+  const body = refresh ? { ...token.body, refresh: true } : token.body;
+  token.value = accepted(token.url, await signedPost(token.url, body)).access_token;
 }
 
 // The token of the account a batch goes through: the dispatch's own (taken before each
@@ -110,7 +112,7 @@ async function sendOne(message, token) {
     if (status === 401 && !refreshed) {
       refreshed = true;
       try {
-        await freshToken(token);
+        await freshToken(token, true);
       } catch (error) {
         return { status: 'not_sent', error: `no new access token: ${error.message}` };
       }

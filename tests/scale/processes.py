@@ -124,16 +124,22 @@ class Fleet:
             f"  {name} ({r.log}):\n{self.tail(name)}" for name, r in self.running.items()
         )
 
+    def stop(self, name: str) -> None:
+        """Stop the process (and its supervisor) as a service manager does: its stop
+        signal, then SIGKILL for what is left after the grace period."""
+        running = self.running[name]
+        if running.process.poll() is None:
+            _signal_group(running.process, running.stop_signal)
+            deadline = time.monotonic() + STOP_GRACE_SECONDS
+            while running.process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+        # Whatever the group left behind (gunicorn's workers, a child of n8n's).
+        _signal_group(running.process, signal.SIGKILL)
+        running.process.wait()
+
     def stop_all(self) -> None:
-        for running in reversed(list(self.running.values())):
-            if running.process.poll() is None:
-                _signal_group(running.process, running.stop_signal)
-                deadline = time.monotonic() + STOP_GRACE_SECONDS
-                while running.process.poll() is None and time.monotonic() < deadline:
-                    time.sleep(0.1)
-            # Whatever the group left behind (gunicorn's workers, a child of n8n's).
-            _signal_group(running.process, signal.SIGKILL)
-            running.process.wait()
+        for name in reversed(list(self.running)):
+            self.stop(name)
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:

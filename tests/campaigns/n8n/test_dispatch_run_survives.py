@@ -145,3 +145,14 @@ def test_the_token_endpoint_failing_for_a_while_is_retried_not_failed(
     assert [status for _, status in token_endpoint.calls] == [500, 500, 500, 500, 200]
     assert sorted(recipients(google)) == [f"r{n}@example.com" for n in range(6)]
     assert statuses(blast) == [Status.SENT] * 6
+
+
+def test_a_token_gmail_no_longer_takes_is_refreshed_though_django_thought_it_valid(
+    tmp_path, django_proxy, blast, google
+):
+    google.access_tokens.clear()  # Gmail forgot every access token (Django's is "valid")
+    result = run_dispatch(tmp_path, blast, google.base_url)
+    assert "error" not in result, result
+    assert google.refreshes >= 1
+    assert sorted(recipients(google)) == [f"r{n}@example.com" for n in range(6)]
+    assert statuses(blast) == [Status.SENT] * 6
