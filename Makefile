@@ -29,18 +29,27 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium chromium-driver"; exit 1; fi; }
 
+# mypy with the django-stubs plugin, configured in pyproject.toml. The plugin loads
+# settings.test, which makes development keys under VAR_DIR: a throw-away one, removed after.
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	var=$$(mktemp -d); VAR_DIR=$$var $(VENV)/bin/mypy; status=$$?; rm -rf "$$var"; exit $$status
+
+# The suite runs on every core (pytest-xdist; WORKERS=0 for a single process); the n8n end-to-end
+# tests share one worker and one n8n (--dist loadgroup). It must leave its temporary folder
+# as it found it (tests/in_empty_tmp.sh).
+WORKERS ?= auto
+PYTEST := bash tests/in_empty_tmp.sh $(PY) -m pytest -n $(WORKERS) --dist loadgroup
 
 test: setup browser lint
 	DJANGO_SETTINGS_MODULE=settings.test $(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest
+	$(PYTEST)
 	$(PY) bench/run.py --tiny
 
 # The same suite on PostgreSQL, in a throw-away cluster on loopback.
 test-pg: setup browser
-	bash .ci/with-postgres $(PY) -m pytest
+	bash .ci/with-postgres $(PYTEST)
 
 # Scale-out on one machine (tests/scale/run.py): PostgreSQL, Redis, n8n in queue mode (a main
 # and two workers), gunicorn and two senders against a quota-enforcing Gmail stand-in; a few
@@ -57,13 +66,18 @@ test-faults: setup scale-engines
 	  -W ignore::pytest.PytestConfigWarning -v $(if $(K),-k "$(K)",)
 
 # Debian's PostgreSQL and Redis, npm (which installs n8n's own Node) and faketime: CI starts
-# bare.
+# bare. Only what is missing is installed: Debian's npm conflicts with a Node.js installed
+# from elsewhere (nodesource's ships its own npm), so an npm already on PATH is kept.
 scale-engines:
-	@command -v redis-server >/dev/null && command -v npm >/dev/null && \
-	  command -v faketime >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
-	    apt-get install -y -qq redis-server postgresql npm faketime >/dev/null; \
-	  else echo "Needed: sudo apt-get install redis-server postgresql npm faketime"; exit 1; fi; }
+	@missing=""; \
+	  command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	  command -v npm >/dev/null || missing="$$missing npm"; \
+	  command -v faketime >/dev/null || missing="$$missing faketime"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	    else echo "Needed: sudo apt-get install$$missing"; exit 1; fi; \
+	  fi
 
 # Django's deployment checklist with production settings (secrets made up for the check).
 deploy-check: setup

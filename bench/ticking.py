@@ -2,6 +2,7 @@
 whom the leads that became clients or were lost are stopped, the others get their step)."""
 
 import datetime
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -114,6 +115,7 @@ def _advance(enrollment: Enrollment, steps: list[CampaignStep], now: datetime.da
 
 def _peer_message(enrollment: Enrollment, step: CampaignStep, first: CampaignStep) -> MessageLog:
     campaign, lead = enrollment.campaign, enrollment.lead
+    assert campaign.email_account is not None  # the bench's sequence sends from its account
     log = launching.rendered_message(step, lead, campaign.email_account)
     if campaign.thread_follow_ups and step.pk != first.pk and log.status != Status.FAILED:
         opener = MessageLog.objects.filter(
@@ -158,7 +160,7 @@ def _expert_tick() -> None:
     steps: dict[object, list[CampaignStep]] = {}
     messages: list[MessageLog] = []
     # The enrollments' new values, and which enrollments take them: one update() each.
-    moves: dict[tuple, list[object]] = defaultdict(list)
+    moves: dict[tuple, list[uuid.UUID]] = defaultdict(list)
     for enrollment in due.iterator(chunk_size=BATCH):
         if enrollment.campaign_id not in steps:
             steps[enrollment.campaign_id] = schedule.active_steps(enrollment.campaign)

@@ -5,7 +5,7 @@ import hashlib
 import logging
 import uuid
 import zoneinfo
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -125,10 +125,13 @@ class EmailAccount(models.Model):
         """Google granted the read-only metadata permission that reply detection needs."""
         return settings.GMAIL_METADATA_SCOPE in self.granted_scopes.split()
 
-    def rest(self, pause: datetime.timedelta, reason: str) -> None:
-        """No claim for this account until `pause` has passed: Gmail said a limit was
-        reached, or its token endpoint failed. A longer rest already set is kept."""
-        until = timezone.now() + pause
+    def rest(
+        self, pause: datetime.timedelta, reason: str, now: datetime.datetime | None = None
+    ) -> None:
+        """No claim for this account until `pause` has passed from `now` (the outbox gives
+        the database's clock): Gmail said a limit was reached, or sending failed for now. A
+        longer rest already set is kept."""
+        until = (now or timezone.now()) + pause
         EmailAccount.objects.filter(pk=self.pk).filter(
             models.Q(paused_until__isnull=True) | models.Q(paused_until__lt=until)
         ).update(paused_until=until, last_error=reason, updated_at=timezone.now())
@@ -181,45 +184,45 @@ class AbMeasure(models.TextChoices):
     REPLIES = "replies", "Replies"
 
 
-class CampaignQuerySet(models.QuerySet):
+class Transition(NamedTuple):
+    """A step of a campaign's lifecycle: taken from any of `sources`, it leads to `target`."""
+
+    sources: tuple[str, ...]
+    target: str
+
+
+class CampaignQuerySet(models.QuerySet["Campaign"]):
     """The lifecycle, on many campaigns at once: each step is one conditional UPDATE from the
-    states it names, and returns how many campaigns moved. Nothing else writes a status."""
+    statuses Campaign.LIFECYCLE names for it, and returns how many campaigns moved. Nothing
+    else writes a status."""
+
+    def _take(self, step: str, **fields: Any) -> int:
+        sources, target = Campaign.LIFECYCLE[step]
+        return self.filter(status__in=sources).update(status=target, **fields)
 
     def launch(self, user: Any = None) -> int:
-        """Draft -> active, recording when and by whom."""
+        """Launched (from a draft), recording when and by whom."""
         now = timezone.now()
-        return self.filter(status=Campaign.Status.DRAFT).update(
-            status=Campaign.Status.ACTIVE, launched_at=now, launched_by=user, updated_at=now
-        )
+        return self._take("launch", launched_at=now, launched_by=user, updated_at=now)
 
     def pause(self, reason: str = "") -> int:
-        """Active -> paused: nothing more is claimed until resumed."""
+        """Paused: nothing more is claimed until resumed."""
         now = timezone.now()
-        return self.filter(status=Campaign.Status.ACTIVE).update(
-            status=Campaign.Status.PAUSED, paused_at=now, pause_reason=reason[:300], updated_at=now
-        )
+        return self._take("pause", paused_at=now, pause_reason=reason[:300], updated_at=now)
 
     def resume(self) -> int:
-        """Paused -> active, the count of failures in a row starting over."""
-        return self.filter(status=Campaign.Status.PAUSED).update(
-            status=Campaign.Status.ACTIVE,
-            paused_at=None,
-            pause_reason="",
-            failure_streak=0,
-            updated_at=timezone.now(),
+        """Resumed, the count of failures in a row starting over."""
+        return self._take(
+            "resume", paused_at=None, pause_reason="", failure_streak=0, updated_at=timezone.now()
         )
 
     def complete(self) -> int:
-        """Active -> completed: everything was sent."""
-        return self.filter(status=Campaign.Status.ACTIVE).update(
-            status=Campaign.Status.COMPLETED, updated_at=timezone.now()
-        )
+        """Completed: everything was sent."""
+        return self._take("complete", updated_at=timezone.now())
 
     def cancel(self) -> int:
-        """Active or paused -> completed, before the end: stopped for good."""
-        return self.filter(status__in=[Campaign.Status.ACTIVE, Campaign.Status.PAUSED]).update(
-            status=Campaign.Status.COMPLETED, updated_at=timezone.now()
-        )
+        """Cancelled, before the end: stopped for good (completed)."""
+        return self._take("cancel", updated_at=timezone.now())
 
 
 class Campaign(models.Model):
@@ -233,6 +236,19 @@ class Campaign(models.Model):
         ACTIVE = "active", "Active"
         PAUSED = "paused", "Paused"
         COMPLETED = "completed", "Completed"
+
+    # Launched and not finished: it may still send.
+    LIVE = (Status.ACTIVE, Status.PAUSED)
+    # The lifecycle, in one table: each step, the statuses it is taken from, and where it
+    # leads. The queryset's conditional UPDATEs, the admin's actions and the campaign page's
+    # buttons are all read from it.
+    LIFECYCLE: ClassVar[dict[str, Transition]] = {
+        "launch": Transition((Status.DRAFT,), Status.ACTIVE),
+        "pause": Transition((Status.ACTIVE,), Status.PAUSED),
+        "resume": Transition((Status.PAUSED,), Status.ACTIVE),
+        "complete": Transition((Status.ACTIVE,), Status.COMPLETED),
+        "cancel": Transition(LIVE, Status.COMPLETED),
+    }
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
@@ -364,6 +380,10 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def allows(self, step: str) -> bool:
+        """Whether the campaign's status allows this step of LIFECYCLE (launch, pause...)."""
+        return self.status in Campaign.LIFECYCLE[step].sources
+
     def launch(self, user: Any = None) -> None:
         """Draft -> active; CampaignStatusError from any other state."""
         self._moved("launched", Campaign.objects.filter(pk=self.pk).launch(user))
@@ -438,11 +458,8 @@ class Campaign(models.Model):
         )
 
     def clean(self) -> None:
-        if (
-            self.email_account_id
-            and self.organization_id
-            and self.email_account.organization_id != self.organization_id
-        ):
+        account = self.email_account  # None, without a query, when there is none
+        if account and self.organization_id and account.organization_id != self.organization_id:
             raise ValidationError(
                 {"email_account": "This account belongs to another organization."}
             )
@@ -782,7 +799,7 @@ class AbGroup(models.TextChoices):
     REST = "rest", "Winner, to the rest"
 
 
-class MessageLogQuerySet(models.QuerySet):
+class MessageLogQuerySet(models.QuerySet["MessageLog"]):
     def funnel(self, *stages: str, **more: models.Aggregate) -> dict[str, int]:
         """How many of these messages reached each stage of FUNNEL (all, or the ones named),
         and the `more` aggregates, in one query. Every page, export and dashboard counts
@@ -878,6 +895,9 @@ class MessageLog(models.Model):
         default=0, help_text="Hits from image proxies and link scanners, not counted as people."
     )
     error_message = models.TextField(blank=True)
+    # Tries that failed for now (Gmail down, no token, a full disk): the message waited
+    # again; after settings.SEND_ATTEMPTS of them it fails for good (outbox/claims.py).
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -932,7 +952,7 @@ class MessageLog(models.Model):
     def subject_shown(self) -> str:
         """The subject as sent. A queued message is written when its turn comes (rendered
         at its claim, for the lead as they are then): until then, its step."""
-        if self.subject or self.campaign_step_id is None:
+        if self.subject or self.campaign_step is None:
             return self.subject
         return NOT_WRITTEN_YET.format(step=self.campaign_step.label())
 
@@ -975,7 +995,7 @@ STOPPED_BY_STAFF = "removed by staff"
 STOPPED_AFTER_FAILURE = "step {order} could not be sent: {error}"
 
 
-class EnrollmentQuerySet(models.QuerySet):
+class EnrollmentQuerySet(models.QuerySet["Enrollment"]):
     def stop(self, reason: str) -> int:
         """The active ones among these stop for good, with the reason staff will read. Every
         event that ends a lead's way (reply, bounce, opt-out, failure, staff) calls this."""
@@ -996,6 +1016,7 @@ class EnrollmentQuerySet(models.QuerySet):
         )
         now = timezone.now()
         for enrollment in waiting:
+            assert enrollment.next_due_at is not None  # as filtered
             enrollment.next_due_at = enrollment.campaign.place_in_window(
                 enrollment.next_due_at + delay
             )

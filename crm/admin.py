@@ -1,6 +1,6 @@
 """The admin for organizations, memberships, properties and leads."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from axes.admin import AccessAttemptAdmin as BaseAccessAttemptAdmin
 from axes.admin import AccessLogAdmin as BaseAccessLogAdmin
@@ -24,6 +24,17 @@ from crm.site.tenancy import (
     is_member,
     organizations_of,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _Totals(TypedDict):
+    """What the organizations' list adds to each organization."""
+
+    member_total: int
+    lead_total: int
+
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
@@ -94,11 +105,11 @@ class OrganizationAdmin(ModelAdmin):
         )
 
     @display(description="Members", ordering="member_total")
-    def member_count(self, obj: Organization) -> int:
+    def member_count(self, obj: "WithAnnotations[Organization, _Totals]") -> int:
         return obj.member_total
 
     @display(description="Leads", ordering="lead_total")
-    def lead_count(self, obj: Organization) -> int:
+    def lead_count(self, obj: "WithAnnotations[Organization, _Totals]") -> int:
         return obj.lead_total
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> list:
@@ -134,6 +145,8 @@ class OrganizationAdmin(ModelAdmin):
         when there is no object)."""
         if request.user.is_superuser:
             return True
+        if not request.user.is_authenticated:
+            return False
         memberships = Membership.objects.filter(user=request.user, role__in=roles)
         if obj is not None:
             memberships = memberships.filter(organization=obj)

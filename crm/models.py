@@ -249,11 +249,8 @@ class Lead(models.Model):
         return f"{self.name} <{self.email}>"
 
     def clean(self) -> None:
-        if (
-            self.property_id
-            and self.organization_id
-            and self.property.organization_id != self.organization_id
-        ):
+        linked = self.property  # None, without a query, when there is none
+        if linked and self.organization_id and linked.organization_id != self.organization_id:
             raise ValidationError({"property": "This property belongs to another organization."})
         if (
             self.owner_id

@@ -1,5 +1,7 @@
 """The organization's suppression list: addresses that never get a campaign email again."""
 
+import uuid
+
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 
@@ -10,10 +12,10 @@ EMAIL_FIELD = SuppressedAddress._meta.get_field("email")
 
 
 def suppress(
-    *, organization: Organization | str, email: str, reason: str, detail: str = ""
+    *, organization: Organization | uuid.UUID, email: str, reason: str, detail: str = ""
 ) -> bool:
     """Add an address (any case); True when it was not on the list yet."""
-    organization_id = getattr(organization, "pk", organization)
+    organization_id = organization.pk if isinstance(organization, Organization) else organization
     _, created = SuppressedAddress.objects.get_or_create(
         organization_id=organization_id,
         email=email.strip().lower(),
@@ -40,7 +42,7 @@ def suppressed_leads() -> Q:
     return opted_out_leads() | listed_leads()
 
 
-def is_suppressed(organization_id: object, email: str) -> bool:
+def is_suppressed(organization_id: uuid.UUID, email: str) -> bool:
     return SuppressedAddress.objects.filter(
         organization_id=organization_id, email=email.strip().lower()
     ).exists()

@@ -179,16 +179,19 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# The names the checks below read are imported by name too.
 from settings.google import *  # noqa: E402,F403
+from settings.google import GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET  # noqa: E402
 from settings.login import *  # noqa: E402,F403
 from settings.n8n import *  # noqa: E402,F403
+from settings.n8n import N8N_BASE_URL, N8N_WEBHOOK_SECRET  # noqa: E402
 from settings.unfold import UNFOLD  # noqa: E402,F401
 
-if not DEBUG and not (GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET):  # noqa: F405
+if not DEBUG and not (GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET):
     raise ImproperlyConfigured("GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET must be set")
-if not DEBUG and N8N_BASE_URL and not N8N_WEBHOOK_SECRET:  # noqa: F405
+if not DEBUG and N8N_BASE_URL and not N8N_WEBHOOK_SECRET:
     raise ImproperlyConfigured("N8N_WEBHOOK_SECRET must be set when N8N_BASE_URL is")
-if DEBUG and not N8N_WEBHOOK_SECRET:  # noqa: F405
+if DEBUG and not N8N_WEBHOOK_SECRET:
     N8N_WEBHOOK_SECRET = [_dev["N8N_WEBHOOK_SECRET"]]
 if not DEBUG and not PUBLIC_BASE_URL.startswith("https://"):
     raise ImproperlyConfigured("PUBLIC_BASE_URL must be an https:// address in production")

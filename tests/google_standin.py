@@ -444,9 +444,16 @@ def google_error(status: int, reason: str, message: str = "") -> Reply:
 
 
 def start() -> tuple[StandIn, ThreadingHTTPServer]:
-    state = StandIn()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     server.daemon_threads = True
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    state = renew(server)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     return state, server
+
+
+def renew(server: ThreadingHTTPServer) -> StandIn:
+    """A new stand-in, knowing nothing yet, behind a server that keeps its address: what a
+    test sees when the stand-in outlives it (an n8n started once was given the address)."""
+    state = StandIn(base_url=f"http://127.0.0.1:{server.server_address[1]}")
+    server.RequestHandlerClass = _handler(state)
+    return state

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from manage import DEVELOPMENT_HINT
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -48,10 +50,19 @@ def test_with_django_debug_unset_the_project_is_in_production(tmp_path):
     assert given_secrets.stdout.strip().splitlines()[-1] == "False", given_secrets.stderr
 
 
+def test_a_command_run_without_django_debug_says_in_one_line_how_to_set_it(tmp_path):
+    result = manage("load_demo", "--reset", VAR_DIR=str(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"manage.py: SECRET_KEY must be set when DJANGO_DEBUG is off ({DEVELOPMENT_HINT})"
+    ]
+    assert "export DJANGO_DEBUG=1" in DEVELOPMENT_HINT and result.stdout == ""
+
+
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = manage("check", DJANGO_DEBUG="0", VAR_DIR=str(tmp_path))
     assert result.returncode != 0
-    assert "SECRET_KEY must be set when DJANGO_DEBUG is off" in result.stderr
+    assert result.stderr == "manage.py: SECRET_KEY must be set when DJANGO_DEBUG is off\n"
 
 
 def test_production_refuses_to_start_without_an_encryption_key(tmp_path):

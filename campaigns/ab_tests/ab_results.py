@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from campaigns.ab_tests import ztest
 from campaigns.content import rendering
-from campaigns.models import AbGroup, AbMeasure, AbTest, Campaign, MessageLog
+from campaigns.models import AbGroup, AbMeasure, AbTest, Campaign, MessageLog, MessageLogQuerySet
 
 Status = MessageLog.Status
 WAITING = [Status.QUEUED, Status.SENDING]
@@ -96,7 +96,7 @@ def as_read(subject: str, campaign: Campaign) -> str:
     return " ".join(text.split())
 
 
-def messages_tested(ab_test: AbTest) -> QuerySet[MessageLog]:
+def messages_tested(ab_test: AbTest) -> MessageLogQuerySet:
     return MessageLog.objects.filter(
         dispatch=ab_test.dispatch_id, ab_group=AbGroup.TEST, is_test=False
     )

@@ -10,10 +10,9 @@ from django.utils import timezone
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
+from campaigns.accounts import access
 from campaigns.admin import pages
-from campaigns.models import (
-    EmailAccount,
-)
+from campaigns.models import EmailAccount
 from campaigns.reporting.planner.page import plan_page
 from crm.site.tenancy import TenantScopedAdmin
 
@@ -39,7 +38,9 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
     search_fields = ["email_address", "display_name"]
     # Tokens are never shown or edited in the admin; the OAuth flow sets them.
     exclude = ["access_token", "refresh_token", "token_expires_at", "user"]
+    # The address is Google's to say (the OAuth flow sets it), never typed.
     readonly_fields = [
+        "email_address",
         "provider",
         "needs_reconnect",
         "paused_until",
@@ -52,6 +53,20 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
     actions_row = ["plan", "make_primary", "reconnect", "disconnect"]
     actions_detail = ["plan", "reconnect"]
 
+    # A mailbox is its staff member's: others of the agency see it read-only (access.py).
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or access.may_manage(request.user, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or access.may_manage(request.user, obj))
+
+    def has_manage_account_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        """The detail page's Reconnect button, for whoever may manage the account."""
+        account = self.get_object(request, object_id) if object_id else None
+        return account is None or access.may_manage(request.user, account)
+
     @action(description="Send plan", icon="event_upcoming", url_path="plan")
     def plan(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return plan_page(self, request, object_id)
@@ -62,6 +77,9 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
         changelist = reverse("admin:campaigns_emailaccount_changelist")
         if account is None or not account.is_active:
             messages.error(request, "Only a connected account of yours can be made primary.")
+            return HttpResponseRedirect(changelist)
+        if not access.may_manage(request.user, account):
+            messages.error(request, access.refusal(account, "make primary"))
             return HttpResponseRedirect(changelist)
         if request.method != "POST":
             return pages.confirmation(
@@ -84,7 +102,9 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
     def connect_gmail(self, request: HttpRequest) -> HttpResponse:
         return pages.gmail_connect(self, request)
 
-    @action(description="Reconnect", icon="sync", url_path="reconnect")
+    @action(
+        description="Reconnect", icon="sync", url_path="reconnect", permissions=["manage_account"]
+    )
     def reconnect(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return pages.gmail_reconnect(self, request, object_id)
 
@@ -129,7 +149,7 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
         problem = f" Last check: {obj.replies_error}" if obj.replies_error else ""
         return f"On, {when}.{problem}"
 
-    def save_model(self, request: HttpRequest, obj: EmailAccount, form: Any, change: bool):
+    def save_model(self, request: HttpRequest, obj: EmailAccount, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if obj.detect_replies and not obj.may_read_headers:
             messages.warning(request, NEEDS_PERMISSION)

@@ -58,10 +58,6 @@ def _steps_editable(campaign: Campaign | None) -> bool:
 
 NOTHING_TO_DO = "Nothing to {verb}: this campaign is {status}."
 NOTHING_LEFT = "Nothing to {verb}: this campaign has nothing left to send."
-STATES_OF = {
-    "pause": [Campaign.Status.ACTIVE],
-    "cancel": [Campaign.Status.ACTIVE, Campaign.Status.PAUSED],
-}
 
 
 def _marked(name: str) -> dict[str, str]:
@@ -69,14 +65,14 @@ def _marked(name: str) -> dict[str, str]:
     return {"data-action": name}
 
 
-SEQUENCE_FIELDS = [
+SEQUENCE_FIELDS = (
     "enroll_new_leads",
     "window_start",
     "window_end",
     "send_on_weekends",
     "thread_follow_ups",
     "auto_reply_hold_days",
-]
+)
 
 
 @admin.register(Campaign)
@@ -139,7 +135,8 @@ class CampaignAdmin(
         ("A/B subject test", {"fields": AB_TEST_FIELDS, "description": ab_test_page.SETTINGS_HELP}),
         ("Tracking", {"fields": ["track_opens", "track_clicks"]}),
     ]
-    actions_detail = ["launch", "pause", "resume", "cancel", "preview", "duplicate"]
+    # Offered as the campaign's status allows (get_actions_detail).
+    actions_detail = [*campaign_live.STEPS, *campaign_live.ALWAYS]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return super().get_queryset(request).order_by("-created_at")
@@ -157,7 +154,9 @@ class CampaignAdmin(
     def status_badge(self, obj: Campaign) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
 
-    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any):
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         campaign = context.get("original")
         context["merge_fields"] = live_preview.MERGE_FIELDS
         if campaign is not None:
@@ -181,8 +180,8 @@ class CampaignAdmin(
     def _refused(self, request: HttpRequest, campaign: Campaign, verb: str) -> HttpResponse:
         """An action that no longer applies (a page left open, Back, a second tab): back to
         the campaign, saying why, rather than a bare 403."""
-        if campaign.status in STATES_OF.get(verb, []):
-            # The state allows it, but the blast has nothing left to send.
+        if campaign.allows(verb):
+            # The status allows it, but the blast has nothing left to send.
             messages.info(request, NOTHING_LEFT.format(verb=verb))
         else:
             status = campaign.get_status_display().lower()
@@ -365,7 +364,9 @@ class CampaignStepAdmin(TenantScopedAdmin, ModelAdmin):
         locked = obj is not None and obj.campaign.steps_locked
         return not locked and super().has_delete_permission(request, obj)
 
-    def delete_view(self, request: HttpRequest, object_id: str, extra_context=None):
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         step = self.get_object(request, object_id)
         if step is not None and step.message_logs.exists():
             messages.error(request, STEP_HAS_SENT)

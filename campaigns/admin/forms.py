@@ -21,7 +21,7 @@ from crm.models import Lead
 
 LOCKED_HELP = "Locked since the launch."
 # A blast's subject test: launched as set (ab_tests freezes them), then shown read-only.
-AB_TEST_FIELDS = ["ab_share", "ab_wait_hours", "ab_measure"]
+AB_TEST_FIELDS = ("ab_share", "ab_wait_hours", "ab_measure")
 
 
 class CampaignForm(forms.ModelForm):
@@ -109,7 +109,8 @@ class CampaignForm(forms.ModelForm):
         return [name for name in names if name in self.fields]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("window_start"), data.get("window_end")
         if start and end and start >= end:
             self.add_error("window_end", "The send window must end after it starts.")

@@ -4,9 +4,10 @@ campaigns because it shows them; the CRM below knows nothing of campaigns."""
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
@@ -154,7 +155,9 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     def get_inlines(self, request: HttpRequest, obj: Lead | None) -> list:
         return self.inlines if obj is not None else []  # a new lead has no history yet
 
-    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any):
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         lead = context.get("original")
         if lead is not None:
             context["timeline"] = lead_timeline(lead)
@@ -168,7 +171,9 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     def assign_to_agent(self, request: HttpRequest, queryset: QuerySet[Lead]) -> Any:
         return assign_to_agent(self, request, queryset)
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         return scope_owner_field(field, request) if db_field.name == "owner" else field
 

@@ -4,7 +4,6 @@ enrolments."""
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
@@ -18,6 +17,7 @@ from campaigns.admin.resources import MessageLogResource
 from campaigns.models import (
     STOPPED_BY_STAFF,
     Enrollment,
+    EnrollmentQuerySet,
     MessageLog,
 )
 from campaigns.outbox import failures
@@ -196,8 +196,8 @@ class EnrollmentAdmin(TenantScopedAdmin, ModelAdmin):
     list_filter_submit = True
     search_fields = ["lead__name", "lead__email", "campaign__name"]
     list_select_related = ["lead", "campaign"]
-    fields = ["lead", "campaign", "state_badge", "next_step", "next_due_at", "started_at"]
-    readonly_fields = fields
+    readonly_fields = ("lead", "campaign", "state_badge", "next_step", "next_due_at", "started_at")
+    fields = readonly_fields
     actions = ["remove_from_sequence"]
     show_full_result_count = False
 
@@ -216,7 +216,7 @@ class EnrollmentAdmin(TenantScopedAdmin, ModelAdmin):
         return f"Step {obj.next_order}" if obj.state == Enrollment.State.ACTIVE else "–"
 
     @admin.action(description="Remove from the sequence")
-    def remove_from_sequence(self, request: HttpRequest, queryset: QuerySet[Enrollment]) -> None:
+    def remove_from_sequence(self, request: HttpRequest, queryset: EnrollmentQuerySet) -> None:
         stopped = queryset.stop(STOPPED_BY_STAFF)
         note = ngettext("%(n)s enrollment stopped.", "%(n)s enrollments stopped.", stopped)
         self.message_user(request, note % {"n": f"{stopped:,}"}, messages.SUCCESS)

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from campaigns import preflight
 from campaigns.ab_tests import variants
-from campaigns.accounts import oauth
+from campaigns.accounts import access, oauth
 from campaigns.admin.forms import LaunchForm
 from campaigns.audiences import audience
 from campaigns.content import rendering, template_errors
@@ -132,10 +132,11 @@ def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> Http
 
 def _send_test(
     request: HttpRequest, step: CampaignStep, lead: Lead, account: EmailAccount, variant: str
-):
+) -> HttpResponse:
     back = reverse("admin:campaigns_campaignstep_preview", args=[step.pk])
     back += f"?lead={lead.pk}&account={account.pk}&variant={variant}"
-    if not request.user.email:
+    to_email = request.user.email if request.user.is_authenticated else ""
+    if not to_email:
         messages.error(request, "Your user has no email address: add one to receive tests.")
         return HttpResponseRedirect(back)
     if not account.can_send:
@@ -143,16 +144,14 @@ def _send_test(
         return HttpResponseRedirect(back)
     try:
         log = sending.test_send(
-            step=step, lead=lead, account=account, to_email=request.user.email, variant=variant
+            step=step, lead=lead, account=account, to_email=to_email, variant=variant
         )
     except rendering.TemplateError as error:
         part = template_errors.part_name(error.part)
         messages.error(request, f"The {part} cannot be rendered: {error}")
         return HttpResponseRedirect(back)
     if log.status == log.Status.SENT:
-        messages.success(
-            request, f"Test sent to {request.user.email} from {account.email_address}."
-        )
+        messages.success(request, f"Test sent to {to_email} from {account.email_address}.")
     else:
         messages.error(
             request, f"The test could not be sent: {failures.in_words(log.error_message)}"
@@ -232,6 +231,9 @@ def gmail_reconnect(model_admin: Any, request: HttpRequest, object_id: str) -> H
     account = model_admin.get_object(request, object_id)
     if account is None:
         raise Http404("No such account.")
+    if not access.may_manage(request.user, account):
+        messages.error(request, access.refusal(account, "reconnect"))
+        return HttpResponseRedirect(reverse("admin:campaigns_emailaccount_changelist"))
     if not oauth.client_configured():
         return google_setup(model_admin, request)
     if request.method == "POST":
@@ -257,6 +259,9 @@ def gmail_disconnect(model_admin: Any, request: HttpRequest, object_id: str) -> 
     if account is None:
         raise Http404("No such account.")
     changelist = reverse("admin:campaigns_emailaccount_changelist")
+    if not access.may_manage(request.user, account):
+        messages.error(request, access.refusal(account, "disconnect"))
+        return HttpResponseRedirect(changelist)
     if request.method == "POST":
         oauth.disconnect(account)
         paused = Campaign.objects.filter(email_account=account).pause(DISCONNECTED)
@@ -295,7 +300,7 @@ def launch_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpR
     if campaign is None:
         raise Http404("No such campaign.")
     change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
-    if campaign.is_launched:
+    if not campaign.allows("launch"):
         # Another tab, Back, a double submit: the campaign page says who launched it, when.
         messages.info(request, already_launched(campaign))
         return HttpResponseRedirect(change_url)

@@ -122,7 +122,12 @@ def _check_size(env: _Environment, source: str) -> None:
 
 def _check_names(tree: nodes.Template, source: str) -> None:
     for node in tree.find_all((nodes.Getattr, nodes.Name)):
-        name = node.attr if isinstance(node, nodes.Getattr) else node.name
+        if isinstance(node, nodes.Getattr):
+            name = node.attr
+        elif isinstance(node, nodes.Name):
+            name = node.name
+        else:
+            continue
         if name.startswith("_"):
             raise TemplateError(PRIVATE_ATTRIBUTE.format(name=name), node.lineno)
         if isinstance(node, nodes.Name) and name == "self":
@@ -316,7 +321,7 @@ def message_context(
     }
 
 
-SAMPLE_CONTEXT = {
+SAMPLE_CONTEXT: dict[str, Any] = {
     "lead": {
         "name": "Sam Sample",
         "first_name": "Sam",

@@ -8,6 +8,7 @@ meant. Each function returns (message, line) for rendering.TemplateError.
 import difflib
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Environment, TemplateSyntaxError, UndefinedError, nodes
@@ -106,11 +107,14 @@ def unknown_field(tree: nodes.Template, context: Mapping[str, Any]) -> tuple[str
     # A name the template assigns itself ({% set lead = … %}) is not the context's.
     assigned = {node.name for node in tree.find_all(nodes.Name) if node.ctx != "load"}
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        target = node.node
         if isinstance(node, nodes.Getattr):
-            field = node.attr
-        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
-            field = node.arg.value
+            target, field = node.node, node.attr
+        elif (
+            isinstance(node, nodes.Getitem)
+            and isinstance(node.arg, nodes.Const)
+            and isinstance(node.arg.value, str)
+        ):
+            target, field = node.node, node.arg.value
         else:
             continue
         if not isinstance(target, nodes.Name) or target.name in assigned:
@@ -181,31 +185,40 @@ def _is_block_set(tokens: list[tuple[int, str, str]], index: int) -> bool:
     return True
 
 
-def _scan_blocks(source: str) -> tuple[list[list[Any]], str]:
-    """Walk the block tags as Jinja does. Returns the blocks open (tag, line, has its else;
-    innermost last) where the first misplaced tag stands, with that tag; or, when none is
-    misplaced, the blocks still open at the end, with ""."""
+@dataclass
+class _OpenBlock:
+    """A block tag not closed yet, and whether it has had its {% else %}."""
+
+    tag: str
+    line: int
+    has_else: bool = False
+
+
+def _scan_blocks(source: str) -> tuple[list[_OpenBlock], str]:
+    """Walk the block tags as Jinja does. Returns the blocks open (innermost last) where
+    the first misplaced tag stands, with that tag; or, when none is misplaced, the blocks
+    still open at the end, with ""."""
     try:
         tokens = list(_LEXER.lex(source))
     except TemplateSyntaxError:
         return [], ""
-    stack: list[list[Any]] = []
+    stack: list[_OpenBlock] = []
     for index, (line, kind, _value) in enumerate(tokens):
         if kind != "block_begin":
             continue
         tag = _tag_at(tokens, index)
         top = stack[-1] if stack else None
         if tag in BLOCK_TAGS and (tag != "set" or _is_block_set(tokens, index)):
-            stack.append([tag, line, False])
+            stack.append(_OpenBlock(tag, line))
         elif tag.startswith("end") and tag[3:] in BLOCK_TAGS:
-            if top is None or top[0] != tag[3:]:
+            if top is None or top.tag != tag[3:]:
                 return stack, tag
             stack.pop()
         elif tag in ("else", "elif"):
-            fits = top is not None and top[0] in (("if", "for") if tag == "else" else ("if",))
-            if not fits or top[2]:
+            openers = ("if", "for") if tag == "else" else ("if",)
+            if top is None or top.tag not in openers or top.has_else:
                 return stack, tag
-            top[2] = tag == "else"
+            top.has_else = tag == "else"
     return stack, ""
 
 
@@ -215,8 +228,9 @@ def syntax(error: TemplateSyntaxError, source: str) -> tuple[str, int | None]:
     if message.startswith("Unexpected end of template. Jinja was looking"):
         open_blocks, _misplaced = _scan_blocks(source)
         if open_blocks:
-            tag, opened, _has_else = open_blocks[-1]
-            return NEVER_CLOSED.format(article=_article(tag), tag=tag, line=opened), opened
+            last = open_blocks[-1]
+            article = _article(last.tag)
+            return NEVER_CLOSED.format(article=article, tag=last.tag, line=last.line), last.line
     if match := re.match(r"Encountered unknown tag '(\w+)'\.", message):
         return _unknown_tag(match.group(1), source), line
     if match := re.fullmatch(r"No (filter|test) named '([^']+)'\.", message):
@@ -234,12 +248,14 @@ def _unknown_tag(tag: str, source: str) -> str:
         return UNKNOWN_TAG.format(tag=tag) + hint
     top = open_blocks[-1] if open_blocks else None
     if tag in ("else", "elif"):
-        if top is not None and top[2]:
-            return ELSE_ALREADY.format(opener=top[0], line=top[1])
+        if top is not None and top.has_else:
+            return ELSE_ALREADY.format(opener=top.tag, line=top.line)
         return OUTSIDE_OF_IF.format(tag=tag)
     if top is None:
         return NOTHING_TO_CLOSE.format(closing=tag, tag=tag[3:])
-    return CLOSE_INNER_FIRST.format(article=_article(top[0]), tag=top[0], line=top[1], closing=tag)
+    return CLOSE_INNER_FIRST.format(
+        article=_article(top.tag), tag=top.tag, line=top.line, closing=tag
+    )
 
 
 def _parser_complaint(message: str) -> str:

@@ -36,6 +36,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from email.utils import getaddresses, parseaddr
+from operator import attrgetter
 from typing import Any
 
 from django.conf import settings
@@ -285,7 +286,7 @@ def _received_at(message: dict) -> datetime.datetime:
 
 def _latest_before(logs: list[MessageLog], at: datetime.datetime) -> MessageLog | None:
     earlier = [log for log in logs if log.sent_at and log.sent_at <= at + CLOCK_SKEW]
-    return max(earlier, key=lambda log: log.sent_at, default=None)
+    return max(earlier, key=attrgetter("sent_at"), default=None)
 
 
 def _is_failure_notice(headers: dict[str, str], sender: str) -> bool:

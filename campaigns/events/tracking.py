@@ -73,7 +73,7 @@ def _counted_as_prefetch(message: MessageLog, user_agent: str) -> bool:
 def record_open(token: str, user_agent: str) -> bool:
     """Count an open; the first real one sets opened_at. False for an unknown token."""
     value = tracking_links.unsign(token)
-    message = MessageLog.objects.filter(pk=_as_uuid(value)).first() if value else None
+    message = _message(value)
     if message is None:
         return False
     if _counted_as_prefetch(message, user_agent):
@@ -93,7 +93,7 @@ def record_click(token: str, user_agent: str) -> str | None:
     if not value or "." not in value:
         return None
     message_id, _, index = value.partition(".")
-    message = MessageLog.objects.filter(pk=_as_uuid(message_id)).first()
+    message = _message(message_id)
     if message is None or not index.isdigit() or int(index) >= len(message.links):
         return None
     url = message.links[int(index)]
@@ -116,8 +116,10 @@ def record_click(token: str, user_agent: str) -> str | None:
 _BEFORE_OPENED = [MessageLog.Status.SENT, MessageLog.Status.DELIVERED]
 
 
-def _as_uuid(value: str | None) -> uuid.UUID | None:
+def _message(message_id: str | None) -> MessageLog | None:
+    """The message a signed link names; None when it names none."""
     try:
-        return uuid.UUID(value or "")
+        pk = uuid.UUID(message_id or "")
     except ValueError:
         return None
+    return MessageLog.objects.filter(pk=pk).first()

@@ -36,6 +36,7 @@ from campaigns.audiences import audience
 from campaigns.models import Dispatch, MessageLog
 from campaigns.outbox import claims, senders
 from crm.models import Lead
+from crm.site.bulk import column_of
 
 log = logging.getLogger(__name__)
 Status = MessageLog.Status
@@ -114,8 +115,8 @@ def queue_chunk(dispatch: Dispatch, leads: QuerySet[Lead]) -> None:
             value = field.get_default()
         if not hasattr(value, "resolve_expression"):
             value = Value(value, output_field=field)
-        columns.append(connection.ops.quote_name(field.column))
-        values[f"message_{field.column}"] = value
+        columns.append(connection.ops.quote_name(column_of(field)))
+        values[f"message_{column_of(field)}"] = value
     # A lead who has a message for the step already is passed over by the unique (step,
     # lead) index itself: a NOT EXISTS would cost a scan of the step's messages per chunk
     # wherever PostgreSQL's statistics still say the table is empty.
@@ -175,9 +176,10 @@ def queue_in_background(dispatch_id: Any) -> threading.Thread:
     return thread
 
 
-def take_over_orphans() -> int:
-    """Finish queuings whose thread died with its process; returns how many were taken."""
-    since = timezone.now() - datetime.timedelta(seconds=ORPHANED_AFTER)
+def take_over_orphans(now: datetime.datetime | None = None) -> int:
+    """Finish queuings whose thread died with its process; returns how many were taken. Two
+    takers at once do no harm: a lead already queued for the step is passed over."""
+    since = (now or timezone.now()) - datetime.timedelta(seconds=ORPHANED_AFTER)
     orphans = list(
         Dispatch.objects.filter(queuing=True, created_at__lt=since).values_list("pk", flat=True)
     )

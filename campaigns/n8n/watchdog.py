@@ -55,5 +55,7 @@ def replace_lost_runs() -> int:
         ):
             continue  # another process took it, or a run just claimed
         log.warning("dispatch %s: no n8n run has claimed its messages; asking for a new one", pk)
-        started += n8n.notify(pk, again=True)
+        # One attempt: the next pass of the periodic jobs is the retry (a driver waiting on
+        # n8n's backoff would not send meanwhile).
+        started += n8n.notify(pk, again=True, attempts=1)
     return started

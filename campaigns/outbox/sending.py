@@ -144,7 +144,7 @@ def render_claimed(log: MessageLog, account: EmailAccount) -> None:
     what was sent. A threaded follow-up keeps its "Re:" subject. Raises TemplateError, with
     the part (CANNOT_RENDER says it to staff), when the step cannot be rendered for the lead.
     """
-    if log.snapshot_id is None:
+    if log.snapshot is None:
         return  # rendered when it was queued (before rendering moved to the claim)
     lead = log.lead
     url = unsubscribe_links.url_for(lead)

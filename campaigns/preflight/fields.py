@@ -122,10 +122,10 @@ def _visit(node: nodes.Node, guards: frozenset[str], use: Use, found: dict[str, 
             _visit(child, guards, PLAIN, found)
         return
     if isinstance(node, nodes.CondExpr):
-        tested = _tested(node.test)
-        if _field(node.expr1) in tested and node.expr2 is not None:
+        tested, field = _tested(node.test), _field(node.expr1)
+        if field is not None and field in tested and node.expr2 is not None:
             # `lead.city if lead.city else "your area"`; the test fails on a missing object.
-            _record(found, _field(node.expr1), guards, Use(FALLBACK, FAILS, _const(node.expr2)))
+            _record(found, field, guards, Use(FALLBACK, FAILS, _const(node.expr2)))
         else:
             _visit(node.expr1, guards | tested, use, found)
         if node.expr2 is not None:

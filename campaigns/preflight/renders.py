@@ -14,13 +14,13 @@ import html
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 from campaigns.content import mime, rendering
 from campaigns.models import Campaign, CampaignStep, MessageLog
 from campaigns.outbox import tracking_links, unsubscribe_links
 from campaigns.preflight import content, fields
+from crm.models import Lead
 
 # Kept per step at most: each holds a rendered message (a few KB).
 MEMO_LIMIT = 20_000
@@ -40,7 +40,7 @@ class Outcome:
 
 def stand_in_link() -> str:
     """An unsubscribe link like every lead's, same length, for a lead that does not exist."""
-    return unsubscribe_links.url_for(SimpleNamespace(pk=uuid.UUID(int=0)))
+    return unsubscribe_links.url_for(Lead(pk=uuid.UUID(int=0)))
 
 
 class StepRenderer:

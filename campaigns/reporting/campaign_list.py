@@ -54,7 +54,7 @@ def attach_results(campaigns: list[Campaign]) -> None:
     enrolled: dict[Any, dict[str, int]] = {}
     if sequences:
         enrolled = {
-            row.pop("campaign"): row
+            row["campaign"]: {"enrolled": row["enrolled"], "through": row["through"]}
             for row in Enrollment.objects.filter(campaign__in=sequences)
             .values("campaign")
             .annotate(
@@ -62,7 +62,16 @@ def attach_results(campaigns: list[Campaign]) -> None:
             )
         }
     for campaign in campaigns:
-        campaign.results = Results(**rows.get(campaign.pk, {}), **enrolled.get(campaign.pk, {}))
+        # Kept on the campaign, as an annotation would be, for the columns below.
+        vars(campaign)["results"] = Results(
+            **rows.get(campaign.pk, {}), **enrolled.get(campaign.pk, {})
+        )
+
+
+def results_of(campaign: Campaign) -> Results:
+    """The results attach_results gave the campaign."""
+    results: Results = vars(campaign)["results"]
+    return results
 
 
 class ResultsChangeList(UnfoldChangeList):
@@ -84,7 +93,7 @@ class ResultsColumns:
 
     @display(description="Progress")
     def progress(self, obj: Campaign) -> str:
-        results = obj.results
+        results = results_of(obj)
         if obj.status == Campaign.Status.DRAFT:
             return "–"
         percent = results.percent(obj)
@@ -105,7 +114,7 @@ class ResultsColumns:
 
     @display(description="Sent")
     def sent(self, obj: Campaign) -> str:
-        return f"{obj.results.sent:,}" if obj.is_launched else "–"
+        return f"{results_of(obj).sent:,}" if obj.is_launched else "–"
 
     @display(description="Opened")
     def open_rate(self, obj: Campaign) -> str:
@@ -127,4 +136,5 @@ def _rate_of(campaign: Campaign, outcome: str, tracked: bool = True) -> str:
         return "–"
     if not tracked:
         return NOT_TRACKED
-    return rate(getattr(campaign.results, outcome), campaign.results.sent)
+    results = results_of(campaign)
+    return rate(getattr(results, outcome), results.sent)

@@ -69,8 +69,8 @@ def waiting_for_sender(campaigns: Any = None, *, now: datetime.datetime | None =
         return True
     if current_driver() != Dispatch.Driver.DIRECT:
         return False
-    # The sender's loop runs the sequence tick every minute: a step due for longer waits
-    # for a sender that is not there.
+    # The sender's loop runs the sequence tick (a periodic job) every few seconds: a step
+    # due for a minute waits for a sender that is not there.
     return Enrollment.objects.filter(
         campaign__in=live.filter(type=Campaign.Type.SEQUENCE),
         state=Enrollment.State.ACTIVE,

@@ -2,27 +2,29 @@
 
 With millions of messages, counting the last 30 days of an agency on every view of the home
 page reads hundreds of thousands of rows (seconds on PostgreSQL). So the past days are
-summed every few minutes by `refresh` (the sender runs it, `manage.py refresh_stats` does it
-from cron, and the home page does it itself when the sums are older than MAX_AGE), and the
-home reads a few hundred rows. Days from `StatsWindow.until` on (today, and yesterday until
-the first refresh after midnight) are always counted live, on the (organization, sent_at)
-index: today's sends show at once; opens and replies on earlier days show within minutes.
+summed every few minutes by `refresh` (a periodic job, campaigns/periodic/jobs.py; `manage.py
+refresh_stats` does it from cron, and the home page does it itself when the sums are older
+than MAX_AGE), and the home reads a few hundred rows. Days from `StatsWindow.until` on
+(today, and yesterday until the first refresh after midnight) are always counted live, on
+the (organization, sent_at) index: today's sends show at once; opens and replies on
+earlier days show within minutes.
 
 Days are the server's (settings.TIME_ZONE), whichever zone the page is shown in: the sums
 are shared by every viewer, and a sum and a live count must cut days at the same moment.
 """
 
 import datetime
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from campaigns.models import Campaign, DailyStat, MessageLog, StatsWindow
+from campaigns.models import Campaign, DailyStat, MessageLog, MessageLogQuerySet, StatsWindow
 
 Status = MessageLog.Status
 KEEP_DAYS = 31  # the home's longest window is 30 days, today included
@@ -57,7 +59,7 @@ def today(now: datetime.datetime) -> datetime.date:
 
 
 def count_by_campaign_day(
-    logs: QuerySet[MessageLog], start: datetime.datetime, end: datetime.datetime | None = None
+    logs: MessageLogQuerySet, start: datetime.datetime, end: datetime.datetime | None = None
 ) -> dict[tuple[Any, Any, datetime.date], dict[str, int]]:
     """{(organization id, campaign id, day): figures} for messages sent, and failures
     recorded, from `start` (to `end`): two aggregate queries on indexed ranges."""
@@ -116,6 +118,18 @@ def refresh(now: datetime.datetime | None = None) -> StatsWindow:
     return window
 
 
+def refresh_when_due(now: datetime.datetime | None = None) -> int:
+    """Sum again if the sums are older than REFRESH_EVERY (or missing): 1 if it did, else 0.
+    The time of the last refresh is in the database, so every driver that runs the periodic
+    jobs keeps the same rhythm; two refreshes at once take turns (see `refresh`)."""
+    now = now or timezone.now()
+    last = StatsWindow.objects.filter(pk=1).values_list("refreshed_at", flat=True).first()
+    if last is not None and now - last < REFRESH_EVERY:
+        return 0
+    refresh(now)
+    return 1
+
+
 def current_window(now: datetime.datetime) -> StatsWindow:
     """The sums, refreshed first if they are missing or older than MAX_AGE."""
     window = StatsWindow.objects.filter(pk=1).first()
@@ -144,15 +158,15 @@ class Figures:
     def total(self, name: str, since: datetime.date) -> int:
         return sum(counts[name] for day, counts in self.by_day.items() if day >= since)
 
-    def tracked(self, flag: str) -> tuple[Campaign, ...]:
-        """The campaigns (with figures here) that tracked opens, or clicks."""
+    def tracked(self, flag: str) -> tuple[uuid.UUID, ...]:
+        """The ids of the campaigns (with figures here) that tracked opens, or clicks."""
         return tuple(
             Campaign.objects.filter(pk__in=list(self.by_campaign), **{flag: True}).values_list(
                 "pk", flat=True
             )
         )
 
-    def over(self, campaigns: tuple, name: str) -> int:
+    def over(self, campaigns: tuple[uuid.UUID, ...], name: str) -> int:
         return sum(self.by_campaign[pk][name] for pk in campaigns)
 
 

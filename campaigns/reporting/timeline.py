@@ -8,7 +8,7 @@ Events come from sources: functions from a lead to its events. Another kind of e
 
 import datetime
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.urls import reverse
 
@@ -63,19 +63,22 @@ def message_events(lead: Lead) -> Iterator[Event]:
         .order_by("-created_at")[:MESSAGES_SHOWN]
     )
     for message in messages:
-        common = {
-            "campaign": message.campaign,
-            "step": f"Step {message.campaign_step.order}" if message.campaign_step else "",
-            "subject": message.subject_shown,
-            "link": reverse("admin:campaigns_messagelog_change", args=[message.pk]),
-        }
+        # What every event of the message shows; each event says when, what and why.
+        waiting = Event(
+            message.created_at,
+            "waiting",
+            campaign=message.campaign,
+            step=f"Step {message.campaign_step.order}" if message.campaign_step else "",
+            subject=message.subject_shown,
+            link=reverse("admin:campaigns_messagelog_change", args=[message.pk]),
+        )
         reason = failures.in_words(message.error_message)
         if message.status in WAITING:
-            yield Event(message.created_at, "waiting", **common)
+            yield waiting
         elif message.status == MessageLog.Status.FAILED:
-            yield Event(message.updated_at, "failed", detail=reason, **common)
+            yield replace(waiting, at=message.updated_at, kind="failed", detail=reason)
         elif message.status in NOT_SENT:
-            yield Event(message.updated_at, "not_sent", detail=reason, **common)
+            yield replace(waiting, at=message.updated_at, kind="not_sent", detail=reason)
         clicked = ", ".join(dict.fromkeys(click.url for click in message.link_clicks.all()))
         for kind, at, detail in (
             ("sent", message.sent_at, ""),
@@ -86,7 +89,7 @@ def message_events(lead: Lead) -> Iterator[Event]:
             ("unsubscribed", message.unsubscribed_at, ""),
         ):
             if at is not None:
-                yield Event(at, kind, detail=detail, **common)
+                yield replace(waiting, at=at, kind=kind, detail=detail)
 
 
 def opt_out_events(lead: Lead) -> Iterator[Event]:

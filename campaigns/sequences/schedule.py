@@ -179,7 +179,9 @@ def tick(now: datetime.datetime | None = None) -> TickResult:
     return result
 
 
-def _queue_campaign(campaign: Campaign, due: Any, now: datetime.datetime, result: TickResult):
+def _queue_campaign(
+    campaign: Campaign, due: Any, now: datetime.datetime, result: TickResult
+) -> None:
     account = blasts.sending_account(campaign)
     if account is None or not account.can_send:
         return  # they stay due: sent once the account is reconnected

@@ -32,7 +32,7 @@ class SeenAddresses:
 
     def first_lines(self, emails: Iterable[str]) -> dict[str, int]:
         """The line where each of these (lower-case) addresses was first read, if it was."""
-        keys, found = list(emails), {}
+        keys, found = list(emails), dict[str, int]()
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))

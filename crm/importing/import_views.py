@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import ngettext
@@ -71,10 +72,12 @@ class LeadImportForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = organizations_of(user)
-        self.fields["organization"].queryset = choices
+        field = self.fields["organization"]
+        assert isinstance(field, forms.ModelChoiceField)  # declared above
+        field.queryset = choices
         if len(choices) == 1:
-            self.fields["organization"].initial = choices[0]
-            self.fields["organization"].widget = forms.HiddenInput()
+            field.initial = choices[0]
+            field.widget = forms.HiddenInput()
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -115,7 +118,7 @@ class LeadImportView(View):
     model_admin: Any = None
     template_name = "admin/crm/lead/import.html"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not is_member(request.user):
             return HttpResponseRedirect(reverse("admin:index"))
         return super().dispatch(request, *args, **kwargs)

@@ -39,9 +39,11 @@ ERRORS_KEPT = 500
 # The model's fields, whose validators (lengths, the column's integer range) every value
 # passes: a row accepted here is one the database takes.
 LEAD_FIELDS = {
-    name: Lead._meta.get_field(name)
-    for name in ("email", "name", "phone", "city", "source", "budget_min", "budget_max")
+    field.name: field
+    for field in Lead._meta.concrete_fields
+    if field.name in ("email", "name", "phone", "city", "source", "budget_min", "budget_max")
 }
+_EMAIL_LENGTH = LEAD_FIELDS["email"].max_length or 254
 STATUS_BY_WORD = {choice.label.lower(): choice.value for choice in Lead.Status} | {
     choice.value: choice.value for choice in Lead.Status
 }
@@ -127,7 +129,7 @@ def _money(value: str) -> int:
 def _limit_error(line: int, column: str, value: object, cell: str) -> RowError | None:
     """The model field's own validators on one value: a row that passes them all is one
     the database takes (lengths, the column's integer range, the address syntax)."""
-    short = len(cell) <= LEAD_FIELDS["email"].max_length
+    short = len(cell) <= _EMAIL_LENGTH
     if column == "email" and short and COMMON_ADDRESS.match(cell):
         return None  # the hot loop's fast path: 1 µs a row where the validator takes 9
     try:
@@ -180,8 +182,8 @@ def clean_row(columns: list[str], cells: list[str], line: int) -> tuple[dict, li
             except ValueError as error:
                 errors.append(RowError(line, column, str(error)))
     for column, value in values.items():
-        if value != "" and (error := _limit_error(line, column, value, raw[column])):
-            errors.append(error)
+        if value != "" and (problem := _limit_error(line, column, value, raw[column])):
+            errors.append(problem)
     if raw.get("status"):
         status = STATUS_BY_WORD.get(raw["status"].lower())
         if status is None:

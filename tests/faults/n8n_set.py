@@ -25,7 +25,6 @@ WORKFLOWS = (("campaign_dispatch.json", WORKFLOW_ID), ("sequence_tick.json", TIC
 # waits that production keeps long, shortened so that a test lasts minutes.
 TUNING = {
     "N8N_WATCHDOG_MINUTES": "0.5",  # production: 5
-    "GMAIL_ERROR_REST_SECONDS": "10",  # production: 60
     "CLAIM_LEASE_SECONDS": "45",  # production: 900; above Gmail's 30 s timeout
 }
 

@@ -173,7 +173,15 @@ def test_redis_killed_and_restarted_empty_the_workers_come_back_and_the_blast_en
     mid_blast(world)
     ready_before = sum(log_count(n8n.fleet, name, N8N_WORKER_READY) for name in workers(n8n))
     n8n.fleet.kill("redis")
-    time.sleep(5)
+    # n8n's processes try Redis again for 10 s, then exit: the run in a worker dies with it.
+    world.wait_for(
+        "the workers exited",
+        lambda: all(
+            "exited" in n8n.fleet.log_text(name).rpartition("Lost Redis")[2]
+            for name in workers(n8n)
+        ),
+        60,
+    )
     n8n.restart_redis_empty()
     back = time.monotonic()
     world.wait_for(

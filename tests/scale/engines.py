@@ -2,6 +2,7 @@
 PostgreSQL, Redis, n8n in queue mode (a main process and workers), Django under gunicorn,
 and the direct senders. Each `start_*` returns once its engine answers."""
 
+import functools
 import os
 import pwd
 import signal
@@ -23,6 +24,10 @@ READY_SECONDS = 180
 N8N_ENCRYPTION_KEY = "scale-test-encryption-key-0123456789"
 N8N_WORKER_READY = "n8n worker is now ready"
 N8N_ACTIVATED = "Activated workflow"
+
+
+def _logged(fleet: Fleet, name: str, line: str) -> bool:
+    return line in fleet.log_text(name)
 
 
 def wait_until(what: str, ready: Callable[[], bool], fleet: Fleet, *names: str) -> None:
@@ -156,7 +161,7 @@ def start_n8n(
         # Redis goes away, and comes back once Redis does.
         fleet.start(name, [n8n_bin(folder), "worker", "--concurrency=5"], env, supervised=True)
     for name in names:
-        wait_until(name, lambda name=name: N8N_WORKER_READY in fleet.log_text(name), fleet, name)
+        wait_until(name, functools.partial(_logged, fleet, name, N8N_WORKER_READY), fleet, name)
     return url
 
 

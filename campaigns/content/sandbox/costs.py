@@ -6,9 +6,9 @@ result would be too large; anything without a check cannot be called at all.
 """
 
 import re
-from collections.abc import Callable, ItemsView, KeysView, Sized
+from collections.abc import Callable, ItemsView, Iterable, KeysView, Sized
 from itertools import chain
-from typing import Any
+from typing import Any, Protocol
 
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import LoopContext
@@ -39,11 +39,15 @@ LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 Check = Callable[..., None]
 
 
-def items_of(value: Any) -> Sized:
+class Items(Sized, Iterable[Any], Protocol):
+    """What a filter or method walks: it has a length and can be iterated."""
+
+
+def items_of(value: Any) -> Items:
     """What a filter or method would iterate, without consuming anything."""
     if isinstance(value, LoopContext):
         raise SecurityError(LOOP_NOT_A_LIST)
-    if isinstance(value, Sized):
+    if isinstance(value, Sized) and isinstance(value, Iterable):
         return value
     return ()  # not iterable: the operation itself will say so
 
@@ -198,7 +202,7 @@ def slow(name: str, factor: int = 1) -> Check:
     return check
 
 
-def slow_count(budget: Budget, name: str, subject: Any) -> Sized:
+def slow_count(budget: Budget, name: str, subject: Any) -> Items:
     items = items_of(subject)
     if len(items) > MAX_SLOW_ITEMS:
         raise SecurityError(TOO_SLOW_INPUT.format(name=name, limit=MAX_SLOW_ITEMS))

@@ -5,6 +5,7 @@ rest (`~`, literals, slices, comparisons, loops, what macros and blocks collect)
 the internal filters that instrument.py puts in the parsed template.
 """
 
+import functools
 from collections.abc import Callable
 from types import BuiltinMethodType, MethodType
 from typing import Any
@@ -35,7 +36,7 @@ _JINJA_KWARGS = frozenset({"_loop_vars", "_block_vars"})
 WRONG_ARGUMENTS = "“{name}” was given the wrong arguments"
 
 
-class _Fields:
+class _Formatter(SandboxedFormatter):
     """What one str.format() call has made so far, counted field by field."""
 
     escape_factor = 1
@@ -61,25 +62,21 @@ class _Fields:
         current().expect_text(self.made)
 
 
-class _Formatter(_Fields, SandboxedFormatter):
-    pass
-
-
-class _EscapeFormatter(_Fields, SandboxedEscapeFormatter):
+class _EscapeFormatter(_Formatter, SandboxedEscapeFormatter):
     escape_factor = ESCAPED
 
 
 class _BoundedFormat:
     """`text.format` or `text.format_map`, as a template gets it."""
 
-    def __init__(self, text: str, formatter: _Fields, is_map: bool) -> None:
+    def __init__(self, text: str, formatter: _Formatter, is_map: bool) -> None:
         self.text, self.formatter, self.is_map = text, formatter, is_map
 
     def __call__(self, *args: Any, **kwargs: Any) -> str:
         if self.is_map:
             if kwargs or len(args) != 1:
                 raise TypeError("format_map() takes exactly one argument")
-            args, kwargs = (), args[0]
+            return type(self.text)(self.formatter.vformat(self.text, (), args[0]))
         return type(self.text)(self.formatter.vformat(self.text, args, kwargs))
 
 
@@ -97,7 +94,11 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             **{name: _bounded_filter(name, function) for name, function in self.filters.items()},
             **INTERNAL_FILTERS,
         }
-        self.tests = {name: _ticking_test(function) for name, function in self.tests.items()}
+        self.tests = {
+            # Jinja's TESTS dict is inferred as dict[str, function], not of callables.
+            name: _ticking_test(function)  # type: ignore[arg-type]
+            for name, function in self.tests.items()
+        }
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         budget = current()
@@ -118,7 +119,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         text = value.__self__
         if not isinstance(text, str):
             return None
-        formatter: _Fields
+        formatter: _Formatter
         if isinstance(text, Markup):
             formatter = _EscapeFormatter(self, escape=text.escape)
         else:
@@ -135,7 +136,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             args = (counted(args[0]), *args[1:])
         elif isinstance(__obj, (BuiltinMethodType, MethodType)):
             receiver = __obj.__self__
-            check = methods.METHODS.get((methods.kind_of(receiver), __obj.__name__))
+            kind = methods.kind_of(receiver)
+            check = None if kind is None else methods.METHODS.get((kind, __obj.__name__))
             if check is None:
                 raise SecurityError(NOT_AVAILABLE.format(name=__obj.__name__))
             _checked(__obj.__name__, check, budget, receiver, *args, **named)
@@ -149,6 +151,7 @@ def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., An
     check = filters.FILTERS.get(name)
     passes = getattr(function, "jinja_pass_arg", None)
 
+    @functools.wraps(function)  # with its jinja_pass_arg: Jinja passes it the same context
     def bounded(*args: Any, **kwargs: Any) -> Any:
         if check is None:
             raise SecurityError(NOT_AVAILABLE.format(name=name))
@@ -158,7 +161,6 @@ def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., An
         result = function(*args, **kwargs)
         return budget.made(result, fresh=result is not value)
 
-    bounded.jinja_pass_arg = passes
     return bounded
 
 
@@ -173,10 +175,10 @@ def _checked(name: str, check: Callable[..., None], *args: Any, **kwargs: Any) -
 def _ticking_test(function: Callable[..., Any]) -> Callable[..., Any]:
     passes = getattr(function, "jinja_pass_arg", None)
 
+    @functools.wraps(function)  # with its jinja_pass_arg: Jinja passes it the same context
     def ticking(*args: Any, **kwargs: Any) -> Any:
         values = args[1:] if passes is not None else args
         current().spend(STEP_WORK + sum(map(size_of, values)))
         return function(*args, **kwargs)
 
-    ticking.jinja_pass_arg = passes
     return ticking

@@ -120,6 +120,8 @@ def _visit_item(item: Any, buffered: bool) -> list[Any]:
 
 def _guarded(node: nodes.Node) -> nodes.Node:
     if isinstance(node, nodes.For):
+        # Jinja types a loop's iterable as a Node; its parser only ever puts an expression.
+        assert isinstance(node.iter, nodes.Expr)
         node.iter = _filter(LOOP, node.iter)
     elif isinstance(node, nodes.Compare):
         node.expr = _filter(TICK, node.expr)

@@ -44,7 +44,7 @@ MAX_TICKS = 100
 INVALID_TO = "HTTP 400 invalidArgument: Invalid To header"
 NO_SUCH_USER = "550 5.1.1 The email account that you tried to reach does not exist."
 
-ORGANIZATIONS = [
+ORGANIZATIONS: list[dict[str, Any]] = [
     {
         "slug": "sunset-realty",
         "name": "Sunset Realty",
@@ -84,7 +84,7 @@ ORGANIZATIONS = [
 ]
 
 # (username, password, organization slug or None for the superuser, role)
-USERS = [
+USERS: list[tuple[str, str, str | None, Membership.Role | None]] = [
     ("admin", "admin", None, None),
     ("owner", "owner", "sunset-realty", Membership.Role.OWNER),
     ("agent", "agent", "sunset-realty", Membership.Role.AGENT),
@@ -153,7 +153,7 @@ class Command(BaseCommand):
                 self.delete_demo()
             organizations = {spec["slug"]: self.organization(spec) for spec in ORGANIZATIONS}
             for username, password, slug, role in USERS:
-                self.user(username, password, organizations.get(slug), role)
+                self.user(username, password, organizations[slug] if slug else None, role)
             sunset = organizations["sunset-realty"]
             account = self.sending_account(sunset, User.objects.get(username="agent"))
             self.backdate(list(organizations.values()), loading)
@@ -162,7 +162,11 @@ class Command(BaseCommand):
             stats.refresh()  # the home's sums no longer hold the deleted messages
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (user / password):"))
         for username, password, slug, role in USERS:
-            who = f"{role.label.lower()} at {organizations[slug].name}" if slug else "superuser"
+            who = (
+                f"{role.label.lower()} at {organizations[slug].name}"
+                if slug and role
+                else "superuser"
+            )
             self.stdout.write(f"  {username} / {password}  ({who})")
 
     def delete_demo(self) -> None:
@@ -354,6 +358,8 @@ class Command(BaseCommand):
         """What the sender did with the messages the tick queued at `moment`, one every few
         seconds, and how people reacted later (never later than now). `count` numbers the
         messages of the whole history, so the outcomes are the same on every load."""
+        account = sequence.email_account
+        assert account is not None  # the demo's sequence sends from the demo's account
         queued = MessageLog.objects.filter(campaign=sequence, status=MessageLog.Status.QUEUED)
         for index, message in enumerate(queued.order_by("lead__email"), start=1):
             count += 1
@@ -361,7 +367,7 @@ class Command(BaseCommand):
             MessageLog.objects.filter(pk=message.pk).update(
                 status=MessageLog.Status.SENDING, created_at=moment, claimed_at=at
             )
-            sending.render_claimed(message, sequence.email_account)
+            sending.render_claimed(message, account)
             if count % 53 == 12:
                 claims.finish(message, MessageLog.Status.FAILED, error_message=INVALID_TO)
                 MessageLog.objects.filter(pk=message.pk).update(updated_at=at)

@@ -7,7 +7,7 @@ import pytest
 from django.db import DataError, connection, transaction
 
 from crm.models import Lead
-from crm.site.bulk import update_rows
+from crm.site.bulk import update_many, update_rows
 
 MOMENT = datetime.datetime(2026, 11, 24, 10, 0, 0, 123456, tzinfo=datetime.UTC)
 
@@ -73,3 +73,13 @@ def test_on_postgresql_the_statement_takes_one_parameter_for_all_the_rows(leads)
         update_rows(Lead, {lead.pk: {"city": "Nice", "phone": ""} for lead in leads})
     # Two column names and the rows: psycopg binds each parameter in Python.
     assert sent == [3]
+
+
+def test_a_relation_without_a_column_is_refused_by_name(leads, org_a):
+    from campaigns.models import Campaign
+
+    campaign = Campaign.objects.create(organization=org_a, name="C")
+    with pytest.raises(ValueError, match=r"Lead.enrollments is not a column"):
+        update_rows(Lead, {leads[0].pk: {"enrollments": None}})
+    with pytest.raises(ValueError, match=r"chosen_leads is not a column"):
+        update_many([campaign], ["chosen_leads"])
