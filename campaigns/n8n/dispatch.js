@@ -120,7 +120,9 @@ async function sendOne(message, token) {
       return { status: 'no_answer', error: 'Gmail answered 200 without a message id' };
     }
     const { reason, text } = gmailError(status, data);
-    last = { status: 'failed', gmail_status: status, gmail_reason: reason.slice(0, 100), error: text };
+    // Gmail's reason as Django takes it: printable ASCII, without spaces.
+    const gmailReason = String(reason).replace(/[^\x21-\x7e]/g, '').slice(0, 100);
+    last = { status: 'failed', gmail_status: status, gmail_reason: gmailReason, error: text };
     if (status === 401 && !refreshed) {
       refreshed = true;
       token.value = null;
