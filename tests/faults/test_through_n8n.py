@@ -195,6 +195,7 @@ def test_redis_killed_and_restarted_empty_the_workers_come_back_and_the_blast_en
     # The run lost with Redis held one message at most: in doubt, never resent.
     finished(world, cast, back, in_doubt=1)
     assert all(n8n.fleet.restarts(name) >= 1 for name in workers(n8n))
+    assert Dispatch.objects.get().runs_started >= 2  # the lost run was replaced
 
 
 def workers(n8n: n8n_set.N8nSet) -> list[str]:

@@ -123,11 +123,21 @@ def test_a_dispatch_with_nothing_left_to_send_gets_no_new_run(n8n, campaign_a):
     assert n8n.calls == ["/webhook/campaign-dispatch"]
 
 
-def test_a_dispatch_just_launched_is_left_to_its_launch(n8n, campaign_a):
+def test_a_dispatch_just_launched_is_left_to_its_launch_until_n8n_was_told(
+    n8n, campaign_a, settings
+):
+    settings.N8N_BASE_URL = ""  # launched, and n8n not told yet
+    dispatch = launched(campaign_a, minutes_ago=0)
+    Dispatch.objects.filter(pk=dispatch.pk).update(driver=Dispatch.Driver.N8N)
+    settings.N8N_BASE_URL = n8n.url
+    assert watchdog.replace_lost_runs() == 0 and n8n.calls == []
+
+
+def test_a_launch_whose_call_to_n8n_failed_is_retried_at_the_next_pass(n8n, campaign_a):
     n8n.down = True
     launched(campaign_a, minutes_ago=0)
     n8n.down = False
-    assert watchdog.replace_lost_runs() == 0
+    assert watchdog.replace_lost_runs() == 1 and len(n8n.calls) == 1
 
 
 def test_a_direct_dispatch_is_not_the_watchdogs(n8n, campaign_a, settings):
