@@ -132,7 +132,8 @@ def apply_filter(
         tagged = (
             Lead.tags.through.objects.filter(lead=OuterRef("pk"))
             .annotate(tag_key=Lower("tag__name"))
-            .filter(tag_key__in=wanted)
+            # django-stubs does not see an annotate() alias on a many-to-many's through model
+            .filter(tag_key__in=wanted)  # type: ignore[misc]
         )
         leads = leads.filter(Exists(tagged))
     for key, value in (audience_filter.get("custom") or {}).items():

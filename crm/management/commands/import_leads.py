@@ -127,9 +127,9 @@ class Command(BaseCommand):
                 )
             statuses[status_key(value)] = status
         mapping = mapping_with(header, targets, statuses)
-        for column in mapping.columns:
-            goes = column.target + (f" ({column.custom_key})" if column.custom_key else "")
-            self.stderr.write(f"{self.file}: {column.label} → {goes}")
+        for mapped in mapping.columns:
+            goes = mapped.target + (f" ({mapped.custom_key})" if mapped.custom_key else "")
+            self.stderr.write(f"{self.file}: {mapped.label} → {goes}")
         return mapping
 
     def error(self, error: RowError) -> None:
