@@ -1,6 +1,7 @@
 """One-line text typed or imported (a lead's name, city, phone, source): no control character.
 A vertical tab or a NUL in a name breaks the lists' XLSX export (openpyxl refuses them) and
-shows as nothing on screen, so it is refused where it comes in, with the character named."""
+shows as nothing on screen. Typed in a form, it is refused, with the character named; in an
+imported file (a tab or a line break inside a spreadsheet cell), each becomes a space."""
 
 import unicodedata
 
@@ -20,3 +21,11 @@ def validate_no_control_characters(value: object) -> None:
         raise ValidationError(
             CONTROL_CHARACTER.format(code=f"U+{ord(found):04X}"), code="control_character"
         )
+
+
+def without_control_characters(value: str) -> str:
+    """`value` with each control character replaced by a space (unchanged, and at once, when
+    it is all printable: the import's every cell passes here)."""
+    if value.isprintable():
+        return value
+    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in value)

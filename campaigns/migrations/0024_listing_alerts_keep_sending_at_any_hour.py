@@ -15,6 +15,6 @@ def open_all_day(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("campaigns", "0022_reply_to_sendable")]
+    dependencies = [("campaigns", "0023_reply_to_sendable")]
 
     operations = [migrations.RunPython(open_all_day, migrations.RunPython.noop)]
