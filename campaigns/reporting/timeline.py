@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from campaigns.models import Campaign, MessageLog
+from campaigns.models import WAITING, Campaign, MessageLog
 from campaigns.outbox import failures
 from crm.models import Lead
 
@@ -51,7 +51,6 @@ KINDS = {
     "unsubscribed": ("Unsubscribed", "warning"),
 }
 NOT_SENT = {MessageLog.Status.SKIPPED, MessageLog.Status.CANCELLED}
-WAITING = {MessageLog.Status.QUEUED, MessageLog.Status.SENDING}
 
 
 def message_events(lead: Lead) -> Iterator[Event]:
