@@ -18,11 +18,12 @@ import os
 import statistics
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth.models import User
@@ -266,15 +267,11 @@ def _lead_page_peer() -> Iterator[None]:
     enrollment's campaign one query at a time)."""
     from campaigns.admin.leads import AutoReplyInline, EnrollmentInline
 
-    inlines = (EnrollmentInline, AutoReplyInline)
-    own = [inline.get_queryset for inline in inlines]
-    for inline in inlines:
-        inline.get_queryset = InlineModelAdmin.get_queryset
-    try:
+    with ExitStack() as stack:
+        for inline in (EnrollmentInline, AutoReplyInline):
+            own = mock.patch.object(inline, "get_queryset", InlineModelAdmin.get_queryset)
+            stack.enter_context(own)
         yield
-    finally:
-        for inline, get_queryset in zip(inlines, own, strict=True):
-            inline.get_queryset = get_queryset
 
 
 def plain_funnel(campaign: Any) -> list[dict[str, Any]]:
@@ -343,20 +340,17 @@ def _campaign_page_peer() -> Iterator[None]:
     from campaigns.reporting import campaign_live
     from campaigns.reporting.progress import campaign_progress
 
-    own = {
-        name: getattr(campaign_live, name)
-        for name in ("counts_by_step", "campaign_progress", "step_funnel")
+    plain = {
+        "counts_by_step": lambda campaign: {},
+        "campaign_progress": lambda campaign, by_step: campaign_progress(
+            campaign, plain_progress(campaign)
+        ),
+        "step_funnel": lambda campaign, by_step, outlook: plain_funnel(campaign),
     }
-    campaign_live.counts_by_step = lambda campaign: {}
-    campaign_live.campaign_progress = lambda campaign, by_step: campaign_progress(
-        campaign, plain_progress(campaign)
-    )
-    campaign_live.step_funnel = lambda campaign, by_step, outlook: plain_funnel(campaign)
-    try:
+    with ExitStack() as stack:
+        for name, function in plain.items():
+            stack.enter_context(mock.patch.object(campaign_live, name, function))
         yield
-    finally:
-        for name, function in own.items():
-            setattr(campaign_live, name, function)
 
 
 @contextmanager
@@ -535,7 +529,7 @@ def measure(leads: int, prefix: str) -> dict[str, Any]:
     staff = Client()
     staff.force_login(data["staff"])
     campaign = data["campaign"]
-    lead = Lead.objects.filter(organization=data["organization"]).order_by("email").first()
+    lead = Lead.objects.filter(organization=data["organization"]).order_by("email")[0]
     urls = {
         "lead_list": reverse("admin:crm_lead_changelist"),
         "message_list": reverse("admin:campaigns_messagelog_changelist"),

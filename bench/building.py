@@ -57,9 +57,15 @@ def _as_read(message: EmailMessage) -> dict:
         "to_name": message["To"].addresses[0].display_name,
         "list_unsubscribe": " ".join(str(message["List-Unsubscribe"]).split()),
         "list_unsubscribe_post": str(message["List-Unsubscribe-Post"]),
-        "text": message.get_body(("plain",)).get_content().replace("\r\n", "\n").rstrip(),
-        "html": message.get_body(("html",)).get_content().replace("\r\n", "\n").rstrip(),
+        "text": _body(message, "plain"),
+        "html": _body(message, "html"),
     }
+
+
+def _body(message: EmailMessage, kind: str) -> str:
+    """A part as a mail client shows it; none at all reads as empty (and differs)."""
+    part = message.get_body((kind,))
+    return "" if part is None else part.get_content().replace("\r\n", "\n").rstrip()
 
 
 def _rendered(context: dict) -> Rendered:

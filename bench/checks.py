@@ -26,7 +26,8 @@ def leads(organization: Any, size: int) -> dict:
     rows = Lead.objects.filter(organization=organization)
     fields = ("name", "email", "phone", "city", "status", "budget_min", "budget_max", "source")
     found = {
-        row["email"].lower(): row for row in rows.filter(email__in=sample_emails(size)).values()
+        row["email"].lower(): dict(row)
+        for row in rows.filter(email__in=sample_emails(size)).values()
     }
     return {
         "counts": {"leads": rows.count()},
@@ -38,9 +39,9 @@ def leads(organization: Any, size: int) -> dict:
 
 
 def _message(log: Any) -> dict:
-    from campaigns.events import unsubscribes as unsubscribe
+    from campaigns.outbox import unsubscribe_links
 
-    link = unsubscribe.url_for(log.lead)
+    link = unsubscribe_links.url_for(log.lead)
 
     def plain(text: str) -> str:
         return text.replace(link, UNSUBSCRIBE)

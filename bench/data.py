@@ -22,8 +22,9 @@ def email_for(n: int) -> str:
     return f"lead{n}@example.com"
 
 
-def lead_csv(rows: int, existing: int, bad_ratio: float = 0.02, seed: int = 1) -> bytes:
-    """`rows` lines; the first `existing` addresses already exist; `bad_ratio` are invalid."""
+def lead_csv(rows: int, bad_ratio: float = 0.02, seed: int = 1) -> bytes:
+    """`rows` lines, addressed email_for(0) onwards (a stage that wants some known makes
+    those leads first); `bad_ratio` of them are invalid."""
     rng = random.Random(seed)
     out = io.StringIO()
     writer = csv.writer(out)

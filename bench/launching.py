@@ -5,6 +5,7 @@ timing, the sampled leads' queued messages are rendered as their claim will rend
 
 import threading
 import time
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth.models import User
 from django.core.management import call_command
@@ -22,6 +23,9 @@ from campaigns.outbox import claims, sending, unsubscribe_links
 from crm.importing.lead_import import leads_import
 from crm.models import Lead, Organization
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 BATCH = 2000  # the peers' bulk_create batches
 
 
@@ -29,7 +33,7 @@ def prepare(size: int) -> Campaign:
     """An organization with `size` leads and a draft blast with a 2 KB step."""
     call_command("migrate", verbosity=0)
     organization = Organization.objects.create(name="Bench", slug="bench", postal_address="x")
-    leads_import(organization=organization, data=lead_csv(size, 0, bad_ratio=0))
+    leads_import(organization=organization, data=lead_csv(size, bad_ratio=0))
     account = EmailAccount.objects.create(
         organization=organization,
         user=User.objects.create(username="bench"),
@@ -90,7 +94,13 @@ def rendered_message(step: CampaignStep, lead: Lead, account: EmailAccount) -> M
     )
 
 
-def _peer_message(step: CampaignStep, lead: Lead, account: EmailAccount) -> MessageLog:
+class _Suppressed(TypedDict):
+    suppressed: bool
+
+
+def _peer_message(
+    step: CampaignStep, lead: "WithAnnotations[Lead, _Suppressed]", account: EmailAccount
+) -> MessageLog:
     """The message a launch makes for a lead: rendered and frozen, or skipped when the lead
     opted out (as ours, so the outputs compare)."""
     if lead.suppressed:
@@ -114,9 +124,10 @@ def peer(size: int) -> dict:
 
     def launch(campaign: Campaign) -> None:
         step, account = campaign.steps.get(), campaign.email_account
+        assert account is not None  # the bench's campaign sends from its account
         leads = (
             audience.audience_of(campaign)
-            .annotate(suppressed=ExpressionWrapper(audience.suppressed(), BooleanField()))
+            .annotate(suppressed=ExpressionWrapper(audience.suppressed(campaign), BooleanField()))
             .select_related("organization", "property")
         )
         with transaction.atomic():
@@ -137,8 +148,9 @@ def naive(size: int) -> dict:
 
     def launch(campaign: Campaign) -> None:
         step, account = campaign.steps.get(), campaign.email_account
+        assert account is not None  # the bench's campaign sends from its account
         Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.ACTIVE)
-        suppressed = ExpressionWrapper(audience.suppressed(), BooleanField())
+        suppressed = ExpressionWrapper(audience.suppressed(campaign), BooleanField())
         for lead_id in audience.audience_of(campaign).values_list("pk", flat=True):
             lead = (
                 Lead.objects.annotate(suppressed=suppressed)

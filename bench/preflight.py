@@ -53,7 +53,7 @@ def prepare(size: int):
     organization = Organization.objects.create(
         name="Maison Lumière", slug="bench", postal_address="18 rue des Martyrs, Paris"
     )
-    leads_import(organization=organization, data=lead_csv(size, 0, bad_ratio=0))
+    leads_import(organization=organization, data=lead_csv(size, bad_ratio=0))
     # Clients and lost leads are skipped by a sequence: the peer would render them for nothing.
     Lead.objects.filter(status__in=["client", "lost"]).update(status="qualified")
     rng = random.Random(7)

@@ -55,7 +55,7 @@ def prepare(size: int, accounts: int) -> tuple[QuotaStandIn, float, list]:
 
     call_command("migrate", verbosity=0)
     organization = Organization.objects.create(name="Bench", slug="bench", postal_address="x")
-    leads_import(organization=organization, data=lead_csv(size, 0, bad_ratio=0))
+    leads_import(organization=organization, data=lead_csv(size, bad_ratio=0))
     user = User.objects.create(username="bench")
     created = []
     for n in range(accounts):

@@ -2,6 +2,7 @@
 whom the leads that became clients or were lost are stopped, the others get their step)."""
 
 import datetime
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -23,6 +24,7 @@ from campaigns.models import (
 )
 from campaigns.sequences import schedule
 from crm.models import Lead
+from crm.suppression import suppressed_leads
 
 BATCH = 2000
 Status = MessageLog.Status
@@ -114,6 +116,7 @@ def _advance(enrollment: Enrollment, steps: list[CampaignStep], now: datetime.da
 
 def _peer_message(enrollment: Enrollment, step: CampaignStep, first: CampaignStep) -> MessageLog:
     campaign, lead = enrollment.campaign, enrollment.lead
+    assert campaign.email_account is not None  # the bench's sequence sends from its account
     log = launching.rendered_message(step, lead, campaign.email_account)
     if campaign.thread_follow_ups and step.pk != first.pk and log.status != Status.FAILED:
         opener = MessageLog.objects.filter(
@@ -149,7 +152,8 @@ def _expert_tick() -> None:
     if not due.exists():
         return
     leads = Lead.objects.filter(pk__in=due.values("lead"))
-    suppressed = set(leads.filter(audience.suppressed()).values_list("pk", flat=True))
+    # Bench agencies follow CAN-SPAM and nobody left a campaign: the suppression list is all.
+    suppressed = set(leads.filter(suppressed_leads()).values_list("pk", flat=True))
     logs = MessageLog.objects.filter(lead__in=due.values("lead"), is_test=False)
     replied = set(logs.filter(status=Status.REPLIED).values_list("campaign", "lead"))
     failed = set(
@@ -158,7 +162,7 @@ def _expert_tick() -> None:
     steps: dict[object, list[CampaignStep]] = {}
     messages: list[MessageLog] = []
     # The enrollments' new values, and which enrollments take them: one update() each.
-    moves: dict[tuple, list[object]] = defaultdict(list)
+    moves: dict[tuple, list[uuid.UUID]] = defaultdict(list)
     for enrollment in due.iterator(chunk_size=BATCH):
         if enrollment.campaign_id not in steps:
             steps[enrollment.campaign_id] = schedule.active_steps(enrollment.campaign)
@@ -207,7 +211,7 @@ def _naive_tick() -> None:
         logs = MessageLog.objects.filter(campaign=campaign, lead=lead, is_test=False)
         reason = _stop_reason(
             lead,
-            Lead.objects.filter(pk=lead.pk).filter(audience.suppressed()).exists(),
+            Lead.objects.filter(pk=lead.pk).filter(audience.suppressed(campaign)).exists(),
             logs.filter(status=Status.REPLIED).exists(),
             logs.filter(status__in=[Status.BOUNCED, Status.FAILED]).exists(),
         )

@@ -1,8 +1,10 @@
 """The admin's look and navigation, grouped the way agency staff think."""
 
+from typing import Any
+
 from django.urls import reverse_lazy
 
-UNFOLD = {
+UNFOLD: dict[str, Any] = {
     "SITE_TITLE": "Campaigns",
     "SITE_HEADER": "Campaigns",
     "SITE_SUBHEADER": "Email outreach for your leads",

@@ -23,9 +23,24 @@ from playwright.sync_api import sync_playwright
 from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
 from crm.members import membership_create
 from crm.models import Lead, Organization, Property
+from tests import google_standin
 
 # The fault tests run apart, without pytest-django (make test-faults).
 collect_ignore = ["faults"]
+
+
+@pytest.fixture
+def dns_zone(settings):
+    """A DNS server on loopback answering TXT questions from `zone.records`; the domain
+    check asks it (settings.DNS_RESOLVERS), never the internet."""
+    from tests import dns_standin
+
+    zone = dns_standin.Zone()
+    server = dns_standin.start(zone)
+    settings.DNS_RESOLVERS = [f"127.0.0.1:{server.server.server_address[1]}"]
+    settings.DNS_TIMEOUT_SECONDS = 1.0
+    yield zone
+    server.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -229,9 +244,16 @@ def sender_running(db) -> None:
 @pytest.fixture
 def google(settings, monkeypatch):
     """Google's OAuth and Gmail endpoints, served by a local stand-in on 127.0.0.1."""
-    from tests import google_standin
-
     state, server = google_standin.start()
+    use_google_standin(state, settings, monkeypatch)
+    yield state
+    server.shutdown()
+    server.server_close()
+    assert state.problems == [], state.problems
+
+
+def use_google_standin(state, settings, monkeypatch) -> None:
+    """Django's settings pointed at the stand-in, as the `google` fixture does."""
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the stand-in speaks http
     settings.GOOGLE_CLIENT_ID = google_standin.CLIENT_ID
     settings.GOOGLE_CLIENT_SECRET = google_standin.CLIENT_SECRET
@@ -243,10 +265,6 @@ def google(settings, monkeypatch):
     settings.GMAIL_BACKOFF_BASE_SECONDS = 0.01
     settings.GMAIL_TIMEOUT_SECONDS = 2
     settings.GMAIL_QUOTA_UNITS_PER_MINUTE = 100_000_000  # no pacing pauses in tests
-    yield state
-    server.shutdown()
-    server.server_close()
-    assert state.problems == [], state.problems
 
 
 @pytest.fixture

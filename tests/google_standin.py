@@ -112,6 +112,16 @@ class StandIn:
         all_headers = [("From", sender), ("Subject", subject), *(headers or {}).items()]
         return self._store(thread_id, labels, all_headers, snippet, at)
 
+    def start_conversation(
+        self, *, sender: str, subject: str, snippet: str = "", headers: dict | None = None
+    ) -> dict:
+        """A message that starts a thread of its own in the inbox (an email written to the
+        mailbox, not a reply): as in Gmail, the thread takes the message's id."""
+        all_headers = [("From", sender), ("Subject", subject), *(headers or {}).items()]
+        with self.lock:
+            thread_id = f"msg-{self.history_id + 1}"
+        return self._store(thread_id, ("INBOX", "UNREAD"), all_headers, snippet, None)
+
     def _store(
         self, thread_id: str, labels: tuple, headers: list, snippet: str, at: float | None
     ) -> dict:
@@ -444,9 +454,16 @@ def google_error(status: int, reason: str, message: str = "") -> Reply:
 
 
 def start() -> tuple[StandIn, ThreadingHTTPServer]:
-    state = StandIn()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     server.daemon_threads = True
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    state = renew(server)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     return state, server
+
+
+def renew(server: ThreadingHTTPServer) -> StandIn:
+    """A new stand-in, knowing nothing yet, behind a server that keeps its address: what a
+    test sees when the stand-in outlives it (an n8n started once was given the address)."""
+    state = StandIn(base_url=f"http://127.0.0.1:{server.server_address[1]}")
+    server.RequestHandlerClass = _handler(state)
+    return state

@@ -68,9 +68,11 @@ def _explanation(campaign: Campaign, test: AbTest, variant: str) -> str:
     held = MessageLog.objects.filter(
         dispatch=test.dispatch_id, ab_group=AbGroup.HELD, status=MessageLog.Status.QUEUED
     ).count()
+    snapshot = test.dispatch.snapshot
+    assert snapshot is not None  # A/B tests came after blasts kept their step (0013, 0018)
     text = PICK_EXPLANATION.format(
         variant=variant,
-        subject=as_read(test.dispatch.snapshot.subject_of(variant), campaign),
+        subject=as_read(snapshot.subject_of(variant), campaign),
         held=f"{held:,}",
         so_far=comparison.words() if comparison else variants.CHOSEN_BEFORE_RESULTS,
     )

@@ -65,14 +65,14 @@ def _marked(name: str) -> dict[str, str]:
     return {"data-action": name}
 
 
-SEQUENCE_FIELDS = [
+SEQUENCE_FIELDS = (
     "enroll_new_leads",
     "window_start",
     "window_end",
     "send_on_weekends",
     "thread_follow_ups",
     "auto_reply_hold_days",
-]
+)
 
 
 @admin.register(Campaign)
@@ -88,6 +88,7 @@ class CampaignAdmin(
         "progress",
         "sent",
         "open_rate",
+        "unsubscribe_rate",
         "click_rate",
         "reply_rate",
         "launched_at",
@@ -125,6 +126,8 @@ class CampaignAdmin(
                     "filter_status",
                     "filter_city",
                     "filter_source",
+                    "filter_tags",
+                    "filter_custom",
                     "filter_budget_min",
                     "filter_created_from",
                     "filter_created_to",
@@ -154,12 +157,14 @@ class CampaignAdmin(
     def status_badge(self, obj: Campaign) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
 
-    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any):
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         campaign = context.get("original")
         context["merge_fields"] = live_preview.MERGE_FIELDS
         if campaign is not None:
             if campaign.status == Campaign.Status.DRAFT:
-                context["audience_size"] = audience.sizes(audience.audience_of(campaign))
+                context["audience_size"] = audience.sizes(audience.audience_of(campaign), campaign)
             else:
                 context["live"], context["results"] = campaign_live.campaign_page(campaign)
                 context["poll_seconds"] = campaign_live.POLL_SECONDS
@@ -362,7 +367,9 @@ class CampaignStepAdmin(TenantScopedAdmin, ModelAdmin):
         locked = obj is not None and obj.campaign.steps_locked
         return not locked and super().has_delete_permission(request, obj)
 
-    def delete_view(self, request: HttpRequest, object_id: str, extra_context=None):
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         step = self.get_object(request, object_id)
         if step is not None and step.message_logs.exists():
             messages.error(request, STEP_HAS_SENT)

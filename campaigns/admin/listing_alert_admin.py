@@ -24,12 +24,12 @@ from crm.models import Lead
 from crm.site.tenancy import TenantRelatedFilter, TenantScopedAdmin, organizations_of
 
 # The campaign page's fields of a listing alert campaign (shown for that type only).
-ALERT_FIELDS = [
+ALERT_FIELDS = (
     "alert_new_listings",
     "alert_price_drop",
     "alert_statuses",
     "alert_send_automatically",
-]
+)
 LEAD_CHOICES = 50
 STATE_COLOURS = {
     ListingAlert.State.PENDING: "warning",
@@ -74,7 +74,9 @@ class ListingAlertAdmin(TenantScopedAdmin, ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any):
+    def change_view(
+        self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         return alert_review(self, request, object_id)
 
     def get_urls(self) -> list:

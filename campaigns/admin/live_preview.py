@@ -3,7 +3,7 @@ lead of the campaign's audience exactly as it would be sent (sending.render_for)
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 
 from campaigns.admin.pages import pick
 from campaigns.audiences import audience
@@ -33,7 +33,7 @@ MERGE_FIELDS = [
 ]
 
 
-def step_preview_json(model_admin: Any, request: HttpRequest) -> JsonResponse:
+def step_preview_json(model_admin: Any, request: HttpRequest) -> HttpResponse:
     """POST: campaign (absent on a new one), organization, lead, account, and the step's
     subject, subject_b to subject_d, body_template and text_template, and the variant to
     show (A to D). Answers the rendered parts, or the error in plain words, and the leads

@@ -196,8 +196,8 @@ class EnrollmentAdmin(TenantScopedAdmin, ModelAdmin):
     list_filter_submit = True
     search_fields = ["lead__name", "lead__email", "campaign__name"]
     list_select_related = ["lead", "campaign"]
-    fields = ["lead", "campaign", "state_badge", "next_step", "next_due_at", "started_at"]
-    readonly_fields = fields
+    readonly_fields = ("lead", "campaign", "state_badge", "next_step", "next_due_at", "started_at")
+    fields = readonly_fields
     actions = ["remove_from_sequence"]
     show_full_result_count = False
 

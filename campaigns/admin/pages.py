@@ -29,7 +29,7 @@ from campaigns.models import (
     MessageLog,
 )
 from campaigns.outbox import failures, senders, sending
-from campaigns.reporting import campaign_live, sender_health
+from campaigns.reporting import bulk_senders, campaign_live, sender_health
 from campaigns.reporting.planner import forecast
 from campaigns.reporting.progress import campaign_progress
 from campaigns.sequences import schedule
@@ -132,10 +132,11 @@ def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> Http
 
 def _send_test(
     request: HttpRequest, step: CampaignStep, lead: Lead, account: EmailAccount, variant: str
-):
+) -> HttpResponse:
     back = reverse("admin:campaigns_campaignstep_preview", args=[step.pk])
     back += f"?lead={lead.pk}&account={account.pk}&variant={variant}"
-    if not request.user.email:
+    to_email = request.user.email if request.user.is_authenticated else ""
+    if not to_email:
         messages.error(request, "Your user has no email address: add one to receive tests.")
         return HttpResponseRedirect(back)
     if not account.can_send:
@@ -143,16 +144,14 @@ def _send_test(
         return HttpResponseRedirect(back)
     try:
         log = sending.test_send(
-            step=step, lead=lead, account=account, to_email=request.user.email, variant=variant
+            step=step, lead=lead, account=account, to_email=to_email, variant=variant
         )
     except rendering.TemplateError as error:
         part = template_errors.part_name(error.part)
         messages.error(request, f"The {part} cannot be rendered: {error}")
         return HttpResponseRedirect(back)
     if log.status == log.Status.SENT:
-        messages.success(
-            request, f"Test sent to {request.user.email} from {account.email_address}."
-        )
+        messages.success(request, f"Test sent to {to_email} from {account.email_address}.")
     else:
         messages.error(
             request, f"The test could not be sent: {failures.in_words(log.error_message)}"
@@ -351,6 +350,13 @@ def launch_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpR
             preflight=report,
             # Sent from each lead's agent: each account's share, and what needs doing.
             split=senders.launch_split(campaign, audience.audience_of(campaign), plan.account),
+            # The From domains' SPF, DKIM and DMARC as last checked, and Gmail's bulk line.
+            domains=bulk_senders.launch_domains(campaign, plan.account),
+            volumes=bulk_senders.launch_volumes(
+                campaign,
+                audience.audience_of(campaign).exclude(audience.suppressed(campaign)),
+                plan.account,
+            ),
             blocked=blocked,
             forecast=forecast.launch_forecast(campaign, plan.account, plan.to_send),
             ab_test=None

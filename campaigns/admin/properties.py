@@ -1,7 +1,7 @@
 """The admin of properties (listings): saving one goes through the listing alerts' service,
 so a new listing or a price drop makes the alerts it calls for, and the page says which."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
@@ -16,6 +16,15 @@ from crm.models import Property
 from crm.site.tenancy import (
     TenantScopedAdmin,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _Linked(TypedDict):
+    """What the properties' list adds to each property."""
+
+    leads_linked: int
 
 
 @admin.register(Property)
@@ -47,5 +56,5 @@ class PropertyAdmin(TenantScopedAdmin, ModelAdmin):
         return f"{obj.price:,}" if obj.price is not None else "–"
 
     @display(description="Leads", ordering="leads_linked")
-    def lead_count(self, obj: Property) -> int:
+    def lead_count(self, obj: "WithAnnotations[Property, _Linked]") -> int:
         return obj.leads_linked

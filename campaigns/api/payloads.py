@@ -19,7 +19,10 @@ MAX_BATCH = 500
 MAX_ERRORS = 100
 MAX_COUNT = 10**9
 TEXT_LENGTH = 2000
-REPORTABLE = ("sent", "failed")
+# What n8n says became of a message at Gmail: sent; failed, with Gmail's answer
+# (`gmail_status`, `gmail_reason`); no answer after the request left (it may have gone);
+# not sent at all (Gmail never reached, no token). Django decides what follows.
+REPORTABLE = ("sent", "failed", "no_answer", "not_sent")
 STAT_COUNTS = ("total_leads", "sent", "failed")
 CALLBACK_STATUSES = ("processing", "completed", "failed")
 EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
@@ -84,13 +87,14 @@ class Fields:
             raise PayloadError(self.name(field), "is required")
         return value
 
-    def uuid_value(self, field: str, *, required: bool = True) -> uuid.UUID | None:
-        value = self.get(field, required=required)
-        if value is None:
-            return None
+    def uuid_value(self, field: str) -> uuid.UUID:
+        value = self.get(field, required=True)
         if not isinstance(value, str) or not UUID.fullmatch(value):
             raise PayloadError(self.name(field), "must be a UUID string")
         return uuid.UUID(value)
+
+    def optional_uuid(self, field: str) -> uuid.UUID | None:
+        return None if self.get(field) is None else self.uuid_value(field)
 
     def choice(self, field: str, choices: tuple[str, ...]) -> str:
         value = self.get(field, required=True)
@@ -171,7 +175,16 @@ def claim_limit(data: dict[str, Any]) -> int:
 def token_account(data: dict[str, Any]) -> uuid.UUID | None:
     """The token call names the account of the batch it sends (a dispatch sent from each
     lead's agent spans several); none: the dispatch's own."""
-    return Fields(data, {"account_id"}).uuid_value("account_id", required=False)
+    return Fields(data, {"account_id", "refresh"}).optional_uuid("account_id")
+
+
+def token_refresh(data: dict[str, Any]) -> bool:
+    """`refresh`: Gmail refused the token given last (401), so a new one is asked of Google
+    even though the one kept has not expired."""
+    value = Fields(data, {"account_id", "refresh"}).get("refresh")
+    if value is not None and not isinstance(value, bool):
+        raise PayloadError("refresh", "must be true or false")
+    return bool(value)
 
 
 def nothing(data: dict[str, Any]) -> None:
@@ -189,6 +202,9 @@ class Report:
     thread_id: str
     sent_at: datetime.datetime | None
     error: str
+    # Gmail's answer to a failed send: its HTTP status and the reason it gave.
+    gmail_status: int | None = None
+    gmail_reason: str = ""
 
 
 REPORT_FIELDS = set(Report.__dataclass_fields__)
@@ -199,12 +215,14 @@ def _report(item: Any, where: str, latest: datetime.datetime) -> Report:
     return Report(
         message_log_id=fields.uuid_value("message_log_id"),
         campaign_id=fields.uuid_value("campaign_id"),
-        lead_id=fields.uuid_value("lead_id", required=False),
+        lead_id=fields.optional_uuid("lead_id"),
         status=fields.choice("status", REPORTABLE),
         provider_message_id=fields.provider_id("provider_message_id"),
         thread_id=fields.provider_id("thread_id"),
         sent_at=fields.moment("sent_at", latest),
         error=fields.text("error"),
+        gmail_status=fields.integer("gmail_status", low=100, high=599),
+        gmail_reason=fields.provider_id("gmail_reason"),
     )
 
 
@@ -249,11 +267,11 @@ def status_report(data: dict[str, Any]) -> StatusReport:
     checked = []
     for n, item in enumerate(errors):
         error = Fields(item, {"lead_id", "error"}, f"errors[{n}].")
-        lead_id = error.uuid_value("lead_id", required=False)
+        lead_id = error.optional_uuid("lead_id")
         checked.append({"lead_id": str(lead_id) if lead_id else None, "error": error.text("error")})
     return StatusReport(
         campaign_id=fields.uuid_value("campaign_id"),
-        dispatch_id=fields.uuid_value("dispatch_id", required=False),
+        dispatch_id=fields.optional_uuid("dispatch_id"),
         status=fields.choice("status", CALLBACK_STATUSES),
         stats={name: value for name, value in counts.items() if value is not None},
         errors=checked,

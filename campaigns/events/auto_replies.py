@@ -9,6 +9,7 @@ never more than MAX_HOLD_DAYS; a real reply still stops the sequence (replies.py
 
 import datetime
 import re
+import uuid
 import zoneinfo
 
 from django.db import IntegrityError, transaction
@@ -68,7 +69,7 @@ def auto_reply_record(
 
 
 def _hold(
-    lead_id: object,
+    lead_id: uuid.UUID,
     received_at: datetime.datetime,
     back: datetime.date | None,
     zone: zoneinfo.ZoneInfo,

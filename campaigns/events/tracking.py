@@ -1,4 +1,4 @@
-"""What happens after sending: bounces, opens and clicks."""
+"""What happens after sending: replies, opens and clicks (bounces: bounces.py)."""
 
 import datetime
 import re
@@ -7,30 +7,8 @@ import uuid
 from django.db.models import F
 from django.utils import timezone
 
-from campaigns.models import STOPPED_BOUNCED, STOPPED_REPLIED, Enrollment, LinkClick, MessageLog
+from campaigns.models import STOPPED_REPLIED, Enrollment, LinkClick, MessageLog
 from campaigns.outbox import tracking_links
-from crm.models import SuppressedAddress
-from crm.suppression import suppress
-
-
-def record_bounce(message: MessageLog, reason: str) -> bool:
-    """A hard bounce: the message is marked, the address suppressed for the organization
-    (re-importing the lead does not resubscribe it), and the lead's sequences stop."""
-    now = timezone.now()
-    changed = MessageLog.objects.filter(pk=message.pk, bounced_at__isnull=True).update(
-        status=MessageLog.Status.BOUNCED,
-        bounced_at=now,
-        error_message=reason[:2000],
-        updated_at=now,
-    )
-    suppress(
-        organization=message.organization_id,
-        email=message.to_email,
-        reason=SuppressedAddress.Reason.BOUNCED,
-        detail=reason,
-    )
-    Enrollment.objects.filter(lead=message.lead_id).stop(STOPPED_BOUNCED)
-    return bool(changed)
 
 
 def record_reply(message: MessageLog, replied_at: datetime.datetime) -> bool:
@@ -73,7 +51,7 @@ def _counted_as_prefetch(message: MessageLog, user_agent: str) -> bool:
 def record_open(token: str, user_agent: str) -> bool:
     """Count an open; the first real one sets opened_at. False for an unknown token."""
     value = tracking_links.unsign(token)
-    message = MessageLog.objects.filter(pk=_as_uuid(value)).first() if value else None
+    message = _message(value)
     if message is None:
         return False
     if _counted_as_prefetch(message, user_agent):
@@ -93,7 +71,7 @@ def record_click(token: str, user_agent: str) -> str | None:
     if not value or "." not in value:
         return None
     message_id, _, index = value.partition(".")
-    message = MessageLog.objects.filter(pk=_as_uuid(message_id)).first()
+    message = _message(message_id)
     if message is None or not index.isdigit() or int(index) >= len(message.links):
         return None
     url = message.links[int(index)]
@@ -116,8 +94,10 @@ def record_click(token: str, user_agent: str) -> str | None:
 _BEFORE_OPENED = [MessageLog.Status.SENT, MessageLog.Status.DELIVERED]
 
 
-def _as_uuid(value: str | None) -> uuid.UUID | None:
+def _message(message_id: str | None) -> MessageLog | None:
+    """The message a signed link names; None when it names none."""
     try:
-        return uuid.UUID(value or "")
+        pk = uuid.UUID(message_id or "")
     except ValueError:
         return None
+    return MessageLog.objects.filter(pk=pk).first()

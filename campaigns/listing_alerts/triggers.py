@@ -29,12 +29,12 @@ from campaigns.models import (
     Campaign,
     CampaignStatusError,
     CampaignStep,
-    Dispatch,
     ListingAlert,
     MessageLog,
 )
 from crm.listing_matching import listing_name, unfit_reason
 from crm.models import Property
+from crm.site.bulk import column_named
 
 State = ListingAlert.State
 NOBODY_FITS = (
@@ -42,6 +42,7 @@ NOBODY_FITS = (
     "have heard about it already."
 )
 NO_STEP = "“{campaign}” has no email: add a step to it, then alerts can be made."
+EMAIL_DELETED = "Its email (a draft campaign) was deleted: there is nothing to send."
 ALREADY_DECIDED = "This alert is {state} already: nothing was done."
 NOT_A_LISTING_ALERT = "Only a listing alert campaign is turned on this way."
 ALREADY_ON = "This campaign is {status}: it cannot be turned on."
@@ -123,7 +124,7 @@ def _alert_make(
     if not refusal:
         alert.matched = reachable_leads(alert).count()
         refusal = "" if alert.matched else _nobody_fits(item)
-    if refusal:
+    if refusal or step is None:
         alert.state, alert.refusal = State.REFUSED, refusal
     else:
         alert.blast = _blast_make(campaign, step, headline(alert))
@@ -170,14 +171,15 @@ def alert_send(*, alert: ListingAlert, user: Any = None) -> ListingAlert:
     try:
         with transaction.atomic():
             _decide(alert, State.SENT, user)
-            refusal = unfit_reason(alert.property)
+            refusal = unfit_reason(alert.property) if alert.blast else EMAIL_DELETED
             told = 0 if refusal else _record(alert)
             if not refusal and not told:
                 refusal = _nobody_fits(alert.property)
-            if refusal:
+            if refusal or alert.blast is None:
                 _refuse(alert, refusal)
                 return alert
-            _launch(alert, user)
+            # The alert's blast, launched by the one launch service.
+            blasts.campaign_launch(campaign=alert.blast, user=user)
             ListingAlert.objects.filter(pk=alert.pk).update(matched=told)
             alert.matched = told
     except blasts.LaunchError as error:
@@ -185,11 +187,6 @@ def alert_send(*, alert: ListingAlert, user: Any = None) -> ListingAlert:
         alert.refresh_from_db()
         raise AlertError(str(error)) from None
     return alert
-
-
-def _launch(alert: ListingAlert, user: Any) -> Dispatch:
-    """The alert's blast, launched by the one launch service (campaigns.launching.blasts)."""
-    return blasts.campaign_launch(campaign=alert.blast, user=user)
 
 
 def _record(alert: ListingAlert) -> int:
@@ -206,7 +203,7 @@ def _record(alert: ListingAlert) -> int:
     select = reachable_leads(alert).annotate(**values).values_list(*values)
     sql, params = select.query.sql_with_params()
     columns = ", ".join(
-        connection.ops.quote_name(AlertedLead._meta.get_field(name).column)
+        connection.ops.quote_name(column_named(AlertedLead, name))
         for name in ("property", "lead", "alert", "created_at")
     )
     table = connection.ops.quote_name(AlertedLead._meta.db_table)

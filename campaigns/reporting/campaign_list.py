@@ -1,5 +1,5 @@
 """The campaigns list shows how each one went, as listmonk's does: its progress and its
-sent, open, click and reply figures. One grouped query over the message log answers for
+sent, open, unsubscribe, click and reply figures. One grouped query over the message log answers for
 the whole page (and one over enrollments when the page shows sequences), never one a row."""
 
 from dataclasses import dataclass
@@ -26,6 +26,7 @@ class Results:
     opened: int = 0
     clicked: int = 0
     replied: int = 0
+    unsubscribed: int = 0
     # Sequences: leads enrolled, and those through (completed or stopped).
     enrolled: int = 0
     through: int = 0
@@ -45,7 +46,7 @@ def attach_results(campaigns: list[Campaign]) -> None:
         row.pop("campaign"): row
         for row in MessageLog.objects.filter(campaign__in=campaigns, is_test=False).funnel_by(
             "campaign",
-            stages=ENGAGEMENT,
+            stages=(*ENGAGEMENT, "unsubscribed"),
             total=Count("pk", filter=~Q(status=Status.CANCELLED)),
             waiting=Count("pk", filter=Q(status__in=WAITING)),
         )
@@ -54,7 +55,7 @@ def attach_results(campaigns: list[Campaign]) -> None:
     enrolled: dict[Any, dict[str, int]] = {}
     if sequences:
         enrolled = {
-            row.pop("campaign"): row
+            row["campaign"]: {"enrolled": row["enrolled"], "through": row["through"]}
             for row in Enrollment.objects.filter(campaign__in=sequences)
             .values("campaign")
             .annotate(
@@ -62,7 +63,16 @@ def attach_results(campaigns: list[Campaign]) -> None:
             )
         }
     for campaign in campaigns:
-        campaign.results = Results(**rows.get(campaign.pk, {}), **enrolled.get(campaign.pk, {}))
+        # Kept on the campaign, as an annotation would be, for the columns below.
+        vars(campaign)["results"] = Results(
+            **rows.get(campaign.pk, {}), **enrolled.get(campaign.pk, {})
+        )
+
+
+def results_of(campaign: Campaign) -> Results:
+    """The results attach_results gave the campaign."""
+    results: Results = vars(campaign)["results"]
+    return results
 
 
 class ResultsChangeList(UnfoldChangeList):
@@ -84,7 +94,7 @@ class ResultsColumns:
 
     @display(description="Progress")
     def progress(self, obj: Campaign) -> str:
-        results = obj.results
+        results = results_of(obj)
         if obj.status == Campaign.Status.DRAFT:
             return "–"
         percent = results.percent(obj)
@@ -105,11 +115,17 @@ class ResultsColumns:
 
     @display(description="Sent")
     def sent(self, obj: Campaign) -> str:
-        return f"{obj.results.sent:,}" if obj.is_launched else "–"
+        return f"{results_of(obj).sent:,}" if obj.is_launched else "–"
 
     @display(description="Opened")
     def open_rate(self, obj: Campaign) -> str:
         return _rate_of(obj, "opened", tracked=obj.track_opens)
+
+    @display(description="Unsubscribed")
+    def unsubscribe_rate(self, obj: Campaign) -> str:
+        """Beside the opens: Gmail's API reports no spam complaints, and leaving is the
+        nearest signal of them (Gmail asks senders to stay under 0.3% of complaints)."""
+        return _rate_of(obj, "unsubscribed")
 
     @display(description="Clicked")
     def click_rate(self, obj: Campaign) -> str:
@@ -127,4 +143,5 @@ def _rate_of(campaign: Campaign, outcome: str, tracked: bool = True) -> str:
         return "–"
     if not tracked:
         return NOT_TRACKED
-    return rate(getattr(campaign.results, outcome), campaign.results.sent)
+    results = results_of(campaign)
+    return rate(getattr(results, outcome), results.sent)

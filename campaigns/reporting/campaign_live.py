@@ -137,8 +137,9 @@ def _blast_line(campaign: Campaign, progress: dict[str, Any], warning: str) -> s
         return f"{verb} {spoken_time(ended)}" if ended else verb
     if campaign.status == Campaign.Status.PAUSED:
         return f"Paused · {done}"
-    if latest["status"] == Dispatch.Status.SCHEDULED and latest["send_after"] > timezone.now():
-        return f"Scheduled: starts {spoken_time(latest['send_after'])}"
+    starts = latest["send_after"]
+    if latest["status"] == Dispatch.Status.SCHEDULED and starts and starts > timezone.now():
+        return f"Scheduled: starts {spoken_time(starts)}"
     if warning:
         return f"{done} · waiting for the sending service"
     if not progress["per_minute"]:

@@ -3,7 +3,7 @@ each account's use of its cap. Aggregate queries over the message log, scoped to
 member's organizations, each one bounded by an indexed date range or status."""
 
 import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.listing_alerts import triggers
-from campaigns.models import Campaign, EmailAccount, LinkClick, MessageLog
+from campaigns.models import Campaign, EmailAccount, LinkClick, MessageLog, MessageLogQuerySet
 from campaigns.outbox import failures
 from campaigns.reporting import charts, checklist, sender_health, stats
 from campaigns.reporting.progress import campaign_progress
@@ -99,7 +99,7 @@ def rate(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "–"
 
 
-def daily_chart(logs: QuerySet[MessageLog], now: datetime.datetime, days: int = CHART_DAYS) -> str:
+def daily_chart(logs: MessageLogQuerySet, now: datetime.datetime, days: int = CHART_DAYS) -> str:
     """The chart of these messages, counted live: one bar a day, stacked by outcome."""
     today = stats.today(now)
     start = today - datetime.timedelta(days=days - 1)
@@ -130,7 +130,13 @@ def failure_reasons(logs: QuerySet[MessageLog], limit: int = REASONS_SHOWN) -> l
     return sorted(reasons.values(), key=lambda reason: (-reason["count"], reason["words"]))[:limit]
 
 
-def clicks_per_link(campaign: Campaign, limit: int = LINKS_SHOWN) -> list[dict[str, Any]]:
+class LinkClicks(TypedDict):
+    url: str
+    clicks: int
+    leads: int
+
+
+def clicks_per_link(campaign: Campaign, limit: int = LINKS_SHOWN) -> list[LinkClicks]:
     """How many clicks each link of the campaign got, and from how many leads."""
     return list(
         LinkClick.objects.filter(campaign=campaign, message__is_test=False)
@@ -145,10 +151,10 @@ def campaign_results(campaign: Campaign, funnel: list[dict[str, Any]]) -> dict[s
     each step (from its per-step results), the top failure reasons and the clicks per link."""
     logs = MessageLog.objects.filter(campaign=campaign, is_test=False)
     now = timezone.now()
-    first = logs.exclude(sent_at=None).order_by("sent_at").values_list("sent_at", flat=True)[:1]
+    first = logs.exclude(sent_at=None).order_by("sent_at").values_list("sent_at", flat=True).first()
     days = CHART_DAYS
     if first:
-        days = max(CHART_DAYS, min(90, (now - first[0]).days + 1))
+        days = max(CHART_DAYS, min(90, (now - first).days + 1))
     return {
         "chart": daily_chart(logs, now, days),
         "chart_options": charts.OUTCOMES_BY_DAY_OPTIONS,

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
-from campaigns.models import FUNNEL, SETTLED, WAITING, Campaign, Dispatch, Enrollment, MessageLog
+from campaigns.models import FUNNEL, SETTLED, WAITING, Campaign, Dispatch, MessageLog
 from campaigns.outbox import failures
 from campaigns.sequences.outlook import Outlook, sequence_outlook
 
@@ -130,10 +130,3 @@ def step_funnel(
             }
         )
     return funnel
-
-
-def enrollment_counts(campaign: Campaign) -> dict[str, int]:
-    counts = dict(
-        Enrollment.objects.filter(campaign=campaign).values_list("state").annotate(Count("pk"))
-    )
-    return {state: counts.get(state, 0) for state in Enrollment.State.values}

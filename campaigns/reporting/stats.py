@@ -14,6 +14,7 @@ are shared by every viewer, and a sum and a live count must cut days at the same
 """
 
 import datetime
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,15 +165,15 @@ class Figures:
     def total(self, name: str, since: datetime.date) -> int:
         return sum(counts[name] for day, counts in self.by_day.items() if day >= since)
 
-    def tracked(self, flag: str) -> tuple[Campaign, ...]:
-        """The campaigns (with figures here) that tracked opens, or clicks."""
+    def tracked(self, flag: str) -> tuple[uuid.UUID, ...]:
+        """The ids of the campaigns (with figures here) that tracked opens, or clicks."""
         return tuple(
             Campaign.objects.filter(pk__in=list(self.by_campaign), **{flag: True}).values_list(
                 "pk", flat=True
             )
         )
 
-    def over(self, campaigns: tuple, name: str) -> int:
+    def over(self, campaigns: tuple[uuid.UUID, ...], name: str) -> int:
         return sum(self.by_campaign[pk][name] for pk in campaigns)
 
 

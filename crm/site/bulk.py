@@ -28,7 +28,7 @@ def insert_many(objs: Sequence[models.Model], batch_size: int = 5000) -> None:
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(model._meta.db_table),
-        ", ".join(quote(_column(field)) for field in fields),
+        ", ".join(quote(column_of(field)) for field in fields),
         ", ".join(["%s"] * len(fields)),
     )
     with connection.cursor() as cursor:
@@ -57,8 +57,8 @@ def update_many(objs: Sequence[models.Model], field_names: Sequence[str]) -> Non
     quote = connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
         quote(model._meta.db_table),
-        ", ".join(f"{quote(_column(field))} = %s" for field in fields),
-        quote(_column(pk)),
+        ", ".join(f"{quote(column_of(field))} = %s" for field in fields),
+        quote(column_of(pk)),
     )
     rows = [
         [field.get_db_prep_save(field.pre_save(obj, add=False), connection) for field in fields]
@@ -95,13 +95,13 @@ def update_rows(
         assignments, params, rows_sql, rows_params = _rows_by_case(model, changes, connection)
     for name, value in (every_row or {}).items():
         field = _field(model, name)
-        assignments.append(f"{quote(_column(field))} = %s")
+        assignments.append(f"{quote(column_of(field))} = %s")
         params.append(field.get_db_prep_save(value, connection))
     sql = f"UPDATE {quote(model._meta.db_table)} AS t SET {', '.join(assignments)} {rows_sql}"
     params += rows_params
     for name, value in (where or {}).items():
         field = _field(model, name)
-        sql += f" AND t.{quote(_column(field))} = %s"
+        sql += f" AND t.{quote(column_of(field))} = %s"
         params.append(field.get_db_prep_value(value, connection))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -122,15 +122,15 @@ def _rows_from_json(
     fields = {name: _field(model, name) for name in names}
     rows = [
         {
-            _column(pk): pk.get_db_prep_value(key, connection),
+            column_of(pk): pk.get_db_prep_value(key, connection),
             **{
-                _column(fields[name]): fields[name].get_db_prep_save(value, connection)
+                column_of(fields[name]): fields[name].get_db_prep_save(value, connection)
                 for name, value in values.items()
             },
         }
         for key, values in changes.items()
     ]
-    columns = [_column(field) for field in fields.values()]
+    columns = [column_of(field) for field in fields.values()]
     # A column missing from a row's object keeps its value (`?` tests for the key).
     assignments = [
         f"{quote(column)} = CASE WHEN e.r ? %s THEN v.{quote(column)} ELSE t.{quote(column)} END"
@@ -140,7 +140,7 @@ def _rows_from_json(
     rows_sql = (
         "FROM jsonb_array_elements(%s::jsonb) AS e(r), "
         f"LATERAL jsonb_populate_record(NULL::{table}, e.r) AS v "
-        f"WHERE t.{quote(_column(pk))} = v.{quote(_column(pk))}"
+        f"WHERE t.{quote(column_of(pk))} = v.{quote(column_of(pk))}"
     )
     return assignments, columns, rows_sql, [json.dumps(rows, default=_json_value)]
 
@@ -165,12 +165,12 @@ def _rows_by_case(
     for name in sorted({name for values in changes.values() for name in values}):
         field = _field(model, name)
         pairs = [(keys[key], values[name]) for key, values in changes.items() if name in values]
-        column = quote(_column(field))
+        column = quote(column_of(field))
         whens = " ".join(["WHEN %s THEN %s"] * len(pairs))
-        assignments.append(f"{column} = CASE t.{quote(_column(pk))} {whens} ELSE t.{column} END")
+        assignments.append(f"{column} = CASE t.{quote(column_of(pk))} {whens} ELSE t.{column} END")
         for key, value in pairs:
             params += [key, field.get_db_prep_save(value, connection)]
-    rows_sql = f"WHERE t.{quote(_column(pk))} IN ({', '.join(['%s'] * len(keys))})"
+    rows_sql = f"WHERE t.{quote(column_of(pk))} IN ({', '.join(['%s'] * len(keys))})"
     return assignments, params, rows_sql, list(keys.values())
 
 
@@ -183,7 +183,12 @@ def _field(model: type[models.Model], name: str) -> models.Field:
     return field
 
 
-def _column(field: models.Field) -> str:
+def column_named(model: type[models.Model], name: str) -> str:
+    """The column of the model's field `name`, for SQL written by hand."""
+    return column_of(_field(model, name))
+
+
+def column_of(field: models.Field) -> str:
     """The field's column; a field made of others (a composite primary key) has none."""
     if field.column is None:
         raise ValueError(NOT_A_COLUMN.format(field=field))

@@ -21,4 +21,4 @@ def home_title(request: HttpRequest) -> str:
     if request.user.is_superuser:
         return ALL_AGENCIES
     names = organizations_of(request.user).order_by("name").values_list("name", flat=True)
-    return " · ".join(names) or settings.UNFOLD["SITE_TITLE"]
+    return " · ".join(names) or str(settings.UNFOLD["SITE_TITLE"])

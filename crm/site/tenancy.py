@@ -25,10 +25,11 @@ def organization_ids(request: HttpRequest) -> list[Any]:
     """The ids of the user's organizations, read once per request. A literal list (rather
     than a subquery) lets PostgreSQL plan `organization_id = …` on the tenant indexes, which
     keeps the big lists and the dashboard on index scans."""
-    if not hasattr(request, "_organization_ids"):
+    cache = vars(request)  # kept on the request itself, gone with it
+    if "_organization_ids" not in cache:
         ids = organizations_of(request.user).values_list("pk", flat=True)
-        request._organization_ids = list(ids)
-    return request._organization_ids
+        cache["_organization_ids"] = list(ids)
+    return cache["_organization_ids"]
 
 
 def is_member(user: Any) -> bool:
@@ -47,13 +48,14 @@ class TenantFormMixin(forms.ModelForm):
 
     tenant_organization: Organization | None = None
 
+    # Two of ModelForm's private hooks, which django-stubs does not declare.
     def _post_clean(self) -> None:
         if self.tenant_organization is not None and self.instance._state.adding:
             self.instance.organization = self.tenant_organization
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]
 
     def _get_validation_exclusions(self) -> set[str]:
-        exclude = super()._get_validation_exclusions()
+        exclude: set[str] = super()._get_validation_exclusions()  # type: ignore[misc]
         if self.tenant_organization is not None:
             exclude.discard("organization")
         return exclude
@@ -123,18 +125,24 @@ class TenantScopedAdmin(admin.ModelAdmin):
             for name, options in fieldsets
         ]
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
         organization = self._sole_organization(request) if obj is None else None
         return type(form.__name__, (TenantFormMixin, form), {"tenant_organization": organization})
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
         queryset = self.scoped_choices(db_field.related_model, request)
         if queryset is not None:
             kwargs["queryset"] = queryset
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
         queryset = self.scoped_choices(db_field.related_model, request)
         if queryset is not None:
             kwargs["queryset"] = queryset
@@ -144,7 +152,9 @@ class TenantScopedAdmin(admin.ModelAdmin):
         """django-import-export's export action checks ids against this: scope it too."""
         return self.get_queryset(request).values_list("pk", flat=True)
 
-    def scoped_choices(self, model: type[models.Model], request: HttpRequest):
+    def scoped_choices(
+        self, model: type[models.Model], request: HttpRequest
+    ) -> models.QuerySet[Any] | None:
         if model is Organization:
             return organizations_of(request.user)
         related_admin = self.admin_site._registry.get(model)
@@ -190,4 +200,5 @@ class TenantValuesFilter(admin.AllValuesFieldListFilter):
             while value is not None and len(values) < self.most:
                 values.add(value)
                 value = rows.filter(**{f"{self.field_path}__gt": value}).first()
-        self.lookup_choices = sorted(values)
+        # django-stubs says a QuerySet; Django only iterates it.
+        self.lookup_choices = sorted(values)  # type: ignore[assignment]

@@ -54,8 +54,8 @@ def signed_call(url, payload=None, *, raw=None, header=None, request_id=None):
     headers = {}
     if header != "none":
         path = urlsplit(url).path
-        headers["HTTP_X_SIGNATURE"] = header or signing.sign(body, path=path, request_id=request_id)
-    return Client().post(url, body, content_type="application/json", **headers)
+        headers["X-Signature"] = header or signing.sign(body, path=path, request_id=request_id)
+    return Client().post(url, body, content_type="application/json", headers=headers)
 
 
 def report(message, status="sent", **extra):

@@ -7,6 +7,7 @@ send plan planning every message that waits, within the cap. The same with an A/
 test, and its own invariants."""
 
 import datetime
+import uuid
 from collections import Counter
 
 import pytest
@@ -31,6 +32,7 @@ from campaigns.models import (
 from campaigns.outbox import claims
 from campaigns.reporting.planner.plans import account_plan
 from crm.models import Lead
+from tests.google_standin import StandIn
 
 LEADS = 8
 Status = Campaign.Status
@@ -45,7 +47,9 @@ LIFECYCLE = {
 
 
 class Sending(RuleBasedStateMachine):
-    google = None  # the stand-in, set by the test
+    # Set by the test: the stand-in, and the campaign's id.
+    google: StandIn
+    campaign_id: uuid.UUID
     campaign: Campaign
 
     def __init__(self) -> None:

@@ -6,6 +6,7 @@ mailbox of the account it was queued on (the stand-in checks the token against t
 header) and never from an account that needs reconnecting, at most one send per lead, and
 nothing to a lead after they opted out."""
 
+import uuid
 from collections import Counter
 
 import pytest
@@ -21,14 +22,16 @@ from campaigns.models import Campaign, EmailAccount, MessageLog
 from campaigns.outbox import claims
 from crm.models import Lead
 from tests.conftest import connect_gmail
+from tests.google_standin import StandIn
 
 LEADS = 6
 AGENTS = ["maria", "tom", None]
 
 
 class Owners(RuleBasedStateMachine):
-    google = None  # the stand-in, set by the test
-    campaign_id = None
+    # Set by the test: the stand-in, and the campaign's id.
+    google: StandIn
+    campaign_id: uuid.UUID
 
     def __init__(self) -> None:
         super().__init__()

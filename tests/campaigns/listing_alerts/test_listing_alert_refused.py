@@ -64,3 +64,16 @@ def test_an_alert_whose_leads_were_all_told_meanwhile_is_refused_when_sent(
     assert refused.state == ListingAlert.State.REFUSED
     assert refused.refusal.startswith("No lead fits 12 Oak St (Pasadena, 900,000)")
     assert MessageLog.objects.count() == 1
+
+
+def test_an_alert_whose_email_was_deleted_while_it_waits_is_refused_when_sent(
+    org_a, listing_alerts_a, staff_a
+):
+    make_buyer(org_a, "Ana")
+    item = list_property(org_a)
+    waiting = ListingAlert.objects.get(property=item)
+    waiting.blast.delete()  # a draft: staff may delete it from the campaigns' list
+    alert = triggers.alert_send(alert=ListingAlert.objects.get(pk=waiting.pk), user=staff_a)
+    assert alert.state == ListingAlert.State.REFUSED
+    assert alert.refusal == triggers.EMAIL_DELETED
+    assert not MessageLog.objects.exists() and not AlertedLead.objects.exists()

@@ -25,6 +25,7 @@ from campaigns.listing_alerts import triggers
 from campaigns.models import AlertedLead, Campaign, ListingAlert, MessageLog
 from crm.models import Lead, Organization, Property
 from tests.conftest import make_buyer, make_listing_alerts
+from tests.google_standin import StandIn
 
 PRICES = st.sampled_from([700_000, 800_000, 850_000, 900_000, 950_000, 1_000_000, 1_100_000])
 LISTINGS = 3
@@ -32,7 +33,8 @@ State = ListingAlert.State
 
 
 class ListingAlerts(RuleBasedStateMachine):
-    google = None  # the stand-in, and the agency, set by the test
+    # Set by the test: the stand-in, and the agency.
+    google: StandIn
     organization: Organization
 
     def __init__(self) -> None:

@@ -15,12 +15,20 @@ from campaigns.launching import blasts as dispatching
 from campaigns.models import Campaign, Dispatch, MessageLog, StepSnapshot
 from campaigns.n8n import signing
 from crm.models import Lead
+from tests import google_standin
+from tests.conftest import use_google_standin
 from tests.google_standin import google_error
 
 LEADS = 210
 BAD = {"lead7@example.com", "lead150@example.com"}
+SECRET = "e2e-shared-secret"
 
-pytestmark = [pytest.mark.n8n, pytest.mark.django_db(transaction=True)]
+# One worker runs them all, on one n8n (`make test` runs pytest-xdist with --dist loadgroup).
+pytestmark = [
+    pytest.mark.n8n,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("n8n"),
+]
 
 
 @pytest.fixture(scope="session")
@@ -34,26 +42,54 @@ def n8n_folder(pytestconfig):
         return install()
 
 
+@pytest.fixture(scope="module")
+def gmail_server():
+    """The Gmail stand-in's address, given to n8n once; each test gets a new stand-in behind
+    it (the `google` fixture below)."""
+    _, server = google_standin.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture
-def n8n(n8n_folder, live_server, google, settings):
+def google(gmail_server, settings, monkeypatch):
+    state = google_standin.renew(gmail_server)
+    use_google_standin(state, settings, monkeypatch)
+    yield state
+    assert state.problems == [], state.problems
+
+
+@pytest.fixture(scope="module")
+def n8n_server(n8n_folder, gmail_server, live_server):
+    """One n8n for the whole module (starting one takes 15 to 70 s here): the workflows
+    only ever reach Django, the Gmail stand-in and the live server through what each call
+    carries or these fixed addresses, so the tests can share it."""
     from tests.n8n.runner import N8n
 
-    secret = "e2e-shared-secret"
-    settings.N8N_WEBHOOK_SECRET = [secret]
-    settings.PUBLIC_BASE_URL = live_server.url
+    gmail = f"http://127.0.0.1:{gmail_server.server_address[1]}"
     server = N8n(
         n8n_folder,
         {
-            "CAMPAIGNS_WEBHOOK_SECRET": secret,
-            "GMAIL_API_BASE_URL": google.base_url,
+            "CAMPAIGNS_WEBHOOK_SECRET": SECRET,
+            "GMAIL_API_BASE_URL": gmail,
             "CAMPAIGNS_TICK_URL": f"{live_server.url}/api/campaigns/tick/",
             "CAMPAIGNS_CHECK_REPLIES_URL": f"{live_server.url}/api/campaigns/check-replies/",
         },
     )
-    server.start()
-    settings.N8N_BASE_URL = server.url
-    yield server
-    server.stop()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def n8n(n8n_server, live_server, google, settings):
+    """The module's n8n (started again if a test killed it), and Django set to use it."""
+    settings.N8N_WEBHOOK_SECRET = [SECRET]
+    settings.PUBLIC_BASE_URL = live_server.url
+    settings.N8N_BASE_URL = n8n_server.running().url
+    return n8n_server
 
 
 def test_a_blast_sent_through_n8n_reaches_every_lead_once(
@@ -140,7 +176,7 @@ def test_the_scheduled_tick_workflow_sends_due_sequence_steps_through_n8n(
     )
     sequences.sequence_activate(campaign=campaign_a)
 
-    n8n.execute(TICK_WORKFLOW_ID)  # what the schedule trigger runs every five minutes
+    n8n.execute(TICK_WORKFLOW_ID)  # what the schedule trigger runs every minute
     deadline = time.monotonic() + 120
     while (
         time.monotonic() < deadline
@@ -205,7 +241,8 @@ class LossyProxy:
     a timeout. Everything else passes through unchanged (same path, same bytes)."""
 
     def __init__(self, upstream):
-        self.calls, self.lost = [], False
+        self.calls: list[tuple[str, str, int, bytes]] = []  # path, signature, status, body
+        self.lost = False
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -322,34 +359,30 @@ def test_the_workflow_stops_when_django_answers_the_campaign_is_paused(
     assert set(MessageLog.objects.values_list("status", flat=True)) == {MessageLog.Status.QUEUED}
 
 
-def test_n8n_killed_mid_blast_holds_no_more_than_the_message_it_was_sending(
+def test_a_campaign_resumed_after_its_run_stopped_is_sent_by_the_run_the_tick_asks_for(
     n8n, google, campaign_a, gmail_account, settings
 ):
-    """A claimed message is never sent again, since Gmail may have it: so n8n, killed while
-    it sends, must have claimed no more than the one it was sending (a killed worker's
-    batch was lost: never sent, never resent, counted against the daily cap)."""
-    from campaigns.launching import blasts as dispatch
+    """The run stops on the pause; once the campaign is resumed, the tick workflow runs the
+    periodic jobs, whose watchdog asks n8n for a new run: the blast is sent, each lead once."""
+    from campaigns import n8n as n8n_driver
+    from tests.n8n.runner import TICK_WORKFLOW_ID
 
-    settings.GMAIL_QUOTA_UNITS_PER_MINUTE = 30_000  # a send every 0.2 s
     Campaign.objects.filter(pk=campaign_a.pk).update(email_account=gmail_account)
     campaign_a.refresh_from_db()
-    Lead.objects.bulk_create(
-        Lead(organization=campaign_a.organization, name=f"Lead {n}", email=f"k{n}@example.com")
-        for n in range(40)
+    launched = queued_for_n8n(campaign_a, 5, settings)
+    campaign_a.pause()
+    assert n8n_driver.notify(launched.pk)
+    assert wait_for(lambda: Dispatch.objects.get().reported_status == "processing")
+    assert wait_for(lambda: Dispatch.objects.get().run_due_by is None)  # no run is expected
+    campaign_a.refresh_from_db()
+    campaign_a.resume()
+    n8n.execute(TICK_WORKFLOW_ID)  # what the schedule trigger runs every minute
+    assert wait_for(lambda: Dispatch.objects.get().status == Dispatch.Status.COMPLETED), (
+        n8n.log.read_text()[-3000:]
     )
-    dispatch.campaign_launch(campaign=campaign_a)
-    deadline = time.monotonic() + 60
-    while len(google.sent) < 5 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    n8n.process.kill()  # SIGKILL, mid-blast
-    n8n.process.wait()
-    time.sleep(1)  # the last report n8n made before it died is recorded
-
-    logs = MessageLog.objects.filter(campaign=campaign_a)
-    assert len(google.sent) >= 5
-    assert logs.filter(status=MessageLog.Status.SENDING).count() <= 1
-    assert len(google.sent) - logs.filter(status=MessageLog.Status.SENT).count() <= 1
-    assert logs.filter(status=MessageLog.Status.QUEUED).count() >= 40 - len(google.sent) - 1
+    recipients = [message["To"].addresses[0].addr_spec for message in google.sent]
+    assert sorted(recipients) == sorted(f"p{n}@example.com" for n in range(5))
+    assert Dispatch.objects.get().runs_started == 2
 
 
 def test_a_blast_from_each_leads_agent_leaves_n8n_from_each_agents_mailbox(
@@ -381,3 +414,34 @@ def test_a_blast_from_each_leads_agent_leaves_n8n_from_each_agents_mailbox(
     assert {through[f"a{n}@example.com"] for n in range(6)} == {"maria@gmail.example"}
     assert {through[f"p{n}@example.com"] for n in range(4)} == {"alice@gmail.example"}
     assert MessageLog.objects.filter(status=MessageLog.Status.SENT).count() == 10
+
+
+# Last, so that no test after it waits for n8n to start again (it would: `n8n` restarts it).
+def test_n8n_killed_mid_blast_holds_no_more_than_the_message_it_was_sending(
+    n8n, google, campaign_a, gmail_account, settings
+):
+    """A claimed message is never sent again, since Gmail may have it: so n8n, killed while
+    it sends, must have claimed no more than the one it was sending (a killed worker's
+    batch was lost: never sent, never resent, counted against the daily cap)."""
+    from campaigns.launching import blasts as dispatch
+
+    settings.GMAIL_QUOTA_UNITS_PER_MINUTE = 30_000  # a send every 0.2 s
+    Campaign.objects.filter(pk=campaign_a.pk).update(email_account=gmail_account)
+    campaign_a.refresh_from_db()
+    Lead.objects.bulk_create(
+        Lead(organization=campaign_a.organization, name=f"Lead {n}", email=f"k{n}@example.com")
+        for n in range(40)
+    )
+    dispatch.campaign_launch(campaign=campaign_a)
+    deadline = time.monotonic() + 60
+    while len(google.sent) < 5 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    n8n.process.kill()  # SIGKILL, mid-blast
+    n8n.process.wait()
+    time.sleep(1)  # the last report n8n made before it died is recorded
+
+    logs = MessageLog.objects.filter(campaign=campaign_a)
+    assert len(google.sent) >= 5
+    assert logs.filter(status=MessageLog.Status.SENDING).count() <= 1
+    assert len(google.sent) - logs.filter(status=MessageLog.Status.SENT).count() <= 1
+    assert logs.filter(status=MessageLog.Status.QUEUED).count() >= 40 - len(google.sent) - 1

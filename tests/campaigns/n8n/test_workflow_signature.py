@@ -68,7 +68,8 @@ class Django:
     every request it gets."""
 
     def __init__(self, codes):
-        self.codes, self.requests = list(codes), []
+        self.codes = list(codes)
+        self.requests: list[tuple[str, str, bytes]] = []  # path, signature, body
         outer = self
 
         class Handler(BaseHTTPRequestHandler):

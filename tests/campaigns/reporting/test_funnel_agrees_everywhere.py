@@ -2,6 +2,8 @@
 home dashboard count each stage of a campaign's messages the same way. A reply counts when
 one was received (replied_at), whatever the status shows since."""
 
+from typing import Any
+
 from django.utils import timezone
 
 from campaigns.admin import resources
@@ -16,7 +18,7 @@ STAGES = ("sent", "opened", "clicked", "replied", "bounced", "unsubscribed", "fa
 def test_the_campaign_page_the_export_and_the_dashboard_agree(campaign_a, org_a):
     now = timezone.now()
     step = campaign_a.steps.get()
-    outcomes = [
+    outcomes: list[dict[str, Any]] = [
         {"status": Status.SENT, "sent_at": now},
         {"status": Status.OPENED, "sent_at": now, "opened_at": now},
         {"status": Status.CLICKED, "sent_at": now, "opened_at": now, "clicked_at": now},
