@@ -83,6 +83,11 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The agency's time zone: its send windows, its days, the times its staff read."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
 
 class Membership(models.Model):
     """A staff member's place in an organization. Every role works with its leads and
