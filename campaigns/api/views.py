@@ -106,6 +106,7 @@ def _atomic_call(
     """The request id, the call's work and its answer in one transaction. A second call
     with the id waits on the first's row (the primary key) until it commits or rolls
     back, then gets its answer or runs."""
+    request_ids.forget_expired()
     with claims.durable():
         earlier = request_ids.signed_request_take(request_id=request_id, fingerprint=fingerprint)
         if earlier is not None:
