@@ -6,10 +6,11 @@ batch it was given. The same id with other bytes is refused (409).
 
 The id is taken by inserting its row; the database's primary key decides between
 simultaneous calls (PostgreSQL makes the second INSERT wait for the first to commit;
-SQLite takes its write lock at BEGIN). Most calls (claim, log-message, status, tick) take
+SQLite takes its write lock at BEGIN). Most calls (claim, log-message, status) take
 it inside their own transaction (`signed_request_take`), with their work and their answer:
 a process killed at any point leaves the three, or none of them, so a retry gets the first
-answer or runs afresh. The calls that wait on Google (token, reply check) take it in a
+answer or runs afresh. The calls that wait on Google (token, reply check) or run long
+jobs (the tick) take it in a
 short transaction of their own and run outside it (`signed_request_begin`): holding one
 around HTTP would hold SQLite's write lock. A second call that finds such a first still
 running waits for its answer a few seconds; one that finds it abandoned (no answer after
