@@ -20,7 +20,7 @@ if "CAMPAIGNS_TEST_ROOT" not in os.environ:
     os.environ["CAMPAIGNS_TEST_ROOT"] = str(_root)
     os.environ["TMPDIR"] = tempfile.tempdir = str(_root / "tmp")
     atexit.register(shutil.rmtree, _root, ignore_errors=True)
-# mypy and the bench give their own VAR_DIR.
+# The bench gives its own VAR_DIR (and make lint gives mypy its own CAMPAIGNS_TEST_ROOT).
 os.environ.setdefault("VAR_DIR", str(Path(os.environ["CAMPAIGNS_TEST_ROOT"]) / "var"))
 
 from settings.base import *  # noqa: F403

@@ -88,6 +88,7 @@ class CampaignAdmin(
         "progress",
         "sent",
         "open_rate",
+        "unsubscribe_rate",
         "click_rate",
         "reply_rate",
         "launched_at",
@@ -125,6 +126,8 @@ class CampaignAdmin(
                     "filter_status",
                     "filter_city",
                     "filter_source",
+                    "filter_tags",
+                    "filter_custom",
                     "filter_budget_min",
                     "filter_created_from",
                     "filter_created_to",
@@ -161,7 +164,7 @@ class CampaignAdmin(
         context["merge_fields"] = live_preview.MERGE_FIELDS
         if campaign is not None:
             if campaign.status == Campaign.Status.DRAFT:
-                context["audience_size"] = audience.sizes(audience.audience_of(campaign))
+                context["audience_size"] = audience.sizes(audience.audience_of(campaign), campaign)
             else:
                 context["live"], context["results"] = campaign_live.campaign_page(campaign)
                 context["poll_seconds"] = campaign_live.POLL_SECONDS
