@@ -203,6 +203,10 @@ class SuppressedAddressAdmin(TenantScopedAdmin, ModelAdmin):
         return obj is None and super().has_change_permission(request, obj)
 
 
+class _TagTotals(TypedDict):
+    lead_total: int
+
+
 @admin.register(Tag)
 class TagAdmin(TenantScopedAdmin, ModelAdmin):
     """An agency's tags: imported with its leads, or added here; the leads list filters by
@@ -216,7 +220,7 @@ class TagAdmin(TenantScopedAdmin, ModelAdmin):
         return super().get_queryset(request).annotate(lead_total=Count("leads"))
 
     @display(description="Leads", ordering="lead_total")
-    def lead_count(self, obj: Tag) -> int:
+    def lead_count(self, obj: "WithAnnotations[Tag, _TagTotals]") -> int:
         return obj.lead_total
 
 

@@ -127,9 +127,9 @@ class Command(BaseCommand):
                 )
             statuses[status_key(value)] = status
         mapping = mapping_with(header, targets, statuses)
-        for column in mapping.columns:
-            goes = column.target + (f" ({column.custom_key})" if column.custom_key else "")
-            self.stderr.write(f"{self.file}: {column.label} → {goes}")
+        for each in mapping.columns:
+            goes = each.target + (f" ({each.custom_key})" if each.custom_key else "")
+            self.stderr.write(f"{self.file}: {each.label} → {goes}")
         return mapping
 
     def error(self, error: RowError) -> None:
