@@ -36,6 +36,12 @@ class _Totals(TypedDict):
     lead_total: int
 
 
+class _Tagged(TypedDict):
+    """What the tags' list adds to each tag."""
+
+    lead_total: int
+
+
 admin.site.unregister(User)
 admin.site.unregister(Group)
 
@@ -203,10 +209,6 @@ class SuppressedAddressAdmin(TenantScopedAdmin, ModelAdmin):
         return obj is None and super().has_change_permission(request, obj)
 
 
-class _TagTotals(TypedDict):
-    lead_total: int
-
-
 @admin.register(Tag)
 class TagAdmin(TenantScopedAdmin, ModelAdmin):
     """An agency's tags: imported with its leads, or added here; the leads list filters by
@@ -220,7 +222,7 @@ class TagAdmin(TenantScopedAdmin, ModelAdmin):
         return super().get_queryset(request).annotate(lead_total=Count("leads"))
 
     @display(description="Leads", ordering="lead_total")
-    def lead_count(self, obj: "WithAnnotations[Tag, _TagTotals]") -> int:
+    def lead_count(self, obj: "WithAnnotations[Tag, _Tagged]") -> int:
         return obj.lead_total
 
 

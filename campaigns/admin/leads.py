@@ -14,7 +14,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
 from campaigns.admin import lead_privacy
-from campaigns.admin.lead_filters import BudgetFilter, InCampaignFilter
+from campaigns.admin.lead_filters import BudgetFilter, ConsentFilter, InCampaignFilter
 from campaigns.admin.listing_alert_admin import ListingAlertLeadFilter
 from campaigns.admin.pages import add_leads_to_campaign
 from campaigns.admin.preflight_filter import PreflightLeadFilter
@@ -119,6 +119,7 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
         ("tags", TenantRelatedFilter),
         ("inbound_key", TenantRelatedFilter),
         InCampaignFilter,
+        ConsentFilter,
         ("created_at", LocalDayRangeFilter),
         ("property", TenantRelatedFilter),
         PreflightLeadFilter,  # hidden until the launch page's preflight links to it

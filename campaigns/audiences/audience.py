@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from campaigns.audiences import listing_fit, preferences
 from campaigns.models import Campaign
 from crm import consent
-from crm.models import Lead, Tag
+from crm.models import Lead
 from crm.suppression import is_suppressed, listed_leads, opted_out_leads
 
 FILTER_KEYS = (
@@ -129,8 +129,11 @@ def apply_filter(
         leads = leads.filter(source__iexact=audience_filter["source"])
     if audience_filter.get("tags"):
         wanted = [tag.lower() for tag in audience_filter["tags"]]
-        tagged = Lead.tags.through.objects.filter(
-            lead=OuterRef("pk"), tag__in=Tag.objects.alias(key=Lower("name")).filter(key__in=wanted)
+        tagged = (
+            Lead.tags.through.objects.filter(lead=OuterRef("pk"))
+            .annotate(tag_key=Lower("tag__name"))
+            # django-stubs does not see an annotate() alias on a many-to-many's through model
+            .filter(tag_key__in=wanted)  # type: ignore[misc]
         )
         leads = leads.filter(Exists(tagged))
     for key, value in (audience_filter.get("custom") or {}).items():

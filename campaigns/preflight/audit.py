@@ -55,8 +55,8 @@ SKIPS = {
     ),
     "consent_expired": (
         "Consent expired",
-        "whose implied consent ran out under {regime}: record a new enquiry or their "
-        "express consent on their page.",
+        "whose consent from an enquiry or a past sale ran out under {regime}: record a new "
+        "enquiry or their express consent on their page.",
     ),
     "already": ("Already in the sequence", "enrolled already: they are not enrolled twice."),
     "already_sent": ("Already sent", "got this step already: nobody gets a step twice."),

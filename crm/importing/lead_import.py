@@ -176,8 +176,8 @@ class ImportReport:
         report = cls(**{**data, "errors": [], "changes": []})
         report.errors = [RowError(**error) for error in data["errors"]]
         report.changes = [RowError(**change) for change in data["changes"]]
-        report.custom_columns = [(header, key) for header, key in data["custom_columns"]]
-        report.sample = [(line, kind, values) for line, kind, values in data["sample"]]
+        report.custom_columns = [tuple(pair) for pair in data["custom_columns"]]
+        report.sample = [tuple(item) for item in data["sample"]]
         return report
 
 
@@ -290,7 +290,7 @@ class RowReader:
         name = column.target
         if name in row.values:
             return
-        limit = LEAD_FIELDS[name].max_length or 0
+        limit = _max_length(name)
         if len(cell) > limit:
             problem = f"“{shown(cell)}” {TOO_LONG.format(limit=limit)}"
             row.change(column, LEFT_OUT.format(problem=problem, what=WITHOUT[name]))
@@ -307,7 +307,7 @@ class RowReader:
         try:
             row.values["phone"] = cells.read_phone(cell, self.country)
         except ValueProblem as problem:
-            limit = LEAD_FIELDS["phone"].max_length or 0
+            limit = _max_length("phone")
             if len(cell) > limit:
                 row.change(column, LEFT_OUT.format(problem=problem, what="a phone number"))
                 return
@@ -341,8 +341,8 @@ class RowReader:
             if amount is None or getattr(row, end) is not None:
                 continue
             name = "budget_min" if end == "low" else "budget_max"
-            if too_large := _limit_error(name, amount, cell):
-                row.change(column, LEFT_OUT.format(problem=too_large, what=WITHOUT[name]))
+            if too_big := _limit_error(name, amount, cell):
+                row.change(column, LEFT_OUT.format(problem=too_big, what=WITHOUT[name]))
                 continue
             setattr(row, end, (amount, column))
 
@@ -698,6 +698,13 @@ def _shown(values: dict[str, Any]) -> dict[str, Any]:
     if "status" in values:
         shown_values["status"] = Lead.Status(values["status"]).label
     return shown_values
+
+
+def _max_length(name: str) -> int:
+    """The model's limit for a text field of the lead."""
+    limit = LEAD_FIELDS[name].max_length
+    assert limit is not None, name
+    return limit
 
 
 def custom_fields_record(organization: Organization, custom_columns: list[tuple[str, str]]) -> None:

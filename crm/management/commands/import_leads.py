@@ -127,9 +127,9 @@ class Command(BaseCommand):
                 )
             statuses[status_key(value)] = status
         mapping = mapping_with(header, targets, statuses)
-        for each in mapping.columns:
-            goes = each.target + (f" ({each.custom_key})" if each.custom_key else "")
-            self.stderr.write(f"{self.file}: {each.label} → {goes}")
+        for mapped in mapping.columns:
+            goes = mapped.target + (f" ({mapped.custom_key})" if mapped.custom_key else "")
+            self.stderr.write(f"{self.file}: {mapped.label} → {goes}")
         return mapping
 
     def error(self, error: RowError) -> None:

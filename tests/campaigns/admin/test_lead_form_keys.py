@@ -53,7 +53,7 @@ def test_the_list_shows_the_leads_each_key_brought(client_a, org_a, account_a):
 
 
 def test_revoking_asks_on_a_get_and_revokes_on_the_post(client_a, org_a):
-    key, secret = keys.inbound_key_create(organization=org_a, name="Zapier")
+    key, _secret = keys.inbound_key_create(organization=org_a, name="Zapier")
     url = reverse("admin:crm_inboundkey_revoke_one", args=[key.pk])
     assert "Revoke “Zapier" in client_a.get(url).content.decode()
     key.refresh_from_db()

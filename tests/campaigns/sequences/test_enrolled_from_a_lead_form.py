@@ -23,7 +23,7 @@ def post(secret: str, email: str):
 
 
 def test_every_lead_of_the_key_joins_its_sequence_once(org_a, nurture):
-    key, secret = keys.inbound_key_create(organization=org_a, name="Site", enrol_in=nurture.pk)
+    _key, secret = keys.inbound_key_create(organization=org_a, name="Site", enrol_in=nurture.pk)
     assert post(secret, "ana@example.com").status_code == 201
     assert post(secret, "ana@example.com").status_code == 200  # replayed
     assert post(secret, "ben@example.com").status_code == 201

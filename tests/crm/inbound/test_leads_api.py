@@ -109,7 +109,7 @@ def test_a_revoked_key_is_refused(live_server, key):
 
 
 def test_a_key_of_another_agency_brings_leads_to_that_agency_only(live_server, key, org_b):
-    theirs, secret = keys.inbound_key_create(organization=org_b, name="Harbor site")
+    _theirs, secret = keys.inbound_key_create(organization=org_b, name="Harbor site")
     assert post_json(live_server, LEAD, secret)[0] == 201
     assert list(Lead.objects.values_list("organization", flat=True)) == [org_b.pk]
 
@@ -173,7 +173,7 @@ def test_posts_are_limited_per_address_even_with_wrong_keys(live_server, key, se
         json.dumps(LEAD).encode(),
         {"Content-Type": "application/json", "Authorization": f"Bearer {key.secret}"},
     )
-    assert statuses + [status] == [401, 401, 401, 429]
+    assert [*statuses, status] == [401, 401, 401, 429]
     assert headers["Retry-After"] == "60"
     assert not Lead.objects.exists()
 
