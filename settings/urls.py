@@ -16,5 +16,6 @@ handler404 = "crm.site.error_pages.page_not_found"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", (admin_urls, app_name, namespace)),
+    path("", include("crm.urls")),
     path("", include("campaigns.urls")),
 ]

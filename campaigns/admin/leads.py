@@ -117,6 +117,7 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
         BudgetFilter,
         ("source", TenantValuesFilter),
         ("tags", TenantRelatedFilter),
+        ("inbound_key", TenantRelatedFilter),
         InCampaignFilter,
         ConsentFilter,
         ("created_at", LocalDayRangeFilter),
