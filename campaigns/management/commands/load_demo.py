@@ -3,7 +3,7 @@
 
 import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -130,7 +130,18 @@ DEMO_DKIM = (
     "oI5UASbN8QqQIB70qyw1xPxaGpxZz2x/x8b2YNOMAJrDLJkeRAxpi3pCMrqmjFFYxwIDAQAB"
 )
 CHECKED_HOURS_AGO = 3
-DEMO_DNS = {
+
+
+class DemoRecords(TypedDict):
+    """What the demo's DNS holds for an agency's domain: SPF and DMARC texts, DKIM keys by
+    selector."""
+
+    spf: list[str]
+    dkim: dict[str, str]
+    dmarc: list[str]
+
+
+DEMO_DNS: dict[str, DemoRecords] = {
     "sunset-realty": {
         "spf": ["v=spf1 include:_spf.google.com ~all"],
         "dkim": {"google": DEMO_DKIM},
