@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 from encrypted_model_fields.fields import EncryptedTextField
 
 from campaigns.content import rendering
+from crm.email_addresses import validate_sendable
 from crm.models import Lead, Organization, Property
 from crm.site.bulk import update_many
 
@@ -47,7 +48,7 @@ class EmailAccount(models.Model):
     )
     email_address = models.EmailField()
     display_name = models.CharField(max_length=255)
-    reply_to = models.EmailField(blank=True)
+    reply_to = models.EmailField(blank=True, validators=[validate_sendable])
     access_token = EncryptedTextField(blank=True)
     refresh_token = EncryptedTextField(blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)

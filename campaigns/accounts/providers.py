@@ -35,6 +35,19 @@ class GmailProvider:
         return gmail.send(account, mime.gmail_raw(message), thread_id=thread_id)
 
 
+OUTSIDE_OUTBOX = "The sandbox's folder for this account is outside SANDBOX_OUTBOX_DIR."
+
+
+def sandbox_folder(account: EmailAccount) -> Path:
+    """var/outbox/<account id>/: named after the id, never the address (Django accepts
+    `"../../x"@x.example`), and checked to be inside the outbox once resolved."""
+    root = Path(settings.SANDBOX_OUTBOX_DIR).resolve()
+    folder = (root / str(account.pk)).resolve()
+    if folder.parent != root:
+        raise gmail.GmailError(OUTSIDE_OUTBOX)
+    return folder
+
+
 class SandboxProvider:
     """Development and the demo: the message lands in var/outbox/ instead of Gmail. It is
     written to a temporary file, then renamed: a .eml file is whole or absent. A folder
@@ -43,7 +56,7 @@ class SandboxProvider:
     paced = False
 
     def send(self, account: EmailAccount, message: bytes, thread_id: str) -> gmail.Sent:
-        folder = Path(settings.SANDBOX_OUTBOX_DIR) / account.email_address
+        folder = sandbox_folder(account)
         sent = gmail.Sent(message_id=f"sandbox-{uuid.uuid4().hex}", thread_id=thread_id)
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         final = folder / f"{stamp}-{sent.message_id}.eml"

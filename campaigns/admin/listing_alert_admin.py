@@ -22,6 +22,7 @@ from campaigns.outbox import senders, sending
 from crm.listing_matching import listing_name
 from crm.models import Lead
 from crm.site.tenancy import TenantRelatedFilter, TenantScopedAdmin, organizations_of
+from crm.site.timezones import spoken_time
 
 # The campaign page's fields of a listing alert campaign (shown for that type only).
 ALERT_FIELDS = (
@@ -185,12 +186,20 @@ def alert_decide(
             "Sent: %(n)s messages queued. They go out through the outbox, paced and capped.",
             alert.matched,
         )
-        messages.success(request, note % {"n": f"{alert.matched:,}"})
+        messages.success(request, note % {"n": f"{alert.matched:,}"} + _window_note(alert))
     elif alert.state == ListingAlert.State.REFUSED:
         messages.warning(request, f"Nothing was sent: {alert.refusal}")
     else:
         messages.success(request, "Dismissed: nothing was sent.")
     return HttpResponseRedirect(back)
+
+
+WAITS_FOR_WINDOW = " They wait for the campaign's send window, which opens {when}."
+
+
+def _window_note(alert: ListingAlert) -> str:
+    opens = triggers.goes_out_at(alert)
+    return WAITS_FOR_WINDOW.format(when=spoken_time(opens)) if opens else ""
 
 
 def _confirmation(

@@ -15,6 +15,10 @@ short transaction of their own and run outside it (`signed_request_begin`): hold
 around HTTP would hold SQLite's write lock. A second call that finds such a first still
 running waits for its answer a few seconds; one that finds it abandoned (no answer after
 ABANDONED_AFTER: its process died) runs, as running those twice does no harm.
+
+An answer that carries a secret (the token call's access token) is not kept: its row keeps
+the status and the fingerprint only, and a retry runs the call again (a fresh token, the
+same one while it lives). No live token waits in the table in plain text.
 """
 
 import hashlib
@@ -32,6 +36,8 @@ REUSED = "this request id was already used for another request"
 STILL_RUNNING = "the first call with this request id is still running: retry in a moment"
 REPLAYED_HEADER = "Idempotent-Replayed"
 WAIT_SECONDS = 10.0
+# What an answer that was not kept leaves in its row (a kept answer is JSON, never empty).
+NOT_KEPT = ""
 # Longer than any call may run (gunicorn's timeout): an id still unanswered was abandoned.
 ABANDONED_AFTER = timedelta(seconds=90)
 POLL_SECONDS = 0.05
@@ -109,6 +115,8 @@ def signed_request_begin(*, request_id: str, fingerprint: str) -> HttpResponse |
             continue
         if earlier.fingerprint != fingerprint:
             return JsonResponse({"error": REUSED}, status=409)
+        if earlier.status_code is not None and earlier.response == NOT_KEPT:
+            return None  # the first answer held a secret and was not kept: run again
         if earlier.status_code is not None:
             return _replay(earlier)
         if earlier.created_at < timezone.now() - ABANDONED_AFTER:
@@ -123,14 +131,16 @@ def signed_request_begin(*, request_id: str, fingerprint: str) -> HttpResponse |
     return None
 
 
-def signed_request_end(*, request_id: str, response: HttpResponse) -> None:
-    """Keep the answer for retries. A 5xx answer (an upstream failure; nothing changed) is
-    not kept: the id is let go, so a retry runs the call again."""
+def signed_request_end(*, request_id: str, response: HttpResponse, keep: bool = True) -> None:
+    """Keep the answer for retries, unless `keep` is False (it holds a secret): then only
+    that it ended is kept, and a retry runs again. A 5xx answer (an upstream failure;
+    nothing changed) is not kept either: the id is let go, so a retry runs the call again."""
     if response.status_code >= 500:
         signed_request_abandon(request_id=request_id)
         return
     SignedRequest.objects.filter(pk=request_id).update(
-        status_code=response.status_code, response=response.content.decode()
+        status_code=response.status_code,
+        response=response.content.decode() if keep else NOT_KEPT,
     )
 
 
