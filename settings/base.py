@@ -165,6 +165,10 @@ LEAD_IMPORT_BATCH_SIZE = env_int("LEAD_IMPORT_BATCH_SIZE", 5000)
 # Files up to this size are previewed and imported while the page waits; larger ones in
 # the background, the page showing their progress (crm/importing/jobs.py).
 LEAD_IMPORT_INLINE_BYTES = env_int("LEAD_IMPORT_INLINE_BYTES", 1024 * 1024)
+# Leads a client address, and a key, may post to /api/leads/ (django-ratelimit: "30/m",
+# "500/h"...); past them: 429 (crm/inbound/views.py).
+LEADS_API_RATE_PER_ADDRESS = env_str("LEADS_API_RATE_PER_ADDRESS", "20/m")
+LEADS_API_RATE_PER_KEY = env_str("LEADS_API_RATE_PER_KEY", "600/m")
 # The launch page checks every message of audiences up to this size before launching;
 # `manage.py launch_campaign --check` checks any size.
 CAMPAIGNS_PREFLIGHT_PAGE_LIMIT = env_int("CAMPAIGNS_PREFLIGHT_PAGE_LIMIT", 20_000)

@@ -20,5 +20,6 @@ urlpatterns = [
     # Before the admin's own: wrong old passwords count as failed logins (crm/site/login.py).
     path("admin/password_change/", admin.site.admin_view(login.password_change)),
     path("admin/", (admin_urls, app_name, namespace)),
+    path("", include("crm.urls")),
     path("", include("campaigns.urls")),
 ]

@@ -19,12 +19,18 @@ SANDBOX_UNWRITABLE = "The sandbox's folder cannot be written ({error}): nothing 
 
 
 class Provider(Protocol):
+    # Whether the sends are spaced under Gmail's per-user quota (a provider that calls
+    # nobody is not).
+    paced: bool
+
     def send(self, account: EmailAccount, message: bytes, thread_id: str) -> gmail.Sent:
         """Hand over the message's RFC 5322 bytes; raises gmail.GmailError when it is refused."""
         ...
 
 
 class GmailProvider:
+    paced = True
+
     def send(self, account: EmailAccount, message: bytes, thread_id: str) -> gmail.Sent:
         return gmail.send(account, mime.gmail_raw(message), thread_id=thread_id)
 
@@ -46,6 +52,8 @@ class SandboxProvider:
     """Development and the demo: the message lands in var/outbox/ instead of Gmail. It is
     written to a temporary file, then renamed: a .eml file is whole or absent. A folder
     that cannot be written (a full disk) is a passing failure: nothing was sent."""
+
+    paced = False
 
     def send(self, account: EmailAccount, message: bytes, thread_id: str) -> gmail.Sent:
         folder = sandbox_folder(account)
@@ -73,9 +81,13 @@ PROVIDERS: dict[str, Provider] = {
 }
 
 
+def provider_of(account: EmailAccount) -> Provider:
+    return PROVIDERS[account.provider]
+
+
 def send(account: EmailAccount, message: bytes, thread_id: str = "") -> gmail.Sent:
     """Send the built message through the account's provider."""
-    return PROVIDERS[account.provider].send(account, message, thread_id)
+    return provider_of(account).send(account, message, thread_id)
 
 
 def connection_test(account: EmailAccount) -> gmail.Sent:

@@ -142,7 +142,7 @@ class CampaignAdmin(
         ("Tracking", {"fields": ["track_opens", "track_clicks"]}),
     ]
     # Offered as the campaign's status allows (get_actions_detail).
-    actions_detail = [*campaign_live.STEPS, *campaign_live.ALWAYS]
+    actions_detail = [*campaign_live.BUTTONS, *campaign_live.ALWAYS]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return super().get_queryset(request).order_by("-created_at")

@@ -16,10 +16,9 @@ from unfold.decorators import display
 from campaigns.admin import pages
 from campaigns.audiences.listing_fit import alert_audience, alert_of
 from campaigns.content import rendering, template_errors
-from campaigns.launching import blasts
 from campaigns.listing_alerts import triggers
 from campaigns.models import Campaign, ListingAlert
-from campaigns.outbox import sending
+from campaigns.outbox import senders, sending
 from crm.listing_matching import listing_name
 from crm.models import Lead
 from crm.site.tenancy import TenantRelatedFilter, TenantScopedAdmin, organizations_of
@@ -151,7 +150,7 @@ def _preview(alert: ListingAlert, lead: Lead | None) -> dict[str, Any]:
     if blast is None or lead is None:
         return {}
     step = blast.steps.order_by("order").first()
-    account = blasts.sending_account(blast)
+    account = senders.sending_account(blast)
     found: dict[str, Any] = {"lead": lead, "step": step, "account": account}
     if step is None:
         return found

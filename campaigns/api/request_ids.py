@@ -6,10 +6,11 @@ batch it was given. The same id with other bytes is refused (409).
 
 The id is taken by inserting its row; the database's primary key decides between
 simultaneous calls (PostgreSQL makes the second INSERT wait for the first to commit;
-SQLite takes its write lock at BEGIN). Most calls (claim, log-message, status, tick) take
+SQLite takes its write lock at BEGIN). Most calls (claim, log-message, status) take
 it inside their own transaction (`signed_request_take`), with their work and their answer:
 a process killed at any point leaves the three, or none of them, so a retry gets the first
-answer or runs afresh. The calls that wait on Google (token, reply check) take it in a
+answer or runs afresh. The calls that wait on Google (token, reply check) or run long
+jobs (the tick) take it in a
 short transaction of their own and run outside it (`signed_request_begin`): holding one
 around HTTP would hold SQLite's write lock. A second call that finds such a first still
 running waits for its answer a few seconds; one that finds it abandoned (no answer after
@@ -52,11 +53,18 @@ def kept_for() -> timedelta:
     return timedelta(seconds=2 * settings.N8N_SIGNATURE_TOLERANCE_SECONDS)
 
 
-def _take(request_id: str, fingerprint: str) -> bool:
+def forget_expired() -> None:
+    """Ids past their time are deleted, in a statement of their own: inside a call's
+    transaction their row locks would make every other call wait for that one."""
+    SignedRequest.objects.filter(created_at__lt=timezone.now() - kept_for()).delete()
+
+
+def _take(request_id: str, fingerprint: str, *, forget: bool = True) -> bool:
     now = timezone.now()
     try:
         with transaction.atomic():
-            SignedRequest.objects.filter(created_at__lt=now - kept_for()).delete()
+            if forget:
+                forget_expired()
             SignedRequest.objects.create(
                 request_id=request_id, fingerprint=fingerprint, created_at=now
             )
@@ -80,11 +88,11 @@ def _busy() -> HttpResponse:
 
 
 def signed_request_take(*, request_id: str, fingerprint: str) -> HttpResponse | None:
-    """Inside the call's transaction: None when the id is new (its row is this call's now,
-    and commits or rolls back with the call's work and answer); otherwise the answer to give
-    instead: the first call's again, or a 409."""
+    """Inside the call's transaction (after `forget_expired`, outside it): None when the id
+    is new (its row is this call's now, and commits or rolls back with the call's work and
+    answer); otherwise the answer to give instead: the first call's again, or a 409."""
     for _ in range(2):  # a row deleted between the INSERT and the read: once more
-        if _take(request_id, fingerprint):
+        if _take(request_id, fingerprint, forget=False):
             return None
         earlier = SignedRequest.objects.filter(pk=request_id).first()
         if earlier is None:

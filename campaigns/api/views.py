@@ -60,8 +60,9 @@ def signed_api(
     An `atomic` call takes its request id, does its work and stores its answer in one
     durable transaction: a process killed anywhere leaves all three or none, so a retry
     gets the first answer or runs afresh. The calls that wait on Google (token, reply
-    check) run outside one, as running them twice does no harm (request_ids.py). A view
-    whose answer holds a secret says `keep_answer=False`: a retry runs it again."""
+    check) or run long jobs (the tick) run outside one, as running them twice does no
+    harm (request_ids.py). A view whose answer holds a secret says `keep_answer=False`: a
+    retry runs it again."""
     if view is None:
         return functools.partial(signed_api, atomic=atomic, keep_answer=keep_answer)
 
@@ -109,6 +110,7 @@ def _atomic_call(
     """The request id, the call's work and its answer in one transaction. A second call
     with the id waits on the first's row (the primary key) until it commits or rolls
     back, then gets its answer or runs."""
+    request_ids.forget_expired()
     with claims.durable():
         earlier = request_ids.signed_request_take(request_id=request_id, fingerprint=fingerprint)
         if earlier is not None:
@@ -432,7 +434,7 @@ def status(request: HttpRequest, data: dict) -> JsonResponse:
     return JsonResponse({"dispatch_id": str(found.pk), "status": found.status})
 
 
-@signed_api
+@signed_api(atomic=False)  # long (a queuing taken over), and safe to run twice
 def tick(request: HttpRequest, data: dict) -> JsonResponse:
     """The periodic jobs, for n8n's schedule workflow (the same function the direct sender
     runs): scheduled launches start, stale claims expire, A/B tests are decided, due

@@ -57,7 +57,7 @@ from django.db.models.functions import Now, Substr
 from django.utils import timezone
 
 from campaigns.ab_tests import variants
-from campaigns.accounts import gmail, warmup
+from campaigns.accounts import gmail, providers, warmup
 from campaigns.audiences import audience
 from campaigns.content import rendering
 from campaigns.models import (
@@ -158,8 +158,8 @@ class _NotNow(Exception):
 
 def send_interval(account: EmailAccount) -> timedelta:
     """The gap between two sends of the account under Gmail's per-user quota (15,000 units
-    a minute, 100 a send: 0.4 s); none for the sandbox, which calls nobody."""
-    if account.provider == EmailAccount.Provider.SANDBOX:
+    a minute, 100 a send: 0.4 s); none for a provider that is not paced (the sandbox)."""
+    if not providers.provider_of(account).paced:
         return timedelta(0)
     per_minute = settings.GMAIL_QUOTA_UNITS_PER_MINUTE / settings.GMAIL_SEND_COST_UNITS
     return timedelta(seconds=60 / per_minute)

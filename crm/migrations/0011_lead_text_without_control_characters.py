@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0009_lead_import_jobs'),
+        ('crm', '0010_inbound_keys'),
     ]
 
     operations = [

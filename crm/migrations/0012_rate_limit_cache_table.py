@@ -10,6 +10,6 @@ def create_cache_tables(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("crm", "0010_lead_text_without_control_characters")]
+    dependencies = [("crm", "0011_lead_text_without_control_characters")]
 
     operations = [migrations.RunPython(create_cache_tables, migrations.RunPython.noop)]
