@@ -5,7 +5,7 @@ import hashlib
 import logging
 import uuid
 import zoneinfo
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,6 +21,15 @@ from crm.site.bulk import update_many
 
 log = logging.getLogger(__name__)
 LABEL_SUBJECT_LENGTH = 60
+
+
+# Personal Gmail: 500 recipients a day (Workspace: 2,000; support.google.com/a/answer/166852).
+CONSUMER_GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+CONSUMER_GMAIL_DAILY_LIMIT = 500
+CONSUMER_LIMIT = (
+    "A personal Gmail account (gmail.com) may send {limit} messages a day at most "
+    "(Google Workspace accounts: 2,000)."
+)
 
 
 class EmailAccount(models.Model):
@@ -93,6 +102,17 @@ class EmailAccount(models.Model):
     replies_error = models.TextField(
         blank=True, editable=False, verbose_name="reply detection problem"
     )
+    # The domain check (campaigns/accounts/domain_check.py) reads google._domainkey and these.
+    dkim_selectors = models.CharField(
+        max_length=255,
+        blank=True,
+        verbose_name="other DKIM selectors",
+        help_text="Besides Google's own (google), the DKIM selectors your domain publishes, "
+        "separated by commas (e.g. s1, mailchimp).",
+    )
+    # The bounce-rate pause (campaigns/outbox/bounce_rate.py): when it last paused this
+    # account's campaigns; only messages sent after it are judged again.
+    bounce_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -121,14 +141,35 @@ class EmailAccount(models.Model):
         return self.is_active and not self.needs_reconnect
 
     @property
+    def domain(self) -> str:
+        return self.email_address.rpartition("@")[2].lower()
+
+    @property
+    def is_consumer_gmail(self) -> bool:
+        """A personal @gmail.com address, not a Google Workspace one: Google's lower daily
+        limit, and a domain whose authentication Google owns."""
+        return self.domain in CONSUMER_GMAIL_DOMAINS
+
+    @property
     def may_read_headers(self) -> bool:
         """Google granted the read-only metadata permission that reply detection needs."""
         return settings.GMAIL_METADATA_SCOPE in self.granted_scopes.split()
 
-    def rest(self, pause: datetime.timedelta, reason: str) -> None:
-        """No claim for this account until `pause` has passed: Gmail said a limit was
-        reached, or its token endpoint failed. A longer rest already set is kept."""
-        until = timezone.now() + pause
+    def clean(self) -> None:
+        if self.is_consumer_gmail and self.daily_limit > CONSUMER_GMAIL_DAILY_LIMIT:
+            message = CONSUMER_LIMIT.format(limit=CONSUMER_GMAIL_DAILY_LIMIT)
+            raise ValidationError({"daily_limit": message})
+
+    def dkim_selector_list(self) -> list[str]:
+        return [part.strip().lower() for part in self.dkim_selectors.split(",") if part.strip()]
+
+    def rest(
+        self, pause: datetime.timedelta, reason: str, now: datetime.datetime | None = None
+    ) -> None:
+        """No claim for this account until `pause` has passed from `now` (the outbox gives
+        the database's clock): Gmail said a limit was reached, or sending failed for now. A
+        longer rest already set is kept."""
+        until = (now or timezone.now()) + pause
         EmailAccount.objects.filter(pk=self.pk).filter(
             models.Q(paused_until__isnull=True) | models.Q(paused_until__lt=until)
         ).update(paused_until=until, last_error=reason, updated_at=timezone.now())
@@ -181,45 +222,45 @@ class AbMeasure(models.TextChoices):
     REPLIES = "replies", "Replies"
 
 
+class Transition(NamedTuple):
+    """A step of a campaign's lifecycle: taken from any of `sources`, it leads to `target`."""
+
+    sources: tuple[str, ...]
+    target: str
+
+
 class CampaignQuerySet(models.QuerySet["Campaign"]):
     """The lifecycle, on many campaigns at once: each step is one conditional UPDATE from the
-    states it names, and returns how many campaigns moved. Nothing else writes a status."""
+    statuses Campaign.LIFECYCLE names for it, and returns how many campaigns moved. Nothing
+    else writes a status."""
+
+    def _take(self, step: str, **fields: Any) -> int:
+        sources, target = Campaign.LIFECYCLE[step]
+        return self.filter(status__in=sources).update(status=target, **fields)
 
     def launch(self, user: Any = None) -> int:
-        """Draft -> active, recording when and by whom."""
+        """Launched (from a draft), recording when and by whom."""
         now = timezone.now()
-        return self.filter(status=Campaign.Status.DRAFT).update(
-            status=Campaign.Status.ACTIVE, launched_at=now, launched_by=user, updated_at=now
-        )
+        return self._take("launch", launched_at=now, launched_by=user, updated_at=now)
 
     def pause(self, reason: str = "") -> int:
-        """Active -> paused: nothing more is claimed until resumed."""
+        """Paused: nothing more is claimed until resumed."""
         now = timezone.now()
-        return self.filter(status=Campaign.Status.ACTIVE).update(
-            status=Campaign.Status.PAUSED, paused_at=now, pause_reason=reason[:300], updated_at=now
-        )
+        return self._take("pause", paused_at=now, pause_reason=reason[:300], updated_at=now)
 
     def resume(self) -> int:
-        """Paused -> active, the count of failures in a row starting over."""
-        return self.filter(status=Campaign.Status.PAUSED).update(
-            status=Campaign.Status.ACTIVE,
-            paused_at=None,
-            pause_reason="",
-            failure_streak=0,
-            updated_at=timezone.now(),
+        """Resumed, the count of failures in a row starting over."""
+        return self._take(
+            "resume", paused_at=None, pause_reason="", failure_streak=0, updated_at=timezone.now()
         )
 
     def complete(self) -> int:
-        """Active -> completed: everything was sent."""
-        return self.filter(status=Campaign.Status.ACTIVE).update(
-            status=Campaign.Status.COMPLETED, updated_at=timezone.now()
-        )
+        """Completed: everything was sent."""
+        return self._take("complete", updated_at=timezone.now())
 
     def cancel(self) -> int:
-        """Active or paused -> completed, before the end: stopped for good."""
-        return self.filter(status__in=[Campaign.Status.ACTIVE, Campaign.Status.PAUSED]).update(
-            status=Campaign.Status.COMPLETED, updated_at=timezone.now()
-        )
+        """Cancelled, before the end: stopped for good (completed)."""
+        return self._take("cancel", updated_at=timezone.now())
 
 
 class Campaign(models.Model):
@@ -233,6 +274,19 @@ class Campaign(models.Model):
         ACTIVE = "active", "Active"
         PAUSED = "paused", "Paused"
         COMPLETED = "completed", "Completed"
+
+    # Launched and not finished: it may still send.
+    LIVE = (Status.ACTIVE, Status.PAUSED)
+    # The lifecycle, in one table: each step, the statuses it is taken from, and where it
+    # leads. The queryset's conditional UPDATEs, the admin's actions and the campaign page's
+    # buttons are all read from it.
+    LIFECYCLE: ClassVar[dict[str, Transition]] = {
+        "launch": Transition((Status.DRAFT,), Status.ACTIVE),
+        "pause": Transition((Status.ACTIVE,), Status.PAUSED),
+        "resume": Transition((Status.PAUSED,), Status.ACTIVE),
+        "complete": Transition((Status.ACTIVE,), Status.COMPLETED),
+        "cancel": Transition(LIVE, Status.COMPLETED),
+    }
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
@@ -363,6 +417,10 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def allows(self, step: str) -> bool:
+        """Whether the campaign's status allows this step of LIFECYCLE (launch, pause...)."""
+        return self.status in Campaign.LIFECYCLE[step].sources
 
     def launch(self, user: Any = None) -> None:
         """Draft -> active; CampaignStatusError from any other state."""
@@ -779,6 +837,14 @@ class AbGroup(models.TextChoices):
     REST = "rest", "Winner, to the rest"
 
 
+class BounceType(models.TextChoices):
+    """What a delivery-failure notice says about the address (campaigns/events/bounces.py)."""
+
+    HARD = "hard", "Hard (the address does not exist)"
+    SOFT = "soft", "Soft (full mailbox, busy server: retried)"
+    POLICY = "policy", "Refused (spam or authentication policy)"
+
+
 class MessageLogQuerySet(models.QuerySet["MessageLog"]):
     def funnel(self, *stages: str, **more: models.Aggregate) -> dict[str, int]:
         """How many of these messages reached each stage of FUNNEL (all, or the ones named),
@@ -875,6 +941,13 @@ class MessageLog(models.Model):
         default=0, help_text="Hits from image proxies and link scanners, not counted as people."
     )
     error_message = models.TextField(blank=True)
+    # Tries that failed for now (Gmail down, no token, a full disk): the message waited
+    # again; after settings.SEND_ATTEMPTS of them it fails for good (outbox/claims.py).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # A bounce's kind (campaigns/events/bounces.py), and how many times the message bounced
+    # softly (mailbox full, server busy): each one is retried, up to the address's limit.
+    bounce_type = models.CharField(max_length=10, choices=BounceType.choices, blank=True)
+    soft_bounces = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -965,6 +1038,14 @@ def _stage_counts(stages: tuple) -> dict[str, models.Count]:
 
 # Why a lead stopped in a sequence, as staff read it on the enrollment.
 STOPPED_UNSUBSCRIBED = "unsubscribed"
+# A lead of a sequence skipped for one of audience.skip_reasons, by reason.
+STOPPED_SKIPPED = {
+    "opted_out": STOPPED_UNSUBSCRIBED,
+    "suppressed": STOPPED_UNSUBSCRIBED,
+    "left": "left this campaign on their preference page",
+    "no_consent": "no consent on record that the agency's rules accept",
+    "consent_expired": "their consent expired",
+}
 STOPPED_STATUS = "lead became {status}"
 STOPPED_BOUNCED = "a message bounced or failed"
 STOPPED_REPLIED = "replied"
@@ -1294,3 +1375,77 @@ class AlertedLead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_id} about {self.property_id}"
+
+
+class OptOut(models.Model):
+    """A lead's narrower opt-out, from the preference page behind the unsubscribe link:
+    one campaign, or one kind of campaign (listing alerts, newsletters, follow-ups). Leaving
+    everything is the lead's own unsubscribe (Lead.unsubscribed_at) instead."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="opt_outs")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Campaign.Type.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "opt-out"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "campaign"],
+                condition=models.Q(campaign__isnull=False),
+                name="campaigns_opt_out_of_campaign_once",
+            ),
+            models.UniqueConstraint(
+                fields=["lead", "kind"],
+                condition=~models.Q(kind=""),
+                name="campaigns_opt_out_of_kind_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(campaign__isnull=True, kind__gt="")
+                | models.Q(campaign__isnull=False, kind=""),
+                name="campaigns_opt_out_of_one_thing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {self.campaign or self.get_kind_display()}"
+
+
+class DomainCheck(models.Model):
+    """What the DNS said about a sending domain's SPF, DKIM and DMARC when it was last
+    read (campaigns/accounts/domain_check.py). Pages show the stored result with its time;
+    they never wait on DNS."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    domain = models.CharField(max_length=253)
+    checked_at = models.DateTimeField()
+    spf = models.TextField(blank=True, help_text="The SPF record found.")
+    dmarc = models.TextField(blank=True, help_text="The DMARC record found.")
+    # {selector: the DKIM record found, or ""}
+    dkim = models.JSONField(default=dict, blank=True)
+    # [{"key": "dmarc", "ok": false, "text": "...", "fix": "..."}] in the order shown.
+    findings = models.JSONField(default=list, blank=True)
+    error = models.CharField(max_length=500, blank=True, help_text="Why DNS could not be read.")
+
+    class Meta:
+        verbose_name = "domain check"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "domain"], name="campaigns_one_check_per_domain"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def problems(self) -> list[dict]:
+        return [finding for finding in self.findings if not finding.get("ok")]
+
+    @property
+    def authenticated(self) -> bool:
+        """SPF, DKIM and DMARC all in place (what Gmail asks of bulk senders)."""
+        return not self.error and not self.problems

@@ -2,6 +2,7 @@
 
 import uuid
 import zoneinfo
+from typing import Any
 
 from babel import Locale
 from babel.numbers import list_currencies
@@ -164,6 +165,76 @@ HIGHEST_BUDGET = Coalesce(
 )
 
 
+def full_name(first_name: str, last_name: str) -> str:
+    """The name shown for a lead: its first and last name joined (either may be missing)."""
+    return " ".join(part for part in (first_name.strip(), last_name.strip()) if part)
+
+
+def split_full_name(name: str) -> tuple[str, str]:
+    """A whole name given alone, as (first name, last name): its first word, the rest. One
+    word is taken as a first name (what people write in a form's "Name")."""
+    first, _, last = " ".join(name.split()).partition(" ")
+    return first, last
+
+
+class Tag(models.Model):
+    """A label an agency puts on leads ("buyer", "vip", "open house 12 May"): imported from
+    a CRM's tags, filterable in the leads list, usable in a campaign's audience."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "organization",
+                name="crm_tag_unique_name_per_org",
+                violation_error_message="This agency already has this tag.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomField(models.Model):
+    """A column of an agency's files that has no field of ours, kept per lead in
+    Lead.custom under `key` (`{{ lead.custom.neighborhood }}` in a template)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="custom_fields"
+    )
+    key = models.CharField(
+        max_length=60, help_text="Its name in templates: lower case, digits and “_”."
+    )
+    label = models.CharField(max_length=200, help_text="The column's name in the file.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "key"], name="crm_custom_field_unique_key_per_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ConsentBasis(models.TextChoices):
+    """Why the agency may email a lead; what each allows depends on the agency's country
+    (crm/consent.py, docs/compliance.md)."""
+
+    EXPRESS = "express", "Express consent (they said yes to emails)"
+    ENQUIRY = "enquiry", "Enquiry (they asked about a property or a service)"
+    CLIENT = "client", "Client (bought, sold or rented through the agency)"
+    PURCHASED = "purchased", "Bought or rented list"
+    UNKNOWN = "unknown", "Unknown"
+
+
 class Lead(models.Model):
     class Status(models.TextChoices):
         NEW = "new", "New"
@@ -172,9 +243,17 @@ class Lead(models.Model):
         CLIENT = "client", "Client"
         LOST = "lost", "Lost"
 
+    # A campaign that does not name statuses never emails these: a client is not
+    # prospected, a lost lead (trash, not interested) not at all. Ticking them includes them.
+    NOT_EMAILED_BY_DEFAULT = (Status.CLIENT, Status.LOST)
+    EMAILED_BY_DEFAULT = (Status.NEW, Status.CONTACTED, Status.QUALIFIED)
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="leads")
-    name = models.CharField(max_length=200)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    # The name shown: the first and last name joined (Lead.save keeps it so).
+    name = models.CharField(max_length=201, blank=True, editable=False)
     email = models.EmailField(max_length=254)
     phone = models.CharField(max_length=40, blank=True)
     city = models.CharField(max_length=100, blank=True)
@@ -182,6 +261,9 @@ class Lead(models.Model):
     budget_min = models.PositiveBigIntegerField(null=True, blank=True)
     budget_max = models.PositiveBigIntegerField(null=True, blank=True)
     source = models.CharField(max_length=100, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="leads")
+    # The agency's own columns (CustomField), by key: text, or a date as YYYY-MM-DD.
+    custom = models.JSONField(default=dict, blank=True, verbose_name="custom fields")
     property = models.ForeignKey(
         Property, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
     )
@@ -200,6 +282,20 @@ class Lead(models.Model):
     )
     unsubscribed_at = models.DateTimeField(
         null=True, blank=True, help_text="Set when the lead opts out: no campaign email after."
+    )
+    # The latest of the lead's consent records (ConsentRecord), kept here so that an
+    # audience's query can tell who may be emailed under the agency's rules.
+    consent_basis = models.CharField(
+        max_length=20,
+        choices=ConsentBasis.choices,
+        default=ConsentBasis.UNKNOWN,
+        verbose_name="may we email them",
+    )
+    consent_date = models.DateField(
+        null=True,
+        blank=True,
+        verbose_name="since",
+        help_text="The day consent was given, or of the enquiry, or of the purchase or sale.",
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -246,7 +342,16 @@ class Lead(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} <{self.email}>"
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The name shown is always the join of the first and last name. A lead given only
+        # a whole name (older code, the shell) has it split once: its first word, the rest.
+        if not (self.first_name or self.last_name) and self.name:
+            first, last = split_full_name(self.name)
+            self.first_name, self.last_name = first[:100], last[:100]
+        self.name = full_name(self.first_name, self.last_name)
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         linked = self.property  # None, without a query, when there is none
@@ -262,6 +367,45 @@ class Lead(models.Model):
             raise ValidationError({"owner": OWNER_NOT_MEMBER})
 
 
+class ConsentRecord(models.Model):
+    """One piece of evidence of how the agency may email a lead: the basis, since when,
+    where it came from and the words the lead was shown. Never edited: a new record
+    replaces the lead's current basis, and the history stays (CASL s.13: the sender must
+    prove consent; GDPR art. 7(1): the controller must be able to demonstrate it)."""
+
+    class Source(models.TextChoices):
+        FORM = "form", "Web form"
+        IMPORT = "import", "Import"
+        STAFF = "staff", "Staff"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="consent_records")
+    basis = models.CharField(max_length=20, choices=ConsentBasis.choices)
+    given_on = models.DateField(null=True, blank=True, verbose_name="since")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    source_detail = models.CharField(
+        max_length=500,
+        blank=True,
+        verbose_name="where from",
+        help_text="The form's address, the import file and line, or who recorded it.",
+    )
+    wording = models.TextField(
+        blank=True, help_text="The words the lead was shown when they gave it."
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        verbose_name = "consent record"
+        indexes = [models.Index(fields=["lead", "-recorded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_basis_display()} ({self.get_source_display()})"
+
+
 class SuppressedAddress(models.Model):
     """An address the organization must never email again (opt-out, hard bounce, by hand).
 
@@ -272,11 +416,19 @@ class SuppressedAddress(models.Model):
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
         BOUNCED = "bounced", "Hard bounce"
         MANUAL = "manual", "Added by staff"
+        FORGOTTEN = "forgotten", "Erased at their request"
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="suppressed_addresses"
     )
-    email = models.EmailField(max_length=254, help_text="Stored in lower case.")
+    # Empty for an erased lead: only the keyed hash of their address is kept.
+    email = models.EmailField(max_length=254, blank=True, help_text="Stored in lower case.")
+    email_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="An erased lead's address, as a keyed hash (crm/suppression.py).",
+    )
     reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.MANUAL)
     detail = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -288,13 +440,95 @@ class SuppressedAddress(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "email"],
+                condition=~models.Q(email=""),
                 name="crm_suppressed_once",
                 violation_error_message="This address is already on the suppression list.",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "email_hash"],
+                condition=~models.Q(email_hash=""),
+                name="crm_suppressed_hash_once",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(email="", email_hash=""),
+                name="crm_suppressed_address_or_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email or "(erased address)"
+
+    def clean(self) -> None:
+        self.email = self.email.strip().lower()
+
+
+class ImportMapping(models.Model):
+    """An agency's last mapping for files with one header (crm/importing/remembered.py):
+    where each column went, and what each status value became."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="import_mappings"
+    )
+    signature = models.CharField(max_length=64, help_text="The header's column names, hashed.")
+    header = models.JSONField(default=list)
+    targets = models.JSONField(default=list)
+    statuses = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "signature"], name="crm_import_mapping_once_per_header"
             )
         ]
 
     def __str__(self) -> str:
-        return self.email
+        return f"{self.organization}: {', '.join(self.header)[:80]}"
 
-    def clean(self) -> None:
-        self.email = self.email.strip().lower()
+
+class LeadImport(models.Model):
+    """A file imported from the admin (crm/importing/jobs.py): kept on disk while it is
+    previewed with a mapping and then imported; large files are read in the background,
+    the page showing the progress, and a run whose process stopped is taken up again."""
+
+    class State(models.TextChoices):
+        PREVIEWING = "previewing", "Reading the file"
+        PREVIEWED = "previewed", "Waiting for confirmation"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    RUNNING = (State.PREVIEWING, State.IMPORTING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="lead_imports"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file_name = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(default=0)
+    sheet = models.CharField(max_length=200, blank=True)
+    sheets = models.JSONField(default=list)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PREVIEWING)
+    mapping = models.JSONField(default=dict)  # crm.importing.mapping.Mapping.as_json
+    columns = models.JSONField(default=list)  # each column's first values and its values
+    report = models.JSONField(default=dict)  # crm.importing.lead_import.ImportReport
+    error = models.TextField(blank=True)
+    progress = models.FloatField(default=0)  # of the file read, 0 to 1
+    # The last line an import wrote (a run taken up again starts after it).
+    written_line = models.PositiveIntegerField(default=0)
+    # Who runs it now, and when it last said so: a run silent for long has stopped.
+    claim = models.UUIDField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "heartbeat_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_state_display()})"

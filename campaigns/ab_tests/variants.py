@@ -6,9 +6,9 @@ not chance (95%); otherwise the first subject. Staff may pick the winner instead
 before. Releasing the rest is one UPDATE (its variant, and no longer held); pacing and caps
 then apply as to any message.
 
-`decide_due` runs wherever the sender's loop or n8n's schedule runs (send_queued, the tick
-API, manage.py decide_ab_tests); a campaign that is not active is never decided: a pause
-holds the test, and the decision comes after the resume.
+`decide_due` is a periodic job (campaigns/periodic/jobs.py: send_queued and n8n's tick run
+it; manage.py decide_ab_tests runs it alone). A campaign that is not active is never
+decided: a pause holds the test, and the decision comes after the resume.
 """
 
 import datetime
@@ -219,7 +219,7 @@ def check_pick(*, test: AbTest, variant: str) -> None:
         letters = ", ".join(test.variants)
         raise AbTestError(UNKNOWN_VARIANT.format(variant=variant, letters=letters))
     campaign = Campaign.objects.get(pk=test.campaign_id)
-    if campaign.status not in (Campaign.Status.ACTIVE, Campaign.Status.PAUSED):
+    if campaign.status not in Campaign.LIVE:
         raise AbTestError(CAMPAIGN_OVER.format(status=campaign.get_status_display().lower()))
 
 

@@ -1,6 +1,9 @@
 """The Gmail API client: one HTTP session, token refresh, retries, and Google's errors
-turned into our exceptions (TokenRevoked, QuotaExceeded, RecipientRejected, SendFailed,
-and for reads ReadFailed, ScopeMissing, NotFound)."""
+turned into our exceptions. A send ends in one of three kinds: Google's permanent answers
+(TokenRevoked, RecipientRejected, SendFailed: the message fails, or waits for a
+reconnection); passing ones, after which nothing went out and a later try may work
+(Transient: QuotaExceeded, TokenUnavailable, Unavailable); and SendUncertain, when the
+request left and no answer came. Reads: ReadFailed, ScopeMissing, NotFound."""
 
 import logging
 import random
@@ -10,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import requests
+import urllib3
 from django.conf import settings
 from django.utils import timezone
 
@@ -26,6 +30,13 @@ QUOTA_REASONS = {
 }
 
 
+def passing(status: int, reason: str) -> bool:
+    """Whether Gmail's error answer passes with time: a rate or quota limit, an error on
+    Google's side, or a token that stopped working (a fresh one is asked for): the message
+    waits. Any other answer refuses this message for good."""
+    return status in (401, 429) or status >= 500 or (status == 403 and reason in QUOTA_REASONS)
+
+
 class GmailError(Exception):
     """Base of what the sender can go wrong with; the message is safe to show staff."""
 
@@ -34,11 +45,22 @@ class TokenRevoked(GmailError):
     """The refresh token no longer works: the account must be connected again."""
 
 
-class TokenUnavailable(GmailError):
+class Transient(GmailError):
+    """Nothing was sent, and it may go later: the message waits again, the account rests."""
+
+
+class TokenUnavailable(Transient):
     """No fresh access token right now (Google unreachable or erring): nothing was sent."""
 
 
-class QuotaExceeded(GmailError):
+class Unavailable(Transient):
+    """Gmail answered 5xx still after the retries, or could not be reached: nothing was
+    sent (the sandbox raises it too when its folder cannot be written)."""
+
+
+class QuotaExceeded(Transient):
+    """Gmail said a limit was reached (429, or 403 with a quota reason): wait, then send."""
+
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
@@ -49,7 +71,7 @@ class RecipientRejected(GmailError):
 
 
 class SendFailed(GmailError):
-    """Google answered with an error, still after the retries (5xx, 429)."""
+    """Google refused the message for good (a 4xx that no retry changes)."""
 
 
 class SendUncertain(GmailError):
@@ -66,6 +88,21 @@ class ScopeMissing(GmailError):
 
 class NotFound(GmailError):
     """No such thread (deleted), or a history id Gmail no longer keeps (HTTP 404)."""
+
+
+# What an error answer of Gmail's means for the message (`answer_kind`).
+QUOTA, PASSING, PERMANENT = "quota", "passing", "permanent"
+
+
+def answer_kind(status: int, reason: str = "") -> str:
+    """QUOTA: a limit (429, 403 with a quota reason): wait, the message is not at fault;
+    PASSING: Google's side for now (5xx, 401 after a fresh token): it may go later;
+    PERMANENT: Google refused this message (any other 4xx): it fails."""
+    if status == 429 or (status == 403 and reason in QUOTA_REASONS):
+        return QUOTA
+    if status >= 500 or status == 401:
+        return PASSING
+    return PERMANENT
 
 
 @dataclass(frozen=True)
@@ -128,16 +165,34 @@ def access_token(account: EmailAccount) -> str:
     return refresh_access_token(account)
 
 
-def _retry_delay(attempt: int, response: requests.Response | None) -> float:
+def _retry_after(response: requests.Response | None) -> float | None:
     if response is not None and response.headers.get("Retry-After", "").isdigit():
         return float(response.headers["Retry-After"])
+    return None
+
+
+def _retry_delay(attempt: int, response: requests.Response | None) -> float:
+    said = _retry_after(response)
+    if said is not None:
+        return min(said, settings.GMAIL_BACKOFF_MAX_SECONDS)
     base = settings.GMAIL_BACKOFF_BASE_SECONDS * (2**attempt)
     # Full jitter (AWS architecture blog): spreads retries of many senders apart.
     return random.uniform(0, min(base, settings.GMAIL_BACKOFF_MAX_SECONDS))
 
 
+def _never_sent(error: requests.RequestException) -> bool:
+    """The connection was never made (refused, no route, no name, connect timeout): the
+    request did not leave, so nothing was sent."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
 def send(account: EmailAccount, raw: str, thread_id: str = "") -> Sent:
-    """users.messages.send, with refresh on 401 and backoff on 429/5xx/timeouts."""
+    """users.messages.send, with refresh on 401 and backoff on 429/5xx/connect failures.
+    What lasts beyond the retries is Transient (QuotaExceeded, Unavailable) and the
+    message may go later; a request that left without an answer is SendUncertain."""
     url = f"{settings.GMAIL_API_BASE_URL}/gmail/v1/users/me/messages/send"
     body: dict[str, Any] = {"raw": raw}
     if thread_id:
@@ -154,18 +209,19 @@ def send(account: EmailAccount, raw: str, thread_id: str = "") -> Sent:
                 headers={"Authorization": f"Bearer {token}"},
                 timeout=settings.GMAIL_TIMEOUT_SECONDS,
             )
-        except requests.ConnectTimeout:
-            last = "could not connect to Gmail"  # the request never left: safe to retry
         except requests.RequestException as error:
-            # The message may have been accepted: retrying could send it twice.
-            raise SendUncertain(f"no answer from Gmail ({type(error).__name__})") from None
+            if not _never_sent(error):
+                # The message may have been accepted: retrying could send it twice.
+                raise SendUncertain(f"no answer from Gmail ({type(error).__name__})") from None
+            last = "could not connect to Gmail"  # the request never left: safe to retry
         else:
             if response.status_code == 200:
-                data = response.json()
-                return Sent(message_id=data["id"], thread_id=data.get("threadId", ""))
+                return _sent(response)
             reason, message = _google_reason(response)
             last = f"HTTP {response.status_code} {reason}: {message}".strip()
-            if response.status_code == 401 and not refreshed:
+            if response.status_code == 401:
+                if refreshed:  # a fresh token refused too: Google's side, for now
+                    raise TokenUnavailable(last)
                 refreshed = True
                 refresh_access_token(account)
                 continue
@@ -178,7 +234,19 @@ def send(account: EmailAccount, raw: str, thread_id: str = "") -> Sent:
                 raise SendFailed(last)
         if attempt + 1 < settings.GMAIL_MAX_ATTEMPTS:
             time.sleep(_retry_delay(attempt, response))
-    raise SendFailed(f"gave up after {settings.GMAIL_MAX_ATTEMPTS} attempts: {last}")
+    given_up = f"gave up after {settings.GMAIL_MAX_ATTEMPTS} attempts: {last}"
+    if response is not None and response.status_code == 429:
+        raise QuotaExceeded(given_up, retry_after=_retry_after(response) or 60)
+    raise Unavailable(given_up)
+
+
+def _sent(response: requests.Response) -> Sent:
+    """Gmail's 200: the message went; an answer without its id cannot say which it is."""
+    try:
+        data = response.json()
+        return Sent(message_id=str(data["id"]), thread_id=str(data.get("threadId", "")))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise SendUncertain("Gmail answered 200 without a message id") from None
 
 
 def read(account: EmailAccount, path: str, params: list[tuple[str, str]] | None = None) -> dict:

@@ -2,6 +2,8 @@
 and development). One small interface, the way django-post_office plugs in its backends, so
 the send path never asks which one it has."""
 
+import contextlib
+import os
 import uuid
 from pathlib import Path
 from typing import Protocol
@@ -12,6 +14,8 @@ from django.utils import timezone
 from campaigns.accounts import gmail
 from campaigns.content import mime, rendering
 from campaigns.models import EmailAccount
+
+SANDBOX_UNWRITABLE = "The sandbox's folder cannot be written ({error}): nothing was sent."
 
 
 class Provider(Protocol):
@@ -26,14 +30,27 @@ class GmailProvider:
 
 
 class SandboxProvider:
-    """Development and the demo: the message lands in var/outbox/ instead of Gmail."""
+    """Development and the demo: the message lands in var/outbox/ instead of Gmail. It is
+    written to a temporary file, then renamed: a .eml file is whole or absent. A folder
+    that cannot be written (a full disk) is a passing failure: nothing was sent."""
 
     def send(self, account: EmailAccount, message: bytes, thread_id: str) -> gmail.Sent:
         folder = Path(settings.SANDBOX_OUTBOX_DIR) / account.email_address
-        folder.mkdir(parents=True, exist_ok=True)
         sent = gmail.Sent(message_id=f"sandbox-{uuid.uuid4().hex}", thread_id=thread_id)
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-        (folder / f"{stamp}-{sent.message_id}.eml").write_bytes(message)
+        final = folder / f"{stamp}-{sent.message_id}.eml"
+        partial = final.with_suffix(".tmp")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with partial.open("wb") as file:
+                file.write(message)
+                file.flush()
+                os.fsync(file.fileno())
+            partial.rename(final)
+        except OSError as error:
+            with contextlib.suppress(OSError):  # the same fault may forbid this too
+                partial.unlink(missing_ok=True)
+            raise gmail.Unavailable(SANDBOX_UNWRITABLE.format(error=error)) from None
         return sent
 
 

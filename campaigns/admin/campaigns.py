@@ -58,10 +58,6 @@ def _steps_editable(campaign: Campaign | None) -> bool:
 
 NOTHING_TO_DO = "Nothing to {verb}: this campaign is {status}."
 NOTHING_LEFT = "Nothing to {verb}: this campaign has nothing left to send."
-STATES_OF = {
-    "pause": [Campaign.Status.ACTIVE],
-    "cancel": [Campaign.Status.ACTIVE, Campaign.Status.PAUSED],
-}
 
 
 def _marked(name: str) -> dict[str, str]:
@@ -92,6 +88,7 @@ class CampaignAdmin(
         "progress",
         "sent",
         "open_rate",
+        "unsubscribe_rate",
         "click_rate",
         "reply_rate",
         "launched_at",
@@ -129,6 +126,8 @@ class CampaignAdmin(
                     "filter_status",
                     "filter_city",
                     "filter_source",
+                    "filter_tags",
+                    "filter_custom",
                     "filter_budget_min",
                     "filter_created_from",
                     "filter_created_to",
@@ -139,7 +138,8 @@ class CampaignAdmin(
         ("A/B subject test", {"fields": AB_TEST_FIELDS, "description": ab_test_page.SETTINGS_HELP}),
         ("Tracking", {"fields": ["track_opens", "track_clicks"]}),
     ]
-    actions_detail = ["launch", "pause", "resume", "cancel", "preview", "duplicate"]
+    # Offered as the campaign's status allows (get_actions_detail).
+    actions_detail = [*campaign_live.STEPS, *campaign_live.ALWAYS]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return super().get_queryset(request).order_by("-created_at")
@@ -164,7 +164,7 @@ class CampaignAdmin(
         context["merge_fields"] = live_preview.MERGE_FIELDS
         if campaign is not None:
             if campaign.status == Campaign.Status.DRAFT:
-                context["audience_size"] = audience.sizes(audience.audience_of(campaign))
+                context["audience_size"] = audience.sizes(audience.audience_of(campaign), campaign)
             else:
                 context["live"], context["results"] = campaign_live.campaign_page(campaign)
                 context["poll_seconds"] = campaign_live.POLL_SECONDS
@@ -183,8 +183,8 @@ class CampaignAdmin(
     def _refused(self, request: HttpRequest, campaign: Campaign, verb: str) -> HttpResponse:
         """An action that no longer applies (a page left open, Back, a second tab): back to
         the campaign, saying why, rather than a bare 403."""
-        if campaign.status in STATES_OF.get(verb, []):
-            # The state allows it, but the blast has nothing left to send.
+        if campaign.allows(verb):
+            # The status allows it, but the blast has nothing left to send.
             messages.info(request, NOTHING_LEFT.format(verb=verb))
         else:
             status = campaign.get_status_display().lower()

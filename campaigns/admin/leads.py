@@ -5,23 +5,27 @@ campaigns because it shows them; the CRM below knows nothing of campaigns."""
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
-from campaigns.admin.lead_filters import BudgetFilter, InCampaignFilter
+from campaigns.admin import lead_privacy
+from campaigns.admin.lead_filters import BudgetFilter, ConsentFilter, InCampaignFilter
 from campaigns.admin.listing_alert_admin import ListingAlertLeadFilter
 from campaigns.admin.pages import add_leads_to_campaign
 from campaigns.admin.preflight_filter import PreflightLeadFilter
 from campaigns.events.auto_replies import auto_reply_summary
 from campaigns.models import AutoReply, Enrollment
 from campaigns.outbox import failures
-from campaigns.reporting.timeline import lead_timeline
+from campaigns.reporting.timeline import consent_panel, lead_timeline
+from crm import consent
 from crm.importing.import_views import IMPORT_LEADS, LeadImportView
-from crm.models import Lead
+from crm.importing.values import amounts_written, phone_as_written
+from crm.models import ConsentBasis, ConsentRecord, Lead
 from crm.owner_admin import OwnerFilter, agent_column, assign_to_agent, scope_owner_field
 from crm.resources import LeadResource
 from crm.site.export_admin import SpreadsheetExportAdmin
@@ -32,6 +36,13 @@ from crm.site.tenancy import (
     is_member,
 )
 from crm.site.timezones import LocalDayRangeFilter
+from crm.suppression import forgotten_among
+
+ERASED_BEFORE = (
+    "{email} belongs to a lead who was erased at their request: the lead is kept opted out "
+    "and will not be emailed."
+)
+ADDED_BY = "added by {user} in the admin"
 
 
 class ReadOnlyInline(TabularInline):
@@ -91,7 +102,7 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     list_display = [
         "name",
         "email",
-        "phone",
+        "phone_shown",
         "city",
         "status_badge",
         "budget",
@@ -105,7 +116,9 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
         ("city", TenantValuesFilter),
         BudgetFilter,
         ("source", TenantValuesFilter),
+        ("tags", TenantRelatedFilter),
         InCampaignFilter,
+        ConsentFilter,
         ("created_at", LocalDayRangeFilter),
         ("property", TenantRelatedFilter),
         PreflightLeadFilter,  # hidden until the launch page's preflight links to it
@@ -113,19 +126,71 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     ]
     list_filter_submit = True
     search_fields = ["name", "email", "phone", "city"]
-    autocomplete_fields = ["property"]
-    list_select_related = ["property", "owner"]
+    autocomplete_fields = ["property", "tags"]
+    list_select_related = ["property", "owner", "organization"]
     # One COUNT of the filtered list per view, not a second one of the whole table.
     show_full_result_count = False
     warn_unsaved_form = True
     actions_list = ["import_csv"]
     actions = ["add_to_campaign", "assign_to_agent", "delete_selected"]
+    actions_detail = ["record_consent", "export_data", "forget"]
     inlines = [EnrollmentInline, AutoReplyInline]
-    change_form_after_template = "admin/crm/lead/timeline.html"
+    change_form_after_template = "admin/crm/lead/after_form.html"
     fieldsets = [
-        (None, {"fields": ["organization", "name", "email", "phone", "status", "owner"]}),
-        ("Search", {"fields": ["city", "budget_min", "budget_max", "property", "source"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "organization",
+                    ("first_name", "last_name"),
+                    "email",
+                    "phone",
+                    "status",
+                    "owner",
+                ]
+            },
+        ),
+        ("Search", {"fields": ["city", "budget_min", "budget_max", "property", "source", "tags"]}),
+        ("Custom fields", {"fields": ["custom"]}),
+        ("Consent", {"fields": ["consent_basis", "consent_date"]}),
     ]
+    # Changed through "Record consent" only, so that every change is kept with its source.
+    consent_fields = ["consent_basis", "consent_date"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + self.consent_fields if obj is not None else fields
+
+    def save_model(self, request: HttpRequest, obj: Lead, form: Any, change: bool) -> None:
+        forgotten = not change and forgotten_among(obj.organization_id, [obj.email])
+        if forgotten:
+            obj.unsubscribed_at = timezone.now()
+            messages.warning(request, ERASED_BEFORE.format(email=obj.email))
+        super().save_model(request, obj, form, change)
+        if not change and obj.consent_basis != ConsentBasis.UNKNOWN:
+            consent.consent_record(
+                lead=obj,
+                basis=obj.consent_basis,
+                given_on=obj.consent_date,
+                source=ConsentRecord.Source.STAFF,
+                source_detail=ADDED_BY.format(user=request.user.get_username()),
+                recorded_by=request.user,
+            )
+
+    @action(description="Record consent", icon="verified_user", url_path="record-consent")
+    def record_consent(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return lead_privacy.record_consent_page(self, request, object_id)
+
+    @action(description="Download their data", icon="download", url_path="data")
+    def export_data(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return lead_privacy.export_lead_data(self, request, object_id)
+
+    @action(description="Forget this lead", icon="person_remove", url_path="forget")
+    def forget(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return lead_privacy.forget_lead_page(self, request, object_id)
+
+    def has_forget_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        return self.has_delete_permission(request)
 
     @display(
         description="Status",
@@ -141,16 +206,14 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     def status_badge(self, obj: Lead) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
 
+    @display(description="Phone", ordering="phone")
+    def phone_shown(self, obj: Lead) -> str:
+        """As people of the agency's country write it; stored in E.164."""
+        return phone_as_written(obj.phone, obj.organization.country) if obj.phone else ""
+
     @display(description="Budget")
     def budget(self, obj: Lead) -> str:
-        low, high = obj.budget_min, obj.budget_max
-        if low is None and high is None:
-            return "–"
-        if high is None:
-            return f"from {low:,}"
-        if low is None:
-            return f"up to {high:,}"
-        return f"{low:,} – {high:,}"
+        return amounts_written(obj.budget_min, obj.budget_max)
 
     def get_inlines(self, request: HttpRequest, obj: Lead | None) -> list:
         return self.inlines if obj is not None else []  # a new lead has no history yet
@@ -161,6 +224,7 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
         lead = context.get("original")
         if lead is not None:
             context["timeline"] = lead_timeline(lead)
+            context["consent"] = consent_panel(lead)
         return super().render_change_form(request, context, *args, **kwargs)
 
     @admin.action(description="Add to campaign…")
@@ -183,4 +247,8 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
 
     def get_urls(self) -> list:
         view = self.admin_site.admin_view(LeadImportView.as_view(model_admin=self))
-        return [path("import/", view, name="crm_lead_import"), *super().get_urls()]
+        return [
+            path("import/", view, name="crm_lead_import"),
+            path("import/<uuid:object_id>/", view, name="crm_lead_import_job"),
+            *super().get_urls(),
+        ]

@@ -19,7 +19,10 @@ MAX_BATCH = 500
 MAX_ERRORS = 100
 MAX_COUNT = 10**9
 TEXT_LENGTH = 2000
-REPORTABLE = ("sent", "failed")
+# What n8n says became of a message at Gmail: sent; failed, with Gmail's answer
+# (`gmail_status`, `gmail_reason`); no answer after the request left (it may have gone);
+# not sent at all (Gmail never reached, no token). Django decides what follows.
+REPORTABLE = ("sent", "failed", "no_answer", "not_sent")
 STAT_COUNTS = ("total_leads", "sent", "failed")
 CALLBACK_STATUSES = ("processing", "completed", "failed")
 EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
@@ -172,7 +175,16 @@ def claim_limit(data: dict[str, Any]) -> int:
 def token_account(data: dict[str, Any]) -> uuid.UUID | None:
     """The token call names the account of the batch it sends (a dispatch sent from each
     lead's agent spans several); none: the dispatch's own."""
-    return Fields(data, {"account_id"}).optional_uuid("account_id")
+    return Fields(data, {"account_id", "refresh"}).optional_uuid("account_id")
+
+
+def token_refresh(data: dict[str, Any]) -> bool:
+    """`refresh`: Gmail refused the token given last (401), so a new one is asked of Google
+    even though the one kept has not expired."""
+    value = Fields(data, {"account_id", "refresh"}).get("refresh")
+    if value is not None and not isinstance(value, bool):
+        raise PayloadError("refresh", "must be true or false")
+    return bool(value)
 
 
 def nothing(data: dict[str, Any]) -> None:
@@ -190,6 +202,9 @@ class Report:
     thread_id: str
     sent_at: datetime.datetime | None
     error: str
+    # Gmail's answer to a failed send: its HTTP status and the reason it gave.
+    gmail_status: int | None = None
+    gmail_reason: str = ""
 
 
 REPORT_FIELDS = set(Report.__dataclass_fields__)
@@ -206,6 +221,8 @@ def _report(item: Any, where: str, latest: datetime.datetime) -> Report:
         thread_id=fields.provider_id("thread_id"),
         sent_at=fields.moment("sent_at", latest),
         error=fields.text("error"),
+        gmail_status=fields.integer("gmail_status", low=100, high=599),
+        gmail_reason=fields.provider_id("gmail_reason"),
     )
 
 

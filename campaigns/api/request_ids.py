@@ -4,12 +4,16 @@ A call retried with the same id, method, path and body runs once: every retry ge
 first answer (status and body), so n8n can retry a claim after a timeout and receive the
 batch it was given. The same id with other bytes is refused (409).
 
-The id is taken by inserting its row, in a short transaction of its own, before the call
-runs; the database's primary key decides between simultaneous calls (PostgreSQL makes the
-second INSERT wait for the first to commit; SQLite takes its write lock at BEGIN). The
-call itself then runs outside that transaction, as it would without an id: holding one
-around the token refresh or a reply check would hold SQLite's write lock during HTTP.
-A second call that finds the first still running waits for its answer a few seconds.
+The id is taken by inserting its row; the database's primary key decides between
+simultaneous calls (PostgreSQL makes the second INSERT wait for the first to commit;
+SQLite takes its write lock at BEGIN). Most calls (claim, log-message, status, tick) take
+it inside their own transaction (`signed_request_take`), with their work and their answer:
+a process killed at any point leaves the three, or none of them, so a retry gets the first
+answer or runs afresh. The calls that wait on Google (token, reply check) take it in a
+short transaction of their own and run outside it (`signed_request_begin`): holding one
+around HTTP would hold SQLite's write lock. A second call that finds such a first still
+running waits for its answer a few seconds; one that finds it abandoned (no answer after
+ABANDONED_AFTER: its process died) runs, as running those twice does no harm.
 """
 
 import hashlib
@@ -27,6 +31,8 @@ REUSED = "this request id was already used for another request"
 STILL_RUNNING = "the first call with this request id is still running: retry in a moment"
 REPLAYED_HEADER = "Idempotent-Replayed"
 WAIT_SECONDS = 10.0
+# Longer than any call may run (gunicorn's timeout): an id still unanswered was abandoned.
+ABANDONED_AFTER = timedelta(seconds=90)
 POLL_SECONDS = 0.05
 
 
@@ -53,6 +59,38 @@ def _take(request_id: str, fingerprint: str) -> bool:
     return True
 
 
+def _replay(earlier: SignedRequest) -> HttpResponse:
+    replay = HttpResponse(
+        earlier.response, status=earlier.status_code, content_type="application/json"
+    )
+    replay[REPLAYED_HEADER] = "true"
+    return replay
+
+
+def _busy() -> HttpResponse:
+    busy = JsonResponse({"error": STILL_RUNNING}, status=409)
+    busy["Retry-After"] = "1"
+    return busy
+
+
+def signed_request_take(*, request_id: str, fingerprint: str) -> HttpResponse | None:
+    """Inside the call's transaction: None when the id is new (its row is this call's now,
+    and commits or rolls back with the call's work and answer); otherwise the answer to give
+    instead: the first call's again, or a 409."""
+    for _ in range(2):  # a row deleted between the INSERT and the read: once more
+        if _take(request_id, fingerprint):
+            return None
+        earlier = SignedRequest.objects.filter(pk=request_id).first()
+        if earlier is None:
+            continue
+        if earlier.fingerprint != fingerprint:
+            return JsonResponse({"error": REUSED}, status=409)
+        if earlier.status_code is not None:
+            return _replay(earlier)
+        break
+    return _busy()
+
+
 def signed_request_begin(*, request_id: str, fingerprint: str) -> HttpResponse | None:
     """None when the id is new: it is now this call's, which runs. Otherwise the answer to
     give instead: the first call's answer again, or a 409."""
@@ -64,15 +102,15 @@ def signed_request_begin(*, request_id: str, fingerprint: str) -> HttpResponse |
         if earlier.fingerprint != fingerprint:
             return JsonResponse({"error": REUSED}, status=409)
         if earlier.status_code is not None:
-            replay = HttpResponse(
-                earlier.response, status=earlier.status_code, content_type="application/json"
-            )
-            replay[REPLAYED_HEADER] = "true"
-            return replay
+            return _replay(earlier)
+        if earlier.created_at < timezone.now() - ABANDONED_AFTER:
+            # Its process died mid-call: the id is let go, and this call runs.
+            SignedRequest.objects.filter(
+                pk=request_id, status_code__isnull=True, created_at=earlier.created_at
+            ).delete()
+            continue
         if time.monotonic() >= deadline:
-            busy = JsonResponse({"error": STILL_RUNNING}, status=409)
-            busy["Retry-After"] = "1"
-            return busy
+            return _busy()
         time.sleep(POLL_SECONDS)
     return None
 

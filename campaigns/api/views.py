@@ -7,7 +7,8 @@ read or written; ids are checked against the dispatch or campaign they name.
 """
 
 import functools
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -20,16 +21,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from campaigns import n8n
-from campaigns.ab_tests import variants
 from campaigns.accounts import gmail
 from campaigns.api import payloads, request_ids
 from campaigns.content import mime
 from campaigns.events import replies
 from campaigns.launching import blasts as dispatching
-from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
+from campaigns.models import SENT_OR_LATER, Campaign, Dispatch, EmailAccount, MessageLog
 from campaigns.n8n import signing
-from campaigns.outbox import claims, sending
-from campaigns.sequences import schedule
+from campaigns.outbox import claims, failures, sending
+from campaigns.periodic import jobs
 
 Status = MessageLog.Status
 FINAL_REPORTS = {"completed", "failed"}
@@ -41,15 +41,26 @@ NOT_CLAIMED = "this message was not claimed"
 ALREADY = "this message is already {status}"
 UNKNOWN_ACCOUNT = "no message of this dispatch is being sent through this account"
 CHANGED_MEANWHILE = "a message of the batch changed while it was recorded: nothing was recorded"
+NO_ANSWER = "no answer from Gmail (reported by n8n): it may have gone, so it is not sent again"
+NOT_SENT = "not sent: n8n could not reach Gmail"
+# A limit n8n met (429, or 403 with a quota reason): the account rests this long.
+QUOTA_REST = timedelta(minutes=1)
 
 
 def error(status: int, message: str, **extra: Any) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
 
 
-def signed_api(view: Callable) -> Callable:
+def signed_api(view: Callable | None = None, *, atomic: bool = True) -> Callable:
     """Signature first (401), then the request id (a retry gets the first answer), then
-    the body (400): nothing is read or written before all three."""
+    the body (400): nothing is read or written before all three.
+
+    An `atomic` call takes its request id, does its work and stores its answer in one
+    durable transaction: a process killed anywhere leaves all three or none, so a retry
+    gets the first answer or runs afresh. The calls that wait on Google (token, reply
+    check) run outside one, as running them twice does no harm (request_ids.py)."""
+    if view is None:
+        return functools.partial(signed_api, atomic=atomic)
 
     @csrf_exempt
     @require_POST
@@ -67,6 +78,8 @@ def signed_api(view: Callable) -> Callable:
         except signing.SignatureError:
             return error(401, BAD_SIGNATURE)
         fingerprint = request_ids.fingerprint(method, path, body)
+        if atomic:
+            return _atomic_call(view, request, body, request_id, fingerprint, args, kwargs)
         earlier = request_ids.signed_request_begin(request_id=request_id, fingerprint=fingerprint)
         if earlier is not None:
             return earlier
@@ -79,6 +92,30 @@ def signed_api(view: Callable) -> Callable:
         return response
 
     return wrapper
+
+
+def _atomic_call(
+    view: Callable,
+    request: HttpRequest,
+    body: bytes,
+    request_id: str,
+    fingerprint: str,
+    args: tuple,
+    kwargs: dict[str, Any],
+) -> HttpResponse:
+    """The request id, the call's work and its answer in one transaction. A second call
+    with the id waits on the first's row (the primary key) until it commits or rolls
+    back, then gets its answer or runs."""
+    with claims.durable():
+        earlier = request_ids.signed_request_take(request_id=request_id, fingerprint=fingerprint)
+        if earlier is not None:
+            return earlier
+        response = _answer(view, request, body, *args, **kwargs)
+        if response.status_code >= 500:  # nothing is kept: a retry runs it again
+            transaction.set_rollback(True)
+            return response
+        request_ids.signed_request_end(request_id=request_id, response=response)
+    return response
 
 
 def _answer(
@@ -159,13 +196,14 @@ def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     return JsonResponse(answer)
 
 
-@signed_api
+@signed_api(atomic=False)
 def token(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     """A short-lived access token for the dispatch's account, or for `account_id`, the
     account of a batch it claimed (sent from a lead's agent); n8n never sees the refresh
     token. The dispatch's own token is refused once it stops sending (n8n stops there); a
-    batch's is given while it is in flight, as messages being sent finish after a pause."""
-    account_id = payloads.token_account(data)
+    batch's is given while it is in flight, as messages being sent finish after a pause.
+    `refresh`: Gmail refused the last one, so a new one is asked of Google."""
+    account_id, refresh = payloads.token_account(data), payloads.token_refresh(data)
     dispatch = _dispatch(dispatch_id)
     if dispatch is None:
         return error(404, "unknown dispatch")
@@ -182,7 +220,7 @@ def token(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     if account.provider != EmailAccount.Provider.GMAIL:
         return error(409, "this account is not a Gmail account")
     try:
-        access = gmail.access_token(account)
+        access = gmail.refresh_access_token(account) if refresh else gmail.access_token(account)
     except gmail.TokenRevoked:  # the account was marked and its campaigns paused
         return error(409, "reconnect_needed")
     except gmail.GmailError as failure:
@@ -211,77 +249,152 @@ class _ChangedMeanwhile(Exception):
 def log_message(request: HttpRequest, data: dict) -> JsonResponse:
     """The spec's log-message payload, or {"messages": [...]} for a batch. Idempotent.
 
+    Each report is answered on its own: a report refused (an unknown message, one already
+    recorded otherwise) is said so in its result (`error`, `code`), and the others are
+    recorded. What a report means is decided here (`_outcome`): sent; failed for good on
+    Google's permanent answer; back in the queue, the account resting, on a passing one or
+    when Gmail was not reached; `unknown` when no answer came. A single report keeps the
+    spec's answers: 404 or 409 when it is refused.
+
     A batch costs the same few queries whatever its size: one read of its messages (locked
     on PostgreSQL; SQLite's transaction holds the write lock), one UPDATE of those that
-    change. A report already recorded with the same status changes nothing, and says so.
+    change. A report already recorded with the same outcome changes nothing, and says so.
     """
     reports = payloads.reports(data)
     try:
-        with transaction.atomic():
+        with claims.durable():
             found = {
-                row["pk"]: row
-                for row in MessageLog.objects.select_for_update(of=("self",))
+                message.pk: message
+                for message in MessageLog.objects.select_for_update(of=("self",))
                 .filter(pk__in=[r.message_log_id for r in reports])
                 .filter(dispatch__driver=Dispatch.Driver.N8N)
+                .select_related("campaign", "email_account")
                 .order_by("pk")  # one lock order for every batch: no deadlock between two
-                .values("pk", "campaign_id", "lead_id", "status", "campaign__failure_streak")
             }
-            changing = {}
+            now = claims.database_now()
+            results, changing, outcomes, late = [], {}, [], {}
             for report in reports:
-                row = found.get(report.message_log_id)
-                if row is None:
-                    return _unknown_message(report)
-                refused = _refusal(report, row)
-                if refused:
-                    return refused
-                if row["status"] == Status.SENDING:
-                    changing[report.message_log_id] = _outcome(report)
-            campaign_of = {pk: row["campaign_id"] for pk, row in found.items()}
+                message = found.get(report.message_log_id)
+                refused = _refusal(report, message)
+                if refused is not None:
+                    if "messages" not in data:
+                        return refused
+                    results.append(_result(report, message, refused))
+                    continue
+                assert message is not None
+                if message.status == Status.SENDING:
+                    outcome = _outcome(report, message, now)
+                    changing[message.pk] = {"status": outcome.status, **outcome.fields}
+                    outcomes.append(outcome)
+                elif message.status == Status.UNKNOWN and report.status == Status.SENT:
+                    late[message.pk] = _outcome(report, message, now).fields
+                results.append(
+                    {
+                        "message_log_id": str(message.pk),
+                        "status": changing.get(message.pk, {}).get("status")
+                        or (Status.SENT if message.pk in late else message.status),
+                        "changed": message.pk in changing or message.pk in late,
+                    }
+                )
+            campaign_of = {pk: message.campaign_id for pk, message in found.items()}
             # Read with the messages: a batch of sent reports leaves a count of 0 unwritten.
-            streaks = {
-                row["campaign_id"]: row["campaign__failure_streak"] for row in found.values()
-            }
+            streaks = {m.campaign_id: m.campaign.failure_streak for m in found.values()}
             if claims.finish_many(changing, campaign_of, streaks) != len(changing):
                 raise _ChangedMeanwhile
+            for pk, fields in late.items():
+                # The claim had expired to `unknown`, yet the message did go: it is sent.
+                MessageLog.objects.filter(pk=pk, status=Status.UNKNOWN).update(
+                    status=Status.SENT, error_message="", updated_at=timezone.now(), **fields
+                )
+            _rest_accounts(outcomes, now)
     except _ChangedMeanwhile:
         return error(409, CHANGED_MEANWHILE)
-    results = [
-        {
-            "message_log_id": str(report.message_log_id),
-            "status": report.status,
-            "changed": report.message_log_id in changing,
-        }
-        for report in reports
-    ]
     return JsonResponse({"results": results})
 
 
-def _unknown_message(report: payloads.Report) -> JsonResponse:
-    return error(404, UNKNOWN_MESSAGE, message_log_id=str(report.message_log_id))
+def _result(report: payloads.Report, message: MessageLog | None, refused: JsonResponse) -> dict:
+    said = json.loads(refused.content)
+    return {
+        "message_log_id": str(report.message_log_id),
+        "status": message.status if message is not None else None,
+        "changed": False,
+        "error": said["error"],
+        "code": refused.status_code,
+    }
 
 
-def _refusal(report: payloads.Report, row: Mapping[str, Any]) -> JsonResponse | None:
+def _refusal(report: payloads.Report, message: MessageLog | None) -> JsonResponse | None:
     message_log_id = str(report.message_log_id)
-    if row["campaign_id"] != report.campaign_id or (
-        report.lead_id and row["lead_id"] != report.lead_id
+    if (
+        message is None
+        or message.campaign_id != report.campaign_id
+        or (report.lead_id and message.lead_id != report.lead_id)
     ):
-        return _unknown_message(report)
-    if row["status"] == Status.QUEUED:
+        return error(404, UNKNOWN_MESSAGE, message_log_id=message_log_id)
+    if message.status in (Status.SENDING, *_ALREADY_AS[report.status]):
+        return None
+    if message.status == Status.QUEUED:
         return error(409, NOT_CLAIMED, message_log_id=message_log_id)
-    if row["status"] not in (Status.SENDING, report.status):
-        return error(409, ALREADY.format(status=row["status"]), message_log_id=message_log_id)
-    return None
+    return error(409, ALREADY.format(status=message.status), message_log_id=message_log_id)
 
 
-def _outcome(report: payloads.Report) -> dict[str, Any]:
+# A report met by a message already in one of these states is not refused: it was recorded
+# already (a report sent twice), or the message did go after its claim expired (unknown).
+_ALREADY_AS = {
+    "sent": (*SENT_OR_LATER, Status.UNKNOWN),
+    "failed": (Status.FAILED, Status.QUEUED),
+    "no_answer": (Status.UNKNOWN, *SENT_OR_LATER),
+    "not_sent": (Status.QUEUED, Status.FAILED),
+}
+
+
+def _outcome(report: payloads.Report, message: MessageLog, now: Any) -> claims.Outcome:
+    """What the report means for the message. A sent_at is taken within the claim's window,
+    on the database's clock: never before the claim, never in the future."""
     if report.status == Status.SENT:
-        return {
-            "status": Status.SENT,
-            "sent_at": report.sent_at or timezone.now(),
+        sent_at = min(max(report.sent_at or now, message.claimed_at or now), now)
+        fields = {
+            "sent_at": sent_at,
             "provider_message_id": report.provider_message_id,
             "thread_id": report.thread_id,
         }
-    return {"status": Status.FAILED, "error_message": report.error or "failed in n8n"}
+        return claims.Outcome(message, Status.SENT, fields)
+    if report.status == "no_answer":
+        # Gmail may have it: never sent again. Gmail not answering, the account rests, as
+        # after the direct sender's uncertain send.
+        said = report.error or NO_ANSWER
+        resting = claims.RESTING_AFTER.format(error=said)
+        fields = {"error_message": said}
+        return claims.Outcome(message, Status.UNKNOWN, fields, claims.REST_FIRST, resting)
+    if report.status == "not_sent":
+        return claims.passing_failure(message, report.error or NOT_SENT)
+    said = report.error or "failed in n8n"
+    answer = (report.gmail_status, report.gmail_reason) if report.gmail_status else None
+    status, reason = answer or failures.gmail_answer(said) or (None, "")
+    kind = gmail.PERMANENT if status is None else gmail.answer_kind(status, reason)
+    if kind == gmail.QUOTA:
+        fields = {"claimed_at": None, "error_message": said}
+        return claims.Outcome(
+            message, Status.QUEUED, fields, QUOTA_REST, f"Gmail limit reached: {said}"
+        )
+    if kind == gmail.PASSING or failures.never_sent(said):
+        return claims.passing_failure(message, said)
+    return claims.Outcome(message, Status.FAILED, {"error_message": said})
+
+
+def _rest_accounts(outcomes: list[claims.Outcome], now: Any) -> None:
+    """Each account with a message back in the queue rests, as long as its longest rest."""
+    rests: dict[Any, claims.Outcome] = {}
+    for outcome in outcomes:
+        account = outcome.message.email_account
+        if outcome.rest is None or account is None:
+            continue
+        kept = rests.get(account.pk)
+        if kept is None or (kept.rest or timedelta(0)) < outcome.rest:
+            rests[account.pk] = outcome
+    for outcome in rests.values():
+        assert outcome.message.email_account is not None and outcome.rest is not None
+        outcome.message.email_account.rest(outcome.rest, outcome.rest_reason, now=now)
 
 
 @signed_api
@@ -305,23 +418,27 @@ def status(request: HttpRequest, data: dict) -> JsonResponse:
 
 @signed_api
 def tick(request: HttpRequest, data: dict) -> JsonResponse:
-    """The sequence tick, for an n8n schedule workflow: queue what is due, hand it to n8n;
-    and the A/B subject tests whose wait is over choose their winner."""
+    """The periodic jobs, for n8n's schedule workflow (the same function the direct sender
+    runs): scheduled launches start, stale claims expire, A/B tests are decided, due
+    sequence steps are queued and handed to n8n... Answers each job's count, the sequence
+    tick's figures, and the jobs that failed (logged; the others ran)."""
     payloads.nothing(data)
-    result = schedule.tick()
+    result = jobs.run_periodic_jobs()
+    tick = result.tick()
     return JsonResponse(
         {
-            "enrolled": result.enrolled,
-            "stopped": result.stopped,
-            "queued": result.queued,
-            "completed": result.completed,
-            "dispatch_ids": [str(pk) for pk in result.dispatches],
-            "ab_tests_decided": variants.decide_due(),
+            **result.counts(),
+            "enrolled": tick.enrolled,
+            "stopped": tick.stopped,
+            "queued": tick.queued,
+            "completed": tick.completed,
+            "dispatch_ids": [str(pk) for pk in tick.dispatches],
+            "failed": result.failed,
         }
     )
 
 
-@signed_api
+@signed_api(atomic=False)
 def check_replies(request: HttpRequest, data: dict) -> JsonResponse:
     """Reply and bounce detection, for an n8n schedule: every opted-in account is read."""
     payloads.nothing(data)

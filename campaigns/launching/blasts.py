@@ -81,7 +81,7 @@ def hand_over(dispatch: Dispatch) -> None:
 
 def launch_plan(campaign: Campaign, **audience_args: Any) -> Plan:
     """What launching (a blast) or activating (a sequence) would do; LaunchError if refused."""
-    if campaign.status != Campaign.Status.DRAFT:
+    if not campaign.allows("launch"):
         raise LaunchError(ALREADY_SENDING.format(status=campaign.get_status_display().lower()))
     step = campaign.steps.order_by("order").first()
     if step is None:
@@ -93,7 +93,8 @@ def launch_plan(campaign: Campaign, **audience_args: Any) -> Plan:
         reason = account.last_error or "it is disconnected"
         raise LaunchError(ACCOUNT_CANNOT_SEND.format(account=account, reason=reason))
     try:
-        total, suppressed = audience.sizes(audience.audience_of(campaign, **audience_args))
+        leads = audience.audience_of(campaign, **audience_args)
+        total, suppressed = audience.sizes(leads, campaign)
     except audience.AudienceError as error:
         raise LaunchError(str(error)) from None
     cap = warmup.effective_daily_limit(account, timezone.now())
@@ -175,9 +176,9 @@ def campaign_launch(
     return dispatch
 
 
-def finish_dispatches() -> int:
+def finish_dispatches(now: datetime.datetime | None = None) -> int:
     """Dispatches with nothing left to send are completed, and so are their blasts."""
-    now = timezone.now()
+    now = now or timezone.now()
     pending = MessageLog.objects.filter(
         status__in=[MessageLog.Status.QUEUED, MessageLog.Status.SENDING]
     )
@@ -194,10 +195,13 @@ def finish_dispatches() -> int:
     return finished
 
 
-def start_scheduled() -> int:
-    """Scheduled dispatches whose time has come start running (and n8n is told)."""
+def start_scheduled(now: datetime.datetime | None = None) -> int:
+    """Scheduled dispatches whose time has come start running (and n8n is told). Safe to run
+    twice at once: each dispatch starts by a conditional UPDATE, so it is handed over once."""
     started = 0
-    due = Dispatch.objects.filter(status=Dispatch.Status.SCHEDULED, send_after__lte=timezone.now())
+    due = Dispatch.objects.filter(
+        status=Dispatch.Status.SCHEDULED, send_after__lte=now or timezone.now()
+    )
     for dispatch in due:
         if Dispatch.objects.filter(pk=dispatch.pk, status=Dispatch.Status.SCHEDULED).update(
             status=Dispatch.Status.RUNNING

@@ -4,11 +4,13 @@ processes on any number of hosts:
 
 - the campaign is active (and a dispatch's messages wait for it to run);
 - an A/B subject test's rest waits, held, until its winner is chosen (ab_tests);
-- the lead has not opted out and the address is not suppressed (else: skipped);
+- the lead has not opted out and the address is not suppressed, and the agency's rules let
+  it email them (consent; else: skipped);
 - the account is connected and not resting after a 429 or a token failure;
 - the account's rolling-24-hour cap;
 - the account's per-minute quota: its next send slot, on the database's clock;
-- the error storm: failures in a row per campaign, counted in the database (`finish`).
+- the error storm: failures in a row per campaign, counted in the database (`finish`);
+- the account's bounce rate (bounce_rate.py): too high, its campaigns pause.
 
 A claim first takes the account's send slots with one conditional UPDATE. That UPDATE also
 makes the account's claims take turns (a row lock on PostgreSQL, the write lock on SQLite,
@@ -18,13 +20,28 @@ each is taken by a conditional UPDATE of its status whose row count is checked. 
 that may not send yet says when to come back (`Claim.retry_after`).
 
 Sending is at most once: a row claimed by a process that died is marked `unknown` and
-never resent automatically.
+never resent automatically. A claim, and every outcome that moves a message out of
+`sending`, commits with `synchronous_commit = on` on PostgreSQL (`durable`): no server
+setting can make a committed claim vanish in a crash, and the message be claimed again.
+
+One clock: claimed_at, sent_at, rests, the 24-hour window and every cutoff are read from
+the database (`database_now`), never from the process, so a sender whose clock is wrong
+cannot pass a cap.
+
+What went wrong passes or lasts (`attempt`): Gmail's permanent answers fail the message
+(and stop the lead's sequence); a passing failure (Gmail 5xx or unreachable, no token, a
+limit, a full disk, anything unexpected before the message left) puts it back in the queue
+and rests the account, longer after each try, until settings.SEND_ATTEMPTS tries (hours)
+have failed; no answer after the request left leaves it `unknown`.
 """
 
+import contextlib
+import datetime
 import logging
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +52,7 @@ from django.utils import timezone
 
 from campaigns.ab_tests import variants
 from campaigns.accounts import gmail, warmup
+from campaigns.audiences import audience
 from campaigns.content import rendering
 from campaigns.models import (
     STOPPED_AFTER_FAILURE,
@@ -46,23 +64,27 @@ from campaigns.models import (
     Enrollment,
     MessageLog,
 )
-from campaigns.outbox import sending
+from campaigns.outbox import bounce_rate, sending
 from crm.site.bulk import update_rows
-from crm.suppression import is_suppressed
 
 log = logging.getLogger(__name__)
 Status = MessageLog.Status
 DAY = timedelta(hours=24)
-STALE_CLAIM = timedelta(minutes=15)
-TOKEN_RETRY = timedelta(minutes=1)
 # The shortest wait a refused claim asks for: a clock read twice can disagree by a hair.
 MIN_WAIT = 0.05
-UNSUBSCRIBED = "The lead opted out (or the address is suppressed): not sent."
+UNSUBSCRIBED = audience.SKIPPED_UNSUBSCRIBED
 CLAIM_EXPIRED = (
     "The sender stopped while sending this message: it may or may not have gone out, "
     "so it is not resent automatically."
 )
 STORM_PAUSED = "Paused after {count} failures in a row; the last one: {error}"
+GAVE_UP = "Still failing after {attempts} tries over {hours}: {error}"
+RESTING_AFTER = "Sending failed for now ({error}): the account rests until the next try."
+UNEXPECTED = "Not sent: {error}"
+# A passing failure rests the account this long after the first try, twice as long after
+# each next one, at most REST_LONGEST: with settings.SEND_ATTEMPTS tries, hours in all.
+REST_FIRST = timedelta(seconds=30)
+REST_LONGEST = timedelta(minutes=30)
 # Why a claim came back empty, said to n8n and in the sender's log.
 CANNOT_SEND = "the account cannot send (disconnected or needs reconnecting)"
 RESTING = "the account rests after a Gmail limit or a token failure"
@@ -73,6 +95,12 @@ QUEUING_WAIT = 1.0
 # n8n comes back this often while only an agent's account that needs reconnecting has
 # messages left in its dispatch (the campaign itself is not paused for it).
 RECONNECT_WAIT = 300.0
+
+
+def stale_claim() -> timedelta:
+    """How long a claimed message may stay `sending` before its sender is taken for dead
+    (CLAIM_LEASE_SECONDS, 15 minutes: longer than any send with its retries)."""
+    return timedelta(seconds=settings.CLAIM_LEASE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -87,6 +115,30 @@ class Claim:
     reason: str = ""
     # The account the messages go through (n8n's claim: its token is asked for next).
     account: EmailAccount | None = None
+
+
+def database_now() -> datetime.datetime:
+    """The database's clock (settings.OUTBOX_DATABASE_CLOCK; the suite keeps the process's,
+    which time_machine moves): every sender and web process on every host reads the same."""
+    if not settings.OUTBOX_DATABASE_CLOCK:
+        return timezone.now()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT STATEMENT_TIMESTAMP()")
+            return cursor.fetchone()[0]
+        cursor.execute("SELECT STRFTIME('%Y-%m-%d %H:%M:%f', 'now')")
+        return datetime.datetime.fromisoformat(cursor.fetchone()[0]).replace(tzinfo=datetime.UTC)
+
+
+@contextlib.contextmanager
+def durable() -> Iterator[None]:
+    """A transaction whose commit waits for the WAL to reach disk on PostgreSQL, whatever
+    the server's synchronous_commit: a crash cannot undo it. SQLite commits durably."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = on")
+        yield
 
 
 class _NotNow(Exception):
@@ -144,7 +196,7 @@ def slot_wait(account: EmailAccount) -> float:
 
 def sendable_accounts() -> list[EmailAccount]:
     """Accounts that may have something to claim now (the claim checks again)."""
-    now = timezone.now()
+    now = database_now()
     return list(
         EmailAccount.objects.filter(is_active=True, needs_reconnect=False)
         .filter(Q(paused_until__isnull=True) | Q(paused_until__lte=now))
@@ -152,10 +204,10 @@ def sendable_accounts() -> list[EmailAccount]:
     )
 
 
-def sent_in_last_day(account: EmailAccount) -> int:
+def sent_in_last_day(account: EmailAccount, now: datetime.datetime | None = None) -> int:
     """What counts against the rolling-24-hour cap: messages sent in the last 24 hours, and
     those claimed since and not known to be unsent (in flight, or lost mid-send)."""
-    since = timezone.now() - DAY
+    since = (now or database_now()) - DAY
     in_flight = Q(
         status__in=[Status.SENDING, Status.UNKNOWN], sent_at__isnull=True, claimed_at__gte=since
     )
@@ -168,10 +220,9 @@ def sent_in_last_day(account: EmailAccount) -> int:
     )
 
 
-def _cap_wait(account: EmailAccount) -> float:
+def _cap_wait(account: EmailAccount, now: datetime.datetime) -> float:
     """Seconds until the oldest send of the last 24 hours leaves the window (or a warm-up
     raises the cap)."""
-    now = timezone.now()
     oldest = (
         MessageLog.objects.filter(email_account=account, sent_at__gte=now - DAY)
         .order_by("sent_at")
@@ -179,17 +230,16 @@ def _cap_wait(account: EmailAccount) -> float:
         .first()
     )
     # Only claims in flight fill the cap: they end (sent, or back in the queue) soon.
-    wait = (oldest + DAY - now).total_seconds() if oldest else STALE_CLAIM.total_seconds()
+    wait = (oldest + DAY - now).total_seconds() if oldest else stale_claim().total_seconds()
     rise = warmup.next_rise(account, now)  # a warming account's cap may rise sooner
     if rise is not None:
         wait = min(wait, (rise - now).total_seconds())
     return max(MIN_WAIT, wait)
 
 
-def _refusal(account: EmailAccount) -> Claim | None:
+def _refusal(account: EmailAccount, now: datetime.datetime) -> Claim | None:
     if not account.can_send:
         return Claim(reason=CANNOT_SEND)
-    now = timezone.now()
     if account.paused_until and account.paused_until > now:
         wait = (account.paused_until - now).total_seconds()
         return Claim(retry_after=max(MIN_WAIT, wait), reason=RESTING)
@@ -216,8 +266,10 @@ def claim(account: EmailAccount, queued: QuerySet[MessageLog], limit: int = 1) -
     rule above; see Claim for the answer."""
     if not queued.exists():
         return Claim()
+    if bounce_rate.pause_if_bouncing(account):  # outside the claim's transaction: it stays
+        return Claim(reason=bounce_rate.TOO_MANY_BOUNCES)
     try:
-        with transaction.atomic():
+        with durable():  # a claim lost in a crash would be claimed, and sent, again
             return _claim(account, queued, limit)
     except _NotNow as refused:
         return refused.claim
@@ -228,17 +280,18 @@ def _claim(account: EmailAccount, queued: QuerySet[MessageLog], limit: int) -> C
         raise _NotNow(Claim(retry_after=max(MIN_WAIT, slot_wait(account)), reason=PACED))
     # From here the account's other claims wait for this one: what is read next holds.
     account.refresh_from_db()
-    refusal = _refusal(account)
+    now = database_now()
+    refusal = _refusal(account, now)
     if refusal is not None:
         raise _NotNow(refusal)
-    left = warmup.effective_daily_limit(account, timezone.now()) - sent_in_last_day(account)
+    left = warmup.effective_daily_limit(account, now) - sent_in_last_day(account, now)
     if left <= 0:
-        raise _NotNow(Claim(retry_after=_cap_wait(account), reason=DAILY_CAP))
+        raise _NotNow(Claim(retry_after=_cap_wait(account, now), reason=DAILY_CAP))
     wanted = min(limit, left)
     messages: list[MessageLog] = []
     # A message skipped (opted out) or failed (the step cannot be rendered for its lead)
     # takes no slot: the claim takes the next one instead.
-    while len(messages) < wanted and (taken := _take(queued, wanted - len(messages))):
+    while len(messages) < wanted and (taken := _take(queued, wanted - len(messages), now)):
         for message in taken:
             if skip_if_suppressed(message):
                 continue
@@ -252,14 +305,13 @@ def _claim(account: EmailAccount, queued: QuerySet[MessageLog], limit: int) -> C
     return Claim(messages, spacing=send_interval(account).total_seconds())
 
 
-def _take(queued: QuerySet[MessageLog], count: int) -> list[MessageLog]:
+def _take(queued: QuerySet[MessageLog], count: int, now: datetime.datetime) -> list[MessageLog]:
     """Move up to `count` rows of `queued` to `sending`, each by a conditional UPDATE: a row
     another process took or cancelled a moment earlier is passed over, never shared."""
     candidates = queued.order_by("created_at", "pk")
     if connection.features.has_select_for_update_skip_locked:
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))
     taken = []
-    now = timezone.now()
     for pk in candidates.values_list("pk", flat=True)[:count]:
         if MessageLog.objects.filter(pk=pk, status=Status.QUEUED).update(
             status=Status.SENDING, claimed_at=now, updated_at=now
@@ -333,18 +385,24 @@ def dispatch_accounts(dispatch: Dispatch) -> list[EmailAccount]:
 
 
 def skip_if_suppressed(message: MessageLog) -> bool:
-    """A claimed message to a lead who opted out since it was queued is skipped, not sent."""
-    lead = message.lead
-    if lead.unsubscribed_at or is_suppressed(lead.organization_id, lead.email):
-        finish(message, Status.SKIPPED, error_message=UNSUBSCRIBED)
+    """A claimed message to a lead who opted out (of everything, or of this campaign or its
+    kind) or whose consent ran out since it was queued is skipped, not sent."""
+    reason = audience.reason_not_to_send(message.lead, message.campaign)
+    if reason:
+        finish(message, Status.SKIPPED, error_message=reason)
         return True
     return False
 
 
 def finish(message: MessageLog, status: str, **fields: object) -> bool:
-    """Record the outcome of a claimed message; False when it was no longer `sending`.
-    Both drivers record through here (the direct sender, and n8n's log-message call), so
-    the error storm is counted here, in the database, across every process."""
+    """Record the outcome of a claimed message, durably; False when it was no longer
+    `sending`. Both drivers record through here (the direct sender, and n8n's log-message
+    call), so the error storm is counted here, in the database, across every process."""
+    with durable():
+        return _finish(message, status, fields)
+
+
+def _finish(message: MessageLog, status: str, fields: dict[str, Any]) -> bool:
     changed = bool(
         MessageLog.objects.filter(pk=message.pk, status=Status.SENDING).update(
             status=status, updated_at=timezone.now(), **fields
@@ -473,43 +531,94 @@ def _pause_in_storm(campaign_id: uuid.UUID, error: str) -> bool:
     return bool(paused)
 
 
-def send_one(message: MessageLog, account: EmailAccount) -> str:
-    """Send a claimed message and record what happened; returns the new status."""
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed message, to be recorded (`record`): its new status and
+    fields, and how long its account rests (with the reason), if it does."""
+
+    message: MessageLog
+    status: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    rest: timedelta | None = None
+    rest_reason: str = ""
+
+
+def attempt(message: MessageLog, account: EmailAccount) -> Outcome:
+    """Send a claimed message and say what became of it; records nothing, raises nothing
+    but what stops the process (KeyboardInterrupt, SystemExit)."""
     try:
         sent = sending.deliver(message, account)
     except gmail.TokenRevoked:
         # Nothing went out: the message waits for the account to be reconnected (the
         # account was marked, and its campaigns paused, when Google refused the token).
-        finish(message, Status.QUEUED, claimed_at=None)
-        return Status.QUEUED
-    except gmail.TokenUnavailable as error:
-        # Nothing went out: back in the queue, and the account rests a minute.
-        finish(message, Status.QUEUED, claimed_at=None, error_message=str(error))
-        account.rest(TOKEN_RETRY, f"Could not get an access token: {error}")
-        return Status.QUEUED
+        return Outcome(message, Status.QUEUED, {"claimed_at": None})
     except gmail.QuotaExceeded as error:
-        finish(message, Status.QUEUED, claimed_at=None)
-        account.rest(timedelta(seconds=error.retry_after), f"Gmail limit reached: {error}")
-        return Status.QUEUED
+        # Gmail's limit is not the message's fault: no try is counted.
+        rest = timedelta(seconds=error.retry_after)
+        return Outcome(
+            message, Status.QUEUED, {"claimed_at": None}, rest, f"Gmail limit reached: {error}"
+        )
+    except gmail.Transient as error:
+        return passing_failure(message, str(error))
     except gmail.SendUncertain as error:
-        finish(message, Status.UNKNOWN, error_message=str(error))
-        return Status.UNKNOWN
+        # Gmail may have it: never sent again. Gmail not answering, the account rests.
+        fields = {"error_message": str(error)}
+        return Outcome(
+            message, Status.UNKNOWN, fields, REST_FIRST, RESTING_AFTER.format(error=error)
+        )
     except gmail.GmailError as error:
-        finish(message, Status.FAILED, error_message=str(error))
-        return Status.FAILED
-    finish(
+        return Outcome(message, Status.FAILED, {"error_message": str(error)})
+    except Exception as error:
+        # A fault of ours or of the machine before the message left (Gmail's answers are
+        # all GmailError): it goes back, and fails for good only if it lasts.
+        log.exception("message %s: unexpected error while sending", message.pk)
+        return passing_failure(message, UNEXPECTED.format(error=f"{type(error).__name__}: {error}"))
+    return Outcome(
         message,
         Status.SENT,
-        sent_at=timezone.now(),
-        provider_message_id=sent.message_id,
-        thread_id=sent.thread_id,
+        {"provider_message_id": sent.message_id, "thread_id": sent.thread_id},
     )
-    return Status.SENT
 
 
-def expire_stale_claims(now: datetime | None = None) -> int:
+def passing_failure(message: MessageLog, error: str) -> Outcome:
+    """Nothing went out, and it may go later: back in the queue, the account resting longer
+    after each try; after settings.SEND_ATTEMPTS tries it fails for good."""
+    tries = message.attempts + 1
+    if tries >= settings.SEND_ATTEMPTS:
+        hours = _duration(message.created_at, timezone.now())  # words only: no query
+        gave_up = GAVE_UP.format(attempts=tries, hours=hours, error=error)
+        return Outcome(message, Status.FAILED, {"error_message": gave_up, "attempts": tries})
+    rest = min(REST_FIRST * 2 ** (tries - 1), REST_LONGEST)
+    fields = {"claimed_at": None, "error_message": error, "attempts": tries}
+    return Outcome(message, Status.QUEUED, fields, rest, RESTING_AFTER.format(error=error))
+
+
+def _duration(start: datetime.datetime | None, end: datetime.datetime) -> str:
+    hours = (end - start).total_seconds() / 3600 if start else 0.0
+    return f"{hours:.1f} hours"
+
+
+def record(outcome: Outcome, account: EmailAccount) -> str:
+    """Write the outcome (durably: `finish`) and rest the account if it says so; returns the
+    message's status. A database error is raised: the caller keeps the outcome and records
+    it again when the database is back (the message stays `sending` meanwhile)."""
+    fields = dict(outcome.fields)
+    if outcome.status == Status.SENT:
+        fields["sent_at"] = database_now()
+    finish(outcome.message, outcome.status, **fields)
+    if outcome.rest is not None:
+        account.rest(outcome.rest, outcome.rest_reason, now=database_now())
+    return outcome.status
+
+
+def send_one(message: MessageLog, account: EmailAccount) -> str:
+    """Send a claimed message and record what happened; returns the new status."""
+    return record(attempt(message, account), account)
+
+
+def expire_stale_claims(now: datetime.datetime | None = None) -> int:
     """Rows left in `sending` by a dead process become `unknown` (never resent)."""
-    cutoff = (now or timezone.now()) - STALE_CLAIM
+    cutoff = (now or database_now()) - stale_claim()
     return MessageLog.objects.filter(
         status=Status.SENDING, is_test=False, claimed_at__lt=cutoff
     ).update(status=Status.UNKNOWN, error_message=CLAIM_EXPIRED, updated_at=timezone.now())

@@ -64,6 +64,26 @@ _BOUNCES = [
 ]
 
 
+def gmail_answer(raw: str) -> tuple[int, str] | None:
+    """The HTTP status and reason of a reason recorded from Gmail's answer ("HTTP 500
+    backendError: ..."), or None when it is not one."""
+    match = _GMAIL.match((raw or "").strip())
+    return (int(match["status"]), match["reason"]) if match else None
+
+
+# Reasons that say Gmail was never reached, so nothing was sent (ours, and n8n's).
+_NEVER_SENT = re.compile(
+    r"could not connect to Gmail|Gmail could not be reached|no new access token|"
+    r"^not sent: ",
+    re.IGNORECASE,
+)
+
+
+def never_sent(raw: str) -> bool:
+    """The reason says the request never reached Gmail (no connection, no token)."""
+    return bool(_NEVER_SENT.search(raw or ""))
+
+
 def in_words(raw: str) -> str:
     """The reason as staff read it; empty stays empty."""
     raw = (raw or "").strip()

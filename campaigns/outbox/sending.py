@@ -19,7 +19,9 @@ def addressing_for(log: MessageLog, account: EmailAccount) -> mime.Addressing:
         to_email=log.to_email,
         to_name="" if log.is_test else lead.name,
         reply_to=account.reply_to,
-        unsubscribe_url=unsubscribe_links.url_for(lead, test=log.is_test),
+        unsubscribe_url=unsubscribe_links.url_for(lead, test=log.is_test, campaign=log.campaign_id),
+        # A mailto: only where reply detection reads what it brings (replies.py).
+        unsubscribe_mailto=account.detect_replies and account.may_read_headers,
         postal_address=lead.organization.postal_address,
         in_reply_to=log.in_reply_to,
         is_test=log.is_test,
@@ -54,7 +56,8 @@ def render_for(
     lead's unsubscribe link when the caller has it already. A `test` rendering (preview,
     test send) differs only in that link's token, which opens the page but unsubscribes
     nobody. `variant` (B to D) takes that subject of an A/B test instead of the step's."""
-    url = url or unsubscribe_links.url_for(lead, test=test)
+    campaign_id = step.campaign_id if isinstance(step, CampaignStep) else step.step.campaign_id
+    url = url or unsubscribe_links.url_for(lead, test=test, campaign=campaign_id)
     # A listing alert's step (or its snapshot, at the claim) reads its listing.
     listing = listing_fit.listing_for(getattr(step, "step", step))
     context = rendering.message_context(
@@ -147,7 +150,7 @@ def render_claimed(log: MessageLog, account: EmailAccount) -> None:
     if log.snapshot is None:
         return  # rendered when it was queued (before rendering moved to the claim)
     lead = log.lead
-    url = unsubscribe_links.url_for(lead)
+    url = unsubscribe_links.url_for(lead, campaign=log.campaign_id)
     rendered = render_for(log.snapshot, lead, account, url, variant=log.variant)
     log.to_email = lead.email
     if not log.in_reply_to:

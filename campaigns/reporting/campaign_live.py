@@ -22,22 +22,25 @@ PLAN_EVERY = 30  # seconds
 # The page's live charts: their name on the page (data-live-chart) and where their data is
 # in dashboard.campaign_results.
 LIVE_CHARTS = {"daily": "chart", "funnel": "funnel_chart"}
+# The page's buttons: the lifecycle steps staff take (completing is the system's), offered
+# when the campaign's status allows them (Campaign.LIFECYCLE); then those always there.
+STEPS = ["launch", "pause", "resume", "cancel"]
 ALWAYS = ["preview", "duplicate"]
+# Steps that stop sending: a blast with nothing left to send has nothing to stop.
+STOPPING = {"pause", "cancel"}
 SEQUENCE_CANCELLED = "Cancelled: no more steps are sent."
 
 
 def available_actions(campaign: Campaign, waiting: int) -> list[str]:
-    """The actions that mean something now: a blast with nothing left to send has nothing
-    to pause or cancel (it is finished, or about to be marked so)."""
-    Status = Campaign.Status
+    """The actions that mean something now: the steps the campaign's status allows, but
+    nothing to pause or cancel in a blast with nothing left to send (it is finished, or
+    about to be marked so)."""
     # A sequence, or a listing alert campaign (it listens), goes on with nothing waiting.
     still_sending = campaign.type != Campaign.Type.BLAST or waiting > 0
-    by_status: dict[str, list[str]] = {
-        Status.DRAFT: ["launch"],
-        Status.ACTIVE: ["pause", "cancel"] if still_sending else [],
-        Status.PAUSED: ["resume", "cancel"] if still_sending else ["resume"],
-    }
-    return [*by_status.get(campaign.status, []), *ALWAYS]
+    steps = [
+        step for step in STEPS if campaign.allows(step) and (still_sending or step not in STOPPING)
+    ]
+    return [*steps, *ALWAYS]
 
 
 def waiting_count(campaign: Campaign) -> int:
@@ -69,7 +72,7 @@ def campaign_page(campaign: Campaign) -> tuple[dict[str, Any], dict[str, Any]]:
     live: dict[str, Any] = {
         **progress,
         "status_label": campaign.get_status_display(),
-        "live": campaign.status in (Campaign.Status.ACTIVE, Campaign.Status.PAUSED),
+        "live": campaign.status in Campaign.LIVE,
         "actions": available_actions(campaign, progress["waiting"]),
         "sender_warning": warning,
         "funnel": [_funnel_row(row) for row in funnel],

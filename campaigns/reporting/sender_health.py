@@ -32,10 +32,11 @@ class Heartbeat:
         self.name = name
         self.written = -BEAT_EVERY_SECONDS
 
-    def beat(self) -> None:
+    def beat(self, now: datetime.datetime | None = None) -> None:
+        """`now`: the database's clock, when the caller read it (the sender does)."""
         if time.monotonic() - self.written < BEAT_EVERY_SECONDS:
             return
-        now = timezone.now()
+        now = now or timezone.now()
         if not SenderHeartbeat.objects.filter(pk=self.name).update(beat_at=now):
             SenderHeartbeat.objects.bulk_create(
                 [SenderHeartbeat(name=self.name, beat_at=now)], ignore_conflicts=True
@@ -69,8 +70,8 @@ def waiting_for_sender(campaigns: Any = None, *, now: datetime.datetime | None =
         return True
     if current_driver() != Dispatch.Driver.DIRECT:
         return False
-    # The sender's loop runs the sequence tick every minute: a step due for longer waits
-    # for a sender that is not there.
+    # The sender's loop runs the sequence tick (a periodic job) every few seconds: a step
+    # due for a minute waits for a sender that is not there.
     return Enrollment.objects.filter(
         campaign__in=live.filter(type=Campaign.Type.SEQUENCE),
         state=Enrollment.State.ACTIVE,

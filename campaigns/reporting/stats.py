@@ -2,11 +2,12 @@
 
 With millions of messages, counting the last 30 days of an agency on every view of the home
 page reads hundreds of thousands of rows (seconds on PostgreSQL). So the past days are
-summed every few minutes by `refresh` (the sender runs it, `manage.py refresh_stats` does it
-from cron, and the home page does it itself when the sums are older than MAX_AGE), and the
-home reads a few hundred rows. Days from `StatsWindow.until` on (today, and yesterday until
-the first refresh after midnight) are always counted live, on the (organization, sent_at)
-index: today's sends show at once; opens and replies on earlier days show within minutes.
+summed every few minutes by `refresh` (a periodic job, campaigns/periodic/jobs.py; `manage.py
+refresh_stats` does it from cron, and the home page does it itself when the sums are older
+than MAX_AGE), and the home reads a few hundred rows. Days from `StatsWindow.until` on
+(today, and yesterday until the first refresh after midnight) are always counted live, on
+the (organization, sent_at) index: today's sends show at once; opens and replies on
+earlier days show within minutes.
 
 Days are the server's (settings.TIME_ZONE), whichever zone the page is shown in: the sums
 are shared by every viewer, and a sum and a live count must cut days at the same moment.
@@ -115,6 +116,18 @@ def refresh(now: datetime.datetime | None = None) -> StatsWindow:
             setattr(window, name, value)
         window.save()
     return window
+
+
+def refresh_when_due(now: datetime.datetime | None = None) -> int:
+    """Sum again if the sums are older than REFRESH_EVERY (or missing): 1 if it did, else 0.
+    The time of the last refresh is in the database, so every driver that runs the periodic
+    jobs keeps the same rhythm; two refreshes at once take turns (see `refresh`)."""
+    now = now or timezone.now()
+    last = StatsWindow.objects.filter(pk=1).values_list("refreshed_at", flat=True).first()
+    if last is not None and now - last < REFRESH_EVERY:
+        return 0
+    refresh(now)
+    return 1
 
 
 def current_window(now: datetime.datetime) -> StatsWindow:

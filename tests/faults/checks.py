@@ -14,15 +14,19 @@ restart by hand, is `World.settle`'s deadline (and no test restarts a process).
 """
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from email import policy
 from email.parser import BytesHeaderParser
 from pathlib import Path
+from typing import Any
 
 from bench.gmail_standin import QuotaStandIn
 from campaigns.models import MessageLog
 from campaigns.outbox import claims
 from tests.faults.world import Cast
 from tests.scale.checks import busiest_window
+
+Rows = Sequence[Mapping[str, Any]]  # the message log's rows, as values() reads them
 
 Status = MessageLog.Status
 HEADERS = BytesHeaderParser(policy=policy.default)
@@ -89,7 +93,7 @@ def _sandbox_ids(folder: Path) -> list[str]:
     return found
 
 
-def _nothing_twice(rows: list[dict], delivered: list[str]) -> list[str]:
+def _nothing_twice(rows: Rows, delivered: list[str]) -> list[str]:
     found = [f"{mid} went out {n} times" for mid, n in Counter(delivered).items() if n > 1]
     found += [mid for mid in delivered if mid.startswith("half-written")]
     by_id = {row["message_id"]: row for row in rows if row["message_id"]}
@@ -105,7 +109,7 @@ def _nothing_twice(rows: list[dict], delivered: list[str]) -> list[str]:
     return found
 
 
-def _log_agrees(rows: list[dict], delivered: list[str]) -> list[str]:
+def _log_agrees(rows: Rows, delivered: list[str]) -> list[str]:
     out = set(delivered)
     found = [
         f"{row['to_email']}: logged sent, yet it never went out"
@@ -120,7 +124,7 @@ def _log_agrees(rows: list[dict], delivered: list[str]) -> list[str]:
     return found
 
 
-def _settled(cast: Cast, rows: list[dict], delivered: list[str], in_doubt: int) -> list[str]:
+def _settled(cast: Cast, rows: Rows, delivered: list[str], in_doubt: int) -> list[str]:
     capped = {
         account.email_address
         for account in cast.accounts.values()

@@ -4,7 +4,7 @@ it sends for, made through Django in this process. `settle` waits for the run to
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,7 +64,7 @@ class World:
         leads: int,
         accounts: dict[str, int],
         provider: str = EmailAccount.Provider.GMAIL,
-        refused: range | list[int] = (),
+        refused: Sequence[int] = (),
     ) -> Cast:
         """An agency, its staff member, an account per key (with that daily cap; known to
         the stand-in when they are Gmail's), and `leads` leads; `refused` numbers the leads

@@ -3,7 +3,7 @@
 
 import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -12,8 +12,9 @@ from django.db import transaction
 from django.db.models import F, Min
 from django.utils import timezone
 
+from campaigns.accounts import domain_check
 from campaigns.audiences.audience import audience_of
-from campaigns.events import tracking, unsubscribes
+from campaigns.events import bounces, tracking, unsubscribes
 from campaigns.listing_alerts import triggers
 from campaigns.models import (
     Campaign,
@@ -27,9 +28,10 @@ from campaigns.models import (
 from campaigns.outbox import claims, sending, tracking_links
 from campaigns.reporting import stats
 from campaigns.sequences import schedule
+from crm import consent
 from crm.importing.lead_import import leads_import
 from crm.members import membership_create
-from crm.models import Lead, Membership, Organization, Property
+from crm.models import ConsentBasis, ConsentRecord, Lead, Membership, Organization, Property
 from crm.site.bulk import update_many
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -116,6 +118,52 @@ LISTING_ALERT = """<p>Hi {{ lead.first_name | default("there", true) }},</p>
 that fits your search in {{ property.city }} just came on the market.{% endif %}</p>
 {{ listing_card }}
 <p>Reply to this email and I'll arrange a viewing.<br>{{ sender.name }}</p>"""
+# The demo has no network: its domains' checks are stored as if made three hours before
+# loading, from the records these domains would publish (campaigns/accounts/domain_check.py
+# turns them into words as it does DNS's answers). Sunset Realty's lacks DMARC.
+DEMO_DKIM = (
+    "v=DKIM1; k=rsa; p="
+    "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA56GLM6OOnrTZdFfKFZDxjO/m3pR0eCWfC767"
+    "OaEU0C8KscXqYE6rnf9AHqMHZPxWVp/9JOVTaroL7alBbphQva5uIcVXwnjnMeXySk9cVUPLXAT2BhdM"
+    "UUjTJDlRQ32n6Y+zbSPWsT9+Kdmym9i31S6auXh9ZKJZ8wFsiQUjLpeddpbVCOLw8NJ1TObZ1MebmOnv"
+    "Yuzmp4yZ2aX14Cela/ojMQFomzySXMXZoUenATiXxtqFtSgJ0Fe76tD5qkbtgUsltVqzakR680xCHkEg"
+    "oI5UASbN8QqQIB70qyw1xPxaGpxZz2x/x8b2YNOMAJrDLJkeRAxpi3pCMrqmjFFYxwIDAQAB"
+)
+CHECKED_HOURS_AGO = 3
+
+
+class DemoRecords(TypedDict):
+    """What the demo's DNS holds for an agency's domain: SPF and DMARC texts, DKIM keys by
+    selector."""
+
+    spf: list[str]
+    dkim: dict[str, str]
+    dmarc: list[str]
+
+
+DEMO_DNS: dict[str, DemoRecords] = {
+    "sunset-realty": {
+        "spf": ["v=spf1 include:_spf.google.com ~all"],
+        "dkim": {"google": DEMO_DKIM},
+        "dmarc": [],
+    },
+    "maison-lumiere": {
+        "spf": ["v=spf1 include:_spf.google.com ~all"],
+        "dkim": {"google": DEMO_DKIM},
+        "dmarc": ["v=DMARC1; p=none; rua=mailto:dmarc@maison-lumiere.example"],
+    },
+}
+# The Paris agency follows GDPR/PECR: its leads' consent comes from its contact form or
+# their enquiries; one enquiry is older than the three years it allows, a few have none.
+PARIS_FORM = "https://www.maison-lumiere.example/contact"
+PARIS_WORDING = (
+    "J'accepte de recevoir par email les annonces et les nouvelles de Maison Lumière "
+    "Immobilier. Je peux me désinscrire à tout moment par le lien de chaque email."
+)
+EXPIRED_MONTHS_AGO = 40
+PARIS_NEWS = """<p>Bonjour {{ lead.name }},</p>
+<p>Trois appartements viennent d'arriver à {{ lead.city | default("Paris", true) }}. Répondez à
+cet email et je vous envoie les détails.</p>"""
 # Added when the demo loads, after the listing alert campaign is on: its alert waits for
 # review on the home page (the README's walk-through).
 NEW_LISTING = {
@@ -156,8 +204,14 @@ class Command(BaseCommand):
                 self.user(username, password, organizations[slug] if slug else None, role)
             sunset = organizations["sunset-realty"]
             account = self.sending_account(sunset, User.objects.get(username="agent"))
+            paris = organizations["maison-lumiere"]
+            paris_account = self.paris_account(paris, User.objects.get(username="agent-paris"))
             self.backdate(list(organizations.values()), loading)
             self.campaigns(sunset, account, loading)
+            self.paris_news(paris, paris_account)
+            self.paris_consent(paris, loading)
+            for organization, sender in ((sunset, account), (paris, paris_account)):
+                self.domain_check(organization, sender, loading)
         if reset:
             stats.refresh()  # the home's sums no longer hold the deleted messages
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (user / password):"))
@@ -257,6 +311,90 @@ class Command(BaseCommand):
             },
         )
         return account
+
+    def paris_account(self, organization: Organization, user: User) -> EmailAccount:
+        account, _ = EmailAccount.objects.get_or_create(
+            organization=organization,
+            email_address="agence@maison-lumiere.example",
+            defaults={
+                "user": user,
+                "display_name": "Camille, Maison Lumière",
+                "is_primary": True,
+                "provider": EmailAccount.Provider.SANDBOX,
+            },
+        )
+        return account
+
+    def paris_news(self, organization: Organization, account: EmailAccount) -> None:
+        """A draft blast of the Paris agency: its launch page counts the leads its rules
+        skip (no consent on record, consent expired)."""
+        campaign, created = Campaign.objects.get_or_create(
+            organization=organization,
+            name="Nouvelles annonces à Paris",
+            defaults={"type": Campaign.Type.BLAST, "email_account": account},
+        )
+        if created:
+            CampaignStep.objects.create(
+                campaign=campaign,
+                order=1,
+                subject="Nouvelles annonces à {{ lead.city | default('Paris', true) }}",
+                body_template=PARIS_NEWS,
+            )
+
+    def paris_consent(self, organization: Organization, loading: datetime.datetime) -> None:
+        """Each Paris lead's consent, once: express from the contact form (with its words),
+        or an enquiry through a portal; the first lead's enquiry is 40 months old (expired
+        under GDPR/PECR's three years here), one lead in seven has none on record."""
+        if ConsentRecord.objects.filter(organization=organization).exists():
+            return
+        leads = Lead.objects.filter(organization=organization)
+        today = consent.today_of(organization, loading)
+        for index, lead in enumerate(leads.order_by("email")):
+            if index == 0:
+                given = consent.months_before(today, EXPIRED_MONTHS_AGO)
+                consent.consent_record(
+                    lead=lead,
+                    basis=ConsentBasis.ENQUIRY,
+                    given_on=given,
+                    source=ConsentRecord.Source.IMPORT,
+                    source_detail=f"{lead.source or 'SeLoger'}: an enquiry about a listing",
+                )
+            elif index % 7 == 3:
+                continue
+            elif index % 3 == 0:
+                consent.consent_record(
+                    lead=lead,
+                    basis=ConsentBasis.EXPRESS,
+                    given_on=today - datetime.timedelta(days=10 + index * 3),
+                    source=ConsentRecord.Source.FORM,
+                    source_detail=PARIS_FORM,
+                    wording=PARIS_WORDING,
+                )
+            else:
+                consent.consent_record(
+                    lead=lead,
+                    basis=ConsentBasis.ENQUIRY,
+                    given_on=today - datetime.timedelta(days=5 + index * 2),
+                    source=ConsentRecord.Source.IMPORT,
+                    source_detail=f"{lead.source or 'Site web'}: an enquiry about a listing",
+                )
+        ConsentRecord.objects.filter(organization=organization).update(
+            recorded_at=loading - datetime.timedelta(days=LAST_LEAD_DAYS_AGO)
+        )
+
+    def domain_check(
+        self, organization: Organization, account: EmailAccount, loading: datetime.datetime
+    ) -> None:
+        """The account's domain as checked three hours before loading (the demo's DNS)."""
+        records = DEMO_DNS[organization.slug]
+        domain_check.check_record(
+            organization,
+            account.domain,
+            spf=records["spf"],
+            dkim=records["dkim"],
+            dmarc=records["dmarc"],
+            at=loading - datetime.timedelta(hours=CHECKED_HOURS_AGO),
+        )
 
     def campaigns(
         self, organization: Organization, account: EmailAccount, loading: datetime.datetime
@@ -390,7 +528,7 @@ class Command(BaseCommand):
         replies (five hours later), one in forty-one bounces (two minutes later)."""
         hours = datetime.timedelta(hours=1)
         if count % 41 == 8:
-            tracking.record_bounce(message, NO_SUCH_USER)
+            bounces.record_bounce(message, NO_SUCH_USER)
             bounced = sent_at + datetime.timedelta(minutes=2)
             MessageLog.objects.filter(pk=message.pk).update(bounced_at=bounced, updated_at=bounced)
             return

@@ -8,27 +8,39 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError, connections
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns.ab_tests import variants
 from campaigns.events import replies
-from campaigns.launching import blasts, queuing
-from campaigns.models import MessageLog
+from campaigns.launching import blasts
+from campaigns.models import EmailAccount, MessageLog
 from campaigns.outbox import claims
-from campaigns.reporting import sender_health, stats
-from campaigns.sequences import schedule
+from campaigns.periodic import jobs
+from campaigns.reporting import sender_health
 
 log = logging.getLogger(__name__)
-TICK_SECONDS = 60
+# The periodic jobs (scheduled launches, stale claims, the sequence tick...) run as the
+# sender starts, then this often: a scheduled launch starts within these seconds.
+JOBS_SECONDS = 15
 REPLIES_SECONDS = 15 * 60
 REPORT_SECONDS = 60
+# After a pass fails, the next comes this long after, twice as long while failures last.
+PASS_RETRY_FIRST = 1.0
+PASS_RETRY_LONGEST = 30.0
+PASS_FAILED = "The pass failed ({error}); the sender goes on in {seconds:.0f} s."
 Status = MessageLog.Status
 OTHER_OUTCOMES = [
     (Status.SKIPPED, "skipped (opted out)"),
     (Status.QUEUED, "put back in the queue"),
     (Status.UNKNOWN, "unknown (no answer from Gmail)"),
 ]
+
+
+def _said(error: Exception) -> str:
+    """The error's type and first line (a database error's text runs over several)."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 
 
 class Progress:
@@ -87,71 +99,114 @@ class Command(BaseCommand):
     ) -> None:
         self.stopping = False
         signal.signal(signal.SIGTERM, self.stop)
-        handled, totals = 0, dict[str, int]()
-        progress = Progress(report_seconds)
-        next_tick = next_replies = next_stats = 0.0
+        self.loop, self.limit, self.idle_seconds = loop, limit, idle_seconds
+        self.handled, self.totals = 0, dict[str, int]()
+        self.progress = Progress(report_seconds)
+        self.next_jobs = self.next_replies = 0.0
         # Pages warn "nothing is sending" when this goes quiet while messages wait.
-        heartbeat = sender_health.Heartbeat()
+        self.heartbeat = sender_health.Heartbeat()
+        # Outcomes the database was not there to take (it restarted mid-send): recorded
+        # first thing on the next pass, so a message that went is never sent again.
+        self.unrecorded: list[tuple[claims.Outcome, EmailAccount]] = []
+        failures = 0
         while not self.stopping:
-            heartbeat.beat()
-            if loop and time.monotonic() >= next_tick:
-                # Running as a service, the sender also runs the sequence tick each minute.
-                schedule.tick()
-                next_tick = time.monotonic() + TICK_SECONDS
-            if loop and time.monotonic() >= next_replies:
-                # ... and reads replies and bounces every 15 minutes (opted-in accounts).
-                for result in replies.check_replies():
-                    if result.problem:
-                        self.stderr.write(str(result))
-                next_replies = time.monotonic() + REPLIES_SECONDS
-            if loop and time.monotonic() >= next_stats:
-                # ... and sums the dashboard's past days every 5 minutes.
-                stats.refresh()
-                next_stats = time.monotonic() + stats.REFRESH_EVERY.total_seconds()
-            if loop:
-                # ... and finishes queuing a launch whose web process stopped meanwhile.
-                queuing.take_over_orphans()
-            blasts.start_scheduled()
-            variants.decide_due()  # A/B subject tests whose wait is over send their winner
-            expired = claims.expire_stale_claims()
-            if expired:
-                left = ngettext(
-                    "%(n)s message left mid-send by a stopped sender",
-                    "%(n)s messages left mid-send by a stopped sender",
-                    expired,
-                )
-                self.stderr.write(f"{left % {'n': expired}}: marked unknown, not resent.")
-            progressed, waits, paced = False, [], []
-            for account in claims.sendable_accounts():
-                claim = claims.claim_for_account(account)
-                if claim.retry_after is not None:
-                    waits.append(claim.retry_after)
-                    if claim.reason == claims.PACED:
-                        paced.append(claim.retry_after)
-                for message in claim.messages:
-                    heartbeat.beat()
-                    status = claims.send_one(message, account)
-                    totals[status] = totals.get(status, 0) + 1
-                    progress.record(message, status)
-                    handled += 1
-                    progressed = True
-                if (limit and handled >= limit) or self.stopping:
-                    break
-            blasts.finish_dispatches()
-            for line in progress.report():
-                log.info(line)
-            if limit and handled >= limit:
+            try:
+                wait = self.one_pass()
+                failures = 0
+            except Exception as error:
+                if not loop:
+                    raise
+                # Whatever a pass raised (the database restarting, a bug), the service goes
+                # on: connections are dropped (the next query opens a fresh one), and the
+                # next pass comes after a pause that grows while the failures last.
+                failures += 1
+                wait = min(PASS_RETRY_FIRST * 2 ** (failures - 1), PASS_RETRY_LONGEST)
+                log.exception("the sender's pass failed; next try in %.0f s", wait)
+                self.stderr.write(PASS_FAILED.format(error=_said(error), seconds=wait))
+                connections.close_all()
+            if wait is None:
                 break
-            if not progressed:
-                # Run once, the sender still drains what only waits for its quota slot;
-                # as a service, it sleeps until the soonest claim may succeed.
-                if not loop and not paced:
-                    break
-                time.sleep(min([*waits, idle_seconds]) if loop else min(paced))
-        summary = ", ".join(f"{count} {status}" for status, count in sorted(totals.items()))
-        handled_text = ngettext("Handled %(n)s message", "Handled %(n)s messages", handled)
-        done = handled_text % {"n": handled}
+            if wait:
+                time.sleep(wait)
+        summary = ", ".join(f"{count} {status}" for status, count in sorted(self.totals.items()))
+        handled_text = ngettext("Handled %(n)s message", "Handled %(n)s messages", self.handled)
+        done = handled_text % {"n": self.handled}
         self.stdout.write(f"{done}{': ' + summary if summary else ''}.")
+
+    def one_pass(self) -> float | None:
+        """One round of the loop: the periodic work, then a claim per account and its send;
+        returns how long to sleep before the next round (None: stop)."""
+        loop = self.loop
+        self.heartbeat.beat()
+        self.record_unrecorded()
+        if time.monotonic() >= self.next_jobs:
+            # The same jobs as n8n's tick: launches whose time has come start, claims of a
+            # dead sender expire, A/B tests are decided, sequence steps queued...
+            self.report_expired(jobs.run_periodic_jobs().count("claims_expired"))
+            self.next_jobs = time.monotonic() + JOBS_SECONDS
+        if loop and time.monotonic() >= self.next_replies:
+            # Running as a service, the sender also reads replies and bounces every 15
+            # minutes (opted-in accounts).
+            for result in replies.check_replies():
+                if result.problem:
+                    self.stderr.write(str(result))
+            self.next_replies = time.monotonic() + REPLIES_SECONDS
+        progressed, waits, paced = False, [], []
+        for account in claims.sendable_accounts():
+            claim = claims.claim_for_account(account)
+            if claim.retry_after is not None:
+                waits.append(claim.retry_after)
+                if claim.reason == claims.PACED:
+                    paced.append(claim.retry_after)
+            for message in claim.messages:
+                self.heartbeat.beat()
+                self.send(message, account)
+                progressed = True
+            if (self.limit and self.handled >= self.limit) or self.stopping:
+                break
+        blasts.finish_dispatches()
+        for line in self.progress.report():
+            log.info(line)
+        if self.limit and self.handled >= self.limit:
+            return None
+        if progressed:
+            return 0.0
+        # Run once, the sender still drains what only waits for its quota slot; as a
+        # service, it sleeps until the soonest claim may succeed.
+        if not loop:
+            return min(paced) if paced else None
+        return min([*waits, self.idle_seconds])
+
+    def report_expired(self, count: int) -> None:
+        """Tell the operator about claims of a stopped sender that were just expired."""
+        if count:
+            left = ngettext(
+                "%(n)s message left mid-send by a stopped sender",
+                "%(n)s messages left mid-send by a stopped sender",
+                count,
+            )
+            self.stderr.write(f"{left % {'n': count}}: marked unknown, not resent.")
+
+    def send(self, message: MessageLog, account: EmailAccount) -> None:
+        outcome = claims.attempt(message, account)
+        try:
+            status = claims.record(outcome, account)
+        except DatabaseError:
+            self.unrecorded.append((outcome, account))
+            raise
+        self.count(message, status)
+
+    def record_unrecorded(self) -> None:
+        while self.unrecorded:
+            outcome, account = self.unrecorded[0]
+            status = claims.record(outcome, account)
+            self.unrecorded.pop(0)
+            self.count(outcome.message, status)
+
+    def count(self, message: MessageLog, status: str) -> None:
+        self.totals[status] = self.totals.get(status, 0) + 1
+        self.progress.record(message, status)
+        self.handled += 1
 
     def stop(self, *args: Any) -> None:
         self.stopping = True

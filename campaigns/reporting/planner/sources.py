@@ -161,9 +161,7 @@ def _queuing(sources: Sources, account: EmailAccount, now: datetime.datetime) ->
 
 def _due_steps(sources: Sources, account: EmailAccount) -> None:
     """The active sequences' leads, grouped by campaign, next step, start and due minute."""
-    live = Campaign.objects.filter(sequences_sending_from(account)).filter(
-        status__in=[Campaign.Status.ACTIVE, Campaign.Status.PAUSED]
-    )
+    live = Campaign.objects.filter(sequences_sending_from(account), status__in=Campaign.LIVE)
     groups = list(
         Enrollment.objects.filter(
             campaign__in=live, state=Enrollment.State.ACTIVE, next_due_at__isnull=False

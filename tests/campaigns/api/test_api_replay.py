@@ -120,23 +120,37 @@ def test_two_simultaneous_calls_with_one_request_id_run_once(org_a, staff_a):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_retry_that_arrives_while_the_first_runs_waits_for_its_answer(n8n_secret):
+    # The reply check runs outside a transaction (it waits on Google): its id is taken first.
     body = b"{}"
-    header = signing.sign(body, path=TICK_URL, request_id=REQUEST_ID)
+    header = signing.sign(body, path=CHECK_REPLIES_URL, request_id=REQUEST_ID)
     SignedRequest.objects.create(
         request_id=REQUEST_ID,
-        fingerprint=request_ids.fingerprint("POST", TICK_URL, body),
+        fingerprint=request_ids.fingerprint("POST", CHECK_REPLIES_URL, body),
         created_at=timezone.now(),
     )
 
     def first_call_finishes():
         SignedRequest.objects.filter(pk=REQUEST_ID).update(
-            status_code=200, response='{"queued": 7}'
+            status_code=200, response='{"accounts": 7}'
         )
         connection.close()
 
     threading.Timer(0.3, first_call_finishes).start()
-    response = replayed(TICK_URL, body, header)
-    assert (response.status_code, response.json()) == (200, {"queued": 7})
+    response = replayed(CHECK_REPLIES_URL, body, header)
+    assert (response.status_code, response.json()) == (200, {"accounts": 7})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_call_whose_process_died_unanswered_runs_again_on_its_retry(n8n_secret):
+    body = b"{}"
+    header = signing.sign(body, path=CHECK_REPLIES_URL, request_id=REQUEST_ID)
+    SignedRequest.objects.create(
+        request_id=REQUEST_ID,
+        fingerprint=request_ids.fingerprint("POST", CHECK_REPLIES_URL, body),
+        created_at=timezone.now() - request_ids.ABANDONED_AFTER - datetime.timedelta(seconds=1),
+    )
+    response = replayed(CHECK_REPLIES_URL, body, header)
+    assert response.status_code == 200 and "accounts" in response.json()
 
 
 def test_an_upstream_failure_is_not_remembered_so_a_retry_runs_again(

@@ -12,13 +12,14 @@ from tests.campaigns.conftest import LOG_URL, claim_url, n8n_dispatch, report, s
 
 Status = MessageLog.Status
 pytestmark = pytest.mark.usefixtures("n8n_secret")
-# Taking the request id (2), the read and the update (2), keeping the answer (1), and the
-# savepoints of the two transactions (4), stopping the leads whose message failed (4), and
-# the campaign's failures in a row with the storm's pause check (2: none when every report
-# is `sent` and the count was 0 already).
+# Taking the request id (2) in a savepoint (2), the read and the update (2), keeping the
+# answer (1), the savepoints of the call's transaction (the request id, the work and the
+# answer commit together) and of the batch's (4), stopping the leads whose message failed
+# (4), and the campaign's failures in a row with the storm's pause check (2: none when every
+# report is `sent` and the count was 0 already).
 STOP_QUERIES = 4
 STORM_QUERIES = 2
-QUERIES = 9 + STOP_QUERIES + STORM_QUERIES
+QUERIES = 11 + STOP_QUERIES + STORM_QUERIES
 
 
 def reports_for(messages):

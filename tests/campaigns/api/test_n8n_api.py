@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns import n8n
+from campaigns.api.views import UNKNOWN_MESSAGE
 from campaigns.launching import blasts
 from campaigns.models import Campaign, Dispatch, MessageLog
 from campaigns.n8n import signing
@@ -108,7 +109,8 @@ def test_logging_a_result_is_idempotent(campaign_a):
     assert first.json()["results"][0]["changed"] and not again.json()["results"][0]["changed"]
     log = MessageLog.objects.get()
     assert (log.status, log.provider_message_id) == (Status.SENT, "gmail-1")
-    assert log.sent_at.isoformat() == "2026-11-24T10:00:00+00:00"
+    # The report's sent_at (2026-11-24) is before the claim: it is taken at the claim.
+    assert log.sent_at == log.claimed_at
 
 
 def test_a_batch_logs_sent_and_failed_together(campaign_a):
@@ -146,12 +148,25 @@ def test_another_organizations_message_is_404_and_unchanged(campaign_a, campaign
     assert mine.pk != theirs.pk
 
 
-def test_a_batch_with_one_bad_id_changes_nothing(campaign_a):
+def test_a_batch_with_one_bad_id_records_the_others_and_says_which_was_refused(campaign_a):
     launched = n8n_dispatch(campaign_a, 2)
     one, two = call(claim_url(launched), {"limit": 5}).json()["messages"]
     bad = report(two) | {"message_log_id": "00000000-0000-0000-0000-000000000000"}
-    assert call(LOG_URL, {"messages": [report(one), bad]}).status_code == 404
-    assert set(MessageLog.objects.values_list("status", flat=True)) == {Status.SENDING}
+    response = call(LOG_URL, {"messages": [report(one), bad]})
+    assert response.status_code == 200
+    good, refused = response.json()["results"]
+    assert (good["status"], good["changed"]) == (Status.SENT, True)
+    assert (refused["code"], refused["error"], refused["changed"]) == (404, UNKNOWN_MESSAGE, False)
+    assert MessageLog.objects.get(pk=one["message_log_id"]).status == Status.SENT
+    assert MessageLog.objects.get(pk=two["message_log_id"]).status == Status.SENDING
+
+
+def test_a_single_report_refused_keeps_the_specs_answer(campaign_a):
+    launched = n8n_dispatch(campaign_a, 1)
+    [message] = call(claim_url(launched), {"limit": 5}).json()["messages"]
+    bad = report(message) | {"message_log_id": "00000000-0000-0000-0000-000000000000"}
+    assert call(LOG_URL, bad).status_code == 404
+    assert MessageLog.objects.get().status == Status.SENDING
 
 
 def test_the_status_callback_completes_the_dispatch_and_is_idempotent(campaign_a):

@@ -81,15 +81,51 @@ def test_a_429_with_retry_after_is_retried_and_sent_once(active_campaign, google
     assert (google.send_attempts, len(google.sent)) == (2, 1)
 
 
-def test_5xx_are_retried_then_the_message_fails_with_the_reason(active_campaign, google, settings):
+def test_5xx_are_retried_then_the_message_waits_again_and_the_account_rests(
+    active_campaign, gmail_account, google, settings
+):
     settings.GMAIL_MAX_ATTEMPTS = 3
     queue(active_campaign)
     google.send_failures = [google_error(500, "backendError")] * 3
     drain()
     log = MessageLog.objects.get()
-    assert log.status == Status.FAILED
+    assert (log.status, log.attempts, log.claimed_at) == (Status.QUEUED, 1, None)
     assert "gave up after 3 attempts: HTTP 500 backendError" in log.error_message
+    gmail_account.refresh_from_db()
+    assert gmail_account.paused_until > timezone.now() + timedelta(seconds=25)
+    assert "Sending failed for now" in gmail_account.last_error
     assert google.sent == []
+
+
+def test_once_gmail_is_back_the_message_goes_out_once(active_campaign, google, settings):
+    settings.GMAIL_MAX_ATTEMPTS = 1
+    queue(active_campaign)
+    google.send_failures = [google_error(503, "backendError")]
+    drain()
+    assert statuses() == [Status.QUEUED]
+    EmailAccount.objects.update(paused_until=timezone.now())  # the account's rest is over
+    drain()
+    assert statuses() == [Status.SENT] and len(google.sent) == 1
+
+
+def test_a_message_failing_for_now_fails_for_good_after_its_tries(
+    active_campaign, gmail_account, google, settings
+):
+    settings.GMAIL_MAX_ATTEMPTS, settings.SEND_ATTEMPTS = 1, 4
+    queue(active_campaign)
+    rests = []
+    for _ in range(4):
+        google.send_failures = [google_error(500, "backendError")]
+        drain()
+        gmail_account.refresh_from_db()
+        if gmail_account.paused_until:
+            rests.append(round((gmail_account.paused_until - timezone.now()).total_seconds()))
+            EmailAccount.objects.update(paused_until=None)  # the rest is over
+    log = MessageLog.objects.get()
+    assert rests == [30, 60, 120]  # longer after each try
+    assert log.status == Status.FAILED and log.attempts == 4
+    assert log.error_message.startswith("Still failing after 4 tries over ")
+    assert "HTTP 500 backendError" in log.error_message
 
 
 def test_an_expired_access_token_is_refreshed_once(active_campaign, gmail_account, google):

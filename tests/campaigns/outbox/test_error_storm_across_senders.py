@@ -30,7 +30,7 @@ def test_two_senders_pause_a_failing_campaign_at_the_shared_threshold(
         for n in range(LEADS)
     )
     blasts.campaign_launch(campaign=campaign_a)
-    google.send_failures = [google_error(500, "backendError")] * LEADS
+    google.send_failures = [google_error(403, "forbidden", "Sending is not allowed")] * LEADS
     google.send_delay = 0.05
     # The account rests while both senders start, so that both are sending when it ends.
     EmailAccount.objects.filter(pk=gmail_account.pk).update(
@@ -52,5 +52,7 @@ def test_two_senders_pause_a_failing_campaign_at_the_shared_threshold(
     failed = MessageLog.objects.filter(status=MessageLog.Status.FAILED).count()
     # The threshold, or one more: the other sender's message in flight when it paused.
     assert THRESHOLD <= failed <= THRESHOLD + 1
-    reason = claims.STORM_PAUSED.format(count=THRESHOLD, error="gave up after 1 attempts")
+    reason = claims.STORM_PAUSED.format(
+        count=THRESHOLD, error="HTTP 403 forbidden: Sending is not allowed"
+    )
     assert campaign.get().pause_reason.startswith(reason)

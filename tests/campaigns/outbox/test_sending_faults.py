@@ -54,7 +54,7 @@ def test_an_error_storm_pauses_the_campaign_at_the_threshold(blast, google, sett
     settings.GMAIL_MAX_ATTEMPTS = 1
     leads(blast, 20)
     blasts.campaign_launch(campaign=blast)
-    google.send_failures = [google_error(500, "backendError")] * 20
+    google.send_failures = [google_error(403, "forbidden", "Sending is not allowed")] * 20
     drain()
     blast.refresh_from_db()
     assert blast.status == Campaign.Status.PAUSED
@@ -69,7 +69,7 @@ def test_one_success_resets_the_storm(blast, google, settings):
     settings.GMAIL_MAX_ATTEMPTS = 1
     leads(blast, 6)
     blasts.campaign_launch(campaign=blast)
-    error = google_error(500, "backendError")
+    error = google_error(403, "forbidden", "Sending is not allowed")
     google.send_failures = [error, error]  # then one success, then two more failures
     drain(limit=3)
     google.send_failures = [error, error]

@@ -36,8 +36,10 @@ def tick_at(moment):
         schedule.tick()
 
 
-def drain():
-    call_command("send_queued", stdout=StringIO(), stderr=StringIO())
+def drain(moment):
+    """The direct sender runs once at that moment (its periodic jobs tick the sequence)."""
+    with time_machine.travel(moment):
+        call_command("send_queued", stdout=StringIO(), stderr=StringIO())
 
 
 def enrollment(name):
@@ -51,7 +53,7 @@ def test_a_refused_address_stops_the_lead_and_cancels_its_queued_follow_up(seque
     tick_at(start)
     tick_at(start + 3 * DAY)
     assert MessageLog.objects.filter(status=Status.QUEUED).count() == 4
-    drain()
+    drain(start + 3 * DAY)
     stopped = enrollment("bad")
     assert stopped.state == Enrollment.State.STOPPED
     assert stopped.stop_reason.startswith("step 1 could not be sent: HTTP 400")
@@ -59,7 +61,7 @@ def test_a_refused_address_stops_the_lead_and_cancels_its_queued_follow_up(seque
     follow_up = MessageLog.objects.get(lead__email="bad@example.com", campaign_step__order=2)
     assert follow_up.status == Status.CANCELLED
     tick_at(start + 8 * DAY)
-    drain()
+    drain(start + 8 * DAY)
     recipients = [message["To"].addresses[0].addr_spec for message in google.sent]
     assert sorted(recipients) == ["good@example.com"] * 3
     assert MessageLog.objects.filter(lead__email="bad@example.com").count() == 2
@@ -69,7 +71,7 @@ def test_a_refused_address_stops_the_lead_and_cancels_its_queued_follow_up(seque
 def test_a_message_put_back_in_the_queue_does_not_stop_the_lead(sequence, google):
     google.send_failures = [google_error(403, "userRateLimitExceeded")]
     tick_at(MONDAY_8AM_LA + datetime.timedelta(hours=2))
-    drain()
+    drain(MONDAY_8AM_LA + datetime.timedelta(hours=2))
     requeued = MessageLog.objects.filter(status=Status.QUEUED)
     assert requeued.count() == 2  # the account rests a minute; nothing failed
     assert not MessageLog.objects.filter(status=Status.FAILED).exists()
