@@ -16,7 +16,7 @@ from django.utils.text import Truncator
 from encrypted_model_fields.fields import EncryptedTextField
 
 from campaigns.content import rendering
-from crm.models import Lead, Organization, Property
+from crm.models import Lead, Organization, Property, validate_language
 from crm.site.bulk import update_many
 
 log = logging.getLogger(__name__)
@@ -257,6 +257,16 @@ class Campaign(models.Model):
     name = models.CharField(max_length=200)
     type = models.CharField(max_length=20, choices=Type.choices, default=Type.BLAST)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # Everything we write into its emails (footer, listing card, test marker) and the pages
+    # its leads reach follow this language; blank follows the agency's.
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        validators=[validate_language],
+        verbose_name="language of its emails",
+        help_text="The footer, the listing cards and the unsubscribe page are written in it, "
+        "and the preflight checks the steps are too. Empty: the agency's language.",
+    )
 
     class Audience(models.TextChoices):
         FILTER = "filter", "Leads matching a filter"
@@ -379,6 +389,11 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def email_language(self) -> str:
+        """The language its emails and its leads' pages are written in: its own, or else
+        its agency's."""
+        return self.language or self.organization.language
 
     def allows(self, step: str) -> bool:
         """Whether the campaign's status allows this step of LIFECYCLE (launch, pause...)."""

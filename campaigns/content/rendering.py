@@ -24,6 +24,7 @@ sample data, proves nothing for a lead whose fields take another branch; and for
 threaded web worker is unsafe. The tests fork, with rlimits, to check the bound.
 """
 
+import datetime
 import functools
 import sys
 import traceback
@@ -34,7 +35,7 @@ from typing import Any
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.exceptions import SecurityError
 
-from campaigns.content import template_errors
+from campaigns.content import formats, template_errors
 from campaigns.content.html_text import drop_empty_links, html_to_text
 from campaigns.content.listing_card import listing_card
 from campaigns.content.sandbox import budget
@@ -189,6 +190,8 @@ def render(source: str, context: dict[str, Any], *, html: bool) -> str:
         raise TemplateError(f"not allowed: {error}", _error_line()) from None
     except TemplateSyntaxError as error:
         raise TemplateError(*template_errors.syntax(error, source)) from None
+    except formats.FormatError as error:
+        raise TemplateError(str(error), _error_line()) from None
     except (TypeError, ValueError, ArithmeticError, LookupError, OverflowError) as error:
         raise TemplateError(template_errors.calculation(error), _error_line()) from None
     except RecursionError:
@@ -271,6 +274,7 @@ def lead_values(lead: Any) -> dict[str, Any]:
         "budget_min": lead.budget_min,
         "budget_max": lead.budget_max,
         "source": lead.source,
+        "created_at": lead.created_at,
     }
 
 
@@ -284,6 +288,8 @@ def property_values(item: Any, old_price: int | None = None) -> dict[str, Any] |
         "price": item.price,
         "old_price": old_price,
         "bedrooms": item.bedrooms,
+        "bathrooms": item.bathrooms,
+        "area": item.area,
         "url": item.url,
         "photo_url": item.photo_url,
     }
@@ -333,6 +339,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
         "budget_min": 500000,
         "budget_max": 750000,
         "source": "Website",
+        "created_at": datetime.datetime(2026, 3, 5, 17, 30, tzinfo=datetime.UTC),
     },
     "property": {
         "title": "Sample home",
@@ -341,6 +348,8 @@ SAMPLE_CONTEXT: dict[str, Any] = {
         "price": 650000,
         "old_price": 700000,
         "bedrooms": 3,
+        "bathrooms": 2,
+        "area": 1450,
         "url": "https://example.com/listing",
         "photo_url": "https://example.com/listing.jpg",
     },

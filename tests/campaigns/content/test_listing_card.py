@@ -34,8 +34,8 @@ def test_the_card_shows_photo_price_old_price_bedrooms_and_link():
     )
     assert "Craftsman &lt;b&gt;bungalow&lt;/b&gt;" in html and "<b>bungalow" not in html
     assert "12 Oak St, Pasadena" in html
-    assert '<strong style="font-size:20px">950,000</strong>' in html
-    assert '<s style="color:#6b7280">1,000,000</s>' in html
+    assert '<strong style="font-size:20px">$950,000</strong>' in html
+    assert 'Price drop: was <s style="color:#6b7280">$1,000,000</s>' in html
     assert "3 bedrooms" in html
     assert html.count('href="https://agency.example/oak"') == 2  # the photo and the button
 
@@ -48,8 +48,8 @@ def test_the_text_part_gets_the_card_as_lines():
         context={**SAMPLE_CONTEXT, "listing_card": listing_card(VALUES)},
     )
     assert (
-        "Craftsman <b>bungalow</b>\n12 Oak St, Pasadena\n950,000 (was 1,000,000)\n3 bedrooms\n"
-        in rendered.text
+        "Craftsman <b>bungalow</b>\n12 Oak St, Pasadena\n$950,000\nPrice drop: was $1,000,000\n"
+        "3 bedrooms\n" in rendered.text
     )
     assert "See the listing: https://agency.example/oak" in rendered.text
     assert "<table" not in rendered.text
@@ -86,8 +86,8 @@ def test_an_alert_s_email_is_about_its_listing_not_the_lead_s_property(org_a, li
     sending.render_claimed(message, message.email_account)  # written when claimed
     assert message.subject == "Craftsman bungalow in Pasadena"
     assert "4 bedrooms" in message.body_html and "Elm" not in message.body_html
-    assert '<s style="color:#6b7280">1,000,000</s>' in message.body_html
-    assert "950,000 (was 1,000,000)" in message.body_text
+    assert '<s style="color:#6b7280">$1,000,000</s>' in message.body_html
+    assert "$950,000\nPrice drop: was $1,000,000\n" in message.body_text
 
 
 def test_the_preview_is_what_is_queued(client_a, org_a, listing_alerts_a):
