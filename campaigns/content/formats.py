@@ -58,8 +58,8 @@ def _shown(value: Any) -> str:
     if isinstance(value, (bool, int, float, Decimal)):
         text = str(value)
         return text if len(text) <= 30 else f"a number of {len(text)} digits"
-    kind = {list: "a list", tuple: "a list", dict: "a mapping"}.get(type(value))
-    return kind or f"a {type(value).__name__}"
+    kinds: dict[type, str] = {list: "a list", tuple: "a list", dict: "a mapping"}
+    return kinds.get(type(value)) or f"a {type(value).__name__}"
 
 
 def amount(value: Any, name: str) -> int | Decimal:
@@ -86,8 +86,10 @@ def amount(value: Any, name: str) -> int | Decimal:
         raise FormatError(NOT_A_NUMBER.format(name=name, value=_shown(value)))
     if isinstance(number, Decimal) and not number.is_finite():
         raise FormatError(NOT_FINITE.format(name=name, value=_shown(value)))
-    # Compared as an int first: a number of thousands of digits costs nothing to refuse.
-    if (isinstance(number, int) and number.bit_length() > 64) or abs(number) >= MAX_AMOUNT:
+    # An int's size first: a number of thousands of digits costs nothing to refuse.
+    if isinstance(number, int) and number.bit_length() > 64:
+        raise FormatError(TOO_LARGE.format(name=name, value=_shown(value)))
+    if abs(Decimal(number)) >= MAX_AMOUNT:
         raise FormatError(TOO_LARGE.format(name=name, value=_shown(value)))
     return number
 

@@ -67,7 +67,7 @@ def render_for(
     the page but unsubscribes nobody. `variant` (B to D) takes that subject of an A/B test
     instead of the step's."""
     url = url or unsubscribe_links.url_for(lead, test=test)
-    owner = getattr(step, "step", step)  # a snapshot's step
+    owner = step.step if isinstance(step, StepSnapshot) else step
     campaign = owner.campaign if owner.campaign_id else None
     organization = lead.organization
     language = language or (campaign.language if campaign is not None else "")
