@@ -127,7 +127,7 @@ def peer(size: int) -> dict:
         assert account is not None  # the bench's campaign sends from its account
         leads = (
             audience.audience_of(campaign)
-            .annotate(suppressed=ExpressionWrapper(audience.suppressed(), BooleanField()))
+            .annotate(suppressed=ExpressionWrapper(audience.suppressed(campaign), BooleanField()))
             .select_related("organization", "property")
         )
         with transaction.atomic():
@@ -150,7 +150,7 @@ def naive(size: int) -> dict:
         step, account = campaign.steps.get(), campaign.email_account
         assert account is not None  # the bench's campaign sends from its account
         Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.ACTIVE)
-        suppressed = ExpressionWrapper(audience.suppressed(), BooleanField())
+        suppressed = ExpressionWrapper(audience.suppressed(campaign), BooleanField())
         for lead_id in audience.audience_of(campaign).values_list("pk", flat=True):
             lead = (
                 Lead.objects.annotate(suppressed=suppressed)

@@ -24,6 +24,7 @@ from campaigns.models import (
 )
 from campaigns.sequences import schedule
 from crm.models import Lead
+from crm.suppression import suppressed_leads
 
 BATCH = 2000
 Status = MessageLog.Status
@@ -151,7 +152,8 @@ def _expert_tick() -> None:
     if not due.exists():
         return
     leads = Lead.objects.filter(pk__in=due.values("lead"))
-    suppressed = set(leads.filter(audience.suppressed()).values_list("pk", flat=True))
+    # Bench agencies follow CAN-SPAM and nobody left a campaign: the suppression list is all.
+    suppressed = set(leads.filter(suppressed_leads()).values_list("pk", flat=True))
     logs = MessageLog.objects.filter(lead__in=due.values("lead"), is_test=False)
     replied = set(logs.filter(status=Status.REPLIED).values_list("campaign", "lead"))
     failed = set(
@@ -209,7 +211,7 @@ def _naive_tick() -> None:
         logs = MessageLog.objects.filter(campaign=campaign, lead=lead, is_test=False)
         reason = _stop_reason(
             lead,
-            Lead.objects.filter(pk=lead.pk).filter(audience.suppressed()).exists(),
+            Lead.objects.filter(pk=lead.pk).filter(audience.suppressed(campaign)).exists(),
             logs.filter(status=Status.REPLIED).exists(),
             logs.filter(status__in=[Status.BOUNCED, Status.FAILED]).exists(),
         )

@@ -23,6 +23,15 @@ log = logging.getLogger(__name__)
 LABEL_SUBJECT_LENGTH = 60
 
 
+# Personal Gmail: 500 recipients a day (Workspace: 2,000; support.google.com/a/answer/166852).
+CONSUMER_GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+CONSUMER_GMAIL_DAILY_LIMIT = 500
+CONSUMER_LIMIT = (
+    "A personal Gmail account (gmail.com) may send {limit} messages a day at most "
+    "(Google Workspace accounts: 2,000)."
+)
+
+
 class EmailAccount(models.Model):
     """A mailbox connected through OAuth; its tokens are encrypted at rest."""
 
@@ -93,6 +102,17 @@ class EmailAccount(models.Model):
     replies_error = models.TextField(
         blank=True, editable=False, verbose_name="reply detection problem"
     )
+    # The domain check (campaigns/accounts/domain_check.py) reads google._domainkey and these.
+    dkim_selectors = models.CharField(
+        max_length=255,
+        blank=True,
+        verbose_name="other DKIM selectors",
+        help_text="Besides Google's own (google), the DKIM selectors your domain publishes, "
+        "separated by commas (e.g. s1, mailchimp).",
+    )
+    # The bounce-rate pause (campaigns/outbox/bounce_rate.py): when it last paused this
+    # account's campaigns; only messages sent after it are judged again.
+    bounce_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -121,9 +141,27 @@ class EmailAccount(models.Model):
         return self.is_active and not self.needs_reconnect
 
     @property
+    def domain(self) -> str:
+        return self.email_address.rpartition("@")[2].lower()
+
+    @property
+    def is_consumer_gmail(self) -> bool:
+        """A personal @gmail.com address, not a Google Workspace one: Google's lower daily
+        limit, and a domain whose authentication Google owns."""
+        return self.domain in CONSUMER_GMAIL_DOMAINS
+
+    @property
     def may_read_headers(self) -> bool:
         """Google granted the read-only metadata permission that reply detection needs."""
         return settings.GMAIL_METADATA_SCOPE in self.granted_scopes.split()
+
+    def clean(self) -> None:
+        if self.is_consumer_gmail and self.daily_limit > CONSUMER_GMAIL_DAILY_LIMIT:
+            message = CONSUMER_LIMIT.format(limit=CONSUMER_GMAIL_DAILY_LIMIT)
+            raise ValidationError({"daily_limit": message})
+
+    def dkim_selector_list(self) -> list[str]:
+        return [part.strip().lower() for part in self.dkim_selectors.split(",") if part.strip()]
 
     def rest(
         self, pause: datetime.timedelta, reason: str, now: datetime.datetime | None = None
@@ -814,6 +852,14 @@ class AbGroup(models.TextChoices):
     REST = "rest", "Winner, to the rest"
 
 
+class BounceType(models.TextChoices):
+    """What a delivery-failure notice says about the address (campaigns/events/bounces.py)."""
+
+    HARD = "hard", "Hard (the address does not exist)"
+    SOFT = "soft", "Soft (full mailbox, busy server: retried)"
+    POLICY = "policy", "Refused (spam or authentication policy)"
+
+
 class MessageLogQuerySet(models.QuerySet["MessageLog"]):
     def funnel(self, *stages: str, **more: models.Aggregate) -> dict[str, int]:
         """How many of these messages reached each stage of FUNNEL (all, or the ones named),
@@ -913,6 +959,10 @@ class MessageLog(models.Model):
     # Tries that failed for now (Gmail down, no token, a full disk): the message waited
     # again; after settings.SEND_ATTEMPTS of them it fails for good (outbox/claims.py).
     attempts = models.PositiveSmallIntegerField(default=0)
+    # A bounce's kind (campaigns/events/bounces.py), and how many times the message bounced
+    # softly (mailbox full, server busy): each one is retried, up to the address's limit.
+    bounce_type = models.CharField(max_length=10, choices=BounceType.choices, blank=True)
+    soft_bounces = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -1003,6 +1053,14 @@ def _stage_counts(stages: tuple) -> dict[str, models.Count]:
 
 # Why a lead stopped in a sequence, as staff read it on the enrollment.
 STOPPED_UNSUBSCRIBED = "unsubscribed"
+# A lead of a sequence skipped for one of audience.skip_reasons, by reason.
+STOPPED_SKIPPED = {
+    "opted_out": STOPPED_UNSUBSCRIBED,
+    "suppressed": STOPPED_UNSUBSCRIBED,
+    "left": "left this campaign on their preference page",
+    "no_consent": "no consent on record that the agency's rules accept",
+    "consent_expired": "their consent expired",
+}
 STOPPED_STATUS = "lead became {status}"
 STOPPED_BOUNCED = "a message bounced or failed"
 STOPPED_REPLIED = "replied"
@@ -1332,3 +1390,77 @@ class AlertedLead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_id} about {self.property_id}"
+
+
+class OptOut(models.Model):
+    """A lead's narrower opt-out, from the preference page behind the unsubscribe link:
+    one campaign, or one kind of campaign (listing alerts, newsletters, follow-ups). Leaving
+    everything is the lead's own unsubscribe (Lead.unsubscribed_at) instead."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="opt_outs")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Campaign.Type.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "opt-out"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "campaign"],
+                condition=models.Q(campaign__isnull=False),
+                name="campaigns_opt_out_of_campaign_once",
+            ),
+            models.UniqueConstraint(
+                fields=["lead", "kind"],
+                condition=~models.Q(kind=""),
+                name="campaigns_opt_out_of_kind_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(campaign__isnull=True, kind__gt="")
+                | models.Q(campaign__isnull=False, kind=""),
+                name="campaigns_opt_out_of_one_thing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {self.campaign or self.get_kind_display()}"
+
+
+class DomainCheck(models.Model):
+    """What the DNS said about a sending domain's SPF, DKIM and DMARC when it was last
+    read (campaigns/accounts/domain_check.py). Pages show the stored result with its time;
+    they never wait on DNS."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    domain = models.CharField(max_length=253)
+    checked_at = models.DateTimeField()
+    spf = models.TextField(blank=True, help_text="The SPF record found.")
+    dmarc = models.TextField(blank=True, help_text="The DMARC record found.")
+    # {selector: the DKIM record found, or ""}
+    dkim = models.JSONField(default=dict, blank=True)
+    # [{"key": "dmarc", "ok": false, "text": "...", "fix": "..."}] in the order shown.
+    findings = models.JSONField(default=list, blank=True)
+    error = models.CharField(max_length=500, blank=True, help_text="Why DNS could not be read.")
+
+    class Meta:
+        verbose_name = "domain check"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "domain"], name="campaigns_one_check_per_domain"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def problems(self) -> list[dict]:
+        return [finding for finding in self.findings if not finding.get("ok")]
+
+    @property
+    def authenticated(self) -> bool:
+        """SPF, DKIM and DMARC all in place (what Gmail asks of bulk senders)."""
+        return not self.error and not self.problems

@@ -187,6 +187,14 @@ class SuppressedAddressAdmin(TenantScopedAdmin, ModelAdmin):
         view = self.admin_site.admin_view(SuppressionImportView.as_view(model_admin=self))
         return [path("import/", view, name="crm_suppressedaddress_import"), *super().get_urls()]
 
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "email" in form.base_fields:  # blank only for an erased lead's hashed entry
+            form.base_fields["email"].required = True
+        return form
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # An entry made by an unsubscribe or a bounce is a record: staff may only remove it.
         return ["email", "reason", "detail"] if obj is not None else []

@@ -231,6 +231,17 @@ class CustomField(models.Model):
         return self.key
 
 
+class ConsentBasis(models.TextChoices):
+    """Why the agency may email a lead; what each allows depends on the agency's country
+    (crm/consent.py, docs/compliance.md)."""
+
+    EXPRESS = "express", "Express consent (they said yes to emails)"
+    ENQUIRY = "enquiry", "Enquiry (they asked about a property or a service)"
+    CLIENT = "client", "Client (bought, sold or rented through the agency)"
+    PURCHASED = "purchased", "Bought or rented list"
+    UNKNOWN = "unknown", "Unknown"
+
+
 class Lead(models.Model):
     class Status(models.TextChoices):
         NEW = "new", "New"
@@ -278,6 +289,20 @@ class Lead(models.Model):
     )
     unsubscribed_at = models.DateTimeField(
         null=True, blank=True, help_text="Set when the lead opts out: no campaign email after."
+    )
+    # The latest of the lead's consent records (ConsentRecord), kept here so that an
+    # audience's query can tell who may be emailed under the agency's rules.
+    consent_basis = models.CharField(
+        max_length=20,
+        choices=ConsentBasis.choices,
+        default=ConsentBasis.UNKNOWN,
+        verbose_name="may we email them",
+    )
+    consent_date = models.DateField(
+        null=True,
+        blank=True,
+        verbose_name="since",
+        help_text="The day consent was given, or of the enquiry, or of the purchase or sale.",
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -349,6 +374,45 @@ class Lead(models.Model):
             raise ValidationError({"owner": OWNER_NOT_MEMBER})
 
 
+class ConsentRecord(models.Model):
+    """One piece of evidence of how the agency may email a lead: the basis, since when,
+    where it came from and the words the lead was shown. Never edited: a new record
+    replaces the lead's current basis, and the history stays (CASL s.13: the sender must
+    prove consent; GDPR art. 7(1): the controller must be able to demonstrate it)."""
+
+    class Source(models.TextChoices):
+        FORM = "form", "Web form"
+        IMPORT = "import", "Import"
+        STAFF = "staff", "Staff"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="consent_records")
+    basis = models.CharField(max_length=20, choices=ConsentBasis.choices)
+    given_on = models.DateField(null=True, blank=True, verbose_name="since")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    source_detail = models.CharField(
+        max_length=500,
+        blank=True,
+        verbose_name="where from",
+        help_text="The form's address, the import file and line, or who recorded it.",
+    )
+    wording = models.TextField(
+        blank=True, help_text="The words the lead was shown when they gave it."
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        verbose_name = "consent record"
+        indexes = [models.Index(fields=["lead", "-recorded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_basis_display()} ({self.get_source_display()})"
+
+
 class SuppressedAddress(models.Model):
     """An address the organization must never email again (opt-out, hard bounce, by hand).
 
@@ -359,11 +423,19 @@ class SuppressedAddress(models.Model):
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
         BOUNCED = "bounced", "Hard bounce"
         MANUAL = "manual", "Added by staff"
+        FORGOTTEN = "forgotten", "Erased at their request"
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="suppressed_addresses"
     )
-    email = models.EmailField(max_length=254, help_text="Stored in lower case.")
+    # Empty for an erased lead: only the keyed hash of their address is kept.
+    email = models.EmailField(max_length=254, blank=True, help_text="Stored in lower case.")
+    email_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="An erased lead's address, as a keyed hash (crm/suppression.py).",
+    )
     reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.MANUAL)
     detail = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -375,13 +447,23 @@ class SuppressedAddress(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "email"],
+                condition=~models.Q(email=""),
                 name="crm_suppressed_once",
                 violation_error_message="This address is already on the suppression list.",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "email_hash"],
+                condition=~models.Q(email_hash=""),
+                name="crm_suppressed_hash_once",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(email="", email_hash=""),
+                name="crm_suppressed_address_or_hash",
+            ),
         ]
 
     def __str__(self) -> str:
-        return self.email
+        return self.email or "(erased address)"
 
     def clean(self) -> None:
         self.email = self.email.strip().lower()

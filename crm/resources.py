@@ -47,6 +47,8 @@ class LeadResource(FormulaSafeResource):
             "budget_max",
             "source",
             "property",
+            "consent_basis",
+            "consent_date",
             "created_at",
         )
         export_order = fields

@@ -182,6 +182,8 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+from settings.compliance import *  # noqa: E402,F403
+
 # The names the checks below read are imported by name too.
 from settings.google import *  # noqa: E402,F403
 from settings.google import GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET  # noqa: E402

@@ -29,6 +29,20 @@ from tests import google_standin
 collect_ignore = ["faults"]
 
 
+@pytest.fixture
+def dns_zone(settings):
+    """A DNS server on loopback answering TXT questions from `zone.records`; the domain
+    check asks it (settings.DNS_RESOLVERS), never the internet."""
+    from tests import dns_standin
+
+    zone = dns_standin.Zone()
+    server = dns_standin.start(zone)
+    settings.DNS_RESOLVERS = [f"127.0.0.1:{server.server.server_address[1]}"]
+    settings.DNS_TIMEOUT_SECONDS = 1.0
+    yield zone
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Each test starts with an empty cache (the campaign page keeps a plan for 30 s)."""

@@ -112,6 +112,16 @@ class StandIn:
         all_headers = [("From", sender), ("Subject", subject), *(headers or {}).items()]
         return self._store(thread_id, labels, all_headers, snippet, at)
 
+    def start_conversation(
+        self, *, sender: str, subject: str, snippet: str = "", headers: dict | None = None
+    ) -> dict:
+        """A message that starts a thread of its own in the inbox (an email written to the
+        mailbox, not a reply): as in Gmail, the thread takes the message's id."""
+        all_headers = [("From", sender), ("Subject", subject), *(headers or {}).items()]
+        with self.lock:
+            thread_id = f"msg-{self.history_id + 1}"
+        return self._store(thread_id, ("INBOX", "UNREAD"), all_headers, snippet, None)
+
     def _store(
         self, thread_id: str, labels: tuple, headers: list, snippet: str, at: float | None
     ) -> dict:

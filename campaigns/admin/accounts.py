@@ -3,19 +3,32 @@ plan."""
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
-from campaigns.accounts import access
-from campaigns.admin import pages
+from campaigns.accounts import access, domain_check
+from campaigns.admin import domain_words, pages
 from campaigns.models import EmailAccount
+from campaigns.outbox import bounce_rate
 from campaigns.reporting.planner.page import plan_page
 from crm.site.tenancy import TenantScopedAdmin
 
+CHECK_EXPLANATION = (
+    "Reads {domain}'s SPF, DKIM and DMARC records from DNS now and keeps what they say, with "
+    "the time: this page, the home and the launch page show it."
+)
+DOMAIN_OK = "{domain} has SPF, DKIM and DMARC in place."
+BOUNCES_SAID = (
+    "{bounced} of its last {judged} messages bounced ({percent:g}%). Above {limit:g}%, its "
+    "campaigns pause (bounces are read only where reply and bounce detection is on)."
+)
+BOUNCES_NONE = "Nothing sent yet (bounces are read only where reply and bounce detection is on)."
+DOMAIN_PROBLEMS = "{domain} is missing part of its authentication: see Sending domain below."
 NEEDS_PERMISSION = (
     "Reply and bounce detection needs Google's permission to read message headers: use "
     "“Reconnect” on this account and allow it."
@@ -46,12 +59,54 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
         "paused_until",
         "last_error",
         "reply_detection",
+        "sending_domain",
+        "recent_bounces",
         "created_at",
         "updated_at",
     ]
     actions_list = ["connect_gmail"]
     actions_row = ["plan", "make_primary", "reconnect", "disconnect"]
-    actions_detail = ["plan", "reconnect"]
+    actions_detail = ["plan", "check_domain", "reconnect"]
+
+    @action(description="Check the domain", icon="dns", url_path="check-domain")
+    def check_domain(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        account = self.get_object(request, object_id)  # scoped to the staff's agencies
+        if account is None:
+            raise Http404("No such account.")
+        back = reverse("admin:campaigns_emailaccount_change", args=[account.pk])
+        if account.is_consumer_gmail:
+            messages.info(request, domain_check.CONSUMER.format(domain=account.domain))
+            return HttpResponseRedirect(back)
+        if request.method != "POST":
+            return pages.confirmation(
+                self,
+                request,
+                title=f"Check {account.domain} now?",
+                explanation=CHECK_EXPLANATION.format(domain=account.domain),
+                button="Check the domain",
+                back=back,
+                icon="dns",
+            )
+        check = domain_check.check_account(account)
+        if check is not None and check.authenticated:
+            messages.success(request, DOMAIN_OK.format(domain=account.domain))
+        elif check is not None:
+            messages.warning(request, check.error or DOMAIN_PROBLEMS.format(domain=account.domain))
+        return HttpResponseRedirect(back)
+
+    @display(description="Bounces")
+    def recent_bounces(self, obj: EmailAccount) -> str:
+        rate = bounce_rate.bounce_rate(obj)
+        limit = settings.BOUNCE_RATE_MAX_PERCENT
+        if not rate.judged:
+            return BOUNCES_NONE
+        return BOUNCES_SAID.format(
+            bounced=rate.bounced, judged=rate.judged, percent=rate.percent, limit=limit
+        )
+
+    @display(description="Sending domain")
+    def sending_domain(self, obj: EmailAccount) -> str:
+        return domain_words.account_domain_html(obj)
 
     # A mailbox is its staff member's: others of the agency see it read-only (access.py).
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

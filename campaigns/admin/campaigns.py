@@ -88,6 +88,7 @@ class CampaignAdmin(
         "progress",
         "sent",
         "open_rate",
+        "unsubscribe_rate",
         "click_rate",
         "reply_rate",
         "launched_at",
@@ -173,7 +174,7 @@ class CampaignAdmin(
         context["merge_fields"] = live_preview.MERGE_FIELDS
         if campaign is not None:
             if campaign.status == Campaign.Status.DRAFT:
-                context["audience_size"] = audience.sizes(audience.audience_of(campaign))
+                context["audience_size"] = audience.sizes(audience.audience_of(campaign), campaign)
             else:
                 context["live"], context["results"] = campaign_live.campaign_page(campaign)
                 context["poll_seconds"] = campaign_live.POLL_SECONDS

@@ -5,13 +5,15 @@ campaigns because it shows them; the CRM below knows nothing of campaigns."""
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
+from campaigns.admin import lead_privacy
 from campaigns.admin.lead_filters import BudgetFilter, InCampaignFilter
 from campaigns.admin.listing_alert_admin import ListingAlertLeadFilter
 from campaigns.admin.pages import add_leads_to_campaign
@@ -19,9 +21,10 @@ from campaigns.admin.preflight_filter import PreflightLeadFilter
 from campaigns.events.auto_replies import auto_reply_summary
 from campaigns.models import AutoReply, Enrollment
 from campaigns.outbox import failures
-from campaigns.reporting.timeline import lead_timeline
+from campaigns.reporting.timeline import consent_panel, lead_timeline
+from crm import consent
 from crm.importing.import_views import IMPORT_LEADS, LeadImportView
-from crm.models import Lead
+from crm.models import ConsentBasis, ConsentRecord, Lead
 from crm.owner_admin import OwnerFilter, agent_column, assign_to_agent, scope_owner_field
 from crm.resources import LeadResource
 from crm.site.export_admin import SpreadsheetExportAdmin
@@ -32,6 +35,13 @@ from crm.site.tenancy import (
     is_member,
 )
 from crm.site.timezones import LocalDayRangeFilter
+from crm.suppression import forgotten_among
+
+ERASED_BEFORE = (
+    "{email} belongs to a lead who was erased at their request: the lead is kept opted out "
+    "and will not be emailed."
+)
+ADDED_BY = "added by {user} in the admin"
 
 
 class ReadOnlyInline(TabularInline):
@@ -120,8 +130,9 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     warn_unsaved_form = True
     actions_list = ["import_csv"]
     actions = ["add_to_campaign", "assign_to_agent", "delete_selected"]
+    actions_detail = ["record_consent", "export_data", "forget"]
     inlines = [EnrollmentInline, AutoReplyInline]
-    change_form_after_template = "admin/crm/lead/timeline.html"
+    change_form_after_template = "admin/crm/lead/after_form.html"
     fieldsets = [
         (
             None,
@@ -137,7 +148,45 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
             },
         ),
         ("Search", {"fields": ["city", "budget_min", "budget_max", "property", "source"]}),
+        ("Consent", {"fields": ["consent_basis", "consent_date"]}),
     ]
+    # Changed through "Record consent" only, so that every change is kept with its source.
+    consent_fields = ["consent_basis", "consent_date"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + self.consent_fields if obj is not None else fields
+
+    def save_model(self, request: HttpRequest, obj: Lead, form: Any, change: bool) -> None:
+        forgotten = not change and forgotten_among(obj.organization_id, [obj.email])
+        if forgotten:
+            obj.unsubscribed_at = timezone.now()
+            messages.warning(request, ERASED_BEFORE.format(email=obj.email))
+        super().save_model(request, obj, form, change)
+        if not change and obj.consent_basis != ConsentBasis.UNKNOWN:
+            consent.consent_record(
+                lead=obj,
+                basis=obj.consent_basis,
+                given_on=obj.consent_date,
+                source=ConsentRecord.Source.STAFF,
+                source_detail=ADDED_BY.format(user=request.user.get_username()),
+                recorded_by=request.user,
+            )
+
+    @action(description="Record consent", icon="verified_user", url_path="record-consent")
+    def record_consent(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return lead_privacy.record_consent_page(self, request, object_id)
+
+    @action(description="Download their data", icon="download", url_path="data")
+    def export_data(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return lead_privacy.export_lead_data(self, request, object_id)
+
+    @action(description="Forget this lead", icon="person_remove", url_path="forget")
+    def forget(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return lead_privacy.forget_lead_page(self, request, object_id)
+
+    def has_forget_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        return self.has_delete_permission(request)
 
     @display(
         description="Status",
@@ -173,6 +222,7 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
         lead = context.get("original")
         if lead is not None:
             context["timeline"] = lead_timeline(lead)
+            context["consent"] = consent_panel(lead)
         return super().render_change_form(request, context, *args, **kwargs)
 
     @admin.action(description="Add to campaign…")

@@ -29,7 +29,7 @@ from campaigns.models import (
     MessageLog,
 )
 from campaigns.outbox import failures, senders, sending
-from campaigns.reporting import campaign_live, sender_health
+from campaigns.reporting import bulk_senders, campaign_live, sender_health
 from campaigns.reporting.planner import forecast
 from campaigns.reporting.progress import campaign_progress
 from campaigns.sequences import schedule
@@ -350,6 +350,13 @@ def launch_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpR
             preflight=report,
             # Sent from each lead's agent: each account's share, and what needs doing.
             split=senders.launch_split(campaign, audience.audience_of(campaign), plan.account),
+            # The From domains' SPF, DKIM and DMARC as last checked, and Gmail's bulk line.
+            domains=bulk_senders.launch_domains(campaign, plan.account),
+            volumes=bulk_senders.launch_volumes(
+                campaign,
+                audience.audience_of(campaign).exclude(audience.suppressed(campaign)),
+                plan.account,
+            ),
             blocked=blocked,
             forecast=forecast.launch_forecast(campaign, plan.account, plan.to_send),
             ab_test=None

@@ -35,6 +35,9 @@ class Addressing:
     to_name: str = ""
     reply_to: str = ""
     unsubscribe_url: str = ""
+    # Offered beside the URL only where someone reads what arrives there (the account's
+    # reply detection): RFC 8058 needs just the HTTPS URL.
+    unsubscribe_mailto: bool = False
     postal_address: str = ""
     agency: str = ""  # the agency's name, for the footer's "why you get this"
     in_reply_to: str = ""  # Message-ID of the message this one follows up
@@ -107,8 +110,9 @@ def build(
     message_id: str | None = None,
     date: datetime | None = None,
 ) -> bytes:
-    """RFC 5322 bytes: text and HTML alternatives, List-Unsubscribe per RFC 8058. What we
-    write into it (footer, test marker) is in the active language (email_locale.writing)."""
+    """RFC 5322 bytes: text and HTML alternatives, List-Unsubscribe per RFC 8058 (the
+    HTTPS URL, and a mailto: only when `unsubscribe_mailto`). What we write into it (footer,
+    test marker) is in the active language (email_locale.writing)."""
     rendered = with_footer(
         rendered,
         postal_address=addressing.postal_address,
@@ -137,10 +141,13 @@ def build(
             f"References: {addressing.in_reply_to}",
         ]
     if addressing.unsubscribe_url:
-        mailto = f"mailto:{addressing.sender_email}?subject=unsubscribe"
-        headers += [
+        offered = f"<{addressing.unsubscribe_url}>"
+        if addressing.unsubscribe_mailto:
+            mailto = f"mailto:{addressing.sender_email}?subject=unsubscribe"
             # Folded after the comma: each URL on its own line keeps lines short.
-            f"List-Unsubscribe: <{addressing.unsubscribe_url}>,{CRLF} <{mailto}>",
+            offered += f",{CRLF} <{mailto}>"
+        headers += [
+            f"List-Unsubscribe: {offered}",
             "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
         ]
     if addressing.is_test:

@@ -5,13 +5,22 @@ body) of the threads of messages the account sent in the last GMAIL_REPLIES_LOOK
 that are still sent, opened or clicked. In such a thread, a message that is not ours is
 - a delivery-failure notice (X-Failed-Recipients, or a failure subject from mailer-daemon,
   postmaster or a multipart/report; delay warnings are not failures): the message bounced,
-  and tracking.record_bounce keeps the reason (subject and snippet) and suppresses the address;
+  and bounces.record_bounce keeps the reason (subject and snippet) and, by its kind,
+  suppresses the address (hard), sends the message again later (soft), or neither (policy);
 - from the lead's address and an automatic answer (an out-of-office notice: Auto-Submitted,
   X-Autoreply, X-Autorespond, Precedence: auto_reply, or its subject): the lead's sequences
   are held, not stopped (auto_replies.py);
 - from the lead's address and not automatic (nor Precedence: bulk or junk): the lead
-  replied, and tracking.record_reply stops the lead's sequences.
+  replied, and tracking.record_reply stops the lead's sequences; when its subject or the
+  first sentence of Gmail's snippet asks to unsubscribe (opt_out_words.py), the lead is
+  unsubscribed too, counted against the message answered.
 Anything else (a colleague in copy) changes nothing.
+
+Unsubscribe emails: where reply detection is on, our List-Unsubscribe header also offers
+mailto:<the sender>?subject=unsubscribe, which a mail app answers with a new conversation,
+not a reply in our thread. So the history's new conversations in the inbox (a message
+that starts its own thread) have their From and Subject read too; one from a lead of the
+agency that asks to unsubscribe unsubscribes them. Nothing is kept of the others.
 
 Which threads: the first check, and any check after Gmail forgets our history id (404),
 reads the latest GMAIL_REPLIES_BATCH watched threads and keeps the mailbox's history id taken
@@ -46,8 +55,9 @@ from django.utils.translation import ngettext
 
 from campaigns.accounts import gmail
 from campaigns.accounts.oauth import METADATA_NOT_GRANTED
-from campaigns.events import auto_replies, tracking
+from campaigns.events import auto_replies, bounces, opt_out_words, tracking, unsubscribes
 from campaigns.models import EmailAccount, MessageLog
+from crm.models import Lead
 
 Status = MessageLog.Status
 WATCHED = [Status.SENT, Status.DELIVERED, Status.OPENED, Status.CLICKED]
@@ -89,6 +99,7 @@ class Checked:
     replied: int = 0
     bounced: int = 0
     held: int = 0
+    unsubscribed: int = 0
     problem: str = ""
 
     def __str__(self) -> str:
@@ -97,6 +108,8 @@ class Checked:
         if self.held:
             held = ngettext("%(n)s auto-reply held", "%(n)s auto-replies held", self.held)
             found += f", {held % {'n': self.held}}"
+        if self.unsubscribed:
+            found += f", {self.unsubscribed} unsubscribed by email"
         return f"{self.account.email_address}: {found}." + (
             f" {self.problem}" if self.problem else ""
         )
@@ -109,9 +122,12 @@ def accounts_to_check() -> QuerySet[EmailAccount]:
 
 
 def check_replies(accounts: Any = None, now: datetime.datetime | None = None) -> list[Checked]:
-    """Check every opted-in account (or the given ones), one after the other."""
+    """Check every opted-in account (or the given ones), one after the other; then the
+    messages that bounced softly a while ago go back in the queue (bounces.py)."""
     accounts = accounts_to_check() if accounts is None else accounts
-    return [check_account(account, now) for account in accounts]
+    checked = [check_account(account, now) for account in accounts]
+    bounces.retry_soft_bounces(now)
+    return checked
 
 
 def watched(account: EmailAccount, now: datetime.datetime) -> QuerySet[MessageLog]:
@@ -137,7 +153,7 @@ def check_account(account: EmailAccount, now: datetime.datetime | None = None) -
         result.problem = account.replies_error or METADATA_NOT_GRANTED
         return result
     try:
-        thread_ids, resume_at = _threads_to_read(account, now)
+        thread_ids, conversations, resume_at = _threads_to_read(account, now)
         logs = defaultdict(list)
         for log in MessageLog.objects.filter(
             organization_id=account.organization_id,
@@ -149,6 +165,8 @@ def check_account(account: EmailAccount, now: datetime.datetime | None = None) -
             logs[log.thread_id].append(log)
         for thread_id in thread_ids:
             _read_thread(account, thread_id, logs[thread_id], result)
+        for message_id in conversations:
+            _read_conversation(account, message_id, result)
     except gmail.ScopeMissing:
         result.problem = METADATA_NOT_GRANTED
         kept = [s for s in account.granted_scopes.split() if s != settings.GMAIL_METADATA_SCOPE]
@@ -169,8 +187,11 @@ def _update(account: EmailAccount, **fields: Any) -> None:
         setattr(account, name, value)
 
 
-def _threads_to_read(account: EmailAccount, now: datetime.datetime) -> tuple[list[str], str]:
-    """The watched threads to read in this run, and the history id the next run starts at."""
+def _threads_to_read(
+    account: EmailAccount, now: datetime.datetime
+) -> tuple[list[str], list[str], str]:
+    """The watched threads to read in this run, the new conversations (their first
+    message's id), and the history id the next run starts at."""
     logs = watched(account, now)
     if account.replies_history_id:
         try:
@@ -184,12 +205,16 @@ def _threads_to_read(account: EmailAccount, now: datetime.datetime) -> tuple[lis
         .annotate(last_sent=Max("sent_at"))
         .order_by("-last_sent")[: settings.GMAIL_REPLIES_BATCH]
     )
-    return [row["thread_id"] for row in latest], start
+    return [row["thread_id"] for row in latest], [], start
 
 
-def _changed_threads(account: EmailAccount, logs: QuerySet[MessageLog]) -> tuple[list[str], str]:
-    """Watched threads that received messages since the account's history id (not ours)."""
+def _changed_threads(
+    account: EmailAccount, logs: QuerySet[MessageLog]
+) -> tuple[list[str], list[str], str]:
+    """Watched threads that received messages since the account's history id (not ours),
+    and the new conversations that arrived in the inbox meanwhile."""
     chosen: list[str] = []
+    conversations: list[str] = []
     resume = account.replies_history_id
     query = [
         ("startHistoryId", resume),
@@ -203,17 +228,34 @@ def _changed_threads(account: EmailAccount, logs: QuerySet[MessageLog]) -> tuple
         ]
         seen = {thread for _, threads in records for thread in threads}
         mine = set(logs.filter(thread_id__in=seen).values_list("thread_id", flat=True))
+        started = {
+            str(record["id"]): _new_conversations(record) for record in page.get("history", [])
+        }
         for record_id, threads in records:
             new = [thread for thread in dict.fromkeys(threads) if thread in mine]
             new = [thread for thread in new if thread not in chosen]
-            if chosen and len(chosen) + len(new) > settings.GMAIL_REPLIES_BATCH:
-                return chosen, resume  # the rest waits for the next run
+            read = len(chosen) + len(conversations)
+            if read and read + len(new) + len(started[record_id]) > settings.GMAIL_REPLIES_BATCH:
+                return chosen, conversations, resume  # the rest waits for the next run
             chosen.extend(new)
+            conversations.extend(started[record_id])
             resume = record_id
         if not page.get("nextPageToken"):
-            return chosen, str(page.get("historyId") or resume)
+            return chosen, conversations, str(page.get("historyId") or resume)
         query = [*query[:3], ("pageToken", page["nextPageToken"])]
-    return chosen, resume
+    return chosen, conversations, resume
+
+
+def _new_conversations(record: dict) -> list[str]:
+    """Messages that arrived in the inbox starting a thread of their own (Gmail gives the
+    first message of a thread the thread's id): where an unsubscribe email lands."""
+    return [
+        added["message"]["id"]
+        for added in record.get("messagesAdded", [])
+        if added["message"].get("id") == added["message"].get("threadId")
+        and "INBOX" in added["message"].get("labelIds", [])
+        and not OUR_LABELS & set(added["message"].get("labelIds", []))
+    ]
 
 
 def _added_threads(record: dict) -> list[str]:
@@ -252,7 +294,7 @@ def _read_thread(
             if (
                 log
                 and log.status in WATCHED
-                and tracking.record_bounce(log, _reason(headers, message))
+                and bounces.record_bounce(log, _reason(headers, message))
             ):
                 result.bounced += 1
         elif auto_replies.is_auto_reply(headers):
@@ -268,6 +310,55 @@ def _read_thread(
             log = _from_lead(sender, current or _latest_before(logs, at))
             if log and tracking.record_reply(log, at):
                 result.replied += 1
+            if log:
+                _unsubscribe_if_asked(log.lead, headers, message, result, log)
+
+
+def _unsubscribe_if_asked(
+    lead: Lead, headers: dict, message: dict, result: Checked, log: MessageLog | None = None
+) -> None:
+    subject = headers.get("subject", "")
+    snippet = html.unescape(message.get("snippet", ""))
+    if not opt_out_words.asks_to_unsubscribe(subject, snippet):
+        return
+    words = opt_out_words.request_words(subject, snippet)
+    how = unsubscribes.BY_REPLY.format(words=words)
+    if unsubscribes.unsubscribe(lead, how=how, message=log):
+        result.unsubscribed += 1
+
+
+def _read_conversation(account: EmailAccount, message_id: str, result: Checked) -> None:
+    """A new conversation in the inbox: from a lead of the agency asking to unsubscribe (the
+    List-Unsubscribe mailto:, or a fresh email), it unsubscribes them; anything else is left
+    alone and nothing of it is kept."""
+    query = [("format", "metadata"), *(("metadataHeaders", name) for name in HEADERS)]
+    try:
+        message = gmail.read(account, f"messages/{message_id}", query)
+    except gmail.NotFound:
+        return
+    headers = {
+        header["name"].lower(): header["value"]
+        for header in message.get("payload", {}).get("headers", [])
+    }
+    if _is_automatic(headers) or auto_replies.is_auto_reply(headers):
+        return
+    sender = parseaddr(headers.get("from", ""))[1].lower()
+    if not sender or sender == account.email_address.lower():
+        return
+    lead = (
+        Lead.objects.filter(organization=account.organization_id, email__iexact=sender)
+        .select_related("organization")
+        .first()
+    )
+    if lead is None:
+        return
+    latest = (
+        MessageLog.objects.filter(lead=lead, email_account=account, is_test=False)
+        .exclude(sent_at=None)
+        .order_by("-sent_at")
+        .first()
+    )
+    _unsubscribe_if_asked(lead, headers, message, result, latest)
 
 
 def _from_lead(sender: str, log: MessageLog | None) -> MessageLog | None:

@@ -1,4 +1,4 @@
-"""What happens after sending: bounces, opens and clicks."""
+"""What happens after sending: replies, opens and clicks (bounces: bounces.py)."""
 
 import datetime
 import re
@@ -7,30 +7,8 @@ import uuid
 from django.db.models import F
 from django.utils import timezone
 
-from campaigns.models import STOPPED_BOUNCED, STOPPED_REPLIED, Enrollment, LinkClick, MessageLog
+from campaigns.models import STOPPED_REPLIED, Enrollment, LinkClick, MessageLog
 from campaigns.outbox import tracking_links
-from crm.models import SuppressedAddress
-from crm.suppression import suppress
-
-
-def record_bounce(message: MessageLog, reason: str) -> bool:
-    """A hard bounce: the message is marked, the address suppressed for the organization
-    (re-importing the lead does not resubscribe it), and the lead's sequences stop."""
-    now = timezone.now()
-    changed = MessageLog.objects.filter(pk=message.pk, bounced_at__isnull=True).update(
-        status=MessageLog.Status.BOUNCED,
-        bounced_at=now,
-        error_message=reason[:2000],
-        updated_at=now,
-    )
-    suppress(
-        organization=message.organization_id,
-        email=message.to_email,
-        reason=SuppressedAddress.Reason.BOUNCED,
-        detail=reason,
-    )
-    Enrollment.objects.filter(lead=message.lead_id).stop(STOPPED_BOUNCED)
-    return bool(changed)
 
 
 def record_reply(message: MessageLog, replied_at: datetime.datetime) -> bool:

@@ -93,7 +93,8 @@ def launch_plan(campaign: Campaign, **audience_args: Any) -> Plan:
         reason = account.last_error or "it is disconnected"
         raise LaunchError(ACCOUNT_CANNOT_SEND.format(account=account, reason=reason))
     try:
-        total, suppressed = audience.sizes(audience.audience_of(campaign, **audience_args))
+        leads = audience.audience_of(campaign, **audience_args)
+        total, suppressed = audience.sizes(leads, campaign)
     except audience.AudienceError as error:
         raise LaunchError(str(error)) from None
     cap = warmup.effective_daily_limit(account, timezone.now())

@@ -14,7 +14,8 @@ CONFLICT DO NOTHING), so two queuers at once do no harm.
 
 The audience is the one at launch: leads added later are not in it. A lead who changes
 before their message is claimed gets it as they are then (name, address, property); one
-who opts out or whose address is suppressed by then is skipped (see README).
+who opts out, whose address is suppressed or whose consent runs out by then is skipped
+(see README).
 """
 
 import datetime
@@ -34,7 +35,7 @@ from django.utils import timezone
 from campaigns.ab_tests import variants
 from campaigns.audiences import audience
 from campaigns.models import Dispatch, MessageLog
-from campaigns.outbox import claims, senders
+from campaigns.outbox import senders
 from crm.models import Lead
 from crm.site.bulk import column_of
 
@@ -86,7 +87,11 @@ def queue_chunk(dispatch: Dispatch, leads: QuerySet[Lead]) -> None:
     """One INSERT ... SELECT: a queued message (or a skipped one, for an opted-out lead)
     for each of `leads` who has none for the step yet."""
     now = timezone.now()
-    suppressed = audience.suppressed()
+    campaign = dispatch.campaign
+    reasons = audience.skip_reasons(campaign, now)
+    texts = audience.skip_texts(campaign)
+    # A lead skipped keeps why: the first reason that applies (opted out, no consent...).
+    skipped = [When(q, then=Value(texts[name])) for name, q in reasons.items()]
     chosen: dict[str, Any] = {
         "id": RawSQL(NEW_ID[connection.vendor], []),
         "organization": dispatch.organization_id,
@@ -98,8 +103,11 @@ def queue_chunk(dispatch: Dispatch, leads: QuerySet[Lead]) -> None:
         "email_account": senders.Senders(dispatch.campaign, dispatch.email_account).column(),
         "snapshot": dispatch.snapshot_id,
         "to_email": F("email"),
-        "status": Case(When(suppressed, then=Value(Status.SKIPPED)), default=Value(Status.QUEUED)),
-        "error_message": Case(When(suppressed, then=Value(claims.UNSUBSCRIBED)), default=Value("")),
+        "status": Case(
+            *(When(q, then=Value(Status.SKIPPED)) for q in reasons.values()),
+            default=Value(Status.QUEUED),
+        ),
+        "error_message": Case(*skipped, default=Value("")),
         # A subject test's messages wait held until the audience is queued (ab_tests).
         "ab_group": variants.group_when_queued(dispatch),
         "created_at": now,

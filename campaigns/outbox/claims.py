@@ -4,11 +4,13 @@ processes on any number of hosts:
 
 - the campaign is active (and a dispatch's messages wait for it to run);
 - an A/B subject test's rest waits, held, until its winner is chosen (ab_tests);
-- the lead has not opted out and the address is not suppressed (else: skipped);
+- the lead has not opted out and the address is not suppressed, and the agency's rules let
+  it email them (consent; else: skipped);
 - the account is connected and not resting after a 429 or a token failure;
 - the account's rolling-24-hour cap;
 - the account's per-minute quota: its next send slot, on the database's clock;
-- the error storm: failures in a row per campaign, counted in the database (`finish`).
+- the error storm: failures in a row per campaign, counted in the database (`finish`);
+- the account's bounce rate (bounce_rate.py): too high, its campaigns pause.
 
 A claim first takes the account's send slots with one conditional UPDATE. That UPDATE also
 makes the account's claims take turns (a row lock on PostgreSQL, the write lock on SQLite,
@@ -50,6 +52,7 @@ from django.utils import timezone
 
 from campaigns.ab_tests import variants
 from campaigns.accounts import gmail, warmup
+from campaigns.audiences import audience
 from campaigns.content import rendering
 from campaigns.models import (
     STOPPED_AFTER_FAILURE,
@@ -61,9 +64,8 @@ from campaigns.models import (
     Enrollment,
     MessageLog,
 )
-from campaigns.outbox import sending
+from campaigns.outbox import bounce_rate, sending
 from crm.site.bulk import update_rows
-from crm.suppression import is_suppressed
 
 log = logging.getLogger(__name__)
 Status = MessageLog.Status
@@ -71,7 +73,7 @@ DAY = timedelta(hours=24)
 STALE_CLAIM = timedelta(minutes=15)
 # The shortest wait a refused claim asks for: a clock read twice can disagree by a hair.
 MIN_WAIT = 0.05
-UNSUBSCRIBED = "The lead opted out (or the address is suppressed): not sent."
+UNSUBSCRIBED = audience.SKIPPED_UNSUBSCRIBED
 CLAIM_EXPIRED = (
     "The sender stopped while sending this message: it may or may not have gone out, "
     "so it is not resent automatically."
@@ -259,6 +261,8 @@ def claim(account: EmailAccount, queued: QuerySet[MessageLog], limit: int = 1) -
     rule above; see Claim for the answer."""
     if not queued.exists():
         return Claim()
+    if bounce_rate.pause_if_bouncing(account):  # outside the claim's transaction: it stays
+        return Claim(reason=bounce_rate.TOO_MANY_BOUNCES)
     try:
         with durable():  # a claim lost in a crash would be claimed, and sent, again
             return _claim(account, queued, limit)
@@ -376,10 +380,11 @@ def dispatch_accounts(dispatch: Dispatch) -> list[EmailAccount]:
 
 
 def skip_if_suppressed(message: MessageLog) -> bool:
-    """A claimed message to a lead who opted out since it was queued is skipped, not sent."""
-    lead = message.lead
-    if lead.unsubscribed_at or is_suppressed(lead.organization_id, lead.email):
-        finish(message, Status.SKIPPED, error_message=UNSUBSCRIBED)
+    """A claimed message to a lead who opted out (of everything, or of this campaign or its
+    kind) or whose consent ran out since it was queued is skipped, not sent."""
+    reason = audience.reason_not_to_send(message.lead, message.campaign)
+    if reason:
+        finish(message, Status.SKIPPED, error_message=reason)
         return True
     return False
 

@@ -22,11 +22,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, QuerySet, UUIDField, Value, When
 from django.utils.translation import ngettext
 
+from campaigns.audiences import audience
 from campaigns.models import Campaign, EmailAccount, MessageLog
 from campaigns.outbox import claims
 from crm.models import Lead
 from crm.owners import agent_name
-from crm.suppression import suppressed_leads
 
 TODAY = "today"
 WAITS = "waits until it is reconnected"
@@ -158,13 +158,16 @@ def launch_split(
     """How a launch from each lead's agent spreads over the accounts (None when the campaign
     sends from one account): "Maria: 412 leads, 2 days; Tom: 88 leads, today; primary
     account: 37 leads, today", with warnings for agents whose account needs reconnecting
-    and agents who have none. Counts leave out opted-out leads."""
+    and agents who have none. Counts leave out the leads skipped (opted out, no consent)."""
     if not campaign.send_from_agents:
         return None
     senders = Senders(campaign, fallback)
     fallback_label = CAMPAIGN_ACCOUNT if campaign.email_account_id else PRIMARY
     counts = (
-        leads.exclude(suppressed_leads()).order_by().values("owner").annotate(count=Count("pk"))
+        leads.exclude(audience.suppressed(campaign))
+        .order_by()
+        .values("owner")
+        .annotate(count=Count("pk"))
     )
     shares: dict[Any, Share] = {}
     without: dict[Any, int] = defaultdict(int)  # agents with no account: their leads

@@ -20,7 +20,9 @@ def addressing_for(log: MessageLog, account: EmailAccount) -> mime.Addressing:
         to_email=log.to_email,
         to_name="" if log.is_test else lead.name,
         reply_to=account.reply_to,
-        unsubscribe_url=unsubscribe_links.url_for(lead, test=log.is_test),
+        unsubscribe_url=unsubscribe_links.url_for(lead, test=log.is_test, campaign=log.campaign_id),
+        # A mailto: only where reply detection reads what it brings (replies.py).
+        unsubscribe_mailto=account.detect_replies and account.may_read_headers,
         postal_address=lead.organization.postal_address,
         agency=lead.organization.name,
         in_reply_to=log.in_reply_to,
@@ -66,8 +68,8 @@ def render_for(
     A `test` rendering (preview, test send) differs only in that link's token, which opens
     the page but unsubscribes nobody. `variant` (B to D) takes that subject of an A/B test
     instead of the step's."""
-    url = url or unsubscribe_links.url_for(lead, test=test)
     owner = step.step if isinstance(step, StepSnapshot) else step
+    url = url or unsubscribe_links.url_for(lead, test=test, campaign=owner.campaign_id)
     campaign = owner.campaign if owner.campaign_id else None
     organization = lead.organization
     language = language or (campaign.language if campaign is not None else "")
@@ -167,7 +169,7 @@ def render_claimed(log: MessageLog, account: EmailAccount) -> None:
     if log.snapshot is None:
         return  # rendered when it was queued (before rendering moved to the claim)
     lead = log.lead
-    url = unsubscribe_links.url_for(lead)
+    url = unsubscribe_links.url_for(lead, campaign=log.campaign_id)
     rendered = render_for(log.snapshot, lead, account, url, variant=log.variant)
     log.to_email = lead.email
     if not log.in_reply_to:

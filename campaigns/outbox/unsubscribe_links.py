@@ -11,6 +11,7 @@ so one can never be turned into the lead's real token, nor read as one.
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -20,6 +21,7 @@ from campaigns.content import public_address
 from crm.models import Lead
 
 SALT = "campaigns.unsubscribe"
+CAMPAIGN_PARAMETER = "c"
 TEST_SALT = "campaigns.unsubscribe.test"
 
 
@@ -36,11 +38,16 @@ def token_for(lead: Lead, *, test: bool = False) -> str:
     return signing.Signer(salt=TEST_SALT if test else SALT).sign(lead.pk.hex)
 
 
-def url_for(lead: Lead, *, test: bool = False) -> str:
+def url_for(lead: Lead, *, test: bool = False, campaign: Any = None) -> str:
+    """The lead's link; with the campaign, its preference page offers to leave just that
+    campaign (or its kind) too. The campaign's id is not secret: the page only shows a
+    campaign of the lead's own agency, and only changes the lead's own preferences."""
     before, after = _url_around(
         public_address.base_url(), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
     )
-    return before + token_for(lead, test=test) + after
+    url = before + token_for(lead, test=test) + after
+    campaign_id = getattr(campaign, "pk", campaign)
+    return f"{url}?{CAMPAIGN_PARAMETER}={campaign_id.hex}" if campaign_id else url
 
 
 _PLACEHOLDER = "TOKEN"

@@ -20,8 +20,8 @@ from campaigns.outbox import senders, unsubscribe_links
 from campaigns.preflight import content, fields, languages, renders
 from campaigns.preflight.report import Finding, Report
 from campaigns.sequences import schedule
+from crm import consent
 from crm.models import Property
-from crm.suppression import listed_leads, opted_out_leads
 
 CHUNK = 2000
 LEAD_COLUMNS = (
@@ -44,6 +44,19 @@ SKIPS = {
     "suppressed": (
         "On the suppression list",
         "with an address that bounced or that staff listed.",
+    ),
+    "left": (
+        "Left this campaign",
+        "opted out of this campaign, or of its kind, on their preference page.",
+    ),
+    "no_consent": (
+        "No consent on record",
+        "with no basis for email that {regime} accepts: record their consent on their page.",
+    ),
+    "consent_expired": (
+        "Consent expired",
+        "whose implied consent ran out under {regime}: record a new enquiry or their "
+        "express consent on their page.",
     ),
     "already": ("Already in the sequence", "enrolled already: they are not enrolled twice."),
     "already_sent": ("Already sent", "got this step already: nobody gets a step twice."),
@@ -109,8 +122,14 @@ def preflight_run(
     if audit.account is None or not audit.account.can_send:
         # Sent from each lead's agent or not, a launch needs an account to fall back on.
         report.blocking.append(BLOCKED_ACCOUNT)
+    regime = consent.regime_for(campaign.organization.country).name
     report.skipped = [
-        Finding(f"skipped:{name}", *SKIPS[name], lead_ids=skipped[name])
+        Finding(
+            f"skipped:{name}",
+            SKIPS[name][0],
+            SKIPS[name][1].format(regime=regime),
+            lead_ids=skipped[name],
+        )
         for name in SKIPS
         if skipped.get(name)
     ]
@@ -137,7 +156,7 @@ def _count(groups: dict[str, list]) -> int:
 def _rows(campaign: Campaign, leads: Any, steps: list[CampaignStep]) -> tuple[list[str], Any]:
     """The skip reasons that apply to this campaign, and the audience's leads with one flag
     per reason, in one query."""
-    flags: dict[str, Q] = {"opted_out": opted_out_leads(), "suppressed": listed_leads()}
+    flags: dict[str, Q] = audience.skip_reasons(campaign)
     if campaign.type == Campaign.Type.SEQUENCE:
         enrolled = Enrollment.objects.filter(campaign=campaign, lead=OuterRef("pk"))
         flags["already"] = Q(Exists(enrolled))
@@ -186,7 +205,7 @@ class _Audit:
             item.pk: (item, rendering.property_values(item))
             for item in Property.objects.filter(organization=self.organization)
         }
-        self.link = renders.stand_in_link()
+        self.link = renders.stand_in_link(campaign)
         # Each lead is checked as sent from their own sender (the agent's, or the campaign's).
         self.senders = senders.Senders(campaign, self.account)
         self.renderers: dict[Any, list[renders.StepRenderer]] = {}
@@ -254,7 +273,7 @@ class _Audit:
 
         def own_link() -> str:  # signed once per lead, and only when needed
             if not own:
-                own.append(unsubscribe_links.url_for(lead))
+                own.append(unsubscribe_links.url_for(lead, campaign=self.campaign))
             return own[0]
 
         first_subject = None

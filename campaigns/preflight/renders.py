@@ -39,9 +39,9 @@ class Outcome:
     error: str = ""
 
 
-def stand_in_link() -> str:
+def stand_in_link(campaign: Campaign) -> str:
     """An unsubscribe link like every lead's, same length, for a lead that does not exist."""
-    return unsubscribe_links.url_for(Lead(pk=uuid.UUID(int=0)))
+    return unsubscribe_links.url_for(Lead(pk=uuid.UUID(int=0)), campaign=campaign)
 
 
 class StepRenderer:

@@ -1,5 +1,5 @@
 """The campaigns list shows how each one went, as listmonk's does: its progress and its
-sent, open, click and reply figures. One grouped query over the message log answers for
+sent, open, unsubscribe, click and reply figures. One grouped query over the message log answers for
 the whole page (and one over enrollments when the page shows sequences), never one a row."""
 
 from dataclasses import dataclass
@@ -26,6 +26,7 @@ class Results:
     opened: int = 0
     clicked: int = 0
     replied: int = 0
+    unsubscribed: int = 0
     # Sequences: leads enrolled, and those through (completed or stopped).
     enrolled: int = 0
     through: int = 0
@@ -45,7 +46,7 @@ def attach_results(campaigns: list[Campaign]) -> None:
         row.pop("campaign"): row
         for row in MessageLog.objects.filter(campaign__in=campaigns, is_test=False).funnel_by(
             "campaign",
-            stages=("sent", "opened", "clicked", "replied"),
+            stages=("sent", "opened", "clicked", "replied", "unsubscribed"),
             total=Count("pk", filter=~Q(status=Status.CANCELLED)),
             waiting=Count("pk", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
         )
@@ -119,6 +120,12 @@ class ResultsColumns:
     @display(description="Opened")
     def open_rate(self, obj: Campaign) -> str:
         return _rate_of(obj, "opened", tracked=obj.track_opens)
+
+    @display(description="Unsubscribed")
+    def unsubscribe_rate(self, obj: Campaign) -> str:
+        """Beside the opens: Gmail's API reports no spam complaints, and leaving is the
+        nearest signal of them (Gmail asks senders to stay under 0.3% of complaints)."""
+        return _rate_of(obj, "unsubscribed")
 
     @display(description="Clicked")
     def click_rate(self, obj: Campaign) -> str:

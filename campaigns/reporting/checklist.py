@@ -1,6 +1,7 @@
-"""A new agency's first steps, on its home: connect Gmail, import leads, write a first
-campaign, send a test. Each is ticked when the data says it is done; the list goes away
-once all four are."""
+"""A new agency's first steps, on its home: connect Gmail, authenticate its domain, import
+leads, write a first campaign, send a test. Each is ticked when the data says it is done;
+the list goes away once all five are (and comes back if the domain's check finds a record
+missing)."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -8,7 +9,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from campaigns.models import CampaignStep, EmailAccount, MessageLog
+from campaigns.accounts import domain_check
+from campaigns.models import CampaignStep, DomainCheck, EmailAccount, MessageLog
 from crm.models import Lead, Organization
 from crm.site.tenancy import organizations_of
 
@@ -22,7 +24,7 @@ class Task:
 
 
 def organization_tasks(organization: Organization) -> list[Task]:
-    """The four first steps of this organization, done or not (four EXISTS queries)."""
+    """The five first steps of this organization, done or not (a few small queries)."""
     first_step = (
         CampaignStep.objects.filter(campaign__organization=organization)
         .order_by("campaign__created_at", "order")
@@ -40,6 +42,7 @@ def organization_tasks(organization: Organization) -> list[Task]:
             EmailAccount.objects.filter(organization=organization, is_active=True).exists(),
             reverse("admin:campaigns_emailaccount_changelist"),
         ),
+        domain_task(organization),
         Task(
             "Import leads",
             "Upload a CSV file from your spreadsheet or CRM.",
@@ -61,9 +64,44 @@ def organization_tasks(organization: Organization) -> list[Task]:
     ]
 
 
+DOMAIN_TITLE = "Authenticate your domain"
+DOMAIN_HINT = "SPF, DKIM and DMARC, so that Gmail and Yahoo accept your campaigns."
+DOMAIN_UNCHECKED = "Check {domain} on its account page (SPF, DKIM and DMARC)."
+DOMAIN_PROBLEM = "{text} {fix}"
+
+
+def domain_task(organization: Organization) -> Task:
+    """Done when every connected account's domain was checked and has all three records
+    (a personal gmail.com address is Google's own). The hint is the first thing missing,
+    with the record to add, and the link its account's page."""
+    accounts = EmailAccount.objects.filter(organization=organization, is_active=True)
+    changelist = reverse("admin:campaigns_emailaccount_changelist")
+    own = [
+        account for account in accounts.order_by("email_address") if not account.is_consumer_gmail
+    ]
+    checks = {
+        check.domain: check
+        for check in DomainCheck.objects.filter(
+            organization=organization, domain__in={account.domain for account in own}
+        )
+    }
+    if not accounts.exists():
+        return Task(DOMAIN_TITLE, DOMAIN_HINT, False, changelist)
+    for account in own:
+        page = reverse("admin:campaigns_emailaccount_change", args=[account.pk])
+        check = checks.get(account.domain)
+        if check is None:
+            return Task(DOMAIN_TITLE, DOMAIN_UNCHECKED.format(domain=account.domain), False, page)
+        found = domain_check.problems(check)
+        if found:
+            hint = DOMAIN_PROBLEM.format(text=found[0]["text"], fix=found[0]["fix"]).strip()
+            return Task(DOMAIN_TITLE, hint, False, page)
+    return Task(DOMAIN_TITLE, DOMAIN_HINT, True, changelist)
+
+
 def checklists(request: HttpRequest) -> list[dict[str, Any]]:
     """For the home: the checklist of each of the staff member's agencies that has not
-    done all four yet. A superuser sets no agency up from the home and gets none."""
+    done all five yet. A superuser sets no agency up from the home and gets none."""
     if request.user.is_superuser:
         return []
     lists = []

@@ -12,9 +12,10 @@ from dataclasses import dataclass, replace
 
 from django.urls import reverse
 
-from campaigns.models import Campaign, MessageLog
+from campaigns.models import Campaign, MessageLog, OptOut
 from campaigns.outbox import failures
-from crm.models import Lead
+from crm import consent
+from crm.models import ConsentRecord, Lead, SuppressedAddress
 
 MESSAGES_SHOWN = 200
 
@@ -49,6 +50,8 @@ KINDS = {
     "failed": ("Failed", "danger"),
     "not_sent": ("Not sent", "warning"),
     "unsubscribed": ("Unsubscribed", "warning"),
+    "left": ("Left a campaign", "warning"),
+    "consent": ("Consent recorded", "success"),
 }
 NOT_SENT = {MessageLog.Status.SKIPPED, MessageLog.Status.CANCELLED}
 WAITING = {MessageLog.Status.QUEUED, MessageLog.Status.SENDING}
@@ -62,6 +65,7 @@ def message_events(lead: Lead) -> Iterator[Event]:
         .prefetch_related("link_clicks")
         .order_by("-created_at")[:MESSAGES_SHOWN]
     )
+    how = unsubscribed_how(lead) if lead.unsubscribed_at else ""
     for message in messages:
         # What every event of the message shows; each event says when, what and why.
         waiting = Event(
@@ -86,7 +90,7 @@ def message_events(lead: Lead) -> Iterator[Event]:
             ("clicked", message.clicked_at, clicked),
             ("replied", message.replied_at, ""),
             ("bounced", message.bounced_at, reason),
-            ("unsubscribed", message.unsubscribed_at, ""),
+            ("unsubscribed", message.unsubscribed_at, how),
         ):
             if at is not None:
                 yield replace(waiting, at=at, kind=kind, detail=detail)
@@ -94,13 +98,75 @@ def message_events(lead: Lead) -> Iterator[Event]:
 
 def opt_out_events(lead: Lead) -> Iterator[Event]:
     """An opt-out that no message of a campaign accounts for (the lead's own page, or an
-    address suppressed before any campaign)."""
+    address suppressed before any campaign), and how the lead asked (the link, one click in
+    their mail app, a reply)."""
     attributed = MessageLog.objects.filter(lead=lead, unsubscribed_at__isnull=False).exists()
     if lead.unsubscribed_at and not attributed:
-        yield Event(lead.unsubscribed_at, "unsubscribed", detail="No campaign email after this.")
+        how = unsubscribed_how(lead)
+        detail = f"{how}. No campaign email after this." if how else "No campaign email after this."
+        yield Event(lead.unsubscribed_at, "unsubscribed", detail=detail)
 
 
-SOURCES: list[Callable[[Lead], Iterable[Event]]] = [message_events, opt_out_events]
+def unsubscribed_how(lead: Lead) -> str:
+    """How the lead opted out, as the suppression list recorded it."""
+    entry = SuppressedAddress.objects.filter(
+        organization=lead.organization_id,
+        email=lead.email.strip().lower(),
+        reason=SuppressedAddress.Reason.UNSUBSCRIBED,
+    ).first()
+    return entry.detail[:1].upper() + entry.detail[1:] if entry and entry.detail else ""
+
+
+def preference_events(lead: Lead) -> Iterator[Event]:
+    """Campaigns, or kinds of campaign, the lead left on their preference page."""
+    for opt_out in OptOut.objects.filter(lead=lead).select_related("campaign"):
+        what = opt_out.campaign.name if opt_out.campaign else opt_out.get_kind_display()
+        yield Event(opt_out.created_at, "left", detail=f"No more: {what}.")
+
+
+def consent_events(lead: Lead) -> Iterator[Event]:
+    """Each consent record: the basis, since when, where from, and who recorded it."""
+    for record in lead.consent_records.select_related("recorded_by"):
+        yield Event(record.recorded_at, "consent", detail=consent_words(record))
+
+
+def consent_words(record: ConsentRecord) -> str:
+    parts = [record.get_basis_display()]
+    if record.given_on:
+        parts.append(f"since {record.given_on:%Y-%m-%d}")
+    where = record.source_detail or record.get_source_display()
+    parts.append(f"from {where}")
+    if record.recorded_by:
+        parts.append(f"recorded by {record.recorded_by.get_username()}")
+    text = ", ".join(parts)
+    return f"{text}. Shown: “{record.wording}”" if record.wording else text
+
+
+SOURCES: list[Callable[[Lead], Iterable[Event]]] = [
+    message_events,
+    opt_out_events,
+    preference_events,
+    consent_events,
+]
+
+
+@dataclass(frozen=True)
+class ConsentPanel:
+    """The lead page's consent box: may they be emailed now, and the evidence."""
+
+    standing: consent.Standing
+    regime: consent.Regime
+    records: list[ConsentRecord]
+    opt_outs: list[OptOut]
+
+
+def consent_panel(lead: Lead) -> ConsentPanel:
+    return ConsentPanel(
+        standing=consent.standing(lead),
+        regime=consent.regime_for(lead.organization.country),
+        records=list(lead.consent_records.select_related("recorded_by")),
+        opt_outs=list(OptOut.objects.filter(lead=lead).select_related("campaign")),
+    )
 
 
 def lead_timeline(lead: Lead) -> list[Event]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from campaigns.audiences import audience
@@ -15,8 +15,8 @@ from campaigns.launching import blasts
 from campaigns.models import (
     STOPPED_BOUNCED,
     STOPPED_REPLIED,
+    STOPPED_SKIPPED,
     STOPPED_STATUS,
-    STOPPED_UNSUBSCRIBED,
     Campaign,
     CampaignStatusError,
     CampaignStep,
@@ -67,7 +67,7 @@ def enroll(campaign: Campaign, leads: Any, now: datetime.datetime | None = None)
     first = steps[0]
     due = due_time(campaign, now, first, now)
     fresh = leads.exclude(Exists(Enrollment.objects.filter(campaign=campaign, lead=OuterRef("pk"))))
-    fresh = fresh.exclude(audience.suppressed())
+    fresh = fresh.exclude(audience.suppressed(campaign, now))
     created = 0
     batch: list[Enrollment] = []
     for lead_id in fresh.values_list("pk", flat=True).iterator(chunk_size=BATCH):
@@ -104,17 +104,24 @@ def sequence_activate(
 
 def _apply_stop_rules(due: Any) -> int:
     """Stop the due enrollments whose lead must not get the next step."""
-    suppressed = Lead.objects.filter(audience.suppressed()).values("pk")
-    stopped = due.filter(lead__in=suppressed).stop(STOPPED_UNSUBSCRIBED)
+    stopped = 0
+    for campaign in Campaign.objects.filter(pk__in=due.values("campaign")).select_related(
+        "organization"
+    ):
+        # The lead opted out, left the campaign, or may no longer be emailed (consent).
+        for reason, skipped in audience.skip_reasons(campaign).items():
+            leads = Lead.objects.filter(skipped).values("pk")
+            stopped += due.filter(campaign=campaign, lead__in=leads).stop(STOPPED_SKIPPED[reason])
     for status in STOP_STATUSES:
         stopped += due.filter(lead__status=status).stop(STOPPED_STATUS.format(status=status))
     logs = MessageLog.objects.filter(
         campaign=OuterRef("campaign"), lead=OuterRef("lead"), is_test=False
     )
     stopped += due.filter(Exists(logs.filter(replied_at__isnull=False))).stop(STOPPED_REPLIED)
-    stopped += due.filter(Exists(logs.filter(status__in=[Status.BOUNCED, Status.FAILED]))).stop(
-        STOPPED_BOUNCED
-    )
+    # A soft bounce is sent again, a refusal by policy is the domain's problem: neither
+    # ends the lead's way (campaigns/events/bounces.py).
+    ended = Q(status=Status.FAILED) | Q(status=Status.BOUNCED, bounce_type__in=["", "hard"])
+    stopped += due.filter(Exists(logs.filter(ended))).stop(STOPPED_BOUNCED)
     return stopped
 
 

@@ -47,6 +47,17 @@ HEADER_ALIASES = {
     "owner_email": "agent",
     "agent_name": "agent",
     "assigned_to": "agent",
+    # How the agency may email the lead, and since when (crm/consent.py).
+    "consent": "consent",
+    "consent_basis": "consent",
+    "email_consent": "consent",
+    "marketing_consent": "consent",
+    "opt_in": "consent",
+    "optin": "consent",
+    "consent_date": "consent_date",
+    "opt_in_date": "consent_date",
+    "consent_given": "consent_date",
+    "consented_at": "consent_date",
 }
 NOT_UTF8 = "Line {line} is not valid UTF-8. Save the file as “CSV UTF-8” and try again."
 NUL_BYTE = "Line {line} contains a NUL byte: this looks like a binary file, not a CSV."

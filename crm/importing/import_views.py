@@ -172,7 +172,9 @@ class LeadImportView(View):
             return HttpResponseRedirect(reverse("admin:crm_lead_import"))
         try:
             with stored.open("rb") as source:
-                report = leads_import(organization=organization, data=source)
+                report = leads_import(
+                    organization=organization, data=source, source_name=entry.get("name", "")
+                )
         except CsvFileError as error:
             messages.error(request, str(error))
             return HttpResponseRedirect(reverse("admin:crm_lead_import"))

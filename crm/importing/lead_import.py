@@ -12,6 +12,7 @@ The counts come out exact; only the first ERRORS_KEPT errors are kept (`on_error
 them all).
 """
 
+import datetime
 import io
 import itertools
 import re
@@ -27,12 +28,16 @@ from django.core.validators import EmailValidator
 from django.db import connections, router, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
+from django.utils import timezone
 
+from crm import consent
 from crm.importing.csv_reading import RowError, read_rows, shown
 from crm.importing.import_seen import SeenAddresses
-from crm.models import Lead, Organization
+from crm.importing.values import ValueProblem, read_date
+from crm.models import ConsentRecord, Lead, Organization
 from crm.owners import AgentNotFound, MemberLookup
 from crm.site.bulk import insert_many, update_many
+from crm.suppression import forgotten_among
 
 BATCH_SIZE = 5000
 ERRORS_KEPT = 500
@@ -58,6 +63,12 @@ NOT_A_STATUS = "“{value}” is not one of {allowed}"
 MIN_OVER_MAX = "{low} is more than budget_max {high}"
 ALREADY_IN_FILE = "{email} already appears on line {first}"
 NAME_NEEDED = "is needed for a new lead"
+NOT_A_DATE = "“{value}” is not a date (e.g. 2026-03-14)"
+FROM_LINE = "{file}, line {line}"
+ERASED_BEFORE = (
+    " {count:,} of the new leads were erased earlier at their request: they come in opted "
+    "out and are never emailed."
+)
 
 # Spreadsheet budgets come as "500000", "500,000", "$ 500 000" or "500000.00".
 _MONEY_NOISE = re.compile(r"[\s,$€£\u00a0\u202f']")
@@ -89,6 +100,8 @@ class ImportReport:
     warning_count: int = 0
     warnings: list[RowError] = field(default_factory=list)  # the first ERRORS_KEPT
     ignored_columns: list[str] = field(default_factory=list)
+    # New rows whose address belongs to a lead erased at their request: kept opted out.
+    erased_before: int = 0
     dry_run: bool = False
     # A sample of what will happen, for the admin preview: (line, kind, values).
     sample: list[tuple[int, str, dict[str, object]]] = field(default_factory=list)
@@ -105,9 +118,10 @@ class ImportReport:
     def summary(self) -> str:
         verb = "Would import" if self.dry_run else "Imported"
         without = f" {self.warning_count:,} without their agent." if self.warning_count else ""
+        erased = ERASED_BEFORE.format(count=self.erased_before) if self.erased_before else ""
         return (
             f"{verb} {self.rows:,} rows: {self.created:,} new, {self.updated:,} updated, "
-            f"{self.unchanged:,} unchanged, {self.rejected:,} rejected.{without}"
+            f"{self.unchanged:,} unchanged, {self.rejected:,} rejected.{without}{erased}"
         )
 
 
@@ -197,7 +211,25 @@ def clean_row(columns: list[str], cells: list[str], line: int) -> tuple[dict, li
         errors.append(RowError(line, "budget_min", MIN_OVER_MAX.format(low=low, high=high)))
     if raw.get("agent"):
         values["agent"] = raw["agent"]  # a member's email or name: _Run finds who
+    _consent_values(raw, values, errors, line)
     return values, errors
+
+
+def _consent_values(raw: dict[str, str], values: dict, errors: list[RowError], line: int) -> None:
+    """The consent column ("Yes", "Enquiry", "Past client"...) and its date, as the lead's
+    basis: kept with the file's name and line (leads_import)."""
+    if raw.get("consent"):
+        try:
+            values["consent_basis"] = consent.read_basis(raw["consent"])
+        except ValueError as problem:
+            errors.append(RowError(line, "consent", str(problem)))
+    if raw.get("consent_date"):
+        try:
+            values["consent_date"] = datetime.date.fromisoformat(read_date(raw["consent_date"]))
+        except (ValueProblem, ValueError):
+            errors.append(
+                RowError(line, "consent_date", NOT_A_DATE.format(value=raw["consent_date"]))
+            )
 
 
 def leads_by_address(organization: Organization, emails: list[str]) -> QuerySet[Lead]:
@@ -226,11 +258,13 @@ def _existing_leads(organization: Organization, emails: list[str]) -> dict[str, 
 
 @dataclass
 class _Changes:
-    """What one batch changes: the values of new leads, the updated leads and their fields."""
+    """What one batch changes: the values of new leads, the updated leads and their fields;
+    and the lines of the leads whose consent the file sets (by lower-case address)."""
 
     new: list[dict] = field(default_factory=list)
     updated: list[Lead] = field(default_factory=list)
     fields: set[str] = field(default_factory=set)
+    consented: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -260,6 +294,16 @@ class _Run:
             for error in sorted(errors + warnings, key=lambda error: error.line):
                 self.on_error(error)
         return changes
+
+    def keep_erased_opted_out(self, new: list[dict]) -> None:
+        """A new lead whose address belongs to a lead erased at their request (its hash is
+        on the suppression list) comes in opted out: the import cannot email them again."""
+        erased = forgotten_among(self.organization.pk, [values["email"] for values in new])
+        now = timezone.now()
+        for values in new:
+            if values["email"] in erased:
+                values["unsubscribed_at"] = now
+        self.report.erased_before += len(erased)
 
     def _agents(self, cleaned: dict) -> list[RowError]:
         """Each row's agent cell becomes its lead's owner. A cell that names no member (or
@@ -311,6 +355,8 @@ class _Run:
                     continue
                 changes.new.append(values)
                 kind = "create"
+                if "consent_basis" in values or "consent_date" in values:
+                    changes.consented[key] = line
             else:
                 changed = {
                     name: value
@@ -323,11 +369,34 @@ class _Run:
                 for name, value in changed.items():
                     setattr(lead, name, value)
                 changes.fields.update(changed)
+                if {"consent_basis", "consent_date"} & set(changed):
+                    changes.consented[key] = line
                 changes.updated.append(lead)
                 kind = "update"
             if len(report.sample) < self.sample_size:
                 report.sample.append((line, kind, values))
         return changes
+
+
+def _record_consent(leads: list[Lead], lines: dict[str, int], source_name: str) -> None:
+    """A consent record for each lead whose consent the file set (CASL s. 13: the sender
+    proves consent; the file and its line say where it came from)."""
+    if not lines:
+        return
+    consent.consent_records_many(
+        [
+            ConsentRecord(
+                organization_id=lead.organization_id,
+                lead=lead,
+                basis=lead.consent_basis,
+                given_on=lead.consent_date,
+                source=ConsentRecord.Source.IMPORT,
+                source_detail=FROM_LINE.format(file=source_name or "import", line=lines[key]),
+            )
+            for lead in leads
+            if (key := lead.email.lower()) in lines
+        ]
+    )
 
 
 def leads_import(
@@ -338,10 +407,12 @@ def leads_import(
     progress: Progress | None = None,
     sample_size: int = 0,
     on_error: Callable[[RowError], None] | None = None,
+    source_name: str = "",
 ) -> ImportReport:
     """Create or update the organization's leads from a CSV (bytes or a binary file),
     matching on email. The writes are one transaction: a file found broken at its last
-    line leaves the leads as they were."""
+    line leaves the leads as they were. A consent column is kept as each lead's consent
+    record, naming `source_name` (the file) and the line."""
     source = io.BytesIO(data) if isinstance(data, bytes) else data
     size = max(source.seek(0, io.SEEK_END), 1)
     source.seek(0)
@@ -355,10 +426,13 @@ def leads_import(
         run = _Run(organization, columns, report, seen, sample_size, on_error)
         while batch := list(itertools.islice(rows, BATCH_SIZE)):
             changes = run.batch(batch)
+            run.keep_erased_opted_out(changes.new)
             if not dry_run:
-                insert_many([Lead(organization=organization, **new) for new in changes.new])
+                created = [Lead(organization=organization, **new) for new in changes.new]
+                insert_many(created)
                 # updated_at is auto_now: its pre_save stamps it during the update.
                 update_many(changes.updated, field_names=sorted(changes.fields | {"updated_at"}))
+                _record_consent([*created, *changes.updated], changes.consented, source_name)
                 written += len(changes.new) + len(changes.updated)
             if progress:
                 progress(written, min(source.tell() / size, 1.0))

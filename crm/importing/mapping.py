@@ -144,6 +144,22 @@ TARGETS: list[Target] = [
         ),
         adds_up=True,
     ),
+    Target(
+        "consent",
+        "Consent to email (express, enquiry, client, bought list)",
+        _words(
+            "consent,consent basis,email consent,marketing consent,opt in,optin,email opt in,"
+            "subscribed,email subscription,permission,gdpr consent,casl consent,consentement"
+        ),
+    ),
+    Target(
+        "consent_date",
+        "Consent date (or of the enquiry or sale)",
+        _words(
+            "consent date,opt in date,date of consent,consent given,consented at,"
+            "subscription date,date consentement"
+        ),
+    ),
 ]
 CUSTOM = "custom"
 SKIP = "skip"

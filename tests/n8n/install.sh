@@ -13,7 +13,7 @@ every=${N8N_INSTALL_PROGRESS_SECONDS:-15}
 if [ ! -x "$dir/node_modules/.bin/n8n" ]; then
   echo "Installing n8n $N8N_VERSION and Node $NODE_VERSION for the end-to-end tests into" >&2
   echo "  $dir" >&2
-  echo "  (about 2 GB from npm, a few minutes; only this once)" >&2
+  echo "  (about 2 GB from npm, 3 to 15 minutes depending on the network; only this once)" >&2
   started=$SECONDS
   rm -rf "$dir" && mkdir -p "$dir/node"
   # A line every $every seconds with the size so far: npm itself stays silent meanwhile.

@@ -19,7 +19,7 @@ SHIPPED = ["campaign_dispatch.json", "sequence_tick.json", "reply_check.json"]
 
 
 def install() -> Path:
-    """The cached install folder (installed on first use: a few minutes, then instant).
+    """The cached install folder (installed on first use: 3 to 15 minutes, then instant).
     The script's progress goes to our stderr as it comes, not at the end."""
     result = subprocess.run(
         ["bash", str(HERE / "install.sh")], stdout=subprocess.PIPE, text=True, timeout=1800

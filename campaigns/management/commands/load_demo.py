@@ -13,7 +13,7 @@ from django.db.models import F, Min
 from django.utils import timezone
 
 from campaigns.audiences.audience import audience_of
-from campaigns.events import tracking, unsubscribes
+from campaigns.events import bounces, tracking, unsubscribes
 from campaigns.listing_alerts import triggers
 from campaigns.models import (
     Campaign,
@@ -390,7 +390,7 @@ class Command(BaseCommand):
         replies (five hours later), one in forty-one bounces (two minutes later)."""
         hours = datetime.timedelta(hours=1)
         if count % 41 == 8:
-            tracking.record_bounce(message, NO_SUCH_USER)
+            bounces.record_bounce(message, NO_SUCH_USER)
             bounced = sent_at + datetime.timedelta(minutes=2)
             MessageLog.objects.filter(pk=message.pk).update(bounced_at=bounced, updated_at=bounced)
             return

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from campaigns.models import EmailAccount
+from campaigns.reporting import bulk_senders
 from campaigns.reporting.planner import chart, plans, words
 
 
@@ -38,5 +39,7 @@ def plan_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpRes
             "chart": chart.plan_by_day(plan),
             "chart_options": chart.OPTIONS,
             "days": len(plan.days),
+            # Gmail's bulk-sender line for the account's domain (all the agency's accounts).
+            "bulk": bulk_senders.domain_volume(account),
         },
     )

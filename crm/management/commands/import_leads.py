@@ -36,6 +36,7 @@ class Command(BaseCommand):
                     dry_run=dry_run,
                     progress=self.progress,
                     on_error=self.error,
+                    source_name=file.name,
                 )
         except CsvFileError as error:
             raise CommandError(f"{file}: {error}") from None

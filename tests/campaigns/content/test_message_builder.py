@@ -13,6 +13,7 @@ ADDRESSING = Addressing(
     to_name="Léa Moreau",
     reply_to="desk@agency.example",
     unsubscribe_url="https://app.example/u/token123/",
+    unsubscribe_mailto=True,
     postal_address="18 rue des Martyrs, 75009 Paris",
 )
 LONG_SUBJECT = "Nouvelles annonces à Paris pour Léa — " + " ".join(["très"] * 30)
