@@ -150,6 +150,7 @@ def _blast_make(campaign: Campaign, step: CampaignStep, name: str) -> Campaign:
         type=Campaign.Type.BLAST,
         audience=Campaign.Audience.CHOSEN,
         email_account=campaign.email_account,
+        language=campaign.language,  # written in the alert campaign's language
         track_opens=campaign.track_opens,
         track_clicks=campaign.track_clicks,
     )
