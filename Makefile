@@ -12,14 +12,19 @@ $(VENV)/.installed: requirements.txt
 
 setup: $(VENV)/.installed
 
-# The admin, and beside it the direct sender (the demo's sandbox account writes var/outbox/).
+# The admin, and beside it the direct sender (the demo's sandbox account writes var/outbox/),
+# started again whenever it exits, as a service manager would (docs/faults.md).
 # Development is asked for by name: with DJANGO_DEBUG unset the project is in production.
 run: export DJANGO_DEBUG = 1
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@echo "Admin: http://127.0.0.1:8000/admin/  (Ctrl-C stops the server and the sender)"
-	$(PY) manage.py send_queued --loop --idle-seconds 2 & sender=$$!; \
+	( trap 'kill $$child 2>/dev/null; exit 0' TERM; \
+	  while :; do \
+	    $(PY) manage.py send_queued --loop --idle-seconds 2 & child=$$!; wait $$child; \
+	    echo "The sender stopped (exit $$?); starting it again in 2 s."; sleep 2; \
+	  done ) & sender=$$!; \
 	  trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py runserver 127.0.0.1:8000
 
@@ -80,7 +85,7 @@ test-scale: setup scale-engines
 # full disk is a tmpfs it mounts). They run apart from the suite, without pytest-django.
 test-faults: setup scale-engines
 	$(PY) -m pytest tests/faults -p no:django -p no:cacheprovider --confcutdir=tests/faults \
-	  -W ignore::pytest.PytestConfigWarning -v $(if $(K),-k "$(K)",)
+	  -W ignore::pytest.PytestConfigWarning -v --durations=0 $(if $(K),-k "$(K)",)
 
 # Debian's PostgreSQL and Redis, npm (which installs n8n's own Node) and faketime: CI starts
 # bare. Only what is missing is installed: Debian's npm conflicts with a Node.js installed

@@ -18,7 +18,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 
 from crm.importing.import_views import SuppressionImportView
 from crm.members import staff_group_join
-from crm.models import Membership, Organization, SuppressedAddress
+from crm.models import CustomField, Membership, Organization, SuppressedAddress, Tag
 from crm.site.tenancy import (
     TenantScopedAdmin,
     is_member,
@@ -33,6 +33,12 @@ class _Totals(TypedDict):
     """What the organizations' list adds to each organization."""
 
     member_total: int
+    lead_total: int
+
+
+class _Tagged(TypedDict):
+    """What the tags' list adds to each tag."""
+
     lead_total: int
 
 
@@ -201,3 +207,36 @@ class SuppressedAddressAdmin(TenantScopedAdmin, ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
+
+
+@admin.register(Tag)
+class TagAdmin(TenantScopedAdmin, ModelAdmin):
+    """An agency's tags: imported with its leads, or added here; the leads list filters by
+    them and a campaign's audience may ask for them."""
+
+    list_display = ["name", "lead_count"]
+    search_fields = ["name"]
+    fields = ["organization", "name"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
+        return super().get_queryset(request).annotate(lead_total=Count("leads"))
+
+    @display(description="Leads", ordering="lead_total")
+    def lead_count(self, obj: "WithAnnotations[Tag, _Tagged]") -> int:
+        return obj.lead_total
+
+
+@admin.register(CustomField)
+class CustomFieldAdmin(TenantScopedAdmin, ModelAdmin):
+    """The columns imports kept as custom fields, and how templates name them."""
+
+    list_display = ["key", "label", "in_templates", "created_at"]
+    search_fields = ["key", "label"]
+    fields = ["organization", "key", "label"]
+
+    @display(description="In templates")
+    def in_templates(self, obj: CustomField) -> str:
+        return "{{ lead.custom." + obj.key + " }}"
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False  # made by an import, from a column of the file

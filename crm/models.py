@@ -491,3 +491,51 @@ class ImportMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}: {', '.join(self.header)[:80]}"
+
+
+class LeadImport(models.Model):
+    """A file imported from the admin (crm/importing/jobs.py): kept on disk while it is
+    previewed with a mapping and then imported; large files are read in the background,
+    the page showing the progress, and a run whose process stopped is taken up again."""
+
+    class State(models.TextChoices):
+        PREVIEWING = "previewing", "Reading the file"
+        PREVIEWED = "previewed", "Waiting for confirmation"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    RUNNING = (State.PREVIEWING, State.IMPORTING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="lead_imports"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file_name = models.CharField(max_length=255)
+    file_size = models.PositiveBigIntegerField(default=0)
+    sheet = models.CharField(max_length=200, blank=True)
+    sheets = models.JSONField(default=list)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PREVIEWING)
+    mapping = models.JSONField(default=dict)  # crm.importing.mapping.Mapping.as_json
+    columns = models.JSONField(default=list)  # each column's first values and its values
+    report = models.JSONField(default=dict)  # crm.importing.lead_import.ImportReport
+    error = models.TextField(blank=True)
+    progress = models.FloatField(default=0)  # of the file read, 0 to 1
+    # The last line an import wrote (a run taken up again starts after it).
+    written_line = models.PositiveIntegerField(default=0)
+    # Who runs it now, and when it last said so: a run silent for long has stopped.
+    claim = models.UUIDField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "heartbeat_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_state_display()})"

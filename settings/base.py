@@ -157,6 +157,13 @@ SANDBOX_OUTBOX_DIR = VAR_DIR / "outbox"
 # Uploaded CSV files wait here between preview and confirmation.
 LEAD_IMPORT_DIR = VAR_DIR / "imports"
 LEAD_IMPORT_MAX_BYTES = env_int("LEAD_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# A workbook (a zip) whose content unpacks past this is refused (crm/importing/xlsx_reading.py).
+LEAD_IMPORT_MAX_XLSX_UNPACKED = env_int("LEAD_IMPORT_MAX_XLSX_UNPACKED", 1024 * 1024 * 1024)
+# Rows checked and written at a time: the importer's memory is one batch.
+LEAD_IMPORT_BATCH_SIZE = env_int("LEAD_IMPORT_BATCH_SIZE", 5000)
+# Files up to this size are previewed and imported while the page waits; larger ones in
+# the background, the page showing their progress (crm/importing/jobs.py).
+LEAD_IMPORT_INLINE_BYTES = env_int("LEAD_IMPORT_INLINE_BYTES", 1024 * 1024)
 # The launch page checks every message of audiences up to this size before launching;
 # `manage.py launch_campaign --check` checks any size.
 CAMPAIGNS_PREFLIGHT_PAGE_LIMIT = env_int("CAMPAIGNS_PREFLIGHT_PAGE_LIMIT", 20_000)

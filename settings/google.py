@@ -27,6 +27,9 @@ GMAIL_BACKOFF_MAX_SECONDS = env_float("GMAIL_BACKOFF_MAX_SECONDS", 60.0)
 GMAIL_TIMEOUT_SECONDS = env_float("GMAIL_TIMEOUT_SECONDS", 30.0)
 GMAIL_QUOTA_UNITS_PER_MINUTE = env_int("GMAIL_QUOTA_UNITS_PER_MINUTE", 15_000)
 GMAIL_SEND_COST_UNITS = 100
+# A message claimed this long ago and still `sending` was left by a sender (or an n8n run)
+# that died: it becomes `unknown`, never resent.
+CLAIM_LEASE_SECONDS = env_int("CLAIM_LEASE_SECONDS", 900)
 # A campaign pauses itself after this many failed messages in a row.
 CAMPAIGN_MAX_SEND_ERRORS = env_int("CAMPAIGN_MAX_SEND_ERRORS", 10)
 # A message whose sending failed for now (Gmail 5xx or unreachable, no token, a full disk)

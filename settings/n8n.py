@@ -11,7 +11,6 @@ N8N_SIGNATURE_TOLERANCE_SECONDS = env_int("N8N_SIGNATURE_TOLERANCE_SECONDS", 300
 N8N_NOTIFY_ATTEMPTS = env_int("N8N_NOTIFY_ATTEMPTS", 4)
 N8N_NOTIFY_BACKOFF_SECONDS = env_float("N8N_NOTIFY_BACKOFF_SECONDS", 1.0)
 N8N_TIMEOUT_SECONDS = env_float("N8N_TIMEOUT_SECONDS", 10.0)
-N8N_CLAIM_LEASE_SECONDS = env_int("N8N_CLAIM_LEASE_SECONDS", 900)
 # A running n8n dispatch whose run has made no claim for this long (past any wait Django
 # asked for) gets a new run from the watchdog; so does one whose call to n8n failed.
 N8N_WATCHDOG_MINUTES = env_float("N8N_WATCHDOG_MINUTES", 5.0)

@@ -133,29 +133,53 @@ def check_domain(
     """Read the domain's records now and store what they say (replacing the last check)."""
     domain = domain.lower().strip(".")
     ask = resolver()
-    found: dict[str, Any] = {"spf": "", "dmarc": "", "dkim": {}, "error": ""}
-    findings: list[Finding] = []
     try:
         spf = [r for r in txt_records(domain, ask) if r.lower().startswith("v=spf1")]
-        found["spf"] = "\n".join(spf)
-        findings.append(_spf_finding(domain, spf))
         names = [GOOGLE_SELECTOR, *(s for s in selectors if s != GOOGLE_SELECTOR)]
+        dkim = {}
         for selector in names:
             keys = txt_records(f"{selector}._domainkey.{domain}", ask)
-            found["dkim"][selector] = next((k for k in keys if "p=" in k), "")
-        findings.append(_dkim_finding(domain, found["dkim"]))
+            dkim[selector] = next((k for k in keys if "p=" in k), "")
         dmarc = _dmarc_records(domain, ask)
-        found["dmarc"] = dmarc[0] if dmarc else ""
-        findings.append(_dmarc_finding(domain, found["dmarc"]))
     except LookupFailed as error:
-        found["error"] = DNS_FAILED.format(domain=domain, error=error)
-        findings = []
+        return check_record(
+            organization, domain, error=DNS_FAILED.format(domain=domain, error=error)
+        )
+    return check_record(organization, domain, spf=spf, dkim=dkim, dmarc=dmarc[:1])
+
+
+def check_record(
+    organization: Organization,
+    domain: str,
+    *,
+    spf: Sequence[str] = (),
+    dkim: dict[str, str] | None = None,
+    dmarc: Sequence[str] = (),
+    error: str = "",
+    at: datetime.datetime | None = None,
+) -> DomainCheck:
+    """Store what a domain's records say (as DNS gave them, or as the demo has them), with
+    the findings in words; the domain's last check is replaced."""
+    dkim = dkim if dkim is not None else {GOOGLE_SELECTOR: ""}
+    record = dmarc[0] if dmarc else ""
+    findings = (
+        []
+        if error
+        else [
+            _spf_finding(domain, list(spf)),
+            _dkim_finding(domain, dkim),
+            _dmarc_finding(domain, record),
+        ]
+    )
     check, _ = DomainCheck.objects.update_or_create(
         organization=organization,
         domain=domain,
         defaults={
-            **found,
-            "checked_at": timezone.now(),
+            "spf": "\n".join(spf),
+            "dkim": dkim,
+            "dmarc": record,
+            "error": error,
+            "checked_at": at or timezone.now(),
             "findings": [finding.as_dict() for finding in findings],
         },
     )

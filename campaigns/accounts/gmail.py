@@ -30,6 +30,13 @@ QUOTA_REASONS = {
 }
 
 
+def passing(status: int, reason: str) -> bool:
+    """Whether Gmail's error answer passes with time: a rate or quota limit, an error on
+    Google's side, or a token that stopped working (a fresh one is asked for): the message
+    waits. Any other answer refuses this message for good."""
+    return status in (401, 429) or status >= 500 or (status == 403 and reason in QUOTA_REASONS)
+
+
 class GmailError(Exception):
     """Base of what the sender can go wrong with; the message is safe to show staff."""
 

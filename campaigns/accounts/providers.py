@@ -2,6 +2,7 @@
 and development). One small interface, the way django-post_office plugs in its backends, so
 the send path never asks which one it has."""
 
+import contextlib
 import os
 import uuid
 from pathlib import Path
@@ -47,7 +48,8 @@ class SandboxProvider:
                 os.fsync(file.fileno())
             partial.rename(final)
         except OSError as error:
-            partial.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # the same fault may forbid this too
+                partial.unlink(missing_ok=True)
             raise gmail.Unavailable(SANDBOX_UNWRITABLE.format(error=error)) from None
         return sent
 

@@ -138,6 +138,8 @@ class CampaignAdmin(
                     "filter_status",
                     "filter_city",
                     "filter_source",
+                    "filter_tags",
+                    "filter_custom",
                     "filter_budget_min",
                     "filter_created_from",
                     "filter_created_to",

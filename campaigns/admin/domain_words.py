@@ -11,6 +11,8 @@ from campaigns.models import DomainCheck, EmailAccount
 NEVER_CHECKED = "{domain} has not been checked yet: use “Check the domain” on this account."
 CHECKED_AT = "Checked {when}{stale}."
 STALE = " (more than a day ago: check again for today's records)"
+OK_CLASS = "text-green-700 dark:text-green-400"
+PROBLEM_CLASS = "text-red-600 dark:text-red-400"
 
 
 def when(check: DomainCheck) -> str:
@@ -30,11 +32,13 @@ def account_domain_html(account: EmailAccount) -> SafeString:
     stale = STALE if domain_check.is_stale(check) else ""
     items = format_html_join(
         "",
-        '<li data-finding="{}" data-ok="{}">{}{}</li>',
+        '<li data-finding="{}" data-ok="{}" class="{}">{} {}{}</li>',
         (
             (
                 finding["key"],
                 "yes" if finding["ok"] else "no",
+                OK_CLASS if finding["ok"] else PROBLEM_CLASS,
+                "✓" if finding["ok"] else "✗",
                 finding["text"],
                 format_html(" <code>{}</code>", finding["fix"]) if finding["fix"] else "",
             )

@@ -24,6 +24,9 @@ from crm.models import Lead
 LOCKED_HELP = "Locked since the launch."
 AGENCY_LANGUAGE = "The agency's language"
 AGENCY_LANGUAGE_NAMED = "The agency's language ({name})"
+NOT_EMAILED_HELP = (
+    "None ticked: every lead but clients and lost leads (tick Client or Lost to email them)."
+)
 # A blast's subject test: launched as set (ab_tests freezes them), then shown read-only.
 AB_TEST_FIELDS = ("ab_share", "ab_wait_hours", "ab_measure")
 
@@ -55,11 +58,24 @@ class CampaignForm(forms.ModelForm):
         required=False,
         choices=Lead.Status.choices,
         widget=UnfoldAdminCheckboxSelectMultipleWidget,
-        help_text="None ticked: any status.",
+        help_text=NOT_EMAILED_HELP,
     )
     filter_city = forms.CharField(label="City", required=False, widget=UnfoldAdminTextInputWidget)
     filter_source = forms.CharField(
         label="Source", required=False, widget=UnfoldAdminTextInputWidget
+    )
+    filter_tags = forms.CharField(
+        label="Tags",
+        required=False,
+        widget=UnfoldAdminTextInputWidget,
+        help_text="Leads with any of these tags, separated by commas.",
+    )
+    filter_custom = forms.CharField(
+        label="Custom fields",
+        required=False,
+        widget=UnfoldAdminTextInputWidget,
+        help_text="key = value, separated by “;” (e.g. neighborhood = Echo Park): the "
+        "custom fields an import kept, in any case.",
     )
     filter_budget_min = forms.IntegerField(
         label="Can spend at least",
@@ -78,7 +94,7 @@ class CampaignForm(forms.ModelForm):
         required=False,
         choices=Lead.Status.choices,
         widget=UnfoldAdminCheckboxSelectMultipleWidget,
-        help_text="None ticked: any status.",
+        help_text=NOT_EMAILED_HELP,
     )
 
     class Meta:
@@ -115,6 +131,10 @@ class CampaignForm(forms.ModelForm):
         for key in audience.FILTER_KEYS:
             if key in saved:
                 self.initial[f"filter_{key}"] = saved[key]
+        if saved.get("tags"):
+            self.initial["filter_tags"] = ", ".join(saved["tags"])
+        if saved.get("custom"):
+            self.initial["filter_custom"] = audience.custom_text(saved["custom"])
         for name in AB_TEST_FIELDS:
             # Left out of a post (a script, a page older than them): the saved value stays.
             self.fields[name].required = False

@@ -1,5 +1,5 @@
-"""The leads list's filters that are not one column's values: a budget range, and the
-leads of a campaign."""
+"""The leads list's filters that are not one column's values: a budget range, the leads of
+a campaign, and whether their agency's rules let it email them (consent)."""
 
 import re
 import uuid
@@ -11,7 +11,8 @@ from unfold.contrib.filters.admin import DropdownFilter, RangeNumericListFilter
 
 from campaigns.audiences.audience import audience_of
 from campaigns.models import Campaign, Enrollment, MessageLog
-from crm.models import Lead
+from crm import consent
+from crm.models import Lead, Organization
 from crm.site.tenancy import organization_ids
 
 CAMPAIGNS_LISTED = 200
@@ -81,3 +82,38 @@ def _campaigns(request: HttpRequest) -> QuerySet[Campaign]:
     if request.user.is_superuser:
         return Campaign.objects.all()
     return Campaign.objects.filter(organization__in=organization_ids(request))
+
+
+class ConsentFilter(DropdownFilter):
+    """Leads by what their agency's rules let it do now: email them, no consent on record,
+    or consent expired (crm/consent.py); each agency's own rules, whatever it mixes."""
+
+    title = "consent"
+    parameter_name = "consent"
+    CHOICES = {
+        "allowed": "May be emailed",
+        "no_consent": "No consent on record",
+        "consent_expired": "Consent expired",
+    }
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return list(self.CHOICES.items())
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
+        value = self.value()
+        if value not in self.CHOICES:
+            return queryset
+        chosen = Q(pk__in=[])
+        for organization in Organization.objects.filter(pk__in=organization_ids(request)):
+            regime = consent.regime_for(organization.country)
+            today = consent.today_of(organization)
+            if value == "allowed":
+                found = ~consent.not_allowed(organization)
+            elif regime is consent.CAN_SPAM:
+                continue
+            elif value == "no_consent":
+                found = consent.no_consent(regime)
+            else:
+                found = consent.consent_expired(regime, today) & ~consent.no_consent(regime)
+            chosen |= Q(organization=organization) & found
+        return queryset.filter(chosen)

@@ -14,7 +14,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
 from campaigns.admin import lead_privacy
-from campaigns.admin.lead_filters import BudgetFilter, InCampaignFilter
+from campaigns.admin.lead_filters import BudgetFilter, ConsentFilter, InCampaignFilter
 from campaigns.admin.listing_alert_admin import ListingAlertLeadFilter
 from campaigns.admin.pages import add_leads_to_campaign
 from campaigns.admin.preflight_filter import PreflightLeadFilter
@@ -24,6 +24,7 @@ from campaigns.outbox import failures
 from campaigns.reporting.timeline import consent_panel, lead_timeline
 from crm import consent
 from crm.importing.import_views import IMPORT_LEADS, LeadImportView
+from crm.importing.values import amounts_written, phone_as_written
 from crm.models import ConsentBasis, ConsentRecord, Lead
 from crm.owner_admin import OwnerFilter, agent_column, assign_to_agent, scope_owner_field
 from crm.resources import LeadResource
@@ -101,7 +102,7 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     list_display = [
         "name",
         "email",
-        "phone",
+        "phone_shown",
         "city",
         "status_badge",
         "budget",
@@ -115,7 +116,9 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
         ("city", TenantValuesFilter),
         BudgetFilter,
         ("source", TenantValuesFilter),
+        ("tags", TenantRelatedFilter),
         InCampaignFilter,
+        ConsentFilter,
         ("created_at", LocalDayRangeFilter),
         ("property", TenantRelatedFilter),
         PreflightLeadFilter,  # hidden until the launch page's preflight links to it
@@ -123,8 +126,8 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     ]
     list_filter_submit = True
     search_fields = ["name", "email", "phone", "city"]
-    autocomplete_fields = ["property"]
-    list_select_related = ["property", "owner"]
+    autocomplete_fields = ["property", "tags"]
+    list_select_related = ["property", "owner", "organization"]
     # One COUNT of the filtered list per view, not a second one of the whole table.
     show_full_result_count = False
     warn_unsaved_form = True
@@ -147,7 +150,8 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
                 ]
             },
         ),
-        ("Search", {"fields": ["city", "budget_min", "budget_max", "property", "source"]}),
+        ("Search", {"fields": ["city", "budget_min", "budget_max", "property", "source", "tags"]}),
+        ("Custom fields", {"fields": ["custom"]}),
         ("Consent", {"fields": ["consent_basis", "consent_date"]}),
     ]
     # Changed through "Record consent" only, so that every change is kept with its source.
@@ -202,16 +206,14 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     def status_badge(self, obj: Lead) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
 
+    @display(description="Phone", ordering="phone")
+    def phone_shown(self, obj: Lead) -> str:
+        """As people of the agency's country write it; stored in E.164."""
+        return phone_as_written(obj.phone, obj.organization.country) if obj.phone else ""
+
     @display(description="Budget")
     def budget(self, obj: Lead) -> str:
-        low, high = obj.budget_min, obj.budget_max
-        if low is None and high is None:
-            return "–"
-        if high is None:
-            return f"from {low:,}"
-        if low is None:
-            return f"up to {high:,}"
-        return f"{low:,} – {high:,}"
+        return amounts_written(obj.budget_min, obj.budget_max)
 
     def get_inlines(self, request: HttpRequest, obj: Lead | None) -> list:
         return self.inlines if obj is not None else []  # a new lead has no history yet
@@ -245,4 +247,8 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
 
     def get_urls(self) -> list:
         view = self.admin_site.admin_view(LeadImportView.as_view(model_admin=self))
-        return [path("import/", view, name="crm_lead_import"), *super().get_urls()]
+        return [
+            path("import/", view, name="crm_lead_import"),
+            path("import/<uuid:object_id>/", view, name="crm_lead_import_job"),
+            *super().get_urls(),
+        ]

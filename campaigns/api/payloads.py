@@ -175,7 +175,16 @@ def claim_limit(data: dict[str, Any]) -> int:
 def token_account(data: dict[str, Any]) -> uuid.UUID | None:
     """The token call names the account of the batch it sends (a dispatch sent from each
     lead's agent spans several); none: the dispatch's own."""
-    return Fields(data, {"account_id"}).optional_uuid("account_id")
+    return Fields(data, {"account_id", "refresh"}).optional_uuid("account_id")
+
+
+def token_refresh(data: dict[str, Any]) -> bool:
+    """`refresh`: Gmail refused the token given last (401), so a new one is asked of Google
+    even though the one kept has not expired."""
+    value = Fields(data, {"account_id", "refresh"}).get("refresh")
+    if value is not None and not isinstance(value, bool):
+        raise PayloadError("refresh", "must be true or false")
+    return bool(value)
 
 
 def nothing(data: dict[str, Any]) -> None:
@@ -193,6 +202,7 @@ class Report:
     thread_id: str
     sent_at: datetime.datetime | None
     error: str
+    # Gmail's answer to a failed send: its HTTP status and the reason it gave.
     gmail_status: int | None = None
     gmail_reason: str = ""
 

@@ -201,8 +201,9 @@ def token(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     """A short-lived access token for the dispatch's account, or for `account_id`, the
     account of a batch it claimed (sent from a lead's agent); n8n never sees the refresh
     token. The dispatch's own token is refused once it stops sending (n8n stops there); a
-    batch's is given while it is in flight, as messages being sent finish after a pause."""
-    account_id = payloads.token_account(data)
+    batch's is given while it is in flight, as messages being sent finish after a pause.
+    `refresh`: Gmail refused the last one, so a new one is asked of Google."""
+    account_id, refresh = payloads.token_account(data), payloads.token_refresh(data)
     dispatch = _dispatch(dispatch_id)
     if dispatch is None:
         return error(404, "unknown dispatch")
@@ -219,7 +220,7 @@ def token(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     if account.provider != EmailAccount.Provider.GMAIL:
         return error(409, "this account is not a Gmail account")
     try:
-        access = gmail.access_token(account)
+        access = gmail.refresh_access_token(account) if refresh else gmail.access_token(account)
     except gmail.TokenRevoked:  # the account was marked and its campaigns paused
         return error(409, "reconnect_needed")
     except gmail.GmailError as failure:
@@ -359,8 +360,12 @@ def _outcome(report: payloads.Report, message: MessageLog, now: Any) -> claims.O
         }
         return claims.Outcome(message, Status.SENT, fields)
     if report.status == "no_answer":
+        # Gmail may have it: never sent again. Gmail not answering, the account rests, as
+        # after the direct sender's uncertain send.
         said = report.error or NO_ANSWER
-        return claims.Outcome(message, Status.UNKNOWN, {"error_message": said})
+        resting = claims.RESTING_AFTER.format(error=said)
+        fields = {"error_message": said}
+        return claims.Outcome(message, Status.UNKNOWN, fields, claims.REST_FIRST, resting)
     if report.status == "not_sent":
         return claims.passing_failure(message, report.error or NOT_SENT)
     said = report.error or "failed in n8n"

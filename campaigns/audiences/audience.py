@@ -1,11 +1,19 @@
 """Who a campaign goes to: chosen leads, the spec's saved filter, or the leads a listing
-alert's listing fits (campaigns/audiences/listing_fit.py)."""
+alert's listing fits (campaigns/audiences/listing_fit.py).
+
+A filter that names no status reaches every lead but clients and lost leads
+(Lead.NOT_EMAILED_BY_DEFAULT): a CRM's Closed, Past Client or Trash imported as those are
+never emailed unless a campaign ticks them. A filter may also ask for tags (any of them)
+and custom fields (each equal to a value, in any case)."""
 
 import datetime
+import re
 import zoneinfo
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Lower
 from django.utils.translation import ngettext
 
 from campaigns.audiences import listing_fit, preferences
@@ -14,7 +22,21 @@ from crm import consent
 from crm.models import Lead
 from crm.suppression import is_suppressed, listed_leads, opted_out_leads
 
-FILTER_KEYS = ("status", "city", "budget_min", "source", "created_from", "created_to")
+FILTER_KEYS = (
+    "status",
+    "city",
+    "budget_min",
+    "source",
+    "tags",
+    "custom",
+    "created_from",
+    "created_to",
+)
+CUSTOM_KEY = re.compile(r"[a-z0-9][a-z0-9_]*")
+BAD_CUSTOM = (
+    "custom: write each field as key = value, separated by “;” (e.g. neighborhood = Echo "
+    "Park); a key is lower case, digits and “_”, as in {{ lead.custom.neighborhood }}."
+)
 
 
 class AudienceError(ValueError):
@@ -44,6 +66,16 @@ def clean_filter(raw: Any) -> dict[str, Any]:
     for key in ("city", "source"):
         if raw.get(key):
             cleaned[key] = str(raw[key]).strip()
+    tags = raw.get("tags") or []
+    if isinstance(tags, str):
+        tags = tags.split(",")
+    if not isinstance(tags, list):
+        raise AudienceError("tags must be a list of tags, or tags separated by commas.")
+    tags = [" ".join(str(tag).split()) for tag in tags if str(tag).strip()]
+    if tags:
+        cleaned["tags"] = tags
+    if raw.get("custom"):
+        cleaned["custom"] = _clean_custom(raw["custom"])
     if raw.get("budget_min") not in (None, ""):
         try:
             cleaned["budget_min"] = int(raw["budget_min"])
@@ -58,6 +90,26 @@ def clean_filter(raw: Any) -> dict[str, Any]:
     return cleaned
 
 
+def _clean_custom(raw: Any) -> dict[str, str]:
+    """Custom fields asked for: {"neighborhood": "Echo Park"}, or the form's text
+    "neighborhood = Echo Park; pool = yes"."""
+    if isinstance(raw, str):
+        pairs = [part.partition("=") for part in raw.split(";") if part.strip()]
+        if any(not equals for _, equals, _ in pairs):
+            raise AudienceError(BAD_CUSTOM)
+        raw = {key.strip(): value.strip() for key, _, value in pairs}
+    if not isinstance(raw, dict) or not all(
+        isinstance(key, str) and CUSTOM_KEY.fullmatch(key) and "__" not in key for key in raw
+    ):
+        raise AudienceError(BAD_CUSTOM)
+    return {key: str(value).strip() for key, value in raw.items()}
+
+
+def custom_text(custom: dict[str, str]) -> str:
+    """The custom fields of a filter as the form writes them."""
+    return "; ".join(f"{key} = {value}" for key, value in custom.items())
+
+
 def _day_start(day: Any, zone: zoneinfo.ZoneInfo) -> datetime.datetime:
     return datetime.datetime.combine(datetime.date.fromisoformat(str(day)), datetime.time(), zone)
 
@@ -69,10 +121,25 @@ def apply_filter(
     asks (the admin in the viewer's zone, the sender in the server's)."""
     if audience_filter.get("status"):
         leads = leads.filter(status__in=audience_filter["status"])
+    else:
+        leads = leads.exclude(status__in=Lead.NOT_EMAILED_BY_DEFAULT)
     if audience_filter.get("city"):
         leads = leads.filter(city__iexact=audience_filter["city"])
     if audience_filter.get("source"):
         leads = leads.filter(source__iexact=audience_filter["source"])
+    if audience_filter.get("tags"):
+        wanted = [tag.lower() for tag in audience_filter["tags"]]
+        tagged = (
+            Lead.tags.through.objects.filter(lead=OuterRef("pk"))
+            .annotate(tag_key=Lower("tag__name"))
+            # django-stubs does not see an annotate() alias on a many-to-many's through model
+            .filter(tag_key__in=wanted)  # type: ignore[misc]
+        )
+        leads = leads.filter(Exists(tagged))
+    for key, value in (audience_filter.get("custom") or {}).items():
+        leads = leads.alias(**{f"custom_{key}": KT(f"custom__{key}")}).filter(
+            **{f"custom_{key}__iexact": value}
+        )
     if audience_filter.get("budget_min") is not None:
         # Leads who can afford at least this much.
         amount = audience_filter["budget_min"]

@@ -51,7 +51,9 @@ def reachable_leads(alert: ListingAlert) -> QuerySet[Lead]:
     """The leads the alert's listing fits (its campaign's statuses), less those another
     alert told about this listing already."""
     told = AlertedLead.objects.filter(property=alert.property_id, lead=OuterRef("pk"))
-    leads = fitting_leads(alert.property, alert.campaign.alert_statuses)
+    # No status ticked: every lead but clients and lost leads, as for any campaign.
+    statuses = alert.campaign.alert_statuses or Lead.EMAILED_BY_DEFAULT
+    leads = fitting_leads(alert.property, statuses)
     return leads.exclude(Exists(told.exclude(alert=alert.pk)))
 
 
@@ -68,6 +70,4 @@ def listening_audience(campaign: Campaign) -> QuerySet[Lead]:
     alerts may reach, those of its statuses with a city; each alert then takes the ones
     its listing fits."""
     leads = Lead.objects.filter(organization=campaign.organization_id).exclude(city="")
-    if campaign.alert_statuses:
-        leads = leads.filter(status__in=campaign.alert_statuses)
-    return leads
+    return leads.filter(status__in=campaign.alert_statuses or Lead.EMAILED_BY_DEFAULT)

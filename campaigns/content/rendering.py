@@ -41,6 +41,7 @@ from campaigns.content.listing_card import listing_card
 from campaigns.content.sandbox import budget
 from campaigns.content.sandbox.environment import BoundedSandbox
 from campaigns.content.sandbox.instrument import instrument
+from crm.importing.values import phone_as_written
 
 CONTEXT_NAMES = frozenset(
     {"lead", "property", "listing_card", "organization", "sender", "unsubscribe_url"}
@@ -75,12 +76,23 @@ class TemplateError(Exception):
         return self.message if named else f"Line {self.line}: {self.message}"
 
 
+class CustomValues(dict):
+    """A lead's custom fields (`lead.custom.neighborhood`): a field the lead has no value
+    for reads as empty, like any blank field, so that `default(…, true)` applies and the
+    preflight counts it (a field no lead of the agency has is blank for all of them)."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 class _Environment(BoundedSandbox):
     def getattr(self, obj: Any, attribute: str) -> Any:
         # The context is plain dicts: `lead.city` reads the key first, instead of failing an
         # attribute look-up on every use (a third of the rendering time for a blast).
         if type(obj) is dict and attribute in obj:
             return obj[attribute]
+        if type(obj) is CustomValues:
+            return obj[attribute]  # a field named "items" is the field, not dict.items
         return super().getattr(obj, attribute)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
@@ -262,20 +274,26 @@ def render_message(*, subject: str, html: str, text: str, context: dict[str, Any
 
 
 def lead_values(lead: Any) -> dict[str, Any]:
-    first, _, last = lead.name.partition(" ")
+    """A lead as templates read it: its phone as people of the agency's country write it."""
     return {
         "name": lead.name,
-        "first_name": first,
-        "last_name": last,
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
         "email": lead.email,
-        "phone": lead.phone,
+        "phone": _phone_shown(lead.phone, lead.organization.country) if lead.phone else "",
         "city": lead.city,
         "status": lead.status,
         "budget_min": lead.budget_min,
         "budget_max": lead.budget_max,
         "source": lead.source,
         "created_at": lead.created_at,
+        "custom": CustomValues(lead.custom or {}),
     }
+
+
+@functools.lru_cache(maxsize=4096)
+def _phone_shown(phone: str, country: str) -> str:
+    return phone_as_written(phone, country)
 
 
 def property_values(item: Any, old_price: int | None = None) -> dict[str, Any] | None:
@@ -340,6 +358,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
         "budget_max": 750000,
         "source": "Website",
         "created_at": datetime.datetime(2026, 3, 5, 17, 30, tzinfo=datetime.UTC),
+        "custom": CustomValues({"neighborhood": "Echo Park"}),
     },
     "property": {
         "title": "Sample home",

@@ -80,11 +80,13 @@ def silence() -> timedelta:
     return timedelta(minutes=settings.N8N_WATCHDOG_MINUTES)
 
 
-def notify(dispatch_id: UUID, *, again: bool = False) -> bool:
+def notify(dispatch_id: UUID, *, again: bool = False, attempts: int | None = None) -> bool:
     """POST the dispatch to n8n once it is committed (`again`: for a new run, from the
     watchdog); retried on 5xx and network errors, within the signature's tolerance
-    (N8N_NOTIFY_ATTEMPTS and its backoff keep it short). A run is expected from now on;
-    when n8n cannot be told, none is, and the watchdog tries again on its next pass."""
+    (N8N_NOTIFY_ATTEMPTS, or `attempts`, and its backoff keep it short). A run is expected
+    from now on; when n8n cannot be told, none is, and the watchdog tries again on its next
+    pass."""
+    attempts = attempts or settings.N8N_NOTIFY_ATTEMPTS
     dispatch = Dispatch.objects.select_related(
         "campaign__organization", "campaign_step", "email_account"
     ).get(pk=dispatch_id)
@@ -98,7 +100,7 @@ def notify(dispatch_id: UUID, *, again: bool = False) -> bool:
     # One logical call: every retry sends the same signed bytes, request id and timestamp.
     signature = signing.sign(body, method="POST", path=urlsplit(url).path)
     problem = ""
-    for attempt in range(settings.N8N_NOTIFY_ATTEMPTS):
+    for attempt in range(attempts):
         try:
             response = session.post(
                 url,
@@ -117,7 +119,7 @@ def notify(dispatch_id: UUID, *, again: bool = False) -> bool:
             problem = f"n8n answered HTTP {response.status_code}"
             if response.status_code < 500 and response.status_code != 429:
                 break
-        if attempt + 1 < settings.N8N_NOTIFY_ATTEMPTS:
+        if attempt + 1 < attempts:
             time.sleep(settings.N8N_NOTIFY_BACKOFF_SECONDS * 2**attempt)
     Dispatch.objects.filter(pk=dispatch.pk).update(notify_error=problem, run_due_by=None)
     log.error("dispatch %s: could not reach n8n: %s", dispatch.pk, problem)

@@ -53,8 +53,23 @@ function accepted(url, answer) {
   return answer.data;
 }
 
-async function freshToken(token) {
-  token.value = accepted(token.url, await signedPost(token.url, token.body)).access_token;
+// A message in hand waits this long at most for a token (a new one after Gmail refused ours,
+// or an agent's); then it goes back to Django unsent, and the next claim waits for a token
+// first, holding nothing.
+const REFRESH_IN_HAND_SECONDS = 20;
+
+// The token from Django for `token.account`, unless we hold one. `stale`: Gmail refused the
+// one we had, so Django asks Google for a new one although its own has not expired. The
+// call is retried for minutes (the token endpoint failing is not the message's fault).
+// Resolves to the stopped state when Django refuses the dispatch's own token (a pause).
+async function ensureToken(token, retryFor = RETRY_FOR_SECONDS) {
+  if (token.value) return null;
+  const answer = await signedPost(token.url, token.stale ? { ...token.body, refresh: true } : token.body, 30000, retryFor);
+  const stopped = token.own ? stoppedState(answer) : null;
+  if (stopped) return stopped;
+  token.value = accepted(token.url, answer).access_token;
+  token.stale = false;
+  return null;
 }
 
 // The token of the account a batch goes through: the dispatch's own (taken before each
@@ -62,12 +77,11 @@ async function freshToken(token) {
 const agentTokens = {};
 async function batchToken(batch, own) {
   if (!batch.account_id || batch.account_id === own.account) return own;
-  let token = agentTokens[batch.account_id];
-  if (!token) {
-    token = { url: own.url, body: { account_id: batch.account_id }, account: batch.account_id, value: null };
-    await freshToken(token);
-    agentTokens[batch.account_id] = token;
+  if (!agentTokens[batch.account_id]) {
+    agentTokens[batch.account_id] = { url: own.url, body: { account_id: batch.account_id }, account: batch.account_id, value: null, stale: false };
   }
+  const token = agentTokens[batch.account_id];
+  await ensureToken(token, REFRESH_IN_HAND_SECONDS); // the batch is in hand
   return token;
 }
 
@@ -106,14 +120,19 @@ async function sendOne(message, token) {
       return { status: 'no_answer', error: 'Gmail answered 200 without a message id' };
     }
     const { reason, text } = gmailError(status, data);
-    last = { status: 'failed', gmail_status: status, gmail_reason: reason.slice(0, 100), error: text };
+    // Gmail's reason as Django takes it: printable ASCII, without spaces.
+    const gmailReason = String(reason).replace(/[^\x21-\x7e]/g, '').slice(0, 100);
+    last = { status: 'failed', gmail_status: status, gmail_reason: gmailReason, error: text };
     if (status === 401 && !refreshed) {
       refreshed = true;
+      token.value = null;
+      token.stale = true;
       try {
-        await freshToken(token);
+        await ensureToken(token, REFRESH_IN_HAND_SECONDS);
       } catch (error) {
         return { status: 'not_sent', error: `no new access token: ${error.message}` };
       }
+      if (!token.value) return { status: 'not_sent', error: 'no new access token: the dispatch stopped' };
       attempt -= 1; // a new token is not a retry of Gmail's error
       continue;
     }
@@ -134,7 +153,7 @@ const dispatch = JSON.parse(raw.toString('utf8'));
 const api = dispatch.api;
 const stats = { total_leads: 0, sent: 0, failed: 0 };
 const errors = [];
-const token = { url: api.token_url, body: {}, account: dispatch.email_account_id, value: null };
+const token = { url: api.token_url, body: {}, account: dispatch.email_account_id, value: null, stale: false, own: true };
 const run = { stopped: null, done: false, unreported: [] };
 const problems = [];
 
@@ -170,12 +189,8 @@ async function report(outcomes) {
 // One claim and its messages.
 async function step() {
   await report([]);
-  if (!token.value) {
-    const answer = await signedPost(api.token_url, {});
-    run.stopped = stoppedState(answer);
-    if (run.stopped) return;
-    token.value = accepted(api.token_url, answer).access_token;
-  }
+  run.stopped = await ensureToken(token);
+  if (run.stopped) return;
   const answer = await signedPost(api.claim_url, { limit: BATCH });
   const claimedAt = Date.now();
   run.stopped = stoppedState(answer);

@@ -59,17 +59,17 @@ function verifySignature(header, method, path, body) {
   throw new Error('bad signature');
 }
 
-// POST a payload to Django, signed. Retried, with the same signature, for RETRY_FOR_SECONDS
-// after a network error or a timeout, a 5xx, an answer that is not JSON (a server error
-// page), or a 409 with Retry-After (the first attempt still runs): Django runs the call
-// once whatever the number of attempts. Resolves to { status, data } with Django's JSON
+// POST a payload to Django, signed. Retried, with the same signature, for `retryFor` seconds
+// (RETRY_FOR_SECONDS at most) after a network error or a timeout, a 5xx, an answer that is
+// not JSON (a server error page), or a 409 with Retry-After (the first attempt still runs):
+// Django runs the call once whatever the number of attempts. Resolves to { status, data } with Django's JSON
 // answer; throws once the time is up, naming the last problem.
-async function signedPost(url, payload, timeout = 30000) {
+async function signedPost(url, payload, timeout = 30000, retryFor = RETRY_FOR_SECONDS) {
   const body = JSON.stringify(payload);
   const t = Math.floor(Date.now() / 1000);
   const n = crypto.randomBytes(24).toString('base64url');
   const header = `t=${t},n=${n},v1=${signature(SECRETS[0], t, n, 'POST', urlPath(url), body)}`;
-  const giveUpAt = (t + RETRY_FOR_SECONDS) * 1000;
+  const giveUpAt = (t + Math.min(retryFor, RETRY_FOR_SECONDS)) * 1000;
   let problem = '';
   for (let attempt = 0; ; attempt++) {
     if (attempt) {
@@ -93,7 +93,7 @@ async function signedPost(url, payload, timeout = 30000) {
       problem = error.message;
     }
   }
-  throw new Error(`Django did not answer ${url} for ${RETRY_FOR_SECONDS} s: ${problem}`);
+  throw new Error(`Django did not answer ${url} in time: ${problem}`);
 }
 
 // The answer's data, or an error naming what Django refused.

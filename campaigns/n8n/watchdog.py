@@ -30,7 +30,10 @@ def runs_needed() -> Any:
     """Running n8n dispatches of active campaigns with messages to send (or still being
     queued) whose run is lost: none expected, or past the time it should have claimed."""
     waiting = MessageLog.objects.filter(dispatch=OuterRef("pk"), status=MessageLog.Status.QUEUED)
-    lost = Q(run_due_by__lt=Now()) | Q(run_due_by__isnull=True, created_at__lt=Now() - LAUNCH_GRACE)
+    # None expected: n8n was told and the call failed or the run stopped (runs_started), or
+    # a launch that has not told it yet is older than the grace.
+    none_expected = Q(runs_started__gt=0) | Q(created_at__lt=Now() - LAUNCH_GRACE)
+    lost = Q(run_due_by__lt=Now()) | (Q(run_due_by__isnull=True) & none_expected)
     return (
         Dispatch.objects.filter(
             driver=Dispatch.Driver.N8N,
@@ -55,5 +58,7 @@ def replace_lost_runs() -> int:
         ):
             continue  # another process took it, or a run just claimed
         log.warning("dispatch %s: no n8n run has claimed its messages; asking for a new one", pk)
-        started += n8n.notify(pk, again=True)
+        # One attempt: the next pass of the periodic jobs is the retry (a driver waiting on
+        # n8n's backoff would not send meanwhile).
+        started += n8n.notify(pk, again=True, attempts=1)
     return started

@@ -70,7 +70,6 @@ from crm.site.bulk import update_rows
 log = logging.getLogger(__name__)
 Status = MessageLog.Status
 DAY = timedelta(hours=24)
-STALE_CLAIM = timedelta(minutes=15)
 # The shortest wait a refused claim asks for: a clock read twice can disagree by a hair.
 MIN_WAIT = 0.05
 UNSUBSCRIBED = audience.SKIPPED_UNSUBSCRIBED
@@ -96,6 +95,12 @@ QUEUING_WAIT = 1.0
 # n8n comes back this often while only an agent's account that needs reconnecting has
 # messages left in its dispatch (the campaign itself is not paused for it).
 RECONNECT_WAIT = 300.0
+
+
+def stale_claim() -> timedelta:
+    """How long a claimed message may stay `sending` before its sender is taken for dead
+    (CLAIM_LEASE_SECONDS, 15 minutes: longer than any send with its retries)."""
+    return timedelta(seconds=settings.CLAIM_LEASE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -225,7 +230,7 @@ def _cap_wait(account: EmailAccount, now: datetime.datetime) -> float:
         .first()
     )
     # Only claims in flight fill the cap: they end (sent, or back in the queue) soon.
-    wait = (oldest + DAY - now).total_seconds() if oldest else STALE_CLAIM.total_seconds()
+    wait = (oldest + DAY - now).total_seconds() if oldest else stale_claim().total_seconds()
     rise = warmup.next_rise(account, now)  # a warming account's cap may rise sooner
     if rise is not None:
         wait = min(wait, (rise - now).total_seconds())
@@ -580,7 +585,7 @@ def passing_failure(message: MessageLog, error: str) -> Outcome:
     after each try; after settings.SEND_ATTEMPTS tries it fails for good."""
     tries = message.attempts + 1
     if tries >= settings.SEND_ATTEMPTS:
-        hours = _duration(message.created_at, database_now())
+        hours = _duration(message.created_at, timezone.now())  # words only: no query
         gave_up = GAVE_UP.format(attempts=tries, hours=hours, error=error)
         return Outcome(message, Status.FAILED, {"error_message": gave_up, "attempts": tries})
     rest = min(REST_FIRST * 2 ** (tries - 1), REST_LONGEST)
@@ -613,7 +618,7 @@ def send_one(message: MessageLog, account: EmailAccount) -> str:
 
 def expire_stale_claims(now: datetime.datetime | None = None) -> int:
     """Rows left in `sending` by a dead process become `unknown` (never resent)."""
-    cutoff = (now or database_now()) - STALE_CLAIM
+    cutoff = (now or database_now()) - stale_claim()
     return MessageLog.objects.filter(
         status=Status.SENDING, is_test=False, claimed_at__lt=cutoff
     ).update(status=Status.UNKNOWN, error_message=CLAIM_EXPIRED, updated_at=timezone.now())

@@ -1,6 +1,6 @@
 """The periodic jobs in one function, `run_periodic_jobs`, that every driver calls:
 `manage.py send_queued` (as it starts, then every few seconds as a service) and n8n's tick
-workflow (the tick API, every five minutes). With either alone, a scheduled launch starts,
+workflow (the tick API, every minute). With either alone, a scheduled launch starts,
 a claim left by a dead sender expires, and so on.
 
 Each job is safe when two callers run it at once (two senders, a sender and n8n's tick):
@@ -23,6 +23,7 @@ from django.db import transaction
 
 from campaigns.ab_tests import variants
 from campaigns.launching import blasts, queuing
+from campaigns.n8n import watchdog
 from campaigns.outbox import claims
 from campaigns.reporting import stats
 from campaigns.sequences import schedule
@@ -47,6 +48,8 @@ JOBS: tuple[Job, ...] = (
     Job("scheduled_started", blasts.start_scheduled),
     Job("claims_expired", claims.expire_stale_claims),
     Job("ab_tests_decided", variants.decide_due),
+    # n8n mode: a dispatch whose run was lost gets a new one (the database's clock decides).
+    Job("runs_replaced", lambda now: watchdog.replace_lost_runs()),
     Job("sequence_tick", schedule.tick),
     Job("dispatches_finished", blasts.finish_dispatches),
     Job("stats_refreshed", stats.refresh_when_due),

@@ -27,6 +27,9 @@ CHUNK = 2000
 LEAD_COLUMNS = (
     "pk",
     "name",
+    "first_name",
+    "last_name",
+    "custom",
     "email",
     "phone",
     "city",
@@ -55,8 +58,8 @@ SKIPS = {
     ),
     "consent_expired": (
         "Consent expired",
-        "whose implied consent ran out under {regime}: record a new enquiry or their "
-        "express consent on their page.",
+        "whose consent from an enquiry or a past sale ran out under {regime}: record a new "
+        "enquiry or their express consent on their page.",
     ),
     "already": ("Already in the sequence", "enrolled already: they are not enrolled twice."),
     "already_sent": ("Already sent", "got this step already: nobody gets a step twice."),
@@ -257,12 +260,10 @@ class _Audit:
 
     def _count_blanks(self, pk: Any, values: dict) -> None:
         for name in self.used:
-            owner, _, attribute = name.partition(".")
-            read = values[owner]
-            if read is None:
+            value = fields.value_of(values, name)
+            if value is fields.ABSENT:
                 self.missing[name].append(pk)
                 continue
-            value = read.get(attribute, "")
             if value is None or (isinstance(value, str) and not value.strip()):
                 self.empty[name].append(pk)
                 if value is None:
@@ -305,7 +306,7 @@ class _Audit:
     def field_findings(self) -> list[Finding]:
         found = []
         for name in self.used:
-            attribute = name.partition(".")[2].replace("_", " ")
+            attribute = name.rpartition(".")[2].replace("_", " ")
             steps = [(order, uses[name]) for order, uses in self.uses.items() if name in uses]
             if self.empty.get(name):
                 treatment = "; ".join(self._empty_phrase(order, use, name) for order, use in steps)

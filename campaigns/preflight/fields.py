@@ -16,6 +16,9 @@ from jinja2 import TemplateSyntaxError, nodes
 from campaigns.content import rendering
 
 OBJECTS = ("lead", "property")
+# The lead's own fields whose values are fields again (`lead.custom.neighborhood`).
+NESTED = ("lead.custom",)
+ABSENT = object()
 FALLBACK, LEFT_OUT, BLANK, FAILS = "fallback", "left out", "blank", "fails"
 # Worse outcomes win when a step prints a field more than once.
 _RANK = {LEFT_OUT: 0, FALLBACK: 1, BLANK: 2, FAILS: 2}
@@ -68,18 +71,41 @@ def _template_uses(source: str, html: bool) -> tuple[tuple[str, Use], ...]:
     return tuple(found.items())
 
 
+def _key(node: nodes.Getattr | nodes.Getitem) -> str | None:
+    if isinstance(node, nodes.Getattr):
+        return node.attr
+    key = node.arg
+    if isinstance(key, nodes.Const) and isinstance(key.value, str):
+        return key.value
+    return None
+
+
 def _field(node: nodes.Node) -> str | None:
+    """ "lead.city" for `lead.city` or `lead["city"]`; "lead.custom.neighborhood" for a
+    custom field; None for anything else."""
     if not isinstance(node, (nodes.Getattr, nodes.Getitem)):
         return None
     owner = node.node
-    if not (isinstance(owner, nodes.Name) and owner.name in OBJECTS):
-        return None
-    if isinstance(node, nodes.Getattr):
-        return f"{owner.name}.{node.attr}"
-    key = node.arg
-    if isinstance(key, nodes.Const) and isinstance(key.value, str):
-        return f"{owner.name}.{key.value}"
+    if isinstance(owner, nodes.Name) and owner.name in OBJECTS:
+        key = _key(node)
+        return f"{owner.name}.{key}" if key is not None else None
+    inner = _field(owner)
+    if inner in NESTED:
+        key = _key(node)
+        return f"{inner}.{key}" if key is not None else None
     return None
+
+
+def value_of(values: dict[str, dict | None], name: str) -> object:
+    """A field's value in a context's `lead` and `property` ("lead.custom.neighborhood"
+    walks into the custom fields); ABSENT when its object is missing."""
+    owner, *path = name.split(".")
+    read: object = values.get(owner)
+    if read is None:
+        return ABSENT
+    for step in path:
+        read = read.get(step, "") if isinstance(read, dict) else ""
+    return read
 
 
 def _tested(test: nodes.Node) -> frozenset[str]:
@@ -192,6 +218,8 @@ def _reads(node: nodes.Node, parent: nodes.Node | None, found: set, whole: set) 
             whole.add("property")
     field = _field(node)
     if field is not None:
+        if isinstance(parent, nodes.Call) and parent.node is node:
+            field = field.rpartition(".")[0]  # `lead.custom.items()`: the whole dict
         found.add(field)
     children = [_reads(child, node, found, whole) for child in node.iter_child_nodes()]
     return reusable and all(children)

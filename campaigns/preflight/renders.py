@@ -25,7 +25,6 @@ from crm.models import Lead
 
 # Kept per step at most: each holds a rendered message (a few KB).
 MEMO_LIMIT = 20_000
-_ABSENT = object()
 
 
 @dataclass(frozen=True)
@@ -56,8 +55,7 @@ class StepRenderer:
         # A link that escaping would change would make the stand-in's output differ.
         reusable = all(read is not None for read in reads) and html.escape(link) == link
         self.memo: dict | None = {} if reusable else None
-        read_fields = {name for read in reads if read for name in read.fields}
-        self.fields = [tuple(name.split(".", 1)) for name in sorted(read_fields)]
+        self.fields = sorted({name for read in reads if read for name in read.fields})
         self.whole = sorted({name for read in reads if read for name in read.whole})
 
     def outcome(
@@ -77,9 +75,10 @@ class StepRenderer:
 
     def _key(self, values: dict[str, dict | None]) -> tuple:
         key: list[Any] = []
-        for owner, attribute in self.fields:
-            read = values[owner]
-            key.append(_ABSENT if read is None else read.get(attribute, _ABSENT))
+        for name in self.fields:
+            value = fields.value_of(values, name)
+            # The custom fields read whole (`lead.custom.items()`): a dict, as its items.
+            key.append(tuple(sorted(value.items())) if isinstance(value, dict) else value)
         for owner in self.whole:
             read = values[owner]
             key.append(None if read is None else tuple(read.items()))

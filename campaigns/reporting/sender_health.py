@@ -32,10 +32,11 @@ class Heartbeat:
         self.name = name
         self.written = -BEAT_EVERY_SECONDS
 
-    def beat(self) -> None:
+    def beat(self, now: datetime.datetime | None = None) -> None:
+        """`now`: the database's clock, when the caller read it (the sender does)."""
         if time.monotonic() - self.written < BEAT_EVERY_SECONDS:
             return
-        now = timezone.now()
+        now = now or timezone.now()
         if not SenderHeartbeat.objects.filter(pk=self.name).update(beat_at=now):
             SenderHeartbeat.objects.bulk_create(
                 [SenderHeartbeat(name=self.name, beat_at=now)], ignore_conflicts=True

@@ -20,15 +20,30 @@ _PRAGMAS = "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-
 
 
 class SeenAddresses:
-    def __init__(self, folder: Path) -> None:
+    """Kept in a scratch file deleted at the end; or, for an import that may be taken up
+    again after a crash, in `keep` (a path), which outlives it."""
+
+    def __init__(self, folder: Path, keep: Path | None = None) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=folder, prefix="seen-", suffix=".sqlite3")
-        os.close(handle)
-        self._path = Path(name)
+        if keep is None:
+            handle, name = tempfile.mkstemp(dir=folder, prefix="seen-", suffix=".sqlite3")
+            os.close(handle)
+            self._path = Path(name)
+        else:
+            self._path = keep
+        self._keep = keep is not None
         self._db = sqlite3.connect(self._path)
+        # A kept file must survive a crash: its journal stays on (synchronous off still).
+        pragmas = _PRAGMAS.replace("journal_mode=OFF", "journal_mode=WAL") if keep else _PRAGMAS
         self._db.executescript(
-            _PRAGMAS + "CREATE TABLE seen (email TEXT PRIMARY KEY, line INTEGER) WITHOUT ROWID;"
+            pragmas + "CREATE TABLE IF NOT EXISTS seen (email TEXT PRIMARY KEY, line INTEGER) "
+            "WITHOUT ROWID;"
         )
+
+    def forget_from(self, line: int) -> None:
+        """Drop the addresses read from `line` on: a run stopped before writing them."""
+        self._db.execute("DELETE FROM seen WHERE line >= ?", (line,))
+        self._db.commit()
 
     def first_lines(self, emails: Iterable[str]) -> dict[str, int]:
         """The line where each of these (lower-case) addresses was first read, if it was."""
@@ -41,6 +56,8 @@ class SeenAddresses:
 
     def add(self, lines: Mapping[str, int]) -> None:
         self._db.executemany("INSERT INTO seen VALUES (?, ?)", lines.items())
+        if self._keep:
+            self._db.commit()
 
     def __enter__(self) -> "SeenAddresses":
         return self
@@ -52,4 +69,5 @@ class SeenAddresses:
         trace: TracebackType | None,
     ) -> None:
         self._db.close()
-        self._path.unlink(missing_ok=True)
+        if not self._keep:
+            self._path.unlink(missing_ok=True)

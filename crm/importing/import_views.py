@@ -1,53 +1,52 @@
-"""The admin's CSV import: upload, preview of what will change, then confirm."""
+"""The admin's import: upload a CSV or a workbook, map its columns (and a status column's
+values) while reading the preview of what will change, then confirm. Large files are read
+in the background, the page showing the progress (crm/importing/jobs.py)."""
 
-import secrets
 import time
-from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views import View
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
+from crm.importing import jobs
 from crm.importing.csv_reading import CsvFileError
-from crm.importing.lead_import import ImportReport, leads_import
+from crm.importing.lead_import import ImportReport
+from crm.importing.mapping import CHOICES, CUSTOM, Mapping, mapping_with
 from crm.importing.suppression_import import import_addresses
-from crm.models import Organization
+from crm.importing.tables import kind_of
+from crm.importing.values import known_status, status_key
+from crm.models import Lead, LeadImport, Organization
 from crm.site.tenancy import is_member, organizations_of
 
-SESSION_KEY = "lead_imports"
-STALE_AFTER_SECONDS = 24 * 3600
 ERRORS_SHOWN = 500
 FILE_TOO_LARGE = "The file is larger than {limit} MB. Split it and import the parts."
 # One name for the page, wherever it is reached from (the sidebar says it too: settings/unfold.py).
 IMPORT_LEADS = "Import leads"
 NOT_CSV = (
-    "This is not a CSV file{kind}. In your spreadsheet, use “Save as” or “Download” and "
-    "choose “CSV UTF-8”, then upload that file."
+    "This is not a CSV file or an Excel workbook. In your spreadsheet, use “Save as” or "
+    "“Download” and choose “CSV UTF-8” or “Excel Workbook (.xlsx)”, then upload that file."
 )
-CSV_EXTENSIONS = (".csv", ".txt")
-# How other files begin (their "magic numbers"): named, the error says what was uploaded.
-NOT_CSV_SIGNATURES = {
-    b"PK\x03\x04": " (it looks like an Excel workbook or another zip file)",
-    b"\xd0\xcf\x11\xe0": " (it looks like an old Excel .xls file)",
-    b"%PDF": " (it is a PDF)",
-    b"\x89PNG": " (it is an image)",
-    b"\xff\xd8\xff": " (it is an image)",
-    b"{\\rtf": " (it is a Word or RTF document)",
-}
-IMPORT_EXPIRED = "This import has expired or was already done. Upload the file again."
+FILE_EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
+IMPORT_EXPIRED = jobs.EXPIRED
 NOT_IMPORTED = "%(n)s row was not imported: %(shown)s"
 NOT_IMPORTED_PLURAL = "%(n)s rows were not imported: %(shown)s"
-WITHOUT_AGENT = "%(n)s lead was imported without its agent: %(shown)s"
-WITHOUT_AGENT_PLURAL = "%(n)s leads were imported without their agent: %(shown)s"
+CHANGED = "%(n)s value was left out or changed: %(shown)s"
+CHANGED_PLURAL = "%(n)s values were left out or changed: %(shown)s"
 NAMED_IN_A_NOTE = 10
+STATUS_UNKNOWN = "Not recognised: leave the status as it is"
+NOT_EMAILED = (
+    "Leads marked Client or Lost are never emailed by a campaign that does not choose its "
+    "statuses: map a CRM's Trash, Closed or Past Client to them."
+)
 
 
 def _listed(note: str, count: int, problems: list, total: int) -> str:
@@ -57,16 +56,31 @@ def _listed(note: str, count: int, problems: list, total: int) -> str:
     return note % {"n": f"{count:,}", "shown": shown} + (f"; and {more} more." if more > 0 else ".")
 
 
+def final_messages(report: ImportReport) -> list[tuple[int, str]]:
+    """What the import says when it is done: the counts, the columns not imported, and the
+    rows refused or changed, by line."""
+    said = [(messages.SUCCESS, report.summary())]
+    if report.errors:
+        note = ngettext(NOT_IMPORTED, NOT_IMPORTED_PLURAL, report.rejected)
+        said.append(
+            (messages.WARNING, _listed(note, report.rejected, report.errors, report.error_count))
+        )
+    if report.changes:
+        note = ngettext(CHANGED, CHANGED_PLURAL, report.change_count)
+        count = report.change_count
+        said.append((messages.WARNING, _listed(note, count, report.changes, count)))
+    return said
+
+
 class LeadImportForm(forms.Form):
     organization = forms.ModelChoiceField(
         queryset=Organization.objects.none(), widget=UnfoldAdminSelectWidget
     )
     file = forms.FileField(
-        label="CSV file",
-        widget=UnfoldAdminFileFieldWidget(attrs={"accept": ".csv,text/csv"}),
-        help_text="Columns: name (or first_name, last_name), email, phone, city, status, "
-        "budget_min, budget_max, source, agent (a member's email address or name). Comma or "
-        "semicolon separated, UTF-8.",
+        label="CSV file or Excel workbook",
+        widget=UnfoldAdminFileFieldWidget(attrs={"accept": ".csv,.txt,.tsv,.xlsx,text/csv"}),
+        help_text="An export of your CRM or a spreadsheet: CSV (any encoding, comma, "
+        "semicolon or tab separated) or .xlsx. You choose where each column goes next.",
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -86,35 +100,93 @@ class LeadImportForm(forms.Form):
             raise forms.ValidationError(FILE_TOO_LARGE.format(limit=limit // (1024 * 1024)))
         head = upload.read(512)
         upload.seek(0)
-        kind = next((k for sign, k in NOT_CSV_SIGNATURES.items() if head.startswith(sign)), None)
-        if kind is None and not upload.name.lower().endswith(CSV_EXTENSIONS):
-            kind = ""
-        if kind is not None:
-            raise forms.ValidationError(NOT_CSV.format(kind=kind))
+        try:
+            kind = kind_of(head)
+        except CsvFileError as error:
+            raise forms.ValidationError(str(error)) from None
+        if kind == "csv" and not upload.name.lower().endswith(FILE_EXTENSIONS):
+            raise forms.ValidationError(NOT_CSV)
         return upload
 
 
-def _import_dir() -> Path:
-    folder = Path(settings.LEAD_IMPORT_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.csv"):
-        if old.stat().st_mtime < time.time() - STALE_AFTER_SECONDS:
-            old.unlink(missing_ok=True)
-    return folder
+class MappingForm(forms.Form):
+    """The mapping step: where each column goes, and what each value of the status column
+    becomes."""
 
+    def __init__(self, *args: Any, job: LeadImport, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.job = job
+        mapping = Mapping.from_json(job.mapping)
+        self.header = mapping.header
+        self.rows: list[dict[str, Any]] = []
+        summaries = job.columns or [{}] * len(self.header)
+        for column, summary in zip(mapping.columns, summaries, strict=False):
+            name = f"column-{column.index}"
+            self.fields[name] = forms.ChoiceField(
+                choices=CHOICES, initial=column.target, label=column.label
+            )
+            self.rows.append(
+                {
+                    "column": column,
+                    "field": name,
+                    "first": summary.get("first", []),
+                }
+            )
+        self.statuses: list[dict[str, Any]] = []
+        status_choices = [("", STATUS_UNKNOWN), *Lead.Status.choices]
+        for column in mapping.of("status"):
+            summary = summaries[column.index] if column.index < len(summaries) else {}
+            for value, count in sorted(
+                summary.get("counts", {}).items(), key=lambda item: (-item[1], item[0])
+            ):
+                n = len(self.statuses)
+                self.fields[f"status-{n}"] = forms.ChoiceField(
+                    choices=status_choices, initial=mapping.status_for(value), required=False
+                )
+                self.fields[f"status-value-{n}"] = forms.CharField(
+                    initial=value, widget=forms.HiddenInput
+                )
+                self.statuses.append(
+                    {
+                        "column": column,
+                        "value": value,
+                        "count": count,
+                        "field": f"status-{n}",
+                        "hidden": f"status-value-{n}",
+                        "known": bool(known_status(value)),
+                    }
+                )
+            if summary.get("more"):
+                self.statuses.append({"column": column, "more": True})
+        if len(job.sheets) > 1:
+            self.fields["sheet"] = forms.ChoiceField(
+                choices=[(name, name) for name in job.sheets], initial=job.sheet or job.sheets[0]
+            )
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ChoiceField):
+                field.widget = UnfoldAdminSelectWidget(choices=field.choices)
+                field.widget.attrs["aria-label"] = field.label or name
+        for row in [*self.rows, *self.statuses]:
+            if "field" in row:
+                row["bound"] = self[row["field"]]
+            if "hidden" in row:
+                row["bound_value"] = self[row["hidden"]]
 
-def _save_upload(upload: Any) -> tuple[str, Path]:
-    """Copy the upload beside the others, in chunks: the preview and the confirmation both
-    stream it from there, never holding the file in memory."""
-    token = secrets.token_urlsafe(24)
-    path = _import_dir() / f"{token}.csv"
-    with path.open("wb") as stored:
-        for chunk in upload.chunks():
-            stored.write(chunk)
-    return token, path
+    def mapping(self) -> Mapping:
+        targets = [self.cleaned_data[f"column-{index}"] for index in range(len(self.header))]
+        statuses = {}
+        for row in self.statuses:
+            if "field" in row:
+                value = self.cleaned_data.get(row["hidden"], row["value"])
+                statuses[status_key(value)] = self.cleaned_data.get(row["field"], "")
+        previous = Mapping.from_json(self.job.mapping).statuses
+        return mapping_with(self.header, targets, {**previous, **statuses})
 
 
 class LeadImportView(View):
+    """Upload (GET, POST without a job) and the page of one import (its progress, its
+    mapping step and preview, its result)."""
+
     model_admin: Any = None
     template_name = "admin/crm/lead/import.html"
 
@@ -123,76 +195,82 @@ class LeadImportView(View):
             return HttpResponseRedirect(reverse("admin:index"))
         return super().dispatch(request, *args, **kwargs)
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self.render(request, form=LeadImportForm(user=request.user))
+    def job_of(self, request: HttpRequest, job_id: Any) -> LeadImport:
+        job = (
+            LeadImport.objects.filter(organization__in=organizations_of(request.user), pk=job_id)
+            .select_related("organization")
+            .first()
+        )
+        if job is None:
+            raise Http404("No such import.")
+        return job
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        if "token" in request.POST:
-            return self.confirm(request)
+    def get(self, request: HttpRequest, object_id: Any = None) -> HttpResponse:
+        if object_id is None:
+            return self.render(request, form=LeadImportForm(user=request.user))
+        job = self.job_of(request, object_id)
+        if job.state in LeadImport.RUNNING:
+            _take_up_if_stopped(job)
+        return self.render_job(request, job)
+
+    def post(self, request: HttpRequest, object_id: Any = None) -> HttpResponse:
+        if object_id is not None:
+            return self.post_job(request, self.job_of(request, object_id))
         form = LeadImportForm(request.POST, request.FILES, user=request.user)
         if not form.is_valid():
             return self.render(request, form=form)
-        organization = form.cleaned_data["organization"]
-        token, stored = _save_upload(form.cleaned_data["file"])
-        try:
-            with stored.open("rb") as source:
-                report = leads_import(
-                    organization=organization, data=source, dry_run=True, sample_size=20
-                )
-        except CsvFileError as error:
-            stored.unlink(missing_ok=True)
-            form.add_error("file", str(error))
+        job = jobs.lead_import_start(
+            organization=form.cleaned_data["organization"],
+            user=request.user,
+            upload=form.cleaned_data["file"],
+        )
+        if job.state == LeadImport.State.FAILED:
+            # A small file is read at once: what is wrong with it is said on the form.
+            form.add_error("file", job.error)
+            jobs.lead_import_forget(job)
             return self.render(request, form=form)
-        pending = request.session.get(SESSION_KEY, {})
-        pending[token] = {
-            "organization": str(organization.pk),
-            "name": form.cleaned_data["file"].name,
-        }
-        request.session[SESSION_KEY] = pending
-        return self.render(
-            request,
-            report=report,
-            token=token,
-            organization=organization,
-            file_name=form.cleaned_data["file"].name,
-        )
+        return HttpResponseRedirect(reverse("admin:crm_lead_import_job", args=[job.pk]))
 
-    def confirm(self, request: HttpRequest) -> HttpResponse:
-        token = request.POST["token"]
-        pending = request.session.get(SESSION_KEY, {})
-        entry = pending.get(token)
-        stored = _import_dir() / f"{token}.csv"
-        organization = (
-            organizations_of(request.user).filter(pk=entry["organization"]).first()
-            if entry
-            else None
-        )
-        if organization is None or not stored.exists():
+    def post_job(self, request: HttpRequest, job: LeadImport) -> HttpResponse:
+        here = HttpResponseRedirect(reverse("admin:crm_lead_import_job", args=[job.pk]))
+        if "confirm" in request.POST:
+            if not jobs.lead_import_confirm(job=job):
+                messages.error(request, IMPORT_EXPIRED)
+                return HttpResponseRedirect(reverse("admin:crm_lead_import"))
+            job.refresh_from_db()
+            if job.state == LeadImport.State.DONE:
+                for level, text in final_messages(ImportReport.from_json(job.report)):
+                    messages.add_message(request, level, text)
+                return HttpResponseRedirect(reverse("admin:crm_lead_changelist"))
+            return here
+        if job.state != LeadImport.State.PREVIEWED:
+            return here
+        form = MappingForm(request.POST, job=job)
+        if not form.is_valid():
+            return self.render_job(request, job, mapping_form=form)
+        sheet = form.cleaned_data.get("sheet", "")
+        if not jobs.lead_import_preview(job=job, mapping=form.mapping(), sheet=sheet):
             messages.error(request, IMPORT_EXPIRED)
-            return HttpResponseRedirect(reverse("admin:crm_lead_import"))
-        try:
-            with stored.open("rb") as source:
-                report = leads_import(
-                    organization=organization, data=source, source_name=entry.get("name", "")
-                )
-        except CsvFileError as error:
-            messages.error(request, str(error))
-            return HttpResponseRedirect(reverse("admin:crm_lead_import"))
-        finally:
-            pending.pop(token, None)
-            request.session[SESSION_KEY] = pending
-            stored.unlink(missing_ok=True)
-        messages.success(request, report.summary())
-        if report.errors:
-            note = ngettext(NOT_IMPORTED, NOT_IMPORTED_PLURAL, report.rejected)
-            messages.warning(
-                request, _listed(note, report.rejected, report.errors, report.error_count)
+        return here
+
+    def render_job(
+        self, request: HttpRequest, job: LeadImport, mapping_form: MappingForm | None = None
+    ) -> HttpResponse:
+        report = ImportReport.from_json(job.report) if job.report else None
+        context: dict[str, Any] = {"job": job, "report": report}
+        if job.state == LeadImport.State.PREVIEWED and report is not None:
+            form = mapping_form or MappingForm(job=job)
+            context.update(
+                mapping_form=form,
+                mapping=Mapping.from_json(job.mapping),
+                not_emailed=NOT_EMAILED,
+                custom=CUSTOM,
             )
-        if report.warnings:
-            note = ngettext(WITHOUT_AGENT, WITHOUT_AGENT_PLURAL, report.warning_count)
-            count = report.warning_count
-            messages.warning(request, _listed(note, count, report.warnings, count))
-        return HttpResponseRedirect(reverse("admin:crm_lead_changelist"))
+        if job.state == LeadImport.State.DONE and report is not None:
+            context["final"] = final_messages(report)
+        if job.state == LeadImport.State.FAILED:
+            context["form"] = LeadImportForm(user=request.user)
+        return self.render(request, **context)
 
     def render(self, request: HttpRequest, **context: Any) -> HttpResponse:
         report: ImportReport | None = context.get("report")
@@ -204,26 +282,40 @@ class LeadImportView(View):
             breadcrumbs=[self.model_admin.model, "Import"],
             errors_shown=shown,
             errors_hidden=report.error_count - len(shown) if report else 0,
-            warnings_shown=report.warnings[:ERRORS_SHOWN] if report else [],
-            warnings_hidden=max(0, report.warning_count - ERRORS_SHOWN) if report else 0,
+            changes_shown=report.changes[:ERRORS_SHOWN] if report else [],
+            changes_hidden=max(0, report.change_count - ERRORS_SHOWN) if report else 0,
         )
         return render(request, self.template_name, context)
 
 
+def _take_up_if_stopped(job: LeadImport) -> None:
+    """A run silent for long stopped with its process: the page watching it starts it again
+    (its claim makes sure only one run goes on)."""
+    silent = job.heartbeat_at or job.updated_at
+    if (timezone.now() - silent).total_seconds() > jobs.ORPHANED_AFTER:
+        jobs.in_background(job.pk)
+
+
 class SuppressionImportForm(LeadImportForm):
     file = forms.FileField(
-        label="CSV file",
-        widget=UnfoldAdminFileFieldWidget(attrs={"accept": ".csv,text/csv"}),
+        label="CSV file or Excel workbook",
+        widget=UnfoldAdminFileFieldWidget(attrs={"accept": ".csv,.txt,.tsv,.xlsx,text/csv"}),
         help_text="A column named email (or “Email Address”); other columns are ignored. "
-        "Comma or semicolon separated, UTF-8: an export from another email tool works.",
+        "CSV in any encoding, or .xlsx: an export from another email tool works.",
     )
 
 
-class SuppressionImportView(LeadImportView):
+class SuppressionImportView(View):
     """Upload a list of addresses that must never be emailed; the result is shown at once
     (entries can be removed later: each is marked with the file it came from)."""
 
+    model_admin: Any = None
     template_name = "admin/crm/suppressedaddress/import.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not is_member(request.user):
+            return HttpResponseRedirect(reverse("admin:index"))
+        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = SuppressionImportForm(request.POST, request.FILES, user=request.user)

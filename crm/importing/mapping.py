@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm.importing import values
+from crm.importing.csv_reading import CsvFileError
 
 
 @dataclass(frozen=True)
@@ -297,6 +298,10 @@ def mapping_with(
         Column(index, name, target if target in allowed else SKIP)
         for index, (name, target) in enumerate(zip(header, targets, strict=True))
     ]
+    parts = {"first_name", "last_name"} & {column.target for column in columns}
+    for column in columns:
+        if column.target == SKIP and parts and _known(column.header) == "full_name":
+            column.why = NAME_AND_PARTS
     _custom_keys(columns)
     return Mapping(columns, dict(statuses or {}))
 
@@ -306,7 +311,7 @@ def automatic(header: list[str]) -> Mapping:
     phone; tags add up instead) and any unknown column are kept as custom fields; a whole
     name beside first and last names is skipped; a column without a name, too."""
     if len(header) > MAX_COLUMNS:
-        raise ValueError(TOO_MANY_COLUMNS.format(count=len(header), limit=MAX_COLUMNS))
+        raise CsvFileError(TOO_MANY_COLUMNS.format(count=len(header), limit=MAX_COLUMNS))
     known = [_known(name) for name in header]
     taken: set[str] = set()
     columns = []

@@ -1,5 +1,5 @@
 """Importing a suppression list (addresses never to email, from another tool or a
-complaint) from a CSV file, with the lead importer's reader and its checks."""
+complaint) from a CSV file or a workbook, with the lead importer's reader and its checks."""
 
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -8,9 +8,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import ngettext
 
-from crm.importing.csv_reading import RowError, read_rows, shown
-from crm.importing.lead_import import BATCH_SIZE, ERRORS_KEPT, IS_EMPTY, NOT_AN_EMAIL, TOO_LONG
+from crm.importing.csv_reading import CsvFileError, RowError
+from crm.importing.lead_import import ERRORS_KEPT, IS_EMPTY, NOT_AN_EMAIL, TOO_LONG, batch_size
+from crm.importing.mapping import automatic
+from crm.importing.tables import open_table
+from crm.importing.values import shown
 from crm.models import Organization, SuppressedAddress
+
+NO_EMAIL_COLUMN = "The header has no email column (found: {found})."
 
 # The model's own field: its validators are the address syntax and its 254 characters.
 EMAIL_FIELD = SuppressedAddress._meta.get_field("email")
@@ -57,12 +62,16 @@ def import_addresses(
     """Add every valid address of a CSV's email column (other columns are ignored); bad rows
     are reported by line and the good ones still added. Raises CsvFileError for a file that
     cannot be read at all (the file is streamed: one found broken late adds nothing)."""
-    columns, _, rows = read_rows(data)
-    position = columns.index("email")
+    table = open_table(data)
+    emails = automatic(table.header).of("email")
+    if not emails:
+        found = ", ".join(name for name in table.header if name) or "nothing"
+        raise CsvFileError(NO_EMAIL_COLUMN.format(found=found))
+    position = emails[0].index
     report = SuppressionImport()
     batch: dict[str, int] = {}
     with transaction.atomic():
-        for line, cells in rows:
+        for line, cells in table.rows:
             report.rows += 1
             email = cells[position].strip().lower() if position < len(cells) else ""
             message = _email_error(email)
@@ -73,7 +82,7 @@ def import_addresses(
                 report.already += 1
                 continue
             batch[email] = line
-            if len(batch) >= BATCH_SIZE:
+            if len(batch) >= batch_size():
                 _add(organization, batch, detail, report)
                 batch = {}
         _add(organization, batch, detail, report)

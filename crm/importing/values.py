@@ -81,8 +81,12 @@ def _number(text: str, scaled: bool) -> Decimal:
         if any(len(group) != 3 for group in groups[1:]):
             raise ValueError(text)
         digits = "".join(groups)
-    if not digits or len(digits.partition(".")[0]) > _MAX_DIGITS:
+    if not digits:
         raise ValueError(text)
+    if len(digits.partition(".")[0].lstrip("0")) > _MAX_DIGITS:
+        # Past every column's range all the same, which the column's own check then says
+        # (Decimal of thousands of digits would be slow for nothing).
+        return Decimal(10) ** _MAX_DIGITS
     return Decimal(digits)
 
 
@@ -127,6 +131,17 @@ def read_amounts(cell: str) -> tuple[int | None, int | None]:
     except (ValueError, InvalidOperation):
         pass
     raise ValueProblem(NOT_AN_AMOUNT.format(value=shown(cell)))
+
+
+def amounts_written(low: int | None, high: int | None) -> str:
+    """A budget as staff read it: a range, "up to 700,000" or "from 500,000"."""
+    if low is None and high is None:
+        return "–"
+    if high is None:
+        return f"from {low:,}"
+    if low is None:
+        return f"up to {high:,}"
+    return f"{low:,} – {high:,}"
 
 
 # --- Statuses -----------------------------------------------------------------------------

@@ -1,42 +1,88 @@
-"""In a real browser: upload a CSV, read the preview (counts, row errors), confirm."""
+"""In Chromium, at a laptop's and a phone's size: an agent uploads a Follow Up Boss export
+saved by Excel (Windows-1252), reads where each column goes with its first values, maps a
+status value the CRM made up and drops a column, previews again (the dropped column is
+named with the problems), confirms, and reads the final message."""
+
+from pathlib import Path
 
 import pytest
 
 from crm.models import Lead
 from tests.conftest import log_in
+from tests.crm.importing.crm_files import FOLLOW_UP_BOSS
 
-CSV = (
-    "name,email,city,budget_max\n"
-    "Ana Souza,ana@example.com,Pasadena,700000\n"
-    "Ben Cole,ben@example.com,Glendale,1180591620717411303424\n"
-    "Cid Moreau,cid@example.com,Burbank,\n"
-)
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+SIZES = {"laptop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+def screenshot(page, name: str, at: str = "") -> None:
+    """The whole page; or, with `at`, one screen from that element down, as it is seen."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if not at:
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+        return
+    top = page.locator(at).bounding_box()["y"] + page.evaluate("window.scrollY")
+    size = page.viewport_size
+    clip = {"x": 0, "y": top, "width": size["width"], "height": size["height"]}
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=True, clip=clip)
 
 
 @pytest.mark.browser
-def test_staff_import_leads_through_the_preview(live_server, browser, staff_a, tmp_path):
+@pytest.mark.parametrize("size", SIZES)
+def test_an_agent_maps_a_crm_export_previews_and_imports_it(
+    live_server, browser, staff_a, maria, tom, tmp_path, size
+):
     staff_a.set_password("correct horse")
     staff_a.save()
-    path = tmp_path / "leads.csv"
-    path.write_text(CSV)
+    path = tmp_path / "follow-up-boss-export.csv"
+    path.write_bytes(FOLLOW_UP_BOSS.csv("cp1252"))
 
     page = browser.new_page()
+    page.set_viewport_size(SIZES[size])
     log_in(page, live_server, "alice", "correct horse")
     page.goto(f"{live_server.url}/admin/crm/lead/import/")
     page.set_input_files("#lead-import-form input[type=file]", str(path))
     page.click("#lead-import-form button[type=submit]")
-    page.wait_for_selector("#import-totals")
-    assert page.inner_text("[data-testid=created]") == "2"
+    page.wait_for_selector("#import-columns")
+    assert "Windows-1252" in page.inner_text("body")
+    assert page.inner_text("[data-testid=created]") == "6"
     assert page.inner_text("[data-testid=rejected]") == "1"
-    errors = page.inner_text("#import-errors")
-    assert "3\tbudget_max\t1180591620717411303424 is more than" in errors
-    assert "Cid Moreau" in page.inner_text("body")  # the first rows, as they will be saved
+    # Each column with its first values and where it goes.
+    kids = page.locator("#import-columns [data-column='Kids Names']")
+    assert "Léa, Max · Sam" in kids.inner_text()
+    assert "lead.custom.kids_names" in kids.inner_text()
+    stage = page.locator("#import-columns [data-column='Stage'] select")
+    assert stage.input_value() == "status"
+    trash = page.locator("#import-statuses [data-status-value='Trash']")
+    assert "Stage: “Trash” (1 row)" in trash.inner_text()
+    assert trash.locator("select").input_value() == "lost"
+    problems = page.inner_text("#import-problems")
+    assert "7\tEmail 1\t“not-an-email” is not a valid email address" in problems
+    assert "“Kids of Closed Clients” is not a status we know" in problems
+    screenshot(page, f"import-1-mapping-{size}.png")
+    screenshot(page, f"import-1-columns-{size}.png", at="#import-mapping")
+    screenshot(page, f"import-1-statuses-{size}.png", at="#import-statuses")
+
+    # The made-up stage becomes Client; the kids' names are not wanted.
+    page.select_option(
+        "#import-statuses [data-status-value='Kids of Closed Clients'] select", "client"
+    )
+    page.select_option("#import-columns [data-column='Kids Names'] select", "skip")
+    page.click("#import-mapping button[type=submit]")
+    page.wait_for_selector("#import-skipped")
+    assert "Kids Names" in page.inner_text("#import-skipped")
+    assert "Kids of Closed Clients" not in page.inner_text("#import-problems")
+    screenshot(page, f"import-2-preview-again-{size}.png")
     assert not Lead.objects.exists()
 
-    page.click("text=Confirm import")
+    page.click("#import-confirm button[type=submit]")
     page.wait_for_url("**/admin/crm/lead/")
-    assert "Imported 3 rows: 2 new, 0 updated, 0 unchanged, 1 rejected." in page.inner_text("body")
-    assert sorted(Lead.objects.values_list("email", flat=True)) == [
-        "ana@example.com",
-        "cid@example.com",
-    ]
+    screenshot(page, f"import-3-done-{size}.png")
+    text = page.inner_text("body")
+    assert "Imported 7 rows: 6 new, 0 updated, 0 unchanged, 1 rejected." in text
+    assert (
+        "Columns not imported: Name (the file has first and last name columns); Kids Names." in text
+    )
+    cid = Lead.objects.get(email="cid@example.com")
+    assert (cid.status, cid.custom) == ("client", {"id": "107", "date_added": "2024-07-08"})
+    assert Lead.objects.get(email="okafor@example.com").status == "lost"

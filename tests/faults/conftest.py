@@ -32,7 +32,7 @@ TEMPLATE = "faults_template"
 WEBHOOK_SECRET = "fault-test-webhook-secret-0123456789abcdef"
 SEND_COST = 100
 # A faster quota than Gmail's 150 a minute: runs stay short, and pacing is still tested.
-QUOTA_PER_MINUTE = 300
+QUOTA_PER_MINUTE = 600
 RUN = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
 _numbers = itertools.count(1)
 PG_PORT = free_port()

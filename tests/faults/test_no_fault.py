@@ -9,7 +9,7 @@ from tests.faults import checks
 
 @pytest.mark.timeout(180)
 def test_two_senders_send_a_blast_once_within_the_cap(world):
-    cast = world.agency(leads=60, accounts={"a": 50}, refused=[7])
+    cast = world.agency(leads=40, accounts={"a": 30}, refused=[7])
     world.launch(world.blast(cast, "news", "a"))
     world.senders(2)
     world.settle(cast, after=time.monotonic())

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 READY_SECONDS = 180
 N8N_ENCRYPTION_KEY = "scale-test-encryption-key-0123456789"
 N8N_WORKER_READY = "n8n worker is now ready"
+N8N_ACTIVATED = "Activated workflow"
 
 
 def _logged(fleet: Fleet, name: str, line: str) -> bool:
@@ -87,12 +88,15 @@ def start_postgres(fleet: Fleet, folder: Path, port: int, databases: list[str]) 
     return server
 
 
-def start_redis(fleet: Fleet) -> int:
-    """Debian's redis-server on loopback, nothing saved to disk; returns its port."""
-    port = free_port()
-    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1"]
-    args += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
-    fleet.start("redis", args, dict(os.environ))
+def start_redis(fleet: Fleet, folder: Path, port: int | None = None) -> int:
+    """Debian's redis-server on loopback, as the README's recipe runs it: append-only
+    persistence (every write logged in `folder`, synced each second), so that a restart
+    keeps n8n's queue; returns its port (`port`: the same again, after a crash)."""
+    port = port or free_port()
+    folder.mkdir(exist_ok=True)
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder)]
+    args += ["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
+    fleet.start("redis", [*args, "--daemonize", "no"], dict(os.environ))
 
     def pong() -> bool:
         with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
@@ -104,7 +108,12 @@ def start_redis(fleet: Fleet) -> int:
 
 
 def n8n_queue_env(
-    folder: Path, home: Path, pg_port: int, redis_port: int, workflow: dict[str, str]
+    folder: Path,
+    home: Path,
+    pg_port: int,
+    redis_port: int,
+    workflow: dict[str, str],
+    database: str = "n8n",
 ) -> dict[str, str]:
     """One environment for n8n's main, its workers and its CLI: queue mode on Redis, n8n's
     own database on PostgreSQL, one encryption key."""
@@ -116,7 +125,7 @@ def n8n_queue_env(
         "DB_TYPE": "postgresdb",
         "DB_POSTGRESDB_HOST": "127.0.0.1",
         "DB_POSTGRESDB_PORT": str(pg_port),
-        "DB_POSTGRESDB_DATABASE": "n8n",
+        "DB_POSTGRESDB_DATABASE": database,
         "DB_POSTGRESDB_USER": "postgres",
         "DB_POSTGRESDB_PASSWORD": "",
         "N8N_ENCRYPTION_KEY": N8N_ENCRYPTION_KEY,
@@ -132,26 +141,43 @@ def _n8n_cli(folder: Path, env: dict[str, str], *args: str) -> None:
         raise RuntimeError(f"n8n {args[0]} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
 
 
-def start_n8n(fleet: Fleet, folder: Path, env: dict[str, str], workers: int) -> str:
-    """The shipped dispatch workflow imported and activated while n8n is stopped (activated
-    under a running main, its webhook stays at 404 until a restart), then the main process,
-    then the workers; returns the main's URL."""
-    _n8n_cli(folder, env, "import:workflow", f"--input={WORKFLOWS / 'campaign_dispatch.json'}")
-    _n8n_cli(folder, env, "update:workflow", f"--id={WORKFLOW_ID}", "--active=true")
+def start_n8n(
+    fleet: Fleet,
+    folder: Path,
+    env: dict[str, str],
+    workers: int,
+    workflows: tuple[tuple[str, str], ...] = (("campaign_dispatch.json", WORKFLOW_ID),),
+) -> str:
+    """The shipped workflows (file, id) imported and activated while n8n is stopped
+    (activated under a running main, a webhook stays at 404 until a restart), then the main
+    process, then the workers; returns the main's URL."""
+    for file, workflow_id in workflows:
+        _n8n_cli(folder, env, "import:workflow", f"--input={WORKFLOWS / file}")
+        _n8n_cli(folder, env, "update:workflow", f"--id={workflow_id}", "--active=true")
+    url = start_n8n_main(fleet, folder, env)
+    names = [f"n8n-worker-{number}" for number in range(1, workers + 1)]
+    for name in names:
+        # Under a supervisor, as systemd runs them (Restart=always): a worker exits when
+        # Redis goes away, and comes back once Redis does.
+        fleet.start(name, [n8n_bin(folder), "worker", "--concurrency=5"], env, supervised=True)
+    for name in names:
+        wait_until(name, functools.partial(_logged, fleet, name, N8N_WORKER_READY), fleet, name)
+    return url
+
+
+def start_n8n_main(fleet: Fleet, folder: Path, env: dict[str, str]) -> str:
+    """n8n's main process, supervised (it may exit when Redis or its database goes away);
+    returns its URL once its webhooks are up (again, after a stop)."""
     url = f"http://127.0.0.1:{env['N8N_PORT']}"
-    fleet.start("n8n-main", [n8n_bin(folder), "start"], env)
+    before = fleet.log_text("n8n-main").count(N8N_ACTIVATED) if "n8n-main" in fleet.running else 0
+    fleet.start("n8n-main", [n8n_bin(folder), "start"], env, supervised=True)
 
     def active() -> bool:
         # /healthz answers while migrations still run: the log says when the webhook is up.
-        activated = "Activated workflow" in fleet.log_text("n8n-main")
+        activated = fleet.log_text("n8n-main").count(N8N_ACTIVATED) > before
         return activated and requests.get(f"{url}/healthz", timeout=1).status_code == 200
 
     wait_until("n8n's main process", active, fleet, "n8n-main")
-    names = [f"n8n-worker-{number}" for number in range(1, workers + 1)]
-    for name in names:
-        fleet.start(name, [n8n_bin(folder), "worker", "--concurrency=5"], env)
-    for name in names:
-        wait_until(name, functools.partial(_logged, fleet, name, N8N_WORKER_READY), fleet, name)
     return url
 
 

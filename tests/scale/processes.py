@@ -1,13 +1,16 @@
 """The processes of the scale test. Each runs in a process group of its own with its output
 in a log file of the run's folder, and the fleet stops every one of them when the test
 ends, however it ends (the driver's exit, an exception, Ctrl-C, SIGTERM); one the driver
-dies without stopping is killed by the kernel (PR_SET_PDEATHSIG)."""
+dies without stopping is killed by the kernel (PR_SET_PDEATHSIG). A process started
+`supervised` runs under tests/scale/supervise.py, which starts it again whenever it exits,
+as systemd's Restart=always does in production."""
 
 import contextlib
 import ctypes
 import os
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +19,7 @@ from typing import IO
 PR_SET_PDEATHSIG = 1
 STOP_GRACE_SECONDS = 15
 TAIL_LINES = 12
+SUPERVISOR = Path(__file__).resolve().parent / "supervise.py"
 # Looked up before any fork: the child, between fork and exec, only calls it.
 _prctl = ctypes.CDLL(None, use_errno=True).prctl
 
@@ -55,7 +59,10 @@ class Fleet:
         *,
         stop_signal: int = signal.SIGTERM,
         user: str | None = None,
+        supervised: bool = False,
     ) -> subprocess.Popen:
+        if supervised:
+            args = [sys.executable, str(SUPERVISOR), *args]
         log = self.logs / f"{name}.log"
         output: IO = log.open("ab")
         process = subprocess.Popen(
@@ -83,6 +90,21 @@ class Fleet:
         _signal_group(running.process, signal.SIGKILL)
         running.process.wait()
 
+    def crash(self, name: str) -> int:
+        """SIGKILL a supervised process's command, not its supervisor, which starts it
+        again: a crash in production, under systemd. Returns the killed pid."""
+        supervisor = self.running[name].process.pid
+        children = Path(f"/proc/{supervisor}/task/{supervisor}/children").read_text().split()
+        if not children:
+            raise RuntimeError(f"{name}: its supervisor runs no command now")
+        pid = int(children[0])
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def restarts(self, name: str) -> int:
+        """How many times the supervisor started a supervised process's command again."""
+        return self.log_text(name).count("supervise: started ") - 1
+
     def log_text(self, name: str) -> str:
         return self.running[name].log.read_text(errors="replace")
 
@@ -102,16 +124,22 @@ class Fleet:
             f"  {name} ({r.log}):\n{self.tail(name)}" for name, r in self.running.items()
         )
 
+    def stop(self, name: str) -> None:
+        """Stop the process (and its supervisor) as a service manager does: its stop
+        signal, then SIGKILL for what is left after the grace period."""
+        running = self.running[name]
+        if running.process.poll() is None:
+            _signal_group(running.process, running.stop_signal)
+            deadline = time.monotonic() + STOP_GRACE_SECONDS
+            while running.process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+        # Whatever the group left behind (gunicorn's workers, a child of n8n's).
+        _signal_group(running.process, signal.SIGKILL)
+        running.process.wait()
+
     def stop_all(self) -> None:
-        for running in reversed(list(self.running.values())):
-            if running.process.poll() is None:
-                _signal_group(running.process, running.stop_signal)
-                deadline = time.monotonic() + STOP_GRACE_SECONDS
-                while running.process.poll() is None and time.monotonic() < deadline:
-                    time.sleep(0.1)
-            # Whatever the group left behind (gunicorn's workers, a child of n8n's).
-            _signal_group(running.process, signal.SIGKILL)
-            running.process.wait()
+        for name in reversed(list(self.running)):
+            self.stop(name)
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:

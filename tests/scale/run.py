@@ -85,7 +85,7 @@ def start_everything(fleet: Fleet, n8n_folder: Path, scratch: Path, standin: Quo
     from tests.scale import scenario
 
     cast = scenario.prepare(standin)
-    redis_port = engines.start_redis(fleet)
+    redis_port = engines.start_redis(fleet, scratch / "redis")
     workflow = {"CAMPAIGNS_WEBHOOK_SECRET": WEBHOOK_SECRET, "GMAIL_API_BASE_URL": standin.base_url}
     n8n_env = engines.n8n_queue_env(n8n_folder, scratch / "n8n", PG_PORT, redis_port, workflow)
     n8n_url = engines.start_n8n(fleet, n8n_folder, n8n_env, N8N_WORKERS)
@@ -117,7 +117,7 @@ def run_until_settled(fleet: Fleet, cast, started: float) -> list:
         killed = {kill.name for kill in kills}
         worker = dispatch_worker(fleet)
         if elapsed > KILL_WORKER_AFTER and worker and not killed & WORKERS:
-            fleet.kill(worker)
+            fleet.crash(worker)  # its supervisor starts it again
             kills.append(Kill(worker, time.monotonic()))
         if elapsed > KILL_WORKER_AFTER + 60 and not worker:
             raise RuntimeError("no n8n worker says it started the dispatch's execution")

@@ -3,7 +3,7 @@
 
 import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F, Min
 from django.utils import timezone
 
+from campaigns.accounts import domain_check
 from campaigns.audiences.audience import audience_of
 from campaigns.events import bounces, tracking, unsubscribes
 from campaigns.listing_alerts import triggers
@@ -27,9 +28,10 @@ from campaigns.models import (
 from campaigns.outbox import claims, sending, tracking_links
 from campaigns.reporting import stats
 from campaigns.sequences import schedule
+from crm import consent
 from crm.importing.lead_import import leads_import
 from crm.members import membership_create
-from crm.models import Lead, Membership, Organization, Property
+from crm.models import ConsentBasis, ConsentRecord, Lead, Membership, Organization, Property
 from crm.site.bulk import update_many
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -118,6 +120,52 @@ LISTING_ALERT = """<p>Hi {{ lead.first_name | default("there", true) }},</p>
 that fits your search in {{ property.city }} just came on the market.{% endif %}</p>
 {{ listing_card }}
 <p>Reply to this email and I'll arrange a viewing.<br>{{ sender.name }}</p>"""
+# The demo has no network: its domains' checks are stored as if made three hours before
+# loading, from the records these domains would publish (campaigns/accounts/domain_check.py
+# turns them into words as it does DNS's answers). Sunset Realty's lacks DMARC.
+DEMO_DKIM = (
+    "v=DKIM1; k=rsa; p="
+    "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA56GLM6OOnrTZdFfKFZDxjO/m3pR0eCWfC767"
+    "OaEU0C8KscXqYE6rnf9AHqMHZPxWVp/9JOVTaroL7alBbphQva5uIcVXwnjnMeXySk9cVUPLXAT2BhdM"
+    "UUjTJDlRQ32n6Y+zbSPWsT9+Kdmym9i31S6auXh9ZKJZ8wFsiQUjLpeddpbVCOLw8NJ1TObZ1MebmOnv"
+    "Yuzmp4yZ2aX14Cela/ojMQFomzySXMXZoUenATiXxtqFtSgJ0Fe76tD5qkbtgUsltVqzakR680xCHkEg"
+    "oI5UASbN8QqQIB70qyw1xPxaGpxZz2x/x8b2YNOMAJrDLJkeRAxpi3pCMrqmjFFYxwIDAQAB"
+)
+CHECKED_HOURS_AGO = 3
+
+
+class DemoRecords(TypedDict):
+    """What the demo's DNS holds for an agency's domain: SPF and DMARC texts, DKIM keys by
+    selector."""
+
+    spf: list[str]
+    dkim: dict[str, str]
+    dmarc: list[str]
+
+
+DEMO_DNS: dict[str, DemoRecords] = {
+    "sunset-realty": {
+        "spf": ["v=spf1 include:_spf.google.com ~all"],
+        "dkim": {"google": DEMO_DKIM},
+        "dmarc": [],
+    },
+    "maison-lumiere": {
+        "spf": ["v=spf1 include:_spf.google.com ~all"],
+        "dkim": {"google": DEMO_DKIM},
+        "dmarc": ["v=DMARC1; p=none; rua=mailto:dmarc@maison-lumiere.example"],
+    },
+}
+# The Paris agency follows GDPR/PECR: its leads' consent comes from its contact form or
+# their enquiries; one enquiry is older than the three years it allows, a few have none.
+PARIS_FORM = "https://www.maison-lumiere.example/contact"
+PARIS_WORDING = (
+    "J'accepte de recevoir par email les annonces et les nouvelles de Maison Lumière "
+    "Immobilier. Je peux me désinscrire à tout moment par le lien de chaque email."
+)
+EXPIRED_MONTHS_AGO = 40
+PARIS_NEWS = """<p>Bonjour {{ lead.name }},</p>
+<p>Trois appartements viennent d'arriver à {{ lead.city | default("Paris", true) }}. Répondez à
+cet email et je vous envoie les détails.</p>"""
 # Added when the demo loads, after the listing alert campaign is on: its alert waits for
 # review on the home page (the README's walk-through).
 NEW_LISTING = {
@@ -165,13 +213,6 @@ VISITE = (
 <p>Nous organisons une <a href="https://www.maison-lumiere.example/visite-privee">visite
 privée</a> ce week-end. Répondez à cet e-mail et je vous réserve un créneau.</p>
 <p>À très bientôt,<br>{{ sender.name }}</p>"""
-)
-PORTES_OUVERTES = (
-    HELLO
-    + """
-<p>Venez nous rencontrer à nos portes ouvertes ce samedi, de 11 h à 15 h, au 18 rue des
-Martyrs. Le café est offert, et nous vous présenterons nos derniers biens, dont un studio
-lumineux à Montmartre à {{ 420000 | money }}.</p>"""
 )
 ALERTE_SUBJECT = (
     "{% if property.old_price %}Baisse de prix{% else %}Nouveau bien{% endif %} : "
@@ -222,15 +263,11 @@ CAMPAIGNS: dict[str, dict[str, Any]] = {
         ),
     },
     "maison-lumiere": {
-        "account": (
-            "agent-paris",
-            "agent@maison-lumiere.example",
-            "Camille Laurent",
-        ),
+        "account": ("agent-paris", "agence@maison-lumiere.example", "Camille Laurent"),
         "blast": (
-            "Portes ouvertes de printemps",
-            "Vous êtes invité : portes ouvertes samedi",
-            PORTES_OUVERTES,
+            "Nouvelles annonces à Paris",
+            "Nouvelles annonces à {{ lead.city | default('Paris', true) }}",
+            PARIS_NEWS,
         ),
         "sequence": (
             "Suivi des nouveaux contacts",
@@ -276,9 +313,13 @@ class Command(BaseCommand):
                 for slug, spec in CAMPAIGNS.items()
             }
             self.backdate(list(organizations.values()), loading)
+            # Consent first: the Paris sequence enrols only the leads its rules allow.
+            self.paris_consent(organizations["maison-lumiere"], loading)
             # One agency's history after the other: the tick queues every sequence's steps.
             for slug, spec in CAMPAIGNS.items():
                 self.campaigns(organizations[slug], accounts[slug], loading, spec)
+            for slug, account in accounts.items():
+                self.domain_check(organizations[slug], account, loading)
         if reset:
             stats.refresh()  # the home's sums no longer hold the deleted messages
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (user / password):"))
@@ -386,6 +427,61 @@ class Command(BaseCommand):
             },
         )
         return account
+
+    def paris_consent(self, organization: Organization, loading: datetime.datetime) -> None:
+        """Each Paris lead's consent, once: express from the contact form (with its words),
+        or an enquiry through a portal; the first lead's enquiry is 40 months old (expired
+        under GDPR/PECR's three years here), one lead in seven has none on record."""
+        if ConsentRecord.objects.filter(organization=organization).exists():
+            return
+        leads = Lead.objects.filter(organization=organization)
+        today = consent.today_of(organization, loading)
+        for index, lead in enumerate(leads.order_by("email")):
+            if index == 0:
+                given = consent.months_before(today, EXPIRED_MONTHS_AGO)
+                consent.consent_record(
+                    lead=lead,
+                    basis=ConsentBasis.ENQUIRY,
+                    given_on=given,
+                    source=ConsentRecord.Source.IMPORT,
+                    source_detail=f"{lead.source or 'SeLoger'}: an enquiry about a listing",
+                )
+            elif index % 7 == 3:
+                continue
+            elif index % 3 == 0:
+                consent.consent_record(
+                    lead=lead,
+                    basis=ConsentBasis.EXPRESS,
+                    given_on=today - datetime.timedelta(days=10 + index * 3),
+                    source=ConsentRecord.Source.FORM,
+                    source_detail=PARIS_FORM,
+                    wording=PARIS_WORDING,
+                )
+            else:
+                consent.consent_record(
+                    lead=lead,
+                    basis=ConsentBasis.ENQUIRY,
+                    given_on=today - datetime.timedelta(days=5 + index * 2),
+                    source=ConsentRecord.Source.IMPORT,
+                    source_detail=f"{lead.source or 'Site web'}: an enquiry about a listing",
+                )
+        ConsentRecord.objects.filter(organization=organization).update(
+            recorded_at=loading - datetime.timedelta(days=LAST_LEAD_DAYS_AGO)
+        )
+
+    def domain_check(
+        self, organization: Organization, account: EmailAccount, loading: datetime.datetime
+    ) -> None:
+        """The account's domain as checked three hours before loading (the demo's DNS)."""
+        records = DEMO_DNS[organization.slug]
+        domain_check.check_record(
+            organization,
+            account.domain,
+            spf=records["spf"],
+            dkim=records["dkim"],
+            dmarc=records["dmarc"],
+            at=loading - datetime.timedelta(hours=CHECKED_HOURS_AGO),
+        )
 
     def campaigns(
         self,

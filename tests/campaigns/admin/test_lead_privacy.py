@@ -176,3 +176,23 @@ def test_the_export_of_leads_carries_their_consent(lead_a):
     )
     row = LeadResource().export(Lead.objects.filter(pk=lead_a.pk)).dict[0]
     assert (row["consent_basis"], str(row["consent_date"])) == ("client", "2025-05-01")
+
+
+def test_the_lead_list_filters_by_consent_under_each_agencys_rules(client_a, org_a, lead_a):
+    org_a.country = "CA"
+    org_a.save()
+    consent.consent_record(
+        lead=lead_a, basis="enquiry", given_on=datetime.date(2020, 1, 1), source="import"
+    )
+    fresh = Lead.objects.create(organization=org_a, name="Fresh", email="fresh@example.com")
+    consent.consent_record(lead=fresh, basis="express", given_on=None, source="staff")
+    Lead.objects.create(organization=org_a, name="None", email="none@example.com")
+
+    def listed(value: str) -> set[str]:
+        url = reverse("admin:crm_lead_changelist") + f"?consent={value}"
+        page = client_a.get(url).content.decode()
+        return {email for email in ("ana", "fresh", "none") if f"{email}@example.com" in page}
+
+    assert listed("consent_expired") == {"ana"}
+    assert listed("no_consent") == {"none"}
+    assert listed("allowed") == {"fresh"}

@@ -114,6 +114,8 @@ def hostile(schema):
         values += [1.5]
     if kind in ("object", "array"):
         values = [v for v in values if not isinstance(v, dict | list)] + ["x", [1], {"z": 1}]
+    if kind == "boolean":
+        values = [{"a": 1}, ["x"], "true", 1, 0]
     return values
 
 

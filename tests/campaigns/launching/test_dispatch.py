@@ -29,7 +29,7 @@ def leads_a(org_a):
             name=f"Lead {n}",
             email=f"lead{n}@example.com",
             city=cities[n % 2],
-            status="new" if n < 6 else "client",
+            status="new" if n < 6 else "qualified",
             budget_max=100_000 * n,
         )
         for n in range(10)

@@ -115,7 +115,7 @@ def test_the_demo_history_keeps_its_dates_in_order(db):
     load_demo()
     now = THURSDAY_NOON_LA
     sequence = Campaign.objects.get(name="New lead nurture")
-    account = EmailAccount.objects.get(organization=sequence.organization)
+    account = EmailAccount.objects.get(organization__slug="sunset-realty")
     assert sequence.created_at <= sequence.launched_at
     assert account.created_at <= sequence.launched_at
     messages = MessageLog.objects.select_related("lead", "campaign")
@@ -198,3 +198,40 @@ def test_reset_brings_the_demo_back_to_its_first_state(db, settings, tmp_path):
     assert figures() == first
     login = RequestFactory().post("/admin/login/")
     assert authenticate(login, username="agent", password="agent") is not None
+
+
+def test_the_demo_shows_a_missing_dmarc_record_and_an_expired_consent(db, client):
+    """Checked three hours before it was loaded (the demo asks no DNS): Sunset Realty's
+    domain lacks DMARC, which its account page and its home say with the record to add;
+    one Paris lead's enquiry is older than GDPR/PECR's soft opt-in allows."""
+    from django.urls import reverse
+
+    from campaigns.models import DomainCheck
+    from campaigns.preflight import preflight_run
+    from crm import consent
+
+    with time_machine.travel(THURSDAY_NOON_LA, tick=False):
+        load_demo()
+        check = DomainCheck.objects.get(domain="sunset-realty.example")
+        assert [f["key"] for f in check.problems] == ["dmarc"]
+        assert check.checked_at == THURSDAY_NOON_LA - datetime.timedelta(hours=3)
+        assert DomainCheck.objects.get(domain="maison-lumiere.example").authenticated
+        from django.contrib.auth.models import User
+
+        client.force_login(User.objects.get(username="owner"))
+        account = EmailAccount.objects.get(organization__slug="sunset-realty")
+        page = client.get(reverse("admin:campaigns_emailaccount_change", args=[account.pk]))
+        html = page.content.decode()
+        assert "sunset-realty.example has no DMARC record." in html
+        assert "v=DMARC1; p=none; rua=mailto:dmarc@sunset-realty.example" in html
+        home = client.get(reverse("admin:index")).content.decode()
+        assert "Authenticate your domain" in home and "sunset-realty.example has no DMARC" in home
+        expired = [
+            lead
+            for lead in Lead.objects.filter(organization__slug="maison-lumiere")
+            if consent.standing(lead).reason == "consent_expired"
+        ]
+        assert len(expired) == 1
+        report = preflight_run(Campaign.objects.get(name="Nouvelles annonces à Paris"))
+        skipped = {finding.key: finding.count for finding in report.skipped}
+        assert skipped["skipped:consent_expired"] == 1 and skipped["skipped:no_consent"] > 0

@@ -176,7 +176,7 @@ def test_the_scheduled_tick_workflow_sends_due_sequence_steps_through_n8n(
     )
     sequences.sequence_activate(campaign=campaign_a)
 
-    n8n.execute(TICK_WORKFLOW_ID)  # what the schedule trigger runs every five minutes
+    n8n.execute(TICK_WORKFLOW_ID)  # what the schedule trigger runs every minute
     deadline = time.monotonic() + 120
     while (
         time.monotonic() < deadline
@@ -357,6 +357,32 @@ def test_the_workflow_stops_when_django_answers_the_campaign_is_paused(
     assert reported.reported_status == "processing" and reported.reported_stats["sent"] == 0
     assert google.sent == []
     assert set(MessageLog.objects.values_list("status", flat=True)) == {MessageLog.Status.QUEUED}
+
+
+def test_a_campaign_resumed_after_its_run_stopped_is_sent_by_the_run_the_tick_asks_for(
+    n8n, google, campaign_a, gmail_account, settings
+):
+    """The run stops on the pause; once the campaign is resumed, the tick workflow runs the
+    periodic jobs, whose watchdog asks n8n for a new run: the blast is sent, each lead once."""
+    from campaigns import n8n as n8n_driver
+    from tests.n8n.runner import TICK_WORKFLOW_ID
+
+    Campaign.objects.filter(pk=campaign_a.pk).update(email_account=gmail_account)
+    campaign_a.refresh_from_db()
+    launched = queued_for_n8n(campaign_a, 5, settings)
+    campaign_a.pause()
+    assert n8n_driver.notify(launched.pk)
+    assert wait_for(lambda: Dispatch.objects.get().reported_status == "processing")
+    assert wait_for(lambda: Dispatch.objects.get().run_due_by is None)  # no run is expected
+    campaign_a.refresh_from_db()
+    campaign_a.resume()
+    n8n.execute(TICK_WORKFLOW_ID)  # what the schedule trigger runs every minute
+    assert wait_for(lambda: Dispatch.objects.get().status == Dispatch.Status.COMPLETED), (
+        n8n.log.read_text()[-3000:]
+    )
+    recipients = [message["To"].addresses[0].addr_spec for message in google.sent]
+    assert sorted(recipients) == sorted(f"p{n}@example.com" for n in range(5))
+    assert Dispatch.objects.get().runs_started == 2
 
 
 def test_a_blast_from_each_leads_agent_leaves_n8n_from_each_agents_mailbox(

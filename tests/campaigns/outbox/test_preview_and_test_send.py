@@ -26,7 +26,9 @@ def step_a(campaign_a):
 
 
 def test_the_preview_shows_the_rendering_for_the_chosen_lead(client_a, step_a, lead_a, org_a):
-    Lead.objects.filter(pk=lead_a.pk).update(city="Pasadena", name="<b>Ana</b> Souza")
+    Lead.objects.filter(pk=lead_a.pk).update(
+        city="Pasadena", first_name="<b>Ana</b>", name="<b>Ana</b> Souza"
+    )
     page = client_a.get(preview_url(step_a, lead=lead_a.pk)).content.decode()
     assert "Homes in Pasadena for &lt;b&gt;Ana&lt;/b&gt;" in page
     # The HTML sits in a sandboxed iframe, escaped twice: once by the template, once for srcdoc.

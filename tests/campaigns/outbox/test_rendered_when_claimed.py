@@ -75,7 +75,9 @@ def test_a_lead_who_changed_before_their_turn_gets_it_as_they_are_then(
         organization=sandbox_blast.organization, name="Ana", email="old@x.example", city="LA"
     )
     blasts.campaign_launch(campaign=sandbox_blast)
-    Lead.objects.filter(pk=lead.pk).update(name="Bea", email="new@x.example", city="Paris")
+    Lead.objects.filter(pk=lead.pk).update(
+        first_name="Bea", name="Bea", email="new@x.example", city="Paris"
+    )
     [data] = sent(tmp_path, account_a)
     message = message_from_bytes(data, policy=policy.default)
     assert (message["To"], message["Subject"]) == ("Bea <new@x.example>", "Homes in Paris")

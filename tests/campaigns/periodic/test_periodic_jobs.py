@@ -98,7 +98,7 @@ def test_a_claim_left_mid_send_expires_under_n8ns_tick_alone(campaign_a):
     claimed = call(claim_url(launched), {"limit": 10}).json()["messages"]
     assert len(claimed) == 2  # n8n died with them: no report will come
     assert call(TICK_URL, {}).json()["claims_expired"] == 0  # maybe still being sent
-    with time_machine.travel(timezone.now() + claims.STALE_CLAIM + datetime.timedelta(minutes=1)):
+    with time_machine.travel(timezone.now() + claims.stale_claim() + datetime.timedelta(minutes=1)):
         answer = call(TICK_URL, {}).json()
     assert answer["claims_expired"] == 2
     assert set(MessageLog.objects.values_list("status", "error_message")) == {
@@ -135,7 +135,7 @@ def left_mid_send(campaign: Campaign, leads: int) -> None:
     """The campaign launched, its messages claimed by a sender that died long ago."""
     launch_to_leads(campaign, leads)
     MessageLog.objects.filter(campaign=campaign).update(
-        status=Status.SENDING, claimed_at=timezone.now() - claims.STALE_CLAIM * 2
+        status=Status.SENDING, claimed_at=timezone.now() - claims.stale_claim() * 2
     )
 
 

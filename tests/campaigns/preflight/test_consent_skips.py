@@ -61,7 +61,7 @@ def test_preflight_counts_no_consent_and_expired_consent(canadian, campaign_a):
     assert counts(report) == {"skipped:no_consent": 1, "skipped:consent_expired": 3}
     assert (report.audience, report.to_send) == (7, 3)
     expired = next(f for f in report.skipped if f.key == "skipped:consent_expired")
-    assert str(expired).startswith("Consent expired: 3 leads whose implied consent ran out")
+    assert str(expired).startswith("Consent expired: 3 leads whose consent from an enquiry")
     assert "CASL (Canada)" in str(expired)
 
 

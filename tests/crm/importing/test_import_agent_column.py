@@ -24,7 +24,7 @@ def owner_of(email: str):
 
 def test_an_agent_is_matched_by_their_email_address_in_any_case(org_a, maria):
     report = run(org_a, "name,email,agent\nAna,ana@example.com,MARIA@Example.com\n")
-    assert (report.created, report.warnings) == (1, [])
+    assert (report.created, report.changes) == (1, [])
     assert owner_of("ana@example.com") == maria
 
 
@@ -36,7 +36,7 @@ def test_an_agent_is_matched_by_their_full_name_first_name_or_username(org_a, ma
         "Ben,ben@example.com,Tom\n"
         "Cid,cid@example.com,maria\n",
     )
-    assert report.warnings == []
+    assert report.changes == []
     assert [owner_of(f"{n}@example.com") for n in ("ana", "ben", "cid")] == [maria, tom, maria]
 
 
@@ -45,7 +45,7 @@ def test_a_name_two_members_share_is_refused_and_the_lead_imported_without_an_ag
     report = run(org_a, "name,email,agent\nAna,ana@example.com,tom\n")
     assert report.created == 1 and report.rejected == 0
     assert owner_of("ana@example.com") is None
-    [warning] = report.warnings
+    [warning] = report.changes
     assert (warning.line, warning.column) == (2, "agent")
     assert warning.message == AMBIGUOUS_AGENT.format(value="tom", names="Tom Baker or Tom Hardy")
 
@@ -57,19 +57,19 @@ def test_an_unknown_agent_is_named_with_its_line_and_the_row_still_imports(org_a
         "Ana,ana@example.com,LA,maria@example.com\n"
         "Ben,ben@example.com,Pasadena,Marie\n",
     )
-    assert (report.created, report.rejected, report.warning_count) == (2, 0, 1)
-    assert str(report.warnings[0]) == "line 3, agent: " + NO_AGENT.format(
+    assert (report.created, report.rejected, report.change_count) == (2, 0, 1)
+    assert str(report.changes[0]) == "line 3, agent: " + NO_AGENT.format(
         value="Marie", organization="Sunset Realty"
     )
     ben = Lead.objects.get(email="ben@example.com")
     assert (ben.city, ben.owner) == ("Pasadena", None)
-    assert report.summary().endswith("0 rejected. 1 without their agent.")
+    assert report.summary().endswith("0 rejected. 1 value left out or changed.")
 
 
 def test_a_member_of_another_agency_is_not_an_agent_here(org_a, staff_b):
     report = run(org_a, "name,email,agent\nAna,ana@example.com,bob@example.com\n")
     assert owner_of("ana@example.com") is None
-    assert report.warnings[0].message == NO_AGENT.format(
+    assert report.changes[0].message == NO_AGENT.format(
         value="bob@example.com", organization="Sunset Realty"
     )
 
@@ -90,17 +90,15 @@ def test_the_admin_preview_lists_the_rows_imported_without_their_agent(client_a,
         "leads.csv", b"name,email,agent\nAna,ana@example.com,Marie\n", "text/csv"
     )
     response = client_a.post(
-        reverse("admin:crm_lead_import"), {"organization": org_a.pk, "file": upload}
+        reverse("admin:crm_lead_import"), {"organization": org_a.pk, "file": upload}, follow=True
     )
     page = response.content.decode()
-    assert 'id="import-warnings"' in page
+    assert 'id="import-changes"' in page
     assert "no agent named “Marie” in Sunset Realty" in page
     assert 'data-testid="created">1<' in page
-    confirmed = client_a.post(
-        reverse("admin:crm_lead_import"), {"token": response.context["token"]}, follow=True
-    )
+    confirmed = client_a.post(response.request["PATH_INFO"], {"confirm": "1"}, follow=True)
     notes = [str(message) for message in confirmed.context["messages"]]
-    assert notes[-1].startswith("1 lead was imported without its agent: line 2, agent: no agent")
+    assert notes[-1].startswith("1 value was left out or changed: line 2, agent: no agent")
     assert Lead.objects.get().owner is None
 
 

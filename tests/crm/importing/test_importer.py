@@ -5,6 +5,8 @@ import pytest
 from crm.importing import csv_reading as importing
 from crm.importing.csv_reading import CsvFileError
 from crm.importing.lead_import import leads_import
+from crm.importing.mapping import NO_EMAIL
+from crm.importing.tables import NOT_A_TABLE
 from crm.models import Lead
 
 HEADER = "name,email,phone,city,status,budget_min,budget_max,source\n"
@@ -45,25 +47,30 @@ def test_a_row_that_changes_nothing_counts_as_unchanged(org_a, lead_a):
     assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
 
 
-def test_bad_rows_are_reported_with_line_and_reason_and_good_rows_still_import(org_a):
+def test_a_row_without_a_usable_address_is_refused_and_bad_values_are_left_out_and_named(org_a):
     report = run(
         org_a,
         HEADER
         + "Good One,good1@example.com,,,,,,\n"  # line 2
         + "No At,not-an-email,,,,,,\n"  # line 3
-        + "Hot Lead,hot@example.com,,,hot,,,\n"  # line 4
+        + "Hot Lead,hot@example.com,,,smoking,,,\n"  # line 4
         + "Inverted,inv@example.com,,,,900000,100000,\n"  # line 5
         + "Words,words@example.com,,,,about 1M,,\n"  # line 6
         + "Good Two,good2@example.com,,,,,,\n",  # line 7
     )
-    assert report.created == 2
-    found = {(error.line, error.column) for error in report.errors}
-    assert found == {(3, "email"), (4, "status"), (5, "budget_min"), (6, "budget_min")}
-    assert "“hot” is not one of new, contacted, qualified, client, lost" in str(report.errors[1])
-    assert set(Lead.objects.values_list("email", flat=True)) == {
-        "good1@example.com",
-        "good2@example.com",
-    }
+    assert (report.created, report.rejected) == (5, 1)
+    assert [str(error) for error in report.errors] == [
+        "line 3, email: “not-an-email” is not a valid email address"
+    ]
+    assert [str(change) for change in report.changes] == [
+        "line 4, status: “smoking” is not a status we know: the status is left as it is "
+        "(New for a new lead)",
+        "line 5, budget_min: the budget from, 900,000, is more than the budget up to, 100,000: "
+        "imported without a budget",
+        "line 6, budget_min: “about 1M” is not an amount: imported without a budget from",
+    ]
+    assert Lead.objects.get(email="inv@example.com").budget_min is None
+    assert Lead.objects.get(email="hot@example.com").status == "new"
 
 
 def test_a_second_row_for_the_same_address_is_reported_not_merged(org_a):
@@ -80,9 +87,10 @@ def test_it_reads_semicolons_a_bom_and_first_and_last_names(org_a):
     assert (lead.name, lead.email, lead.budget_max) == ("Léa Moreau", "lea@example.fr", 1100000)
 
 
-def test_unknown_columns_are_listed_as_ignored(org_a):
+def test_unknown_columns_are_kept_as_custom_fields(org_a):
     report = run(org_a, "name,email,favourite colour\nAna,ana@example.com,blue\n")
-    assert report.ignored_columns == ["favourite colour"]
+    assert report.custom_columns == [("favourite colour", "favourite_colour")]
+    assert Lead.objects.get().custom == {"favourite_colour": "blue"}
 
 
 def test_a_dry_run_reports_without_writing(org_a):
@@ -91,10 +99,11 @@ def test_a_dry_run_reports_without_writing(org_a):
     assert not Lead.objects.exists()
 
 
-def test_a_new_lead_needs_a_name_even_when_the_file_has_none(org_a, lead_a):
+def test_a_row_with_an_email_and_no_name_is_imported(org_a, lead_a):
     report = run(org_a, "email,city\nana@example.com,Paris\nnew@example.com,Paris\n")
-    assert report.updated == 1
-    assert [str(error) for error in report.errors] == ["line 3, name: is needed for a new lead"]
+    assert (report.updated, report.created, report.errors) == (1, 1, [])
+    new = Lead.objects.get(email="new@example.com")
+    assert (new.first_name, new.last_name, new.name) == ("", "", "")
 
 
 @pytest.mark.parametrize(
@@ -105,18 +114,20 @@ def test_a_new_lead_needs_a_name_even_when_the_file_has_none(org_a, lead_a):
             b"name,email\nAna,ana@example.com\nBad\x00row,x@example.com\n",
             importing.NUL_BYTE.format(line=3),
         ),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", importing.NUL_BYTE.format(line=3)),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", NOT_A_TABLE.format(kind="an image")),
+        (b"name,email\n\x7fELF\x02\x01\x00\x00\n\x00", importing.NUL_BYTE.format(line=2)),
         (
-            "name,email\nAna,ana@example.com\nJos\xe9,jose@example.com\n".encode("cp1252"),
-            importing.NOT_UTF8.format(line=3),
+            "name,email\nJos\xe9,jos\xe9@example.com\nAna,ana@example.com\n".encode()
+            + "Zo\xeb,zoe@example.com\n".encode("cp1252"),
+            importing.MIXED_UTF8.format(line=4),
         ),
         (
             b'name,email\nAna,ana@example.com\n"Unclosed,x@example.com\n',
             importing.BROKEN_CSV.format(line=3, reason="unexpected end of data"),
         ),
-        (b"name,phone\nAna,555\n", importing.NO_EMAIL_COLUMN.format(found="name, phone")),
+        (b"name,phone\nAna,555\n", NO_EMAIL),
     ],
-    ids=["empty", "nul-byte", "binary", "cp1252", "unclosed-quote", "no-email"],
+    ids=["empty", "nul-byte", "image", "binary", "mixed-encodings", "unclosed-quote", "no-email"],
 )
 def test_a_broken_file_is_refused_whole_with_a_clear_message(org_a, data, message):
     with pytest.raises(CsvFileError) as error:
