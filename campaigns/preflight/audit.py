@@ -14,7 +14,6 @@ from django.utils import translation
 from campaigns.audiences import audience
 from campaigns.content import rendering
 from campaigns.content.reply_subject import reply_subject
-from campaigns.launching import blasts
 from campaigns.models import Campaign, CampaignStep, Enrollment, MessageLog
 from campaigns.outbox import senders, unsubscribe_links
 from campaigns.preflight import content, fields, languages, renders
@@ -203,7 +202,7 @@ class _Audit:
         self.campaign, self.steps, self.render = campaign, steps, render
         self.organization = campaign.organization
         self.language = campaign.email_language()
-        self.account = blasts.sending_account(campaign)
+        self.account = senders.sending_account(campaign)
         self.properties = {
             item.pk: (item, rendering.property_values(item))
             for item in Property.objects.filter(organization=self.organization)
