@@ -59,9 +59,11 @@ def english_strings() -> list[str]:
     for message in catalog:
         if not message.id or not any(path.startswith(LEAD_FACING) for path, _ in message.locations):
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        french = " ".join(strings)
+        ids = [
+            str(text) for text in (message.id if isinstance(message.id, tuple) else [message.id])
+        ]
+        strings = message.string if isinstance(message.string, tuple) else [message.string]
+        french = " ".join(str(text) for text in strings)
         for text in ids:
             for piece in _PLACEHOLDER.split(text):
                 piece = piece.strip(" .,:;?!“”'\"\n")
@@ -119,8 +121,9 @@ def test_every_step_of_the_paris_campaigns_reads_french_everywhere(paris, tmp_pa
     for path in tmp_path.rglob("*.eml"):
         message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
         assert message["Subject"].startswith("[Essai] ")
-        for part in (message.get_body(("plain",)), message.get_body(("html",))):
-            found += english_in(f"test message {message['Subject']}", part.get_content())
+        for body in (message.get_body(("plain",)), message.get_body(("html",))):
+            assert body is not None
+            found += english_in(f"test message {message['Subject']}", body.get_content())
     assert found == []
 
 
@@ -156,7 +159,7 @@ def test_every_page_a_paris_lead_can_reach_reads_french(paris):
     other_link = re.search(
         r"Se désinscrire : http://[^/]+(\S+)", sending.render_for(step, other, account).text
     )
-    french = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9"}
+    french = {"accept-language": "fr-FR,fr;q=0.9"}
     pages = {
         "preference page": Client().get(link.group(1)),
         "a choice saved": Client().post(link.group(1), {"scope": "campaign"}),
@@ -169,8 +172,8 @@ def test_every_page_a_paris_lead_can_reach_reads_french(paris):
         "unsubscribed already": Client().get(other_link.group(1)),
         "test message's page": Client().get(test_link.group(1)),
         "test message's button": Client().post(test_link.group(1), {"scope": "all"}),
-        "a link we cannot read": Client().get("/u/not-a-token/", **french),
-        "a tracking link we cannot read": Client().get("/t/c/not-a-token/", **french),
+        "a link we cannot read": Client().get("/u/not-a-token/", headers=french),
+        "a tracking link we cannot read": Client().get("/t/c/not-a-token/", headers=french),
     }
     found = []
     for name, response in pages.items():

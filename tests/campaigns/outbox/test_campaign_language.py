@@ -163,7 +163,6 @@ def test_the_live_preview_follows_the_language_chosen_on_the_page(miami, account
 
 
 def test_the_campaign_form_names_the_agencys_language_as_the_default(miami, account):
-    form = CampaignForm(instance=campaign_in(miami, account, ""))
-    choices = form.fields["language"].choices
-    assert choices[0] == ("", "The agency's language (English)")
-    assert [code for code, _ in choices[1:]] == ["en", "fr", "es"]
+    field = str(CampaignForm(instance=campaign_in(miami, account, ""))["language"])
+    assert '<option value="" selected>The agency&#x27;s language (English)</option>' in field
+    assert re.findall(r'<option value="(\w+)"', field) == ["en", "fr", "es"]
