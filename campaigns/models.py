@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 from encrypted_model_fields.fields import EncryptedTextField
 
 from campaigns.content import rendering
+from campaigns.content.email_locale import EmailLocale, writing
 from crm.email_addresses import validate_sendable
 from crm.models import Lead, Organization, Property, validate_language
 from crm.site.bulk import update_many
@@ -679,7 +680,9 @@ class CampaignStep(SubjectVariants, models.Model):
             "organization": {"name": campaign.organization.name, "postal_address": ""},
         }
         try:
-            subject = rendering.render(self.subject, context, html=False)
+            # Money and dates as its leads read them: the campaign's locale.
+            with writing(EmailLocale.of_campaign(campaign)):
+                subject = rendering.render(self.subject, context, html=False)
         except rendering.TemplateError:
             return place
         subject = Truncator(" ".join(subject.split())).chars(LABEL_SUBJECT_LENGTH)
