@@ -63,7 +63,11 @@ def babel_locale(language: str, country: str) -> Locale:
     """The language as written in the country when CLDR knows that pair (es + US is es_US:
     Miami's Spanish writes $420,000), else the language alone (fr + US is fr)."""
     tag = f"{language}_{country}"
-    return Locale.parse(tag if localedata.exists(tag) else language)
+    if localedata.exists(tag):
+        return Locale.parse(tag)
+    # A language CLDR lacks (a value set around the validators) writes as English does,
+    # rather than failing every message of the campaign.
+    return Locale.parse(language if localedata.exists(language) else "en")
 
 
 _writing: ContextVar[EmailLocale | None] = ContextVar("email_locale", default=None)

@@ -33,18 +33,41 @@ STOP_WORDS = {
 }
 MIN_HITS = 4  # stop words needed to say anything
 MIN_SHARE = 0.6  # of them, the share one language must have
+MAX_READ = 50_000  # characters of each text read: its language shows well before
 
-_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
-_MARKUP = re.compile(r"<[^>]+>|https?://\S+|\S+@\S+")
+_OPENERS = re.compile(r"\{[{%#]|<")
+_CLOSERS = {"{{": "}}", "{%": "%}", "{#": "#}", "<": ">"}
 _WORD = re.compile(r"[^\W\d_]+")  # l'appartement: l, appartement
+
+
+def _prose(text: str) -> str:
+    """The text without Jinja code, HTML tags, links and addresses, in one pass: a template
+    is staff's to write, so nothing here may take more than linear time (a regular
+    expression like <[^>]*> retries from each "<" of a text that never closes one)."""
+    kept, position = [], 0
+    missing: set[str] = set()  # closers found nowhere after some point: nor after a later one
+    for opener in _OPENERS.finditer(text):
+        start, closer = opener.start(), _CLOSERS[opener.group()]
+        if start < position or closer in missing:
+            continue  # inside what the last opener closed, or a "<" in prose
+        end = text.find(closer, opener.end())
+        if end == -1:
+            missing.add(closer)
+            if opener.group() == "<":
+                continue  # "3 < 4": prose
+            end = len(text)  # unclosed Jinja: the rest is code
+        kept.append(text[position:start])
+        position = end + len(closer)
+    kept.append(text[position:])
+    words = " ".join(kept).split()
+    return " ".join(word for word in words if "://" not in word and "@" not in word)
 
 
 def guess_language(*texts: str) -> str | None:
     """The language these template texts are written in, or None when unclear."""
     words = []
     for text in texts:
-        plain = html.unescape(_MARKUP.sub(" ", _JINJA.sub(" ", text)))
-        words += _WORD.findall(plain.lower())
+        words += _WORD.findall(html.unescape(_prose(text[:MAX_READ])).lower())
     scores = Counter(
         {language: sum(word in stop for word in words) for language, stop in STOP_WORDS.items()}
     )

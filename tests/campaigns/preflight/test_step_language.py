@@ -2,6 +2,8 @@
 footer, listing cards and unsubscribe page are in the campaign's), from a count of the
 template's small words; and it checks each message in the campaign's language."""
 
+import time
+
 import pytest
 
 from campaigns.models import CampaignStep
@@ -86,3 +88,14 @@ def test_each_message_is_checked_as_written_in_the_campaigns_language(campaign_a
     report = preflight_run(campaign_a)
     problems = {finding.key.split(":")[2] for finding in report.content}
     assert content.IMAGES_ONLY in problems and content.NO_TEXT in problems
+
+
+@pytest.mark.parametrize(
+    "text", ["<" * 100_000, "{#" * 50_000, "x@" * 50_000, "{% raw %}" + "{{" * 45_000]
+)
+def test_a_template_built_to_be_slow_to_read_is_read_in_linear_time(text):
+    """Staff write the templates: a "<" never closed, retried from each one by a regular
+    expression, would take minutes; read in one pass it takes milliseconds."""
+    started = time.thread_time()
+    assert guess_language(text) is None
+    assert time.thread_time() - started < 0.5
