@@ -322,11 +322,24 @@ class Listing:
     old_price: int | None = None
 
 
+def uses_card(*sources: str) -> bool:
+    """Whether these templates can print the listing card: a template reads a name only by
+    writing it (the sandbox has no other way in), so the card of a step that never names it
+    is not made (a few hundred µs a message, in the locale's words and formats)."""
+    return any("listing_card" in source for source in sources)
+
+
 def message_context(
-    *, lead: Any, sender: Any, unsubscribe_url: str, listing: Listing | None = None
+    *,
+    lead: Any,
+    sender: Any,
+    unsubscribe_url: str,
+    listing: Listing | None = None,
+    card: bool = True,
 ) -> dict[str, Any]:
     """The documented context, as plain values: nothing else reaches a template. `property`
-    is the listing's when there is one, else the lead's linked property."""
+    is the listing's when there is one, else the lead's linked property; `card` False
+    leaves the listing card empty (uses_card)."""
     organization = lead.organization
     if listing is None:
         values = property_values(lead.property)
@@ -335,7 +348,7 @@ def message_context(
     return {
         "lead": lead_values(lead),
         "property": values,
-        "listing_card": listing_card(values),
+        "listing_card": listing_card(values if card else None),
         "organization": {"name": organization.name, "postal_address": organization.postal_address},
         "sender": {
             "name": sender.display_name if sender else organization.name,

@@ -89,12 +89,17 @@ def render_for(
     with writing(EmailLocale.of_organization(organization, language)):
         # A listing alert's step (or its snapshot, at the claim) reads its listing.
         listing = listing_fit.listing_for(owner)
+        subject = step.subject_of(variant)
         context = rendering.message_context(
-            lead=lead, sender=account, unsubscribe_url=url, listing=listing
+            lead=lead,
+            sender=account,
+            unsubscribe_url=url,
+            listing=listing,
+            card=rendering.uses_card(subject, step.body_template, step.text_template),
         )
         try:
             rendered = rendering.render_message(
-                subject=step.subject_of(variant),
+                subject=subject,
                 html=step.body_template,
                 text=step.text_template,
                 context=context,

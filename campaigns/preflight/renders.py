@@ -51,6 +51,7 @@ class StepRenderer:
         with writing(self.locale):
             self.footer = content.Footer.of(organization.postal_address, organization.name)
         parts = [(step.subject, False), (step.body_template, True), (step.text_template, False)]
+        self.card = rendering.uses_card(*(source for source, _ in parts))
         reads = [fields.template_reads(source, html) for source, html in parts if source]
         # A link that escaping would change would make the stand-in's output differ.
         reusable = all(read is not None for read in reads) and html.escape(link) == link
@@ -90,7 +91,9 @@ class StepRenderer:
 
     def _checked(self, lead: Any, link: str) -> Outcome:
         step = self.step
-        context = rendering.message_context(lead=lead, sender=self.account, unsubscribe_url=link)
+        context = rendering.message_context(
+            lead=lead, sender=self.account, unsubscribe_url=link, card=self.card
+        )
         try:
             rendered = rendering.render_message(
                 subject=step.subject,
