@@ -107,6 +107,8 @@ class EmailAccount(models.Model):
     dkim_selectors = models.CharField(
         max_length=255,
         blank=True,
+        default="",
+        db_default="",
         verbose_name="other DKIM selectors",
         help_text="Besides Google's own (google), the DKIM selectors your domain publishes, "
         "separated by commas (e.g. s1, mailchimp).",
@@ -968,8 +970,10 @@ class MessageLog(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     # A bounce's kind (campaigns/events/bounces.py), and how many times the message bounced
     # softly (mailbox full, server busy): each one is retried, up to the address's limit.
-    bounce_type = models.CharField(max_length=10, choices=BounceType.choices, blank=True)
-    soft_bounces = models.PositiveSmallIntegerField(default=0)
+    bounce_type = models.CharField(
+        max_length=10, choices=BounceType.choices, blank=True, default="", db_default=""
+    )
+    soft_bounces = models.PositiveSmallIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from playwright.sync_api import sync_playwright
 
@@ -391,8 +391,14 @@ def browser(tmp_path):
         browser = playwright.chromium.launch_persistent_context(
             str(tmp_path / "profile"), executable_path=CHROMIUM, args=FLAGS
         )
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # While Playwright's loop runs, the ORM calls of the test get connections of
+            # their own: closed here, or PostgreSQL refuses to drop the test database at
+            # the end of the run ("being accessed by other users").
+            connections.close_all()
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 

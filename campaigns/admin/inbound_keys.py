@@ -64,13 +64,13 @@ class InboundKeyForm(forms.ModelForm):
             self.initial["sequence"] = self.instance.enrol_in
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         sequence = data.get("sequence")
         organization = data.get("organization") or getattr(self, "tenant_organization", None)
         if organization is None and self.instance.organization_id:
             organization = self.instance.organization
-        elsewhere = organization is not None and sequence is not None
-        if elsewhere and sequence.organization_id != organization.pk:
+        other = getattr(sequence, "organization_id", None)
+        if organization is not None and other is not None and other != organization.pk:
             self.add_error("sequence", SEQUENCE_ELSEWHERE)
         return data
 
@@ -103,12 +103,14 @@ class InboundKeyAdmin(TenantScopedAdmin, ModelAdmin):
             return [(None, {"fields": [f for f in fields if f != "organization"]})]
         return fieldsets
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
         sequences = Campaign.objects.filter(
             organization__in=organizations_of(request.user), type=Campaign.Type.SEQUENCE
         ).order_by("name")
-        form.base_fields["sequence"].queryset = sequences  # type: ignore[attr-defined]
+        form.base_fields["sequence"].queryset = sequences
         return form
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InboundKey]:
@@ -118,7 +120,7 @@ class InboundKeyAdmin(TenantScopedAdmin, ModelAdmin):
         sequence = form.cleaned_data.get("sequence")
         obj.enrol_in = sequence.pk if sequence else None
         if not change:
-            obj.created_by = request.user
+            obj.created_by_id = request.user.pk
             request.inbound_secret = keys.new_secret(obj)  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
 

@@ -28,6 +28,7 @@ from campaigns.n8n import watchdog
 from campaigns.outbox import claims
 from campaigns.reporting import stats
 from campaigns.sequences import schedule
+from crm.importing import jobs as import_jobs
 
 log = logging.getLogger(__name__)
 JOB_FAILED = "The periodic job %s failed (the other jobs ran)"
@@ -56,6 +57,7 @@ JOBS: tuple[Job, ...] = (
     Job("soft_bounces_retried", bounces.retry_soft_bounces),
     Job("dispatches_finished", blasts.finish_dispatches),
     Job("stats_refreshed", stats.refresh_when_due),
+    Job("imports_restarted", import_jobs.restart_orphans),
 )
 
 

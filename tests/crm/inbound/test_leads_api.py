@@ -27,10 +27,19 @@ LEAD = {
 
 
 @pytest.fixture
-def key(org_a):
-    made, secret = keys.inbound_key_create(organization=org_a, name="Website contact form")
-    made.secret = secret
-    return made
+def made(org_a):
+    """A key of Sunset Realty's and its secret, as the admin shows it once."""
+    return keys.inbound_key_create(organization=org_a, name="Website contact form")
+
+
+@pytest.fixture
+def key(made):
+    return made[0]
+
+
+@pytest.fixture
+def secret(made):
+    return made[1]
 
 
 def post(server, body: bytes, headers: dict) -> tuple[int, dict, bytes]:
@@ -58,8 +67,8 @@ def post_form(server, fields: dict, accept: str = "text/html") -> tuple[int, dic
     return status, response_headers, data.decode()
 
 
-def test_a_tool_posts_json_and_the_lead_is_read_as_an_import_would(live_server, key, org_a):
-    status, answer = post_json(live_server, LEAD, key.secret)
+def test_a_tool_posts_json_and_the_lead_is_read_as_an_import_would(live_server, key, org_a, secret):
+    status, answer = post_json(live_server, LEAD, secret)
     assert status == 201, answer
     lead = Lead.objects.get(organization=org_a)
     assert answer == {"lead": str(lead.pk), "created": True, "changed": False, "left_out": []}
@@ -73,18 +82,20 @@ def test_a_tool_posts_json_and_the_lead_is_read_as_an_import_would(live_server, 
     assert key.last_used_at is not None
 
 
-def test_a_replayed_post_is_one_lead_and_a_new_value_updates_it(live_server, key, org_a):
-    assert post_json(live_server, LEAD, key.secret)[0] == 201
-    status, again = post_json(live_server, LEAD, key.secret)
+def test_a_replayed_post_is_one_lead_and_a_new_value_updates_it(live_server, key, org_a, secret):
+    assert post_json(live_server, LEAD, secret)[0] == 201
+    status, again = post_json(live_server, LEAD, secret)
     assert (status, again["created"], again["changed"]) == (200, False, False)
-    status, changed = post_json(live_server, {**LEAD, "phone": "+1 626 555 0199"}, key.secret)
+    status, changed = post_json(live_server, {**LEAD, "phone": "+1 626 555 0199"}, secret)
     assert (status, changed["changed"]) == (200, True)
     assert Lead.objects.filter(organization=org_a).count() == 1
     assert Lead.objects.get().phone == "+16265550199"
 
 
-def test_a_lead_of_another_agency_with_the_same_address_is_left_alone(live_server, key, lead_b):
-    status, _ = post_json(live_server, {"email": lead_b.email, "first_name": "X"}, key.secret)
+def test_a_lead_of_another_agency_with_the_same_address_is_left_alone(
+    live_server, key, lead_b, secret
+):
+    status, _ = post_json(live_server, {"email": lead_b.email, "first_name": "X"}, secret)
     assert status == 201
     lead_b.refresh_from_db()
     assert (lead_b.first_name, lead_b.organization_id) == ("Bruno", lead_b.organization_id)
@@ -101,9 +112,9 @@ def test_a_missing_or_wrong_key_is_refused_and_nothing_written(live_server, key,
     assert not Lead.objects.exists()
 
 
-def test_a_revoked_key_is_refused(live_server, key):
+def test_a_revoked_key_is_refused(live_server, key, secret):
     assert keys.inbound_key_revoke(key=key)
-    status, answer = post_json(live_server, LEAD, key.secret)
+    status, answer = post_json(live_server, LEAD, secret)
     assert (status, answer) == (401, {"error": REVOKED_KEY})
     assert not Lead.objects.exists()
 
@@ -114,64 +125,62 @@ def test_a_key_of_another_agency_brings_leads_to_that_agency_only(live_server, k
     assert list(Lead.objects.values_list("organization", flat=True)) == [org_b.pk]
 
 
-def test_a_plain_html_form_post_gets_a_thank_you_page(live_server, key):
-    form = {**LEAD, "key": key.secret, "_gotcha": ""}
+def test_a_plain_html_form_post_gets_a_thank_you_page(live_server, key, secret):
+    form = {**LEAD, "key": secret, "_gotcha": ""}
     status, _, page = post_form(live_server, form)
     assert status == 201 and "Thank you" in page
     assert Lead.objects.get().tags.count() == 2  # the two ticked tags of one name
 
 
-def test_a_form_post_goes_to_the_keys_thank_you_page(live_server, key):
+def test_a_form_post_goes_to_the_keys_thank_you_page(live_server, key, secret):
     key.thanks_url = "https://agency.example/thanks"
     key.save()
-    status, headers, _ = post_form(live_server, {"email": "bo@example.com", "key": key.secret})
+    status, headers, _ = post_form(live_server, {"email": "bo@example.com", "key": secret})
     assert (status, headers["Location"]) == (302, "https://agency.example/thanks")
 
 
-def test_a_filled_honeypot_is_answered_as_a_success_and_nothing_is_kept(live_server, key):
-    status, _, page = post_form(live_server, {**LEAD, "key": key.secret, "_gotcha": "http://x"})
+def test_a_filled_honeypot_is_answered_as_a_success_and_nothing_is_kept(live_server, key, secret):
+    status, _, page = post_form(live_server, {**LEAD, "key": secret, "_gotcha": "http://x"})
     assert status == 200 and "Thank you" in page
-    status, answer = post_json(live_server, {**LEAD, "_gotcha": "spam"}, key.secret)
+    status, answer = post_json(live_server, {**LEAD, "_gotcha": "spam"}, secret)
     assert (status, answer) == (200, {"accepted": True})
     assert not Lead.objects.exists()
 
 
-def test_a_lead_without_a_usable_address_is_refused_with_the_reason(live_server, key):
-    status, answer = post_json(live_server, {"email": "ana@", "first_name": "Ana"}, key.secret)
+def test_a_lead_without_a_usable_address_is_refused_with_the_reason(live_server, key, secret):
+    status, answer = post_json(live_server, {"email": "ana@", "first_name": "Ana"}, secret)
     assert (status, answer) == (
         400,
         {"errors": [{"field": "email", "message": "“ana@” is not a valid email address"}]},
     )
-    status, _, page = post_form(live_server, {"email": "ana@", "key": key.secret})
+    status, _, page = post_form(live_server, {"email": "ana@", "key": secret})
     assert status == 400 and "is not a valid email address" in page
     assert not Lead.objects.exists()
 
 
-def test_a_value_that_cannot_be_read_is_left_out_and_said(live_server, key):
-    status, answer = post_json(
-        live_server, {"email": "a@example.com", "budget": "lots"}, key.secret
-    )
+def test_a_value_that_cannot_be_read_is_left_out_and_said(live_server, key, secret):
+    status, answer = post_json(live_server, {"email": "a@example.com", "budget": "lots"}, secret)
     assert status == 201
     assert answer["left_out"] == [
         {"field": "budget", "message": "“lots” is not an amount: imported without a budget"}
     ]
 
 
-def test_posts_are_limited_per_key(live_server, key, settings):
+def test_posts_are_limited_per_key(live_server, key, settings, secret):
     settings.LEADS_API_RATE_PER_KEY = "2/m"
-    answers = [post_json(live_server, {"email": f"l{n}@example.com"}, key.secret) for n in range(3)]
+    answers = [post_json(live_server, {"email": f"l{n}@example.com"}, secret) for n in range(3)]
     assert [status for status, _ in answers] == [201, 201, 429]
     assert answers[2][1] == {"error": TOO_FAST}
     assert Lead.objects.count() == 2
 
 
-def test_posts_are_limited_per_address_even_with_wrong_keys(live_server, key, settings):
+def test_posts_are_limited_per_address_even_with_wrong_keys(live_server, key, settings, secret):
     settings.LEADS_API_RATE_PER_ADDRESS = "3/m"
     statuses = [post_json(live_server, LEAD, f"lk_guess{n}")[0] for n in range(3)]
     status, headers, _ = post(
         live_server,
         json.dumps(LEAD).encode(),
-        {"Content-Type": "application/json", "Authorization": f"Bearer {key.secret}"},
+        {"Content-Type": "application/json", "Authorization": f"Bearer {secret}"},
     )
     assert [*statuses, status] == [401, 401, 401, 429]
     assert headers["Retry-After"] == "60"
@@ -185,20 +194,20 @@ def test_a_get_is_refused(live_server):
     assert connection.getresponse().status == 405
 
 
-def test_a_body_that_is_not_an_object_of_fields_is_refused(live_server, key):
+def test_a_body_that_is_not_an_object_of_fields_is_refused(live_server, key, secret):
     for body in (b"[1, 2]", b"{not json", b'{"email": {"nested": 1}}'):
         status, _, _ = post(
             live_server,
             body,
-            {"Content-Type": "application/json", "Authorization": f"Bearer {key.secret}"},
+            {"Content-Type": "application/json", "Authorization": f"Bearer {secret}"},
         )
         assert status == 400
     assert not Lead.objects.exists()
 
 
-def test_a_consent_ticked_on_the_form_is_kept_as_a_record_of_the_form(live_server, key):
+def test_a_consent_ticked_on_the_form_is_kept_as_a_record_of_the_form(live_server, key, secret):
     status, _, _ = post_form(
-        live_server, {"email": "c@example.com", "consent": "yes", "key": key.secret}
+        live_server, {"email": "c@example.com", "consent": "yes", "key": secret}
     )
     assert status == 201
     record = ConsentRecord.objects.get()
