@@ -39,7 +39,7 @@ def test_a_link_from_an_email_that_leads_nowhere_is_a_plain_404(client, db):
     assert str(GONE_LINK) in html and "nav-sidebar" not in html
 
 
-def test_a_link_that_leads_nowhere_answers_in_the_browsers_language(client):
+def test_a_link_that_leads_nowhere_answers_in_the_browsers_language(client, db):
     html = client.get("/t/c/not-a-token/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9").content.decode()
     assert '<html lang="fr">' in html
     assert "Ce lien ne mène nulle part" in html and str(GONE_LINK) not in html
