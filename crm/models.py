@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Coalesce, Lower
+from django.utils.translation import gettext_lazy as _
 
 from crm.email_addresses import validate_sendable
 from crm.plain_text import validate_no_control_characters
@@ -35,7 +36,7 @@ def validate_currency(value: str) -> None:
 def validate_language(value: str) -> None:
     """One of the languages the project writes emails and pages in (settings.LANGUAGES)."""
     if value not in dict(settings.LANGUAGES):
-        known = ", ".join(code for code, _ in settings.LANGUAGES)
+        known = ", ".join(code for code, _name in settings.LANGUAGES)
         raise ValidationError(f"{value!r} is not a language we write in ({known}).")
 
 
@@ -125,6 +126,34 @@ class Membership(models.Model):
         return f"{self.user} – {self.organization} ({self.get_role_display()})"
 
 
+class StaffPreferences(models.Model):
+    """What a staff member chose for themselves, whatever their agencies: the language the
+    admin speaks to them (crm/site/languages.py). No row, or an empty language, means the
+    browser's language, then their agency's."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="preferences",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        validators=[validate_language],
+        verbose_name=_("language of the admin"),
+        help_text=_("The language your pages are in. Empty: your browser's, then your agency's."),
+    )
+
+    class Meta:
+        verbose_name = _("preferences")
+        verbose_name_plural = _("preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
 OWNER_NOT_MEMBER = "This agent is not a member of the lead's organization."
 
 
@@ -188,7 +217,7 @@ def full_name(first_name: str, last_name: str) -> str:
 def split_full_name(name: str) -> tuple[str, str]:
     """A whole name given alone, as (first name, last name): its first word, the rest. One
     word is taken as a first name (what people write in a form's "Name")."""
-    first, _, last = " ".join(name.split()).partition(" ")
+    first, _space, last = " ".join(name.split()).partition(" ")
     return first, last
 
 

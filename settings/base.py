@@ -54,10 +54,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (cookie, Accept-Language) for every page; a lead's pages then
+    # take their campaign's, and staff their own (StaffLanguageMiddleware).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "campaigns.content.public_address.RequestAddressMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Once the user is known: their chosen language, else the browser's, else the agency's.
+    "crm.site.languages.StaffLanguageMiddleware",
     "crm.site.timezones.OrganizationTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -133,6 +138,8 @@ LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español")]
 # Our catalogues (locale/<language>/LC_MESSAGES/django.po, and the .mo compiled from it by
 # manage.py compile_catalogues); they win over Django's and the packages' own.
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# How each language writes dates and times, and reads them from inputs (settings/formats/).
+FORMAT_MODULE_PATH = ["settings.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -14,6 +14,11 @@ UNFOLD: dict[str, Any] = {
     "ENVIRONMENT": "crm.site.navigation.environment_badge",
     "DASHBOARD_CALLBACK": "campaigns.reporting.dashboard.dashboard_callback",
     "LOGIN": {"form": "crm.site.login.LoginForm"},
+    # The user menu: Preferences (the admin's language), Change password, and the
+    # languages, whose switcher also saves the choice as the user's (crm/site/languages.py).
+    "ACCOUNT": {"navigation": "crm.site.languages.account_links"},
+    "SHOW_LANGUAGES": True,
+    "LANGUAGES": {"action": reverse_lazy("admin:language")},
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": False,

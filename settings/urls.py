@@ -4,12 +4,18 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from crm.site import login
+from crm.site import languages, login
 
 # Django's view-on-site shortcut (/admin/r/<content type>/<id>/) is left out: no model here
 # has a public page, and its answers told another organization's objects from missing ones.
 admin_urls, app_name, namespace = admin.site.urls
 admin_urls = [url for url in admin_urls if getattr(url, "name", None) != "view_on_site"]
+# The user menu's language switcher and Preferences page (crm/site/languages.py).
+admin_urls = [
+    path("language/", languages.choose_language, name="language"),
+    path("preferences/", admin.site.admin_view(languages.preferences), name="preferences"),
+    *admin_urls,
+]
 
 # Styled 403 and 404 pages, in the admin's look under /admin/ (DEBUG is off in production).
 handler403 = "crm.site.error_pages.permission_denied"

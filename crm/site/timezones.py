@@ -10,11 +10,12 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from unfold.contrib.filters.admin import RangeDateFilter
-from unfold.utils import parse_date_str
 
 from crm.models import Membership
 
@@ -79,13 +80,23 @@ class LocalDayRangeFilter(RangeDateFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
         bounds = {}
-        first = parse_date_str(self.used_parameters.get(f"{self.parameter_name}_from") or "")
-        last = parse_date_str(self.used_parameters.get(f"{self.parameter_name}_to") or "")
+        first = local_date(self.used_parameters.get(f"{self.parameter_name}_from") or "")
+        last = local_date(self.used_parameters.get(f"{self.parameter_name}_to") or "")
         if first:
             bounds[f"{self.field_path}__gte"] = _midnight(first)
         if last:
             bounds[f"{self.field_path}__lt"] = _midnight(last + datetime.timedelta(days=1))
         return queryset.filter(**bounds)
+
+
+def local_date(text: str) -> datetime.date | None:
+    """The day `text` names as the page's language writes dates ("05/01/2026" is 5 January
+    in French, May 1 in English), or None. Unfold's own parse_date_str reads every language
+    with settings.DATE_INPUT_FORMATS, the English ones."""
+    try:
+        return forms.DateField().to_python(text)
+    except ValidationError:
+        return None
 
 
 def _midnight(day: datetime.date) -> datetime.datetime:

@@ -38,11 +38,11 @@ def test_an_agent_reads_times_in_the_agencys_zone(live_server, browser, staff_a,
     assert re.fullmatch(r"Times in America/Los_Angeles \(P[SD]T\)", named), named
 
     page.goto(f"{live_server.url}/admin/campaigns/messagelog/")
-    assert "Dec. 3, 2025, 9 a.m." in page.inner_text("#result_list")
+    assert "Dec. 3, 2025, 9:00 AM" in page.inner_text("#result_list")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "message-log-in-agency-time.png"), full_page=True)
 
     page.goto(f"{live_server.url}/admin/campaigns/enrollment/")
     rows = page.inner_text("#result_list")
-    assert "Dec. 6, 2025, 9 a.m." in rows and "Dec. 3, 2025, 9 a.m." in rows
+    assert "Dec. 6, 2025, 9:00 AM" in rows and "Dec. 3, 2025, 9:00 AM" in rows
     page.screenshot(path=str(SCREENSHOTS / "enrollments-in-agency-time.png"), full_page=True)

@@ -31,7 +31,15 @@ from campaigns.sequences import schedule
 from crm import consent
 from crm.importing.lead_import import leads_import
 from crm.members import membership_create
-from crm.models import ConsentBasis, ConsentRecord, Lead, Membership, Organization, Property
+from crm.models import (
+    ConsentBasis,
+    ConsentRecord,
+    Lead,
+    Membership,
+    Organization,
+    Property,
+    StaffPreferences,
+)
 from crm.site.bulk import update_many
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -94,6 +102,9 @@ USERS: list[tuple[str, str, str | None, Membership.Role | None]] = [
     ("agent", "agent", "sunset-realty", Membership.Role.AGENT),
     ("agent-paris", "agent", "maison-lumiere", Membership.Role.AGENT),
 ]
+# The admin's language each demo user chose (their Preferences); the others' follow their
+# browser, then their agency.
+ADMIN_LANGUAGES = {"agent-paris": "fr"}
 
 WELCOME = """<p>Hi {{ lead.name }},</p>
 <p>Thanks for your interest in homes in {{ lead.city | default("our area") }}.
@@ -409,6 +420,11 @@ class Command(BaseCommand):
             user.set_password(password)
             user.is_superuser = organization is None
             user.save()
+        if username in ADMIN_LANGUAGES:
+            # A choice the user changed since is theirs: only a missing one is made.
+            StaffPreferences.objects.get_or_create(
+                user=user, defaults={"language": ADMIN_LANGUAGES[username]}
+            )
         if organization is not None:
             membership_create(user=user, organization=organization, role=role)
 
