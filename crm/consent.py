@@ -22,7 +22,6 @@ claim and the sequences, under one of two reasons: no consent, or consent expire
 
 import calendar
 import datetime
-import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,7 +117,7 @@ def earliest_allowed(today: datetime.date, months: int) -> datetime.date:
 def today_of(organization: Organization, now: datetime.datetime | None = None) -> datetime.date:
     """The agency's day: a window counted in days ends at its midnight, not the server's."""
     moment = now or timezone.now()
-    return moment.astimezone(zoneinfo.ZoneInfo(organization.timezone)).date()
+    return moment.astimezone(organization.zone).date()
 
 
 def no_consent(regime: Regime) -> Q:

@@ -11,6 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Coalesce, Lower
 
+from crm.email_addresses import validate_sendable
+from crm.plain_text import validate_no_control_characters
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -82,6 +85,11 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The agency's time zone: its send windows, its days, the times its staff read."""
+        return zoneinfo.ZoneInfo(self.timezone)
 
 
 class Membership(models.Model):
@@ -235,6 +243,49 @@ class ConsentBasis(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
+class InboundKey(models.Model):
+    """A key an agency gives its web forms and tools (n8n, Zapier) to send leads one at a
+    time to POST /api/leads/ (crm/inbound/). Shown once when made, kept as its SHA-256
+    only; several may be live; a revoked key is refused. Each lead it brings names it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="inbound_keys"
+    )
+    name = models.CharField(
+        max_length=100, help_text="Where it is used, e.g. “Website contact form” or “Zapier”."
+    )
+    prefix = models.CharField(max_length=16, editable=False, help_text="Its first characters.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    source = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The source of the new leads it brings, when they say none (default: its name).",
+    )
+    # A sequence (campaigns.Campaign) every lead it brings is enrolled in: the CRM keeps
+    # its id only, the campaigns do the enrolling (campaigns/sequences/arrivals.py).
+    enrol_in = models.UUIDField(null=True, blank=True, verbose_name="enrol in sequence")
+    thanks_url = models.URLField(
+        blank=True,
+        verbose_name="thank-you page",
+        help_text="Where a visitor's browser goes after posting a form (default: a short "
+        "thank-you page of ours).",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "lead form key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
 class Lead(models.Model):
     class Status(models.TextChoices):
         NEW = "new", "New"
@@ -250,17 +301,27 @@ class Lead(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="leads")
-    first_name = models.CharField(max_length=100, blank=True)
-    last_name = models.CharField(max_length=100, blank=True)
+    # No control character in one-line text (it breaks exports); an address that a message
+    # can carry (an international domain has an IDNA form).
+    first_name = models.CharField(
+        max_length=100, blank=True, validators=[validate_no_control_characters]
+    )
+    last_name = models.CharField(
+        max_length=100, blank=True, validators=[validate_no_control_characters]
+    )
     # The name shown: the first and last name joined (Lead.save keeps it so).
-    name = models.CharField(max_length=201, blank=True, editable=False)
-    email = models.EmailField(max_length=254)
-    phone = models.CharField(max_length=40, blank=True)
-    city = models.CharField(max_length=100, blank=True)
+    name = models.CharField(
+        max_length=201, blank=True, editable=False, validators=[validate_no_control_characters]
+    )
+    email = models.EmailField(max_length=254, validators=[validate_sendable])
+    phone = models.CharField(max_length=40, blank=True, validators=[validate_no_control_characters])
+    city = models.CharField(max_length=100, blank=True, validators=[validate_no_control_characters])
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     budget_min = models.PositiveBigIntegerField(null=True, blank=True)
     budget_max = models.PositiveBigIntegerField(null=True, blank=True)
-    source = models.CharField(max_length=100, blank=True)
+    source = models.CharField(
+        max_length=100, blank=True, validators=[validate_no_control_characters]
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="leads")
     # The agency's own columns (CustomField), by key: text, or a date as YYYY-MM-DD.
     custom = models.JSONField(default=dict, blank=True, verbose_name="custom fields")
@@ -283,12 +344,24 @@ class Lead(models.Model):
     unsubscribed_at = models.DateTimeField(
         null=True, blank=True, help_text="Set when the lead opts out: no campaign email after."
     )
+    # The key of the web form or tool that brought the lead in (POST /api/leads/).
+    inbound_key = models.ForeignKey(
+        InboundKey,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="leads",
+        verbose_name="came through",
+    )
     # The latest of the lead's consent records (ConsentRecord), kept here so that an
     # audience's query can tell who may be emailed under the agency's rules.
     consent_basis = models.CharField(
         max_length=20,
         choices=ConsentBasis.choices,
         default=ConsentBasis.UNKNOWN,
+        # Also the database's own: a row written in SQL (the benchmarks) gets it too.
+        db_default=ConsentBasis.UNKNOWN,
         verbose_name="may we email them",
     )
     consent_date = models.DateField(
@@ -426,6 +499,7 @@ class SuppressedAddress(models.Model):
     email_hash = models.CharField(
         max_length=64,
         blank=True,
+        db_default="",
         editable=False,
         help_text="An erased lead's address, as a keyed hash (crm/suppression.py).",
     )

@@ -34,6 +34,21 @@ UNFOLD: dict[str, Any] = {
                         "link": reverse_lazy("admin:crm_lead_import"),
                     },
                     {
+                        "title": "Lead form keys",
+                        "icon": "key",
+                        "link": reverse_lazy("admin:crm_inboundkey_changelist"),
+                    },
+                    {
+                        "title": "Tags",
+                        "icon": "sell",
+                        "link": reverse_lazy("admin:crm_tag_changelist"),
+                    },
+                    {
+                        "title": "Custom fields",
+                        "icon": "dataset",
+                        "link": reverse_lazy("admin:crm_customfield_changelist"),
+                    },
+                    {
                         "title": "Properties",
                         "icon": "home_work",
                         "link": reverse_lazy("admin:crm_property_changelist"),

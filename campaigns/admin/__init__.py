@@ -2,6 +2,6 @@
 Django's autodiscovery registers them), the custom pages in pages.py, and the forms and
 resources they use."""
 
-from campaigns.admin import accounts, campaigns, leads, message_log, properties
+from campaigns.admin import accounts, campaigns, inbound_keys, leads, message_log, properties
 
-__all__ = ["accounts", "campaigns", "leads", "message_log", "properties"]
+__all__ = ["accounts", "campaigns", "inbound_keys", "leads", "message_log", "properties"]

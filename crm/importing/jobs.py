@@ -310,14 +310,27 @@ def _import(job: LeadImport, beat: _Beat) -> None:
     _finish(job, beat.claim, State.DONE, report=report.as_json(), progress=1)
 
 
-def take_over_orphans() -> int:
-    """Run the imports whose run stopped with its process; how many were taken."""
-    stale = timezone.now() - datetime.timedelta(seconds=ORPHANED_AFTER)
+def orphans(now: datetime.datetime | None = None) -> list[Any]:
+    """The imports whose run stopped with its process (silent for ORPHANED_AFTER)."""
+    stale = (now or timezone.now()) - datetime.timedelta(seconds=ORPHANED_AFTER)
     # A run never started (its process stopped before its thread did) has no heartbeat.
     silent = Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, updated_at__lt=stale)
-    orphans = list(
-        LeadImport.objects.filter(silent, state__in=LeadImport.RUNNING).values_list("pk", flat=True)
-    )
-    for job_id in orphans:
+    running = LeadImport.objects.filter(silent, state__in=LeadImport.RUNNING)
+    return list(running.values_list("pk", flat=True))
+
+
+def take_over_orphans() -> int:
+    """Run the stopped imports here, one after the other; how many were taken."""
+    stopped = orphans()
+    for job_id in stopped:
         work(job_id)
-    return len(orphans)
+    return len(stopped)
+
+
+def restart_orphans(now: datetime.datetime | None = None) -> int:
+    """Start the stopped imports again, each in a thread of this process (the sender's
+    loop calls it: its sending goes on meanwhile); how many were started."""
+    stopped = orphans(now)
+    for job_id in stopped:
+        in_background(job_id)
+    return len(stopped)

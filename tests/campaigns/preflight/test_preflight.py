@@ -41,8 +41,13 @@ def test_nothing_is_queued_enrolled_or_launched(campaign_a, lead_a):
 
 
 def test_skipped_leads_are_counted_with_their_reason(org_a, account_a):
+    # Every status named: a sequence that names none leaves clients out of its audience.
     sequence = Campaign.objects.create(
-        organization=org_a, name="Nurture", email_account=account_a, type=Campaign.Type.SEQUENCE
+        organization=org_a,
+        name="Nurture",
+        email_account=account_a,
+        type=Campaign.Type.SEQUENCE,
+        audience_filter={"status": Lead.Status.values},
     )
     CampaignStep.objects.create(campaign=sequence, subject="Hi", body_template="<p>Hi</p>")
     leads = make_leads(org_a, 6)
