@@ -4,7 +4,6 @@ import datetime
 import hashlib
 import logging
 import uuid
-import zoneinfo
 from typing import Any, ClassVar, NamedTuple
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.utils.text import Truncator
 from encrypted_model_fields.fields import EncryptedTextField
 
 from campaigns.content import rendering
+from crm.email_addresses import validate_sendable
 from crm.models import Lead, Organization, Property
 from crm.site.bulk import update_many
 
@@ -48,7 +48,7 @@ class EmailAccount(models.Model):
     )
     email_address = models.EmailField()
     display_name = models.CharField(max_length=255)
-    reply_to = models.EmailField(blank=True)
+    reply_to = models.EmailField(blank=True, validators=[validate_sendable])
     access_token = EncryptedTextField(blank=True)
     refresh_token = EncryptedTextField(blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
@@ -106,6 +106,8 @@ class EmailAccount(models.Model):
     dkim_selectors = models.CharField(
         max_length=255,
         blank=True,
+        default="",
+        db_default="",
         verbose_name="other DKIM selectors",
         help_text="Besides Google's own (google), the DKIM selectors your domain publishes, "
         "separated by commas (e.g. s1, mailchimp).",
@@ -223,44 +225,44 @@ class AbMeasure(models.TextChoices):
 
 
 class Transition(NamedTuple):
-    """A step of a campaign's lifecycle: taken from any of `sources`, it leads to `target`."""
+    """A move of a campaign's lifecycle: made from any of `sources`, it leads to `target`."""
 
     sources: tuple[str, ...]
     target: str
 
 
 class CampaignQuerySet(models.QuerySet["Campaign"]):
-    """The lifecycle, on many campaigns at once: each step is one conditional UPDATE from the
+    """The lifecycle, on many campaigns at once: each move is one conditional UPDATE from the
     statuses Campaign.LIFECYCLE names for it, and returns how many campaigns moved. Nothing
     else writes a status."""
 
-    def _take(self, step: str, **fields: Any) -> int:
-        sources, target = Campaign.LIFECYCLE[step]
+    def _transition(self, action: str, **fields: Any) -> int:
+        sources, target = Campaign.LIFECYCLE[action]
         return self.filter(status__in=sources).update(status=target, **fields)
 
     def launch(self, user: Any = None) -> int:
         """Launched (from a draft), recording when and by whom."""
         now = timezone.now()
-        return self._take("launch", launched_at=now, launched_by=user, updated_at=now)
+        return self._transition("launch", launched_at=now, launched_by=user, updated_at=now)
 
     def pause(self, reason: str = "") -> int:
         """Paused: nothing more is claimed until resumed."""
         now = timezone.now()
-        return self._take("pause", paused_at=now, pause_reason=reason[:300], updated_at=now)
+        return self._transition("pause", paused_at=now, pause_reason=reason[:300], updated_at=now)
 
     def resume(self) -> int:
         """Resumed, the count of failures in a row starting over."""
-        return self._take(
+        return self._transition(
             "resume", paused_at=None, pause_reason="", failure_streak=0, updated_at=timezone.now()
         )
 
     def complete(self) -> int:
         """Completed: everything was sent."""
-        return self._take("complete", updated_at=timezone.now())
+        return self._transition("complete", updated_at=timezone.now())
 
     def cancel(self) -> int:
         """Cancelled, before the end: stopped for good (completed)."""
-        return self._take("cancel", updated_at=timezone.now())
+        return self._transition("cancel", updated_at=timezone.now())
 
 
 class Campaign(models.Model):
@@ -277,8 +279,8 @@ class Campaign(models.Model):
 
     # Launched and not finished: it may still send.
     LIVE = (Status.ACTIVE, Status.PAUSED)
-    # The lifecycle, in one table: each step, the statuses it is taken from, and where it
-    # leads. The queryset's conditional UPDATEs, the admin's actions and the campaign page's
+    # The lifecycle, in one table: each action, the statuses it is allowed from, and where
+    # it leads. The queryset's conditional UPDATEs, the admin's actions and the campaign page's
     # buttons are all read from it.
     LIFECYCLE: ClassVar[dict[str, Transition]] = {
         "launch": Transition((Status.DRAFT,), Status.ACTIVE),
@@ -418,9 +420,9 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def allows(self, step: str) -> bool:
-        """Whether the campaign's status allows this step of LIFECYCLE (launch, pause...)."""
-        return self.status in Campaign.LIFECYCLE[step].sources
+    def allows(self, action: str) -> bool:
+        """Whether the campaign's status allows this action of LIFECYCLE (launch, pause...)."""
+        return self.status in Campaign.LIFECYCLE[action].sources
 
     def launch(self, user: Any = None) -> None:
         """Draft -> active; CampaignStatusError from any other state."""
@@ -467,7 +469,7 @@ class Campaign(models.Model):
     def place_in_window(self, moment: datetime.datetime) -> datetime.datetime:
         """The first moment at or after `moment` inside the send window, in the
         organization's time zone (weekends skipped unless allowed)."""
-        zone = zoneinfo.ZoneInfo(self.organization.timezone)
+        zone = self.organization.zone
         local = moment.astimezone(zone)
         day = local.date()
         for _ in range(14):
@@ -846,6 +848,10 @@ class BounceType(models.TextChoices):
 
 
 class MessageLogQuerySet(models.QuerySet["MessageLog"]):
+    def waiting(self) -> "MessageLogQuerySet":
+        """Those still to go out (WAITING: queued, or being sent)."""
+        return self.filter(status__in=WAITING)
+
     def funnel(self, *stages: str, **more: models.Aggregate) -> dict[str, int]:
         """How many of these messages reached each stage of FUNNEL (all, or the ones named),
         and the `more` aggregates, in one query. Every page, export and dashboard counts
@@ -946,8 +952,10 @@ class MessageLog(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     # A bounce's kind (campaigns/events/bounces.py), and how many times the message bounced
     # softly (mailbox full, server busy): each one is retried, up to the address's limit.
-    bounce_type = models.CharField(max_length=10, choices=BounceType.choices, blank=True)
-    soft_bounces = models.PositiveSmallIntegerField(default=0)
+    bounce_type = models.CharField(
+        max_length=10, choices=BounceType.choices, blank=True, default="", db_default=""
+    )
+    soft_bounces = models.PositiveSmallIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -978,6 +986,7 @@ class MessageLog(models.Model):
             models.Index(fields=["organization", "status", "updated_at"]),
             models.Index(
                 fields=["organization"],
+                # WAITING (below; tests/campaigns/test_one_place_for_each_rule.py checks).
                 condition=models.Q(status__in=["queued", "sending"], is_test=False),
                 name="campaigns_messages_waiting",
             ),
@@ -1007,6 +1016,8 @@ class MessageLog(models.Model):
         return NOT_WRITTEN_YET.format(step=self.campaign_step.label())
 
 
+# Still to go out: queued, or claimed and being sent. Every count of what waits reads this.
+WAITING = [MessageLog.Status.QUEUED, MessageLog.Status.SENDING]
 # The statuses of a message that went out (the status shows the furthest event since).
 SENT_OR_LATER = [
     MessageLog.Status.SENT,
@@ -1020,7 +1031,7 @@ SENT_OR_LATER = [
 # The funnel's stages. What happened after sending is counted by its timestamp, whatever
 # the status shows now: a lead who replied, then unsubscribed, still replied.
 FUNNEL = {
-    "queued": models.Q(status__in=[MessageLog.Status.QUEUED, MessageLog.Status.SENDING]),
+    "queued": models.Q(status__in=WAITING),
     "sent": models.Q(status__in=SENT_OR_LATER),
     "opened": models.Q(opened_at__isnull=False),
     "clicked": models.Q(clicked_at__isnull=False),
@@ -1030,6 +1041,13 @@ FUNNEL = {
     "failed": models.Q(status=MessageLog.Status.FAILED),
     "skipped": models.Q(status=MessageLog.Status.SKIPPED),
 }
+# The stages of the messages that went out, each a part of the one before: what a rate is
+# taken over (the campaign list, an A/B test's subjects, a step's funnel chart).
+ENGAGEMENT = ("sent", "opened", "clicked", "replied")
+# Every outcome of a message that went out (counted on the day it was sent).
+OUTCOMES = (*ENGAGEMENT, "bounced", "unsubscribed")
+# What became of the messages made: every stage but the waiting one.
+SETTLED = tuple(stage for stage in FUNNEL if stage != "queued")
 
 
 def _stage_counts(stages: tuple) -> dict[str, models.Count]:

@@ -11,6 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Coalesce, Lower
 
+from crm.email_addresses import validate_sendable
+from crm.plain_text import validate_no_control_characters
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -82,6 +85,11 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The agency's time zone: its send windows, its days, the times its staff read."""
+        return zoneinfo.ZoneInfo(self.timezone)
 
 
 class Membership(models.Model):
@@ -293,17 +301,27 @@ class Lead(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="leads")
-    first_name = models.CharField(max_length=100, blank=True)
-    last_name = models.CharField(max_length=100, blank=True)
+    # No control character in one-line text (it breaks exports); an address that a message
+    # can carry (an international domain has an IDNA form).
+    first_name = models.CharField(
+        max_length=100, blank=True, validators=[validate_no_control_characters]
+    )
+    last_name = models.CharField(
+        max_length=100, blank=True, validators=[validate_no_control_characters]
+    )
     # The name shown: the first and last name joined (Lead.save keeps it so).
-    name = models.CharField(max_length=201, blank=True, editable=False)
-    email = models.EmailField(max_length=254)
-    phone = models.CharField(max_length=40, blank=True)
-    city = models.CharField(max_length=100, blank=True)
+    name = models.CharField(
+        max_length=201, blank=True, editable=False, validators=[validate_no_control_characters]
+    )
+    email = models.EmailField(max_length=254, validators=[validate_sendable])
+    phone = models.CharField(max_length=40, blank=True, validators=[validate_no_control_characters])
+    city = models.CharField(max_length=100, blank=True, validators=[validate_no_control_characters])
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     budget_min = models.PositiveBigIntegerField(null=True, blank=True)
     budget_max = models.PositiveBigIntegerField(null=True, blank=True)
-    source = models.CharField(max_length=100, blank=True)
+    source = models.CharField(
+        max_length=100, blank=True, validators=[validate_no_control_characters]
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="leads")
     # The agency's own columns (CustomField), by key: text, or a date as YYYY-MM-DD.
     custom = models.JSONField(default=dict, blank=True, verbose_name="custom fields")
@@ -342,6 +360,8 @@ class Lead(models.Model):
         max_length=20,
         choices=ConsentBasis.choices,
         default=ConsentBasis.UNKNOWN,
+        # Also the database's own: a row written in SQL (the benchmarks) gets it too.
+        db_default=ConsentBasis.UNKNOWN,
         verbose_name="may we email them",
     )
     consent_date = models.DateField(
@@ -479,6 +499,7 @@ class SuppressedAddress(models.Model):
     email_hash = models.CharField(
         max_length=64,
         blank=True,
+        db_default="",
         editable=False,
         help_text="An erased lead's address, as a keyed hash (crm/suppression.py).",
     )

@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from settings import dev_keys
+from settings import dev_keys, secret_strength
 from settings.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "import_export",
     "encrypted_model_fields",
     "axes",
+    "django_ratelimit",
     "crm",
     "campaigns",
 ]
@@ -115,6 +116,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The listing-fit index includes columns for PostgreSQL's index-only scans; SQLite (the
 # development database) ignores them, which is fine, and should not say so on every command.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# django-ratelimit supports memcached and Redis by name; ours is the database's cache with
+# an atomic increment (crm/site/shared_cache.py), which its warning cannot know.
+SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -170,6 +174,9 @@ LEADS_API_RATE_PER_KEY = env_str("LEADS_API_RATE_PER_KEY", "600/m")
 CAMPAIGNS_PREFLIGHT_PAGE_LIMIT = env_int("CAMPAIGNS_PREFLIGHT_PAGE_LIMIT", 20_000)
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+# A control character that slipped in before input refused them (crm/plain_text.py) becomes
+# U+FFFD in an XLSX file, rather than failing the whole export (openpyxl refuses them).
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 
 LOGGING = {
     "version": 1,
@@ -198,6 +205,7 @@ from settings.google import GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET  # noqa: E402
 from settings.login import *  # noqa: E402,F403
 from settings.n8n import *  # noqa: E402,F403
 from settings.n8n import N8N_BASE_URL, N8N_WEBHOOK_SECRET  # noqa: E402
+from settings.rate_limits import *  # noqa: E402,F403
 from settings.unfold import UNFOLD  # noqa: E402,F401
 
 if not DEBUG and not (GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET):
@@ -206,5 +214,11 @@ if not DEBUG and N8N_BASE_URL and not N8N_WEBHOOK_SECRET:
     raise ImproperlyConfigured("N8N_WEBHOOK_SECRET must be set when N8N_BASE_URL is")
 if DEBUG and not N8N_WEBHOOK_SECRET:
     N8N_WEBHOOK_SECRET = [_dev["N8N_WEBHOOK_SECRET"]]
+if not DEBUG:
+    # Each signs or encrypts: at least 32 random bytes, or no start (with the reason).
+    for _webhook_secret in N8N_WEBHOOK_SECRET:
+        secret_strength.check_text_secret("N8N_WEBHOOK_SECRET", _webhook_secret)
+    for _fernet_key in FIELD_ENCRYPTION_KEY:
+        secret_strength.check_fernet_key("FIELD_ENCRYPTION_KEY", _fernet_key)
 if not DEBUG and not PUBLIC_BASE_URL.startswith("https://"):
     raise ImproperlyConfigured("PUBLIC_BASE_URL must be an https:// address in production")

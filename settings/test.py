@@ -4,7 +4,9 @@ throw-away folder for everything a run writes."""
 import atexit
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from pathlib import Path
 
 # Unset means production (settings/base.py): the tests ask for development by name.
@@ -13,13 +15,17 @@ os.environ["DJANGO_DEBUG"] = "1"
 # One folder per run for everything it writes: var/ (the test database, .eml files, keys)
 # and, as TMPDIR, the temporary files of the run and of every process it starts (pytest's
 # tmp_path, xdist's workers, senders, n8n, Chromium). The process that makes it removes it
-# when it exits, whatever the outcome; the processes it starts inherit it.
+# when it exits, whatever the outcome; the processes it starts inherit it. SIGTERM (a
+# timeout, CI cancelling the run) ends that process as Ctrl-C does, so that pytest tears
+# its fixtures down (n8n, senders) and the folder goes too.
 if "CAMPAIGNS_TEST_ROOT" not in os.environ:
     _root = Path(tempfile.mkdtemp(prefix="campaigns-test-"))
     (_root / "tmp").mkdir()
     os.environ["CAMPAIGNS_TEST_ROOT"] = str(_root)
     os.environ["TMPDIR"] = tempfile.tempdir = str(_root / "tmp")
     atexit.register(shutil.rmtree, _root, ignore_errors=True)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
 # The bench gives its own VAR_DIR (and make lint gives mypy its own CAMPAIGNS_TEST_ROOT).
 os.environ.setdefault("VAR_DIR", str(Path(os.environ["CAMPAIGNS_TEST_ROOT"]) / "var"))
 

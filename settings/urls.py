@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from crm.site import login
+
 # Django's view-on-site shortcut (/admin/r/<content type>/<id>/) is left out: no model here
 # has a public page, and its answers told another organization's objects from missing ones.
 admin_urls, app_name, namespace = admin.site.urls
@@ -15,6 +17,8 @@ handler404 = "crm.site.error_pages.page_not_found"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # Before the admin's own: wrong old passwords count as failed logins (crm/site/login.py).
+    path("admin/password_change/", admin.site.admin_view(login.password_change)),
     path("admin/", (admin_urls, app_name, namespace)),
     path("", include("crm.urls")),
     path("", include("campaigns.urls")),

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from playwright.sync_api import sync_playwright
 
@@ -391,8 +391,14 @@ def browser(tmp_path):
         browser = playwright.chromium.launch_persistent_context(
             str(tmp_path / "profile"), executable_path=CHROMIUM, args=FLAGS
         )
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # While Playwright's loop runs, the ORM calls of the test get connections of
+            # their own: closed here, or PostgreSQL refuses to drop the test database at
+            # the end of the run ("being accessed by other users").
+            connections.close_all()
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
@@ -580,8 +586,10 @@ def send_all(account: EmailAccount) -> int:
 
 def simulate_opens(campaign: Campaign, opened: dict[str, int]) -> None:
     """{variant: how many of its test messages a person opens}, through the open pixel over
-    HTTP as a mail program fetches it. Each opened one is opened twice (unique opens count
-    it once), and every test message is fetched by a mail scanner too (never counted)."""
+    HTTP as a mail program fetches it, each recipient from an address of their own (the
+    public pages are rate-limited per address). Each opened one is opened twice (unique
+    opens count it once), and every test message is fetched by a mail scanner too (never
+    counted)."""
     import re
 
     from campaigns.outbox import tracking_links
@@ -592,8 +600,10 @@ def simulate_opens(campaign: Campaign, opened: dict[str, int]) -> None:
             # The pixel as the message carries it (tracking adds it to the HTML as sent).
             image = tracking_links.instrument("", message, "")
             pixel = re.search(r'src="https?://[^/"]+(/t/o/[^"]+)"', image).group(1)
+            address = f"10.{index // 250 % 250}.{index % 250}.{'ABCD'.index(variant) + 1}"
             for user_agent in [SCANNER] + ([PERSON, PERSON] if index < count else []):
-                assert Client().get(pixel, HTTP_USER_AGENT=user_agent).status_code == 200
+                fetched = Client().get(pixel, HTTP_USER_AGENT=user_agent, REMOTE_ADDR=address)
+                assert fetched.status_code == 200
 
 
 # Listing alerts: an agency's campaign that listens for listings, and leads looking to buy.
@@ -602,15 +612,21 @@ ALERT_EMAIL = "<p>Hi {{ lead.first_name }},</p>{{ listing_card }}"
 
 def make_listing_alerts(organization: Organization, account: EmailAccount, **fields) -> Campaign:
     """A listing alert campaign, turned on: new listings and drops of 5% or more, reviewed
-    by staff unless `fields` say otherwise."""
+    by staff, its send window open at every hour of every day, unless `fields` say
+    otherwise."""
     from campaigns.listing_alerts import triggers as listing_alerts
 
+    any_hour = {
+        "window_start": datetime.time.min,
+        "window_end": datetime.time.max,
+        "send_on_weekends": True,
+    }
     campaign = Campaign.objects.create(
         organization=organization,
         name="Listing alerts",
         type=Campaign.Type.LISTING_ALERT,
         email_account=account,
-        **fields,
+        **{**any_hour, **fields},
     )
     CampaignStep.objects.create(
         campaign=campaign,

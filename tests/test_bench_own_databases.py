@@ -1,6 +1,7 @@
 """The bench makes its own databases: the one its environment names is never touched."""
 
 import os
+import secrets
 import sqlite3
 import subprocess
 import sys
@@ -29,7 +30,7 @@ def test_the_bench_leaves_the_database_of_its_environment_untouched(tmp_path):
         GOOGLE_CLIENT_SECRET="production-secret",
         PUBLIC_BASE_URL="https://campaigns.agency.example",
         N8N_BASE_URL="http://127.0.0.1:9",
-        N8N_WEBHOOK_SECRET="production-n8n-secret",
+        N8N_WEBHOOK_SECRET=secrets.token_urlsafe(32),
     )
     workdir = tmp_path / "bench"
     result = subprocess.run(

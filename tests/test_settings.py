@@ -1,11 +1,14 @@
 """Unset means production; production refuses to start without its secrets and passes the
 deploy checks."""
 
+import base64
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 
 from manage import DEVELOPMENT_HINT
@@ -102,3 +105,51 @@ def test_development_makes_its_own_keys_outside_the_repository(tmp_path):
     result = manage("check", DJANGO_DEBUG="1", VAR_DIR=str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "dev_keys.json").stat().st_mode & 0o777 == 0o600
+
+
+def production(**env: str) -> subprocess.CompletedProcess:
+    """`manage.py check` with production settings, every secret given and strong, but `env`."""
+    strong = dict(
+        DJANGO_DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        N8N_WEBHOOK_SECRET=secrets.token_urlsafe(32),
+        ALLOWED_HOSTS="campaigns.example.com",
+        PUBLIC_BASE_URL="https://campaigns.example.com",
+        GOOGLE_CLIENT_ID="client-id",
+        GOOGLE_CLIENT_SECRET="client-secret",
+    )
+    return manage("check", **{**strong, **env})
+
+
+ZERO_KEY = base64.urlsafe_b64encode(bytes(32)).decode()
+# Fixed, so every xdist worker collects the same test ids.
+STRONG_KEY = "8PJpGxGs-NGNbEumSkfSQXd8BsrbCabPSXV-ZaYp2VI="
+STRONG_SECRET = "Jq0v5mRk3xS9tW2yZb7cLp4nHd8gFa1eUo6iYr0sTw4"
+REPEATED_KEY = base64.urlsafe_b64encode(b"\x01\x02" * 16).decode()
+
+
+@pytest.mark.parametrize(
+    "name, value, reason",
+    [
+        ("N8N_WEBHOOK_SECRET", "a", "is too short to hold 32 random bytes"),
+        ("N8N_WEBHOOK_SECRET", "shared-secret", "is too short to hold 32 random bytes"),
+        ("N8N_WEBHOOK_SECRET", "a" * 64, "is not random (one pattern repeated)"),
+        ("N8N_WEBHOOK_SECRET", "0123456789abcdef" * 4, "is not random (one pattern repeated)"),
+        ("N8N_WEBHOOK_SECRET", "s3cr3t-" + "k" * 60, "is not random (too few distinct"),
+        ("N8N_WEBHOOK_SECRET", f"{STRONG_SECRET},weak", "is too short"),
+        ("FIELD_ENCRYPTION_KEY", ZERO_KEY, "is not a random key (all zeros)"),
+        ("FIELD_ENCRYPTION_KEY", REPEATED_KEY, "is not a random key (a pattern repeated)"),
+        ("FIELD_ENCRYPTION_KEY", f"{STRONG_KEY},{ZERO_KEY}", "is not a random key (all zeros)"),
+    ],
+)
+def test_production_refuses_a_weak_secret_with_the_reason(tmp_path, name, value, reason):
+    result = production(VAR_DIR=str(tmp_path), **{name: value})
+    assert result.returncode != 0
+    assert f"{name} {reason}" in result.stderr
+
+
+def test_production_starts_with_random_secrets_of_32_bytes(tmp_path):
+    hex_secret = production(VAR_DIR=str(tmp_path), N8N_WEBHOOK_SECRET=secrets.token_hex(32))
+    assert hex_secret.returncode == 0, hex_secret.stderr
+    assert production(VAR_DIR=str(tmp_path)).returncode == 0

@@ -8,11 +8,17 @@ from django.db.models import Count, Q, QuerySet
 
 from campaigns.ab_tests import ztest
 from campaigns.content import rendering
-from campaigns.models import AbGroup, AbMeasure, AbTest, Campaign, MessageLog, MessageLogQuerySet
+from campaigns.models import (
+    ENGAGEMENT,
+    WAITING,
+    AbGroup,
+    AbMeasure,
+    AbTest,
+    Campaign,
+    MessageLog,
+    MessageLogQuerySet,
+)
 
-Status = MessageLog.Status
-WAITING = [Status.QUEUED, Status.SENDING]
-STAGES = ("sent", "opened", "clicked", "replied")
 # The funnel's stage each measure counts: an open is counted once per message, and only when
 # a person opened it (tracking counts image proxies and link scanners apart).
 MEASURED = {AbMeasure.OPENS: "opened", AbMeasure.CLICKS: "clicked", AbMeasure.REPLIES: "replied"}
@@ -46,7 +52,7 @@ class VariantResult:
         return self.hits / self.sent if self.sent else 0.0
 
     def counts(self) -> dict[str, int]:
-        return {stage: getattr(self, stage) for stage in STAGES}
+        return {stage: getattr(self, stage) for stage in ENGAGEMENT}
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ def variant_results(ab_test: AbTest) -> list[VariantResult]:
     rows = {
         row.pop("variant"): row
         for row in messages_tested(ab_test).funnel_by(
-            "variant", stages=STAGES, waiting=Count("pk", filter=Q(status__in=WAITING))
+            "variant", stages=ENGAGEMENT, waiting=Count("pk", filter=Q(status__in=WAITING))
         )
     }
     snapshot = ab_test.dispatch.snapshot
@@ -137,7 +143,7 @@ def results_by_campaign(campaigns: QuerySet[Campaign]) -> dict[Any, dict[str, di
     in one grouped query (the campaign results export)."""
     rows = MessageLog.objects.filter(
         campaign__in=campaigns.values("pk"), ab_group=AbGroup.TEST, is_test=False
-    ).funnel_by("campaign", "variant", stages=STAGES)
+    ).funnel_by("campaign", "variant", stages=ENGAGEMENT)
     found: dict[Any, dict[str, dict[str, int]]] = {}
     for row in rows:
         found.setdefault(row.pop("campaign"), {})[row.pop("variant")] = row

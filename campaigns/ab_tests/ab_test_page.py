@@ -9,8 +9,6 @@ from django.utils import timezone
 from campaigns.ab_tests import variants
 from campaigns.ab_tests.ab_results import (
     MEASURE_WORDS,
-    STAGES,
-    WAITING,
     VariantResult,
     as_read,
     compare,
@@ -18,7 +16,7 @@ from campaigns.ab_tests.ab_results import (
     percent,
     variant_results,
 )
-from campaigns.models import AbGroup, AbMeasure, AbTest, Campaign, MessageLog
+from campaigns.models import ENGAGEMENT, WAITING, AbGroup, AbMeasure, AbTest, Campaign, MessageLog
 from crm.site.timezones import spoken_time
 
 SETTINGS_HELP = (
@@ -59,7 +57,7 @@ def ab_test_live(campaign: Campaign) -> dict[str, Any] | None:
     comparison = compare(results)
     rest = MessageLog.objects.filter(
         dispatch=test.dispatch_id, ab_group__in=[AbGroup.HELD, AbGroup.REST], is_test=False
-    ).funnel(*STAGES, waiting=Count("pk", filter=Q(status__in=WAITING)))
+    ).funnel(*ENGAGEMENT, waiting=Count("pk", filter=Q(status__in=WAITING)))
     state, line = _where(campaign, test, results)
     return {
         "state": state,

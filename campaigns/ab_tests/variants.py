@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from campaigns.ab_tests.ab_results import (
     MEASURE_WORDS,
-    WAITING,
     Comparison,
     as_read,
     compare,
@@ -29,6 +28,7 @@ from campaigns.ab_tests.ab_results import (
     variant_results,
 )
 from campaigns.models import (
+    WAITING,
     AbGroup,
     AbMeasure,
     AbTest,

@@ -105,13 +105,16 @@ class Connected:
 
 
 def finish(session: Any, params: Any, user: Any) -> Connected:
-    """Check the callback, exchange the code, and store the account. Single use."""
-    pending = session.pop(SESSION_KEY, None)
-    if params.get("error"):
-        raise ConnectError(DENIED)
+    """Check the callback, exchange the code, and store the account. Single use: the pending
+    connection is used up by a callback that carries its state, and only by one (a link
+    from another site, which cannot know the state, leaves it waiting for Google's)."""
+    pending = session.get(SESSION_KEY)
     state = params.get("state", "")
     if not pending or not secrets.compare_digest(pending["state"].encode(), state.encode()):
         raise ConnectError(STATE_MISMATCH)
+    session.pop(SESSION_KEY, None)
+    if params.get("error"):
+        raise ConnectError(DENIED)
     code = params.get("code")
     if not code:
         raise ConnectError(GOOGLE_ERROR.format(reason="no authorization code"))

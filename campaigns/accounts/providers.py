@@ -19,14 +19,33 @@ SANDBOX_UNWRITABLE = "The sandbox's folder cannot be written ({error}): nothing 
 
 
 class Provider(Protocol):
+    # Whether the sends are spaced under Gmail's per-user quota (a provider that calls
+    # nobody is not).
+    paced: bool
+
     def send(self, account: EmailAccount, message: bytes, thread_id: str) -> gmail.Sent:
         """Hand over the message's RFC 5322 bytes; raises gmail.GmailError when it is refused."""
         ...
 
 
 class GmailProvider:
+    paced = True
+
     def send(self, account: EmailAccount, message: bytes, thread_id: str) -> gmail.Sent:
         return gmail.send(account, mime.gmail_raw(message), thread_id=thread_id)
+
+
+OUTSIDE_OUTBOX = "The sandbox's folder for this account is outside SANDBOX_OUTBOX_DIR."
+
+
+def sandbox_folder(account: EmailAccount) -> Path:
+    """var/outbox/<account id>/: named after the id, never the address (Django accepts
+    `"../../x"@x.example`), and checked to be inside the outbox once resolved."""
+    root = Path(settings.SANDBOX_OUTBOX_DIR).resolve()
+    folder = (root / str(account.pk)).resolve()
+    if folder.parent != root:
+        raise gmail.GmailError(OUTSIDE_OUTBOX)
+    return folder
 
 
 class SandboxProvider:
@@ -34,8 +53,10 @@ class SandboxProvider:
     written to a temporary file, then renamed: a .eml file is whole or absent. A folder
     that cannot be written (a full disk) is a passing failure: nothing was sent."""
 
+    paced = False
+
     def send(self, account: EmailAccount, message: bytes, thread_id: str) -> gmail.Sent:
-        folder = Path(settings.SANDBOX_OUTBOX_DIR) / account.email_address
+        folder = sandbox_folder(account)
         sent = gmail.Sent(message_id=f"sandbox-{uuid.uuid4().hex}", thread_id=thread_id)
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         final = folder / f"{stamp}-{sent.message_id}.eml"
@@ -60,9 +81,13 @@ PROVIDERS: dict[str, Provider] = {
 }
 
 
+def provider_of(account: EmailAccount) -> Provider:
+    return PROVIDERS[account.provider]
+
+
 def send(account: EmailAccount, message: bytes, thread_id: str = "") -> gmail.Sent:
     """Send the built message through the account's provider."""
-    return PROVIDERS[account.provider].send(account, message, thread_id)
+    return provider_of(account).send(account, message, thread_id)
 
 
 def connection_test(account: EmailAccount) -> gmail.Sent:

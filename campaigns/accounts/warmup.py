@@ -15,7 +15,7 @@ WARMUP_START = 20
 
 def zone_of(account: EmailAccount) -> zoneinfo.ZoneInfo:
     """The agency's time zone, whose days the warm-up counts."""
-    return zoneinfo.ZoneInfo(account.organization.timezone)
+    return account.organization.zone
 
 
 def first_day(account: EmailAccount) -> datetime.date | None:

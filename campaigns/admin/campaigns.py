@@ -65,6 +65,7 @@ def _marked(name: str) -> dict[str, str]:
     return {"data-action": name}
 
 
+WINDOW_FIELDS = ("window_start", "window_end", "send_on_weekends")
 SEQUENCE_FIELDS = (
     "enroll_new_leads",
     "window_start",
@@ -111,6 +112,8 @@ class CampaignAdmin(
             for key in audience.FILTER_KEYS
         },
         **{name: "type == 'sequence'" for name in SEQUENCE_FIELDS},
+        # A listing alert's email goes out within its send window too (listing_alerts).
+        **{name: "type == 'sequence' || type == 'listing_alert'" for name in WINDOW_FIELDS},
         **{name: "type == 'blast'" for name in AB_TEST_FIELDS},
         **{name: "type == 'listing_alert'" for name in listing_alert_admin.ALERT_FIELDS},
     }
@@ -134,12 +137,12 @@ class CampaignAdmin(
                 ]
             },
         ),
-        ("Sequence schedule", {"fields": SEQUENCE_FIELDS}),
+        ("Schedule", {"fields": SEQUENCE_FIELDS}),
         ("A/B subject test", {"fields": AB_TEST_FIELDS, "description": ab_test_page.SETTINGS_HELP}),
         ("Tracking", {"fields": ["track_opens", "track_clicks"]}),
     ]
     # Offered as the campaign's status allows (get_actions_detail).
-    actions_detail = [*campaign_live.STEPS, *campaign_live.ALWAYS]
+    actions_detail = [*campaign_live.BUTTONS, *campaign_live.ALWAYS]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return super().get_queryset(request).order_by("-created_at")

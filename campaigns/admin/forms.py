@@ -194,9 +194,9 @@ class LaunchForm(forms.Form):
         help_text="In the organization's time zone. Leave empty to start now.",
     )
 
-    def __init__(self, *args: Any, timezone_name: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, zone: zoneinfo.ZoneInfo, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.zone = zoneinfo.ZoneInfo(timezone_name)
+        self.zone = zone
 
     def clean_send_at(self) -> datetime.datetime | None:
         value = self.cleaned_data.get("send_at")

@@ -162,7 +162,16 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         return fields + self.consent_fields if obj is not None else fields
 
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "consent_basis" in form.base_fields:  # a new lead: nothing said is "unknown"
+            form.base_fields["consent_basis"].required = False
+        return form
+
     def save_model(self, request: HttpRequest, obj: Lead, form: Any, change: bool) -> None:
+        obj.consent_basis = obj.consent_basis or ConsentBasis.UNKNOWN
         forgotten = not change and forgotten_among(obj.organization_id, [obj.email])
         if forgotten:
             obj.unsubscribed_at = timezone.now()

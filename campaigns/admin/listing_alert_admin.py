@@ -16,13 +16,13 @@ from unfold.decorators import display
 from campaigns.admin import pages
 from campaigns.audiences.listing_fit import alert_audience, alert_of
 from campaigns.content import rendering, template_errors
-from campaigns.launching import blasts
 from campaigns.listing_alerts import triggers
 from campaigns.models import Campaign, ListingAlert
-from campaigns.outbox import sending
+from campaigns.outbox import senders, sending
 from crm.listing_matching import listing_name
 from crm.models import Lead
 from crm.site.tenancy import TenantRelatedFilter, TenantScopedAdmin, organizations_of
+from crm.site.timezones import spoken_time
 
 # The campaign page's fields of a listing alert campaign (shown for that type only).
 ALERT_FIELDS = (
@@ -150,7 +150,7 @@ def _preview(alert: ListingAlert, lead: Lead | None) -> dict[str, Any]:
     if blast is None or lead is None:
         return {}
     step = blast.steps.order_by("order").first()
-    account = blasts.sending_account(blast)
+    account = senders.sending_account(blast)
     found: dict[str, Any] = {"lead": lead, "step": step, "account": account}
     if step is None:
         return found
@@ -186,12 +186,20 @@ def alert_decide(
             "Sent: %(n)s messages queued. They go out through the outbox, paced and capped.",
             alert.matched,
         )
-        messages.success(request, note % {"n": f"{alert.matched:,}"})
+        messages.success(request, note % {"n": f"{alert.matched:,}"} + _window_note(alert))
     elif alert.state == ListingAlert.State.REFUSED:
         messages.warning(request, f"Nothing was sent: {alert.refusal}")
     else:
         messages.success(request, "Dismissed: nothing was sent.")
     return HttpResponseRedirect(back)
+
+
+WAITS_FOR_WINDOW = " They wait for the campaign's send window, which opens {when}."
+
+
+def _window_note(alert: ListingAlert) -> str:
+    opens = triggers.goes_out_at(alert)
+    return WAITS_FOR_WINDOW.format(when=spoken_time(opens)) if opens else ""
 
 
 def _confirmation(

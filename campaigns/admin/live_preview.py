@@ -68,8 +68,12 @@ def step_preview_json(model_admin: Any, request: HttpRequest) -> HttpResponse:
     accounts = EmailAccount.objects.filter(organization=organization, is_active=True)
     account = (
         pick(accounts, data.get("account"))
-        or (campaign.email_account if campaign else None)
-        or accounts.order_by("-is_primary").first()
+        or (
+            senders.sending_account(campaign)
+            if campaign
+            else senders.primary_account(organization.pk)
+        )
+        or accounts.first()
     )
     from_agents = data.get("send_from_agents", campaign.send_from_agents if campaign else "")
     if from_agents:

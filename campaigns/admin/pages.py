@@ -87,7 +87,7 @@ def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> Http
     lead = pick(leads, data.get("lead")) or leads.order_by("name").first()
     accounts = EmailAccount.objects.filter(organization=organization, is_active=True)
     chosen = pick(accounts, data.get("account"))
-    default = step.campaign.email_account or accounts.order_by("-is_primary").first()
+    default = senders.sending_account(step.campaign) or accounts.first()
     account = chosen or default
     if chosen is None and lead is not None:
         # A campaign sent from each lead's agent: previewed and tested as this lead gets it.
@@ -312,7 +312,7 @@ def launch_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpR
     is_sequence = campaign.type == Campaign.Type.SEQUENCE
     blocked = launch_blocked(campaign, plan)
     data = request.POST if request.method == "POST" else None
-    form = LaunchForm(data, timezone_name=campaign.organization.timezone)
+    form = LaunchForm(data, zone=campaign.organization.zone)
     report = _preflight(campaign, plan)
     if request.method == "POST" and report and report.blocking:
         # The button is off on the page; a request sent anyway is refused the same way.

@@ -8,8 +8,16 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from import_export import fields
 
-from campaigns.ab_tests.ab_results import MEASURED, STAGES, results_by_campaign
-from campaigns.models import VARIANT_FIELDS, AbMeasure, AbTest, Campaign, MessageLog
+from campaigns.ab_tests.ab_results import MEASURED, results_by_campaign
+from campaigns.models import (
+    ENGAGEMENT,
+    SETTLED,
+    VARIANT_FIELDS,
+    AbMeasure,
+    AbTest,
+    Campaign,
+    MessageLog,
+)
 from crm.resources import FormulaSafeResource
 
 
@@ -44,23 +52,13 @@ class MessageLogResource(FormulaSafeResource):
 
 
 # Per campaign, from its (non-test) messages: all of them, then the funnel's stages.
-RESULT_COUNTS = (
-    "messages",
-    "sent",
-    "opened",
-    "clicked",
-    "replied",
-    "bounced",
-    "unsubscribed",
-    "failed",
-    "skipped",
-)
+RESULT_COUNTS = ("messages", *SETTLED)
 
 
 # A blast's A/B subject test: the decision, then each subject's test messages (A to D).
 AB_LETTERS = ["A", *(name[-1].upper() for name in VARIANT_FIELDS)]
 AB_DECISION = ("ab_measure", "ab_p_value", "ab_decision", "ab_decided_at")
-AB_FIGURES = ("subject", *STAGES, "rate")
+AB_FIGURES = ("subject", *ENGAGEMENT, "rate")
 AB_COLUMNS = (
     *AB_DECISION,
     *(f"ab_{letter}_{figure}" for letter in AB_LETTERS for figure in AB_FIGURES),

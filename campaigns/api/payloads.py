@@ -194,7 +194,11 @@ def nothing(data: dict[str, Any]) -> None:
 
 @dataclass(frozen=True)
 class Report:
-    message_log_id: uuid.UUID
+    """One message's result. It names the message by `message_log_id`, or, as the spec's
+    payload does, by `campaign_id` and `lead_id` (and `campaign_step_id`, for a sequence):
+    the API then finds the message of that campaign and lead being sent."""
+
+    message_log_id: uuid.UUID | None
     campaign_id: uuid.UUID
     lead_id: uuid.UUID | None
     status: str
@@ -205,17 +209,20 @@ class Report:
     # Gmail's answer to a failed send: its HTTP status and the reason it gave.
     gmail_status: int | None = None
     gmail_reason: str = ""
+    campaign_step_id: uuid.UUID | None = None
 
 
 REPORT_FIELDS = set(Report.__dataclass_fields__)
+NAME_THE_MESSAGE = "is required without message_log_id (the message of this campaign and lead)"
 
 
 def _report(item: Any, where: str, latest: datetime.datetime) -> Report:
     fields = Fields(item, REPORT_FIELDS, where)
-    return Report(
-        message_log_id=fields.uuid_value("message_log_id"),
+    report = Report(
+        message_log_id=fields.optional_uuid("message_log_id"),
         campaign_id=fields.uuid_value("campaign_id"),
         lead_id=fields.optional_uuid("lead_id"),
+        campaign_step_id=fields.optional_uuid("campaign_step_id"),
         status=fields.choice("status", REPORTABLE),
         provider_message_id=fields.provider_id("provider_message_id"),
         thread_id=fields.provider_id("thread_id"),
@@ -224,6 +231,10 @@ def _report(item: Any, where: str, latest: datetime.datetime) -> Report:
         gmail_status=fields.integer("gmail_status", low=100, high=599),
         gmail_reason=fields.provider_id("gmail_reason"),
     )
+    # Every field checked first, so a 400 names the field at fault, then what they lack.
+    if report.message_log_id is None and report.lead_id is None:
+        raise PayloadError(fields.name("lead_id"), NAME_THE_MESSAGE)
+    return report
 
 
 def reports(data: dict[str, Any]) -> list[Report]:
@@ -235,12 +246,20 @@ def reports(data: dict[str, Any]) -> list[Report]:
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
         raise PayloadError("messages", f"must be a list of 1 to {MAX_BATCH} reports")
     batch = [_report(item, f"messages[{n}].", latest) for n, item in enumerate(items)]
+    check_reported_once(batch)
+    return batch
+
+
+def check_reported_once(batch: list[Report]) -> None:
+    """Each message at most once in a batch (run again once the spec's reports, which name
+    no message, have been matched to theirs)."""
     seen: set[uuid.UUID] = set()
     for n, report in enumerate(batch):
+        if report.message_log_id is None:
+            continue
         if report.message_log_id in seen:
             raise PayloadError(f"messages[{n}].message_log_id", "reported twice in one batch")
         seen.add(report.message_log_id)
-    return batch
 
 
 @dataclass(frozen=True)

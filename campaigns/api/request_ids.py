@@ -6,14 +6,19 @@ batch it was given. The same id with other bytes is refused (409).
 
 The id is taken by inserting its row; the database's primary key decides between
 simultaneous calls (PostgreSQL makes the second INSERT wait for the first to commit;
-SQLite takes its write lock at BEGIN). Most calls (claim, log-message, status, tick) take
+SQLite takes its write lock at BEGIN). Most calls (claim, log-message, status) take
 it inside their own transaction (`signed_request_take`), with their work and their answer:
 a process killed at any point leaves the three, or none of them, so a retry gets the first
-answer or runs afresh. The calls that wait on Google (token, reply check) take it in a
+answer or runs afresh. The calls that wait on Google (token, reply check) or run long
+jobs (the tick) take it in a
 short transaction of their own and run outside it (`signed_request_begin`): holding one
 around HTTP would hold SQLite's write lock. A second call that finds such a first still
 running waits for its answer a few seconds; one that finds it abandoned (no answer after
 ABANDONED_AFTER: its process died) runs, as running those twice does no harm.
+
+An answer that carries a secret (the token call's access token) is not kept: its row keeps
+the status and the fingerprint only, and a retry runs the call again (a fresh token, the
+same one while it lives). No live token waits in the table in plain text.
 """
 
 import hashlib
@@ -31,6 +36,8 @@ REUSED = "this request id was already used for another request"
 STILL_RUNNING = "the first call with this request id is still running: retry in a moment"
 REPLAYED_HEADER = "Idempotent-Replayed"
 WAIT_SECONDS = 10.0
+# What an answer that was not kept leaves in its row (a kept answer is JSON, never empty).
+NOT_KEPT = ""
 # Longer than any call may run (gunicorn's timeout): an id still unanswered was abandoned.
 ABANDONED_AFTER = timedelta(seconds=90)
 POLL_SECONDS = 0.05
@@ -46,11 +53,18 @@ def kept_for() -> timedelta:
     return timedelta(seconds=2 * settings.N8N_SIGNATURE_TOLERANCE_SECONDS)
 
 
-def _take(request_id: str, fingerprint: str) -> bool:
+def forget_expired() -> None:
+    """Ids past their time are deleted, in a statement of their own: inside a call's
+    transaction their row locks would make every other call wait for that one."""
+    SignedRequest.objects.filter(created_at__lt=timezone.now() - kept_for()).delete()
+
+
+def _take(request_id: str, fingerprint: str, *, forget: bool = True) -> bool:
     now = timezone.now()
     try:
         with transaction.atomic():
-            SignedRequest.objects.filter(created_at__lt=now - kept_for()).delete()
+            if forget:
+                forget_expired()
             SignedRequest.objects.create(
                 request_id=request_id, fingerprint=fingerprint, created_at=now
             )
@@ -74,11 +88,11 @@ def _busy() -> HttpResponse:
 
 
 def signed_request_take(*, request_id: str, fingerprint: str) -> HttpResponse | None:
-    """Inside the call's transaction: None when the id is new (its row is this call's now,
-    and commits or rolls back with the call's work and answer); otherwise the answer to give
-    instead: the first call's again, or a 409."""
+    """Inside the call's transaction (after `forget_expired`, outside it): None when the id
+    is new (its row is this call's now, and commits or rolls back with the call's work and
+    answer); otherwise the answer to give instead: the first call's again, or a 409."""
     for _ in range(2):  # a row deleted between the INSERT and the read: once more
-        if _take(request_id, fingerprint):
+        if _take(request_id, fingerprint, forget=False):
             return None
         earlier = SignedRequest.objects.filter(pk=request_id).first()
         if earlier is None:
@@ -101,6 +115,8 @@ def signed_request_begin(*, request_id: str, fingerprint: str) -> HttpResponse |
             continue
         if earlier.fingerprint != fingerprint:
             return JsonResponse({"error": REUSED}, status=409)
+        if earlier.status_code is not None and earlier.response == NOT_KEPT:
+            return None  # the first answer held a secret and was not kept: run again
         if earlier.status_code is not None:
             return _replay(earlier)
         if earlier.created_at < timezone.now() - ABANDONED_AFTER:
@@ -115,14 +131,16 @@ def signed_request_begin(*, request_id: str, fingerprint: str) -> HttpResponse |
     return None
 
 
-def signed_request_end(*, request_id: str, response: HttpResponse) -> None:
-    """Keep the answer for retries. A 5xx answer (an upstream failure; nothing changed) is
-    not kept: the id is let go, so a retry runs the call again."""
+def signed_request_end(*, request_id: str, response: HttpResponse, keep: bool = True) -> None:
+    """Keep the answer for retries, unless `keep` is False (it holds a secret): then only
+    that it ended is kept, and a retry runs again. A 5xx answer (an upstream failure;
+    nothing changed) is not kept either: the id is let go, so a retry runs the call again."""
     if response.status_code >= 500:
         signed_request_abandon(request_id=request_id)
         return
     SignedRequest.objects.filter(pk=request_id).update(
-        status_code=response.status_code, response=response.content.decode()
+        status_code=response.status_code,
+        response=response.content.decode() if keep else NOT_KEPT,
     )
 
 

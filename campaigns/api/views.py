@@ -22,13 +22,13 @@ from django.views.decorators.http import require_POST
 
 from campaigns import n8n
 from campaigns.accounts import gmail
-from campaigns.api import payloads, request_ids
+from campaigns.api import payloads, request_ids, spec_reports
 from campaigns.content import mime
 from campaigns.events import replies
 from campaigns.launching import blasts as dispatching
 from campaigns.models import SENT_OR_LATER, Campaign, Dispatch, EmailAccount, MessageLog
 from campaigns.n8n import signing
-from campaigns.outbox import claims, failures, sending
+from campaigns.outbox import claims, failures
 from campaigns.periodic import jobs
 
 Status = MessageLog.Status
@@ -51,16 +51,20 @@ def error(status: int, message: str, **extra: Any) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
 
 
-def signed_api(view: Callable | None = None, *, atomic: bool = True) -> Callable:
+def signed_api(
+    view: Callable | None = None, *, atomic: bool = True, keep_answer: bool = True
+) -> Callable:
     """Signature first (401), then the request id (a retry gets the first answer), then
     the body (400): nothing is read or written before all three.
 
     An `atomic` call takes its request id, does its work and stores its answer in one
     durable transaction: a process killed anywhere leaves all three or none, so a retry
     gets the first answer or runs afresh. The calls that wait on Google (token, reply
-    check) run outside one, as running them twice does no harm (request_ids.py)."""
+    check) or run long jobs (the tick) run outside one, as running them twice does no
+    harm (request_ids.py). A view whose answer holds a secret says `keep_answer=False`: a
+    retry runs it again."""
     if view is None:
-        return functools.partial(signed_api, atomic=atomic)
+        return functools.partial(signed_api, atomic=atomic, keep_answer=keep_answer)
 
     @csrf_exempt
     @require_POST
@@ -88,7 +92,7 @@ def signed_api(view: Callable | None = None, *, atomic: bool = True) -> Callable
         except BaseException:
             request_ids.signed_request_abandon(request_id=request_id)
             raise
-        request_ids.signed_request_end(request_id=request_id, response=response)
+        request_ids.signed_request_end(request_id=request_id, response=response, keep=keep_answer)
         return response
 
     return wrapper
@@ -106,6 +110,7 @@ def _atomic_call(
     """The request id, the call's work and its answer in one transaction. A second call
     with the id waits on the first's row (the primary key) until it commits or rolls
     back, then gets its answer or runs."""
+    request_ids.forget_expired()
     with claims.durable():
         earlier = request_ids.signed_request_take(request_id=request_id, fingerprint=fingerprint)
         if earlier is not None:
@@ -173,7 +178,8 @@ def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
             "campaign_id": str(message.campaign_id),
             "to": message.to_email,
             "thread_id": message.thread_id or None,
-            "raw": mime.gmail_raw(sending.build_for(message, account)),
+            # Built by the claim: nothing here can fail once the batch is `sending`.
+            "raw": mime.gmail_raw(claimed.raw[message.pk]),
             # The message's slot under the account's per-minute quota.
             "send_after_seconds": round(index * claimed.spacing, 3),
         }
@@ -196,7 +202,8 @@ def claim(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     return JsonResponse(answer)
 
 
-@signed_api(atomic=False)
+# Not atomic (it waits on Google); its answer, an access token, is never kept at rest.
+@signed_api(atomic=False, keep_answer=False)
 def token(request: HttpRequest, data: dict, dispatch_id: Any) -> JsonResponse:
     """A short-lived access token for the dispatch's account, or for `account_id`, the
     account of a batch it claimed (sent from a lead's agent); n8n never sees the refresh
@@ -247,7 +254,8 @@ class _ChangedMeanwhile(Exception):
 
 @signed_api
 def log_message(request: HttpRequest, data: dict) -> JsonResponse:
-    """The spec's log-message payload, or {"messages": [...]} for a batch. Idempotent.
+    """The spec's log-message payload, or {"messages": [...]} for a batch. Idempotent. A
+    report names its message by message_log_id, or by campaign and lead as the spec's does.
 
     Each report is answered on its own: a report refused (an unknown message, one already
     recorded otherwise) is said so in its result (`error`, `code`), and the others are
@@ -263,6 +271,9 @@ def log_message(request: HttpRequest, data: dict) -> JsonResponse:
     reports = payloads.reports(data)
     try:
         with claims.durable():
+            # The spec's own payload names no message: each is matched to its own.
+            reports, unmatched = spec_reports.match(reports)
+            payloads.check_reported_once(reports)
             found = {
                 message.pk: message
                 for message in MessageLog.objects.select_for_update(of=("self",))
@@ -273,9 +284,9 @@ def log_message(request: HttpRequest, data: dict) -> JsonResponse:
             }
             now = claims.database_now()
             results, changing, outcomes, late = [], {}, [], {}
-            for report in reports:
-                message = found.get(report.message_log_id)
-                refused = _refusal(report, message)
+            for n, report in enumerate(reports):
+                message = found.get(report.message_log_id) if report.message_log_id else None
+                refused = _unmatched(unmatched[n]) if n in unmatched else _refusal(report, message)
                 if refused is not None:
                     if "messages" not in data:
                         return refused
@@ -314,13 +325,20 @@ def log_message(request: HttpRequest, data: dict) -> JsonResponse:
 
 def _result(report: payloads.Report, message: MessageLog | None, refused: JsonResponse) -> dict:
     said = json.loads(refused.content)
+    named = report.message_log_id is not None
     return {
-        "message_log_id": str(report.message_log_id),
+        "message_log_id": str(report.message_log_id) if named else None,
+        **({} if named else {"lead_id": str(report.lead_id)}),
         "status": message.status if message is not None else None,
         "changed": False,
         "error": said["error"],
         "code": refused.status_code,
     }
+
+
+def _unmatched(unmatched: spec_reports.Unmatched) -> JsonResponse:
+    """A spec report (no message_log_id) that matched no message, or several."""
+    return error(unmatched.status, str(unmatched), lead_id=str(unmatched.report.lead_id))
 
 
 def _refusal(report: payloads.Report, message: MessageLog | None) -> JsonResponse | None:
@@ -416,7 +434,7 @@ def status(request: HttpRequest, data: dict) -> JsonResponse:
     return JsonResponse({"dispatch_id": str(found.pk), "status": found.status})
 
 
-@signed_api
+@signed_api(atomic=False)  # long (a queuing taken over), and safe to run twice
 def tick(request: HttpRequest, data: dict) -> JsonResponse:
     """The periodic jobs, for n8n's schedule workflow (the same function the direct sender
     runs): scheduled launches start, stale claims expire, A/B tests are decided, due

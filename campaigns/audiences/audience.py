@@ -169,7 +169,7 @@ def audience_of(
         return listing_fit.listening_audience(campaign)
     if (alert := listing_fit.alert_of(campaign)) is not None:
         return listing_fit.alert_audience(alert)
-    zone = zoneinfo.ZoneInfo(campaign.organization.timezone)
+    zone = campaign.organization.zone
     if audience_filter is not None:
         return apply_filter(leads, clean_filter(audience_filter), zone)
     if campaign.audience == Campaign.Audience.CHOSEN:

@@ -16,6 +16,7 @@ from email.utils import format_datetime, formataddr
 from django.utils import timezone
 
 from campaigns.content.rendering import Rendered
+from crm.email_addresses import AddressError, ascii_address
 
 CRLF = "\r\n"
 
@@ -37,7 +38,12 @@ class Addressing:
 
 
 def new_message_id(sender_email: str) -> str:
-    return f"<{secrets.token_hex(12)}@{sender_email.rpartition('@')[2]}>"
+    """A fresh Message-ID on the sender's domain (in its ASCII form)."""
+    try:
+        domain = ascii_address(sender_email).rpartition("@")[2]
+    except AddressError:
+        domain = "localhost"  # the message itself fails when built, with the reason
+    return f"<{secrets.token_hex(12)}@{domain}>"
 
 
 def _header(name: str, value: str) -> str:
@@ -49,8 +55,9 @@ def _header(name: str, value: str) -> str:
 
 
 def _address(name: str, email: str) -> str:
-    # formataddr quotes specials and encodes non-ASCII names (RFC 2047).
-    return formataddr((" ".join(name.split()), email), charset="utf-8")
+    # formataddr quotes specials and encodes non-ASCII names (RFC 2047); an international
+    # domain goes in its IDNA form (AddressError when it has none).
+    return formataddr((" ".join(name.split()), ascii_address(email)), charset="utf-8")
 
 
 def _qp(text: str) -> str:
@@ -92,7 +99,8 @@ def build(
     date: datetime | None = None,
 ) -> bytes:
     """RFC 5322 bytes: text and HTML alternatives, List-Unsubscribe per RFC 8058 (the
-    HTTPS URL, and a mailto: only when `unsubscribe_mailto`)."""
+    HTTPS URL, and a mailto: only when `unsubscribe_mailto`). Raises AddressError when an
+    address has no form a message can carry."""
     rendered = with_footer(
         rendered,
         postal_address=addressing.postal_address,
@@ -106,7 +114,7 @@ def build(
         _header("To", _address(addressing.to_name, addressing.to_email)),
     ]
     if addressing.reply_to:
-        headers.append(_header("Reply-To", addressing.reply_to))
+        headers.append(_header("Reply-To", ascii_address(addressing.reply_to)))
     headers += [
         _header("Subject", subject),
         f"Date: {format_datetime(date or timezone.now())}",
@@ -120,7 +128,7 @@ def build(
     if addressing.unsubscribe_url:
         offered = f"<{addressing.unsubscribe_url}>"
         if addressing.unsubscribe_mailto:
-            mailto = f"mailto:{addressing.sender_email}?subject=unsubscribe"
+            mailto = f"mailto:{ascii_address(addressing.sender_email)}?subject=unsubscribe"
             # Folded after the comma: each URL on its own line keeps lines short.
             offered += f",{CRLF} <{mailto}>"
         headers += [

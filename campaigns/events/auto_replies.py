@@ -46,7 +46,7 @@ def auto_reply_record(
 ) -> AutoReply | None:
     """Record the automatic answer to `message` and hold the lead's sequences; None when
     this answer was recorded already (a thread read twice holds nothing twice)."""
-    zone = zoneinfo.ZoneInfo(message.organization.timezone)
+    zone = message.organization.zone
     back = return_date(subject, received_at.astimezone(zone).date())
     try:
         with transaction.atomic():
@@ -97,7 +97,7 @@ def _hold(
 
 def auto_reply_summary(auto_reply: AutoReply) -> str:
     """What the timeline says about an automatic answer, in the agency's time zone."""
-    zone = zoneinfo.ZoneInfo(auto_reply.organization.timezone)
+    zone = auto_reply.organization.zone
     received = auto_reply.received_at.astimezone(zone)
     said = f"Auto-reply received on {received:%a %-d %b %Y, %H:%M}"
     back = auto_reply.return_date

@@ -4,9 +4,10 @@
   once and the lead's sequences stop (Gmail: "Automatically unsubscribe recipients who have
   multiple bounced messages"; every ESP suppresses a hard bounce at the first).
 - Soft (a full mailbox, a busy or unreachable server: 4.x.x, 5.2.2): the message is sent
-  again SOFT_BOUNCE_RETRY_HOURS later while its campaign runs, and the lead's sequences go
-  on; at the address's SOFT_BOUNCE_LIMIT-th soft bounce with no sign of life between (no
-  open, click or reply), it is suppressed like a hard one.
+  again SOFT_BOUNCE_RETRY_HOURS later while its campaign runs (a periodic job, both
+  drivers: campaigns/periodic/jobs.py), and the lead's sequences go on; at the address's
+  SOFT_BOUNCE_LIMIT-th soft bounce with no sign of life between (no open, click or reply),
+  it is suppressed like a hard one.
 - Refused by policy (spam filter, authentication: 5.7.x): not the address's fault, so it is
   neither suppressed nor retried; it counts in the account's bounce rate, like the others,
   because it says the domain's reputation or set-up is the problem.
@@ -134,10 +135,11 @@ def retry_soft_bounces(now: datetime.datetime | None = None) -> int:
     retried = [m for m in waiting if not is_suppressed(m.organization_id, m.to_email)]
     driver = blasts.current_driver()
     by_campaign: dict[tuple, list[MessageLog]] = {}
+    moved = 0
     for message in retried:
         running = message.dispatch and message.dispatch.status == Dispatch.Status.RUNNING
         if running or driver == Dispatch.Driver.DIRECT:
-            _requeue(message, message.dispatch_id if running else None)
+            moved += _requeue(message, message.dispatch_id if running else None)
         else:
             by_campaign.setdefault((message.campaign_id, message.email_account_id), []).append(
                 message
@@ -150,14 +152,19 @@ def retry_soft_bounces(now: datetime.datetime | None = None) -> int:
             driver=Dispatch.Driver.N8N,
             total=len(messages),
         )
-        for message in messages:
-            _requeue(message, dispatch.pk)
+        count = sum(_requeue(message, dispatch.pk) for message in messages)
+        if not count:  # another caller of the periodic jobs sent them back first
+            dispatch.delete()
+            continue
+        Dispatch.objects.filter(pk=dispatch.pk).update(total=count)
         blasts.hand_over(dispatch)
-    return len(retried)
+        moved += count
+    return moved
 
 
-def _requeue(message: MessageLog, dispatch_id: object) -> None:
-    MessageLog.objects.filter(
+def _requeue(message: MessageLog, dispatch_id: object) -> int:
+    """Back in the queue, if still bounced (another caller may have sent it back): 1 or 0."""
+    return MessageLog.objects.filter(
         pk=message.pk, status=Status.BOUNCED, bounce_type=BounceType.SOFT
     ).update(
         status=Status.QUEUED,

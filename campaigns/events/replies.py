@@ -122,12 +122,9 @@ def accounts_to_check() -> QuerySet[EmailAccount]:
 
 
 def check_replies(accounts: Any = None, now: datetime.datetime | None = None) -> list[Checked]:
-    """Check every opted-in account (or the given ones), one after the other; then the
-    messages that bounced softly a while ago go back in the queue (bounces.py)."""
+    """Check every opted-in account (or the given ones), one after the other."""
     accounts = accounts_to_check() if accounts is None else accounts
-    checked = [check_account(account, now) for account in accounts]
-    bounces.retry_soft_bounces(now)
-    return checked
+    return [check_account(account, now) for account in accounts]
 
 
 def watched(account: EmailAccount, now: datetime.datetime) -> QuerySet[MessageLog]:

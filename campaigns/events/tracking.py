@@ -4,6 +4,8 @@ import datetime
 import re
 import uuid
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -78,10 +80,8 @@ def record_click(token: str, user_agent: str) -> str | None:
     if _counted_as_prefetch(message, user_agent):
         return url
     now = timezone.now()
-    MessageLog.objects.filter(pk=message.pk).update(click_count=F("click_count") + 1)
-    LinkClick.objects.create(
-        message=message, campaign_id=message.campaign_id, url=url[:2000], clicked_at=now
-    )
+    if not _count_click(message, url[:2000], now):
+        return url  # counted already in this window: a person clicks once, a script 300 times
     # A click means the message was opened too, pixel or not.
     MessageLog.objects.filter(pk=message.pk, clicked_at__isnull=True).update(clicked_at=now)
     MessageLog.objects.filter(pk=message.pk, opened_at__isnull=True).update(opened_at=now)
@@ -92,6 +92,28 @@ def record_click(token: str, user_agent: str) -> str | None:
 
 
 _BEFORE_OPENED = [MessageLog.Status.SENT, MessageLog.Status.DELIVERED]
+
+
+def click_window() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.TRACKING_CLICK_WINDOW_SECONDS)
+
+
+def _count_click(message: MessageLog, url: str, now: datetime.datetime) -> bool:
+    """One click per message and link in click_window(): False when this link of this
+    message was counted less than that ago. The message's row is locked while it is checked
+    (PostgreSQL; SQLite's transaction holds the write lock), so simultaneous clicks count once."""
+    with transaction.atomic():
+        MessageLog.objects.select_for_update().filter(pk=message.pk).values("pk").first()
+        recent = LinkClick.objects.filter(
+            message=message, url=url, clicked_at__gt=now - click_window()
+        )
+        if recent.exists():
+            return False
+        LinkClick.objects.create(
+            message=message, campaign_id=message.campaign_id, url=url, clicked_at=now
+        )
+        MessageLog.objects.filter(pk=message.pk).update(click_count=F("click_count") + 1)
+    return True
 
 
 def _message(message_id: str | None) -> MessageLog | None:

@@ -6,16 +6,23 @@ through gettext. A GET shows the choices and changes nothing (link scanners fetc
 POST without a choice is the mail app's one-click unsubscribe (RFC 8058: no cookies, no
 redirect) and leaves everything; a POST with a choice leaves all email from the agency,
 or only the campaign the link came in, or only its kind.
+
+Anyone can reach these pages without signing in, so each is rate-limited per client address
+(django-ratelimit): past the limit, a 429 that reads and writes nothing.
 """
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
 
 from campaigns.audiences import preferences
 from campaigns.events import tracking, unsubscribes
@@ -32,9 +39,38 @@ KIND_WORDS = {
 }
 ALL, CAMPAIGN, KIND = "all", "campaign", "kind"
 
+TOO_MANY = "Too many requests from your address: try again in a minute."
+
+
+def tracking_rate(group: str, request: HttpRequest) -> str:
+    return settings.TRACKING_RATE
+
+
+def unsubscribe_rate(group: str, request: HttpRequest) -> str:
+    return settings.UNSUBSCRIBE_RATE
+
+
+def rate_limited(rate: Callable[[str, HttpRequest], str]) -> Callable:
+    """Count the hit against the client's address; past `rate`, answer 429 instead."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            group = f"public:{view.__name__}"
+            if is_ratelimited(request, group=group, key="ip", rate=rate, increment=True):
+                response = HttpResponse(TOO_MANY, status=429, content_type="text/plain")
+                response["Retry-After"] = "60"
+                return response
+            return view(request, *args, **kwargs)
+
+        return limited
+
+    return decorator
+
 
 @csrf_exempt  # RFC 8058 one-click POSTs come from mail providers, without cookies
 @require_http_methods(["GET", "POST"])
+@rate_limited(unsubscribe_rate)
 def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
     link = unsubscribe_links.link_for(token)
     if link is None:
@@ -98,6 +134,7 @@ def _apply(request: HttpRequest, lead: Lead, scope: str, campaign: Campaign | No
         unsubscribes.unsubscribe(lead, how=how)
 
 
+@rate_limited(tracking_rate)
 def track_open(request: HttpRequest, token: str) -> HttpResponse:
     """The 1x1 image: always answered, whatever the token, so nothing can be probed."""
     tracking.record_open(token, request.headers.get("User-Agent", ""))
@@ -106,6 +143,7 @@ def track_open(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+@rate_limited(tracking_rate)
 def track_click(request: HttpRequest, token: str) -> HttpResponse:
     """Count the click and go to the link that was in the message, and only there."""
     url = tracking.record_click(token, request.headers.get("User-Agent", ""))

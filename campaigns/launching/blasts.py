@@ -27,7 +27,7 @@ from campaigns.models import (
     MessageLog,
     StepSnapshot,
 )
-from campaigns.outbox import claims
+from campaigns.outbox import claims, senders
 
 ALREADY_SENDING = "This campaign has already been launched: it is {status}."
 NOT_A_BLAST = "This is a sequence: activate it to enrol its audience."
@@ -40,15 +40,6 @@ SCHEDULE_IN_PAST = "The scheduled time is in the past."
 
 class LaunchError(Exception):
     """A launch that was refused; nothing was queued. The message is for staff."""
-
-
-def sending_account(campaign: Campaign) -> EmailAccount | None:
-    return (
-        campaign.email_account
-        or EmailAccount.objects.filter(
-            organization=campaign.organization_id, is_primary=True, is_active=True
-        ).first()
-    )
 
 
 @dataclass(frozen=True)
@@ -86,7 +77,7 @@ def launch_plan(campaign: Campaign, **audience_args: Any) -> Plan:
     step = campaign.steps.order_by("order").first()
     if step is None:
         raise LaunchError(NO_STEP)
-    account = sending_account(campaign)
+    account = senders.sending_account(campaign)
     if account is None:
         raise LaunchError(NO_ACCOUNT)
     if not account.can_send:
@@ -179,9 +170,7 @@ def campaign_launch(
 def finish_dispatches(now: datetime.datetime | None = None) -> int:
     """Dispatches with nothing left to send are completed, and so are their blasts."""
     now = now or timezone.now()
-    pending = MessageLog.objects.filter(
-        status__in=[MessageLog.Status.QUEUED, MessageLog.Status.SENDING]
-    )
+    pending = MessageLog.objects.waiting()
     done = Dispatch.objects.filter(status=Dispatch.Status.RUNNING, queuing=False).exclude(
         pk__in=pending.filter(dispatch__isnull=False).values("dispatch")
     )

@@ -15,6 +15,7 @@ once (campaigns.models.AlertedLead).
 """
 
 import contextlib
+import datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -29,6 +30,7 @@ from campaigns.models import (
     Campaign,
     CampaignStatusError,
     CampaignStep,
+    Dispatch,
     ListingAlert,
     MessageLog,
 )
@@ -139,19 +141,31 @@ def _nobody_fits(item: Property) -> str:
     return NOBODY_FITS.format(listing=listing_name(item), where=where)
 
 
+# What the alert's blast takes from its campaign: how it is sent (which account, or each
+# lead's agent), what is tracked, and when it may go (the send window).
+SENDING_SETTINGS = (
+    "email_account",
+    "send_from_agents",
+    "track_opens",
+    "track_clicks",
+    "window_start",
+    "window_end",
+    "send_on_weekends",
+)
+
+
 def _blast_make(campaign: Campaign, step: CampaignStep, name: str) -> Campaign:
-    """The alert's email: a draft blast with the campaign's step as it is now. Staff may
-    change it before sending; the campaign's later edits reach later alerts. Its audience
-    is the alert's (campaigns.audiences.audience); should the alert go (its listing deleted), the
-    blast's own is its chosen leads, none: it can reach nobody by mistake."""
+    """The alert's email: a draft blast with the campaign's step and sending settings as
+    they are now. Staff may change it before sending; the campaign's later edits reach later
+    alerts. Its audience is the alert's (campaigns.audiences.audience); should the alert go
+    (its listing deleted), the blast's own is its chosen leads, none: it can reach nobody by
+    mistake."""
     blast = Campaign.objects.create(
         organization_id=campaign.organization_id,
         name=name[:200],
         type=Campaign.Type.BLAST,
         audience=Campaign.Audience.CHOSEN,
-        email_account=campaign.email_account,
-        track_opens=campaign.track_opens,
-        track_clicks=campaign.track_clicks,
+        **{setting: getattr(campaign, setting) for setting in SENDING_SETTINGS},
     )
     CampaignStep.objects.create(
         campaign=blast,
@@ -178,8 +192,9 @@ def alert_send(*, alert: ListingAlert, user: Any = None) -> ListingAlert:
             if refusal or alert.blast is None:
                 _refuse(alert, refusal)
                 return alert
-            # The alert's blast, launched by the one launch service.
-            blasts.campaign_launch(campaign=alert.blast, user=user)
+            # The alert's blast, launched by the one launch service, within its send window.
+            send_after = window_opening(alert.blast)
+            blasts.campaign_launch(campaign=alert.blast, user=user, send_after=send_after)
             ListingAlert.objects.filter(pk=alert.pk).update(matched=told)
             alert.matched = told
     except blasts.LaunchError as error:
@@ -187,6 +202,26 @@ def alert_send(*, alert: ListingAlert, user: Any = None) -> ListingAlert:
         alert.refresh_from_db()
         raise AlertError(str(error)) from None
     return alert
+
+
+def window_opening(blast: Campaign) -> datetime.datetime | None:
+    """When the alert may go: None while its campaign's send window is open (at once), else
+    the moment it opens next, in the agency's time zone (weekends skipped unless allowed)."""
+    now = timezone.now()
+    try:
+        opening = blast.place_in_window(now)
+    except ValueError:  # a window that never opens (the form refuses one): send at once
+        return None
+    return opening if opening > now else None
+
+
+def goes_out_at(alert: ListingAlert) -> datetime.datetime | None:
+    """When a sent alert waiting for its send window goes out; None once it is going."""
+    return (
+        Dispatch.objects.filter(campaign=alert.blast_id, status=Dispatch.Status.SCHEDULED)
+        .values_list("send_after", flat=True)
+        .first()
+    )
 
 
 def _record(alert: ListingAlert) -> int:

@@ -19,6 +19,12 @@ raced. Message rows are picked with FOR UPDATE SKIP LOCKED where the database ha
 each is taken by a conditional UPDATE of its status whose row count is checked. A claim
 that may not send yet says when to come back (`Claim.retry_after`).
 
+A claimed message is rendered and built (its RFC 5322 bytes, `Claim.raw`) in the claim's
+transaction, each in a savepoint: one that cannot be built (a step that does not render for
+its lead, an address no message can carry, any fault of the builder) fails alone, with the
+reason, and the rest of the claim goes on. Nothing is built after the claim commits, so no
+error there can leave a batch stranded in `sending`.
+
 Sending is at most once: a row claimed by a process that died is marked `unknown` and
 never resent automatically. A claim, and every outcome that moves a message out of
 `sending`, commits with `synchronous_commit = on` on PostgreSQL (`durable`): no server
@@ -45,13 +51,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value, When
 from django.db.models.functions import Now, Substr
 from django.utils import timezone
 
 from campaigns.ab_tests import variants
-from campaigns.accounts import gmail, warmup
+from campaigns.accounts import gmail, providers, warmup
 from campaigns.audiences import audience
 from campaigns.content import rendering
 from campaigns.models import (
@@ -115,6 +121,8 @@ class Claim:
     reason: str = ""
     # The account the messages go through (n8n's claim: its token is asked for next).
     account: EmailAccount | None = None
+    # Each message's bytes, built in the claim: {message pk: RFC 5322 bytes}.
+    raw: dict[Any, bytes] = field(default_factory=dict)
 
 
 def database_now() -> datetime.datetime:
@@ -150,8 +158,8 @@ class _NotNow(Exception):
 
 def send_interval(account: EmailAccount) -> timedelta:
     """The gap between two sends of the account under Gmail's per-user quota (15,000 units
-    a minute, 100 a send: 0.4 s); none for the sandbox, which calls nobody."""
-    if account.provider == EmailAccount.Provider.SANDBOX:
+    a minute, 100 a send: 0.4 s); none for a provider that is not paced (the sandbox)."""
+    if not providers.provider_of(account).paced:
         return timedelta(0)
     per_minute = settings.GMAIL_QUOTA_UNITS_PER_MINUTE / settings.GMAIL_SEND_COST_UNITS
     return timedelta(seconds=60 / per_minute)
@@ -289,20 +297,42 @@ def _claim(account: EmailAccount, queued: QuerySet[MessageLog], limit: int) -> C
         raise _NotNow(Claim(retry_after=_cap_wait(account, now), reason=DAILY_CAP))
     wanted = min(limit, left)
     messages: list[MessageLog] = []
-    # A message skipped (opted out) or failed (the step cannot be rendered for its lead)
-    # takes no slot: the claim takes the next one instead.
+    raw: dict[Any, bytes] = {}
+    # A message skipped (opted out) or failed (it cannot be rendered or built) takes no
+    # slot: the claim takes the next one instead.
     while len(messages) < wanted and (taken := _take(queued, wanted - len(messages), now)):
         for message in taken:
             if skip_if_suppressed(message):
                 continue
             try:
-                sending.render_claimed(message, account)
-            except rendering.TemplateError as error:
-                finish(message, Status.FAILED, error_message=sending.render_failure(error))
+                raw[message.pk] = _prepare(message, account)
+            except _Unbuildable as failed:
+                finish(message, Status.FAILED, error_message=failed.reason)
                 continue
             messages.append(message)
     give_back_slots(account, limit - len(messages))
-    return Claim(messages, spacing=send_interval(account).total_seconds())
+    return Claim(messages, spacing=send_interval(account).total_seconds(), raw=raw)
+
+
+class _Unbuildable(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _prepare(message: MessageLog, account: EmailAccount) -> bytes:
+    """The claimed message rendered and built, in a savepoint: whatever that raises (but a
+    database error, which undoes the whole claim) is the message's failure, not the claim's."""
+    try:
+        with transaction.atomic():
+            return sending.prepare_claimed(message, account)
+    except rendering.TemplateError as error:
+        reason = sending.render_failure(error)
+    except DatabaseError:
+        raise
+    except Exception as error:
+        log.exception("message %s could not be built", message.pk)
+        reason = sending.build_failure(error)
+    raise _Unbuildable(reason)
 
 
 def _take(queued: QuerySet[MessageLog], count: int, now: datetime.datetime) -> list[MessageLog]:
@@ -543,11 +573,23 @@ class Outcome:
     rest_reason: str = ""
 
 
-def attempt(message: MessageLog, account: EmailAccount) -> Outcome:
-    """Send a claimed message and say what became of it; records nothing, raises nothing
-    but what stops the process (KeyboardInterrupt, SystemExit)."""
+def attempt(message: MessageLog, account: EmailAccount, raw: bytes | None = None) -> Outcome:
+    """Send a claimed message, built by its claim (`raw`, Claim.raw) or built here, and say
+    what became of it; records nothing, raises nothing but what stops the process
+    (KeyboardInterrupt, SystemExit). A message that cannot be built fails, alone, with the
+    reason: building it again would fail again."""
+    if raw is None:
+        try:
+            raw = sending.build_for(message, account)
+        except DatabaseError as error:  # the database, not the message: it may go later
+            return passing_failure(
+                message, UNEXPECTED.format(error=f"{type(error).__name__}: {error}")
+            )
+        except Exception as error:
+            log.exception("message %s could not be built", message.pk)
+            return Outcome(message, Status.FAILED, {"error_message": sending.build_failure(error)})
     try:
-        sent = sending.deliver(message, account)
+        sent = sending.deliver(message, account, raw)
     except gmail.TokenRevoked:
         # Nothing went out: the message waits for the account to be reconnected (the
         # account was marked, and its campaigns paused, when Google refused the token).

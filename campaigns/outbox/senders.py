@@ -1,6 +1,7 @@
-"""Who sends each message. A campaign sends from its own account (or the primary one),
-unless it is set to send from each lead's agent: then a lead with an agent (Lead.owner)
-gets it from the agent's connected Gmail account, and the others from the campaign's.
+"""Who sends each message, decided here only. A campaign sends from its own account, or the
+organization's primary one when it names none (`sending_account`), unless it is set to send
+from each lead's agent: then a lead with an agent (Lead.owner) gets it from the agent's
+connected Gmail account, and the others from the campaign's.
 
 An agent's account is an active account of the lead's organization that the agent connected
 (EmailAccount.user), while the agent is a member of it: their account if it is the primary,
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, QuerySet, UUIDField, Value, When
+from django.db.models import Case, Count, Q, QuerySet, UUIDField, Value, When
 from django.utils.translation import ngettext
 
 from campaigns.audiences import audience
@@ -38,6 +39,28 @@ NEEDS_RECONNECT = (
     "reconnects it (Email accounts → Reconnect)."
 )
 NO_ACCOUNT = "{agents} {verb} no connected Gmail: {leads} from the {fallback}."
+
+
+def primary_account(organization_id: Any) -> EmailAccount | None:
+    """The organization's default sender: its primary account, while it is active."""
+    return EmailAccount.objects.filter(
+        organization=organization_id, is_primary=True, is_active=True
+    ).first()
+
+
+def sending_account(campaign: Campaign) -> EmailAccount | None:
+    """The account the campaign sends from: its own, else the organization's primary one
+    (and each lead's agent's instead, when it sends from agents: see `Senders`)."""
+    return campaign.email_account or primary_account(campaign.organization_id)
+
+
+def sending_from(account: EmailAccount) -> Q:
+    """The campaigns `sending_account` gives this account: those that name it, and, for the
+    active primary account, those of its organization that name none."""
+    mine = Q(email_account=account)
+    if account.is_primary and account.is_active:
+        mine |= Q(email_account__isnull=True, organization=account.organization_id)
+    return mine
 
 
 def _agents_of(organization_id: Any) -> QuerySet[EmailAccount]:

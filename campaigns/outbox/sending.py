@@ -8,7 +8,11 @@ from campaigns.audiences import listing_fit
 from campaigns.content import mime, rendering, template_errors
 from campaigns.models import CampaignStep, EmailAccount, MessageLog, StepSnapshot
 from campaigns.outbox import tracking_links, unsubscribe_links
+from crm.email_addresses import AddressError
 from crm.models import Lead
+
+CANNOT_ADDRESS = "This message cannot be addressed: {error}"
+CANNOT_BUILD = "This message could not be built ({kind}): {error}"
 
 
 def addressing_for(log: MessageLog, account: EmailAccount) -> mime.Addressing:
@@ -37,9 +41,18 @@ def build_for(log: MessageLog, account: EmailAccount) -> bytes:
     return mime.build(rendered, addressing, message_id=log.message_id)
 
 
-def deliver(log: MessageLog, account: EmailAccount) -> gmail.Sent:
-    """Send one claimed message; raises gmail.GmailError subclasses on failure."""
-    return providers.send(account, build_for(log, account), log.thread_id)
+def deliver(log: MessageLog, account: EmailAccount, raw: bytes | None = None) -> gmail.Sent:
+    """Send one claimed message, built already (`raw`) or built now; raises
+    gmail.GmailError subclasses on failure (and, built now, whatever building raises)."""
+    return providers.send(account, raw or build_for(log, account), log.thread_id)
+
+
+def build_failure(error: Exception) -> str:
+    """Why a message could not be built, in staff's words: an address that no message can
+    carry, or (a fault of ours) the exception, named, so the message fails alone."""
+    if isinstance(error, AddressError):
+        return CANNOT_ADDRESS.format(error=error)
+    return CANNOT_BUILD.format(kind=type(error).__name__, error=str(error)[:500])
 
 
 def render_for(
@@ -108,6 +121,8 @@ def test_send(
         sent = deliver(log, account)
     except gmail.GmailError as error:
         log.status, log.error_message = MessageLog.Status.FAILED, str(error)
+    except AddressError as error:  # the staff address typed for the test
+        log.status, log.error_message = MessageLog.Status.FAILED, build_failure(error)
     else:
         log.status, log.sent_at = MessageLog.Status.SENT, timezone.now()
         log.provider_message_id, log.thread_id = sent.message_id, sent.thread_id
@@ -161,3 +176,11 @@ def render_claimed(log: MessageLog, account: EmailAccount) -> None:
         tracking_links.trackable_links(rendered.html, url) if log.campaign.track_clicks else []
     )
     log.save(update_fields=RENDERED)
+
+
+def prepare_claimed(log: MessageLog, account: EmailAccount) -> bytes:
+    """A claimed message rendered (render_claimed) and built: the bytes the provider gets.
+    Raises TemplateError for the step, or whatever building raised (AddressError, for an
+    address that no message can carry)."""
+    render_claimed(log, account)
+    return build_for(log, account)

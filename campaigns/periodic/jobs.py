@@ -22,6 +22,7 @@ from typing import Any
 from django.db import transaction
 
 from campaigns.ab_tests import variants
+from campaigns.events import bounces
 from campaigns.launching import blasts, queuing
 from campaigns.n8n import watchdog
 from campaigns.outbox import claims
@@ -52,6 +53,8 @@ JOBS: tuple[Job, ...] = (
     # n8n mode: a dispatch whose run was lost gets a new one (the database's clock decides).
     Job("runs_replaced", lambda now: watchdog.replace_lost_runs()),
     Job("sequence_tick", schedule.tick),
+    # A soft bounce of a day ago goes back in the queue (campaigns/events/bounces.py).
+    Job("soft_bounces_retried", bounces.retry_soft_bounces),
     Job("dispatches_finished", blasts.finish_dispatches),
     Job("stats_refreshed", stats.refresh_when_due),
     Job("imports_restarted", import_jobs.restart_orphans),

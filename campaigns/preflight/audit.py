@@ -12,7 +12,6 @@ from django.db.models.functions import Lower
 
 from campaigns.audiences import audience
 from campaigns.content import rendering
-from campaigns.launching import blasts
 from campaigns.models import Campaign, CampaignStep, Enrollment, MessageLog
 from campaigns.outbox import senders, unsubscribe_links
 from campaigns.preflight import content, fields, renders
@@ -193,7 +192,7 @@ class _Audit:
     def __init__(self, campaign: Campaign, steps: list[CampaignStep], render: bool) -> None:
         self.campaign, self.steps, self.render = campaign, steps, render
         self.organization = campaign.organization
-        self.account = blasts.sending_account(campaign)
+        self.account = senders.sending_account(campaign)
         self.properties = {
             item.pk: (item, rendering.property_values(item))
             for item in Property.objects.filter(organization=self.organization)

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from unfold.decorators import display
 from unfold.views import ChangeList as UnfoldChangeList
 
-from campaigns.models import Campaign, Enrollment, MessageLog
+from campaigns.models import ENGAGEMENT, WAITING, Campaign, Enrollment, MessageLog
 from campaigns.reporting.dashboard import rate
 
 Status = MessageLog.Status
@@ -46,9 +46,9 @@ def attach_results(campaigns: list[Campaign]) -> None:
         row.pop("campaign"): row
         for row in MessageLog.objects.filter(campaign__in=campaigns, is_test=False).funnel_by(
             "campaign",
-            stages=("sent", "opened", "clicked", "replied", "unsubscribed"),
+            stages=(*ENGAGEMENT, "unsubscribed"),
             total=Count("pk", filter=~Q(status=Status.CANCELLED)),
-            waiting=Count("pk", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
+            waiting=Count("pk", filter=Q(status__in=WAITING)),
         )
     }
     sequences = [c for c in campaigns if c.type == Campaign.Type.SEQUENCE]

@@ -22,33 +22,31 @@ PLAN_EVERY = 30  # seconds
 # The page's live charts: their name on the page (data-live-chart) and where their data is
 # in dashboard.campaign_results.
 LIVE_CHARTS = {"daily": "chart", "funnel": "funnel_chart"}
-# The page's buttons: the lifecycle steps staff take (completing is the system's), offered
+# The page's buttons: the lifecycle's actions staff take (completing is the system's), offered
 # when the campaign's status allows them (Campaign.LIFECYCLE); then those always there.
-STEPS = ["launch", "pause", "resume", "cancel"]
+BUTTONS = ["launch", "pause", "resume", "cancel"]
 ALWAYS = ["preview", "duplicate"]
-# Steps that stop sending: a blast with nothing left to send has nothing to stop.
+# Actions that stop sending: a blast with nothing left to send has nothing to stop.
 STOPPING = {"pause", "cancel"}
 SEQUENCE_CANCELLED = "Cancelled: no more steps are sent."
 
 
 def available_actions(campaign: Campaign, waiting: int) -> list[str]:
-    """The actions that mean something now: the steps the campaign's status allows, but
+    """The actions that mean something now: those the campaign's status allows, but
     nothing to pause or cancel in a blast with nothing left to send (it is finished, or
     about to be marked so)."""
     # A sequence, or a listing alert campaign (it listens), goes on with nothing waiting.
     still_sending = campaign.type != Campaign.Type.BLAST or waiting > 0
-    steps = [
-        step for step in STEPS if campaign.allows(step) and (still_sending or step not in STOPPING)
+    allowed = [
+        action
+        for action in BUTTONS
+        if campaign.allows(action) and (still_sending or action not in STOPPING)
     ]
-    return [*steps, *ALWAYS]
+    return [*allowed, *ALWAYS]
 
 
 def waiting_count(campaign: Campaign) -> int:
-    return MessageLog.objects.filter(
-        campaign=campaign,
-        is_test=False,
-        status__in=[MessageLog.Status.QUEUED, MessageLog.Status.SENDING],
-    ).count()
+    return MessageLog.objects.filter(campaign=campaign, is_test=False).waiting().count()
 
 
 def campaign_live(campaign: Campaign) -> dict[str, Any]:

@@ -8,6 +8,8 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from campaigns.models import ENGAGEMENT
+
 # Each stack: a name staff read in the legend, how it is counted from a day's figures
 # (campaigns.reporting.stats.FIGURES), and its colour. Messages count on the day they were sent, in
 # the furthest outcome they reached; failures on the day they failed.
@@ -20,13 +22,9 @@ STACKS = [
     ("Bounced", "bounced", "#f97316"),
     ("Failed", "failed", "#dc2626"),
 ]
-# The funnel of a step: each stage a part of the one before.
-STAGES = [
-    ("Sent", "sent", "#a78bfa"),
-    ("Opened", "opened", "#60a5fa"),
-    ("Clicked", "clicked", "#2563eb"),
-    ("Replied", "replied", "#16a34a"),
-]
+# The funnel of a step: each stage a part of the one before (ENGAGEMENT), in its colour.
+STAGE_COLOURS = {"sent": "#a78bfa", "opened": "#60a5fa", "clicked": "#2563eb", "replied": "#16a34a"}
+STAGES = [(stage.capitalize(), stage, STAGE_COLOURS[stage]) for stage in ENGAGEMENT]
 # A step's label on the funnel's axis: two short lines at most (Chart.js draws a list as
 # lines), so a long subject does not push the bars off the chart.
 LABEL_LINE = 30

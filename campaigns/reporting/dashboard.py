@@ -34,7 +34,7 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
     week, month = (today - datetime.timedelta(days=n - 1) for n in (7, 30))
     sent, failed = figures.total("sent", month), figures.total("failed", month)
     opens, clicks = figures.tracked("track_opens"), figures.tracked("track_clicks")
-    waiting = logs.filter(status__in=[Status.QUEUED, Status.SENDING]).count()
+    waiting = logs.waiting().count()
     context.update(
         title=navigation.home_title(request),
         checklists=checklist.checklists(request),

@@ -7,24 +7,13 @@ from typing import Any
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
-from campaigns.models import Campaign, Dispatch, MessageLog
+from campaigns.models import FUNNEL, SETTLED, WAITING, Campaign, Dispatch, MessageLog
 from campaigns.outbox import failures
 from campaigns.sequences.outlook import Outlook, sequence_outlook
 
 Status = MessageLog.Status
 RATE_WINDOW = datetime.timedelta(minutes=5)
 MIN_FOR_RATE = 3
-# The funnel's stages the campaign page counts per step (campaigns.models.FUNNEL).
-STEP_STAGES = (
-    "sent",
-    "opened",
-    "clicked",
-    "replied",
-    "bounced",
-    "unsubscribed",
-    "failed",
-    "skipped",
-)
 
 
 def counts_by_step(campaign: Campaign) -> dict[Any, dict[str, Any]]:
@@ -33,10 +22,10 @@ def counts_by_step(campaign: Campaign) -> dict[Any, dict[str, Any]]:
     now = timezone.now()
     rows = MessageLog.objects.filter(campaign=campaign, is_test=False).funnel_by(
         "campaign_step",
-        stages=STEP_STAGES,
+        stages=SETTLED,
         total=Count("pk"),
         made=Count("pk", filter=~Q(status=Status.CANCELLED)),
-        waiting=Count("pk", filter=Q(status__in=[Status.QUEUED, Status.SENDING])),
+        waiting=Count("pk", filter=Q(status__in=WAITING)),
         cancelled=Count("pk", filter=Q(status=Status.CANCELLED)),
         unknown=Count("pk", filter=Q(status=Status.UNKNOWN)),
         recent=Count("pk", filter=Q(sent_at__gte=now - RATE_WINDOW)),
@@ -110,7 +99,8 @@ def _remaining(left: datetime.timedelta) -> str:
     return f"in about {round(minutes / 1440)} days"
 
 
-FUNNEL = ("queued", "sent", "opened", "clicked", "replied", "bounced", "unsubscribed", "failed")
+# A step's row: every stage of the funnel but skipped (never sent: the delivery line has it).
+STEP_ROW = tuple(stage for stage in FUNNEL if stage != "skipped")
 
 
 def step_funnel(
@@ -136,7 +126,7 @@ def step_funnel(
                 "step": step,
                 "waiting": waiting.get(step.order, 0),
                 "audience": row.get("made", 0) + waiting.get(step.order, 0),
-                **{key: row.get(key, 0) for key in FUNNEL},
+                **{key: row.get(key, 0) for key in STEP_ROW},
             }
         )
     return funnel

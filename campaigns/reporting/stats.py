@@ -24,14 +24,21 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from campaigns.models import Campaign, DailyStat, MessageLog, MessageLogQuerySet, StatsWindow
+from campaigns.models import (
+    OUTCOMES,
+    Campaign,
+    DailyStat,
+    MessageLog,
+    MessageLogQuerySet,
+    StatsWindow,
+)
 
 Status = MessageLog.Status
 KEEP_DAYS = 31  # the home's longest window is 30 days, today included
 MAX_AGE = datetime.timedelta(minutes=15)
 REFRESH_EVERY = datetime.timedelta(minutes=5)
-# Counted on the day a message was sent (its cohort): each outcome it reached since.
-SENT_COUNTS = ("sent", "opened", "clicked", "replied", "bounced", "unsubscribed")
+# Counted on the day a message was sent (its cohort): each outcome it reached since
+# (OUTCOMES).
 # The same messages counted once each, in the furthest outcome they reached (a bounce
 # outranks an opt-out, which outranks a reply, then a click, then an open): the chart's
 # stacks add up to the messages sent. Sent with none of these: "sent" minus them all.
@@ -44,7 +51,7 @@ FURTHEST = {
     "furthest_clicked": Q(clicked_at__isnull=False) & _NOR_REPLIED,
     "furthest_opened": Q(opened_at__isnull=False, clicked_at__isnull=True) & _NOR_REPLIED,
 }
-FIGURES = (*SENT_COUNTS, "failed", *FURTHEST)
+FIGURES = (*OUTCOMES, "failed", *FURTHEST)
 
 
 def day_start(day: datetime.date) -> datetime.datetime:
@@ -74,7 +81,7 @@ def count_by_campaign_day(
         "organization",
         "campaign",
         "day",
-        stages=SENT_COUNTS,
+        stages=OUTCOMES,
         **{name: Count("pk", filter=q) for name, q in FURTHEST.items()},
     ):
         key = (row.pop("organization"), row.pop("campaign"), row.pop("day"))

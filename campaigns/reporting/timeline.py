@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from django.urls import reverse
 
-from campaigns.models import Campaign, MessageLog, OptOut
+from campaigns.models import WAITING, Campaign, MessageLog, OptOut
 from campaigns.outbox import failures
 from crm import consent
 from crm.models import ConsentRecord, Lead, SuppressedAddress
@@ -54,7 +54,6 @@ KINDS = {
     "consent": ("Consent recorded", "success"),
 }
 NOT_SENT = {MessageLog.Status.SKIPPED, MessageLog.Status.CANCELLED}
-WAITING = {MessageLog.Status.QUEUED, MessageLog.Status.SENDING}
 
 
 def message_events(lead: Lead) -> Iterator[Event]:

@@ -1,15 +1,21 @@
 """The admin's login under django-axes: the lockout is said on the styled login page, and
-the client's address is read behind a proxy only as far as the proxy setting trusts it."""
+the client's address is read behind a proxy only as far as the proxy setting trusts it. A
+wrong old password on "Change password" counts as a failed login too."""
 
 import ipaddress
 import math
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.response import TemplateResponse
-from unfold.forms import AuthenticationForm
+from django.urls import reverse
+from unfold.forms import AdminOwnPasswordChangeForm, AuthenticationForm
 
 LOCKED_OUT = "Too many failed attempts: try again in {minutes} minutes."
 LOCKED_OUT_STATUS = 429
@@ -66,3 +72,40 @@ def client_address(request: HttpRequest) -> str:
         return str(ipaddress.ip_address(hops[-count]))
     except ValueError:
         return remote
+
+
+class PasswordChangeForm(AdminOwnPasswordChangeForm):
+    """unfold's own-password form, where a wrong old password counts as a failed login
+    (django-axes, as at the login page): guessing the password of a session left open is
+    throttled like guessing it at the door, and a locked-out user cannot change it."""
+
+    def __init__(self, user: Any, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        credentials = {"username": self.user.get_username()}
+        if AxesProxyHandler.is_locked(self.request, credentials):
+            raise ValidationError(locked_out_message(), code="locked_out")
+        try:
+            return super().clean_old_password()
+        except ValidationError:
+            user_login_failed.send(sender=__name__, credentials=credentials, request=self.request)
+            raise
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+def password_change(request: HttpRequest) -> HttpResponseBase:
+    """The admin's "Change password" page (settings/urls.py serves it at its address), as
+    unfold's site makes it but for the form."""
+    request.current_app = admin.site.name
+    return PasswordChangeView.as_view(
+        success_url=reverse("admin:password_change_done"),
+        extra_context=admin.site.each_context(request),
+    )(request)

@@ -1,5 +1,5 @@
 """A campaign's lifecycle is one table (Campaign.LIFECYCLE), and every place that says what a
-status allows agrees with it: the queryset's conditional UPDATEs, the model's steps, the
+status allows agrees with it: the queryset's conditional UPDATEs, the model's methods, the
 buttons of the campaign's page (its actions and its live poll) and the admin's action
 views."""
 
@@ -11,7 +11,7 @@ from campaigns.reporting import campaign_live
 from tests.conftest import make_sequence
 
 STATUSES = list(Campaign.Status)
-STEPS = list(Campaign.LIFECYCLE)
+ACTIONS = list(Campaign.LIFECYCLE)
 
 
 def in_status(campaign: Campaign, status: str) -> Campaign:
@@ -23,7 +23,7 @@ def in_status(campaign: Campaign, status: str) -> Campaign:
 def test_the_table_is_the_lifecycle():
     """Changing the lifecycle is changing this table, on purpose: here is what it says."""
     table = Campaign.LIFECYCLE.items()
-    assert {step: (set(sources), target) for step, (sources, target) in table} == {
+    assert {action: (set(sources), target) for action, (sources, target) in table} == {
         "launch": ({"draft"}, "active"),
         "pause": ({"active"}, "paused"),
         "resume": ({"paused"}, "active"),
@@ -34,39 +34,41 @@ def test_the_table_is_the_lifecycle():
 
 
 @pytest.mark.parametrize("status", STATUSES)
-@pytest.mark.parametrize("step", STEPS)
-def test_the_querysets_step_moves_only_the_statuses_the_table_names(campaign_a, step, status):
+@pytest.mark.parametrize("action", ACTIONS)
+def test_the_querysets_action_moves_only_the_statuses_the_table_names(campaign_a, action, status):
     in_status(campaign_a, status)
-    sources, target = Campaign.LIFECYCLE[step]
-    moved = getattr(Campaign.objects.filter(pk=campaign_a.pk), step)()
-    assert moved == (status in sources) == campaign_a.allows(step)
+    sources, target = Campaign.LIFECYCLE[action]
+    moved = getattr(Campaign.objects.filter(pk=campaign_a.pk), action)()
+    assert moved == (status in sources) == campaign_a.allows(action)
     campaign_a.refresh_from_db()
     assert campaign_a.status == (target if moved else status)
 
 
 @pytest.mark.parametrize("status", STATUSES)
-@pytest.mark.parametrize("step", STEPS)
-def test_the_models_step_is_refused_exactly_where_the_table_refuses_it(campaign_a, step, status):
+@pytest.mark.parametrize("action", ACTIONS)
+def test_the_models_action_is_refused_exactly_where_the_table_refuses_it(
+    campaign_a, action, status
+):
     in_status(campaign_a, status)
-    if campaign_a.allows(step):
-        getattr(campaign_a, step)()
-        assert campaign_a.status == Campaign.LIFECYCLE[step].target
+    if campaign_a.allows(action):
+        getattr(campaign_a, action)()
+        assert campaign_a.status == Campaign.LIFECYCLE[action].target
     else:
         with pytest.raises(CampaignStatusError):
-            getattr(campaign_a, step)()
+            getattr(campaign_a, action)()
         assert Campaign.objects.get(pk=campaign_a.pk).status == status
 
 
 def allowed_buttons(campaign: Campaign) -> list[str]:
-    return [step for step in campaign_live.STEPS if campaign.allows(step)]
+    return [action for action in campaign_live.BUTTONS if campaign.allows(action)]
 
 
 @pytest.mark.parametrize("status", STATUSES)
-def test_the_campaign_page_offers_the_steps_the_table_allows(client_a, org_a, account_a, status):
+def test_the_campaign_page_offers_the_actions_the_table_allows(client_a, org_a, account_a, status):
     """A sequence goes on with nothing waiting, so its buttons are the status's alone."""
     sequence = in_status(make_sequence(org_a, account_a), status)
     html = client_a.get(reverse("admin:campaigns_campaign_change", args=[sequence.pk]))
-    offered = [step for step in campaign_live.STEPS if f'data-action="{step}"' in html.text]
+    offered = [action for action in campaign_live.BUTTONS if f'data-action="{action}"' in html.text]
     assert offered == allowed_buttons(sequence)
     assert campaign_live.available_actions(sequence, 0) == [
         *allowed_buttons(sequence),
@@ -78,16 +80,16 @@ def test_the_campaign_page_offers_the_steps_the_table_allows(client_a, org_a, ac
 
 
 @pytest.mark.parametrize("status", STATUSES)
-@pytest.mark.parametrize("step", campaign_live.STEPS)
+@pytest.mark.parametrize("action", campaign_live.BUTTONS)
 def test_the_admins_action_answers_only_where_the_table_allows(
-    client_a, org_a, account_a, status, step
+    client_a, org_a, account_a, status, action
 ):
-    """Allowed: the step's confirmation page. Refused (a page left open, Back): back to the
+    """Allowed: the action's confirmation page. Refused (a page left open, Back): back to the
     campaign, with why."""
     sequence = in_status(make_sequence(org_a, account_a), status)
-    url = reverse(f"admin:campaigns_campaign_{step}", args=[sequence.pk])
+    url = reverse(f"admin:campaigns_campaign_{action}", args=[sequence.pk])
     response = client_a.get(url)
-    if sequence.allows(step):
+    if sequence.allows(action):
         assert response.status_code == 200
         assert b'method="post"' in response.content.lower()
     else:

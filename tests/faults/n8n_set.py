@@ -13,7 +13,7 @@ workflows call."""
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.campaigns.n8n.faulty_proxy import FaultyProxy
+from tests.faulty_proxy import FaultyProxy
 from tests.n8n.runner import TICK_WORKFLOW_ID, WORKFLOW_ID, free_port, install
 from tests.scale import engines
 from tests.scale.processes import Fleet

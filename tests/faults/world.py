@@ -3,7 +3,6 @@ the processes it starts (senders, gunicorn, n8n: tests/scale/engines.py), and th
 it sends for, made through Django in this process. `settle` waits for the run to end."""
 
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,7 +180,3 @@ def counts() -> dict[str, int]:
 
 def sent_count() -> int:
     return MessageLog.objects.filter(status=Status.SENT).count()
-
-
-def statuses() -> Counter[str]:
-    return Counter(MessageLog.objects.values_list("status", flat=True))

@@ -219,7 +219,8 @@ def _account_line(standin: QuotaStandIn, user: User, cap: int) -> str:
 
 
 def _n8n_after_kill(run: Run, by_id: dict[str, Row], started: float) -> list[str]:
-    """When n8n's execution, killed with its worker, was run again by the other worker."""
+    """When n8n sent again after its worker was killed (a new run, asked for by the
+    watchdog, or n8n's own re-run of the execution)."""
     worker = next((kill for kill in run.kills if kill.name.startswith("n8n-worker")), None)
     if worker is None:
         return []
@@ -229,6 +230,6 @@ def _n8n_after_kill(run: Run, by_id: dict[str, Row], started: float) -> list[str
     if not after:
         return [f"n8n: {before} sent before the kill, none after (its account was capped first)"]
     return [
-        f"n8n: {before} sent before the kill; the execution ran again on the other worker "
-        f"and sent {len(after)} more from +{after[0] - started:.0f} s"
+        f"n8n: {before} sent before the kill; a run after it sent {len(after)} more from "
+        f"+{after[0] - started:.0f} s"
     ]

@@ -4,9 +4,11 @@ and two `send_queued --loop` senders — against a Gmail stand-in that enforces 
 quota and a daily cap. Four blasts are launched at once: one through n8n and one direct on
 the same account, one on each of two more accounts, each account's cap below what is
 launched on it. Mid-run an n8n worker (the one running the dispatch) and a sender are
-killed with SIGKILL. The run then checks that nothing went out twice, Gmail never answered
-429, no account passed its quota or cap, and every message ended sent, failed, skipped,
-queued for tomorrow, or in doubt in a killed process; and prints the figures.
+killed with SIGKILL; the worker runs under a supervisor, which starts it again, and the
+watchdog (run by n8n's tick workflow) asks n8n for a new run of the dispatch. The run then
+checks that nothing went out twice, Gmail never answered 429, no account passed its quota
+or cap, and every message ended sent, failed, skipped, queued for tomorrow, or in doubt in
+a killed process; and prints the figures.
 
 Usage: .venv/bin/python tests/scale/run.py [--logs DIR]. Exit status 0 when every check
 holds. Every process's log is kept in the run's folder (printed on failure).
@@ -25,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.gmail_standin import CLIENT_ID, CLIENT_SECRET, QuotaStandIn  # noqa: E402
-from tests.n8n.runner import free_port, install  # noqa: E402
+from tests.n8n.runner import TICK_WORKFLOW_ID, WORKFLOW_ID, free_port, install  # noqa: E402
 from tests.scale import engines  # noqa: E402
 from tests.scale.processes import Fleet  # noqa: E402
 
@@ -38,6 +40,11 @@ SETTLE_LIMIT = 420  # the run fails if it has not settled this long after the la
 WEB_WORKERS, SENDERS, N8N_WORKERS = 3, 2, 2
 WEBHOOK_SECRET = "scale-test-webhook-secret"
 WORKERS = {f"n8n-worker-{number}" for number in range(1, N8N_WORKERS + 1)}
+# The dispatch workflow, and the tick that runs the periodic jobs (the watchdog among them)
+# every minute: the killed worker's run is replaced once it has not claimed for
+# WATCHDOG_MINUTES (5 in production; shorter here, for a run of minutes).
+WORKFLOWS = (("campaign_dispatch.json", WORKFLOW_ID), ("sequence_tick.json", TICK_WORKFLOW_ID))
+WATCHDOG_MINUTES = 1
 
 
 def django_env(database: str, web_port: int, standin: QuotaStandIn, var: Path) -> dict[str, str]:
@@ -86,10 +93,15 @@ def start_everything(fleet: Fleet, n8n_folder: Path, scratch: Path, standin: Quo
 
     cast = scenario.prepare(standin)
     redis_port = engines.start_redis(fleet, scratch / "redis")
-    workflow = {"CAMPAIGNS_WEBHOOK_SECRET": WEBHOOK_SECRET, "GMAIL_API_BASE_URL": standin.base_url}
+    workflow = {
+        "CAMPAIGNS_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "GMAIL_API_BASE_URL": standin.base_url,
+        "CAMPAIGNS_TICK_URL": f"{env['PUBLIC_BASE_URL']}/api/campaigns/tick/",
+    }
     n8n_env = engines.n8n_queue_env(n8n_folder, scratch / "n8n", PG_PORT, redis_port, workflow)
-    n8n_url = engines.start_n8n(fleet, n8n_folder, n8n_env, N8N_WORKERS)
-    web = engines.start_gunicorn(fleet, {**env, "N8N_BASE_URL": n8n_url}, WEB_WORKERS)
+    n8n_url = engines.start_n8n(fleet, n8n_folder, n8n_env, N8N_WORKERS, WORKFLOWS)
+    web_env = {**env, "N8N_BASE_URL": n8n_url, "N8N_WATCHDOG_MINUTES": str(WATCHDOG_MINUTES)}
+    web = engines.start_gunicorn(fleet, web_env, WEB_WORKERS)
     engines.start_senders(fleet, env, SENDERS)
     return cast, env, web
 

@@ -447,7 +447,14 @@ class Command(BaseCommand):
         campaign, created = Campaign.objects.get_or_create(
             organization=organization,
             name="New listings and price drops",
-            defaults={"type": Campaign.Type.LISTING_ALERT, "email_account": account},
+            # Alerts go out at any hour, so the demo's send shows its messages at once.
+            defaults={
+                "type": Campaign.Type.LISTING_ALERT,
+                "email_account": account,
+                "window_start": datetime.time(0, 0),
+                "window_end": datetime.time(23, 59),
+                "send_on_weekends": True,
+            },
         )
         if created:
             CampaignStep.objects.create(

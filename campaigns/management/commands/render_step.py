@@ -27,7 +27,7 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"No lead {lead!r} in this step's organization.")
         # As it would go: from the lead's agent when the campaign sends from each lead's.
-        account = senders.account_for(step.campaign, found, step.campaign.email_account)
+        account = senders.account_for(step.campaign, found, senders.sending_account(step.campaign))
         if account is None:
             raise CommandError("The campaign has no sending account.")
         try:

@@ -160,7 +160,7 @@ class Command(BaseCommand):
                     paced.append(claim.retry_after)
             for message in claim.messages:
                 self.heartbeat.beat()
-                self.send(message, account)
+                self.send(message, account, claim.raw.get(message.pk))
                 progressed = True
             if (self.limit and self.handled >= self.limit) or self.stopping:
                 break
@@ -187,8 +187,8 @@ class Command(BaseCommand):
             )
             self.stderr.write(f"{left % {'n': count}}: marked unknown, not resent.")
 
-    def send(self, message: MessageLog, account: EmailAccount) -> None:
-        outcome = claims.attempt(message, account)
+    def send(self, message: MessageLog, account: EmailAccount, raw: bytes | None) -> None:
+        outcome = claims.attempt(message, account, raw)
         try:
             status = claims.record(outcome, account)
         except DatabaseError:

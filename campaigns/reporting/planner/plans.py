@@ -9,8 +9,8 @@ from typing import Any
 from django.utils import timezone
 
 from campaigns.accounts import warmup
-from campaigns.launching import blasts
 from campaigns.models import Campaign, EmailAccount, Enrollment, MessageLog
+from campaigns.outbox import senders
 from campaigns.reporting.planner import simulation, sources
 from campaigns.reporting.planner.simulation import Batch, DueSteps
 from campaigns.sequences import schedule
@@ -179,7 +179,7 @@ def accounts_of(campaign: Campaign) -> list[EmailAccount]:
         waiting = Enrollment.objects.filter(
             campaign=campaign, state=Enrollment.State.ACTIVE, next_due_at__isnull=False
         )
-        account = blasts.sending_account(campaign)
+        account = senders.sending_account(campaign)
         if account is not None and waiting.exists():
             ids.add(account.pk)
     return list(EmailAccount.objects.filter(pk__in=ids - {None}).order_by("email_address"))

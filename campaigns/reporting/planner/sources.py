@@ -21,7 +21,7 @@ from campaigns.models import (
     Enrollment,
     MessageLog,
 )
-from campaigns.outbox import claims
+from campaigns.outbox import claims, senders
 from campaigns.reporting.planner.simulation import Batch, DueSteps, Follow, Limits
 from campaigns.sequences import schedule
 
@@ -97,12 +97,8 @@ def account_limits(account: EmailAccount, now: datetime.datetime) -> Limits:
 
 
 def sequences_sending_from(account: EmailAccount) -> Q:
-    """The sequences whose next steps go out from the account (dispatch.sending_account):
-    theirs, or the organization's primary account when they name none."""
-    mine = Q(email_account=account)
-    if account.is_primary and account.is_active:
-        mine |= Q(email_account__isnull=True, organization=account.organization_id)
-    return Q(type=Campaign.Type.SEQUENCE) & mine
+    """The sequences whose next steps go out from the account (senders.sending_account)."""
+    return Q(type=Campaign.Type.SEQUENCE) & senders.sending_from(account)
 
 
 def load(account: EmailAccount, now: datetime.datetime) -> Sources:

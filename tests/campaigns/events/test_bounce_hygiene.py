@@ -78,15 +78,12 @@ def test_a_soft_bounce_is_sent_again_a_day_later_then_suppressed_at_the_third(se
             assert message.status == Status.SENT
             bounces.record_bounce(message, FULL)
         with time_machine.travel(at + DAY - datetime.timedelta(minutes=5)):
-            check()  # not yet a day: it waits
+            resend()  # not yet a day: it waits
             assert MessageLog.objects.get(pk=sent.pk).status == Status.BOUNCED
         with time_machine.travel(at + DAY + datetime.timedelta(minutes=5)):
-            check()
+            resend()  # the sender's periodic jobs send it back to the queue, then it goes
             message = MessageLog.objects.get(pk=sent.pk)
             if attempt < 3:
-                assert message.status == Status.QUEUED and message.message_id == ""
-                resend()
-                message.refresh_from_db()
                 assert message.status == Status.SENT and message.message_id != first_id
             else:
                 assert message.status == Status.BOUNCED  # suppressed: not sent again

@@ -64,9 +64,9 @@ def test_a_click_redirects_to_the_link_of_that_message_and_is_counted(tracked):
     response = Client().get(first, HTTP_USER_AGENT=BROWSER)
     assert response.status_code == 302
     assert response["Location"] == "https://agency.example/listing?id=7&ref=mail"
-    Client().get(first, HTTP_USER_AGENT=BROWSER)
+    Client().get(first, HTTP_USER_AGENT=BROWSER)  # once per link and window (issue 24)
     tracked.refresh_from_db()
-    assert tracked.status == Status.CLICKED and tracked.click_count == 2
+    assert tracked.status == Status.CLICKED and tracked.click_count == 1
     assert tracked.clicked_at and tracked.opened_at  # a click implies an open
     first_click = tracked.clicked_at
     Client().get(first, HTTP_USER_AGENT=BROWSER)

@@ -15,7 +15,7 @@ from campaigns.models import Campaign, Dispatch, EmailAccount, MessageLog
 from campaigns.n8n import dispatch_payload, signing
 from crm.models import Lead
 from tests.campaigns.n8n.code_node import NODE, run_code_node
-from tests.campaigns.n8n.faulty_proxy import Fault, FaultyProxy
+from tests.faulty_proxy import Fault, FaultyProxy
 from tests.google_standin import google_error
 
 SECRET = "run-survives-secret"

@@ -242,7 +242,7 @@ def test_the_sandbox_provider_writes_eml_files(campaign_a, account_a, settings, 
     campaign_a.refresh_from_db()
     queue(campaign_a, 2)
     drain()
-    files = sorted(Path(tmp_path, account_a.email_address).glob("*.eml"))
+    files = sorted(Path(tmp_path, str(account_a.pk)).glob("*.eml"))
     assert len(files) == 2 and statuses() == [Status.SENT] * 2
     assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in files[0].read_bytes()
 

@@ -29,7 +29,7 @@ def sandbox_blast(campaign_a, account_a, settings, tmp_path):
 
 def sent(tmp_path: Path, account: EmailAccount) -> list[bytes]:
     call_command("send_queued", stdout=StringIO(), stderr=StringIO())
-    return [path.read_bytes() for path in sorted((tmp_path / account.email_address).glob("*"))]
+    return [path.read_bytes() for path in sorted((tmp_path / str(account.pk)).glob("*"))]
 
 
 def comparable(data: bytes) -> bytes:

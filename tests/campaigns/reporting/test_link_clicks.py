@@ -5,10 +5,12 @@ import re
 from email import message_from_bytes, policy
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns.events.tracking import click_window
 from campaigns.launching import blasts
 from campaigns.models import Campaign, LinkClick, MessageLog
 from campaigns.outbox import sending
@@ -60,8 +62,10 @@ def test_each_link_counts_its_clicks_and_the_leads_who_clicked_it(client_a, camp
     messages = launched_with_links(campaign_a, two_leads)
     ana, ben = (tracked_links(messages[lead.pk]) for lead in two_leads)
     visitor = Client()
-    for url in (ana[0], ana[0], ana[1], ben[0]):
+    for url in (ana[0], ana[0], ana[1], ben[0]):  # Ana's second click, at once: counted once
         assert visitor.get(url, HTTP_USER_AGENT=BROWSER).status_code == 302
+    with time_machine.travel(timezone.now() + click_window() + datetime.timedelta(seconds=1)):
+        assert visitor.get(ana[0], HTTP_USER_AGENT=BROWSER).status_code == 302  # past the window
     visitor.get(ben[1], HTTP_USER_AGENT=SCANNER)  # a link scanner: no one clicked
     assert dashboard.clicks_per_link(campaign_a) == [
         {"url": LISTING, "clicks": 3, "leads": 2},
