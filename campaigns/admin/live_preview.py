@@ -90,9 +90,10 @@ def step_preview_json(model_admin: Any, request: HttpRequest) -> HttpResponse:
     # An A/B test's subject B, C or D, as typed (the first subject when that one is empty).
     variant = data.get("variant", "").upper()
     answer["variant"] = variant if variant in step.variants() else "A"
-    # The campaign's language as chosen on the page, saved or not (else the saved one's).
-    language = data.get("language", campaign.language if campaign else "")
-    if language not in dict(settings.LANGUAGES):
+    # The campaign's language as chosen on the page, saved or not ("": the agency's); the
+    # saved one's when the page sends none.
+    language = data.get("language")
+    if language is not None and language not in dict(settings.LANGUAGES):
         language = ""
     try:
         rendered = sending.render_for(

@@ -72,12 +72,13 @@ def render_for(
     *,
     test: bool = False,
     variant: str = "",
-    language: str = "",
+    language: str | None = None,
 ) -> rendering.Rendered:
     """The step (or its snapshot) rendered for one lead, footer included, in the campaign's
-    language (`language` when given: the preview of a campaign not saved yet) and the
-    agency's money: the preview, the test send and the claim all use it, so what staff see
-    is what is sent. `url` is the lead's unsubscribe link when the caller has it already.
+    language (`language` when given, "" for the agency's: the live preview of a campaign as
+    typed) and the agency's money: the preview, the test send and the claim all use it, so
+    what staff see is what is sent. `url` is the lead's unsubscribe link when the caller has
+    it already.
     A `test` rendering (preview, test send) differs only in that link's token, which opens
     the page but unsubscribes nobody. `variant` (B to D) takes that subject of an A/B test
     instead of the step's."""
@@ -85,7 +86,8 @@ def render_for(
     url = url or unsubscribe_links.url_for(lead, test=test, campaign=owner.campaign_id)
     campaign = owner.campaign if owner.campaign_id else None
     organization = lead.organization
-    language = language or (campaign.language if campaign is not None else "")
+    if language is None:
+        language = campaign.language if campaign is not None else ""
     with writing(EmailLocale.of_organization(organization, language)):
         # A listing alert's step (or its snapshot, at the claim) reads its listing.
         listing = listing_fit.listing_for(owner)

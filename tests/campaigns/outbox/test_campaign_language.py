@@ -160,6 +160,10 @@ def test_the_live_preview_follows_the_language_chosen_on_the_page(miami, account
     spanish = client.post(url, {**fields, "language": "es"}).json()
     assert "3 bedrooms" in english["text"] and "Unsubscribe" in english["html"]
     assert "3 dormitorios" in spanish["text"] and "Darse de baja" in spanish["html"]
+    # Saved in Spanish, set back to the agency's language on the page: English again.
+    Campaign.objects.filter(pk=campaign.pk).update(language="es")
+    assert "3 bedrooms" in client.post(url, {**fields, "language": ""}).json()["text"]
+    assert "3 dormitorios" in client.post(url, fields).json()["text"]
 
 
 def test_the_campaign_form_names_the_agencys_language_as_the_default(miami, account):
