@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from axes.admin import AccessAttemptAdmin as BaseAccessAttemptAdmin
 from axes.admin import AccessLogAdmin as BaseAccessLogAdmin
 from axes.models import AccessAttempt, AccessLog
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -12,9 +14,12 @@ from django.contrib.auth.models import Group, User
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import translation
+from django.utils.text import capfirst
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from unfold.widgets import UnfoldAdminSelectWidget
 
 from crm.importing.import_views import SuppressionImportView
 from crm.members import staff_group_join
@@ -24,6 +29,7 @@ from crm.site.tenancy import (
     is_member,
     organizations_of,
 )
+from crm.site.zone_choices import ZoneField
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -120,6 +126,30 @@ class OrganizationAdmin(ModelAdmin):
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> list:
         return self.inlines if request.user.is_superuser else []
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "timezone" in form.base_fields:  # a searchable list of zones, named in words
+            model_field = Organization._meta.get_field("timezone")
+            form.base_fields["timezone"] = ZoneField(
+                current=obj.timezone if obj else "",
+                label=capfirst(model_field.verbose_name),
+                help_text=model_field.help_text,
+            )
+        if "language" in form.base_fields:  # the languages we write in, named in their own
+            model_field = Organization._meta.get_field("language")
+            form.base_fields["language"] = forms.ChoiceField(
+                choices=[
+                    (code, translation.get_language_info(code)["name_local"])
+                    for code, _name in settings.LANGUAGES
+                ],
+                label=capfirst(model_field.verbose_name),
+                help_text=model_field.help_text,
+                widget=UnfoldAdminSelectWidget,
+            )
+        return form
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
