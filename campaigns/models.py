@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import logging
+import re
 import uuid
 from typing import Any, ClassVar, NamedTuple
 
@@ -11,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.text import Truncator
+from django.utils.text import Truncator, format_lazy
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 from encrypted_model_fields.fields import EncryptedTextField
 
 from campaigns.content import rendering
@@ -27,7 +30,7 @@ LABEL_SUBJECT_LENGTH = 60
 # Personal Gmail: 500 recipients a day (Workspace: 2,000; support.google.com/a/answer/166852).
 CONSUMER_GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 CONSUMER_GMAIL_DAILY_LIMIT = 500
-CONSUMER_LIMIT = (
+CONSUMER_LIMIT = _(
     "A personal Gmail account (gmail.com) may send {limit} messages a day at most "
     "(Google Workspace accounts: 2,000)."
 )
@@ -37,71 +40,107 @@ class EmailAccount(models.Model):
     """A mailbox connected through OAuth; its tokens are encrypted at rest."""
 
     class Provider(models.TextChoices):
-        GMAIL = "gmail", "Gmail"
-        SANDBOX = "sandbox", "Sandbox (writes .eml files, sends nothing)"
+        GMAIL = "gmail", _("Gmail")
+        SANDBOX = "sandbox", _("Sandbox (writes .eml files, sends nothing)")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id")
+    )
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="email_accounts"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="email_accounts",
+        verbose_name=_("organization"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_accounts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="email_accounts",
+        verbose_name=_("user"),
     )
-    email_address = models.EmailField()
-    display_name = models.CharField(max_length=255)
-    reply_to = models.EmailField(blank=True, validators=[validate_sendable])
-    access_token = EncryptedTextField(blank=True)
-    refresh_token = EncryptedTextField(blank=True)
-    token_expires_at = models.DateTimeField(null=True, blank=True)
-    provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.GMAIL)
+    email_address = models.EmailField(verbose_name=_("email address"))
+    display_name = models.CharField(max_length=255, verbose_name=_("display name"))
+    reply_to = models.EmailField(
+        blank=True, validators=[validate_sendable], verbose_name=_("reply to")
+    )
+    access_token = EncryptedTextField(blank=True, verbose_name=_("access token"))
+    refresh_token = EncryptedTextField(blank=True, verbose_name=_("refresh token"))
+    token_expires_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("token expires at")
+    )
+    provider = models.CharField(
+        max_length=20, choices=Provider.choices, default=Provider.GMAIL, verbose_name=_("provider")
+    )
     daily_limit = models.PositiveIntegerField(
-        default=500, help_text="Messages per rolling 24 hours (Gmail: 500, Workspace: 2,000)."
+        default=500,
+        help_text=_("Messages per rolling 24 hours (Gmail: 500, Workspace: 2,000)."),
+        verbose_name=_("daily limit"),
     )
     # Warm-up (campaigns/accounts/warmup.py): a new mailbox that sends its whole cap at once looks
     # like a spammer's to Gmail; its cap rises day by day instead.
     warmup_days = models.PositiveSmallIntegerField(
         default=0,
         validators=[MaxValueValidator(90)],
-        verbose_name="warm-up (days)",
-        help_text="Optional, for a newly connected account: its daily cap starts at 20 and "
-        "rises evenly to the daily limit over this many days. 0: no warm-up.",
+        verbose_name=_("warm-up (days)"),
+        help_text=_(
+            "Optional, for a newly connected account: its daily cap starts at 20 and "
+            "rises evenly to the daily limit over this many days. 0: no warm-up."
+        ),
     )
     warmup_from = models.DateField(
         null=True,
         blank=True,
-        verbose_name="warm-up starts",
-        help_text="The warm-up's first day (20 messages), in the agency's time zone. Empty: "
-        "the day the account was connected.",
+        verbose_name=_("warm-up starts"),
+        help_text=_(
+            "The warm-up's first day (20 messages), in the agency's time zone. Empty: "
+            "the day the account was connected."
+        ),
     )
-    is_active = models.BooleanField(default=True)
-    is_primary = models.BooleanField(default=False, help_text="The organization's default sender.")
-    needs_reconnect = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    is_primary = models.BooleanField(
+        default=False,
+        help_text=_("The organization's default sender."),
+        verbose_name=_("is primary"),
+    )
+    needs_reconnect = models.BooleanField(default=False, verbose_name=_("needs reconnect"))
     paused_until = models.DateTimeField(
-        null=True, blank=True, help_text="Set when Google reports a sending limit reached."
+        null=True,
+        blank=True,
+        help_text=_("Set when Google reports a sending limit reached."),
+        verbose_name=_("paused until"),
     )
     # Gmail's per-minute quota, shared by every sender process and n8n execution: the
     # moment the next send may start, on the database's clock (outbox.take_slots).
-    next_send_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_error = models.TextField(blank=True)
+    next_send_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("next send at")
+    )
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
     granted_scopes = models.TextField(
-        blank=True, editable=False, help_text="What Google allowed at the last connection."
+        blank=True,
+        editable=False,
+        help_text=_("What Google allowed at the last connection."),
+        verbose_name=_("granted scopes"),
     )
     # Reply and bounce detection (campaigns/events/replies.py): opt-in, headers only.
     detect_replies = models.BooleanField(
         default=False,
-        verbose_name="detect replies and bounces",
-        help_text="Read the headers of the conversations of sent messages (never their "
-        "content) to mark replies and bounces. Google must allow it: reconnect the account "
-        "after ticking this.",
+        verbose_name=_("detect replies and bounces"),
+        help_text=_(
+            "Read the headers of the conversations of sent messages (never their "
+            "content) to mark replies and bounces. Google must allow it: reconnect the account "
+            "after ticking this."
+        ),
     )
     replies_checked_at = models.DateTimeField(
-        null=True, blank=True, editable=False, verbose_name="replies last checked"
+        null=True, blank=True, editable=False, verbose_name=_("replies last checked")
     )
     # Gmail's history id where the next check starts; empty: the next check reads the
     # latest threads in full.
-    replies_history_id = models.CharField(max_length=40, blank=True, editable=False)
+    replies_history_id = models.CharField(
+        max_length=40, blank=True, editable=False, verbose_name=_("replies history id")
+    )
     replies_error = models.TextField(
-        blank=True, editable=False, verbose_name="reply detection problem"
+        blank=True, editable=False, verbose_name=_("reply detection problem")
     )
     # The domain check (campaigns/accounts/domain_check.py) reads google._domainkey and these.
     dkim_selectors = models.CharField(
@@ -109,30 +148,35 @@ class EmailAccount(models.Model):
         blank=True,
         default="",
         db_default="",
-        verbose_name="other DKIM selectors",
-        help_text="Besides Google's own (google), the DKIM selectors your domain publishes, "
-        "separated by commas (e.g. s1, mailchimp).",
+        verbose_name=_("other DKIM selectors"),
+        help_text=_(
+            "Besides Google's own (google), the DKIM selectors your domain publishes, "
+            "separated by commas (e.g. s1, mailchimp)."
+        ),
     )
     # The bounce-rate pause (campaigns/outbox/bounce_rate.py): when it last paused this
     # account's campaigns; only messages sent after it are judged again.
-    bounce_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    bounce_paused_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("bounce paused at")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name_plural = _("email accounts")
         ordering = ["email_address"]
-        verbose_name = "email account"
+        verbose_name = _("email account")
         constraints = [
             models.UniqueConstraint(
                 fields=["organization"],
                 condition=models.Q(is_primary=True),
                 name="campaigns_one_primary_account_per_org",
-                violation_error_message="This organization already has a primary account.",
+                violation_error_message=_("This organization already has a primary account."),
             ),
             models.UniqueConstraint(
                 fields=["organization", "email_address"],
                 name="campaigns_account_unique_address_per_org",
-                violation_error_message="This address is already connected.",
+                violation_error_message=_("This address is already connected."),
             ),
         ]
 
@@ -214,15 +258,21 @@ class CampaignStatusError(Exception):
     """A lifecycle step asked of a campaign whose status does not allow it; nothing changed."""
 
 
-CAMPAIGN_CANNOT = "This campaign cannot be {action}: it is {status}."
+CAMPAIGN_CANNOT = {
+    "launched": _("This campaign cannot be launched: it is {status}."),
+    "paused": _("This campaign cannot be paused: it is {status}."),
+    "resumed": _("This campaign cannot be resumed: it is {status}."),
+    "completed": _("This campaign cannot be completed: it is {status}."),
+    "cancelled": _("This campaign cannot be cancelled: it is {status}."),
+}
 
 
 class AbMeasure(models.TextChoices):
     """What an A/B subject test compares (campaigns/ab_tests/variants.py)."""
 
-    OPENS = "opens", "Unique opens (prefetches and scanners left out)"
-    CLICKS = "clicks", "Clicks (leads who clicked)"
-    REPLIES = "replies", "Replies"
+    OPENS = "opens", _("Unique opens (prefetches and scanners left out)")
+    CLICKS = "clicks", _("Clicks (leads who clicked)")
+    REPLIES = "replies", _("Replies")
 
 
 class Transition(NamedTuple):
@@ -268,15 +318,15 @@ class CampaignQuerySet(models.QuerySet["Campaign"]):
 
 class Campaign(models.Model):
     class Type(models.TextChoices):
-        BLAST = "blast", "Blast"
-        SEQUENCE = "sequence", "Sequence"
-        LISTING_ALERT = "listing_alert", "Listing alert"
+        BLAST = "blast", _("Blast")
+        SEQUENCE = "sequence", _("Sequence")
+        LISTING_ALERT = "listing_alert", _("Listing alert")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
-        COMPLETED = "completed", "Completed"
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        COMPLETED = "completed", _("Completed")
 
     # Launched and not finished: it may still send.
     LIVE = (Status.ACTIVE, Status.PAUSED)
@@ -291,13 +341,22 @@ class Campaign(models.Model):
         "cancel": Transition(LIVE, Status.COMPLETED),
     }
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="campaigns"
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id")
     )
-    name = models.CharField(max_length=200)
-    type = models.CharField(max_length=20, choices=Type.choices, default=Type.BLAST)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="campaigns",
+        verbose_name=_("organization"),
+    )
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    type = models.CharField(
+        max_length=20, choices=Type.choices, default=Type.BLAST, verbose_name=_("type")
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, verbose_name=_("status")
+    )
     # Everything we write into its emails (footer, listing card, test marker) and the pages
     # its leads reach follow this language; blank follows the agency's.
     language = models.CharField(
@@ -306,14 +365,16 @@ class Campaign(models.Model):
         default="",
         db_default="",  # rows written in SQL (the benchmarks) follow their agency's
         validators=[validate_language],
-        verbose_name="language of its emails",
-        help_text="The footer, the listing cards and the unsubscribe page are written in it, "
-        "and the preflight checks the steps are too. Empty: the agency's language.",
+        verbose_name=_("language of its emails"),
+        help_text=_(
+            "The footer, the listing cards and the unsubscribe page are written in it, "
+            "and the preflight checks the steps are too. Empty: the agency's language."
+        ),
     )
 
     class Audience(models.TextChoices):
-        FILTER = "filter", "Leads matching a filter"
-        CHOSEN = "chosen", "Chosen leads"
+        FILTER = "filter", _("Leads matching a filter")
+        CHOSEN = "chosen", _("Chosen leads")
 
     email_account = models.ForeignKey(
         EmailAccount,
@@ -321,88 +382,109 @@ class Campaign(models.Model):
         null=True,
         blank=True,
         related_name="campaigns",
-        verbose_name="sending account",
+        verbose_name=_("sending account"),
     )
     # Each message through the Gmail of the lead's agent (Lead.owner), the sending account
     # above for leads without one (campaigns/outbox/senders.py).
     send_from_agents = models.BooleanField(
         default=False,
-        verbose_name="send from each lead's agent",
-        help_text="Each lead gets the email from their agent's connected Gmail; leads "
-        "without an agent, or whose agent has no connected Gmail, from the sending account.",
+        verbose_name=_("send from each lead's agent"),
+        help_text=_(
+            "Each lead gets the email from their agent's connected Gmail; leads "
+            "without an agent, or whose agent has no connected Gmail, from the sending account."
+        ),
     )
-    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.FILTER)
+    audience = models.CharField(
+        max_length=10, choices=Audience.choices, default=Audience.FILTER, verbose_name=_("audience")
+    )
     # Sequences: keep enrolling new matching leads, send window, threading.
     enroll_new_leads = models.BooleanField(
-        default=False, help_text="Sequences: also enrol leads that match later (new leads)."
+        default=False,
+        help_text=_("Sequences: also enrol leads that match later (new leads)."),
+        verbose_name=_("enroll new leads"),
     )
-    window_start = models.TimeField(default=window_opens, verbose_name="send from")
-    window_end = models.TimeField(default=window_closes, verbose_name="send until")
-    send_on_weekends = models.BooleanField(default=False)
+    window_start = models.TimeField(default=window_opens, verbose_name=_("send from"))
+    window_end = models.TimeField(default=window_closes, verbose_name=_("send until"))
+    send_on_weekends = models.BooleanField(default=False, verbose_name=_("send on weekends"))
     thread_follow_ups = models.BooleanField(
-        default=True, help_text="Send follow-up steps as replies in the first message's thread."
+        default=True,
+        help_text=_("Send follow-up steps as replies in the first message's thread."),
+        verbose_name=_("thread follow ups"),
     )
     auto_reply_hold_days = models.PositiveSmallIntegerField(
         default=7,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
-        verbose_name="hold after an auto-reply (days)",
-        help_text="Sequences: an out-of-office answer holds the lead's next step this many "
-        "days, or until the return date its subject gives (60 days at most).",
+        verbose_name=_("hold after an auto-reply (days)"),
+        help_text=_(
+            "Sequences: an out-of-office answer holds the lead's next step this many "
+            "days, or until the return date its subject gives (60 days at most)."
+        ),
     )
     track_opens = models.BooleanField(
-        default=False, help_text="Add an invisible image that tells when the message is opened."
+        default=False,
+        help_text=_("Add an invisible image that tells when the message is opened."),
+        verbose_name=_("track opens"),
     )
     track_clicks = models.BooleanField(
-        default=False, help_text="Send links through this server to count clicks."
+        default=False,
+        help_text=_("Send links through this server to count clicks."),
+        verbose_name=_("track clicks"),
     )
     # A blast whose step has two or more subjects tests them (campaigns/ab_tests/variants.py).
     ab_share = models.PositiveSmallIntegerField(
         default=20,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        verbose_name="test share (%)",
-        help_text="The part of the audience that tests the subjects, split evenly between "
-        "them; the rest gets the winner.",
+        verbose_name=_("test share (%)"),
+        help_text=_(
+            "The part of the audience that tests the subjects, split evenly between "
+            "them; the rest gets the winner."
+        ),
     )
     ab_wait_hours = models.PositiveSmallIntegerField(
         default=4,
         validators=[MinValueValidator(1), MaxValueValidator(168)],
-        verbose_name="wait before choosing (hours)",
-        help_text="Counted from the last test message sent.",
+        verbose_name=_("wait before choosing (hours)"),
+        help_text=_("Counted from the last test message sent."),
     )
     ab_measure = models.CharField(
         max_length=10,
         choices=AbMeasure.choices,
         default=AbMeasure.OPENS,
-        verbose_name="the best subject has the most",
+        verbose_name=_("the best subject has the most"),
     )
     # Listing alerts (campaigns/listing_alerts/triggers.py): what makes one, and who it waits for.
     alert_new_listings = models.BooleanField(
         default=True,
-        verbose_name="alert new listings",
-        help_text="When a property is added, tell the leads it fits.",
+        verbose_name=_("alert new listings"),
+        help_text=_("When a property is added, tell the leads it fits."),
     )
     alert_price_drop = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
-        verbose_name="alert price drops of at least (%)",
-        help_text="Measured from the price of the last alert about the listing. Empty: no "
-        "alert when a price drops.",
+        verbose_name=_("alert price drops of at least (%)"),
+        help_text=_(
+            "Measured from the price of the last alert about the listing. Empty: no "
+            "alert when a price drops."
+        ),
     )
     alert_statuses = models.JSONField(
         default=list,
         blank=True,
-        verbose_name="only leads with status",
-        help_text="None ticked: any status.",
+        verbose_name=_("only leads with status"),
+        help_text=_("None ticked: any status."),
     )
     alert_send_automatically = models.BooleanField(
         default=False,
-        verbose_name="send without review",
-        help_text="Off: each alert waits on the home page until a staff member reviews and "
-        "sends it.",
+        verbose_name=_("send without review"),
+        help_text=_(
+            "Off: each alert waits on the home page until a staff member reviews and sends it."
+        ),
     )
-    launched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    launched_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("launched at")
+    )
     # Who launched it: a second launch (another tab, Back, a double submit) is told by whom.
     launched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -411,22 +493,33 @@ class Campaign(models.Model):
         blank=True,
         editable=False,
         related_name="+",
+        verbose_name=_("launched by"),
     )
-    paused_at = models.DateTimeField(null=True, blank=True, editable=False)
-    pause_reason = models.CharField(max_length=300, blank=True, editable=False)
+    paused_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("paused at")
+    )
+    pause_reason = models.CharField(
+        max_length=300, blank=True, editable=False, verbose_name=_("pause reason")
+    )
     # Messages that failed in a row, whichever process or n8n execution sent them: the
     # error-storm pause (outbox.finish) reads it; a sent message sets it back to 0.
-    failure_streak = models.PositiveIntegerField(default=0, editable=False)
+    failure_streak = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=_("failure streak")
+    )
     # The spec's audience filter: {"status": [...], "city": "...", "budget_min": 500000,
     # "source": "...", "created_from": "YYYY-MM-DD", "created_to": "YYYY-MM-DD"}.
-    audience_filter = models.JSONField(default=dict, blank=True)
-    chosen_leads = models.ManyToManyField(Lead, blank=True, related_name="chosen_for")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    audience_filter = models.JSONField(default=dict, blank=True, verbose_name=_("audience filter"))
+    chosen_leads = models.ManyToManyField(
+        Lead, blank=True, related_name="chosen_for", verbose_name=_("chosen leads")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = CampaignQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organization", "status"])]
 
@@ -482,7 +575,7 @@ class Campaign(models.Model):
         self.refresh_from_db(fields=LIFECYCLE_FIELDS)
         if not moved:
             status = self.get_status_display().lower()
-            raise CampaignStatusError(CAMPAIGN_CANNOT.format(action=action, status=status))
+            raise CampaignStatusError(CAMPAIGN_CANNOT[action].format(status=status))
 
     def place_in_window(self, moment: datetime.datetime) -> datetime.datetime:
         """The first moment at or after `moment` inside the send window, in the
@@ -490,7 +583,7 @@ class Campaign(models.Model):
         zone = self.organization.zone
         local = moment.astimezone(zone)
         day = local.date()
-        for _ in range(14):
+        for _day in range(14):
             weekend = day.weekday() >= 5 and not self.send_on_weekends
             start = datetime.datetime.combine(day, self.window_start, tzinfo=zone)
             end = datetime.datetime.combine(day, self.window_end, tzinfo=zone)
@@ -519,7 +612,7 @@ class Campaign(models.Model):
         account = self.email_account  # None, without a query, when there is none
         if account and self.organization_id and account.organization_id != self.organization_id:
             raise ValidationError(
-                {"email_account": "This account belongs to another organization."}
+                {"email_account": _("This account belongs to another organization.")}
             )
         launched = (
             Campaign.objects.filter(pk=self.pk)
@@ -569,15 +662,15 @@ LIFECYCLE_FIELDS = [
 ]
 # Who gets what: fixed once a campaign is launched (read-only on its page, refused here).
 LOCKED_AFTER_LAUNCH = ["type", "audience", "audience_filter", "email_account", "send_from_agents"]
-LOCKED_CAMPAIGN = (
+LOCKED_CAMPAIGN = _(
     "This campaign has been launched: its type, audience and sending account can no longer "
     "change. Duplicate it to send again."
 )
-LOCKED_STEP = (
+LOCKED_STEP = _(
     "This campaign has been launched: its steps are what was sent and can no longer change. "
     "Duplicate the campaign to send again."
 )
-DUPLICATE_NAME = "{name} (copy)"
+DUPLICATE_NAME = _("{name} (copy)")
 
 
 def _attname(name: str) -> str:
@@ -586,15 +679,18 @@ def _attname(name: str) -> str:
 
 # A blast's step may have up to four subjects, A (its subject) to D, for an A/B test.
 VARIANT_FIELDS = ["subject_b", "subject_c", "subject_d"]
-VARIANTS_FOR_BLASTS = (
+VARIANTS_FOR_BLASTS = _(
     "Subject variants are for blasts (an A/B test of the first step): a sequence sends each "
     "step with its one subject. Empty this field."
 )
 
 
-def variant_subject_field(letter: str, help_text: str = "") -> models.CharField:
+def variant_subject_field(letter: str, help_text: Any = "") -> models.CharField:
     return models.CharField(
-        max_length=255, blank=True, verbose_name=f"subject {letter}", help_text=help_text
+        max_length=255,
+        blank=True,
+        verbose_name=format_lazy(_("subject {letter}"), letter=letter),
+        help_text=help_text,
     )
 
 
@@ -615,51 +711,64 @@ class SubjectVariants:
 
 
 class CampaignStep(SubjectVariants, models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="steps")
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id")
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="steps", verbose_name=_("campaign")
+    )
     name = models.CharField(
         max_length=120,
         blank=True,
-        help_text="For you, never sent: how this step is called in lists and results.",
+        help_text=_("For you, never sent: how this step is called in lists and results."),
+        verbose_name=_("name"),
     )
-    order = models.PositiveSmallIntegerField(default=1, verbose_name="step number")
+    order = models.PositiveSmallIntegerField(default=1, verbose_name=_("step number"))
     offset_days = models.PositiveSmallIntegerField(
         default=0,
-        verbose_name="send on day",
-        help_text="Days after the lead enters the campaign (0: at once).",
+        verbose_name=_("send on day"),
+        help_text=_("Days after the lead enters the campaign (0: at once)."),
     )
-    subject = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255, verbose_name=_("subject"))
     subject_b = variant_subject_field(
         "B",
-        "Blasts, optional: another subject to test. With two or more, part of the audience "
-        "gets each and the best one goes to the rest (the campaign's A/B test settings).",
+        _(
+            "Blasts, optional: another subject to test. With two or more, part of the audience "
+            "gets each and the best one goes to the rest (the campaign's A/B test settings)."
+        ),
     )
     subject_c = variant_subject_field("C")
     subject_d = variant_subject_field("D")
     body_template = models.TextField(
-        verbose_name="message",
-        help_text="The email itself, in HTML. “Insert where you type” beside it adds the "
-        "lead's name and other details.",
+        verbose_name=_("message"),
+        help_text=_(
+            "The email itself, in HTML. “Insert where you type” beside it adds the "
+            "lead's name and other details."
+        ),
     )
     text_template = models.TextField(
         blank=True,
-        verbose_name="plain-text version",
-        help_text="Left empty, it is made from the message.",
+        verbose_name=_("plain-text version"),
+        help_text=_("Left empty, it is made from the message."),
     )
     is_active = models.BooleanField(
         default=True,
-        help_text="Inactive steps are skipped (a step that has sent cannot be "
-        "deleted: deactivate it instead).",
+        help_text=_(
+            "Inactive steps are skipped (a step that has sent cannot be "
+            "deleted: deactivate it instead)."
+        ),
+        verbose_name=_("is active"),
     )
 
     class Meta:
+        verbose_name_plural = _("steps")
         ordering = ["campaign", "order"]
-        verbose_name = "step"
+        verbose_name = _("step")
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "order"],
                 name="campaigns_step_unique_order",
-                violation_error_message="Another step of this campaign has this position.",
+                violation_error_message=_("Another step of this campaign has this position."),
             )
         ]
 
@@ -736,18 +845,24 @@ class StepSnapshot(SubjectVariants, models.Model):
     rendered when claimed, from their snapshot: an edit to a running sequence's step reaches
     the messages queued after it, never the ones already waiting."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    step = models.ForeignKey(CampaignStep, on_delete=models.CASCADE, related_name="snapshots")
-    subject = models.CharField(max_length=255)
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id")
+    )
+    step = models.ForeignKey(
+        CampaignStep, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("step")
+    )
+    subject = models.CharField(max_length=255, verbose_name=_("subject"))
     subject_b = variant_subject_field("B")
     subject_c = variant_subject_field("C")
     subject_d = variant_subject_field("D")
-    body_template = models.TextField()
-    text_template = models.TextField(blank=True)
-    digest = models.CharField(max_length=64, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    body_template = models.TextField(verbose_name=_("body template"))
+    text_template = models.TextField(blank=True, verbose_name=_("text template"))
+    digest = models.CharField(max_length=64, editable=False, verbose_name=_("digest"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("step snapshot")
+        verbose_name_plural = _("step snapshots")
         constraints = [
             models.UniqueConstraint(fields=["step", "digest"], name="campaigns_one_snapshot")
         ]
@@ -765,7 +880,7 @@ class StepSnapshot(SubjectVariants, models.Model):
         variants = {name: getattr(step, name) for name in VARIANT_FIELDS if getattr(step, name)}
         content += [f"{name}={value}" for name, value in variants.items()]
         digest = hashlib.sha256("\0".join(content).encode()).hexdigest()
-        snapshot, _ = cls.objects.get_or_create(
+        snapshot, _created = cls.objects.get_or_create(
             step=step,
             digest=digest,
             defaults={name: getattr(step, name) for name in names} | variants,
@@ -778,21 +893,28 @@ class Dispatch(models.Model):
     """One launch of one step to its audience; the unique step makes a second launch a no-op."""
 
     class Driver(models.TextChoices):
-        DIRECT = "direct", "Direct (this server)"
-        N8N = "n8n", "n8n"
+        DIRECT = "direct", _("Direct (this server)")
+        N8N = "n8n", _("n8n")
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        RUNNING = "running", "Running"
-        COMPLETED = "completed", "Completed"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        SCHEDULED = "scheduled", _("Scheduled")
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="dispatches"
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id")
     )
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="dispatches")
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="dispatches",
+        verbose_name=_("organization"),
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="dispatches", verbose_name=_("campaign")
+    )
     # A blast's dispatch names its step (one dispatch per step); a sequence tick's does not.
     campaign_step = models.ForeignKey(
         CampaignStep,
@@ -800,43 +922,63 @@ class Dispatch(models.Model):
         null=True,
         blank=True,
         related_name="dispatches",
-        verbose_name="step",
+        verbose_name=_("step"),
     )
-    email_account = models.ForeignKey(EmailAccount, on_delete=models.PROTECT, related_name="+")
+    email_account = models.ForeignKey(
+        EmailAccount, on_delete=models.PROTECT, related_name="+", verbose_name=_("email account")
+    )
     launched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("launched by"),
     )
-    driver = models.CharField(max_length=10, choices=Driver.choices, default=Driver.DIRECT)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
-    send_after = models.DateTimeField(null=True, blank=True)
-    total = models.PositiveIntegerField(default=0)
-    skipped = models.PositiveIntegerField(default=0)
+    driver = models.CharField(
+        max_length=10, choices=Driver.choices, default=Driver.DIRECT, verbose_name=_("driver")
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.RUNNING, verbose_name=_("status")
+    )
+    send_after = models.DateTimeField(null=True, blank=True, verbose_name=_("send after"))
+    total = models.PositiveIntegerField(default=0, verbose_name=_("total"))
+    skipped = models.PositiveIntegerField(default=0, verbose_name=_("skipped"))
     # A blast's step as launched, and whether its audience is still being queued (in the
     # background, after the launch page answered): it does not finish before that ends.
     snapshot = models.ForeignKey(
-        StepSnapshot, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        StepSnapshot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("snapshot"),
     )
-    queuing = models.BooleanField(default=False, editable=False)
+    queuing = models.BooleanField(default=False, editable=False, verbose_name=_("queuing"))
     # n8n mode: when the dispatch call reached n8n, and what n8n last reported.
-    notified_at = models.DateTimeField(null=True, blank=True)
-    notify_error = models.TextField(blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("notified at"))
+    notify_error = models.TextField(blank=True, verbose_name=_("notify error"))
     # n8n mode, for the watchdog (campaigns/n8n/watchdog.py): how many runs n8n was asked
     # for, when a run last claimed, and until when a run is expected to claim again (past
     # that, or null once telling n8n failed or its run stopped on a pause: a new run).
-    runs_started = models.PositiveIntegerField(default=0, editable=False)
-    last_claim_at = models.DateTimeField(null=True, blank=True, editable=False)
-    run_due_by = models.DateTimeField(null=True, blank=True, editable=False)
-    reported_status = models.CharField(max_length=20, blank=True)
-    reported_stats = models.JSONField(default=dict, blank=True)
-    reported_errors = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    runs_started = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=_("runs started")
+    )
+    last_claim_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("last claim at")
+    )
+    run_due_by = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("run due by")
+    )
+    reported_status = models.CharField(max_length=20, blank=True, verbose_name=_("reported status"))
+    reported_stats = models.JSONField(default=dict, blank=True, verbose_name=_("reported stats"))
+    reported_errors = models.JSONField(default=list, blank=True, verbose_name=_("reported errors"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
+        verbose_name = _("dispatch")
+        verbose_name_plural = _("dispatchs")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -848,23 +990,23 @@ class Dispatch(models.Model):
         return f"{self.campaign} – {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
 
-NOT_WRITTEN_YET = "{step} (written when it is sent)"
+NOT_WRITTEN_YET = _("{step} (written when it is sent)")
 
 
 class AbGroup(models.TextChoices):
     """A message's part in its blast's A/B subject test (none: no test)."""
 
-    TEST = "test", "Test"
-    HELD = "held", "Held for the winner"
-    REST = "rest", "Winner, to the rest"
+    TEST = "test", _("Test")
+    HELD = "held", _("Held for the winner")
+    REST = "rest", _("Winner, to the rest")
 
 
 class BounceType(models.TextChoices):
     """What a delivery-failure notice says about the address (campaigns/events/bounces.py)."""
 
-    HARD = "hard", "Hard (the address does not exist)"
-    SOFT = "soft", "Soft (full mailbox, busy server: retried)"
-    POLICY = "policy", "Refused (spam or authentication policy)"
+    HARD = "hard", _("Hard (the address does not exist)")
+    SOFT = "soft", _("Soft (full mailbox, busy server: retried)")
+    POLICY = "policy", _("Refused (spam or authentication policy)")
 
 
 class MessageLogQuerySet(models.QuerySet["MessageLog"]):
@@ -887,28 +1029,38 @@ class MessageLog(models.Model):
     """One message to one lead: the outbox row and, after sending, its tracking record."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        DELIVERED = "delivered", "Delivered"
-        OPENED = "opened", "Opened"
-        CLICKED = "clicked", "Clicked"
-        REPLIED = "replied", "Replied"
-        BOUNCED = "bounced", "Bounced"
-        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
-        FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped"
-        UNKNOWN = "unknown", "Unknown"
-        CANCELLED = "cancelled", "Cancelled"
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        OPENED = "opened", _("Opened")
+        CLICKED = "clicked", _("Clicked")
+        REPLIED = "replied", _("Replied")
+        BOUNCED = "bounced", _("Bounced")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+        UNKNOWN = "unknown", _("Unknown")
+        CANCELLED = "cancelled", _("Cancelled")
 
     # The keys that lead a composite index below get no index of their own: a launch writes
     # every index of 100,000 rows, and these five would only repeat the composites' prefix.
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id")
+    )
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="message_logs", db_index=False
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="message_logs",
+        db_index=False,
+        verbose_name=_("organization"),
     )
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="message_logs", db_index=False
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="message_logs",
+        db_index=False,
+        verbose_name=_("campaign"),
     )
     campaign_step = models.ForeignKey(
         CampaignStep,
@@ -916,10 +1068,14 @@ class MessageLog(models.Model):
         null=True,
         blank=True,
         related_name="message_logs",
-        verbose_name="step",
+        verbose_name=_("step"),
     )
     lead = models.ForeignKey(
-        Lead, on_delete=models.CASCADE, related_name="message_logs", db_index=False
+        Lead,
+        on_delete=models.CASCADE,
+        related_name="message_logs",
+        db_index=False,
+        verbose_name=_("lead"),
     )
     dispatch = models.ForeignKey(
         Dispatch,
@@ -928,6 +1084,7 @@ class MessageLog(models.Model):
         blank=True,
         related_name="message_logs",
         db_index=False,
+        verbose_name=_("dispatch"),
     )
     email_account = models.ForeignKey(
         EmailAccount,
@@ -936,60 +1093,86 @@ class MessageLog(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        verbose_name=_("email account"),
     )
     # The frozen step the message is rendered from when claimed (empty: rendered already).
     snapshot = models.ForeignKey(
-        StepSnapshot, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        StepSnapshot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("snapshot"),
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.QUEUED, verbose_name=_("status")
+    )
     # An A/B subject test (campaigns/ab_tests/variants.py): the subject the message has (A to D),
     # and its part in the test; a held message is never claimed until the winner is chosen.
-    variant = models.CharField(max_length=1, blank=True)
+    variant = models.CharField(max_length=1, blank=True, verbose_name=_("variant"))
     ab_group = models.CharField(
-        max_length=4, choices=AbGroup.choices, blank=True, verbose_name="A/B test part"
+        max_length=4, choices=AbGroup.choices, blank=True, verbose_name=_("A/B test part")
     )
-    is_test = models.BooleanField(default=False, help_text="A test send to staff: never counted.")
-    to_email = models.EmailField(blank=True)
+    is_test = models.BooleanField(
+        default=False,
+        help_text=_("A test send to staff: never counted."),
+        verbose_name=_("is test"),
+    )
+    to_email = models.EmailField(blank=True, verbose_name=_("to email"))
     # The content as rendered when claimed (what was previewed is what is sent), kept.
-    subject = models.CharField(max_length=998, blank=True)
-    body_html = models.TextField(blank=True)
-    body_text = models.TextField(blank=True)
-    message_id = models.CharField(max_length=255, blank=True, help_text="RFC 5322 Message-ID")
-    in_reply_to = models.CharField(max_length=255, blank=True)
-    provider_message_id = models.CharField(max_length=255, blank=True)
-    thread_id = models.CharField(max_length=255, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    # Tracking: the links of the message (clicks name one by its position), and counts.
-    links = models.JSONField(default=list, blank=True)
-    open_count = models.PositiveIntegerField(default=0)
-    click_count = models.PositiveIntegerField(default=0)
-    prefetch_count = models.PositiveIntegerField(
-        default=0, help_text="Hits from image proxies and link scanners, not counted as people."
+    subject = models.CharField(max_length=998, blank=True, verbose_name=_("subject"))
+    body_html = models.TextField(blank=True, verbose_name=_("body html"))
+    body_text = models.TextField(blank=True, verbose_name=_("body text"))
+    message_id = models.CharField(
+        max_length=255, blank=True, help_text=_("RFC 5322 Message-ID"), verbose_name=_("message id")
     )
-    error_message = models.TextField(blank=True)
+    in_reply_to = models.CharField(max_length=255, blank=True, verbose_name=_("in reply to"))
+    provider_message_id = models.CharField(
+        max_length=255, blank=True, verbose_name=_("provider message id")
+    )
+    thread_id = models.CharField(max_length=255, blank=True, verbose_name=_("thread id"))
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
+    # Tracking: the links of the message (clicks name one by its position), and counts.
+    links = models.JSONField(default=list, blank=True, verbose_name=_("links"))
+    open_count = models.PositiveIntegerField(default=0, verbose_name=_("open count"))
+    click_count = models.PositiveIntegerField(default=0, verbose_name=_("click count"))
+    prefetch_count = models.PositiveIntegerField(
+        default=0,
+        help_text=_("Hits from image proxies and link scanners, not counted as people."),
+        verbose_name=_("prefetch count"),
+    )
+    error_message = models.TextField(blank=True, verbose_name=_("error message"))
     # Tries that failed for now (Gmail down, no token, a full disk): the message waited
     # again; after settings.SEND_ATTEMPTS of them it fails for good (outbox/claims.py).
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
     # A bounce's kind (campaigns/events/bounces.py), and how many times the message bounced
     # softly (mailbox full, server busy): each one is retried, up to the address's limit.
     bounce_type = models.CharField(
-        max_length=10, choices=BounceType.choices, blank=True, default="", db_default=""
+        max_length=10,
+        choices=BounceType.choices,
+        blank=True,
+        default="",
+        db_default="",
+        verbose_name=_("bounce type"),
     )
-    soft_bounces = models.PositiveSmallIntegerField(default=0, db_default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    opened_at = models.DateTimeField(null=True, blank=True)
-    clicked_at = models.DateTimeField(null=True, blank=True)
-    replied_at = models.DateTimeField(null=True, blank=True)
-    bounced_at = models.DateTimeField(null=True, blank=True)
-    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    soft_bounces = models.PositiveSmallIntegerField(
+        default=0, db_default=0, verbose_name=_("soft bounces")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    opened_at = models.DateTimeField(null=True, blank=True, verbose_name=_("opened at"))
+    clicked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("clicked at"))
+    replied_at = models.DateTimeField(null=True, blank=True, verbose_name=_("replied at"))
+    bounced_at = models.DateTimeField(null=True, blank=True, verbose_name=_("bounced at"))
+    unsubscribed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("unsubscribed at"))
 
     objects = MessageLogQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = _("messages")
         ordering = ["-created_at"]
-        verbose_name = "message"
+        verbose_name = _("message")
         constraints = [
             # The heart of idempotent dispatch: one message per (step, lead), ever.
             models.UniqueConstraint(
@@ -1074,21 +1257,49 @@ def _stage_counts(stages: tuple) -> dict[str, models.Count]:
     return {name: models.Count("pk", filter=FUNNEL[name]) for name in stages or FUNNEL}
 
 
-# Why a lead stopped in a sequence, as staff read it on the enrollment.
-STOPPED_UNSUBSCRIBED = "unsubscribed"
+# Why a lead stopped in a sequence, as staff read it on the enrollment. Kept in English in
+# the database (Enrollment.stop_reason); stop_reason_read() puts it in the reader's language.
+STOPPED_UNSUBSCRIBED = gettext_noop("unsubscribed")
 # A lead of a sequence skipped for one of audience.skip_reasons, by reason.
 STOPPED_SKIPPED = {
     "opted_out": STOPPED_UNSUBSCRIBED,
     "suppressed": STOPPED_UNSUBSCRIBED,
-    "left": "left this campaign on their preference page",
-    "no_consent": "no consent on record that the agency's rules accept",
-    "consent_expired": "their consent expired",
+    "left": gettext_noop("left this campaign on their preference page"),
+    "no_consent": gettext_noop("no consent on record that the agency's rules accept"),
+    "consent_expired": gettext_noop("their consent expired"),
 }
-STOPPED_STATUS = "lead became {status}"
-STOPPED_BOUNCED = "a message bounced or failed"
-STOPPED_REPLIED = "replied"
-STOPPED_BY_STAFF = "removed by staff"
-STOPPED_AFTER_FAILURE = "step {order} could not be sent: {error}"
+STOPPED_STATUS = gettext_noop("lead became {status}")
+STOPPED_BOUNCED = gettext_noop("a message bounced or failed")
+STOPPED_REPLIED = gettext_noop("replied")
+STOPPED_BY_STAFF = gettext_noop("removed by staff")
+STOPPED_AFTER_FAILURE = gettext_noop("step {order} could not be sent: {error}")
+_STOPPED_PATTERNS = [
+    (re.compile(r"lead became (?P<status>\w+)"), STOPPED_STATUS),
+    (
+        re.compile(r"step (?P<order>\d+) could not be sent: (?P<error>.*)", re.S),
+        STOPPED_AFTER_FAILURE,
+    ),
+]
+
+
+def stop_reason_read(reason: str) -> str:
+    """An enrollment's stop reason, as stored (English), in the active language."""
+    if not reason:
+        return reason
+    translated = gettext(reason)
+    if translated != reason:
+        return translated
+    for pattern, template in _STOPPED_PATTERNS:
+        if found := pattern.fullmatch(reason):
+            parts = found.groupdict()
+            if "status" in parts:
+                parts["status"] = (
+                    str(Lead.Status(parts["status"]).label).lower()
+                    if parts["status"] in Lead.Status.values
+                    else parts["status"]
+                )
+            return gettext(template).format(**parts)
+    return reason
 
 
 class EnrollmentQuerySet(models.QuerySet["Enrollment"]):
@@ -1125,28 +1336,41 @@ class Enrollment(models.Model):
     """One lead's way through a sequence: where they are and when the next step is due."""
 
     class State(models.TextChoices):
-        ACTIVE = "active", "Active"
-        COMPLETED = "completed", "Completed"
-        STOPPED = "stopped", "Stopped"
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        STOPPED = "stopped", _("Stopped")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="enrollments"
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id")
     )
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="enrollments")
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="enrollments")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
-    stop_reason = models.CharField(max_length=200, blank=True)
-    started_at = models.DateTimeField()
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+        verbose_name=_("organization"),
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("campaign")
+    )
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("lead")
+    )
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.ACTIVE, verbose_name=_("state")
+    )
+    stop_reason = models.CharField(max_length=200, blank=True, verbose_name=_("stop reason"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
     # The order of the next step to send (steps are sent in order, inactive ones skipped).
-    next_order = models.PositiveSmallIntegerField(default=0)
-    next_due_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    next_order = models.PositiveSmallIntegerField(default=0, verbose_name=_("next order"))
+    next_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next due at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = EnrollmentQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
         ordering = ["next_due_at"]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "lead"], name="campaigns_enrol_once")
@@ -1167,26 +1391,37 @@ class AutoReply(models.Model):
     """An automatic answer (out of office...) to a sent message, read from Gmail's headers:
     the lead's sequences wait instead of stopping (campaigns/events/auto_replies.py)."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="auto_replies")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="auto_replies", verbose_name=_("lead")
+    )
     message_log = models.ForeignKey(
-        MessageLog, on_delete=models.CASCADE, related_name="auto_replies", verbose_name="answers"
+        MessageLog, on_delete=models.CASCADE, related_name="auto_replies", verbose_name=_("answers")
     )
     # Gmail's id of the automatic answer: reading the thread again records nothing twice.
-    provider_message_id = models.CharField(max_length=255)
-    subject = models.CharField(max_length=998, blank=True)
-    received_at = models.DateTimeField()
+    provider_message_id = models.CharField(max_length=255, verbose_name=_("provider message id"))
+    subject = models.CharField(max_length=998, blank=True, verbose_name=_("subject"))
+    received_at = models.DateTimeField(verbose_name=_("received at"))
     return_date = models.DateField(
-        null=True, blank=True, help_text="The day the subject says the lead is back."
+        null=True,
+        blank=True,
+        help_text=_("The day the subject says the lead is back."),
+        verbose_name=_("return date"),
     )
     held_until = models.DateTimeField(
-        null=True, blank=True, help_text="The lead's next step waits until then."
+        null=True,
+        blank=True,
+        help_text=_("The lead's next step waits until then."),
+        verbose_name=_("held until"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name_plural = _("auto-replys")
         ordering = ["-received_at"]
-        verbose_name = "auto-reply"
+        verbose_name = _("auto-reply")
         constraints = [
             models.UniqueConstraint(
                 fields=["message_log", "provider_message_id"], name="campaigns_auto_reply_once"
@@ -1204,24 +1439,32 @@ class DailyStat(models.Model):
     refresh_stats`). Messages count on the day they were sent, failures on the day they failed.
     Days from `StatsWindow.until` on are read live from the message log instead."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    sent = models.PositiveIntegerField(default=0)
-    opened = models.PositiveIntegerField(default=0)
-    clicked = models.PositiveIntegerField(default=0)
-    replied = models.PositiveIntegerField(default=0)
-    bounced = models.PositiveIntegerField(default=0)
-    unsubscribed = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("campaign")
+    )
+    day = models.DateField(verbose_name=_("day"))
+    sent = models.PositiveIntegerField(default=0, verbose_name=_("sent"))
+    opened = models.PositiveIntegerField(default=0, verbose_name=_("opened"))
+    clicked = models.PositiveIntegerField(default=0, verbose_name=_("clicked"))
+    replied = models.PositiveIntegerField(default=0, verbose_name=_("replied"))
+    bounced = models.PositiveIntegerField(default=0, verbose_name=_("bounced"))
+    unsubscribed = models.PositiveIntegerField(default=0, verbose_name=_("unsubscribed"))
+    failed = models.PositiveIntegerField(default=0, verbose_name=_("failed"))
     # The same messages counted once each, by the furthest outcome they reached (the
     # chart's stacks; see stats.FURTHEST): the columns above overlap (a click is an open).
-    furthest_opened = models.PositiveIntegerField(default=0)
-    furthest_clicked = models.PositiveIntegerField(default=0)
-    furthest_replied = models.PositiveIntegerField(default=0)
-    furthest_unsubscribed = models.PositiveIntegerField(default=0)
+    furthest_opened = models.PositiveIntegerField(default=0, verbose_name=_("furthest opened"))
+    furthest_clicked = models.PositiveIntegerField(default=0, verbose_name=_("furthest clicked"))
+    furthest_replied = models.PositiveIntegerField(default=0, verbose_name=_("furthest replied"))
+    furthest_unsubscribed = models.PositiveIntegerField(
+        default=0, verbose_name=_("furthest unsubscribed")
+    )
 
     class Meta:
+        verbose_name = _("daily stat")
+        verbose_name_plural = _("daily stats")
         constraints = [
             models.UniqueConstraint(fields=["campaign", "day"], name="campaigns_one_stat_a_day")
         ]
@@ -1234,9 +1477,13 @@ class DailyStat(models.Model):
 class StatsWindow(models.Model):
     """The one row saying which days DailyStat holds: [since, until), and when it was made."""
 
-    since = models.DateField()
-    until = models.DateField()
-    refreshed_at = models.DateTimeField()
+    since = models.DateField(verbose_name=_("since"))
+    until = models.DateField(verbose_name=_("until"))
+    refreshed_at = models.DateTimeField(verbose_name=_("refreshed at"))
+
+    class Meta:
+        verbose_name = _("stats window")
+        verbose_name_plural = _("stats windows")
 
     def __str__(self) -> str:
         return f"{self.since} to {self.until}, summed at {self.refreshed_at:%Y-%m-%d %H:%M}"
@@ -1246,13 +1493,19 @@ class SignedRequest(models.Model):
     """A request id of a signed call and the answer it got, kept a while after its signature
     expires (campaigns.api.request_ids): a retry runs nothing again and gets the same answer."""
 
-    request_id = models.CharField(max_length=64, primary_key=True)
+    request_id = models.CharField(max_length=64, primary_key=True, verbose_name=_("request id"))
     # SHA-256 of the method, path and body: the same id with other bytes is refused.
-    fingerprint = models.CharField(max_length=64)
+    fingerprint = models.CharField(max_length=64, verbose_name=_("fingerprint"))
     # Empty while the first call runs.
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    response = models.TextField(blank=True)
-    created_at = models.DateTimeField(db_index=True)
+    status_code = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("status code")
+    )
+    response = models.TextField(blank=True, verbose_name=_("response"))
+    created_at = models.DateTimeField(db_index=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("signed request")
+        verbose_name_plural = _("signed requests")
 
     def __str__(self) -> str:
         return f"{self.request_id} ({self.status_code or 'running'})"
@@ -1262,12 +1515,18 @@ class LinkClick(models.Model):
     """One counted click on a link of a sent message (scanners and prefetches excluded):
     which link each person followed, summed per campaign on its page."""
 
-    message = models.ForeignKey(MessageLog, on_delete=models.CASCADE, related_name="link_clicks")
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
-    url = models.URLField(max_length=2000)
-    clicked_at = models.DateTimeField()
+    message = models.ForeignKey(
+        MessageLog, on_delete=models.CASCADE, related_name="link_clicks", verbose_name=_("message")
+    )
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="+", verbose_name=_("campaign")
+    )
+    url = models.URLField(max_length=2000, verbose_name=_("url"))
+    clicked_at = models.DateTimeField(verbose_name=_("clicked at"))
 
     class Meta:
+        verbose_name = _("link click")
+        verbose_name_plural = _("link clicks")
         ordering = ["clicked_at"]
         indexes = [
             # A campaign's clicks per link: one aggregate over its rows, grouped by URL.
@@ -1282,8 +1541,12 @@ class SenderHeartbeat(models.Model):
     """When a sender (`send_queued`) last went round its loop. The campaign page and the home
     warn when it has been silent for a while and messages are waiting for it."""
 
-    name = models.CharField(max_length=40, primary_key=True)
-    beat_at = models.DateTimeField()
+    name = models.CharField(max_length=40, primary_key=True, verbose_name=_("name"))
+    beat_at = models.DateTimeField(verbose_name=_("beat at"))
+
+    class Meta:
+        verbose_name = _("sender heartbeat")
+        verbose_name_plural = _("sender heartbeats")
 
     def __str__(self) -> str:
         return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
@@ -1293,36 +1556,44 @@ class AbTest(models.Model):
     """A launched blast's subject test (campaigns/ab_tests/variants.py): its settings as launched,
     and once the winner is chosen, which one, why, and each variant's figures at that moment."""
 
-    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="ab_test")
-    dispatch = models.OneToOneField(Dispatch, on_delete=models.CASCADE, related_name="ab_test")
-    variants = models.CharField(max_length=4, help_text="The letters tested, e.g. ABC.")
-    share = models.PositiveSmallIntegerField(verbose_name="test share (%)")
-    wait = models.DurationField()
-    measure = models.CharField(max_length=10, choices=AbMeasure.choices)
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, related_name="ab_test", verbose_name=_("campaign")
+    )
+    dispatch = models.OneToOneField(
+        Dispatch, on_delete=models.CASCADE, related_name="ab_test", verbose_name=_("dispatch")
+    )
+    variants = models.CharField(
+        max_length=4, help_text=_("The letters tested, e.g. ABC."), verbose_name=_("variants")
+    )
+    share = models.PositiveSmallIntegerField(verbose_name=_("test share (%)"))
+    wait = models.DurationField(verbose_name=_("wait"))
+    measure = models.CharField(max_length=10, choices=AbMeasure.choices, verbose_name=_("measure"))
     # Set when the audience is queued and the test's messages released.
-    per_variant = models.PositiveIntegerField(default=0)
-    started_at = models.DateTimeField(null=True, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    winner = models.CharField(max_length=1, blank=True)
+    per_variant = models.PositiveIntegerField(default=0, verbose_name=_("per variant"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    winner = models.CharField(max_length=1, blank=True, verbose_name=_("winner"))
     chosen_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        help_text="The staff member who picked the winner; empty when the test decided.",
+        help_text=_("The staff member who picked the winner; empty when the test decided."),
+        verbose_name=_("chosen by"),
     )
-    p_value = models.FloatField(null=True, blank=True)
-    outcome = models.CharField(max_length=300, blank=True)
+    p_value = models.FloatField(null=True, blank=True, verbose_name=_("p value"))
+    outcome = models.CharField(max_length=300, blank=True, verbose_name=_("outcome"))
     # {letter: {"sent": n, "opened": n, "clicked": n, "replied": n}} when it was decided.
-    results = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    results = models.JSONField(default=dict, blank=True, verbose_name=_("results"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
-        verbose_name = "A/B test"
+        verbose_name_plural = _("A/B tests")
+        verbose_name = _("A/B test")
 
     def __str__(self) -> str:
-        return f"A/B test of {self.campaign}"
+        return str(_("A/B test of {campaign}")).format(campaign=self.campaign)
 
 
 class ListingAlert(models.Model):
@@ -1330,29 +1601,47 @@ class ListingAlert(models.Model):
     waits for review, is sent through its own blast (`blast`), or says why nothing was."""
 
     class Reason(models.TextChoices):
-        NEW = "new", "New listing"
-        PRICE_DROP = "price_drop", "Price drop"
+        NEW = "new", _("New listing")
+        PRICE_DROP = "price_drop", _("Price drop")
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting for review"
-        SENT = "sent", "Sent"
-        REFUSED = "refused", "Nothing sent"
-        DISMISSED = "dismissed", "Dismissed"
+        PENDING = "pending", _("Waiting for review")
+        SENT = "sent", _("Sent")
+        REFUSED = "refused", _("Nothing sent")
+        DISMISSED = "dismissed", _("Dismissed")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="listing_alerts")
-    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="listing_alerts")
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    old_price = models.PositiveBigIntegerField(null=True, blank=True)
-    new_price = models.PositiveBigIntegerField(null=True, blank=True, verbose_name="price")
-    matched = models.PositiveIntegerField(
-        default=0, verbose_name="leads", help_text="Leads it fits (when sent: it was sent to)."
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id")
     )
-    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
-    refusal = models.CharField(max_length=300, blank=True, verbose_name="why nothing was sent")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="listing_alerts",
+        verbose_name=_("campaign"),
+    )
+    property = models.ForeignKey(
+        Property,
+        on_delete=models.CASCADE,
+        related_name="listing_alerts",
+        verbose_name=_("property"),
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices, verbose_name=_("reason"))
+    old_price = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("old price"))
+    new_price = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("price"))
+    matched = models.PositiveIntegerField(
+        default=0,
+        verbose_name=_("leads"),
+        help_text=_("Leads it fits (when sent: it was sent to)."),
+    )
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.PENDING, verbose_name=_("state")
+    )
+    refusal = models.CharField(max_length=300, blank=True, verbose_name=_("why nothing was sent"))
     # A sending that failed (no account...): the alert waits, saying why.
-    send_error = models.CharField(max_length=300, blank=True)
+    send_error = models.CharField(max_length=300, blank=True, verbose_name=_("send error"))
     # The alert's email: a blast made from the campaign's step when the alert was made.
     blast = models.OneToOneField(
         Campaign,
@@ -1360,20 +1649,31 @@ class ListingAlert(models.Model):
         null=True,
         blank=True,
         related_name="listing_alert",
-        verbose_name="email",
+        verbose_name=_("email"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
 
     class Meta:
+        verbose_name_plural = _("listing alerts")
         ordering = ["-created_at"]
-        verbose_name = "listing alert"
+        verbose_name = _("listing alert")
         constraints = [
             # A listing is new once; a drop is measured from the last alert's price, so the
             # price of each alert about a listing is lower than the one before: never twice.
@@ -1397,14 +1697,24 @@ class AlertedLead(models.Model):
     """A lead told about a listing by an alert: no alert about that listing reaches them
     again, whatever the campaign (the unique constraint holds it under any race)."""
 
-    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="+")
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="alerted")
-    alert = models.ForeignKey(
-        ListingAlert, on_delete=models.SET_NULL, null=True, related_name="alerted_leads"
+    property = models.ForeignKey(
+        Property, on_delete=models.CASCADE, related_name="+", verbose_name=_("property")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="alerted", verbose_name=_("lead")
+    )
+    alert = models.ForeignKey(
+        ListingAlert,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="alerted_leads",
+        verbose_name=_("alert"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("alerted lead")
+        verbose_name_plural = _("alerted leads")
         constraints = [
             models.UniqueConstraint(
                 fields=["property", "lead"], name="campaigns_lead_alerted_once_per_listing"
@@ -1420,16 +1730,28 @@ class OptOut(models.Model):
     one campaign, or one kind of campaign (listing alerts, newsletters, follow-ups). Leaving
     everything is the lead's own unsubscribe (Lead.unsubscribed_at) instead."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="opt_outs")
-    campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
     )
-    kind = models.CharField(max_length=20, choices=Campaign.Type.choices, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="opt_outs", verbose_name=_("lead")
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("campaign"),
+    )
+    kind = models.CharField(
+        max_length=20, choices=Campaign.Type.choices, blank=True, verbose_name=_("kind")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
-        verbose_name = "opt-out"
+        verbose_name_plural = _("opt-outs")
+        verbose_name = _("opt-out")
         constraints = [
             models.UniqueConstraint(
                 fields=["lead", "campaign"],
@@ -1457,19 +1779,29 @@ class DomainCheck(models.Model):
     read (campaigns/accounts/domain_check.py). Pages show the stored result with its time;
     they never wait on DNS."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    domain = models.CharField(max_length=253)
-    checked_at = models.DateTimeField()
-    spf = models.TextField(blank=True, help_text="The SPF record found.")
-    dmarc = models.TextField(blank=True, help_text="The DMARC record found.")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    domain = models.CharField(max_length=253, verbose_name=_("domain"))
+    checked_at = models.DateTimeField(verbose_name=_("checked at"))
+    spf = models.TextField(blank=True, help_text=_("The SPF record found."), verbose_name=_("spf"))
+    dmarc = models.TextField(
+        blank=True, help_text=_("The DMARC record found."), verbose_name=_("dmarc")
+    )
     # {selector: the DKIM record found, or ""}
-    dkim = models.JSONField(default=dict, blank=True)
+    dkim = models.JSONField(default=dict, blank=True, verbose_name=_("dkim"))
     # [{"key": "dmarc", "ok": false, "text": "...", "fix": "..."}] in the order shown.
-    findings = models.JSONField(default=list, blank=True)
-    error = models.CharField(max_length=500, blank=True, help_text="Why DNS could not be read.")
+    findings = models.JSONField(default=list, blank=True, verbose_name=_("findings"))
+    error = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text=_("Why DNS could not be read."),
+        verbose_name=_("error"),
+    )
 
     class Meta:
-        verbose_name = "domain check"
+        verbose_name_plural = _("domain checks")
+        verbose_name = _("domain check")
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "domain"], name="campaigns_one_check_per_domain"

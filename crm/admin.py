@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import translation
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
@@ -116,11 +117,11 @@ class OrganizationAdmin(ModelAdmin):
             .order_by("name")
         )
 
-    @display(description="Members", ordering="member_total")
+    @display(description=_("Members"), ordering="member_total")
     def member_count(self, obj: "WithAnnotations[Organization, _Totals]") -> int:
         return obj.member_total
 
-    @display(description="Leads", ordering="lead_total")
+    @display(description=_("Leads"), ordering="lead_total")
     def lead_count(self, obj: "WithAnnotations[Organization, _Totals]") -> int:
         return obj.lead_total
 
@@ -215,7 +216,7 @@ class SuppressedAddressAdmin(TenantScopedAdmin, ModelAdmin):
     fields = ["organization", "email", "reason", "detail"]
     actions_list = ["import_csv"]
 
-    @action(description="Import addresses", icon="upload_file", url_path="import-csv")
+    @action(description=_("Import addresses"), icon="upload_file", url_path="import-csv")
     def import_csv(self, request: HttpRequest) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:crm_suppressedaddress_import"))
 
@@ -251,7 +252,7 @@ class TagAdmin(TenantScopedAdmin, ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
         return super().get_queryset(request).annotate(lead_total=Count("leads"))
 
-    @display(description="Leads", ordering="lead_total")
+    @display(description=_("Leads"), ordering="lead_total")
     def lead_count(self, obj: "WithAnnotations[Tag, _Tagged]") -> int:
         return obj.lead_total
 
@@ -264,7 +265,7 @@ class CustomFieldAdmin(TenantScopedAdmin, ModelAdmin):
     search_fields = ["key", "label"]
     fields = ["organization", "key", "label"]
 
-    @display(description="In templates")
+    @display(description=_("In templates"))
     def in_templates(self, obj: CustomField) -> str:
         return "{{ lead.custom." + obj.key + " }}"
 

@@ -18,46 +18,63 @@ from crm.plain_text import validate_no_control_characters
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Paris).")
+        raise ValidationError(
+            _("%(value)r is not a known time zone (e.g. Europe/Paris)."), params={"value": value}
+        )
 
 
 def validate_country(value: str) -> None:
     """ISO 3166-1 alpha-2, as CLDR (Babel) knows it: US, FR, CA, ES..."""
     if len(value) != 2 or value not in Locale("en").territories:
-        raise ValidationError(f"{value!r} is not a country code (two letters, e.g. FR or US).")
+        raise ValidationError(
+            _("%(value)r is not a country code (two letters, e.g. FR or US)."),
+            params={"value": value},
+        )
 
 
 def validate_currency(value: str) -> None:
     """ISO 4217: USD, EUR, CAD..."""
     if value not in list_currencies():
-        raise ValidationError(f"{value!r} is not a currency code (three letters, e.g. EUR).")
+        raise ValidationError(
+            _("%(value)r is not a currency code (three letters, e.g. EUR)."),
+            params={"value": value},
+        )
 
 
 def validate_language(value: str) -> None:
     """One of the languages the project writes emails and pages in (settings.LANGUAGES)."""
     if value not in dict(settings.LANGUAGES):
         known = ", ".join(code for code, _name in settings.LANGUAGES)
-        raise ValidationError(f"{value!r} is not a language we write in ({known}).")
+        raise ValidationError(
+            _("%(value)r is not a language we write in (%(known)s)."),
+            params={"value": value, "known": known},
+        )
 
 
 class Organization(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=200)
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id")
+    )
+    name = models.CharField(max_length=200, verbose_name=_("name"))
     slug = models.SlugField(
         max_length=60,
         unique=True,
-        help_text="The agency's short name in addresses. Only an owner can change it.",
+        help_text=_("The agency's short name in addresses. Only an owner can change it."),
+        verbose_name=_("slug"),
     )
     timezone = models.CharField(
         max_length=64,
         default="UTC",
         validators=[validate_timezone],
-        verbose_name="time zone",
-        help_text="Every time in the admin is shown in this zone, and send windows follow "
-        "it. Only an owner can change it.",
+        verbose_name=_("time zone"),
+        help_text=_(
+            "Every time in the admin is shown in this zone, and send windows follow "
+            "it. Only an owner can change it."
+        ),
     )
     postal_address = models.TextField(
-        help_text="Printed in the footer of every campaign email (required by anti-spam law)."
+        help_text=_("Printed in the footer of every campaign email (required by anti-spam law)."),
+        verbose_name=_("postal address"),
     )
     # Where the agency works, and so how its leads read: phone numbers, the address format,
     # the email rules that apply; the language and money its emails are written in.
@@ -65,23 +82,28 @@ class Organization(models.Model):
         max_length=2,
         default="US",
         validators=[validate_country],
-        help_text="Two letters (US, FR, CA...): phone numbers and the email rules that apply.",
+        help_text=_("Two letters (US, FR, CA...): phone numbers and the email rules that apply."),
+        verbose_name=_("country"),
     )
     language = models.CharField(
         max_length=8,
         default="en",
         validators=[validate_language],
-        help_text="The language of the emails' footer, listing cards and unsubscribe pages.",
+        help_text=_("The language of the emails' footer, listing cards and unsubscribe pages."),
+        verbose_name=_("language"),
     )
     currency = models.CharField(
         max_length=3,
         default="USD",
         validators=[validate_currency],
-        help_text="Three letters (USD, EUR, CAD...): how prices are written in emails.",
+        help_text=_("Three letters (USD, EUR, CAD...): how prices are written in emails."),
+        verbose_name=_("currency"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -99,23 +121,33 @@ class Membership(models.Model):
     what changes its pages' addresses and clock (OWNER_FIELDS)."""
 
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        MANAGER = "manager", "Manager"
-        AGENT = "agent", "Agent"
+        OWNER = "owner", _("Owner")
+        MANAGER = "manager", _("Manager")
+        AGENT = "agent", _("Agent")
 
     EDITORS = (Role.OWNER, Role.MANAGER)
     OWNER_FIELDS = ("slug", "timezone")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
     )
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="memberships"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("organization"),
     )
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.AGENT)
-    created_at = models.DateTimeField(auto_now_add=True)
+    role = models.CharField(
+        max_length=20, choices=Role.choices, default=Role.AGENT, verbose_name=_("role")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "organization"], name="crm_membership_unique_user_org"
@@ -154,45 +186,56 @@ class StaffPreferences(models.Model):
         return str(self.user)
 
 
-OWNER_NOT_MEMBER = "This agent is not a member of the lead's organization."
+OWNER_NOT_MEMBER = _("This agent is not a member of the lead's organization.")
 
 
 class Property(models.Model):
     class Status(models.TextChoices):
-        AVAILABLE = "available", "Available"
-        UNDER_OFFER = "under_offer", "Under offer"
-        SOLD = "sold", "Sold"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        AVAILABLE = "available", _("Available")
+        UNDER_OFFER = "under_offer", _("Under offer")
+        SOLD = "sold", _("Sold")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     # Listing alerts tell nobody about these.
     OFF_MARKET = (Status.SOLD, Status.WITHDRAWN)
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="properties"
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id")
     )
-    title = models.CharField(max_length=200)
-    city = models.CharField(max_length=100, blank=True)
-    address = models.CharField(max_length=255, blank=True)
-    price = models.PositiveBigIntegerField(null=True, blank=True)
-    bedrooms = models.PositiveSmallIntegerField(null=True, blank=True)
-    bathrooms = models.PositiveSmallIntegerField(null=True, blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="properties",
+        verbose_name=_("organization"),
+    )
+    title = models.CharField(max_length=200, verbose_name=_("title"))
+    city = models.CharField(max_length=100, blank=True, verbose_name=_("city"))
+    address = models.CharField(max_length=255, blank=True, verbose_name=_("address"))
+    price = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("price"))
+    bedrooms = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("bedrooms"))
+    bathrooms = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("bathrooms"))
     area = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="The living area, in the unit of the agency's country: square feet in the "
-        "United States (and the United Kingdom, Canada), square metres elsewhere.",
+        help_text=_(
+            "The living area, in the unit of the agency's country: square feet in the "
+            "United States (and the United Kingdom, Canada), square metres elsewhere."
+        ),
+        verbose_name=_("area"),
     )
-    url = models.URLField(blank=True)
+    url = models.URLField(blank=True, verbose_name=_("url"))
     photo_url = models.URLField(
-        blank=True, verbose_name="photo", help_text="The address of a photo of the listing."
+        blank=True, verbose_name=_("photo"), help_text=_("The address of a photo of the listing.")
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AVAILABLE)
-    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.AVAILABLE, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("property")
         ordering = ["title"]
-        verbose_name_plural = "properties"
+        verbose_name_plural = _("properties")
         indexes = [models.Index(fields=["organization", "city"])]
 
     def __str__(self) -> str:
@@ -225,17 +268,21 @@ class Tag(models.Model):
     """A label an agency puts on leads ("buyer", "vip", "open house 12 May"): imported from
     a CRM's tags, filterable in the leads list, usable in a campaign's audience."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="tags")
-    name = models.CharField(max_length=100)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="tags", verbose_name=_("organization")
+    )
+    name = models.CharField(max_length=100, verbose_name=_("name"))
 
     class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
                 Lower("name"),
                 "organization",
                 name="crm_tag_unique_name_per_org",
-                violation_error_message="This agency already has this tag.",
+                violation_error_message=_("This agency already has this tag."),
             )
         ]
 
@@ -248,15 +295,24 @@ class CustomField(models.Model):
     Lead.custom under `key` (`{{ lead.custom.neighborhood }}` in a template)."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="custom_fields"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="custom_fields",
+        verbose_name=_("organization"),
     )
     key = models.CharField(
-        max_length=60, help_text="Its name in templates: lower case, digits and “_”."
+        max_length=60,
+        help_text=_("Its name in templates: lower case, digits and “_”."),
+        verbose_name=_("key"),
     )
-    label = models.CharField(max_length=200, help_text="The column's name in the file.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    label = models.CharField(
+        max_length=200, help_text=_("The column's name in the file."), verbose_name=_("label")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
         ordering = ["key"]
         constraints = [
             models.UniqueConstraint(
@@ -272,11 +328,11 @@ class ConsentBasis(models.TextChoices):
     """Why the agency may email a lead; what each allows depends on the agency's country
     (crm/consent.py, docs/compliance.md)."""
 
-    EXPRESS = "express", "Express consent (they said yes to emails)"
-    ENQUIRY = "enquiry", "Enquiry (they asked about a property or a service)"
-    CLIENT = "client", "Client (bought, sold or rented through the agency)"
-    PURCHASED = "purchased", "Bought or rented list"
-    UNKNOWN = "unknown", "Unknown"
+    EXPRESS = "express", _("Express consent (they said yes to emails)")
+    ENQUIRY = "enquiry", _("Enquiry (they asked about a property or a service)")
+    CLIENT = "client", _("Client (bought, sold or rented through the agency)")
+    PURCHASED = "purchased", _("Bought or rented list")
+    UNKNOWN = "unknown", _("Unknown")
 
 
 class InboundKey(models.Model):
@@ -284,39 +340,68 @@ class InboundKey(models.Model):
     time to POST /api/leads/ (crm/inbound/). Shown once when made, kept as its SHA-256
     only; several may be live; a revoked key is refused. Each lead it brings names it."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id")
+    )
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="inbound_keys"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="inbound_keys",
+        verbose_name=_("organization"),
     )
     name = models.CharField(
-        max_length=100, help_text="Where it is used, e.g. “Website contact form” or “Zapier”."
+        max_length=100,
+        help_text=_("Where it is used, e.g. “Website contact form” or “Zapier”."),
+        verbose_name=_("name"),
     )
-    prefix = models.CharField(max_length=16, editable=False, help_text="Its first characters.")
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=16,
+        editable=False,
+        help_text=_("Its first characters."),
+        verbose_name=_("prefix"),
+    )
+    key_hash = models.CharField(
+        max_length=64, unique=True, editable=False, verbose_name=_("key hash")
+    )
     source = models.CharField(
         max_length=100,
         blank=True,
-        help_text="The source of the new leads it brings, when they say none (default: its name).",
+        help_text=_(
+            "The source of the new leads it brings, when they say none (default: its name)."
+        ),
+        verbose_name=_("source"),
     )
     # A sequence (campaigns.Campaign) every lead it brings is enrolled in: the CRM keeps
     # its id only, the campaigns do the enrolling (campaigns/sequences/arrivals.py).
-    enrol_in = models.UUIDField(null=True, blank=True, verbose_name="enrol in sequence")
+    enrol_in = models.UUIDField(null=True, blank=True, verbose_name=_("enrol in sequence"))
     thanks_url = models.URLField(
         blank=True,
-        verbose_name="thank-you page",
-        help_text="Where a visitor's browser goes after posting a form (default: a short "
-        "thank-you page of ours).",
+        verbose_name=_("thank-you page"),
+        help_text=_(
+            "Where a visitor's browser goes after posting a form (default: a short "
+            "thank-you page of ours)."
+        ),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("last used at")
+    )
+    revoked_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("revoked at")
+    )
 
     class Meta:
+        verbose_name_plural = _("lead form keys")
         ordering = ["-created_at"]
-        verbose_name = "lead form key"
+        verbose_name = _("lead form key")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -324,45 +409,81 @@ class InboundKey(models.Model):
 
 class Lead(models.Model):
     class Status(models.TextChoices):
-        NEW = "new", "New"
-        CONTACTED = "contacted", "Contacted"
-        QUALIFIED = "qualified", "Qualified"
-        CLIENT = "client", "Client"
-        LOST = "lost", "Lost"
+        NEW = "new", _("New")
+        CONTACTED = "contacted", _("Contacted")
+        QUALIFIED = "qualified", _("Qualified")
+        CLIENT = "client", _("Client")
+        LOST = "lost", _("Lost")
 
     # A campaign that does not name statuses never emails these: a client is not
     # prospected, a lost lead (trash, not interested) not at all. Ticking them includes them.
     NOT_EMAILED_BY_DEFAULT = (Status.CLIENT, Status.LOST)
     EMAILED_BY_DEFAULT = (Status.NEW, Status.CONTACTED, Status.QUALIFIED)
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="leads")
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id")
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="leads", verbose_name=_("organization")
+    )
     # No control character in one-line text (it breaks exports); an address that a message
     # can carry (an international domain has an IDNA form).
     first_name = models.CharField(
-        max_length=100, blank=True, validators=[validate_no_control_characters]
+        max_length=100,
+        blank=True,
+        validators=[validate_no_control_characters],
+        verbose_name=_("first name"),
     )
     last_name = models.CharField(
-        max_length=100, blank=True, validators=[validate_no_control_characters]
+        max_length=100,
+        blank=True,
+        validators=[validate_no_control_characters],
+        verbose_name=_("last name"),
     )
     # The name shown: the first and last name joined (Lead.save keeps it so).
     name = models.CharField(
-        max_length=201, blank=True, editable=False, validators=[validate_no_control_characters]
+        max_length=201,
+        blank=True,
+        editable=False,
+        validators=[validate_no_control_characters],
+        verbose_name=_("name"),
     )
-    email = models.EmailField(max_length=254, validators=[validate_sendable])
-    phone = models.CharField(max_length=40, blank=True, validators=[validate_no_control_characters])
-    city = models.CharField(max_length=100, blank=True, validators=[validate_no_control_characters])
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
-    budget_min = models.PositiveBigIntegerField(null=True, blank=True)
-    budget_max = models.PositiveBigIntegerField(null=True, blank=True)
+    email = models.EmailField(
+        max_length=254, validators=[validate_sendable], verbose_name=_("email")
+    )
+    phone = models.CharField(
+        max_length=40,
+        blank=True,
+        validators=[validate_no_control_characters],
+        verbose_name=_("phone"),
+    )
+    city = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[validate_no_control_characters],
+        verbose_name=_("city"),
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.NEW, verbose_name=_("status")
+    )
+    budget_min = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("budget min"))
+    budget_max = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("budget max"))
     source = models.CharField(
-        max_length=100, blank=True, validators=[validate_no_control_characters]
+        max_length=100,
+        blank=True,
+        validators=[validate_no_control_characters],
+        verbose_name=_("source"),
     )
-    tags = models.ManyToManyField(Tag, blank=True, related_name="leads")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="leads", verbose_name=_("tags"))
     # The agency's own columns (CustomField), by key: text, or a date as YYYY-MM-DD.
-    custom = models.JSONField(default=dict, blank=True, verbose_name="custom fields")
+    custom = models.JSONField(default=dict, blank=True, verbose_name=_("custom fields"))
     property = models.ForeignKey(
-        Property, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+        Property,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+        verbose_name=_("property"),
     )
     # The agent who looks after the lead: a member of the lead's organization. Campaigns
     # set to send from each lead's agent go through their Gmail (campaigns/outbox/senders.py).
@@ -374,11 +495,14 @@ class Lead(models.Model):
         blank=True,
         related_name="owned_leads",
         db_index=False,
-        verbose_name="agent",
-        help_text="The member of the agency who looks after this lead.",
+        verbose_name=_("agent"),
+        help_text=_("The member of the agency who looks after this lead."),
     )
     unsubscribed_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set when the lead opts out: no campaign email after."
+        null=True,
+        blank=True,
+        help_text=_("Set when the lead opts out: no campaign email after."),
+        verbose_name=_("unsubscribed at"),
     )
     # The key of the web form or tool that brought the lead in (POST /api/leads/).
     inbound_key = models.ForeignKey(
@@ -388,7 +512,7 @@ class Lead(models.Model):
         blank=True,
         editable=False,
         related_name="leads",
-        verbose_name="came through",
+        verbose_name=_("came through"),
     )
     # The latest of the lead's consent records (ConsentRecord), kept here so that an
     # audience's query can tell who may be emailed under the agency's rules.
@@ -398,18 +522,22 @@ class Lead(models.Model):
         default=ConsentBasis.UNKNOWN,
         # Also the database's own: a row written in SQL (the benchmarks) gets it too.
         db_default=ConsentBasis.UNKNOWN,
-        verbose_name="may we email them",
+        verbose_name=_("may we email them"),
     )
     consent_date = models.DateField(
         null=True,
         blank=True,
-        verbose_name="since",
-        help_text="The day consent was given, or of the enquiry, or of the purchase or sale.",
+        verbose_name=_("since"),
+        help_text=_("The day consent was given, or of the enquiry, or of the purchase or sale."),
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
         ordering = ["-created_at"]
         constraints = [
             # One lead per address per organization, whatever the case of the address.
@@ -417,14 +545,14 @@ class Lead(models.Model):
                 Lower("email"),
                 "organization",
                 name="crm_lead_unique_email_per_org",
-                violation_error_message="A lead with this email address already exists.",
+                violation_error_message=_("A lead with this email address already exists."),
             ),
             models.CheckConstraint(
                 condition=models.Q(budget_min__isnull=True)
                 | models.Q(budget_max__isnull=True)
                 | models.Q(budget_min__lte=models.F("budget_max")),
                 name="crm_lead_budget_min_lte_max",
-                violation_error_message="The minimum budget cannot exceed the maximum budget.",
+                violation_error_message=_("The minimum budget cannot exceed the maximum budget."),
             ),
         ]
         indexes = [
@@ -467,7 +595,7 @@ class Lead(models.Model):
     def clean(self) -> None:
         linked = self.property  # None, without a query, when there is none
         if linked and self.organization_id and linked.organization_id != self.organization_id:
-            raise ValidationError({"property": "This property belongs to another organization."})
+            raise ValidationError({"property": _("This property belongs to another organization.")})
         if (
             self.owner_id
             and self.organization_id
@@ -485,32 +613,44 @@ class ConsentRecord(models.Model):
     prove consent; GDPR art. 7(1): the controller must be able to demonstrate it)."""
 
     class Source(models.TextChoices):
-        FORM = "form", "Web form"
-        IMPORT = "import", "Import"
-        STAFF = "staff", "Staff"
+        FORM = "form", _("Web form")
+        IMPORT = "import", _("Import")
+        STAFF = "staff", _("Staff")
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="consent_records")
-    basis = models.CharField(max_length=20, choices=ConsentBasis.choices)
-    given_on = models.DateField(null=True, blank=True, verbose_name="since")
-    source = models.CharField(max_length=10, choices=Source.choices)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="consent_records", verbose_name=_("lead")
+    )
+    basis = models.CharField(max_length=20, choices=ConsentBasis.choices, verbose_name=_("basis"))
+    given_on = models.DateField(null=True, blank=True, verbose_name=_("since"))
+    source = models.CharField(max_length=10, choices=Source.choices, verbose_name=_("source"))
     source_detail = models.CharField(
         max_length=500,
         blank=True,
-        verbose_name="where from",
-        help_text="The form's address, the import file and line, or who recorded it.",
+        verbose_name=_("where from"),
+        help_text=_("The form's address, the import file and line, or who recorded it."),
     )
     wording = models.TextField(
-        blank=True, help_text="The words the lead was shown when they gave it."
+        blank=True,
+        help_text=_("The words the lead was shown when they gave it."),
+        verbose_name=_("wording"),
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at"))
 
     class Meta:
+        verbose_name_plural = _("consent records")
         ordering = ["-recorded_at", "-pk"]
-        verbose_name = "consent record"
+        verbose_name = _("consent record")
         indexes = [models.Index(fields=["lead", "-recorded_at"])]
 
     def __str__(self) -> str:
@@ -524,37 +664,45 @@ class SuppressedAddress(models.Model):
     """
 
     class Reason(models.TextChoices):
-        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
-        BOUNCED = "bounced", "Hard bounce"
-        MANUAL = "manual", "Added by staff"
-        FORGOTTEN = "forgotten", "Erased at their request"
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        BOUNCED = "bounced", _("Hard bounce")
+        MANUAL = "manual", _("Added by staff")
+        FORGOTTEN = "forgotten", _("Erased at their request")
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="suppressed_addresses"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="suppressed_addresses",
+        verbose_name=_("organization"),
     )
     # Empty for an erased lead: only the keyed hash of their address is kept.
-    email = models.EmailField(max_length=254, blank=True, help_text="Stored in lower case.")
+    email = models.EmailField(
+        max_length=254, blank=True, help_text=_("Stored in lower case."), verbose_name=_("email")
+    )
     email_hash = models.CharField(
         max_length=64,
         blank=True,
         db_default="",
         editable=False,
-        help_text="An erased lead's address, as a keyed hash (crm/suppression.py).",
+        help_text=_("An erased lead's address, as a keyed hash (crm/suppression.py)."),
+        verbose_name=_("email hash"),
     )
-    reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.MANUAL)
-    detail = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(
+        max_length=20, choices=Reason.choices, default=Reason.MANUAL, verbose_name=_("reason")
+    )
+    detail = models.CharField(max_length=500, blank=True, verbose_name=_("detail"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "suppressed address"
-        verbose_name_plural = "suppression list"
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppression list")
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "email"],
                 condition=~models.Q(email=""),
                 name="crm_suppressed_once",
-                violation_error_message="This address is already on the suppression list.",
+                violation_error_message=_("This address is already on the suppression list."),
             ),
             models.UniqueConstraint(
                 fields=["organization", "email_hash"],
@@ -568,7 +716,7 @@ class SuppressedAddress(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.email or "(erased address)"
+        return self.email or str(_("(erased address)"))
 
     def clean(self) -> None:
         self.email = self.email.strip().lower()
@@ -579,15 +727,24 @@ class ImportMapping(models.Model):
     where each column went, and what each status value became."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="import_mappings"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="import_mappings",
+        verbose_name=_("organization"),
     )
-    signature = models.CharField(max_length=64, help_text="The header's column names, hashed.")
-    header = models.JSONField(default=list)
-    targets = models.JSONField(default=list)
-    statuses = models.JSONField(default=dict)
-    updated_at = models.DateTimeField(auto_now=True)
+    signature = models.CharField(
+        max_length=64,
+        help_text=_("The header's column names, hashed."),
+        verbose_name=_("signature"),
+    )
+    header = models.JSONField(default=list, verbose_name=_("header"))
+    targets = models.JSONField(default=list, verbose_name=_("targets"))
+    statuses = models.JSONField(default=dict, verbose_name=_("statuses"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "signature"], name="crm_import_mapping_once_per_header"
@@ -604,41 +761,60 @@ class LeadImport(models.Model):
     the page showing the progress, and a run whose process stopped is taken up again."""
 
     class State(models.TextChoices):
-        PREVIEWING = "previewing", "Reading the file"
-        PREVIEWED = "previewed", "Waiting for confirmation"
-        IMPORTING = "importing", "Importing"
-        DONE = "done", "Imported"
-        FAILED = "failed", "Failed"
+        PREVIEWING = "previewing", _("Reading the file")
+        PREVIEWED = "previewed", _("Waiting for confirmation")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
 
     RUNNING = (State.PREVIEWING, State.IMPORTING)
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id")
+    )
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="lead_imports"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="lead_imports",
+        verbose_name=_("organization"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    file_name = models.CharField(max_length=255)
-    file_size = models.PositiveBigIntegerField(default=0)
-    sheet = models.CharField(max_length=200, blank=True)
-    sheets = models.JSONField(default=list)
-    state = models.CharField(max_length=20, choices=State.choices, default=State.PREVIEWING)
-    mapping = models.JSONField(default=dict)  # crm.importing.mapping.Mapping.as_json
-    columns = models.JSONField(default=list)  # each column's first values and its values
-    report = models.JSONField(default=dict)  # crm.importing.lead_import.ImportReport
-    error = models.TextField(blank=True)
-    progress = models.FloatField(default=0)  # of the file read, 0 to 1
+    file_name = models.CharField(max_length=255, verbose_name=_("file name"))
+    file_size = models.PositiveBigIntegerField(default=0, verbose_name=_("file size"))
+    sheet = models.CharField(max_length=200, blank=True, verbose_name=_("sheet"))
+    sheets = models.JSONField(default=list, verbose_name=_("sheets"))
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.PREVIEWING, verbose_name=_("state")
+    )
+    mapping = models.JSONField(
+        default=dict, verbose_name=_("mapping")
+    )  # crm.importing.mapping.Mapping.as_json
+    columns = models.JSONField(
+        default=list, verbose_name=_("columns")
+    )  # each column's first values and its values
+    report = models.JSONField(
+        default=dict, verbose_name=_("report")
+    )  # crm.importing.lead_import.ImportReport
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    progress = models.FloatField(default=0, verbose_name=_("progress"))  # of the file read, 0 to 1
     # The last line an import wrote (a run taken up again starts after it).
-    written_line = models.PositiveIntegerField(default=0)
+    written_line = models.PositiveIntegerField(default=0, verbose_name=_("written line"))
     # Who runs it now, and when it last said so: a run silent for long has stopped.
-    claim = models.UUIDField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    claim = models.UUIDField(null=True, blank=True, verbose_name=_("claim"))
+    heartbeat_at = models.DateTimeField(null=True, blank=True, verbose_name=_("heartbeat at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
+        verbose_name = _("lead import")
+        verbose_name_plural = _("lead imports")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["state", "heartbeat_at"])]
 

@@ -8,22 +8,30 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import render
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from unfold.contrib.filters.admin import DropdownFilter
 from unfold.decorators import display
 
 from crm.models import Lead
 from crm.owners import agent_name, leads_assign, members_of
+from crm.site.numbers import grouped
 from crm.site.tenancy import organization_ids
 
 NO_AGENT = "none"
-CHOOSE_AN_AGENT = "Choose an agent of these leads' agency."
-ASSIGNED = "%(n)s lead now has %(agent)s as agent."
-ASSIGNED_PLURAL = "%(n)s leads now have %(agent)s as agent."
-UNASSIGNED = "%(n)s lead no longer has an agent."
-UNASSIGNED_PLURAL = "%(n)s leads no longer have an agent."
-LEFT_OUT = " %(n)s lead of another agency was left as it was."
-LEFT_OUT_PLURAL = " %(n)s leads of another agency were left as they were."
+CHOOSE_AN_AGENT = _("Choose an agent of these leads' agency.")
+# Counted by "count" (a number), written with "n" (grouped as the language writes numbers).
+ASSIGNED = ngettext_lazy(
+    "%(n)s lead now has %(agent)s as agent.", "%(n)s leads now have %(agent)s as agent.", "count"
+)
+UNASSIGNED = ngettext_lazy(
+    "%(n)s lead no longer has an agent.", "%(n)s leads no longer have an agent.", "count"
+)
+LEFT_OUT = ngettext_lazy(
+    " %(n)s lead of another agency was left as it was.",
+    " %(n)s leads of another agency were left as they were.",
+    "count",
+)
 
 
 def _member(members: QuerySet, value: Any) -> Any:
@@ -34,12 +42,12 @@ def _member(members: QuerySet, value: Any) -> Any:
 class OwnerFilter(DropdownFilter):
     """Leads by agent, or those without one."""
 
-    title = "agent"
+    title = _("agent")
     parameter_name = "agent"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         members = members_of(organization_ids(request))
-        return [(NO_AGENT, "No agent"), *((str(user.pk), agent_name(user)) for user in members)]
+        return [(NO_AGENT, _("No agent")), *((str(user.pk), agent_name(user)) for user in members)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
         value = self.value()
@@ -51,7 +59,7 @@ class OwnerFilter(DropdownFilter):
         return queryset.filter(owner=member) if member else queryset.none()
 
 
-@display(description="Agent", ordering="owner__first_name")
+@display(description=_("Agent"), ordering="owner__first_name")
 def agent_column(lead: Lead) -> str:
     return agent_name(lead.owner) if lead.owner_id else "–"
 
@@ -82,8 +90,8 @@ def assign_to_agent(model_admin: Any, request: HttpRequest, queryset: QuerySet[L
         {
             **model_admin.admin_site.each_context(request),
             "opts": model_admin.model._meta,
-            "title": "Assign to an agent",
-            "breadcrumbs": [Lead, "Assign to an agent"],
+            "title": _("Assign to an agent"),
+            "breadcrumbs": [Lead, _("Assign to an agent")],
             "agents": [(user.pk, agent_name(user), user.email) for user in members],
             "no_agent": NO_AGENT,
             "count": count,
@@ -96,11 +104,11 @@ def assign_to_agent(model_admin: Any, request: HttpRequest, queryset: QuerySet[L
 def _assigned_note(owner: Any, result: Any) -> str:
     n = result.assigned
     if owner is None:
-        note = ngettext(UNASSIGNED, UNASSIGNED_PLURAL, n) % {"n": f"{n:,}"}
+        note = UNASSIGNED % {"count": n, "n": grouped(n)}
     else:
-        note = ngettext(ASSIGNED, ASSIGNED_PLURAL, n) % {"n": f"{n:,}", "agent": agent_name(owner)}
+        note = ASSIGNED % {"count": n, "n": grouped(n), "agent": agent_name(owner)}
     if result.left_out:
-        note += ngettext(LEFT_OUT, LEFT_OUT_PLURAL, result.left_out) % {"n": f"{result.left_out:,}"}
+        note += LEFT_OUT % {"count": result.left_out, "n": grouped(result.left_out)}
     return note
 
 

@@ -3,11 +3,12 @@
 from typing import Any
 
 from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
 
 UNFOLD: dict[str, Any] = {
-    "SITE_TITLE": "Campaigns",
-    "SITE_HEADER": "Campaigns",
-    "SITE_SUBHEADER": "Email outreach for your leads",
+    "SITE_TITLE": _("Campaigns"),
+    "SITE_HEADER": _("Campaigns"),
+    "SITE_SUBHEADER": _("Email outreach for your leads"),
     "SITE_SYMBOL": "campaign",
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
@@ -24,115 +25,115 @@ UNFOLD: dict[str, Any] = {
         "show_all_applications": False,
         "navigation": [
             {
-                "title": "Leads",
+                "title": _("Leads"),
                 "items": [
                     {
-                        "title": "Leads",
+                        "title": _("Leads"),
                         "icon": "people",
                         "link": reverse_lazy("admin:crm_lead_changelist"),
                     },
                     {
                         # The page's own title and the lead list's button say the same
                         # (crm.importing.import_views.IMPORT_LEADS).
-                        "title": "Import leads",
+                        "title": _("Import leads"),
                         "icon": "upload_file",
                         "link": reverse_lazy("admin:crm_lead_import"),
                     },
                     {
-                        "title": "Lead form keys",
+                        "title": _("Lead form keys"),
                         "icon": "key",
                         "link": reverse_lazy("admin:crm_inboundkey_changelist"),
                     },
                     {
-                        "title": "Tags",
+                        "title": _("Tags"),
                         "icon": "sell",
                         "link": reverse_lazy("admin:crm_tag_changelist"),
                     },
                     {
-                        "title": "Custom fields",
+                        "title": _("Custom fields"),
                         "icon": "dataset",
                         "link": reverse_lazy("admin:crm_customfield_changelist"),
                     },
                     {
-                        "title": "Properties",
+                        "title": _("Properties"),
                         "icon": "home_work",
                         "link": reverse_lazy("admin:crm_property_changelist"),
                     },
                     {
-                        "title": "Suppression list",
+                        "title": _("Suppression list"),
                         "icon": "block",
                         "link": reverse_lazy("admin:crm_suppressedaddress_changelist"),
                     },
                 ],
             },
             {
-                "title": "Campaigns",
+                "title": _("Campaigns"),
                 "items": [
                     {
-                        "title": "Campaigns",
+                        "title": _("Campaigns"),
                         "icon": "campaign",
                         "link": reverse_lazy("admin:campaigns_campaign_changelist"),
                     },
                     {
-                        "title": "Listing alerts",
+                        "title": _("Listing alerts"),
                         "icon": "notifications_active",
                         "link": reverse_lazy("admin:campaigns_listingalert_changelist"),
                     },
                     {
-                        "title": "Enrollments",
+                        "title": _("Enrollments"),
                         "icon": "route",
                         "link": reverse_lazy("admin:campaigns_enrollment_changelist"),
                     },
                 ],
             },
             {
-                "title": "Sending accounts",
+                "title": _("Sending accounts"),
                 "items": [
                     {
-                        "title": "Email accounts",
+                        "title": _("Email accounts"),
                         "icon": "alternate_email",
                         "link": reverse_lazy("admin:campaigns_emailaccount_changelist"),
                     },
                 ],
             },
             {
-                "title": "Messages",
+                "title": _("Messages"),
                 "items": [
                     {
-                        "title": "Message log",
+                        "title": _("Message log"),
                         "icon": "mail",
                         "link": reverse_lazy("admin:campaigns_messagelog_changelist"),
                     },
                 ],
             },
             {
-                "title": "Organization",
+                "title": _("Organization"),
                 "items": [
                     {
-                        "title": "Organizations",
+                        "title": _("Organizations"),
                         "icon": "apartment",
                         "link": reverse_lazy("admin:crm_organization_changelist"),
                     },
                     {
-                        "title": "Memberships",
+                        "title": _("Memberships"),
                         "icon": "badge",
                         "link": reverse_lazy("admin:crm_membership_changelist"),
                         "permission": "crm.site.navigation.is_superuser",
                     },
                     {
-                        "title": "Users",
+                        "title": _("Users"),
                         "icon": "person",
                         "link": reverse_lazy("admin:auth_user_changelist"),
                         "permission": "crm.site.navigation.is_superuser",
                     },
                     {
-                        "title": "Failed logins",
+                        "title": _("Failed logins"),
                         "icon": "lock_clock",
                         "link": reverse_lazy("admin:axes_accessattempt_changelist"),
                         "permission": "crm.site.navigation.is_superuser",
                     },
                     {
-                        "title": "Logins",
+                        "title": _("Logins"),
                         "icon": "login",
                         "link": reverse_lazy("admin:axes_accesslog_changelist"),
                         "permission": "crm.site.navigation.is_superuser",

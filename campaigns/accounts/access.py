@@ -4,13 +4,26 @@ mailbox, and its settings (Reply-To, limits) and its Google grant are theirs."""
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from campaigns.models import EmailAccount
 from crm.models import Membership
 
-NOT_YOURS = (
-    "Only {owner}, a manager or the owner of {organization} can {verb} {address}: it is "
-    "{owner}'s mailbox."
-)
+# By what is refused (the verb of the action), each a sentence of its own to translate.
+NOT_YOURS = {
+    "make primary": _(
+        "Only {owner}, a manager or the owner of {organization} can make {address} the primary "
+        "sender: it is {owner}'s mailbox."
+    ),
+    "reconnect": _(
+        "Only {owner}, a manager or the owner of {organization} can reconnect {address}: it is "
+        "{owner}'s mailbox."
+    ),
+    "disconnect": _(
+        "Only {owner}, a manager or the owner of {organization} can disconnect {address}: it "
+        "is {owner}'s mailbox."
+    ),
+}
 
 
 def may_manage(user: Any, account: EmailAccount) -> bool:
@@ -28,6 +41,6 @@ def may_manage(user: Any, account: EmailAccount) -> bool:
 def refusal(account: EmailAccount, verb: str) -> str:
     """What a member who may not `verb` the account is told."""
     owner = account.user.get_full_name() or account.user.get_username()
-    return NOT_YOURS.format(
-        owner=owner, organization=account.organization, verb=verb, address=account.email_address
+    return NOT_YOURS[verb].format(
+        owner=owner, organization=account.organization, address=account.email_address
     )

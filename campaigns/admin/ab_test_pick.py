@@ -6,21 +6,23 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.ab_tests import variants
 from campaigns.ab_tests.ab_results import Comparison, as_read, compare, variant_results
 from campaigns.admin import pages
 from campaigns.models import AbGroup, AbTest, Campaign, MessageLog
+from crm.site.numbers import grouped
 
-PICK_TITLE = "Send subject {variant} to the rest?"
-PICK_EXPLANATION = (
+PICK_TITLE = _("Send subject {variant} to the rest?")
+PICK_EXPLANATION = _(
     "Subject {variant} (“{subject}” for a sample lead) goes to the {held} leads who wait "
     "for the winner, at the account's pace. So far: {so_far}. The test stops here: this "
     "cannot be undone."
 )
-PICK_PAUSED = " The campaign is paused: they go out once you resume it."
-PICKED = "Subject {variant} goes to the rest."
-NO_TEST = "This campaign has no A/B test."
+PICK_PAUSED = _("The campaign is paused: they go out once you resume it.")
+PICKED = _("Subject {variant} goes to the rest.")
+NO_TEST = _("This campaign has no A/B test.")
 
 
 def ab_winner_pick(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -28,7 +30,7 @@ def ab_winner_pick(model_admin: Any, request: HttpRequest, object_id: str) -> Ht
     does it. Only for a campaign of the staff member's organizations (the admin's queryset)."""
     campaign = model_admin.get_object(request, object_id)
     if campaign is None:
-        raise Http404("No such campaign.")
+        raise Http404(_("No such campaign."))
     test = AbTest.objects.filter(campaign=campaign).select_related("dispatch__snapshot").first()
     if test is None:
         raise Http404(NO_TEST)
@@ -42,7 +44,7 @@ def ab_winner_pick(model_admin: Any, request: HttpRequest, object_id: str) -> Ht
             request,
             title=PICK_TITLE.format(variant=variant),
             explanation=_explanation(campaign, test, variant),
-            button=f"Send {variant} to the rest",
+            button=_("Send {variant} to the rest").format(variant=variant),
             back=back,
             icon="emoji_events",
         )
@@ -73,7 +75,7 @@ def _explanation(campaign: Campaign, test: AbTest, variant: str) -> str:
     text = PICK_EXPLANATION.format(
         variant=variant,
         subject=as_read(snapshot.subject_of(variant), campaign),
-        held=f"{held:,}",
+        held=grouped(held),
         so_far=comparison.words() if comparison else variants.CHOSEN_BEFORE_RESULTS,
     )
-    return text + (PICK_PAUSED if campaign.status == Campaign.Status.PAUSED else "")
+    return text + (f" {PICK_PAUSED}" if campaign.status == Campaign.Status.PAUSED else "")

@@ -7,7 +7,8 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
@@ -18,18 +19,18 @@ from campaigns.outbox import bounce_rate
 from campaigns.reporting.planner.page import plan_page
 from crm.site.tenancy import TenantScopedAdmin
 
-CHECK_EXPLANATION = (
+CHECK_EXPLANATION = _(
     "Reads {domain}'s SPF, DKIM and DMARC records from DNS now and keeps what they say, with "
     "the time: this page, the home and the launch page show it."
 )
-DOMAIN_OK = "{domain} has SPF, DKIM and DMARC in place."
-BOUNCES_SAID = (
+DOMAIN_OK = _("{domain} has SPF, DKIM and DMARC in place.")
+BOUNCES_SAID = _(
     "{bounced} of its last {judged} messages bounced ({percent:g}%). Above {limit:g}%, its "
     "campaigns pause (bounces are read only where reply and bounce detection is on)."
 )
-BOUNCES_NONE = "Nothing sent yet (bounces are read only where reply and bounce detection is on)."
-DOMAIN_PROBLEMS = "{domain} is missing part of its authentication: see Sending domain below."
-NEEDS_PERMISSION = (
+BOUNCES_NONE = _("Nothing sent yet (bounces are read only where reply and bounce detection is on).")
+DOMAIN_PROBLEMS = _("{domain} is missing part of its authentication: see Sending domain below.")
+NEEDS_PERMISSION = _(
     "Reply and bounce detection needs Google's permission to read message headers: use "
     "“Reconnect” on this account and allow it."
 )
@@ -68,11 +69,11 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
     actions_row = ["plan", "make_primary", "reconnect", "disconnect"]
     actions_detail = ["plan", "check_domain", "reconnect"]
 
-    @action(description="Check the domain", icon="dns", url_path="check-domain")
+    @action(description=_("Check the domain"), icon="dns", url_path="check-domain")
     def check_domain(self, request: HttpRequest, object_id: str) -> HttpResponse:
         account = self.get_object(request, object_id)  # scoped to the staff's agencies
         if account is None:
-            raise Http404("No such account.")
+            raise Http404(_("No such account."))
         back = reverse("admin:campaigns_emailaccount_change", args=[account.pk])
         if account.is_consumer_gmail:
             messages.info(request, domain_check.CONSUMER.format(domain=account.domain))
@@ -81,9 +82,9 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
             return pages.confirmation(
                 self,
                 request,
-                title=f"Check {account.domain} now?",
+                title=_("Check {domain} now?").format(domain=account.domain),
                 explanation=CHECK_EXPLANATION.format(domain=account.domain),
-                button="Check the domain",
+                button=_("Check the domain"),
                 back=back,
                 icon="dns",
             )
@@ -94,7 +95,7 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
             messages.warning(request, check.error or DOMAIN_PROBLEMS.format(domain=account.domain))
         return HttpResponseRedirect(back)
 
-    @display(description="Bounces")
+    @display(description=_("Bounces"))
     def recent_bounces(self, obj: EmailAccount) -> str:
         rate = bounce_rate.bounce_rate(obj)
         limit = settings.BOUNCE_RATE_MAX_PERCENT
@@ -104,7 +105,7 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
             bounced=rate.bounced, judged=rate.judged, percent=rate.percent, limit=limit
         )
 
-    @display(description="Sending domain")
+    @display(description=_("Sending domain"))
     def sending_domain(self, obj: EmailAccount) -> str:
         return domain_words.account_domain_html(obj)
 
@@ -127,16 +128,16 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
         account = self.get_object(request, object_id) if object_id else None
         return account is None or access.may_manage(request.user, account)
 
-    @action(description="Send plan", icon="event_upcoming", url_path="plan")
+    @action(description=_("Send plan"), icon="event_upcoming", url_path="plan")
     def plan(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return plan_page(self, request, object_id)
 
-    @action(description="Make primary", icon="star", url_path="make-primary")
+    @action(description=_("Make primary"), icon="star", url_path="make-primary")
     def make_primary(self, request: HttpRequest, object_id: str) -> HttpResponse:
         account = self.get_object(request, object_id)
         changelist = reverse("admin:campaigns_emailaccount_changelist")
         if account is None or not account.is_active:
-            messages.error(request, "Only a connected account of yours can be made primary.")
+            messages.error(request, _("Only a connected account of yours can be made primary."))
             return HttpResponseRedirect(changelist)
         if not access.may_manage(request.user, account):
             messages.error(request, access.refusal(account, "make primary"))
@@ -145,69 +146,76 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
             return pages.confirmation(
                 self,
                 request,
-                title=f"Make {account.email_address} the primary sender?",
-                explanation=(
-                    f"Campaigns of {account.organization} that name no sending account "
-                    "will send from it."
-                ),
-                button="Make primary",
+                title=_("Make {address} the primary sender?").format(address=account.email_address),
+                explanation=_(
+                    "Campaigns of {agency} that name no sending account will send from it."
+                ).format(agency=account.organization),
+                button=_("Make primary"),
                 back=changelist,
                 icon="star",
             )
         account.make_primary()
-        messages.success(request, f"{account.email_address} is now the primary sender.")
+        messages.success(
+            request, _("{address} is now the primary sender.").format(address=account.email_address)
+        )
         return HttpResponseRedirect(changelist)
 
-    @action(description="Connect Gmail", icon="add_link", url_path="connect-gmail")
+    @action(description=_("Connect Gmail"), icon="add_link", url_path="connect-gmail")
     def connect_gmail(self, request: HttpRequest) -> HttpResponse:
         return pages.gmail_connect(self, request)
 
     @action(
-        description="Reconnect", icon="sync", url_path="reconnect", permissions=["manage_account"]
+        description=_("Reconnect"),
+        icon="sync",
+        url_path="reconnect",
+        permissions=["manage_account"],
     )
     def reconnect(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return pages.gmail_reconnect(self, request, object_id)
 
-    @action(description="Disconnect", icon="link_off", url_path="disconnect")
+    @action(description=_("Disconnect"), icon="link_off", url_path="disconnect")
     def disconnect(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return pages.gmail_disconnect(self, request, object_id)
 
     @display(
-        description="State",
+        description=_("State"),
         label={"active": "success", "reconnect": "danger", "inactive": "warning"},
     )
     def state(self, obj: EmailAccount) -> tuple[str, str]:
         if obj.needs_reconnect:
-            return "reconnect", "Reconnect needed"
-        return ("active", "Active") if obj.is_active else ("inactive", "Disconnected")
+            return "reconnect", _("Reconnect needed")
+        return ("active", _("Active")) if obj.is_active else ("inactive", _("Disconnected"))
 
     @display(
-        description="Replies & bounces",
+        description=_("Replies & bounces"),
         label={"on": "success", "off": "info", "attention": "warning"},
     )
     def replies(self, obj: EmailAccount) -> tuple[str, str]:
         if not obj.detect_replies:
-            return "off", "Off"
+            return "off", _("Off")
         if obj.may_read_headers and not obj.needs_reconnect:
-            return "on", "On"
-        return "attention", "Needs reconnecting"
+            return "on", _("On")
+        return "attention", _("Needs reconnecting")
 
-    @display(description="Reply and bounce detection")
+    @display(description=_("Reply and bounce detection"))
     def reply_detection(self, obj: EmailAccount) -> str:
         if not obj.detect_replies:
-            return "Off."
+            return _("Off.")
         if obj.needs_reconnect:
-            return "Paused until the account is reconnected."
+            return _("Paused until the account is reconnected.")
         if not obj.may_read_headers:
             return obj.replies_error or NEEDS_PERMISSION
         checked = obj.replies_checked_at
-        when = (
-            f"last checked {timezone.localtime(checked):%Y-%m-%d %H:%M}"
+        said = (
+            _("On, last checked {moment}.").format(
+                moment=formats.date_format(timezone.localtime(checked), "SHORT_DATETIME_FORMAT")
+            )
             if checked
-            else ("not checked yet")
+            else _("On, not checked yet.")
         )
-        problem = f" Last check: {obj.replies_error}" if obj.replies_error else ""
-        return f"On, {when}.{problem}"
+        if obj.replies_error:
+            said += " " + _("Last check: {problem}").format(problem=obj.replies_error)
+        return said
 
     def save_model(self, request: HttpRequest, obj: EmailAccount, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, StackedInline
 from unfold.decorators import action, display
 
@@ -56,8 +57,18 @@ def _steps_editable(campaign: Campaign | None) -> bool:
     return campaign is None or not campaign.steps_locked
 
 
-NOTHING_TO_DO = "Nothing to {verb}: this campaign is {status}."
-NOTHING_LEFT = "Nothing to {verb}: this campaign has nothing left to send."
+# By the action asked for (pause, resume, cancel), each a sentence of its own to translate.
+NOTHING_TO_DO = {
+    "pause": _("Nothing to pause: this campaign is {status}."),
+    "resume": _("Nothing to resume: this campaign is {status}."),
+    "cancel": _("Nothing to cancel: this campaign is {status}."),
+}
+NOTHING_LEFT = {
+    "pause": _("Nothing to pause: this campaign has nothing left to send."),
+    "resume": _("Nothing to resume: this campaign has nothing left to send."),
+    "cancel": _("Nothing to cancel: this campaign has nothing left to send."),
+}
+A_DRAFT = _("a draft")
 
 
 def _marked(name: str) -> dict[str, str]:
@@ -131,9 +142,9 @@ class CampaignAdmin(
                 ]
             },
         ),
-        ("Listing alert", {"fields": listing_alert_admin.ALERT_FIELDS}),
+        (_("Listing alert"), {"fields": listing_alert_admin.ALERT_FIELDS}),
         (
-            "Audience",
+            _("Audience"),
             {
                 "fields": [
                     "audience",
@@ -149,9 +160,12 @@ class CampaignAdmin(
                 ]
             },
         ),
-        ("Schedule", {"fields": SEQUENCE_FIELDS}),
-        ("A/B subject test", {"fields": AB_TEST_FIELDS, "description": ab_test_page.SETTINGS_HELP}),
-        ("Tracking", {"fields": ["track_opens", "track_clicks"]}),
+        (_("Schedule"), {"fields": SEQUENCE_FIELDS}),
+        (
+            _("A/B subject test"),
+            {"fields": AB_TEST_FIELDS, "description": ab_test_page.SETTINGS_HELP},
+        ),
+        (_("Tracking"), {"fields": ["track_opens", "track_clicks"]}),
     ]
     # Offered as the campaign's status allows (get_actions_detail).
     actions_detail = [*campaign_live.BUTTONS, *campaign_live.ALWAYS]
@@ -160,7 +174,7 @@ class CampaignAdmin(
         return super().get_queryset(request).order_by("-created_at")
 
     @display(
-        description="Status",
+        description=_("Status"),
         ordering="status",
         label={
             Campaign.Status.DRAFT: "info",
@@ -200,15 +214,17 @@ class CampaignAdmin(
         the campaign, saying why, rather than a bare 403."""
         if campaign.allows(verb):
             # The status allows it, but the blast has nothing left to send.
-            messages.info(request, NOTHING_LEFT.format(verb=verb))
+            messages.info(request, NOTHING_LEFT[verb])
         else:
             status = campaign.get_status_display().lower()
             if campaign.status == Campaign.Status.DRAFT:
-                status = "a draft"
-            messages.info(request, NOTHING_TO_DO.format(verb=verb, status=status))
+                status = A_DRAFT
+            messages.info(request, NOTHING_TO_DO[verb].format(status=status))
         return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
 
-    @action(description="Launch…", icon="rocket_launch", url_path="launch", attrs=_marked("launch"))
+    @action(
+        description=_("Launch…"), icon="rocket_launch", url_path="launch", attrs=_marked("launch")
+    )
     def launch(self, request: HttpRequest, object_id: str) -> HttpResponse:
         campaign = self.get_object(request, object_id)
         if campaign is not None:
@@ -217,38 +233,47 @@ class CampaignAdmin(
                 return elsewhere
         return pages.launch_page(self, request, object_id)
 
-    @action(description="Pause", icon="pause", url_path="pause", attrs=_marked("pause"))
+    @action(description=_("Pause"), icon="pause", url_path="pause", attrs=_marked("pause"))
     def pause(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._switch(
             request,
             object_id,
             Campaign.pause,
-            button="Pause",
+            verb="pause",
+            button=_("Pause"),
+            title=_("Pause “{name}”?"),
             icon="pause",
-            explanation="Nothing more is sent until you resume. Messages being sent right "
-            "now finish.",
-            done="Paused: nothing more is sent until you resume. Messages being sent right "
-            "now finish.",
+            explanation=_(
+                "Nothing more is sent until you resume. Messages being sent right now finish."
+            ),
+            done=_(
+                "Paused: nothing more is sent until you resume. Messages being sent right now "
+                "finish."
+            ),
         )
 
-    @action(description="Resume", icon="play_arrow", url_path="resume", attrs=_marked("resume"))
+    @action(description=_("Resume"), icon="play_arrow", url_path="resume", attrs=_marked("resume"))
     def resume(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._switch(
             request,
             object_id,
             Campaign.resume,
-            button="Resume",
+            verb="resume",
+            button=_("Resume"),
+            title=_("Resume “{name}”?"),
             icon="play_arrow",
-            explanation="Sending starts again where it stopped. A sequence's due times move "
-            "by the length of the pause.",
-            done="Resumed.",
+            explanation=_(
+                "Sending starts again where it stopped. A sequence's due times move by the "
+                "length of the pause."
+            ),
+            done=_("Resumed."),
         )
 
-    @action(description="Cancel…", icon="cancel", url_path="cancel", attrs=_marked("cancel"))
+    @action(description=_("Cancel…"), icon="cancel", url_path="cancel", attrs=_marked("cancel"))
     def cancel(self, request: HttpRequest, object_id: str) -> HttpResponse:
         campaign = self.get_object(request, object_id)
         if campaign is None:
-            raise Http404("No such campaign.")
+            raise Http404(_("No such campaign."))
         waiting = campaign_live.waiting_count(campaign)
         if "cancel" not in campaign_live.available_actions(campaign, waiting):
             return self._refused(request, campaign, "cancel")
@@ -260,24 +285,26 @@ class CampaignAdmin(
         object_id: str,
         service: Any,
         *,
-        button: str,
+        verb: str,
+        button: Any,
+        title: Any,
         icon: str,
-        explanation: str,
-        done: str,
+        explanation: Any,
+        done: Any,
     ) -> HttpResponse:
         """Pause or resume: a GET shows what it does, the POST does it."""
         campaign = self.get_object(request, object_id)
         if campaign is None:
-            raise Http404("No such campaign.")
+            raise Http404(_("No such campaign."))
         waiting = campaign_live.waiting_count(campaign)
-        if button.lower() not in campaign_live.available_actions(campaign, waiting):
-            return self._refused(request, campaign, button.lower())
+        if verb not in campaign_live.available_actions(campaign, waiting):
+            return self._refused(request, campaign, verb)
         change = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
         if request.method != "POST":
             return pages.confirmation(
                 self,
                 request,
-                title=f"{button} “{campaign.name}”?",
+                title=title.format(name=campaign.name),
                 explanation=explanation,
                 button=button,
                 back=change,
@@ -292,7 +319,7 @@ class CampaignAdmin(
         return HttpResponseRedirect(change)
 
     @action(
-        description="Duplicate…",
+        description=_("Duplicate…"),
         icon="content_copy",
         url_path="duplicate",
         attrs=_marked("duplicate"),
@@ -301,7 +328,7 @@ class CampaignAdmin(
         return pages.campaign_duplicate(self, request, object_id)
 
     @action(
-        description="Preview and test",
+        description=_("Preview and test"),
         icon="visibility",
         url_path="preview",
         attrs=_marked("preview"),
@@ -310,7 +337,7 @@ class CampaignAdmin(
         campaign = self.get_object(request, object_id)
         step = campaign.steps.order_by("order").first() if campaign else None
         if step is None:
-            messages.warning(request, "Add a step to this campaign before previewing it.")
+            messages.warning(request, _("Add a step to this campaign before previewing it."))
             return HttpResponseRedirect(
                 reverse("admin:campaigns_campaign_change", args=[object_id])
             )
@@ -351,14 +378,14 @@ class CampaignStepAdmin(TenantScopedAdmin, ModelAdmin):
     warn_unsaved_form = True
     actions_detail = ["open_preview"]
 
-    @display(description="Step")
+    @display(description=_("Step"))
     def label(self, obj: CampaignStep) -> str:
         return obj.label()
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return False  # not a menu of its own: steps live on the campaign page
 
-    @action(description="Preview and test", icon="visibility", url_path="open-preview")
+    @action(description=_("Preview and test"), icon="visibility", url_path="open-preview")
     def open_preview(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return HttpResponseRedirect(
             reverse("admin:campaigns_campaignstep_preview", args=[object_id])

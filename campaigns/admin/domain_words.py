@@ -4,12 +4,13 @@ the launch page show it: what is missing and the record to add, and when it was 
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.accounts import domain_check
 from campaigns.models import DomainCheck, EmailAccount
 
 NEVER_CHECKED = "{domain} has not been checked yet: use “Check the domain” on this account."
-CHECKED_AT = "Checked {when}{stale}."
+CHECKED_AT = _("Checked {when}{stale}.")
 STALE = " (more than a day ago: check again for today's records)"
 OK_CLASS = "text-green-700 dark:text-green-400"
 PROBLEM_CLASS = "text-red-600 dark:text-red-400"

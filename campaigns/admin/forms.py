@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from unfold.forms import PaginationInlineFormSet
 from unfold.widgets import (
     UnfoldAdminCheckboxSelectMultipleWidget,
@@ -21,10 +22,10 @@ from campaigns.audiences import audience
 from campaigns.models import VARIANT_FIELDS, Campaign, CampaignStep
 from crm.models import Lead
 
-LOCKED_HELP = "Locked since the launch."
-AGENCY_LANGUAGE = "The agency's language"
-AGENCY_LANGUAGE_NAMED = "The agency's language ({name})"
-NOT_EMAILED_HELP = (
+LOCKED_HELP = _("Locked since the launch.")
+AGENCY_LANGUAGE = _("The agency's language")
+AGENCY_LANGUAGE_NAMED = _("The agency's language ({name})")
+NOT_EMAILED_HELP = _(
     "None ticked: every lead but clients and lost leads (tick Client or Lost to email them)."
 )
 # A blast's subject test: launched as set (ab_tests freezes them), then shown read-only.
@@ -46,7 +47,7 @@ class CampaignForm(forms.ModelForm):
     """The spec's audience filter edited as ordinary fields, stored as JSON."""
 
     language = forms.ChoiceField(
-        label="Language of its emails",
+        label=_("Language of its emails"),
         required=False,
         choices=language_choices,
         widget=UnfoldAdminSelectWidget,
@@ -54,43 +55,47 @@ class CampaignForm(forms.ModelForm):
     )
 
     filter_status = forms.MultipleChoiceField(
-        label="Lead status",
+        label=_("Lead status"),
         required=False,
         choices=Lead.Status.choices,
         widget=UnfoldAdminCheckboxSelectMultipleWidget,
         help_text=NOT_EMAILED_HELP,
     )
-    filter_city = forms.CharField(label="City", required=False, widget=UnfoldAdminTextInputWidget)
+    filter_city = forms.CharField(
+        label=_("City"), required=False, widget=UnfoldAdminTextInputWidget
+    )
     filter_source = forms.CharField(
-        label="Source", required=False, widget=UnfoldAdminTextInputWidget
+        label=_("Source"), required=False, widget=UnfoldAdminTextInputWidget
     )
     filter_tags = forms.CharField(
-        label="Tags",
+        label=_("Tags"),
         required=False,
         widget=UnfoldAdminTextInputWidget,
-        help_text="Leads with any of these tags, separated by commas.",
+        help_text=_("Leads with any of these tags, separated by commas."),
     )
     filter_custom = forms.CharField(
-        label="Custom fields",
+        label=_("Custom fields"),
         required=False,
         widget=UnfoldAdminTextInputWidget,
-        help_text="key = value, separated by “;” (e.g. neighborhood = Echo Park): the "
-        "custom fields an import kept, in any case.",
+        help_text=_(
+            "key = value, separated by “;” (e.g. neighborhood = Echo Park): the "
+            "custom fields an import kept, in any case."
+        ),
     )
     filter_budget_min = forms.IntegerField(
-        label="Can spend at least",
+        label=_("Can spend at least"),
         required=False,
         min_value=0,
         widget=UnfoldAdminIntegerFieldWidget,
     )
     filter_created_from = forms.DateField(
-        label="Lead created from", required=False, widget=UnfoldAdminDateWidget
+        label=_("Lead created from"), required=False, widget=UnfoldAdminDateWidget
     )
     filter_created_to = forms.DateField(
-        label="Lead created until", required=False, widget=UnfoldAdminDateWidget
+        label=_("Lead created until"), required=False, widget=UnfoldAdminDateWidget
     )
     alert_statuses = forms.MultipleChoiceField(
-        label="Only leads with status",
+        label=_("Only leads with status"),
         required=False,
         choices=Lead.Status.choices,
         widget=UnfoldAdminCheckboxSelectMultipleWidget,
@@ -160,7 +165,7 @@ class CampaignForm(forms.ModelForm):
         data = self.cleaned_data
         start, end = data.get("window_start"), data.get("window_end")
         if start and end and start >= end:
-            self.add_error("window_end", "The send window must end after it starts.")
+            self.add_error("window_end", _("The send window must end after it starts."))
         if self.launched:
             return data  # the saved filter stays as it is
         raw = {key: data.get(f"filter_{key}") for key in audience.FILTER_KEYS}
@@ -172,7 +177,7 @@ class CampaignForm(forms.ModelForm):
         return data
 
 
-STEP_HAS_SENT = (
+STEP_HAS_SENT = _(
     "This step has already sent messages, so it cannot be deleted (their history would be "
     "lost). Untick “is active” to stop sending it."
 )
@@ -217,8 +222,8 @@ class LaunchForm(forms.Form):
     send_at = forms.SplitDateTimeField(
         required=False,
         widget=UnfoldAdminSplitDateTimeWidget,
-        label="Send later (optional)",
-        help_text="In the organization's time zone. Leave empty to start now.",
+        label=_("Send later (optional)"),
+        help_text=_("In the organization's time zone. Leave empty to start now."),
     )
 
     def __init__(self, *args: Any, zone: zoneinfo.ZoneInfo, **kwargs: Any) -> None:

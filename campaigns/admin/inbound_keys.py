@@ -11,7 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminURLInputWidget
@@ -20,18 +21,22 @@ from campaigns.admin import pages
 from campaigns.models import Campaign
 from crm.inbound import keys, snippet
 from crm.models import InboundKey
+from crm.site.numbers import grouped
 from crm.site.tenancy import TenantScopedAdmin, organizations_of
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
-SEQUENCE_ELSEWHERE = "This sequence belongs to another agency."
-REVOKE_EXPLAINED = (
+SEQUENCE_ELSEWHERE = _("This sequence belongs to another agency.")
+REVOKE_EXPLAINED = _(
     "Forms and tools that still send it are refused from now on; the leads it brought stay. "
     "A revoked key cannot be used again: make a new one."
 )
-REVOKED = "%(n)s key revoked: whatever still uses it is refused from now on."
-REVOKED_PLURAL = "%(n)s keys revoked: whatever still uses them is refused from now on."
+REVOKED = ngettext_lazy(
+    "%(n)s key revoked: whatever still uses it is refused from now on.",
+    "%(n)s keys revoked: whatever still uses them is refused from now on.",
+    "n",
+)
 
 
 class _Brought(TypedDict):
@@ -42,14 +47,14 @@ class InboundKeyForm(forms.ModelForm):
     sequence = forms.ModelChoiceField(
         queryset=Campaign.objects.none(),
         required=False,
-        label="Enrol in sequence",
+        label=_("Enrol in sequence"),
         widget=UnfoldAdminSelectWidget,
-        help_text="Every lead the key brings joins this sequence, while it runs (once each).",
+        help_text=_("Every lead the key brings joins this sequence, while it runs (once each)."),
     )
     thanks_url = forms.URLField(
         required=False,
         assume_scheme="https",
-        label="Thank-you page",
+        label=_("Thank-you page"),
         widget=UnfoldAdminURLInputWidget,
         help_text=InboundKey._meta.get_field("thanks_url").help_text,
     )
@@ -133,7 +138,7 @@ class InboundKeyAdmin(TenantScopedAdmin, ModelAdmin):
             {
                 **self.admin_site.each_context(request),
                 "opts": self.model._meta,
-                "title": f"Key “{obj.name}” made",
+                "title": _("Key “{name}” made").format(name=obj.name),
                 "key": obj,
                 "secret": getattr(request, "inbound_secret", ""),
                 "endpoint": endpoint,
@@ -141,50 +146,50 @@ class InboundKeyAdmin(TenantScopedAdmin, ModelAdmin):
             },
         )
 
-    @display(description="Key")
+    @display(description=_("Key"))
     def key_shown(self, obj: InboundKey) -> str:
         return f"{obj.prefix}…"
 
-    @display(description="Sequence")
+    @display(description=_("Sequence"))
     def sequence_name(self, obj: InboundKey) -> str:
         if obj.enrol_in is None:
             return "–"
         campaign = Campaign.objects.filter(pk=obj.enrol_in).only("name", "status").first()
         if campaign is None:
-            return "(deleted)"
+            return str(_("(deleted)"))
         live = "" if campaign.status in Campaign.LIVE else f" ({campaign.get_status_display()})"
         return campaign.name + live
 
-    @display(description="Leads brought", ordering="leads_brought")
+    @display(description=_("Leads brought"), ordering="leads_brought")
     def leads_link(self, obj: "WithAnnotations[InboundKey, _Brought]") -> str:
         url = reverse("admin:crm_lead_changelist") + f"?inbound_key__id__exact={obj.pk}"
-        return format_html('<a href="{}">{}</a>', url, f"{obj.leads_brought:,}")
+        return format_html('<a href="{}">{}</a>', url, grouped(obj.leads_brought))
 
-    @display(description="State", label={"Live": "success", "Revoked": "danger"})
-    def state(self, obj: InboundKey) -> str:
-        return "Revoked" if obj.revoked_at else "Live"
+    @display(description=_("State"), label={"Live": "success", "Revoked": "danger"})
+    def state(self, obj: InboundKey) -> tuple[str, str]:
+        return ("Revoked", _("Revoked")) if obj.revoked_at else ("Live", _("Live"))
 
-    @admin.action(description="Revoke the selected keys")
+    @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[InboundKey]) -> None:
         count = sum(keys.inbound_key_revoke(key=key) for key in queryset)
-        messages.success(request, ngettext(REVOKED, REVOKED_PLURAL, count) % {"n": count})
+        messages.success(request, REVOKED % {"n": count})
 
-    @action(description="Revoke", url_path="revoke", icon="key_off")
+    @action(description=_("Revoke"), url_path="revoke", icon="key_off")
     def revoke_one(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """A GET asks, the POST revokes."""
         key = self.get_object(request, object_id)
         if key is None:
-            raise Http404("No such key.")
+            raise Http404(_("No such key."))
         if request.method != "POST":
             return pages.confirmation(
                 self,
                 request,
-                title=f"Revoke “{key}”?",
+                title=_("Revoke “{key}”?").format(key=key),
                 explanation=REVOKE_EXPLAINED,
-                button="Revoke",
+                button=_("Revoke"),
                 back=reverse("admin:crm_inboundkey_change", args=[key.pk]),
                 icon="key_off",
             )
         count = int(keys.inbound_key_revoke(key=key))
-        messages.success(request, ngettext(REVOKED, REVOKED_PLURAL, count) % {"n": count})
+        messages.success(request, REVOKED % {"n": count})
         return HttpResponseRedirect(reverse("admin:crm_inboundkey_changelist"))

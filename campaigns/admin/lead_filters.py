@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import DropdownFilter, RangeNumericListFilter
 
 from campaigns.audiences.audience import audience_of
@@ -32,7 +33,7 @@ class BudgetFilter(RangeNumericListFilter):
     much (as a campaign's audience reads it), "to" that they look at that price or below.
     A lead without a budget matches no range."""
 
-    title = "budget"
+    title = _("budget")
     parameter_name = "budget"
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
@@ -53,7 +54,7 @@ class InCampaignFilter(DropdownFilter):
     """The leads of one campaign: for a draft, those it would be sent to; once launched,
     those it queued a message for or enrolled."""
 
-    title = "campaign"
+    title = _("campaign")
     parameter_name = "in_campaign"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
@@ -88,12 +89,12 @@ class ConsentFilter(DropdownFilter):
     """Leads by what their agency's rules let it do now: email them, no consent on record,
     or consent expired (crm/consent.py); each agency's own rules, whatever it mixes."""
 
-    title = "consent"
+    title = _("consent")
     parameter_name = "consent"
     CHOICES = {
-        "allowed": "May be emailed",
-        "no_consent": "No consent on record",
-        "consent_expired": "Consent expired",
+        "allowed": _("May be emailed"),
+        "no_consent": _("No consent on record"),
+        "consent_expired": _("Consent expired"),
     }
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.admin.pages import confirmation
 from campaigns.reporting.lead_data import lead_data_json
@@ -18,39 +19,41 @@ from crm import consent
 from crm.erasure import lead_forget
 from crm.models import ConsentBasis, ConsentRecord, Lead
 
-RECORDED = "Consent recorded for {lead}: {basis}."
-FORGOTTEN = (
+RECORDED = _("Consent recorded for {lead}: {basis}.")
+FORGOTTEN = _(
     "{name} was erased. Their address stays on the suppression list as a hash only: no "
     "import or form can email them again."
 )
-FORGET_EXPLANATION = (
+FORGET_EXPLANATION = _(
     "Everything held about {name} is deleted: their details, consent history, messages and "
     "sequences. Their address is kept only as a keyed hash on {organization}'s suppression "
     "list, so that a later import cannot email them again. This cannot be undone; download "
     "their data first if they asked for a copy."
 )
-DATE_NEEDED = "{regime} counts this basis from its date: give the day it was given."
+DATE_NEEDED = _("{regime} counts this basis from its date: give the day it was given.")
 
 
 class ConsentForm(forms.Form):
-    basis = forms.ChoiceField(choices=ConsentBasis.choices, label="How may we email them?")
+    basis = forms.ChoiceField(choices=ConsentBasis.choices, label=_("How may we email them?"))
     given_on = forms.DateField(
         required=False,
-        label="Since",
-        help_text="The day they gave consent, asked about a property, or bought or sold.",
+        label=_("Since"),
+        help_text=_("The day they gave consent, asked about a property, or bought or sold."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     source_detail = forms.CharField(
         max_length=500,
         required=False,
-        label="Where from",
-        help_text="The form's address, a phone call, a signed mandate…",
+        label=_("Where from"),
+        help_text=_("The form's address, a phone call, a signed mandate…"),
     )
     wording = forms.CharField(
         required=False,
-        label="The words they were shown",
-        help_text="The consent request as they read it (CASL s. 10(1) asks for its purpose and "
-        "who is asking).",
+        label=_("The words they were shown"),
+        help_text=_(
+            "The consent request as they read it (CASL s. 10(1) asks for its purpose and "
+            "who is asking)."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -68,7 +71,7 @@ class ConsentForm(forms.Form):
 def _lead(model_admin: Any, request: HttpRequest, object_id: str) -> Lead:
     lead = model_admin.get_object(request, object_id)  # scoped to the staff's agencies
     if lead is None:
-        raise Http404("No such lead.")
+        raise Http404(_("No such lead."))
     return lead
 
 
@@ -98,7 +101,7 @@ def record_consent_page(model_admin: Any, request: HttpRequest, object_id: str) 
             **model_admin.admin_site.each_context(request),
             "opts": Lead._meta,
             "original": lead,
-            "title": f"Record consent for {lead.name}",
+            "title": _("Record consent for {name}").format(name=lead.name),
             "form": form,
             "regime": form.regime,
             "back": _back(lead),
@@ -121,9 +124,9 @@ def forget_lead_page(model_admin: Any, request: HttpRequest, object_id: str) -> 
         return confirmation(
             model_admin,
             request,
-            title=f"Forget {lead.name}?",
+            title=_("Forget {name}?").format(name=lead.name),
             explanation=FORGET_EXPLANATION.format(name=lead.name, organization=lead.organization),
-            button="Forget this lead",
+            button=_("Forget this lead"),
             back=_back(lead),
             icon="person_remove",
         )

@@ -10,12 +10,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
 from campaigns.admin import lead_privacy
 from campaigns.admin.lead_filters import BudgetFilter, ConsentFilter, InCampaignFilter
 from campaigns.admin.listing_alert_admin import ListingAlertLeadFilter
+from campaigns.admin.message_log import STEP_NUMBER
 from campaigns.admin.pages import add_leads_to_campaign
 from campaigns.admin.preflight_filter import PreflightLeadFilter
 from campaigns.events.auto_replies import auto_reply_summary
@@ -70,13 +72,17 @@ class EnrollmentInline(ReadOnlyInline):
         # Each row shows its campaign, and names its lead: read with the rows, not per row.
         return super().get_queryset(request).select_related("campaign", "lead")
 
-    @display(description="Why it stopped")
+    @display(description=_("Why it stopped"))
     def why_stopped(self, obj: Enrollment) -> str:
         return failures.in_words(obj.stop_reason) or "–"
 
-    @display(description="Next step")
+    @display(description=_("Next step"))
     def next_step(self, obj: Enrollment) -> str:
-        return f"Step {obj.next_order}" if obj.state == Enrollment.State.ACTIVE else "–"
+        return (
+            STEP_NUMBER.format(number=obj.next_order)
+            if obj.state == Enrollment.State.ACTIVE
+            else "–"
+        )
 
 
 class AutoReplyInline(ReadOnlyInline):
@@ -86,12 +92,12 @@ class AutoReplyInline(ReadOnlyInline):
     # The received time is in the summary, in the agency's time zone.
     fields = ["subject", "what_happened"]
     readonly_fields = fields
-    verbose_name_plural = "auto-replies (out of office)"
+    verbose_name_plural = _("auto-replies (out of office)")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("organization")
 
-    @display(description="What happened")
+    @display(description=_("What happened"))
     def what_happened(self, obj: AutoReply) -> str:
         return auto_reply_summary(obj)
 
@@ -151,9 +157,12 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
                 ]
             },
         ),
-        ("Search", {"fields": ["city", "budget_min", "budget_max", "property", "source", "tags"]}),
-        ("Custom fields", {"fields": ["custom"]}),
-        ("Consent", {"fields": ["consent_basis", "consent_date"]}),
+        (
+            _("Search"),
+            {"fields": ["city", "budget_min", "budget_max", "property", "source", "tags"]},
+        ),
+        (_("Custom fields"), {"fields": ["custom"]}),
+        (_("Consent"), {"fields": ["consent_basis", "consent_date"]}),
     ]
     # Changed through "Record consent" only, so that every change is kept with its source.
     consent_fields = ["consent_basis", "consent_date"]
@@ -187,15 +196,15 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
                 recorded_by=request.user,
             )
 
-    @action(description="Record consent", icon="verified_user", url_path="record-consent")
+    @action(description=_("Record consent"), icon="verified_user", url_path="record-consent")
     def record_consent(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return lead_privacy.record_consent_page(self, request, object_id)
 
-    @action(description="Download their data", icon="download", url_path="data")
+    @action(description=_("Download their data"), icon="download", url_path="data")
     def export_data(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return lead_privacy.export_lead_data(self, request, object_id)
 
-    @action(description="Forget this lead", icon="person_remove", url_path="forget")
+    @action(description=_("Forget this lead"), icon="person_remove", url_path="forget")
     def forget(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return lead_privacy.forget_lead_page(self, request, object_id)
 
@@ -203,7 +212,7 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
         return self.has_delete_permission(request)
 
     @display(
-        description="Status",
+        description=_("Status"),
         ordering="status",
         label={
             Lead.Status.NEW: "info",
@@ -216,12 +225,12 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     def status_badge(self, obj: Lead) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
 
-    @display(description="Phone", ordering="phone")
+    @display(description=_("Phone"), ordering="phone")
     def phone_shown(self, obj: Lead) -> str:
         """As people of the agency's country write it; stored in E.164."""
         return phone_as_written(obj.phone, obj.organization.country) if obj.phone else ""
 
-    @display(description="Budget")
+    @display(description=_("Budget"))
     def budget(self, obj: Lead) -> str:
         return amounts_written(obj.budget_min, obj.budget_max)
 
@@ -237,11 +246,11 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
             context["consent"] = consent_panel(lead)
         return super().render_change_form(request, context, *args, **kwargs)
 
-    @admin.action(description="Add to campaign…")
+    @admin.action(description=_("Add to campaign…"))
     def add_to_campaign(self, request: HttpRequest, queryset: QuerySet[Lead]) -> Any:
         return add_leads_to_campaign(self, request, queryset)
 
-    @admin.action(description="Assign to agent…")
+    @admin.action(description=_("Assign to agent…"))
     def assign_to_agent(self, request: HttpRequest, queryset: QuerySet[Lead]) -> Any:
         return assign_to_agent(self, request, queryset)
 

@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
@@ -19,8 +20,10 @@ from campaigns.content import rendering, template_errors
 from campaigns.listing_alerts import triggers
 from campaigns.models import Campaign, ListingAlert
 from campaigns.outbox import senders, sending
+from campaigns.outbox.failures import in_words
 from crm.listing_matching import listing_name
 from crm.models import Lead
+from crm.site.numbers import grouped, price
 from crm.site.tenancy import TenantRelatedFilter, TenantScopedAdmin, organizations_of
 from crm.site.timezones import spoken_time
 
@@ -38,12 +41,38 @@ STATE_COLOURS = {
     ListingAlert.State.REFUSED: "danger",
     ListingAlert.State.DISMISSED: "info",
 }
-SEND_THE_ALERT = "This is the email of a listing alert: review and send it from the alert's page."
-TURNED_ON = (
+SEND_THE_ALERT = _(
+    "This is the email of a listing alert: review and send it from the alert's page."
+)
+TURNED_ON = _(
     "Listing alerts are on: each new listing or price drop that fits leads now waits for "
     "review on the home page."
 )
-TURNED_ON_AUTOMATIC = "Listing alerts are on: each one is sent as soon as a listing fits leads."
+TURNED_ON_AUTOMATIC = _("Listing alerts are on: each one is sent as soon as a listing fits leads.")
+TURN_ON_REVIEWED = _(
+    "From now on, each property added (and each price drop the campaign asks for) makes an "
+    "alert to the leads whose city and budget it fits. Alerts wait for review; a lead hears "
+    "about a listing once."
+)
+TURN_ON_AUTOMATIC = _(
+    "From now on, each property added (and each price drop the campaign asks for) makes an "
+    "alert to the leads whose city and budget it fits. Alerts are sent at once; a lead hears "
+    "about a listing once."
+)
+# Counted by "count", the number written as "n".
+SEND_TITLE = ngettext_lazy(
+    "Send “%(headline)s” to %(n)s lead?", "Send “%(headline)s” to %(n)s leads?", "count"
+)
+SEND_EXPLANATION = ngettext_lazy(
+    "The alert's email is queued for the %(n)s lead the listing fits now, and goes out "
+    "through the outbox, paced and capped like every campaign. They will get no other alert "
+    "about this listing.",
+    "The alert's email is queued for the %(n)s leads the listing fits now, and goes out "
+    "through the outbox, paced and capped like every campaign. None of them will get another "
+    "alert about this listing.",
+    "count",
+)
+SEND_BUTTON = ngettext_lazy("Send to %(n)s lead", "Send to %(n)s leads", "count")
 
 
 @admin.register(ListingAlert)
@@ -58,11 +87,11 @@ class ListingAlertAdmin(TenantScopedAdmin, ModelAdmin):
     search_fields = ["property__title", "property__address", "property__city"]
     show_full_result_count = False
 
-    @display(description="Alert")
+    @display(description=_("Alert"))
     def alert(self, obj: ListingAlert) -> str:
         return triggers.summary(obj)
 
-    @display(description="State", ordering="state", label=STATE_COLOURS)
+    @display(description=_("State"), ordering="state", label=STATE_COLOURS)
     def state_badge(self, obj: ListingAlert) -> tuple[str, str]:
         return obj.state, obj.get_state_display()
 
@@ -102,7 +131,7 @@ def _alert(model_admin: Any, request: HttpRequest, object_id: str) -> ListingAle
         object_id,
     )
     if alert is None:
-        raise Http404("No such alert.")
+        raise Http404(_("No such alert."))
     return alert
 
 
@@ -132,9 +161,11 @@ def alert_review(model_admin: Any, request: HttpRequest, object_id: str) -> Http
             summary=triggers.summary(alert),
             listing=listing_name(alert.property),
             prices=" → ".join(
-                f"{price:,}" for price in (alert.old_price, alert.new_price) if price is not None
+                price(amount, alert.organization)
+                for amount in (alert.old_price, alert.new_price)
+                if amount is not None
             )
-            or "no price",
+            or _("no price"),
             count=count,
             leads_url=f"{reverse('admin:crm_lead_changelist')}?listing_alert={alert.pk}",
             leads=choices,
@@ -157,7 +188,9 @@ def _preview(alert: ListingAlert, lead: Lead | None) -> dict[str, Any]:
     try:
         found["rendered"] = sending.render_for(step, lead, account, test=True)
     except rendering.TemplateError as error:
-        found["error"] = f"In the {template_errors.part_name(error.part)}: {error}"
+        found["error"] = _("In the {part}: {error}").format(
+            part=template_errors.part_name(error.part), error=error
+        )
     return found
 
 
@@ -186,20 +219,22 @@ def alert_decide(
             "Sent: %(n)s messages queued. They go out through the outbox, paced and capped.",
             alert.matched,
         )
-        messages.success(request, note % {"n": f"{alert.matched:,}"} + _window_note(alert))
+        messages.success(request, note % {"n": grouped(alert.matched)} + _window_note(alert))
     elif alert.state == ListingAlert.State.REFUSED:
-        messages.warning(request, f"Nothing was sent: {alert.refusal}")
+        messages.warning(
+            request, _("Nothing was sent: {reason}").format(reason=in_words(alert.refusal))
+        )
     else:
-        messages.success(request, "Dismissed: nothing was sent.")
+        messages.success(request, _("Dismissed: nothing was sent."))
     return HttpResponseRedirect(back)
 
 
-WAITS_FOR_WINDOW = " They wait for the campaign's send window, which opens {when}."
+WAITS_FOR_WINDOW = _("They wait for the campaign's send window, which opens {when}.")
 
 
 def _window_note(alert: ListingAlert) -> str:
     opens = triggers.goes_out_at(alert)
-    return WAITS_FOR_WINDOW.format(when=spoken_time(opens)) if opens else ""
+    return " " + WAITS_FOR_WINDOW.format(when=spoken_time(opens)) if opens else ""
 
 
 def _confirmation(
@@ -210,22 +245,20 @@ def _confirmation(
         return pages.confirmation(
             model_admin,
             request,
-            title=f"Dismiss “{headline}”?",
-            explanation="Nothing is sent, and the alert's email is deleted.",
-            button="Dismiss",
+            title=_("Dismiss “{headline}”?").format(headline=headline),
+            explanation=_("Nothing is sent, and the alert's email is deleted."),
+            button=_("Dismiss"),
             back=back,
             icon="close",
         )
     count = alert_audience(alert).count()
-    leads = ngettext("%(n)s lead", "%(n)s leads", count) % {"n": f"{count:,}"}
+    said = {"count": count, "n": grouped(count), "headline": headline}
     return pages.confirmation(
         model_admin,
         request,
-        title=f"Send “{headline}” to {leads}?",
-        explanation=f"The alert's email is queued for the {leads} the listing fits now, and "
-        "goes out through the outbox, paced and capped like every campaign. None of them "
-        "will get another alert about this listing.",
-        button=f"Send to {leads}",
+        title=SEND_TITLE % said,
+        explanation=SEND_EXPLANATION % said,
+        button=SEND_BUTTON % said,
         back=back,
         icon="send",
     )
@@ -248,15 +281,14 @@ def launched_elsewhere(
 def campaign_turn_on(model_admin: Any, request: HttpRequest, campaign: Campaign) -> HttpResponse:
     change = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
     if request.method != "POST":
-        review = "are sent at once" if campaign.alert_send_automatically else "wait for review"
         return pages.confirmation(
             model_admin,
             request,
-            title=f"Turn on “{campaign.name}”?",
-            explanation="From now on, each property added (and each price drop the campaign "
-            "asks for) makes an alert to the leads whose city and budget it fits. "
-            f"Alerts {review}; a lead hears about a listing once.",
-            button="Turn on",
+            title=_("Turn on “{name}”?").format(name=campaign.name),
+            explanation=TURN_ON_AUTOMATIC
+            if campaign.alert_send_automatically
+            else TURN_ON_REVIEWED,
+            button=_("Turn on"),
             back=change,
             icon="notifications_active",
         )
@@ -274,7 +306,7 @@ class ListingAlertLeadFilter(admin.SimpleListFilter):
     """The leads list filtered to the leads of one alert (`?listing_alert=<id>`): whom it
     reaches now while it waits, whom it was sent to once sent. Hidden until linked."""
 
-    title = "listing alert"
+    title = _("listing alert")
     parameter_name = "listing_alert"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
@@ -283,7 +315,7 @@ class ListingAlertLeadFilter(admin.SimpleListFilter):
             return []
         alerts = ListingAlert.objects.filter(organization__in=organizations_of(request.user))
         self.alert = pages.pick(alerts.select_related("property", "campaign"), value)
-        return [(value, triggers.headline(self.alert) if self.alert else "unknown alert")]
+        return [(value, triggers.headline(self.alert) if self.alert else _("unknown alert"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
         if not self.value():

@@ -5,6 +5,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaigns.admin.pages import pick
 from campaigns.audiences import audience
@@ -15,22 +18,28 @@ from crm.models import Lead
 from crm.site.tenancy import organizations_of
 
 LEAD_CHOICES = 50
-NO_LEADS = "Your agency has no leads yet: import some to see the preview."
-EMPTY_AUDIENCE = "Nobody is in this campaign's audience yet: here is a lead of your agency."
+NO_LEADS = _("Your agency has no leads yet: import some to see the preview.")
+EMPTY_AUDIENCE = _("Nobody is in this campaign's audience yet: here is a lead of your agency.")
 
-# The merge-field picker: what it inserts, each with a fallback where a lead may lack it.
+
+# The merge-field picker: what it inserts, each with a fallback where a lead may lack it,
+# in the language of whoever writes the step (a word of theirs, in their email).
+def _with_default(field: str, default: Any) -> Any:
+    return format_lazy('{{{{ {} | default("{}", true) }}}}', field, default)
+
+
 MERGE_FIELDS = [
-    ("First name", '{{ lead.first_name | default("there", true) }}'),
-    ("Full name", '{{ lead.name | default("there", true) }}'),
-    ("City", '{{ lead.city | default("your area", true) }}'),
-    ("Email", "{{ lead.email }}"),
-    ("Property", '{{ property.title | default("our latest listings", true) }}'),
-    ("Property address", '{{ property.address | default("", true) }}'),
-    ("Property link", '{{ property.url | default("", true) }}'),
-    ("Listing card", "{{ listing_card }}"),
-    ("Agency", "{{ organization.name }}"),
-    ("Your name", "{{ sender.name }}"),
-    ("Unsubscribe link", "{{ unsubscribe_url }}"),
+    (_("First name"), _with_default("lead.first_name", pgettext_lazy("greeting", "there"))),
+    (_("Full name"), _with_default("lead.name", pgettext_lazy("greeting", "there"))),
+    (_("City"), _with_default("lead.city", _("your area"))),
+    (_("Email"), "{{ lead.email }}"),
+    (_("Property"), _with_default("property.title", _("our latest listings"))),
+    (_("Property address"), '{{ property.address | default("", true) }}'),
+    (_("Property link"), '{{ property.url | default("", true) }}'),
+    (_("Listing card"), "{{ listing_card }}"),
+    (_("Agency"), "{{ organization.name }}"),
+    (_("Your name"), "{{ sender.name }}"),
+    (_("Unsubscribe link"), "{{ unsubscribe_url }}"),
 ]
 
 
@@ -44,7 +53,7 @@ def step_preview_json(model_admin: Any, request: HttpRequest) -> HttpResponse:
     data = request.POST
     campaign = pick(model_admin.get_queryset(request), data.get("campaign"))
     if data.get("campaign") and campaign is None:
-        raise Http404("No such campaign.")
+        raise Http404(_("No such campaign."))
     organizations = organizations_of(request.user)
     organization = (
         campaign.organization
@@ -52,7 +61,7 @@ def step_preview_json(model_admin: Any, request: HttpRequest) -> HttpResponse:
         else pick(organizations, data.get("organization")) or organizations.first()
     )
     if organization is None:
-        raise Http404("You are not a member of any organization.")
+        raise Http404(_("You are not a member of any organization."))
     everyone = Lead.objects.filter(organization=organization).select_related(
         "property", "organization"
     )

@@ -5,9 +5,10 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
@@ -39,6 +40,9 @@ STATUS_COLOURS = {
     MessageLog.Status.SKIPPED: "warning",
     MessageLog.Status.UNKNOWN: "warning",
 }
+
+STEP_NUMBER = _("Step {number}")
+REPLIED_ON = _("Replied {moment}")
 
 
 @admin.register(MessageLog)
@@ -81,7 +85,7 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
             },
         ),
         (
-            "What happened",
+            _("What happened"),
             {
                 "fields": [
                     "created_at",
@@ -95,10 +99,10 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
                 ]
             },
         ),
-        ("As sent", {"fields": ["rendered_body"]}),
+        (_("As sent"), {"fields": ["rendered_body"]}),
     ]
     technical_fieldset = (
-        "Technical details",
+        _("Technical details"),
         {
             "classes": ["collapse"],
             "fields": [
@@ -132,40 +136,45 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     show_full_result_count = False
     list_disable_select_all = True
 
-    @display(description="Status", ordering="status", label=STATUS_COLOURS)
+    @display(description=_("Status"), ordering="status", label=STATUS_COLOURS)
     def status_badge(self, obj: MessageLog) -> tuple[str, str]:
         return obj.status, obj.get_status_display()
 
-    @display(description="Subject", ordering="subject")
+    @display(description=_("Subject"), ordering="subject")
     def subject_column(self, obj: MessageLog) -> str:
         return obj.subject_shown
 
-    @display(description="Detail")
+    @display(description=_("Detail"))
     def outcome(self, obj: MessageLog) -> str:
         """Why a message ended as it did: the bounce or failure reason, the reply's date."""
         if obj.status == MessageLog.Status.REPLIED and obj.replied_at:
-            return f"Replied {timezone.localtime(obj.replied_at):%Y-%m-%d %H:%M}"
+            return REPLIED_ON.format(
+                moment=formats.date_format(
+                    timezone.localtime(obj.replied_at), "SHORT_DATETIME_FORMAT"
+                )
+            )
         return Truncator(failures.in_words(obj.error_message)).chars(90)
 
-    @display(description="Why")
+    @display(description=_("Why"))
     def reason(self, obj: MessageLog) -> str:
         return failures.in_words(obj.error_message) or "–"
 
-    @display(description="Links clicked")
+    @display(description=_("Links clicked"))
     def links_clicked(self, obj: MessageLog) -> str:
         urls = obj.link_clicks.order_by("clicked_at").values_list("url", flat=True)
         return ", ".join(dict.fromkeys(urls)) or "–"
 
-    @display(description="The email")
+    @display(description=_("The email"))
     def rendered_body(self, obj: MessageLog) -> str:
         """The HTML as the lead's mail program shows it, in a frame that runs nothing."""
         if not obj.body_html:
             return "–"
         return format_html(
-            '<iframe sandbox="" srcdoc="{}" title="The email as the lead sees it" '
+            '<iframe sandbox="" srcdoc="{}" title="{}" '
             'id="message-body" class="w-full bg-white border border-base-200 '
             'rounded-default" style="min-height: 360px"></iframe>',
             obj.body_html,
+            _("The email as the lead sees it"),
         )
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -202,7 +211,7 @@ class EnrollmentAdmin(TenantScopedAdmin, ModelAdmin):
     show_full_result_count = False
 
     @display(
-        description="State",
+        description=_("State"),
         ordering="state",
         label={"active": "success", "completed": "primary", "stopped": "warning"},
     )
@@ -211,11 +220,13 @@ class EnrollmentAdmin(TenantScopedAdmin, ModelAdmin):
         reason = failures.in_words(obj.stop_reason)
         return obj.state, f"{label}: {reason}" if reason else label
 
-    @display(description="Next step", ordering="next_order")
+    @display(description=_("Next step"), ordering="next_order")
     def next_step(self, obj: Enrollment) -> str:
-        return f"Step {obj.next_order}" if obj.state == Enrollment.State.ACTIVE else "–"
+        if obj.state != Enrollment.State.ACTIVE:
+            return "–"
+        return STEP_NUMBER.format(number=obj.next_order)
 
-    @admin.action(description="Remove from the sequence")
+    @admin.action(description=_("Remove from the sequence"))
     def remove_from_sequence(self, request: HttpRequest, queryset: EnrollmentQuerySet) -> None:
         stopped = queryset.stop(STOPPED_BY_STAFF)
         note = ngettext("%(n)s enrollment stopped.", "%(n)s enrollments stopped.", stopped)

@@ -10,8 +10,10 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.http import urlencode
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop, ngettext, ngettext_lazy
 
 from campaigns import preflight
 from campaigns.ab_tests import variants
@@ -35,23 +37,41 @@ from campaigns.reporting.progress import campaign_progress
 from campaigns.sequences import schedule
 from campaigns.sequences.outlook import sequence_outlook
 from crm.models import Lead
+from crm.site.numbers import grouped
 from crm.site.tenancy import organizations_of
 from crm.site.timezones import spoken_time
 
 LEAD_CHOICES = 50
 # The cancel confirmation names this many of the leads it leaves out, and links to all.
 NAMED_LEADS = 20
-ALREADY_LAUNCHED = "Already {verb}{when}{who}."
-NOBODY_MATCHES = (
+# "Already launched at 05:06 by Dana.": by the kind of campaign, and what is known.
+ALREADY_LAUNCHED = {
+    (True, True): _("Already launched {when} by {who}."),
+    (True, False): _("Already launched {when}."),
+    (False, True): _("Already launched by {who}."),
+    (False, False): _("Already launched."),
+}
+ALREADY_ACTIVATED = {
+    (True, True): _("Already activated {when} by {who}."),
+    (True, False): _("Already activated {when}."),
+    (False, True): _("Already activated by {who}."),
+    (False, False): _("Already activated."),
+}
+NOBODY_MATCHES = _(
     "Nobody to send to: no lead matches this campaign's audience. Change the audience on "
     "the campaign page and save it; Launch now opens up when someone matches."
 )
-ALL_OPTED_OUT_ONE = "Nobody to send to: the only lead of this audience has opted out."
-ALL_OPTED_OUT = "Nobody to send to: all %(n)s leads of this audience have opted out."
-WAITS_FOR_SENDER = "They go out as soon as the sending service runs (see below)."
-LAUNCH_BLOCKED = "Not launched: {reasons}"
-DISCONNECTED = "sending account disconnected"
-QUEUING_REST = " The rest of the audience is being queued: this page shows the progress."
+ALL_OPTED_OUT_ONE = _("Nobody to send to: the only lead of this audience has opted out.")
+ALL_OPTED_OUT = ngettext_lazy(
+    "Nobody to send to: the only lead of this audience has opted out.",
+    "Nobody to send to: all %(n)s leads of this audience have opted out.",
+    "count",
+)
+WAITS_FOR_SENDER = _("They go out as soon as the sending service runs (see below).")
+LAUNCH_BLOCKED = _("Not launched: {reasons}")
+# A pause reason, kept in English (Campaign.pause_reason) and read in the reader's language.
+DISCONNECTED = gettext_noop("sending account disconnected")
+QUEUING_REST = _("The rest of the audience is being queued: this page shows the progress.")
 
 
 def pick(queryset: Any, pk: Any) -> Any:
@@ -77,7 +97,7 @@ def _context(model_admin: Any, request: HttpRequest, title: str, **extra: Any) -
 def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
     step = model_admin.get_object(request, object_id)
     if step is None:
-        raise Http404("No such step.")
+        raise Http404(_("No such step."))
     organization = step.campaign.organization
     leads = Lead.objects.filter(organization=organization).select_related("property")
     query = request.GET.get("q", "").strip()
@@ -111,8 +131,8 @@ def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> Http
         _context(
             model_admin,
             request,
-            f"Preview: {step}",
-            breadcrumbs=[Campaign, step.campaign, f"Preview of {step}"],
+            _("Preview: {step}").format(step=step),
+            breadcrumbs=[Campaign, step.campaign, _("Preview of {step}").format(step=step)],
             step=step,
             lead=lead,
             leads=leads.order_by("name")[:LEAD_CHOICES],
@@ -137,10 +157,15 @@ def _send_test(
     back += f"?lead={lead.pk}&account={account.pk}&variant={variant}"
     to_email = request.user.email if request.user.is_authenticated else ""
     if not to_email:
-        messages.error(request, "Your user has no email address: add one to receive tests.")
+        messages.error(request, _("Your user has no email address: add one to receive tests."))
         return HttpResponseRedirect(back)
     if not account.can_send:
-        messages.error(request, f"{account.email_address} must be reconnected before it can send.")
+        messages.error(
+            request,
+            _("{address} must be reconnected before it can send.").format(
+                address=account.email_address
+            ),
+        )
         return HttpResponseRedirect(back)
     try:
         log = sending.test_send(
@@ -148,13 +173,23 @@ def _send_test(
         )
     except rendering.TemplateError as error:
         part = template_errors.part_name(error.part)
-        messages.error(request, f"The {part} cannot be rendered: {error}")
+        messages.error(
+            request, _("The {part} cannot be rendered: {error}").format(part=part, error=error)
+        )
         return HttpResponseRedirect(back)
     if log.status == log.Status.SENT:
-        messages.success(request, f"Test sent to {to_email} from {account.email_address}.")
+        messages.success(
+            request,
+            _("Test sent to {to} from {address}.").format(
+                to=to_email, address=account.email_address
+            ),
+        )
     else:
         messages.error(
-            request, f"The test could not be sent: {failures.in_words(log.error_message)}"
+            request,
+            _("The test could not be sent: {reason}").format(
+                reason=failures.in_words(log.error_message)
+            ),
         )
     return HttpResponseRedirect(back)
 
@@ -163,9 +198,9 @@ def confirmation(
     model_admin: Any,
     request: HttpRequest,
     *,
-    title: str,
-    explanation: str,
-    button: str,
+    title: Any,
+    explanation: Any,
+    button: Any,
     back: str,
     icon: str = "",
 ) -> HttpResponse:
@@ -201,8 +236,8 @@ def gmail_connect(model_admin: Any, request: HttpRequest) -> HttpResponse:
         _context(
             model_admin,
             request,
-            "Connect Gmail",
-            breadcrumbs=[EmailAccount, "Connect Gmail"],
+            _("Connect Gmail"),
+            breadcrumbs=[EmailAccount, _("Connect Gmail")],
             organizations=organizations,
         ),
     )
@@ -217,8 +252,8 @@ def google_setup(model_admin: Any, request: HttpRequest) -> HttpResponse:
         _context(
             model_admin,
             request,
-            "Connect Gmail",
-            breadcrumbs=[EmailAccount, "Connect Gmail"],
+            _("Connect Gmail"),
+            breadcrumbs=[EmailAccount, _("Connect Gmail")],
             redirect_uri=oauth.redirect_uri(),
             missing=oauth.missing_settings(),
             debug_mode=settings.DEBUG,
@@ -230,7 +265,7 @@ def gmail_reconnect(model_admin: Any, request: HttpRequest, object_id: str) -> H
     """Google's consent again, asking for what the account needs now (reply detection)."""
     account = model_admin.get_object(request, object_id)
     if account is None:
-        raise Http404("No such account.")
+        raise Http404(_("No such account."))
     if not access.may_manage(request.user, account):
         messages.error(request, access.refusal(account, "reconnect"))
         return HttpResponseRedirect(reverse("admin:campaigns_emailaccount_changelist"))
@@ -245,10 +280,16 @@ def gmail_reconnect(model_admin: Any, request: HttpRequest, object_id: str) -> H
     return confirmation(
         model_admin,
         request,
-        title=f"Reconnect {account.email_address}?",
-        explanation=f"Google will ask you to sign in as {account.email_address} and allow "
-        f"this app to send{' and read message headers' if account.detect_replies else ''} again.",
-        button="Continue to Google",
+        title=_("Reconnect {address}?").format(address=account.email_address),
+        explanation=(
+            _(
+                "Google will ask you to sign in as {address} and allow this app to send and "
+                "read message headers again."
+            )
+            if account.detect_replies
+            else _("Google will ask you to sign in as {address} and allow this app to send again.")
+        ).format(address=account.email_address),
+        button=_("Continue to Google"),
         back=reverse("admin:campaigns_emailaccount_changelist"),
         icon="sync",
     )
@@ -257,7 +298,7 @@ def gmail_reconnect(model_admin: Any, request: HttpRequest, object_id: str) -> H
 def gmail_disconnect(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
     account = model_admin.get_object(request, object_id)
     if account is None:
-        raise Http404("No such account.")
+        raise Http404(_("No such account."))
     changelist = reverse("admin:campaigns_emailaccount_changelist")
     if not access.may_manage(request.user, account):
         messages.error(request, access.refusal(account, "disconnect"))
@@ -267,14 +308,14 @@ def gmail_disconnect(model_admin: Any, request: HttpRequest, object_id: str) -> 
         paused = Campaign.objects.filter(email_account=account).pause(DISCONNECTED)
         messages.success(
             request,
-            f"Disconnected {account.email_address}."
+            _("Disconnected {address}.").format(address=account.email_address)
             + (
                 ngettext(
                     " %(n)s active campaign using it was paused.",
                     " %(n)s active campaigns using it were paused.",
                     paused,
                 )
-                % {"n": paused}
+                % {"n": grouped(paused)}
                 if paused
                 else ""
             ),
@@ -286,8 +327,8 @@ def gmail_disconnect(model_admin: Any, request: HttpRequest, object_id: str) -> 
         _context(
             model_admin,
             request,
-            f"Disconnect {account.email_address}",
-            breadcrumbs=[EmailAccount, account, "Disconnect"],
+            _("Disconnect {address}").format(address=account.email_address),
+            breadcrumbs=[EmailAccount, account, _("Disconnect")],
             account=account,
             campaigns=account.campaigns.filter(status="active"),
         ),
@@ -298,7 +339,7 @@ def launch_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpR
     """Launch a blast, or activate a sequence, after a confirmation with the numbers."""
     campaign = model_admin.get_object(request, object_id)
     if campaign is None:
-        raise Http404("No such campaign.")
+        raise Http404(_("No such campaign."))
     change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
     if not campaign.allows("launch"):
         # Another tab, Back, a double submit: the campaign page says who launched it, when.
@@ -341,11 +382,13 @@ def launch_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpR
         _context(
             model_admin,
             request,
-            f"Launch {campaign.name}",
-            breadcrumbs=[Campaign, campaign, "Launch"],
+            _("Launch {name}").format(name=campaign.name),
+            breadcrumbs=[Campaign, campaign, _("Launch")],
             campaign=campaign,
             plan=plan,
             form=None if is_sequence else form,
+            # The date and time pickers: the calendar and the clock (the admin's JS).
+            media=model_admin.media + form.media,
             is_sequence=is_sequence,
             preflight=report,
             # Sent from each lead's agent: each account's share, and what needs doing.
@@ -393,16 +436,16 @@ def launch_blocked(campaign: Campaign, plan: blasts.Plan) -> str:
         return ""  # it waits for the leads who will match
     if not plan.audience:
         return NOBODY_MATCHES
-    return ngettext(ALL_OPTED_OUT_ONE, ALL_OPTED_OUT, plan.audience) % {"n": plan.audience}
+    return ALL_OPTED_OUT % {"count": plan.audience, "n": grouped(plan.audience)}
 
 
 def already_launched(campaign: Campaign) -> str:
     """ "Already launched at 05:06 by agent." """
-    verb = "activated" if campaign.type == Campaign.Type.SEQUENCE else "launched"
-    moment = f" {spoken_time(campaign.launched_at)}" if campaign.launched_at else ""
+    said = ALREADY_ACTIVATED if campaign.type == Campaign.Type.SEQUENCE else ALREADY_LAUNCHED
+    moment = spoken_time(campaign.launched_at) if campaign.launched_at else ""
     user = campaign.launched_by
-    who = f" by {user.get_full_name() or user.get_username()}" if user else ""
-    return ALREADY_LAUNCHED.format(verb=verb, when=moment, who=who)
+    who = (user.get_full_name() or user.get_username()) if user else ""
+    return said[bool(moment), bool(who)].format(when=moment, who=who)
 
 
 def _launch(campaign: Campaign, user: Any, form: LaunchForm | None) -> str:
@@ -413,7 +456,7 @@ def _launch(campaign: Campaign, user: Any, form: LaunchForm | None) -> str:
             "Activated: %(n)s lead enrolled. Each step goes out when due.",
             "Activated: %(n)s leads enrolled. Each step goes out when due.",
             enrolled,
-        ) % {"n": f"{enrolled:,}"}
+        ) % {"n": grouped(enrolled)}
     launched = blasts.campaign_launch(
         campaign=campaign, user=user, send_after=form.cleaned_data["send_at"]
     )
@@ -423,23 +466,30 @@ def _launch(campaign: Campaign, user: Any, form: LaunchForm | None) -> str:
 def _launched_note(campaign: Campaign, launched: Any) -> str:
     zone = campaign.organization.timezone
     if launched.send_after:
-        when = f"It will start at {launched.send_after:%Y-%m-%d %H:%M} ({zone})."
+        when = _("It will start on {moment} ({zone}).").format(
+            moment=formats.date_format(
+                launched.send_after.astimezone(campaign.organization.zone), "DATETIME_FORMAT"
+            ),
+            zone=zone,
+        )
     elif sender_health.nothing_sending(Campaign.objects.filter(pk=campaign.pk)):
         when = WAITS_FOR_SENDER  # the page's warning says what to do
     else:
-        when = "Sending has started."
+        when = _("Sending has started.")
     queued, skipped = launched.total - launched.skipped, launched.skipped
     rest = QUEUING_REST if launched.queuing else ""
     return (
         ngettext("Launched: %(n)s message queued", "Launched: %(n)s messages queued", queued)
-        % {"n": f"{queued:,}"}
+        % {"n": grouped(queued)}
         + (
             ngettext(", %(n)s opted-out lead skipped", ", %(n)s opted-out leads skipped", skipped)
-            % {"n": f"{skipped:,}"}
+            % {"n": grouped(skipped)}
             if skipped
             else ""
         )
-        + f".{rest} {when}"
+        + "."
+        + (f" {rest}" if rest else "")
+        + f" {when}"
     )
 
 
@@ -458,7 +508,7 @@ def campaign_cancel(model_admin: Any, request: HttpRequest, campaign: Campaign) 
             "Cancelled: %(n)s waiting messages will not be sent.",
             cancelled,
         )
-        messages.success(request, note % {"n": f"{cancelled:,}"})
+        messages.success(request, note % {"n": grouped(cancelled)})
         return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
     return render(
         request,
@@ -466,8 +516,8 @@ def campaign_cancel(model_admin: Any, request: HttpRequest, campaign: Campaign) 
         _context(
             model_admin,
             request,
-            f"Cancel {campaign.name}",
-            breadcrumbs=[Campaign, campaign, "Cancel"],
+            _("Cancel {name}").format(name=campaign.name),
+            breadcrumbs=[Campaign, campaign, _("Cancel")],
             campaign=campaign,
             progress=campaign_progress(campaign),
             **cancel_leads(campaign),
@@ -507,11 +557,14 @@ def campaign_duplicate(model_admin: Any, request: HttpRequest, object_id: str) -
     """A draft copy of the campaign (steps and audience settings), after a confirmation."""
     campaign = model_admin.get_object(request, object_id)
     if campaign is None:
-        raise Http404("No such campaign.")
+        raise Http404(_("No such campaign."))
     if request.method == "POST":
         copy = campaign.duplicate()
         messages.success(
-            request, f"“{copy.name}” is a draft copy: change what you need, then launch it."
+            request,
+            _("“{name}” is a draft copy: change what you need, then launch it.").format(
+                name=copy.name
+            ),
         )
         return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[copy.pk]))
     return render(
@@ -520,7 +573,7 @@ def campaign_duplicate(model_admin: Any, request: HttpRequest, object_id: str) -
         _context(
             model_admin,
             request,
-            f"Duplicate {campaign.name}",
+            _("Duplicate {name}").format(name=campaign.name),
             campaign=campaign,
             steps=campaign.steps.count(),
         ),
@@ -532,7 +585,7 @@ def campaign_progress_json(model_admin: Any, request: HttpRequest, object_id: st
     (campaigns/reporting/campaign_live.py)."""
     campaign = model_admin.get_object(request, object_id)
     if campaign is None:
-        raise Http404("No such campaign.")
+        raise Http404(_("No such campaign."))
     return JsonResponse(campaign_live.campaign_live(campaign))
 
 
@@ -552,8 +605,8 @@ def add_leads_to_campaign(model_admin: Any, request: HttpRequest, queryset: Any)
             _context(
                 model_admin,
                 request,
-                "Add leads to a campaign",
-                breadcrumbs=[Lead, "Add to a campaign"],
+                _("Add leads to a campaign"),
+                breadcrumbs=[Lead, _("Add to a campaign")],
                 campaigns=campaigns,
                 leads=queryset,
                 count=queryset.count(),
@@ -570,14 +623,14 @@ def add_leads_to_campaign(model_admin: Any, request: HttpRequest, queryset: Any)
             "Added %(n)s leads to “%(name)s”; its audience is now its chosen leads.",
             len(leads),
         )
-        % {"n": f"{len(leads):,}", "name": chosen.name}
+        % {"n": grouped(len(leads)), "name": chosen.name}
         + (
             ngettext(
                 " %(n)s lead of another organization was left out.",
                 " %(n)s leads of another organization were left out.",
                 left_out,
             )
-            % {"n": f"{left_out:,}"}
+            % {"n": grouped(left_out)}
             if left_out
             else ""
         ),

@@ -7,11 +7,13 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.admin.pages import pick
 from campaigns.models import Campaign
 from campaigns.preflight.audit import SKIPS, lead_ids
 from campaigns.preflight.content import REASONS
+from crm.site.numbers import grouped
 from crm.site.tenancy import organizations_of
 
 # Beyond this many leads the list shows the first ones (a query takes so many ids at most).
@@ -19,38 +21,42 @@ LINKED_LEADS = 30_000
 
 
 def describe(key: str) -> str:
-    kind, _, rest = key.partition(":")
-    order, _, detail = rest.partition(":")
+    kind, _colon, rest = key.partition(":")
+    order, _colon, detail = rest.partition(":")
     if kind == "skipped" and rest in SKIPS:
-        return f"skipped, {SKIPS[rest][0].lower()}"
+        return _("skipped, {reason}").format(reason=str(SKIPS[rest][0]).lower())
     if kind == "blank":
-        return f"{rest} is blank"
+        return _("{field} is blank").format(field=rest)
     if kind == "missing":
-        return f"{rest}, no linked property"
+        return _("{field}, no linked property").format(field=rest)
     if kind == "failed":
-        return f"step {order} cannot be rendered"
+        return _("step {order} cannot be rendered").format(order=order)
     if kind == "content" and detail in REASONS:
-        return f"step {order}, {REASONS[detail].split(':')[0]}"
+        return _("step {order}, {problem}").format(
+            order=order, problem=str(REASONS[detail]).split(":")[0]
+        )
     if kind == "duplicates":
-        return "addresses shared by several leads"
+        return str(_("addresses shared by several leads"))
     return key
 
 
 class PreflightLeadFilter(admin.SimpleListFilter):
-    title = "preflight finding"
+    title = _("preflight finding")
     parameter_name = "preflight"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         value = self.value()
         if not value:
             return []  # no choice: the filter stays hidden until a link names one
-        campaign_id, _, key = value.partition(":")
+        campaign_id, _colon, key = value.partition(":")
         campaigns = Campaign.objects.filter(organization__in=organizations_of(request.user))
         campaign = pick(campaigns.select_related("organization"), campaign_id)
         self.ids = lead_ids(campaign, key) if campaign else []
-        label = f"{campaign.name}: {describe(key)}" if campaign else "unknown campaign"
+        label = f"{campaign.name}: {describe(key)}" if campaign else str(_("unknown campaign"))
         if len(self.ids) > LINKED_LEADS:
-            label += f" (the first {LINKED_LEADS:,} of {len(self.ids):,})"
+            label += " " + _("(the first {first} of {all})").format(
+                first=grouped(LINKED_LEADS), all=grouped(len(self.ids))
+            )
         return [(value, label)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:

@@ -7,12 +7,14 @@ from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
 from campaigns.admin.listing_alert_admin import review_url
 from campaigns.listing_alerts import triggers
 from crm.models import Property
+from crm.site.numbers import price
 from crm.site.tenancy import (
     TenantScopedAdmin,
 )
@@ -51,10 +53,10 @@ class PropertyAdmin(TenantScopedAdmin, ModelAdmin):
             kwargs["assume_scheme"] = "https"
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
-    @display(description="Price", ordering="price")
+    @display(description=_("Price"), ordering="price")
     def price_display(self, obj: Property) -> str:
-        return f"{obj.price:,}" if obj.price is not None else "–"
+        return price(obj.price, obj.organization)
 
-    @display(description="Leads", ordering="leads_linked")
+    @display(description=_("Leads"), ordering="leads_linked")
     def lead_count(self, obj: "WithAnnotations[Property, _Linked]") -> int:
         return obj.leads_linked

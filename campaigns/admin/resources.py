@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from import_export import fields
 
 from campaigns.ab_tests.ab_results import MEASURED, results_by_campaign
@@ -91,7 +92,7 @@ class CampaignResultsResource(FormulaSafeResource):
 
     class Meta:
         model = Campaign
-        name = "Campaign results"
+        name = _("Campaign results")
         fields = (
             "name",
             "type",

@@ -9,6 +9,10 @@ sentences already.
 
 import re
 
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import stop_reason_read
+
 # The Gmail API's answer, as campaigns.accounts.gmail (and the n8n workflow) record it.
 _GMAIL = re.compile(
     r"^(?:gave up after \d+ attempts: )?"
@@ -17,30 +21,41 @@ _GMAIL = re.compile(
 )
 _HEADER = re.compile(r"invalid (?P<header>[\w-]+) header", re.IGNORECASE)
 _ADDRESS_HEADERS = {"to", "cc", "bcc"}
-# Reasons that wrap another one: the inner reason is put in words too.
+# Reasons that wrap another one: the inner reason is put in words too, the whole in the
+# reader's language.
 _WRAPPED = [
-    re.compile(r"^(?P<head>step \d+ could not be sent: )(?P<inner>.+)$", re.DOTALL),
-    re.compile(r"^(?P<head>Paused after \d+ failures in a row; the last one: )(?P<inner>.+)$"),
+    (
+        re.compile(r"^step (?P<number>\d+) could not be sent: (?P<inner>.+)$", re.DOTALL),
+        _("step {number} could not be sent: {inner}"),
+    ),
+    (
+        re.compile(
+            r"^Paused after (?P<number>\d+) failures in a row; the last one: (?P<inner>.+)$"
+        ),
+        _("Paused after {number} failures in a row; the last one: {inner}"),
+    ),
 ]
 
-ADDRESS_REFUSED = "Gmail refused the address ({detail})"
-MESSAGE_REFUSED = "Gmail refused the message ({detail})"
-ACCOUNT_REFUSED = "Gmail refused to send from this account ({detail})"
-NOT_SET_UP = "Gmail refused to send from this account: its mailbox is not set up for sending"
-LIMIT_REACHED = "The account reached Gmail's sending limit"
-AUTHORIZATION = "Gmail no longer accepts the account's connection: reconnect the account"
-GMAIL_BUSY = "Gmail kept asking to slow down and still refused after several tries"
-GMAIL_DOWN = "Gmail had a problem on its side and still failed after several tries"
-UNREACHABLE = "Gmail could not be reached (network problem): nothing was sent"
-NO_ANSWER = (
+ADDRESS_REFUSED = _("Gmail refused the address ({detail})")
+MESSAGE_REFUSED = _("Gmail refused the message ({detail})")
+ACCOUNT_REFUSED = _("Gmail refused to send from this account ({detail})")
+NOT_SET_UP = _("Gmail refused to send from this account: its mailbox is not set up for sending")
+LIMIT_REACHED = _("The account reached Gmail's sending limit")
+AUTHORIZATION = _("Gmail no longer accepts the account's connection: reconnect the account")
+GMAIL_BUSY = _("Gmail kept asking to slow down and still refused after several tries")
+GMAIL_DOWN = _("Gmail had a problem on its side and still failed after several tries")
+UNREACHABLE = _("Gmail could not be reached (network problem): nothing was sent")
+NO_ANSWER = _(
     "Gmail did not answer in time: the message may or may not have gone out, so it is "
     "not sent again"
 )
-N8N_NO_REASON = "n8n reported a failure without saying why"
-NO_SUCH_ADDRESS = "The address does not exist (the receiving mail server bounced it)"
-MAILBOX_FULL = "The recipient's mailbox is full"
-BLOCKED = "The receiving mail server refused the message (spam filter or policy)"
-BOUNCED = "The message bounced: the receiving mail server could not deliver it"
+N8N_NO_REASON = _("n8n reported a failure without saying why")
+NO_SUCH_ADDRESS = _("The address does not exist (the receiving mail server bounced it)")
+MAILBOX_FULL = _("The recipient's mailbox is full")
+BLOCKED = _("The receiving mail server refused the message (spam filter or policy)")
+INVALID_HEADER = _("invalid {header} header")
+ERROR_STATUS = _("error {status}")
+BOUNCED = _("The message bounced: the receiving mail server could not deliver it")
 
 # A bounce notice (its subject and first words, campaigns.events.replies) or a mail server's
 # answer with its code (RFC 5321, RFC 3463); then what it says, most specific first.
@@ -89,45 +104,47 @@ def in_words(raw: str) -> str:
     raw = (raw or "").strip()
     if not raw:
         return ""
-    for wrapper in _WRAPPED:
+    for wrapper, words in _WRAPPED:
         match = wrapper.match(raw)
         if match:
-            return match["head"] + in_words(match["inner"])
+            return words.format(number=match["number"], inner=in_words(match["inner"]))
     match = _GMAIL.match(raw)
     if match:
         return _gmail(int(match["status"]), match["reason"], (match["text"] or "").strip())
     if "could not connect to Gmail" in raw:
-        return UNREACHABLE
+        return str(UNREACHABLE)
     if raw.startswith("no answer from Gmail"):
-        return NO_ANSWER
+        return str(NO_ANSWER)
     if raw == "failed in n8n":
-        return N8N_NO_REASON
+        return str(N8N_NO_REASON)
     if _BOUNCE.search(raw):
-        return next(words for pattern, words in _BOUNCES if pattern.search(raw))
-    return raw
+        return str(next(words for pattern, words in _BOUNCES if pattern.search(raw)))
+    # Our own reasons, kept in English where they are stored: in the reader's language
+    # when the catalogue has them (why a lead stopped, why a campaign paused).
+    return stop_reason_read(raw)
 
 
 def _gmail(status: int, reason: str, text: str) -> str:
-    detail = _lower_first(text.rstrip(".")) or reason or f"error {status}"
+    detail = _lower_first(text.rstrip(".")) or reason or ERROR_STATUS.format(status=status)
     header = _HEADER.search(text)
     if status == 400 and header:
         name = header["header"]
         template = ADDRESS_REFUSED if name.lower() in _ADDRESS_HEADERS else MESSAGE_REFUSED
-        return template.format(detail=f"invalid {name} header")
+        return template.format(detail=INVALID_HEADER.format(header=name))
     if status == 400 and reason == "failedPrecondition":
-        return NOT_SET_UP
+        return str(NOT_SET_UP)
     if status == 400:
         return MESSAGE_REFUSED.format(detail=detail)
     if status == 401:
-        return AUTHORIZATION
+        return str(AUTHORIZATION)
     if status == 403 and ("limit" in reason.lower() or "quota" in reason.lower()):
-        return LIMIT_REACHED
+        return str(LIMIT_REACHED)
     if status == 403:
         return ACCOUNT_REFUSED.format(detail=detail)
     if status == 429:
-        return GMAIL_BUSY
+        return str(GMAIL_BUSY)
     if status >= 500:
-        return GMAIL_DOWN
+        return str(GMAIL_DOWN)
     return MESSAGE_REFUSED.format(detail=detail)
 
 

@@ -15,9 +15,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from unfold.forms import AdminOwnPasswordChangeForm, AuthenticationForm
 
-LOCKED_OUT = "Too many failed attempts: try again in {minutes} minutes."
+LOCKED_OUT = _("Too many failed attempts: try again in {minutes} minutes.")
 LOCKED_OUT_STATUS = 429
 
 

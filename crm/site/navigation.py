@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from crm.site.tenancy import organizations_of
 
-ALL_AGENCIES = "All agencies"
+ALL_AGENCIES = _("All agencies")
 
 
 def is_superuser(request: HttpRequest) -> bool:

@@ -14,7 +14,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RangeDateFilter
 
 from crm.models import Membership
@@ -61,12 +62,18 @@ def zone_label(zone: datetime.tzinfo, now: datetime.datetime | None = None) -> s
     return name if abbreviation in ("", name) else f"{name} ({abbreviation})"
 
 
+AT_TIME = _("at {time}")
+ON_DAY_AT_TIME = _("on {day} at {time}")
+
+
 def spoken_time(moment: datetime.datetime, now: datetime.datetime | None = None) -> str:
-    """ "at 05:06" today, "on Dec 3 at 05:06" another day, in the current zone."""
+    """ "at 05:06" today, "on Dec 3 at 05:06" another day, in the current zone and the
+    current language's clock ("at 5:06 AM" in English)."""
     local = timezone.localtime(moment)
+    time = formats.time_format(local, "TIME_FORMAT")
     if local.date() == timezone.localtime(now or timezone.now()).date():
-        return f"at {local:%H:%M}"
-    return f"on {local:%b} {local.day} at {local:%H:%M}"
+        return AT_TIME.format(time=time)
+    return ON_DAY_AT_TIME.format(day=formats.date_format(local, "MONTH_DAY_FORMAT"), time=time)
 
 
 def time_zone(request: HttpRequest) -> dict[str, str]:
