@@ -978,7 +978,7 @@ class Dispatch(models.Model):
 
     class Meta:
         verbose_name = _("dispatch")
-        verbose_name_plural = _("dispatchs")
+        verbose_name_plural = _("dispatches")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -1419,7 +1419,7 @@ class AutoReply(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
-        verbose_name_plural = _("auto-replys")
+        verbose_name_plural = _("auto-replies")
         ordering = ["-received_at"]
         verbose_name = _("auto-reply")
         constraints = [

@@ -29,6 +29,7 @@ import dns.resolver
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from publicsuffixlist import PublicSuffixList
 
 from campaigns.models import CONSUMER_GMAIL_DOMAINS, DomainCheck, EmailAccount
@@ -39,34 +40,35 @@ GOOGLE_SPF = "include:_spf.google.com"
 MIN_DKIM_BITS = 1024
 _SUFFIXES = PublicSuffixList()
 
-# What each finding says, and what to add (plain words for staff; the record to copy).
-SPF_OK = "{domain} has an SPF record that lets Google's servers send for it."
-SPF_MISSING = "{domain} has no SPF record."
-SPF_MISSING_FIX = "Add a TXT record at {domain}: v=spf1 include:_spf.google.com ~all"
-SPF_TWO = "{domain} has {count} SPF records; receivers then ignore them all."
-SPF_TWO_FIX = "Keep one TXT record starting v=spf1, with every sender's include in it."
-SPF_NO_GOOGLE = "{domain}'s SPF record does not name Google's servers."
-SPF_NO_GOOGLE_FIX = "Add include:_spf.google.com to the TXT record at {domain}: {record}"
-SPF_ALLOWS_ALL = "{domain}'s SPF record ends in +all: it lets anyone send as {domain}."
-SPF_ALLOWS_ALL_FIX = "End the record with ~all (or -all) instead of +all."
-DKIM_OK = "{domain} publishes a DKIM key ({selectors})."
-DKIM_MISSING = "{domain} has no DKIM key at {names}."
-DKIM_MISSING_FIX = (
+# What each finding says, and what to add (plain words for staff; the record to copy), in
+# the reader's language: findings are written again from the stored records when read.
+SPF_OK = _("{domain} has an SPF record that lets Google's servers send for it.")
+SPF_MISSING = _("{domain} has no SPF record.")
+SPF_MISSING_FIX = _("Add a TXT record at {domain}: v=spf1 include:_spf.google.com ~all")
+SPF_TWO = _("{domain} has {count} SPF records; receivers then ignore them all.")
+SPF_TWO_FIX = _("Keep one TXT record starting v=spf1, with every sender's include in it.")
+SPF_NO_GOOGLE = _("{domain}'s SPF record does not name Google's servers.")
+SPF_NO_GOOGLE_FIX = _("Add include:_spf.google.com to the TXT record at {domain}: {record}")
+SPF_ALLOWS_ALL = _("{domain}'s SPF record ends in +all: it lets anyone send as {domain}.")
+SPF_ALLOWS_ALL_FIX = _("End the record with ~all (or -all) instead of +all.")
+DKIM_OK = _("{domain} publishes a DKIM key ({selectors}).")
+DKIM_MISSING = _("{domain} has no DKIM key at {names}.")
+DKIM_MISSING_FIX = _(
     "In the Google Admin console (Apps › Google Workspace › Gmail › Authenticate email), "
     "generate a 2048-bit key and add the TXT record it shows at google._domainkey.{domain}, "
     "then press Start authentication. Another selector? Add it to this account."
 )
-DKIM_SHORT = "{domain}'s DKIM key at {name} has {bits} bits: Gmail asks for 1,024 at least."
-DKIM_SHORT_FIX = "Generate a new 2048-bit key in the Google Admin console and replace it."
-DMARC_OK = "{domain} has a DMARC record ({policy})."
-DMARC_MISSING = "{domain} has no DMARC record."
-DMARC_MISSING_FIX = (
+DKIM_SHORT = _("{domain}'s DKIM key at {name} has {bits} bits: Gmail asks for 1,024 at least.")
+DKIM_SHORT_FIX = _("Generate a new 2048-bit key in the Google Admin console and replace it.")
+DMARC_OK = _("{domain} has a DMARC record ({policy}).")
+DMARC_MISSING = _("{domain} has no DMARC record.")
+DMARC_MISSING_FIX = _(
     "Add a TXT record at _dmarc.{domain}: v=DMARC1; p=none; rua=mailto:dmarc@{domain}"
 )
-DMARC_NO_POLICY = "{domain}'s DMARC record has no policy (p=)."
-DMARC_NO_POLICY_FIX = "Make the TXT record at _dmarc.{domain}: v=DMARC1; p=none; {rest}"
-DNS_FAILED = "DNS did not answer for {domain} ({error}); the check can be run again."
-CONSUMER = (
+DMARC_NO_POLICY = _("{domain}'s DMARC record has no policy (p=).")
+DMARC_NO_POLICY_FIX = _("Make the TXT record at _dmarc.{domain}: v=DMARC1; p=none; {rest}")
+DNS_FAILED = _("DNS did not answer for {domain} ({error}); the check can be run again.")
+CONSUMER = _(
     "{domain} is Google's own domain: Google publishes its SPF, DKIM and DMARC. A personal "
     "Gmail account sends 500 messages a day at most, and a campaign from it shows a "
     "personal address."
@@ -79,6 +81,11 @@ class Finding:
     ok: bool
     text: str
     fix: str = ""
+
+    def __post_init__(self) -> None:
+        # Written now, in the active language (a lazy text would be read later in another).
+        object.__setattr__(self, "text", str(self.text))
+        object.__setattr__(self, "fix", str(self.fix))
 
     def as_dict(self) -> dict[str, Any]:
         return {"key": self.key, "ok": self.ok, "text": self.text, "fix": self.fix}
@@ -171,7 +178,7 @@ def check_record(
             _dmarc_finding(domain, record),
         ]
     )
-    check, _ = DomainCheck.objects.update_or_create(
+    check, _created = DomainCheck.objects.update_or_create(
         organization=organization,
         domain=domain,
         defaults={
@@ -271,11 +278,30 @@ def _dmarc_finding(domain: str, record: str) -> Finding:
     return Finding("dmarc", True, DMARC_OK.format(domain=domain, policy=f"p={tags['p']}"))
 
 
+def findings(check: DomainCheck) -> list[dict]:
+    """The check's findings in the active language, written again from the records it stored
+    (the stored words are those of whoever ran it); none for a failed lookup. When the
+    records no longer give the stored verdicts (a check stored by older rules, or findings
+    written without their records), the stored findings are shown as they are."""
+    if check.error:
+        return []
+    found = [
+        _spf_finding(check.domain, check.spf.split("\n") if check.spf else []).as_dict(),
+        _dkim_finding(check.domain, check.dkim if check.dkim else {GOOGLE_SELECTOR: ""}).as_dict(),
+        _dmarc_finding(check.domain, check.dmarc).as_dict(),
+    ]
+    stored = list(check.findings or [])
+    verdicts = [(finding.get("key"), finding.get("ok")) for finding in stored]
+    if verdicts != [(finding["key"], finding["ok"]) for finding in found]:
+        return stored
+    return found
+
+
 def problems(check: DomainCheck) -> list[dict]:
     """What is missing, each with what to add; a failed lookup is one problem."""
     if check.error:
         return [{"key": "dns", "ok": False, "text": check.error, "fix": ""}]
-    return check.problems
+    return [finding for finding in findings(check) if not finding["ok"]]
 
 
 def stored_check(account: EmailAccount) -> DomainCheck | None:

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats
+from django.utils.functional import lazy
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext, ngettext_lazy
@@ -61,12 +62,12 @@ NOBODY_MATCHES = _(
     "Nobody to send to: no lead matches this campaign's audience. Change the audience on "
     "the campaign page and save it; Launch now opens up when someone matches."
 )
-ALL_OPTED_OUT_ONE = _("Nobody to send to: the only lead of this audience has opted out.")
 ALL_OPTED_OUT = ngettext_lazy(
     "Nobody to send to: the only lead of this audience has opted out.",
     "Nobody to send to: all %(n)s leads of this audience have opted out.",
     "count",
 )
+ALL_OPTED_OUT_ONE = lazy(lambda: ALL_OPTED_OUT % {"count": 1, "n": 1}, str)()
 WAITS_FOR_SENDER = _("They go out as soon as the sending service runs (see below).")
 LAUNCH_BLOCKED = _("Not launched: {reasons}")
 # A pause reason, kept in English (Campaign.pause_reason) and read in the reader's language.

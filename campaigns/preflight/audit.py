@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.audiences import audience
 from campaigns.content import rendering
@@ -21,6 +22,7 @@ from campaigns.preflight.report import Finding, Report
 from campaigns.sequences import schedule
 from crm import consent
 from crm.models import Property
+from crm.site.numbers import grouped
 
 CHUNK = 2000
 LEAD_COLUMNS = (
@@ -42,37 +44,60 @@ LEAD_COLUMNS = (
 )
 # Skip reasons in the order they are told: a lead counts under the first that applies.
 SKIPS = {
-    "opted_out": ("Opted out", "unsubscribed: they are never emailed again."),
+    "opted_out": (_("Opted out"), _("unsubscribed: they are never emailed again.")),
     "suppressed": (
-        "On the suppression list",
-        "with an address that bounced or that staff listed.",
+        _("On the suppression list"),
+        _("with an address that bounced or that staff listed."),
     ),
     "left": (
-        "Left this campaign",
-        "opted out of this campaign, or of its kind, on their preference page.",
+        _("Left this campaign"),
+        _("opted out of this campaign, or of its kind, on their preference page."),
     ),
     "no_consent": (
-        "No consent on record",
-        "with no basis for email that {regime} accepts: record their consent on their page.",
+        _("No consent on record"),
+        _("with no basis for email that {regime} accepts: record their consent on their page."),
     ),
     "consent_expired": (
-        "Consent expired",
-        "whose consent from an enquiry or a past sale ran out under {regime}: record a new "
-        "enquiry or their express consent on their page.",
+        _("Consent expired"),
+        _(
+            "whose consent from an enquiry or a past sale ran out under {regime}: record a new "
+            "enquiry or their express consent on their page."
+        ),
     ),
-    "already": ("Already in the sequence", "enrolled already: they are not enrolled twice."),
-    "already_sent": ("Already sent", "got this step already: nobody gets a step twice."),
-    "stops": ("Clients and lost leads", "marked client or lost: the sequence stops for them."),
+    "already": (_("Already in the sequence"), _("enrolled already: they are not enrolled twice.")),
+    "already_sent": (_("Already sent"), _("got this step already: nobody gets a step twice.")),
+    "stops": (
+        _("Clients and lost leads"),
+        _("marked client or lost: the sequence stops for them."),
+    ),
     "no_account": (
-        "No sending account",
-        "would get nothing: the campaign has no sending account that can send. Choose one "
-        "(or reconnect it); they were checked as they would be sent.",
+        _("No sending account"),
+        _(
+            "would get nothing: the campaign has no sending account that can send. Choose one "
+            "(or reconnect it); they were checked as they would be sent."
+        ),
     ),
 }
-PARTS = {"subject": "subject", "html": "body", "text": "text version"}
-BLOCKED_STEP = "step {order} cannot be rendered for any lead (all {count:,} fail): {reason}"
-BLOCKED_ACCOUNT = "the campaign has no sending account that can send."
-OTHER_LANGUAGE = (
+PARTS = {"subject": _("subject"), "html": _("body"), "text": _("text version")}
+BLOCKED_STEP = _("step {order} cannot be rendered for any lead (all {count} fail): {reason}")
+BLOCKED_ACCOUNT = _("the campaign has no sending account that can send.")
+SHARED_ADDRESSES = _("Shared addresses")
+SHARING = _("sharing an address with another lead: that mailbox gets it once per lead.")
+STEP = _("Step {order}")
+STEP_PART = _("Step {order} ({part})")
+CANNOT_RENDER = _("cannot be rendered: {reason}")
+WOULD_GET = _("would get a message where {problem}")
+WITH_NO = _("with no {attribute}: {treatment}.")
+WITH_NO_PROPERTY = _("with no linked property: {treatment}.")
+USES_FALLBACK = _("step {order} uses the fallback {fallback}")
+LEAVES_IT_OUT = _("step {order} leaves it out")
+NO_FALLBACK_NONE = _("step {order} has no fallback, “None” is printed")
+NO_FALLBACK_BLANK = _("step {order} has no fallback, they get a blank")
+ONLY_MISSING = _("(its default(…) only replaces a missing value: add “, true”)")
+CANNOT_RENDER_FOR_THEM = _("step {order} cannot be rendered for them (below)")
+QUOTED = _("“{text}”")
+GIVEN_BY_TEMPLATE = _("given by the template")
+OTHER_LANGUAGE = _(
     "would get a message written in {written}, while this campaign writes to them in "
     "{language} (the footer, listing cards and unsubscribe page): translate the step, or "
     "set the campaign's language to {written}."
@@ -123,12 +148,12 @@ def preflight_run(
         skipped["no_account"] = audit.no_account
     if audit.account is None or not audit.account.can_send:
         # Sent from each lead's agent or not, a launch needs an account to fall back on.
-        report.blocking.append(BLOCKED_ACCOUNT)
+        report.blocking.append(str(BLOCKED_ACCOUNT))
     regime = consent.regime_for(campaign.organization.country).name
     report.skipped = [
         Finding(
             f"skipped:{name}",
-            SKIPS[name][0],
+            str(SKIPS[name][0]),
             SKIPS[name][1].format(regime=regime),
             lead_ids=skipped[name],
         )
@@ -191,8 +216,7 @@ def _duplicates(leads: Any) -> list[Finding]:
     )
     if not ids:
         return []
-    detail = "sharing an address with another lead: that mailbox gets it once per lead."
-    return [Finding("duplicates", "Shared addresses", detail, lead_ids=ids)]
+    return [Finding("duplicates", str(SHARED_ADDRESSES), str(SHARING), lead_ids=ids)]
 
 
 class _Audit:
@@ -309,31 +333,31 @@ class _Audit:
             steps = [(order, uses[name]) for order, uses in self.uses.items() if name in uses]
             if self.empty.get(name):
                 treatment = "; ".join(self._empty_phrase(order, use, name) for order, use in steps)
-                detail = f"with no {attribute}: {treatment}."
+                detail = WITH_NO.format(attribute=attribute, treatment=treatment)
                 found.append(Finding(f"blank:{name}", name, detail, lead_ids=self.empty[name]))
             if self.missing.get(name):
                 treatment = "; ".join(_missing_phrase(order, use) for order, use in steps)
-                detail = f"with no linked property: {treatment}."
+                detail = WITH_NO_PROPERTY.format(treatment=treatment)
                 found.append(Finding(f"missing:{name}", name, detail, lead_ids=self.missing[name]))
         return found
 
     def _empty_phrase(self, order: int, use: fields.Use, name: str) -> str:
         if use.empty == fields.FALLBACK:
-            return f"step {order} uses the fallback {_quoted(use.fallback)}"
+            return USES_FALLBACK.format(order=order, fallback=_quoted(use.fallback))
         if use.empty == fields.LEFT_OUT:
-            return f"step {order} leaves it out"
-        printed = "“None” is printed" if name in self.printed_none else "they get a blank"
-        phrase = f"step {order} has no fallback, {printed}"
+            return LEAVES_IT_OUT.format(order=order)
+        said = NO_FALLBACK_NONE if name in self.printed_none else NO_FALLBACK_BLANK
+        phrase = said.format(order=order)
         if use.missing_only_default:
-            phrase += " (its default(…) only replaces a missing value: add “, true”)"
+            phrase += f" {ONLY_MISSING}"
         return phrase
 
     def failure_findings(self) -> list[Finding]:
         found = []
         for (order, part, reason), ids in sorted(self.failures.items(), key=lambda item: item[0]):
             digest = hashlib.sha1(f"{order}|{part}|{reason}".encode()).hexdigest()[:12]
-            label = f"Step {order} ({PARTS.get(part, part)})"
-            detail = f"cannot be rendered: {reason}"
+            label = STEP_PART.format(order=order, part=PARTS.get(part, part))
+            detail = CANNOT_RENDER.format(reason=reason)
             found.append(Finding(f"failed:{order}:{digest}", label, detail, lead_ids=ids))
         return found
 
@@ -343,8 +367,8 @@ class _Audit:
         return [
             Finding(
                 f"content:{order}:{problem}",
-                f"Step {order}",
-                f"would get a message where {content.REASONS[problem]}",
+                STEP.format(order=order),
+                WOULD_GET.format(problem=content.REASONS[problem]),
                 lead_ids=self.problems[order, problem],
             )
             for order, problem in keys
@@ -361,7 +385,8 @@ class _Audit:
                 written=_language_name(written), language=_language_name(self.language)
             )
             key = f"language:{step.order}"
-            found.append(Finding(key, f"Step {step.order}", detail, lead_ids=list(self.ids)))
+            label = STEP.format(order=step.order)
+            found.append(Finding(key, label, detail, lead_ids=list(self.ids)))
         return found
 
     def blocking(self) -> list[str]:
@@ -371,16 +396,18 @@ class _Audit:
             if not self.render or not self.ids or self.rendered[step.order]:
                 continue
             first = next(key for key in self.failures if key[0] == step.order)
-            reasons.append(BLOCKED_STEP.format(order=step.order, count=self.seen, reason=first[2]))
+            reasons.append(
+                BLOCKED_STEP.format(order=step.order, count=grouped(self.seen), reason=first[2])
+            )
         return reasons
 
 
 def _missing_phrase(order: int, use: fields.Use) -> str:
     if use.missing == fields.FALLBACK:
-        return f"step {order} uses the fallback {_quoted(use.fallback)}"
+        return USES_FALLBACK.format(order=order, fallback=_quoted(use.fallback))
     if use.missing == fields.LEFT_OUT:
-        return f"step {order} leaves it out"
-    return f"step {order} cannot be rendered for them (below)"
+        return LEAVES_IT_OUT.format(order=order)
+    return CANNOT_RENDER_FOR_THEM.format(order=order)
 
 
 def _language_name(code: str) -> str:
@@ -388,4 +415,4 @@ def _language_name(code: str) -> str:
 
 
 def _quoted(fallback: str | None) -> str:
-    return f"“{fallback}”" if fallback is not None else "given by the template"
+    return QUOTED.format(text=fallback) if fallback is not None else str(GIVEN_BY_TEMPLATE)

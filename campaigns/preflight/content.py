@@ -5,6 +5,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from campaigns.content import mime
 from campaigns.content.rendering import Rendered
 
@@ -19,21 +21,31 @@ NO_TEXT = "no_text"
 NO_UNSUBSCRIBE = "no_unsubscribe"
 NO_ADDRESS = "no_address"
 REASONS = {
-    SUBJECT_EMPTY: "the subject is empty: people skip such mail and filters distrust it.",
-    SUBJECT_LONG: "the subject is over 150 characters: inboxes cut it and filters notice.",
-    SUBJECT_CAPS: "the subject is all capitals: spam filters score shouting subjects.",
-    TOO_MANY_LINKS: "the message has more than 10 links: link-heavy mail looks like spam.",
-    SHORTENER: "a link goes through a URL shortener (bit.ly…): spammers hide behind them, "
-    "so filters distrust them.",
-    IMAGES_ONLY: "the message is images with no text: filters cannot read it and most "
-    "readers do not load images.",
-    CLIPPED: "the HTML is over 102 KB: Gmail clips it behind “View entire message”, "
-    "unsubscribe link and tracking included.",
-    NO_TEXT: "the plain-text version is empty: filters distrust HTML-only mail.",
-    NO_UNSUBSCRIBE: "the unsubscribe link is hidden (in a comment) or missing from the text "
-    "version: the law and Gmail's bulk sender rules require a visible one.",
-    NO_ADDRESS: "the postal address is missing from the HTML version: anti-spam law "
-    "requires it in the message people read.",
+    SUBJECT_EMPTY: _("the subject is empty: people skip such mail and filters distrust it."),
+    SUBJECT_LONG: _("the subject is over 150 characters: inboxes cut it and filters notice."),
+    SUBJECT_CAPS: _("the subject is all capitals: spam filters score shouting subjects."),
+    TOO_MANY_LINKS: _("the message has more than 10 links: link-heavy mail looks like spam."),
+    SHORTENER: _(
+        "a link goes through a URL shortener (bit.ly…): spammers hide behind them, "
+        "so filters distrust them."
+    ),
+    IMAGES_ONLY: _(
+        "the message is images with no text: filters cannot read it and most "
+        "readers do not load images."
+    ),
+    CLIPPED: _(
+        "the HTML is over 102 KB: Gmail clips it behind “View entire message”, "
+        "unsubscribe link and tracking included."
+    ),
+    NO_TEXT: _("the plain-text version is empty: filters distrust HTML-only mail."),
+    NO_UNSUBSCRIBE: _(
+        "the unsubscribe link is hidden (in a comment) or missing from the text "
+        "version: the law and Gmail's bulk sender rules require a visible one."
+    ),
+    NO_ADDRESS: _(
+        "the postal address is missing from the HTML version: anti-spam law "
+        "requires it in the message people read.",
+    ),
 }
 MAX_SUBJECT = 150
 MAX_LINKS = 10

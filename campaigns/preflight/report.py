@@ -3,11 +3,27 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import ngettext
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy
+
+from crm.site.numbers import grouped
 
 
 def leads_text(count: int) -> str:
-    return ngettext("%(n)s lead", "%(n)s leads", count) % {"n": f"{count:,}"}
+    return ngettext("%(n)s lead", "%(n)s leads", count) % {"n": grouped(count)}
+
+
+SUMMARY = ngettext_lazy(
+    "%(leads)s in the audience: %(to_send)s would get it, %(skipped)s skipped.",
+    "%(leads)s in the audience: %(to_send)s would get them, %(skipped)s skipped.",
+    "steps",
+)
+RENDERED = ngettext_lazy(
+    "%(n)s step rendered and checked for every lead in %(seconds)s s; nothing was queued.",
+    "%(n)s steps rendered and checked for every lead in %(seconds)s s; nothing was queued.",
+    "n",
+)
 
 
 @dataclass
@@ -53,33 +69,35 @@ class Report:
     @property
     def sections(self) -> list[tuple[str, list[Finding]]]:
         named = [
-            ("Skipped, and why", self.skipped),
-            ("Merge fields that are blank for some leads", self.fields),
-            ("Leads the message cannot be rendered for", self.failures),
-            ("Content that hurts delivery", self.content),
-            ("Steps in another language than the campaign's", self.languages),
-            ("Addresses shared by several leads", self.duplicates),
+            (_("Skipped, and why"), self.skipped),
+            (_("Merge fields that are blank for some leads"), self.fields),
+            (_("Leads the message cannot be rendered for"), self.failures),
+            (_("Content that hurts delivery"), self.content),
+            (_("Steps in another language than the campaign's"), self.languages),
+            (_("Addresses shared by several leads"), self.duplicates),
         ]
-        return [(title, findings) for title, findings in named if findings]
+        return [(str(title), findings) for title, findings in named if findings]
 
     @property
     def all_clear(self) -> bool:
         return not (self.fields or self.failures or self.content or self.languages or self.blocking)
 
     def findings(self) -> list[Finding]:
-        return [finding for _, findings in self.sections for finding in findings]
+        return [finding for _title, findings in self.sections for finding in findings]
 
     def summary(self) -> str:
         skipped = sum(finding.count for finding in self.skipped)
         steps = len(self.steps)
-        return (
-            f"{leads_text(self.audience)} in the audience: {self.to_send:,} would get "
-            f"{'them' if steps > 1 else 'it'}, {skipped:,} skipped. "
-            + ngettext("%(n)s step", "%(n)s steps", steps)
-            % {"n": steps}
-            + f" rendered and checked for every lead in {self.seconds:.2f} s; "
-            "nothing was queued."
-        )
+        said = SUMMARY % {
+            "steps": steps,
+            "leads": leads_text(self.audience),
+            "to_send": grouped(self.to_send),
+            "skipped": grouped(skipped),
+        }
+        return f"{said} " + RENDERED % {
+            "n": steps,
+            "seconds": formats.number_format(self.seconds, 2),
+        }
 
     def lines(self) -> list[str]:
         """The report as text (manage.py launch_campaign --check)."""

@@ -18,21 +18,23 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.accounts import domain_check, warmup
 from campaigns.models import Campaign, DomainCheck, EmailAccount, MessageLog
 from campaigns.outbox import claims, senders
 from crm.models import Lead
+from crm.site.numbers import grouped
 
 # The mailboxes Gmail's and Yahoo's rules protect (their users' personal addresses).
 PERSONAL_MAILBOXES = r"@(gmail\.com|googlemail\.com|(yahoo|ymail|rocketmail)\.[a-z.]+)$"
-WARNING = (
-    "This launch would take {domain} to about {total:,} messages to Gmail and Yahoo addresses "
-    "in 24 hours, past the {threshold:,} at which Gmail treats it as a bulk sender for good; "
+WARNING = _(
+    "This launch would take {domain} to about {total} messages to Gmail and Yahoo addresses "
+    "in 24 hours, past the {threshold} at which Gmail treats it as a bulk sender for good; "
     "and {why}. Gmail may then refuse or file its mail as spam: fix the domain first (its "
     "account page says what to add), or launch to fewer leads today."
 )
-NOT_CHECKED = "its SPF, DKIM and DMARC have not been checked"
+NOT_CHECKED = _("its SPF, DKIM and DMARC have not been checked")
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,11 @@ class DomainVolume:
 
     @property
     def words(self) -> dict[str, str]:
-        """The counts as written on the pages (1,234)."""
+        """The counts as written on the pages (1,234 in English)."""
         return {
-            "last_day": f"{self.last_day:,}",
-            "total": f"{self.total:,}",
-            "threshold": f"{self.threshold:,}",
+            "last_day": grouped(self.last_day),
+            "total": grouped(self.total),
+            "threshold": grouped(self.threshold),
         }
 
     @property
@@ -74,7 +76,7 @@ class DomainVolume:
     @property
     def why_not(self) -> str:
         if self.unchecked:
-            return NOT_CHECKED
+            return str(NOT_CHECKED)
         missing = [p["text"].rstrip(".") for c in self.checks for p in domain_check.problems(c)]
         return "; ".join(missing)
 
@@ -83,8 +85,9 @@ class DomainVolume:
         """Said on the launch page when the launch crosses the line unauthenticated."""
         if self.total < self.threshold or self.authenticated or not self.adding:
             return ""
+        words = self.words
         return WARNING.format(
-            domain=self.domain, total=self.total, threshold=self.threshold, why=self.why_not
+            domain=self.domain, total=words["total"], threshold=words["threshold"], why=self.why_not
         )
 
 

@@ -8,14 +8,21 @@ from typing import Any
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from unfold.decorators import display
 from unfold.views import ChangeList as UnfoldChangeList
 
 from campaigns.models import ENGAGEMENT, WAITING, Campaign, Enrollment, MessageLog
 from campaigns.reporting.dashboard import rate
+from crm.site.numbers import grouped, percent_written
 
 Status = MessageLog.Status
-NOT_TRACKED = "not tracked"
+NOT_TRACKED = _("not tracked")
+DONE_OF = _("{done} of {total}")
+THROUGH = ngettext_lazy(
+    "%(through)s of %(enrolled)s lead through", "%(through)s of %(enrolled)s leads through", "count"
+)
 
 
 @dataclass
@@ -92,46 +99,50 @@ class ResultsColumns:
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type:
         return ResultsChangeList
 
-    @display(description="Progress")
+    @display(description=_("Progress"))
     def progress(self, obj: Campaign) -> str:
         results = results_of(obj)
         if obj.status == Campaign.Status.DRAFT:
             return "–"
         percent = results.percent(obj)
         if obj.type == Campaign.Type.SEQUENCE:
-            detail = f"{results.through:,} of {results.enrolled:,} leads through"
+            detail = THROUGH % {
+                "count": results.enrolled,
+                "through": grouped(results.through),
+                "enrolled": grouped(results.enrolled),
+            }
         else:
             done = results.total - results.waiting
-            detail = f"{done:,} of {results.total:,}"
+            detail = DONE_OF.format(done=grouped(done), total=grouped(results.total))
         return format_html(
             '<div style="min-width: 8rem" title="{}">'
             '<div class="w-full h-2 bg-base-100 rounded-full overflow-hidden dark:bg-base-800">'
             '<div class="h-2 bg-primary-600" style="width: {}%"></div></div>'
             '<div class="text-xs mt-1">{}</div></div>',
-            f"{percent:g}%",
+            percent_written(percent),
             percent,
             detail,
         )
 
-    @display(description="Sent")
+    @display(description=_("Sent"))
     def sent(self, obj: Campaign) -> str:
-        return f"{results_of(obj).sent:,}" if obj.is_launched else "–"
+        return grouped(results_of(obj).sent) if obj.is_launched else "–"
 
-    @display(description="Opened")
+    @display(description=_("Opened"))
     def open_rate(self, obj: Campaign) -> str:
         return _rate_of(obj, "opened", tracked=obj.track_opens)
 
-    @display(description="Unsubscribed")
+    @display(description=_("Unsubscribed"))
     def unsubscribe_rate(self, obj: Campaign) -> str:
         """Beside the opens: Gmail's API reports no spam complaints, and leaving is the
         nearest signal of them (Gmail asks senders to stay under 0.3% of complaints)."""
         return _rate_of(obj, "unsubscribed")
 
-    @display(description="Clicked")
+    @display(description=_("Clicked"))
     def click_rate(self, obj: Campaign) -> str:
         return _rate_of(obj, "clicked", tracked=obj.track_clicks)
 
-    @display(description="Replied")
+    @display(description=_("Replied"))
     def reply_rate(self, obj: Campaign) -> str:
         return _rate_of(obj, "replied")
 
@@ -142,6 +153,6 @@ def _rate_of(campaign: Campaign, outcome: str, tracked: bool = True) -> str:
     if not campaign.is_launched:
         return "–"
     if not tracked:
-        return NOT_TRACKED
+        return str(NOT_TRACKED)
     results = results_of(campaign)
     return rate(getattr(results, outcome), results.sent)

@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.ab_tests.ab_test_page import ab_test_live
 from campaigns.models import Campaign, Dispatch, MessageLog
@@ -15,6 +16,7 @@ from campaigns.reporting import dashboard, sender_health
 from campaigns.reporting.planner import forecast
 from campaigns.reporting.progress import campaign_progress, counts_by_step, step_funnel
 from campaigns.sequences.outlook import sequence_outlook
+from crm.site.numbers import grouped, percent_written
 from crm.site.timezones import spoken_time
 
 POLL_SECONDS = 3
@@ -28,7 +30,16 @@ BUTTONS = ["launch", "pause", "resume", "cancel"]
 ALWAYS = ["preview", "duplicate"]
 # Actions that stop sending: a blast with nothing left to send has nothing to stop.
 STOPPING = {"pause", "cancel"}
-SEQUENCE_CANCELLED = "Cancelled: no more steps are sent."
+SEQUENCE_CANCELLED = _("Cancelled: no more steps are sent.")
+NOTHING_QUEUED = _("Nothing queued yet.")
+PERCENT_DONE = _("{percent} done")
+CANCELLED_AT = _("Cancelled {when}")
+FINISHED_AT = _("Finished {when}")
+PAUSED_DONE = _("Paused · {done}")
+SCHEDULED_STARTS = _("Scheduled: starts {when}")
+WAITING_FOR_SENDER = _("{done} · waiting for the sending service")
+STARTING = _("{done} · starting")
+PACE = _("{done} · {pace} per minute · finishes {eta}")
 
 
 def available_actions(campaign: Campaign, waiting: int) -> list[str]:
@@ -129,24 +140,26 @@ def _blast_line(campaign: Campaign, progress: dict[str, Any], warning: str) -> s
         .first()
     )
     if not progress["total"] or latest is None:
-        return "Nothing queued yet."
-    done = f"{progress['percent']:g}% done"
+        return str(NOTHING_QUEUED)
+    done = PERCENT_DONE.format(percent=percent_written(progress["percent"]))
     if not progress["waiting"]:
         ended = latest["finished_at"] or progress["last_sent"]
-        verb = "Cancelled" if latest["status"] == Dispatch.Status.CANCELLED else "Finished"
-        return f"{verb} {spoken_time(ended)}" if ended else verb
+        cancelled = latest["status"] == Dispatch.Status.CANCELLED
+        if not ended:
+            return str(_("Cancelled") if cancelled else _("Finished"))
+        return (CANCELLED_AT if cancelled else FINISHED_AT).format(when=spoken_time(ended))
     if campaign.status == Campaign.Status.PAUSED:
-        return f"Paused · {done}"
+        return PAUSED_DONE.format(done=done)
     starts = latest["send_after"]
     if latest["status"] == Dispatch.Status.SCHEDULED and starts and starts > timezone.now():
-        return f"Scheduled: starts {spoken_time(starts)}"
+        return SCHEDULED_STARTS.format(when=spoken_time(starts))
     if warning:
-        return f"{done} · waiting for the sending service"
+        return WAITING_FOR_SENDER.format(done=done)
     if not progress["per_minute"]:
-        return f"{done} · starting"
+        return STARTING.format(done=done)
     rate = progress["per_minute"]
-    pace = f"{rate:.0f}" if rate >= 10 else f"{rate:g}"
-    return f"{done} · {pace} per minute · finishes {progress['eta']}"
+    pace = grouped(round(rate)) if rate >= 10 else formats.number_format(rate)
+    return PACE.format(done=done, pace=pace, eta=progress["eta"])
 
 
 def planned_finish(campaign: Campaign) -> Any:

@@ -8,23 +8,34 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from babel.dates import format_skeleton
+from django.utils.translation import get_language, to_locale
+from django.utils.translation import gettext_lazy as _
+
 from campaigns.models import ENGAGEMENT
 
 # Each stack: a name staff read in the legend, how it is counted from a day's figures
 # (campaigns.reporting.stats.FIGURES), and its colour. Messages count on the day they were sent, in
 # the furthest outcome they reached; failures on the day they failed.
 STACKS = [
-    ("Sent, no reaction yet", "no_reaction", "#c4b5fd"),
-    ("Opened", "furthest_opened", "#60a5fa"),
-    ("Clicked", "furthest_clicked", "#2563eb"),
-    ("Replied", "furthest_replied", "#16a34a"),
-    ("Unsubscribed", "furthest_unsubscribed", "#f59e0b"),
-    ("Bounced", "bounced", "#f97316"),
-    ("Failed", "failed", "#dc2626"),
+    (_("Sent, no reaction yet"), "no_reaction", "#c4b5fd"),
+    (_("Opened"), "furthest_opened", "#60a5fa"),
+    (_("Clicked"), "furthest_clicked", "#2563eb"),
+    (_("Replied"), "furthest_replied", "#16a34a"),
+    (_("Unsubscribed"), "furthest_unsubscribed", "#f59e0b"),
+    (_("Bounced"), "bounced", "#f97316"),
+    (_("Failed"), "failed", "#dc2626"),
 ]
 # The funnel of a step: each stage a part of the one before (ENGAGEMENT), in its colour.
 STAGE_COLOURS = {"sent": "#a78bfa", "opened": "#60a5fa", "clicked": "#2563eb", "replied": "#16a34a"}
-STAGES = [(stage.capitalize(), stage, STAGE_COLOURS[stage]) for stage in ENGAGEMENT]
+STAGE_NAMES = {
+    "sent": _("Sent"),
+    "opened": _("Opened"),
+    "clicked": _("Clicked"),
+    "replied": _("Replied"),
+}
+STAGES = [(STAGE_NAMES[stage], stage, STAGE_COLOURS[stage]) for stage in ENGAGEMENT]
+AXIS_MESSAGES = _("Messages")
 # A step's label on the funnel's axis: two short lines at most (Chart.js draws a list as
 # lines), so a long subject does not push the bars off the chart.
 LABEL_LINE = 30
@@ -32,13 +43,13 @@ LABEL_LINES = 2
 AXIS_COLOUR = "#6b7280"
 
 
-def _options(*, stacked: bool, horizontal: bool = False, axis_title: str) -> str:
+def _options(*, stacked: bool, horizontal: bool = False, axis_title: Any) -> str:
     values_axis = {
         "stacked": stacked,
         "beginAtZero": True,
         "ticks": {"precision": 0, "color": AXIS_COLOUR},
         "grid": {"display": True},
-        "title": {"display": True, "text": axis_title, "color": AXIS_COLOUR},
+        "title": {"display": True, "text": str(axis_title), "color": AXIS_COLOUR},
     }
     categories_axis = {
         "stacked": stacked,
@@ -72,8 +83,18 @@ def _options(*, stacked: bool, horizontal: bool = False, axis_title: str) -> str
     return json.dumps(options)
 
 
-OUTCOMES_BY_DAY_OPTIONS = _options(stacked=True, axis_title="Messages")
-FUNNEL_OPTIONS = _options(stacked=False, horizontal=True, axis_title="Messages")
+def outcomes_by_day_options() -> str:
+    """The options of a chart of messages by day, in the page's language."""
+    return _options(stacked=True, axis_title=AXIS_MESSAGES)
+
+
+def funnel_options() -> str:
+    return _options(stacked=False, horizontal=True, axis_title=AXIS_MESSAGES)
+
+
+def day_label(day: datetime.date) -> str:
+    """A day on a chart's axis, short, as the page's language writes it: Dec 7, 7 déc."""
+    return format_skeleton("MMMd", day, locale=to_locale(get_language() or "en"))
 
 
 # What a sent message can have led to, each message counted in one (campaigns.reporting.stats).
@@ -102,10 +123,10 @@ def outcomes_by_day(
     dates = [today - datetime.timedelta(days=n) for n in range(days - 1, -1, -1)]
     stacks = [stack_counts(by_day.get(day, {})) for day in dates]
     data = {
-        "labels": [f"{day:%b} {day.day}" for day in dates],
+        "labels": [day_label(day) for day in dates],
         "datasets": [
             {
-                "label": label,
+                "label": str(label),
                 "data": [counts[key] for counts in stacks],
                 "backgroundColor": colour,
                 "stack": "messages",
@@ -125,7 +146,7 @@ def funnel(rows: Iterable[Mapping[str, Any]], *, opens: bool, clicks: bool) -> s
         "labels": [_lines(str(row["step"])) for row in rows],
         "datasets": [
             {
-                "label": label,
+                "label": str(label),
                 "data": [row.get(key, 0) for row in rows],
                 "backgroundColor": colour,
             }

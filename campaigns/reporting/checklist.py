@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.accounts import domain_check
 from campaigns.models import CampaignStep, DomainCheck, EmailAccount, MessageLog
@@ -17,8 +18,8 @@ from crm.site.tenancy import organizations_of
 
 @dataclass(frozen=True)
 class Task:
-    title: str
-    hint: str
+    title: Any
+    hint: Any
     done: bool
     link: str
 
@@ -37,36 +38,36 @@ def organization_tasks(organization: Organization) -> list[Task]:
     )
     return [
         Task(
-            "Connect Gmail",
-            "The mailbox your campaigns are sent from.",
+            _("Connect Gmail"),
+            _("The mailbox your campaigns are sent from."),
             EmailAccount.objects.filter(organization=organization, is_active=True).exists(),
             reverse("admin:campaigns_emailaccount_changelist"),
         ),
         domain_task(organization),
         Task(
-            "Import leads",
-            "Upload a CSV file from your spreadsheet or CRM.",
+            _("Import leads"),
+            _("Upload a CSV file from your spreadsheet or CRM."),
             Lead.objects.filter(organization=organization).exists(),
             reverse("admin:crm_lead_import"),
         ),
         Task(
-            "Write a first campaign",
-            "A subject and a message, for the leads you choose.",
+            _("Write a first campaign"),
+            _("A subject and a message, for the leads you choose."),
             first_step is not None,
             reverse("admin:campaigns_campaign_add"),
         ),
         Task(
-            "Send a test",
-            "See the email in your own inbox before your leads do (“Preview and test”).",
+            _("Send a test"),
+            _("See the email in your own inbox before your leads do (“Preview and test”)."),
             MessageLog.objects.filter(organization=organization, is_test=True).exists(),
             test_link,
         ),
     ]
 
 
-DOMAIN_TITLE = "Authenticate your domain"
-DOMAIN_HINT = "SPF, DKIM and DMARC, so that Gmail and Yahoo accept your campaigns."
-DOMAIN_UNCHECKED = "Check {domain} on its account page (SPF, DKIM and DMARC)."
+DOMAIN_TITLE = _("Authenticate your domain")
+DOMAIN_HINT = _("SPF, DKIM and DMARC, so that Gmail and Yahoo accept your campaigns.")
+DOMAIN_UNCHECKED = _("Check {domain} on its account page (SPF, DKIM and DMARC).")
 DOMAIN_PROBLEM = "{text} {fix}"
 
 

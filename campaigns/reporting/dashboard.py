@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.listing_alerts import triggers
 from campaigns.models import Campaign, EmailAccount, LinkClick, MessageLog, MessageLogQuerySet
@@ -16,6 +17,7 @@ from campaigns.outbox import failures
 from campaigns.reporting import charts, checklist, sender_health, stats
 from campaigns.reporting.progress import campaign_progress
 from crm.site import navigation
+from crm.site.numbers import grouped, percent
 from crm.site.tenancy import organization_ids
 
 Status = MessageLog.Status
@@ -49,28 +51,25 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
             Campaign.objects.filter(organization__in=organizations)
         ),
         kpis=[
-            {"title": "Sent today", "value": f"{figures.total('sent', today):,}"},
-            {"title": "Sent, 7 days", "value": f"{figures.total('sent', week):,}"},
-            {"title": "Sent, 30 days", "value": f"{sent:,}"},
-            {"title": "Waiting to send", "value": f"{waiting:,}"},
-            {"title": "Failure rate, 30 days", "value": rate(failed, sent + failed)},
+            {"title": _("Sent today"), "value": grouped(figures.total("sent", today))},
+            {"title": _("Sent, 7 days"), "value": grouped(figures.total("sent", week))},
+            {"title": _("Sent, 30 days"), "value": grouped(sent)},
+            {"title": _("Waiting to send"), "value": grouped(waiting)},
+            {"title": _("Failure rate, 30 days"), "value": rate(failed, sent + failed)},
             {
-                "title": "Open rate, 30 days",
+                "title": _("Open rate, 30 days"),
                 "value": rate(figures.over(opens, "opened"), figures.over(opens, "sent")),
             },
             {
-                "title": "Click rate, 30 days",
+                "title": _("Click rate, 30 days"),
                 "value": rate(figures.over(clicks, "clicked"), figures.over(clicks, "sent")),
             },
             *(
-                {
-                    "title": f"{title} rate, 30 days",
-                    "value": rate(figures.total(name, month), sent),
-                }
+                {"title": title, "value": rate(figures.total(name, month), sent)}
                 for title, name in (
-                    ("Reply", "replied"),
-                    ("Bounce", "bounced"),
-                    ("Unsubscribe", "unsubscribed"),
+                    (_("Reply rate, 30 days"), "replied"),
+                    (_("Bounce rate, 30 days"), "bounced"),
+                    (_("Unsubscribe rate, 30 days"), "unsubscribed"),
                 )
             ),
         ],
@@ -79,7 +78,7 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
             figures.total(name, today - datetime.timedelta(days=CHART_DAYS - 1))
             for name in ("sent", "failed")
         ),
-        chart_options=charts.OUTCOMES_BY_DAY_OPTIONS,
+        chart_options=charts.outcomes_by_day_options(),
         figures_as_of=figures.refreshed_at,
         running=[
             {"campaign": campaign, "progress": campaign_progress(campaign)}
@@ -96,7 +95,7 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
 
 
 def rate(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f}%" if whole else "–"
+    return percent(part, whole)
 
 
 def daily_chart(logs: MessageLogQuerySet, now: datetime.datetime, days: int = CHART_DAYS) -> str:
@@ -104,7 +103,9 @@ def daily_chart(logs: MessageLogQuerySet, now: datetime.datetime, days: int = CH
     today = stats.today(now)
     start = today - datetime.timedelta(days=days - 1)
     by_day: dict[datetime.date, dict[str, int]] = {}
-    for (_, _, day), counts in stats.count_by_campaign_day(logs, stats.day_start(start)).items():
+    for (_campaign, _step, day), counts in stats.count_by_campaign_day(
+        logs, stats.day_start(start)
+    ).items():
         totals = by_day.setdefault(day, dict.fromkeys(stats.FIGURES, 0))
         for name, value in counts.items():
             totals[name] += value
@@ -157,12 +158,12 @@ def campaign_results(campaign: Campaign, funnel: list[dict[str, Any]]) -> dict[s
         days = max(CHART_DAYS, min(90, (now - first).days + 1))
     return {
         "chart": daily_chart(logs, now, days),
-        "chart_options": charts.OUTCOMES_BY_DAY_OPTIONS,
+        "chart_options": charts.outcomes_by_day_options(),
         "chart_days": days,
         "funnel_chart": charts.funnel(
             funnel, opens=campaign.track_opens, clicks=campaign.track_clicks
         ),
-        "funnel_options": charts.FUNNEL_OPTIONS,
+        "funnel_options": charts.funnel_options(),
         "funnel_height": charts.funnel_height(len(funnel)),
         "reasons": failure_reasons(logs),
         "links": clicks_per_link(campaign),

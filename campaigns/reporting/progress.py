@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import FUNNEL, SETTLED, WAITING, Campaign, Dispatch, MessageLog
 from campaigns.outbox import failures
@@ -91,12 +92,12 @@ def campaign_progress(
 def _remaining(left: datetime.timedelta) -> str:
     minutes = left.total_seconds() / 60
     if minutes < 1:
-        return "in less than a minute"
+        return str(_("in less than a minute"))
     if minutes < 90:
-        return f"in about {round(minutes)} min"
+        return _("in about {minutes} min").format(minutes=round(minutes))
     if minutes < 48 * 60:
-        return f"in about {round(minutes / 60)} h"
-    return f"in about {round(minutes / 1440)} days"
+        return _("in about {hours} h").format(hours=round(minutes / 60))
+    return _("in about {days} days").format(days=round(minutes / 1440))
 
 
 # A step's row: every stage of the funnel but skipped (never sent: the delivery line has it).

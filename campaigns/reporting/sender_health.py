@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.launching.blasts import current_driver
 from campaigns.models import Campaign, Dispatch, Enrollment, MessageLog, SenderHeartbeat
@@ -17,12 +18,12 @@ SENDER = "send_queued"
 SILENT_AFTER = datetime.timedelta(minutes=1)
 # A heartbeat is one UPDATE, written at most this often however fast the loop turns.
 BEAT_EVERY_SECONDS = 10.0
-NOTHING_SENDING = (
+NOTHING_SENDING = _(
     "Nothing is sending right now: the sending service is not running. Ask whoever runs "
     "the server to start it (manage.py send_queued --loop)."
 )
-LAST_SEEN = "It last ran {when}."
-NEVER_SEEN = "It has not run yet."
+LAST_SEEN = _("It last ran {when}.")
+NEVER_SEEN = _("It has not run yet.")
 
 
 class Heartbeat:

@@ -5,15 +5,21 @@ grouped query over its enrollments."""
 import datetime
 from dataclasses import dataclass
 
+from babel.dates import format_skeleton
 from django.db.models import Count, Min
-from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils import formats, timezone
+from django.utils.translation import get_language, ngettext, to_locale
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign, Enrollment
 from campaigns.sequences.schedule import active_steps
+from crm.site.numbers import grouped
 
-HELD = "held while paused"
-NOBODY_WAITING = "No lead is waiting for a step."
+HELD = _("held while paused")
+NOBODY_WAITING = _("No lead is waiting for a step.")
+OF_STEP = _("{count} of step {order}")
+NEXT_DUE_NOW = _("the next due now")
+NEXT_ON = _("next on {moment}")
 
 
 @dataclass(frozen=True)
@@ -27,7 +33,7 @@ class Outlook:
 
     @property
     def due(self) -> int:
-        return sum(count for _, count in self.due_by_step)
+        return sum(count for _order, count in self.due_by_step)
 
     @property
     def percent_through(self) -> float:
@@ -40,21 +46,24 @@ class Outlook:
         09:00": each active lead's next step, and when the first of them goes (in the
         viewer's zone)."""
         if not self.active:
-            return NOBODY_WAITING
-        active = ngettext("%(n)s active", "%(n)s active", self.active) % {"n": f"{self.active:,}"}
+            return str(NOBODY_WAITING)
+        active = ngettext("%(n)s active", "%(n)s active", self.active) % {"n": grouped(self.active)}
         due = ngettext("%(n)s step still due", "%(n)s steps still due", self.due) % {
-            "n": f"{self.due:,}"
+            "n": grouped(self.due)
         }
-        parts = ", ".join(f"{count:,} of step {order}" for order, count in self.due_by_step)
+        parts = ", ".join(
+            OF_STEP.format(count=grouped(count), order=order) for order, count in self.due_by_step
+        )
         return f"{active}, {due} ({parts}), {self._next(paused, now or timezone.now())}"
 
     def _next(self, paused: bool, now: datetime.datetime) -> str:
         if paused:
-            return HELD
+            return str(HELD)
         if self.next_at is None or self.next_at <= now:
-            return "the next due now"
+            return str(NEXT_DUE_NOW)
         local = timezone.localtime(self.next_at)
-        return f"next on {local:%b} {local.day}, {local:%H:%M}"
+        day = format_skeleton("MMMd", local.date(), locale=to_locale(get_language() or "en"))
+        return NEXT_ON.format(moment=f"{day}, {formats.time_format(local, 'TIME_FORMAT')}")
 
 
 def sequence_outlook(campaign: Campaign) -> Outlook:

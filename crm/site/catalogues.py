@@ -76,12 +76,16 @@ def problems(po: Path) -> list[str]:
             # msgfmt refuses it; Babel would ship it, and that count would read English.
             found.append(EMPTY_PLURAL.format(where=where, msgid=msgid, index=strings.index("")))
         elif message.python_format:
-            # Babel's check only refuses a placeholder the msgid lacks, not one left out.
-            wanted = set(
-                _PLACEHOLDER.findall(str(message.id[-1] if message.pluralizable else msgid))
-            )
+            # Babel's check only refuses a placeholder the msgid lacks, not one left out. The
+            # first form is the singular's: it keeps what the singular msgid keeps ("the only
+            # lead" needs no count); every other form keeps the plural msgid's.
+            ids = list(message.id) if message.pluralizable else [msgid]
             lost = set().union(
-                *(wanted - set(_PLACEHOLDER.findall(text or "")) for text in strings)
+                *(
+                    set(_PLACEHOLDER.findall(str(ids[min(index, len(ids) - 1)])))
+                    - set(_PLACEHOLDER.findall(text or ""))
+                    for index, text in enumerate(strings)
+                )
             )
             if lost:
                 names = ", ".join(f"%({name})s" for name in sorted(lost))

@@ -11,7 +11,7 @@ import functools
 from typing import Any
 
 from babel import Locale, localedata
-from babel.numbers import NumberPattern
+from babel.numbers import NumberPattern, format_percent
 from django.utils import formats, translation
 
 
@@ -34,11 +34,30 @@ def _whole_units(locale: Locale) -> NumberPattern:
 
 
 def price(value: int | None, organization: Any) -> str:
-    """A price of `organization`'s (its currency), in the active language; "–" for none."""
+    """A price of `organization`'s (in its currency), in the active language; a dash for
+    none."""
     if value is None:
         return "–"
-    language = translation.to_locale(translation.get_language() or "en").split("_")[0]
-    where = _locale(language if localedata.exists(language) else "en", organization.country)
+    where = _locale(_active().language, organization.country)
     return _whole_units(where).apply(
         value, where, currency=organization.currency, currency_digits=False
     )
+
+
+def percent(part: float, whole: float, digits: int = 1) -> str:
+    """`part` of `whole` as a percentage with `digits` decimals, as the active language
+    writes one (36.4% in English, 36,4 % in French); a dash when `whole` is 0."""
+    if not whole:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    return format_percent(part / whole, pattern, locale=_active())
+
+
+def percent_written(value: float) -> str:
+    """A percentage already computed (0 to 100): 50%, 12.5% (50 %, 12,5 % in French)."""
+    return percent(value, 100, digits=0 if value == int(value) else 1)
+
+
+def _active() -> Locale:
+    language = translation.to_locale(translation.get_language() or "en").split("_")[0]
+    return Locale.parse(language if localedata.exists(language) else "en")

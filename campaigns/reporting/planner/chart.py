@@ -4,13 +4,20 @@ line, which climbs while the account warms up."""
 
 import json
 
-from campaigns.reporting.charts import OUTCOMES_BY_DAY_OPTIONS
+from babel.dates import format_skeleton
+from django.utils.translation import get_language, to_locale
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.reporting.charts import outcomes_by_day_options
 from campaigns.reporting.planner.plans import AccountPlan
 
-OPTIONS = OUTCOMES_BY_DAY_OPTIONS
 COLOURS = ["#7c3aed", "#2563eb", "#16a34a", "#f59e0b", "#db2777", "#0891b2", "#65a30d", "#ea580c"]
 CAP_COLOUR = "#6b7280"
-CAP_LABEL = "Daily cap"
+CAP_LABEL = _("Daily cap")
+
+
+def options() -> str:
+    return outcomes_by_day_options()
 
 
 def colour_of(index: int) -> str:
@@ -21,7 +28,10 @@ def plan_by_day(plan: AccountPlan) -> str:
     """One bar a day, a stack per campaign (in the order they first send), and the cap."""
     planned = [row.campaign for row in plan.campaigns if row.first_send]
     data = {
-        "labels": [f"{day.day:%a} {day.day:%b} {day.day.day}" for day in plan.days],
+        "labels": [
+            format_skeleton("EEEMMMd", day.day, locale=to_locale(get_language() or "en"))
+            for day in plan.days
+        ],
         "datasets": [
             {
                 "label": campaign.name,
@@ -34,7 +44,7 @@ def plan_by_day(plan: AccountPlan) -> str:
         + [
             {
                 "type": "line",
-                "label": CAP_LABEL,
+                "label": str(CAP_LABEL),
                 "data": [day.cap for day in plan.days],
                 "borderColor": CAP_COLOUR,
                 "backgroundColor": CAP_COLOUR,

@@ -6,7 +6,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.accounts import warmup
 from campaigns.models import Campaign, EmailAccount, Enrollment, MessageLog
@@ -18,8 +19,8 @@ from campaigns.sequences import schedule
 # Finishes are planned this far ahead; a campaign that needs longer says so.
 HORIZON = datetime.timedelta(days=366)
 CHART_DAYS = 7
-CANNOT_SEND = "{account} cannot send until it is reconnected: nothing is planned."
-RESTING = (
+CANNOT_SEND = _("{account} cannot send until it is reconnected: nothing is planned.")
+RESTING = _(
     "{account} rests until {until} (a Gmail limit or a token failure): nothing goes out before."
 )
 
@@ -92,7 +93,9 @@ def account_plan(
         # Nothing is claimed, and the tick queues no step: everything waits, unplanned.
         blocked, until = CANNOT_SEND.format(account=account.email_address), now
     elif account.paused_until and account.paused_until > now:
-        until_text = f"{timezone.localtime(account.paused_until, warmup.zone_of(account)):%H:%M}"
+        until_text = formats.time_format(
+            timezone.localtime(account.paused_until, warmup.zone_of(account)), "TIME_FORMAT"
+        )
         blocked = RESTING.format(account=account.email_address, until=until_text)
     outcome = simulation.simulate(
         now, found.limits, found.batches, found.due, found.follow(), until
@@ -102,7 +105,7 @@ def account_plan(
         now=now,
         campaigns=_campaign_rows(found, outcome, "" if account.can_send else blocked),
         days=_days(account, now, outcome),
-        sent_last_day=sum(count for _, count in found.limits.history),
+        sent_last_day=sum(count for _when, count in found.limits.history),
         cap_now=warmup.effective_daily_limit(account, now),
         blocked=blocked,
     )

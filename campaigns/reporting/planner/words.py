@@ -3,23 +3,36 @@ in the queue)", in the viewer's time zone."""
 
 import datetime
 
-from django.utils import timezone
+from babel.dates import format_skeleton
+from django.utils import formats, timezone
+from django.utils.translation import get_language, to_locale
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign
 from campaigns.reporting.planner.plans import CampaignPlan
+from crm.site.numbers import grouped
 
-HELD = "Held while the campaign is paused: {count} waiting, planned again once resumed."
-BEYOND = "Finishes in more than a year at this account's cap."
-NOTHING_WAITS = "Nothing waits to be sent."
+HELD = _("Held while the campaign is paused: {count} waiting, planned again once resumed.")
+BEYOND = _("Finishes in more than a year at this account's cap.")
+NOTHING_WAITS = _("Nothing waits to be sent.")
+TODAY_AT = _("today at {time}")
+AND_MORE = _("{names} and {more} more")
+AND = _("{first} and {second}")
+AFTER_ONE = _("after {names}, which is ahead of it in the queue")
+AFTER_SEVERAL = _("after {names}, which are ahead of it in the queue")
+FINISHES = _("Finishes {moment}.")
+FINISHES_AFTER = _("Finishes {moment}, {after}.")
 NAMED = 2
 
 
 def moment(at: datetime.datetime, now: datetime.datetime | None = None) -> str:
     """ "today at 14:00", "Thu Mar 5, 14:00"."""
     local = timezone.localtime(at)
+    time = formats.time_format(local, "TIME_FORMAT")
     if local.date() == timezone.localtime(now or timezone.now()).date():
-        return f"today at {local:%H:%M}"
-    return f"{local:%a %b} {local.day}, {local:%H:%M}"
+        return TODAY_AT.format(time=time)
+    day = format_skeleton("EEEMMMd", local.date(), locale=to_locale(get_language() or "en"))
+    return f"{day}, {time}"
 
 
 def names(campaigns: tuple[Campaign, ...]) -> str:
@@ -27,26 +40,31 @@ def names(campaigns: tuple[Campaign, ...]) -> str:
     shown = [campaign.name for campaign in campaigns[:NAMED]]
     more = len(campaigns) - len(shown)
     if more:
-        return f"{', '.join(shown)} and {more} more"
-    return " and ".join(shown)
+        return AND_MORE.format(names=", ".join(shown), more=more)
+    if len(shown) == 2:
+        return AND.format(first=shown[0], second=shown[1])
+    return "".join(shown)
 
 
 def ahead(row: CampaignPlan) -> str:
     if not row.ahead:
         return ""
-    verb = "is" if len(row.ahead) == 1 else "are"
-    return f"after {names(row.ahead)}, which {verb} ahead of it in the queue"
+    said = AFTER_ONE if len(row.ahead) == 1 else AFTER_SEVERAL
+    return said.format(names=names(row.ahead))
 
 
 def finish(row: CampaignPlan | None, now: datetime.datetime | None = None) -> str:
     """The campaign's planned finish, and what it waits for."""
     if row is None or not (row.messages or row.held):
-        return NOTHING_WAITS
+        return str(NOTHING_WAITS)
     if row.held and not row.messages:
-        return HELD.format(count=f"{row.held:,}")
+        return HELD.format(count=grouped(row.held))
     if row.blocked:
         return row.blocked
     if row.finish is None:
-        return BEYOND
+        return str(BEYOND)
     after = ahead(row)
-    return f"Finishes {moment(row.finish, now)}" + (f", {after}." if after else ".")
+    when = moment(row.finish, now)
+    return (
+        FINISHES_AFTER.format(moment=when, after=after) if after else FINISHES.format(moment=when)
+    )

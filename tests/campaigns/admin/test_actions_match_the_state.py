@@ -53,7 +53,8 @@ def test_a_finished_blast_says_when_it_finished(client_a, launched_blast):
     send_all(launched_blast, finished)
     blasts.finish_dispatches()
     html = page_of(client_a, launched_blast)
-    assert f"Finished at {finished.astimezone(LA):%H:%M}" in html
+    local = finished.astimezone(LA)
+    assert f"Finished at {local:%-I:%M %p}" in html  # the English clock
     assert "finishes" not in html and "% done" not in html
     assert offered(html) == {"duplicate", "preview"}
 

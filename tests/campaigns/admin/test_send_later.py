@@ -48,9 +48,7 @@ def test_an_english_page_takes_nine_pm_written_shortly(client_a, blast):
     assert scheduled_at(blast) == datetime.datetime(year, 3, 2, 21, 0, tzinfo=LOS_ANGELES)
 
 
-def test_a_french_page_takes_the_day_first_and_nine_thirty_written_9h30(
-    client_a, blast, staff_a
-):
+def test_a_french_page_takes_the_day_first_and_nine_thirty_written_9h30(client_a, blast, staff_a):
     StaffPreferences.objects.create(user=staff_a, language="fr")
     year = next_year()
     response = client_a.post(launch_url(blast), {"send_at_0": f"05/01/{year}", "send_at_1": "9h30"})

@@ -14,7 +14,7 @@ from campaigns.reporting import sender_health
 from crm.models import Lead
 from tests.conftest import make_sequence
 
-NOTHING = sender_health.NOTHING_SENDING
+NOTHING = str(sender_health.NOTHING_SENDING)
 
 
 def beat(minutes_ago: float) -> None:

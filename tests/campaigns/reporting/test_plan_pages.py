@@ -30,14 +30,15 @@ def test_the_plan_page_draws_the_week_by_campaign_and_says_when_each_finishes(cl
         "Open house",
         CAP_LABEL,
     ]
-    assert chart["labels"][:2] == ["Mon Mar 2", "Tue Mar 3"]
+    assert chart["labels"][:2] == ["Mon, Mar 2", "Tue, Mar 3"]
     assert chart["datasets"][0]["data"][:3] == [40, 20, 0]
     assert chart["datasets"][1]["data"][:3] == [0, 20, 10]
     assert chart["datasets"][2]["data"] == [40] * 7
     html = response.content.decode()
-    assert "Finishes Tue Mar 3, 10:01." in html  # planned at 10:01, after both launches
+    assert "Finishes Tue, Mar 3, 10:01 AM." in html  # planned at 10:01, after both launches
     assert (
-        "Finishes Wed Mar 4, 10:01, after Spring blast, which is ahead of it in the queue." in html
+        "Finishes Wed, Mar 4, 10:01 AM, after Spring blast, which is ahead of it in the queue."
+        in html
     )
 
 
@@ -65,7 +66,7 @@ def test_the_launch_page_plans_the_finish_behind_what_is_ahead(client_a, account
         ).content.decode()
     # Spring's 60 take today's 40 and tomorrow's first 20; the open house's 30 follow:
     # 20 tomorrow, the last 10 on Wednesday at 10:00.
-    assert '<span id="plan-finish">Mar 4, 2026, 10:00</span>' in html
+    assert '<span id="plan-finish">March 4, 2026, 10:00 AM</span>' in html
     assert escape("after Spring blast, which is ahead of it in the queue") in html
     assert plan_url(account_a) in html
 
@@ -75,7 +76,7 @@ def test_the_campaign_page_shows_its_planned_finish(client_a, account_a):
         _, open_house = two_blasts(account_a, clock)
         page = client_a.get(reverse("admin:campaigns_campaign_change", args=[open_house.pk]))
         poll = client_a.get(reverse("admin:campaigns_campaign_progress", args=[open_house.pk]))
-    finish = "Finishes Wed Mar 4, 10:01, after Spring blast, which is ahead of it in the queue."
+    finish = "Finishes Wed, Mar 4, 10:01 AM, after Spring blast, which is ahead of it in the queue."
     assert escape(finish) in page.content.decode()
     assert poll.json()["plan"]["finish"] == finish
     assert poll.json()["plan"]["accounts"] == [

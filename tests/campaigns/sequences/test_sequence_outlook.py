@@ -1,5 +1,5 @@
 """A running sequence shows what is still to come ("35 active, 35 steps still due (18 of
-step 2, 17 of step 3), next on Dec 3, 09:00"), not a blast's "% done · per minute"; and
+step 2, 17 of step 3), next on Dec 3, 9:00 AM"), not a blast's "% done · per minute"; and
 cancelling it names the leads who will not get those steps."""
 
 import datetime
@@ -53,7 +53,7 @@ def nurture(org_a, account_a):
 def next_at(sequence) -> str:
     first = Enrollment.objects.filter(campaign=sequence, state="active").order_by("next_due_at")
     local = first[0].next_due_at.astimezone(LA)
-    return f"{local:%b} {local.day}, 09:00"
+    return f"{local:%b} {local.day}, 9:00 AM"
 
 
 def test_the_sequence_page_says_what_is_still_to_come(client_a, nurture):

@@ -115,6 +115,20 @@ def test_a_lost_placeholder_is_named(tmp_path):
     ]
 
 
+def test_a_singular_without_the_count_may_leave_it_out_of_its_own_form(tmp_path):
+    only = (
+        '\n#, python-format\nmsgid "the only lead"\nmsgid_plural "all %(n)s leads"\n'
+        'msgstr[0] "le seul contact"\nmsgstr[1] "{plural}"\n'
+    )
+    assert catalogues.problems(_catalogue(tmp_path / "a", only.format(plural="les %(n)s"))) == []
+    po = _catalogue(tmp_path / "b", only.format(plural="tous"))
+    assert catalogues.problems(po) == [
+        catalogues.LOST_PLACEHOLDER.format(
+            where=_at(po, 'msgid "the only lead"'), msgid="the only lead", names="%(n)s"
+        )
+    ]
+
+
 def test_a_po_changed_after_compiling_fails_the_check_until_compiled_again(tmp_path):
     po = _catalogue(tmp_path, ENTRY.format(translation="Bonjour"))
     with override_settings(LOCALE_PATHS=[tmp_path]):

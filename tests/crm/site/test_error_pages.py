@@ -40,9 +40,10 @@ def test_a_link_from_an_email_that_leads_nowhere_is_a_plain_404(client, db):
 
 
 def test_a_link_that_leads_nowhere_answers_in_the_browsers_language(client, db):
+    english = str(GONE_LINK)  # read before the request (LocaleMiddleware leaves fr active)
     html = client.get("/t/c/not-a-token/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9").content.decode()
     assert '<html lang="fr">' in html
-    assert "Ce lien ne mène nulle part" in html and str(GONE_LINK) not in html
+    assert "Ce lien ne mène nulle part" in html and english not in html
 
 
 def test_a_form_without_its_csrf_token_says_it_expired(staff_a, campaign_a, message_a):

@@ -89,7 +89,7 @@ def test_the_launch_page_estimates_the_finish_in_the_agencys_zone(
     page = client_a.get(reverse("admin:campaigns_campaign_launch", args=[campaign_a.pk]))
     text = page.content.decode()
     assert "(UTC)" not in text
-    assert '<span id="plan-finish">Dec 3, 2025, 09:00</span>' in text
+    assert '<span id="plan-finish">Dec. 3, 2025, 9:00 AM</span>' in text
     assert zone_named(text) == "Times in America/Los_Angeles (PST)"
 
 
