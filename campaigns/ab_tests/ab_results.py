@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from campaigns.ab_tests import ztest
 from campaigns.content import rendering
+from campaigns.content.email_locale import EmailLocale, writing
 from campaigns.models import (
     ENGAGEMENT,
     WAITING,
@@ -94,9 +95,10 @@ def as_read(subject: str, campaign: Campaign) -> str:
     """The subject as the sample lead reads it: the page shows no template code."""
     organization = {"name": campaign.organization.name, "postal_address": ""}
     try:
-        text = rendering.render(
-            subject, {**rendering.SAMPLE_CONTEXT, "organization": organization}, html=False
-        )
+        with writing(EmailLocale.of_campaign(campaign)):  # money and dates as leads read them
+            text = rendering.render(
+                subject, {**rendering.SAMPLE_CONTEXT, "organization": organization}, html=False
+            )
     except rendering.TemplateError:
         return subject
     return " ".join(text.split())

@@ -142,9 +142,10 @@ def _nobody_fits(item: Property) -> str:
 
 
 # What the alert's blast takes from its campaign: how it is sent (which account, or each
-# lead's agent), what is tracked, and when it may go (the send window).
+# lead's agent), in which language, what is tracked, and when it may go (the send window).
 SENDING_SETTINGS = (
     "email_account",
+    "language",  # its email is written in the alert campaign's language
     "send_from_agents",
     "track_opens",
     "track_clicks",

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from campaigns.audiences import audience
+from campaigns.content.reply_subject import reply_subject
 from campaigns.launching import blasts
 from campaigns.models import (
     STOPPED_BOUNCED,
@@ -268,7 +269,5 @@ def _message(
             log.email_account = threaded
             # Gmail threads a reply when threadId is given and the subject matches.
             log.thread_id, log.in_reply_to = first.thread_id, first.message_id
-            log.subject = (
-                first.subject if first.subject.startswith("Re: ") else (f"Re: {first.subject}")
-            )
+            log.subject = reply_subject(first.subject, campaign.email_language())
     return log

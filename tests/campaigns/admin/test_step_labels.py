@@ -73,3 +73,13 @@ def test_the_results_by_step_and_the_steps_list_show_labels(client_a, sequence, 
     steps = client_a.get(reverse("admin:campaigns_campaignstep_changelist")).content.decode()
     assert "Step 2 · day 3 · New listings in Los Angeles" in steps
     assert "lead.city" not in steps
+
+
+def test_a_label_writes_money_as_the_campaigns_leads_read_it(campaign_b):
+    organization = campaign_b.organization
+    organization.country, organization.language, organization.currency = "FR", "fr", "EUR"
+    organization.save()
+    step = campaign_b.steps.get()
+    step.subject = "Dès {{ property.price | money }}"
+    step.save()
+    assert CampaignStep.objects.get(pk=step.pk).label() == "Step 1 · Dès 650 000 €"
