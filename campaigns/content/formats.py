@@ -13,7 +13,6 @@ import copy
 import datetime
 import functools
 import math
-import zoneinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -154,7 +153,7 @@ def date_local(value: Any, style: Any = "long", *, locale: EmailLocale | None = 
     if isinstance(value, datetime.datetime):
         # Babel would print the moment's own date: 23:30 in Los Angeles is tomorrow in UTC.
         if value.tzinfo is not None:
-            value = value.astimezone(zoneinfo.ZoneInfo(locale.time_zone))
+            value = value.astimezone(locale.zone)
         value = value.date()
     elif not isinstance(value, datetime.date):
         raise FormatError(NOT_A_DATE.format(value=_shown(value)))
