@@ -8,8 +8,8 @@ the rest (a context variable), for one render; the preview, the test send, the p
 and the claim all render inside it.
 """
 
-import functools
 import datetime
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
