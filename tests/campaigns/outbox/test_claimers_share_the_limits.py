@@ -106,4 +106,6 @@ def test_the_direct_driver_and_n8n_together_keep_to_the_per_minute_quota(
     busiest = max(sum(1 for other in slots if start <= other < start + 1) for start in slots)
     # One more than the quota, for a claim's answer a few milliseconds late.
     assert len(slots) >= 15 and busiest <= 21
-    assert {claim.reason for _, claim in got if not claim.messages} == {claims.PACED}
+    # Every refusal waits for a slot; on a loaded machine there may be none (each claim
+    # comes after its slot), so the set may be empty, never another reason.
+    assert {claim.reason for _, claim in got if not claim.messages} <= {claims.PACED}
