@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from encrypted_model_fields.fields import EncryptedTextField
 
-from campaigns.content import rendering
+from campaigns.content import readable, rendering
 from crm.email_addresses import validate_sendable
 from crm.models import Lead, Organization, Property
 from crm.site.bulk import update_many
@@ -540,6 +540,17 @@ class Campaign(models.Model):
             )
         return copy
 
+    def as_written(self, source: str) -> str:
+        """A template of this campaign in its own words (content/readable.py): its agency's
+        name as it is and, in a listing alert's email, its listing's details."""
+        organization = {"name": self.organization.name}
+        listing = None
+        if "property" in source and self.type == Campaign.Type.BLAST:
+            alert = getattr(self, "listing_alert", None)
+            if alert is not None:
+                listing = rendering.property_values(alert.property, alert.old_price)
+        return readable.as_written(source, organization=organization, listing=listing)
+
 
 LIFECYCLE_FIELDS = [
     "status",
@@ -649,8 +660,9 @@ class CampaignStep(SubjectVariants, models.Model):
         return self.label()
 
     def label(self) -> str:
-        """How staff see the step everywhere: its name, or its place and its subject as a
-        sample lead would read it (never template code)."""
+        """How staff see the step everywhere: its name, or its place and its subject in its
+        own words, merge fields as chips ("Step 1 · day 0 · Welcome to Sunset Realty,
+        ‹first name›"): never template code, never a sample lead's values."""
         if self.name:
             return self.name
         place = f"Step {self.order}"
@@ -660,16 +672,7 @@ class CampaignStep(SubjectVariants, models.Model):
             return place
         if campaign.type == Campaign.Type.SEQUENCE:
             place += f" · day {self.offset_days}"
-        # The sample lead, writing to this agency: "Welcome to Sunset Realty, Sam Sample".
-        context = {
-            **rendering.SAMPLE_CONTEXT,
-            "organization": {"name": campaign.organization.name, "postal_address": ""},
-        }
-        try:
-            subject = rendering.render(self.subject, context, html=False)
-        except rendering.TemplateError:
-            return place
-        subject = Truncator(" ".join(subject.split())).chars(LABEL_SUBJECT_LENGTH)
+        subject = Truncator(campaign.as_written(self.subject)).chars(LABEL_SUBJECT_LENGTH)
         return f"{place} · {subject}" if subject else place
 
     def clean(self) -> None:
