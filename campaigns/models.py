@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 from encrypted_model_fields.fields import EncryptedTextField
 
 from campaigns.content import readable, rendering
@@ -472,7 +473,7 @@ class Campaign(models.Model):
         zone = self.organization.zone
         local = moment.astimezone(zone)
         day = local.date()
-        for _ in range(14):
+        for _day in range(14):
             weekend = day.weekday() >= 5 and not self.send_on_weekends
             start = datetime.datetime.combine(day, self.window_start, tzinfo=zone)
             end = datetime.datetime.combine(day, self.window_end, tzinfo=zone)
@@ -535,6 +536,7 @@ class Campaign(models.Model):
                     body_template=step.body_template,
                     text_template=step.text_template,
                     is_active=step.is_active,
+                    new_thread=step.new_thread,
                 )
                 for step in self.steps.all()
             )
@@ -644,6 +646,16 @@ class CampaignStep(SubjectVariants, models.Model):
         help_text="Inactive steps are skipped (a step that has sent cannot be "
         "deleted: deactivate it instead).",
     )
+    # A sequence that threads its follow-ups sends this step as a reply in the first
+    # email's thread, with that email's subject, unless it is ticked (content/follow_ups.py).
+    new_thread = models.BooleanField(
+        default=False,
+        verbose_name=_("send as a new email"),
+        help_text=_(
+            "Sequences that send follow-ups as replies: this step starts a new email with "
+            "its own subject instead of replying in the first email's thread."
+        ),
+    )
 
     class Meta:
         ordering = ["campaign", "order"]
@@ -705,6 +717,7 @@ class CampaignStep(SubjectVariants, models.Model):
 
 STEP_CONTENT = [
     "order",
+    "new_thread",
     "offset_days",
     "subject",
     *VARIANT_FIELDS,
@@ -748,7 +761,7 @@ class StepSnapshot(SubjectVariants, models.Model):
         variants = {name: getattr(step, name) for name in VARIANT_FIELDS if getattr(step, name)}
         content += [f"{name}={value}" for name, value in variants.items()]
         digest = hashlib.sha256("\0".join(content).encode()).hexdigest()
-        snapshot, _ = cls.objects.get_or_create(
+        snapshot, _created = cls.objects.get_or_create(
             step=step,
             digest=digest,
             defaults={name: getattr(step, name) for name in names} | variants,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from import_export import fields
 
 from campaigns.ab_tests.ab_results import MEASURED, results_by_campaign
+from campaigns.content import follow_ups
 from campaigns.models import (
     ENGAGEMENT,
     SETTLED,
@@ -88,6 +89,7 @@ class CampaignResultsResource(FormulaSafeResource):
     click_rate = fields.Field(column_name="click rate %")
     reply_rate = fields.Field(column_name="reply rate %")
     bounce_rate = fields.Field(column_name="bounce rate %")
+    subjects = fields.Field(column_name="Subjects as sent")
 
     class Meta:
         model = Campaign
@@ -103,6 +105,7 @@ class CampaignResultsResource(FormulaSafeResource):
             "click_rate",
             "reply_rate",
             "bounce_rate",
+            "subjects",
             *AB_COLUMNS,
         )
         export_order = fields
@@ -129,7 +132,7 @@ class CampaignResultsResource(FormulaSafeResource):
             test.campaign_id: test for test in tests.select_related("dispatch__snapshot")
         }
         self.ab_figures = results_by_campaign(queryset) if self.ab_tests else {}
-        return queryset.select_related("email_account")
+        return queryset.select_related("email_account", "organization").prefetch_related("steps")
 
     def _ab_value(self, campaign: Campaign, name: str) -> Any:
         """A column of the campaign's A/B test: empty without one, or for a subject it has not."""
@@ -175,3 +178,16 @@ class CampaignResultsResource(FormulaSafeResource):
 
     def dehydrate_bounce_rate(self, campaign: Campaign) -> float | str:
         return self._rate(campaign, "bounced")
+
+    def dehydrate_subjects(self, campaign: Campaign) -> str:
+        """ "Step 1: Welcome to Sunset Realty, ‹first name› | Step 2: Re: Welcome to..."
+        (follow_ups: what each active step is sent with, in words)."""
+        steps = sorted((step for step in campaign.steps.all() if step.is_active), key=_order)
+        if campaign.type != Campaign.Type.SEQUENCE:
+            steps = steps[:1]  # a blast, or an alert's email, sends its first step
+        sent = follow_ups.subjects_as_sent(steps, campaign.as_written)
+        return " | ".join(f"Step {each.step.order}: {each.subject}" for each in sent)
+
+
+def _order(step: Any) -> int:
+    return int(step.order)
