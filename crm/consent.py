@@ -235,6 +235,25 @@ def read_basis(cell: str) -> str:
     raise ValueError(NOT_A_BASIS.format(value=cell.strip()[:60]))
 
 
+def form_evidence_add(
+    *, lead: Lead, since: datetime.datetime, wording: str, today: datetime.date
+) -> int:
+    """The consent records a web form made for the lead from `since` on get the words the
+    form showed beside its box, and the day it was sent when the form gave none (the form
+    is the evidence: CASL s. 10(1) asks the request to say what it is for and who asks).
+    Returns how many records were completed."""
+    made = ConsentRecord.objects.filter(
+        lead=lead, source=ConsentRecord.Source.FORM, recorded_at__gte=since
+    )
+    if not made.exists():
+        return 0
+    completed = made.filter(given_on__isnull=True).update(given_on=today)
+    if wording:
+        completed = made.update(wording=wording[:2000])
+    Lead.objects.filter(pk=lead.pk, consent_date__isnull=True).update(consent_date=today)
+    return completed
+
+
 def consent_records_many(records: list[ConsentRecord]) -> None:
     """Records for many leads at once (an import): the history rows in one INSERT; the
     leads' current basis is written by the caller with the leads."""

@@ -117,6 +117,11 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or access.may_manage(request.user, obj))
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The address heads the page, though it is read-only (it would come last).
+        fields = [field for field in super().get_fields(request, obj) if field != "email_address"]
+        return ["email_address", *fields]
+
     def has_manage_account_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
         """The detail page's Reconnect button, for whoever may manage the account."""
         account = self.get_object(request, object_id) if object_id else None

@@ -8,14 +8,17 @@ from typing import Any
 
 from django.utils import timezone
 
+from crm import consent
 from crm.importing.csv_reading import CsvFileError, RowError
 from crm.importing.lead_import import lead_upsert
 from crm.inbound import arrivals
 from crm.models import InboundKey, Lead
 
 log = logging.getLogger(__name__)
-# Fields of a post that are not the lead's.
-NOT_LEAD_FIELDS = ("key", "_gotcha", "_redirect")
+# Fields of a post that are not the lead's: the words the form showed beside its consent
+# box (`consent_wording`) are kept with the consent record it makes.
+CONSENT_WORDING = "consent_wording"
+NOT_LEAD_FIELDS = ("key", "_gotcha", "_redirect", CONSENT_WORDING)
 HONEYPOT = "_gotcha"
 FROM_KEY = "web form “{name}” ({prefix}…)"
 
@@ -37,6 +40,7 @@ def lead_receive(*, key: InboundKey, fields: dict[str, Any]) -> Received:
     `first_name`, `phone`, `budget`, `tags`, `message`...). A new lead gets the key as the
     way it came and the key's source when it gives none."""
     values = {name: value for name, value in fields.items() if name not in NOT_LEAD_FIELDS}
+    started = timezone.now()
     try:
         report, lead = lead_upsert(
             organization=key.organization,
@@ -49,6 +53,12 @@ def lead_receive(*, key: InboundKey, fields: dict[str, Any]) -> Received:
     InboundKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
     if lead is None:
         return Received(None, errors=report.errors)
+    consent.form_evidence_add(
+        lead=lead,
+        since=started,
+        wording=str(fields.get(CONSENT_WORDING, "")).strip(),
+        today=consent.today_of(key.organization),
+    )
     received = Received(lead, bool(report.created), bool(report.updated), left_out=report.changes)
     try:
         arrivals.arrived(lead, key, received.created)

@@ -213,3 +213,18 @@ def test_a_consent_ticked_on_the_form_is_kept_as_a_record_of_the_form(live_serve
     record = ConsentRecord.objects.get()
     assert (record.basis, record.source) == ("express", ConsentRecord.Source.FORM)
     assert record.source_detail == f"web form “Website contact form” ({key.prefix}…)"
+
+
+def test_the_forms_words_and_day_are_kept_with_its_consent(live_server, key, secret, settings):
+    settings.LEADS_API_RATE_PER_ADDRESS = "1000/m"  # this module's posts share one address
+    wording = "Email me new listings. You can unsubscribe from any email."
+    status, _, _ = post_form(
+        live_server,
+        {"email": "d@example.com", "consent": "yes", "consent_wording": wording, "key": secret},
+    )
+    assert status == 201
+    record = ConsentRecord.objects.get()
+    assert record.wording == wording
+    assert record.given_on is not None
+    lead = Lead.objects.get(email="d@example.com")
+    assert lead.consent_date == record.given_on and "consent_wording" not in lead.custom
