@@ -167,10 +167,15 @@ class CampaignAdmin(
         context["merge_fields"] = live_preview.MERGE_FIELDS
         if campaign is not None:
             if campaign.status == Campaign.Status.DRAFT:
-                context["audience_size"] = audience.sizes(audience.audience_of(campaign), campaign)
+                leads = audience.audience_of(campaign)
+                context["audience_size"] = audience.sizes(leads, campaign)
+                context["skipped"] = audience.skipped_in_words(
+                    audience.skipped_counts(leads, campaign)
+                )
             else:
                 context["live"], context["results"] = campaign_live.campaign_page(campaign)
                 context["poll_seconds"] = campaign_live.POLL_SECONDS
+                context["funnel_columns"] = campaign_live.FUNNEL_COLUMNS
         return super().render_change_form(request, context, *args, **kwargs)
 
     def get_actions_detail(self, request: HttpRequest, object_id: Any) -> list:

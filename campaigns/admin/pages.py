@@ -374,6 +374,11 @@ def launch_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpR
             form=None if is_sequence else form,
             is_sequence=is_sequence,
             preflight=report,
+            # Who is skipped, each group named for what it is ("1 opted out, 3 on the
+            # suppression list").
+            skipped=audience.skipped_in_words(
+                audience.skipped_counts(audience.audience_of(campaign), campaign)
+            ),
             # Sent from each lead's agent: each account's share, and what needs doing.
             split=senders.launch_split(campaign, audience.audience_of(campaign), plan.account),
             # The From domains' SPF, DKIM and DMARC as last checked, and Gmail's bulk line.
