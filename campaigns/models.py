@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from encrypted_model_fields.fields import EncryptedTextField
 
 from campaigns.content import readable, rendering
+from campaigns.content.email_locale import EmailLocale, writing
 from crm.email_addresses import validate_sendable
-from crm.models import Lead, Organization, Property
+from crm.models import Lead, Organization, Property, validate_language
 from crm.site.bulk import update_many
 
 log = logging.getLogger(__name__)
@@ -298,6 +299,18 @@ class Campaign(models.Model):
     name = models.CharField(max_length=200)
     type = models.CharField(max_length=20, choices=Type.choices, default=Type.BLAST)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # Everything we write into its emails (footer, listing card, test marker) and the pages
+    # its leads reach follow this language; blank follows the agency's.
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        default="",
+        db_default="",  # rows written in SQL (the benchmarks) follow their agency's
+        validators=[validate_language],
+        verbose_name="language of its emails",
+        help_text="The footer, the listing cards and the unsubscribe page are written in it, "
+        "and the preflight checks the steps are too. Empty: the agency's language.",
+    )
 
     class Audience(models.TextChoices):
         FILTER = "filter", "Leads matching a filter"
@@ -420,6 +433,11 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def email_language(self) -> str:
+        """The language its emails and its leads' pages are written in: its own, or else
+        its agency's."""
+        return self.language or self.organization.language
 
     def allows(self, action: str) -> bool:
         """Whether the campaign's status allows this action of LIFECYCLE (launch, pause...)."""
@@ -551,7 +569,9 @@ class Campaign(models.Model):
             alert = getattr(self, "listing_alert", None)
             if alert is not None:
                 listing = rendering.property_values(alert.property, alert.old_price)
-        return readable.as_written(source, organization=organization, listing=listing)
+        # Money and dates as its leads read them: the campaign's locale.
+        with writing(EmailLocale.of_campaign(self)):
+            return readable.as_written(source, organization=organization, listing=listing)
 
 
 LIFECYCLE_FIELDS = [

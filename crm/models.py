@@ -147,6 +147,13 @@ class Property(models.Model):
     address = models.CharField(max_length=255, blank=True)
     price = models.PositiveBigIntegerField(null=True, blank=True)
     bedrooms = models.PositiveSmallIntegerField(null=True, blank=True)
+    bathrooms = models.PositiveSmallIntegerField(null=True, blank=True)
+    area = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="The living area, in the unit of the agency's country: square feet in the "
+        "United States (and the United Kingdom, Canada), square metres elsewhere.",
+    )
     url = models.URLField(blank=True)
     photo_url = models.URLField(
         blank=True, verbose_name="photo", help_text="The address of a photo of the listing."

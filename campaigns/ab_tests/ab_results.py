@@ -90,8 +90,9 @@ def p_words(p_value: float) -> str:
 
 
 def as_read(subject: str, campaign: Campaign) -> str:
-    """The subject in its own words, merge fields as chips (content/readable.py): the page
-    shows neither template code nor a sample lead's values."""
+    """The subject in its own words, merge fields as chips (content/readable.py), money and
+    dates as its leads read them: the page shows neither template code nor a sample lead's
+    values."""
     return campaign.as_written(subject) or subject
 
 

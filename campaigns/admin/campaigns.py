@@ -118,7 +118,19 @@ class CampaignAdmin(
         **{name: "type == 'listing_alert'" for name in listing_alert_admin.ALERT_FIELDS},
     }
     fieldsets = [
-        (None, {"fields": ["organization", "name", "type", "email_account", "send_from_agents"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "organization",
+                    "name",
+                    "type",
+                    "language",
+                    "email_account",
+                    "send_from_agents",
+                ]
+            },
+        ),
         ("Listing alert", {"fields": listing_alert_admin.ALERT_FIELDS}),
         (
             "Audience",

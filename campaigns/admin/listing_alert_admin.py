@@ -16,12 +16,12 @@ from unfold.decorators import display
 from campaigns.admin import pages
 from campaigns.audiences.listing_fit import alert_audience, alert_of
 from campaigns.content import rendering, template_errors
+from campaigns.content.formats import price_text
 from campaigns.listing_alerts import triggers
 from campaigns.models import Campaign, ListingAlert
 from campaigns.outbox import senders, sending
 from crm.listing_matching import listing_name
 from crm.models import Lead
-from crm.prices import price_text
 from crm.site.tenancy import TenantRelatedFilter, TenantScopedAdmin, organizations_of
 from crm.site.timezones import spoken_time
 

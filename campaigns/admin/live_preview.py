@@ -4,6 +4,7 @@ lead of the campaign's audience exactly as it would be sent (sending.render_for)
 import json
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 
 from campaigns.admin.pages import pick
@@ -108,8 +109,15 @@ def step_preview_json(model_admin: Any, request: HttpRequest) -> HttpResponse:
     # An A/B test's subject B, C or D, as typed (the first subject when that one is empty).
     variant = data.get("variant", "").upper()
     answer["variant"] = variant if variant in step.variants() else "A"
+    # The campaign's language as chosen on the page, saved or not ("": the agency's); the
+    # saved one's when the page sends none.
+    language = data.get("language")
+    if language is not None and language not in dict(settings.LANGUAGES):
+        language = ""
     try:
-        rendered = sending.render_for(step, lead, account, variant=answer["variant"])
+        rendered = sending.render_for(
+            step, lead, account, variant=answer["variant"], language=language
+        )
     except rendering.TemplateError as error:
         part = template_errors.part_name(error.part)
         return JsonResponse(

@@ -12,9 +12,9 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
 from campaigns.admin.listing_alert_admin import review_url
+from campaigns.content.formats import price_text
 from campaigns.listing_alerts import triggers
 from crm.models import Property
-from crm.prices import price_text
 from crm.site.tenancy import (
     TenantScopedAdmin,
     organizations_of,

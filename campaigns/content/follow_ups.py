@@ -1,7 +1,8 @@
 """What subject a step is sent with. A sequence that threads its follow-ups sends each step
 after the first as a reply in the first email's thread, and Gmail threads a reply only when
-its subject is the first one's: such a step goes out as "Re: " and the first email's subject,
-and the subject written for it is not used (unless the step is set to go as a new email).
+its subject is the first one's: such a step goes out as "Re: " (reply_subject, in the
+campaign's language) and the first email's subject, and the subject written for it is not
+used (unless the step is set to go as a new email).
 
 One function says it for the step editor, the previews, the preflight, the export and the
 send (campaigns/sequences/schedule.py), so that what staff read is what leads get."""
@@ -10,12 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-REPLY = "Re: "
-
-
-def as_reply(subject: str) -> str:
-    """ "Re: " and the subject, once ("Re: Re: " never)."""
-    return subject if subject.startswith(REPLY) else f"{REPLY}{subject}"
+from campaigns.content.reply_subject import reply_subject
 
 
 def in_first_thread(step: Any, first_step: Any) -> bool:
@@ -39,7 +35,8 @@ def subject_as_sent(step: Any, first_step: Any, own: str, first: str | None) -> 
     the follow-up then starts a thread of its own, with its own subject."""
     if first is None or not in_first_thread(step, first_step):
         return own
-    return as_reply(first)
+    # "Re: " in the campaign's language's way, once (content/reply_subject.py).
+    return reply_subject(first, step.campaign.email_language())
 
 
 @dataclass(frozen=True)

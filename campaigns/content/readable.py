@@ -3,6 +3,7 @@ a readable chip ("Welcome to Sunset Realty, ‹first name›"), never a sample l
 template code. The agency's own fields read as they are (its name), and so do a listing's
 when the message is about one listing (a listing alert's email)."""
 
+import re
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -70,7 +71,8 @@ def as_written(
             return ""
         known = {"organization": organization or {}, "property": listing or {}}
         text = _words(tree.body, known)
-    return " ".join(text.split())
+    # One line; the no-break spaces of money ("900 000 €") stay.
+    return re.sub(r"[ \t\r\n\f\v]+", " ", text).strip()
 
 
 class _Chips(dict):
@@ -94,12 +96,6 @@ def _chip_context(
 ) -> dict[str, Any]:
     sample = rendering.SAMPLE_CONTEXT
     lead = {**_chips("lead", sample["lead"]), "custom": _Chips()}
-    if listing is not None:
-        # Prices as a label reads them ("950,000"); None stays None (a new listing's old price).
-        listing = {
-            name: (f"{value:,}" if isinstance(value, int) else value)
-            for name, value in listing.items()
-        }
     return {
         "lead": lead,
         "property": listing if listing is not None else _chips("property", sample["property"]),

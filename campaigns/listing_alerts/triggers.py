@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from campaigns.audiences.listing_fit import reachable_leads
+from campaigns.content.formats import price_text
 from campaigns.launching import blasts
 from campaigns.models import (
     AlertedLead,
@@ -37,7 +38,6 @@ from campaigns.models import (
 )
 from crm.listing_matching import listing_name, unfit_reason
 from crm.models import Property
-from crm.prices import price_text
 from crm.site.bulk import column_named
 
 State = ListingAlert.State
@@ -144,9 +144,10 @@ def _nobody_fits(item: Property) -> str:
 
 
 # What the alert's blast takes from its campaign: how it is sent (which account, or each
-# lead's agent), what is tracked, and when it may go (the send window).
+# lead's agent), in which language, what is tracked, and when it may go (the send window).
 SENDING_SETTINGS = (
     "email_account",
+    "language",  # its email is written in the alert campaign's language
     "send_from_agents",
     "track_opens",
     "track_clicks",

@@ -53,6 +53,7 @@ class Report:
     fields: list[Finding] = field(default_factory=list)
     failures: list[Finding] = field(default_factory=list)
     content: list[Finding] = field(default_factory=list)
+    languages: list[Finding] = field(default_factory=list)
     duplicates: list[Finding] = field(default_factory=list)
     blocking: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -74,13 +75,14 @@ class Report:
             ("Merge fields that are blank for some leads", self.fields),
             ("Leads the message cannot be rendered for", self.failures),
             ("Content that hurts delivery", self.content),
+            ("Steps in another language than the campaign's", self.languages),
             ("Addresses shared by several leads", self.duplicates),
         ]
         return [(title, findings) for title, findings in named if findings]
 
     @property
     def all_clear(self) -> bool:
-        return not (self.fields or self.failures or self.content or self.blocking)
+        return not (self.fields or self.failures or self.content or self.languages or self.blocking)
 
     def findings(self) -> list[Finding]:
         return [finding for _, findings in self.sections for finding in findings]

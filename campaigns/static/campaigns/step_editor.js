@@ -174,6 +174,9 @@
     // Sent from each lead's agent: the lead's sender fills in {{ sender }}.
     const fromAgents = form.querySelector("[name=send_from_agents]");
     if (fromAgents) data.append("send_from_agents", fromAgents.checked ? "1" : "");
+    // The language of the emails, as chosen (saved or not): footer, card and formats.
+    const language = form.querySelector("[name=language]");
+    if (language) data.append("language", language.value);
     data.append("lead", leadSelect.value);
     if (typeSelect) data.append("type", typeSelect.value);
     const threading = form.querySelector("[name=thread_follow_ups]");
@@ -247,7 +250,7 @@
       const typed = (event.target.name || "").match(/-subject(?:_([bcd]))?$/);
       if (typed) variantSelect.value = typed[1] ? typed[1].toUpperCase() : "A";
     }
-    if (["email_account", "send_from_agents"].includes(event.target.name) || row) later();
+    if (["email_account", "send_from_agents", "language"].includes(event.target.name) || row) later();
   });
   form.addEventListener("change", (event) => {
     const name = event.target.name || "";

@@ -118,3 +118,21 @@ def test_a_listing_alerts_email_is_named_after_its_listing(org_a, account_a):
     assert str(alerts.steps.get()) == (
         "Step 1 · Price drop: ‹property› in ‹property city›, ‹first name›"
     )
+
+
+def test_a_label_writes_a_listings_money_as_the_campaigns_leads_read_it(campaign_b, account_b):
+    from tests.conftest import list_property, make_buyer, make_listing_alerts
+
+    organization = campaign_b.organization
+    organization.country, organization.language, organization.currency = "FR", "fr", "EUR"
+    organization.save()
+    step = campaign_b.steps.get()
+    step.subject = "Dès {{ property.price | money }}"
+    step.save()
+    # Not about one listing: the price is a chip, never the sample's.
+    assert CampaignStep.objects.get(pk=step.pk).label() == "Step 1 · Dès ‹price›"
+    alerts = make_listing_alerts(organization, account_b)
+    CampaignStep.objects.filter(campaign=alerts).update(subject=step.subject)
+    make_buyer(organization, "Ana Souza")
+    (alert,) = list_property(organization, price=900_000).listing_alerts.all()
+    assert str(alert.blast.steps.get()) == "Step 1 · Dès 900\u202f000\xa0€"

@@ -78,12 +78,14 @@ def test_a_step_set_to_go_as_a_new_email_keeps_its_own_subject_and_thread(nurtur
     assert follow_up.thread_id == "" and follow_up.in_reply_to == ""
 
 
-def test_the_rule_in_one_function():
-    sequence = Campaign(type=Campaign.Type.SEQUENCE, thread_follow_ups=True)
+def test_the_rule_in_one_function(org_a):
+    sequence = Campaign(organization=org_a, type=Campaign.Type.SEQUENCE, thread_follow_ups=True)
     first = CampaignStep(campaign=sequence, order=1)
     second = CampaignStep(campaign=sequence, order=2)
     assert follow_ups.subject_as_sent(second, first, "Own", "Welcome") == "Re: Welcome"
     assert follow_ups.subject_as_sent(second, first, "Own", "Re: Welcome") == "Re: Welcome"
+    # In the campaign's language's way (content/reply_subject.py): once, never "Re: RE :".
+    assert follow_ups.subject_as_sent(second, first, "Own", "RE : Bienvenue") == "RE : Bienvenue"
     assert follow_ups.subject_as_sent(first, first, "Welcome", "Welcome") == "Welcome"
     # The first email did not go: the follow-up starts its own thread, with its own subject.
     assert follow_ups.subject_as_sent(second, first, "Own", None) == "Own"
@@ -91,7 +93,7 @@ def test_the_rule_in_one_function():
     assert follow_ups.subject_as_sent(second, first, "Own", "Welcome") == "Own"
     second.new_thread, sequence.thread_follow_ups = False, False
     assert follow_ups.subject_as_sent(second, first, "Own", "Welcome") == "Own"
-    blast = Campaign(type=Campaign.Type.BLAST, thread_follow_ups=True)
+    blast = Campaign(organization=org_a, type=Campaign.Type.BLAST, thread_follow_ups=True)
     assert not follow_ups.in_first_thread(CampaignStep(campaign=blast, order=2), first)
 
 
