@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from jinja2 import TemplateSyntaxError, nodes
 
 from campaigns.content import rendering
@@ -15,21 +15,21 @@ from campaigns.content import rendering
 # The chips of the fields the editor's picker inserts (live_preview.MERGE_FIELDS), in its
 # words; any other field reads as its name ("lead.budget_max": ‹budget max›).
 CHIPS = {
-    "lead.first_name": N_("first name"),
-    "lead.last_name": N_("last name"),
-    "lead.name": N_("full name"),
-    "lead.city": N_("city"),
-    "lead.email": N_("email"),
-    "property.title": N_("property"),
-    "property.address": N_("property address"),
-    "property.url": N_("property link"),
-    "property.city": N_("property city"),
-    "property.price": N_("price"),
-    "property.old_price": N_("old price"),
-    "listing_card": N_("listing card"),
-    "sender.name": N_("your name"),
-    "sender.email": N_("your email"),
-    "unsubscribe_url": N_("unsubscribe link"),
+    "lead.first_name": gettext_noop("first name"),
+    "lead.last_name": gettext_noop("last name"),
+    "lead.name": gettext_noop("full name"),
+    "lead.city": gettext_noop("city"),
+    "lead.email": gettext_noop("email"),
+    "property.title": gettext_noop("property"),
+    "property.address": gettext_noop("property address"),
+    "property.url": gettext_noop("property link"),
+    "property.city": gettext_noop("property city"),
+    "property.price": gettext_noop("price"),
+    "property.old_price": gettext_noop("old price"),
+    "listing_card": gettext_noop("listing card"),
+    "sender.name": gettext_noop("your name"),
+    "sender.email": gettext_noop("your email"),
+    "unsubscribe_url": gettext_noop("unsubscribe link"),
 }
 UNREADABLE = "…"
 

@@ -25,6 +25,8 @@ from unfold.templatetags import unfold_list
 
 _result_headers = unfold_list.result_headers
 _items_for_result = unfold_list.items_for_result
+# unfold's label of the row checkbox, in its own catalogue (a variable: not one of ours).
+UNFOLD_SELECT = "Select record"
 # An empty cell, in every list (Django's default is "-"; our columns write this one).
 EMPTY_CELL = "–"
 
@@ -40,7 +42,7 @@ def cells_labelled(cl: Any, result: Any, form: Any) -> Iterator[SafeString]:
     """unfold's cells of a row. On a phone each cell shows its `data-label` above it: unfold
     labels the selection checkbox "Select record", which its CSS capitalizes into a raw
     "Select Record"; it reads "Select"."""
-    raw = format_html('data-label="{}"', gettext("Select record"))
+    raw = format_html('data-label="{}"', gettext(UNFOLD_SELECT))
     for index, cell in enumerate(_items_for_result(cl, result, form)):
         if index == 0 and raw in cell:
             cell = mark_safe(cell.replace(raw, format_html('data-label="{}"', gettext("Select"))))
