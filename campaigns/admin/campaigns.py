@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from unfold.admin import ModelAdmin, StackedInline
 from unfold.decorators import action, display
 
-from campaigns.ab_tests import ab_test_page
+from campaigns.ab_tests import ab_test_page, power
 from campaigns.admin import ab_test_pick, listing_alert_admin, live_preview, pages
 from campaigns.admin.forms import (
     AB_TEST_FIELDS,
@@ -74,6 +74,18 @@ SEQUENCE_FIELDS = (
     "thread_follow_ups",
     "auto_reply_hold_days",
 )
+
+
+def _ab_too_small(campaign: Campaign, sizes: tuple[int, int]) -> str:
+    """A draft blast's A/B test too small to tell a useful difference, said before launch."""
+    step = campaign.steps.order_by("order").first()
+    if campaign.type != Campaign.Type.BLAST or step is None or len(step.variants()) < 2:
+        return ""
+    to_send = sizes[0] - sizes[1]
+    letters = len(step.variants())
+    return power.too_small(
+        campaign, to_send * campaign.ab_share // 100 // letters, letters, to_send
+    )
 
 
 @admin.register(Campaign)
@@ -184,6 +196,7 @@ class CampaignAdmin(
                 context["skipped"] = audience.skipped_in_words(
                     audience.skipped_counts(leads, campaign)
                 )
+                context["ab_too_small"] = _ab_too_small(campaign, context["audience_size"])
             else:
                 context["live"], context["results"] = campaign_live.campaign_page(campaign)
                 context["poll_seconds"] = campaign_live.POLL_SECONDS
