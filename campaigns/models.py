@@ -266,6 +266,19 @@ class CampaignQuerySet(models.QuerySet["Campaign"]):
         """Cancelled, before the end: stopped for good (completed)."""
         return self._transition("cancel", updated_at=timezone.now())
 
+    def archive(self) -> int:
+        """Archived: a finished campaign hidden from the lists, its results kept."""
+        now = timezone.now()
+        return self.filter(status=Campaign.Status.COMPLETED, archived_at__isnull=True).update(
+            archived_at=now, updated_at=now
+        )
+
+    def unarchive(self) -> int:
+        """Back in the lists."""
+        return self.filter(archived_at__isnull=False).update(
+            archived_at=None, updated_at=timezone.now()
+        )
+
 
 class Campaign(models.Model):
     class Type(models.TextChoices):
@@ -404,6 +417,9 @@ class Campaign(models.Model):
         "sends it.",
     )
     launched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A launched campaign is never deleted (its messages are what each lead was sent, and
+    # who opted out): once finished it can be archived, hidden from the lists, kept.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Who launched it: a second launch (another tab, Back, a double submit) is told by whom.
     launched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -479,6 +495,14 @@ class Campaign(models.Model):
             ).update(status=Dispatch.Status.CANCELLED, finished_at=now)
         return cancelled
 
+    def archive(self) -> None:
+        """Completed -> archived; CampaignStatusError from any other state."""
+        self._moved("archived", Campaign.objects.filter(pk=self.pk).archive())
+
+    def unarchive(self) -> None:
+        """Archived -> back in the lists."""
+        self._moved("unarchived", Campaign.objects.filter(pk=self.pk).unarchive())
+
     def _moved(self, action: str, moved: int) -> None:
         self.refresh_from_db(fields=LIFECYCLE_FIELDS)
         if not moved:
@@ -541,7 +565,7 @@ class Campaign(models.Model):
             copy.pk, copy._state.adding = uuid.uuid4(), True
             copy.name = DUPLICATE_NAME.format(name=self.name)[:200]
             copy.status, copy.launched_at, copy.launched_by = Campaign.Status.DRAFT, None, None
-            copy.paused_at, copy.pause_reason = None, ""
+            copy.paused_at, copy.pause_reason, copy.archived_at = None, "", None
             copy.save()
             copy.chosen_leads.set(self.chosen_leads.all())
             CampaignStep.objects.bulk_create(
@@ -576,6 +600,7 @@ class Campaign(models.Model):
 
 LIFECYCLE_FIELDS = [
     "status",
+    "archived_at",
     "launched_at",
     "launched_by",
     "paused_at",

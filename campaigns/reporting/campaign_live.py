@@ -30,6 +30,8 @@ LIVE_CHARTS = {"daily": "chart", "funnel": "funnel_chart"}
 # when the campaign's status allows them (Campaign.LIFECYCLE); then those always there.
 BUTTONS = ["launch", "pause", "resume", "cancel"]
 ALWAYS = ["preview", "duplicate"]
+# A finished campaign is archived (hidden from the lists, kept), never deleted.
+KEEPING = ["archive", "unarchive"]
 # Actions that stop sending: a blast with nothing left to send has nothing to stop.
 STOPPING = {"pause", "cancel"}
 SEQUENCE_CANCELLED = "Cancelled: no more steps are sent."
@@ -46,6 +48,10 @@ def available_actions(campaign: Campaign, waiting: int) -> list[str]:
         for action in BUTTONS
         if campaign.allows(action) and (still_sending or action not in STOPPING)
     ]
+    if campaign.archived_at is not None:
+        allowed.append("unarchive")
+    elif campaign.status == Campaign.Status.COMPLETED:
+        allowed.append("archive")
     return [*allowed, *ALWAYS]
 
 
