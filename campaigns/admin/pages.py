@@ -11,7 +11,9 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from campaigns import preflight
@@ -333,7 +335,7 @@ def launch_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpR
     try:
         plan = blasts.launch_plan(campaign)
     except blasts.LaunchError as error:
-        messages.error(request, str(error))
+        launch_refused(request, error)
         return HttpResponseRedirect(change_url)
     is_sequence = campaign.type == Campaign.Type.SEQUENCE
     blocked = launch_blocked(campaign, plan)
@@ -359,7 +361,7 @@ def launch_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpR
     try:  # launching makes the same checks (and counts) itself, once
         plan = blasts.launch_plan(campaign)
     except blasts.LaunchError as error:
-        messages.error(request, str(error))
+        launch_refused(request, error)
         return HttpResponseRedirect(change_url)
     return render(
         request,
@@ -399,6 +401,27 @@ def launch_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpR
             }
             | ({"aria-describedby": "launch-blocked"} if blocked else {}),
         ),
+    )
+
+
+CONNECT_GMAIL = _("Connect Gmail")
+RECONNECT = _("Reconnect it on Email accounts")
+
+
+def launch_refused(request: HttpRequest, error: blasts.LaunchError) -> None:
+    """Why a launch was refused, with the way out when there is one: no sending account
+    leads to Connect Gmail, one that cannot send to the accounts to reconnect it."""
+    text = str(error)
+    if text == blasts.NO_ACCOUNT:
+        link = (reverse("admin:campaigns_emailaccount_connect_gmail"), CONNECT_GMAIL)
+    elif text.endswith(blasts.ACCOUNT_CANNOT_SEND.rsplit("}", 1)[1]):
+        link = (reverse("admin:campaigns_emailaccount_changelist"), RECONNECT)
+    else:
+        messages.error(request, text)
+        return
+    messages.error(
+        request,
+        format_html('{} <a class="underline font-medium" href="{}">{}</a>', text, *link),
     )
 
 
