@@ -129,6 +129,14 @@ def money(
     return _whole_amounts(where).apply(number, where, currency=code, currency_digits=False)
 
 
+def price_text(value: int | None, organization: Any) -> str:
+    """A price as the agency's staff read it on its pages (its currency, language and
+    country: $1,250,000; 1 250 000 €); "" for no price."""
+    if value is None:
+        return ""
+    return money(value, locale=EmailLocale.of_organization(organization))
+
+
 def number(value: Any, *, locale: EmailLocale | None = None) -> str:
     """A count or a measure: 1 234 (fr), 1,234 (en), 1.234 (es)."""
     locale = locale or email_locale.current()

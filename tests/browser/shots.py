@@ -1,0 +1,29 @@
+"""Screenshots at the two sizes pages are checked at (a laptop, a phone), kept under
+var/screenshots/ for a person to look at, and the check that a page fits its screen."""
+
+from pathlib import Path
+
+from django.conf import settings
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+# A laptop and a phone (an iPhone 12 to 15's viewport).
+SIZES = [(1366, 900), (390, 844)]
+
+
+def new_page(browser, width: int, height: int):
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": height})
+    return page
+
+
+def shot(page, name: str, *, full_page: bool = True) -> Path:
+    """The page (or the screen in view) as var/screenshots/<name>-<width>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}-{page.viewport_size['width']}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def overflow(page) -> int:
+    """How many pixels the page is wider than its screen (0: it fits)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
