@@ -25,6 +25,7 @@ from campaigns.admin.resources import CampaignResultsResource
 from campaigns.audiences import audience
 from campaigns.models import (
     Campaign,
+    CampaignQuerySet,
     CampaignStatusError,
     CampaignStep,
 )
@@ -68,8 +69,6 @@ NOT_ARCHIVABLE = _(
     "Only a finished campaign can be archived: cancel it first if it should send nothing more."
 )
 NOT_ARCHIVED_YET = _("This campaign is not archived.")
-ONE_NOT_ARCHIVED = _("%(n)s was left as it is: only finished campaigns are archived.")
-NOT_ARCHIVED = _("%(n)s were left as they are: only finished campaigns are archived.")
 ARCHIVE_TEXTS = {
     "archive": {
         "title": _("Archive “{name}”?"),
@@ -246,13 +245,18 @@ class CampaignAdmin(
         return super().delete_view(request, object_id, extra_context)
 
     @admin.action(description=_("Archive the selected finished campaigns"))
-    def archive_selected(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+    def archive_selected(self, request: HttpRequest, queryset: CampaignQuerySet) -> None:
         archived = queryset.archive()
         left = queryset.filter(archived_at__isnull=True).count()
         note = ngettext("%(n)s campaign archived.", "%(n)s campaigns archived.", archived)
         note %= {"n": f"{archived:,}"}
         if left:
-            note += " " + ngettext(ONE_NOT_ARCHIVED, NOT_ARCHIVED, left) % {"n": f"{left:,}"}
+            kept = ngettext(
+                "%(n)s was left as it is: only finished campaigns are archived.",
+                "%(n)s were left as they are: only finished campaigns are archived.",
+                left,
+            )
+            note += " " + kept % {"n": f"{left:,}"}
         self.message_user(request, note, messages.SUCCESS if archived else messages.WARNING)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:

@@ -3,6 +3,7 @@ message (its stage of the funnel, counted as the page counts it), its step, the 
 clicked, and why it failed, bounced or was skipped (in words). The last three are hidden
 until a link sets them."""
 
+import uuid
 from typing import Any
 
 from django.contrib import admin
@@ -75,9 +76,10 @@ class StepFilter(_Hidden):
         if not value:
             return queryset
         try:
-            return queryset.filter(campaign_step=value)
-        except (ValidationError, ValueError):
+            step = uuid.UUID(str(value))
+        except ValueError:
             return queryset.none()
+        return queryset.filter(campaign_step=step)
 
 
 class LinkFilter(_Hidden):

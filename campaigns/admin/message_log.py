@@ -207,7 +207,7 @@ class EnrollmentAdmin(TenantScopedAdmin, ModelAdmin):
     actions = ["remove_from_sequence"]
     show_full_result_count = False
 
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         # The campaign page links a step's "Waiting" to the leads whose next step it is.
         return lookup == "next_order" or super().lookup_allowed(lookup, value, request)
 

@@ -161,7 +161,12 @@ def _send_test(
 ) -> HttpResponse:
     # Back to the same preview: the same lead, search, account choice and subject.
     back = reverse("admin:campaigns_campaignstep_preview", args=[step.pk])
-    kept = {"q": query, "lead": lead.pk, "account": chosen.pk if chosen else "", "variant": variant}
+    kept = {
+        "q": query,
+        "lead": str(lead.pk),
+        "account": str(chosen.pk) if chosen else "",
+        "variant": variant,
+    }
     back += "?" + urlencode({key: value for key, value in kept.items() if value})
     to_email = request.user.email if request.user.is_authenticated else ""
     if not to_email:

@@ -227,12 +227,13 @@ def campaign_plan(
     finishes = [row.finish for row in rows if row.finish]
     starts = [row.first_send for row in rows if row.first_send]
     decisions = [row.ab_decision for row in rows if row.ab_held]
+    known = [decision for decision in decisions if decision is not None]
     return CampaignPlan(
         campaign=campaign,
         messages=sum(row.messages for row in rows),
         held=sum(row.held for row in rows),
         ab_held=sum(row.ab_held for row in rows),
-        ab_decision=None if None in decisions else max(decisions, default=None),
+        ab_decision=None if len(known) < len(decisions) else max(known, default=None),
         first_send=min(starts, default=None),
         # Finished when its last account is done; not known while any account is not.
         finish=max(finishes) if len(finishes) == len(rows) else None,
