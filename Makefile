@@ -58,11 +58,12 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	root=$$(mktemp -d); CAMPAIGNS_TEST_ROOT=$$root $(VENV)/bin/mypy; status=$$?; rm -rf "$$root"; exit $$status
 
-# The suite runs on every core (pytest-xdist; WORKERS=0 for a single process); the n8n end-to-end
-# tests share one worker and one n8n (--dist loadgroup). It must leave its temporary folder
-# as it found it (tests/in_empty_tmp.sh).
+# The suite runs on every core (pytest-xdist; WORKERS=0 for a single process), a test file
+# to a worker, so that the n8n end-to-end tests share one n8n (--dist loadfile: with pytest
+# 9, xdist 3.8's loadgroup no longer groups anything). It must leave its temporary folder as
+# it found it (tests/in_empty_tmp.sh).
 WORKERS ?= auto
-PYTEST := bash tests/in_empty_tmp.sh $(PY) -m pytest -n $(WORKERS) --dist loadgroup
+PYTEST := bash tests/in_empty_tmp.sh $(PY) -m pytest -n $(WORKERS) --dist loadfile
 
 test: setup browser gettext lint
 	DJANGO_SETTINGS_MODULE=settings.test $(PY) manage.py makemigrations --check --dry-run

@@ -19,7 +19,7 @@ from campaigns.audiences import audience
 from campaigns.content import mime
 from campaigns.launching import blasts
 from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
-from campaigns.outbox import claims, sending, unsubscribe_links
+from campaigns.outbox import sending, unsubscribe_links
 from crm.importing.lead_import import leads_import
 from crm.models import Lead, Organization
 
@@ -117,7 +117,7 @@ def _peer_message(
             email_account=account,
             to_email=lead.email,
             status=MessageLog.Status.SKIPPED,
-            error_message=claims.UNSUBSCRIBED,
+            error_message=audience.SKIPPED_UNSUBSCRIBED,
         )
     return rendered_message(step, lead, account)
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from encrypted_model_fields.fields import EncryptedTextField
 
-from campaigns.content import rendering
+from campaigns.content import readable, rendering
 from campaigns.content.email_locale import EmailLocale, writing
 from crm.email_addresses import validate_sendable
 from crm.models import Lead, Organization, Property, validate_language
@@ -315,6 +315,19 @@ class CampaignQuerySet(models.QuerySet["Campaign"]):
         """Cancelled, before the end: stopped for good (completed)."""
         return self._transition("cancel", updated_at=timezone.now())
 
+    def archive(self) -> int:
+        """Archived: a finished campaign hidden from the lists, its results kept."""
+        now = timezone.now()
+        return self.filter(status=Campaign.Status.COMPLETED, archived_at__isnull=True).update(
+            archived_at=now, updated_at=now
+        )
+
+    def unarchive(self) -> int:
+        """Back in the lists."""
+        return self.filter(archived_at__isnull=False).update(
+            archived_at=None, updated_at=timezone.now()
+        )
+
 
 class Campaign(models.Model):
     class Type(models.TextChoices):
@@ -485,6 +498,11 @@ class Campaign(models.Model):
     launched_at = models.DateTimeField(
         null=True, blank=True, editable=False, verbose_name=_("launched at")
     )
+    # A launched campaign is never deleted (its messages are what each lead was sent, and
+    # who opted out): once finished it can be archived, hidden from the lists, kept.
+    archived_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("archived at")
+    )
     # Who launched it: a second launch (another tab, Back, a double submit) is told by whom.
     launched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -571,6 +589,14 @@ class Campaign(models.Model):
             ).update(status=Dispatch.Status.CANCELLED, finished_at=now)
         return cancelled
 
+    def archive(self) -> None:
+        """Completed -> archived; CampaignStatusError from any other state."""
+        self._moved("archived", Campaign.objects.filter(pk=self.pk).archive())
+
+    def unarchive(self) -> None:
+        """Archived -> back in the lists."""
+        self._moved("unarchived", Campaign.objects.filter(pk=self.pk).unarchive())
+
     def _moved(self, action: str, moved: int) -> None:
         self.refresh_from_db(fields=LIFECYCLE_FIELDS)
         if not moved:
@@ -633,7 +659,7 @@ class Campaign(models.Model):
             copy.pk, copy._state.adding = uuid.uuid4(), True
             copy.name = DUPLICATE_NAME.format(name=self.name)[:200]
             copy.status, copy.launched_at, copy.launched_by = Campaign.Status.DRAFT, None, None
-            copy.paused_at, copy.pause_reason = None, ""
+            copy.paused_at, copy.pause_reason, copy.archived_at = None, "", None
             copy.save()
             copy.chosen_leads.set(self.chosen_leads.all())
             CampaignStep.objects.bulk_create(
@@ -646,14 +672,29 @@ class Campaign(models.Model):
                     body_template=step.body_template,
                     text_template=step.text_template,
                     is_active=step.is_active,
+                    new_thread=step.new_thread,
                 )
                 for step in self.steps.all()
             )
         return copy
 
+    def as_written(self, source: str) -> str:
+        """A template of this campaign in its own words (content/readable.py): its agency's
+        name as it is and, in a listing alert's email, its listing's details."""
+        organization = {"name": self.organization.name}
+        listing = None
+        if "property" in source and self.type == Campaign.Type.BLAST:
+            alert = getattr(self, "listing_alert", None)
+            if alert is not None:
+                listing = rendering.property_values(alert.property, alert.old_price)
+        # Money and dates as its leads read them: the campaign's locale.
+        with writing(EmailLocale.of_campaign(self)):
+            return readable.as_written(source, organization=organization, listing=listing)
+
 
 LIFECYCLE_FIELDS = [
     "status",
+    "archived_at",
     "launched_at",
     "launched_by",
     "paused_at",
@@ -759,6 +800,16 @@ class CampaignStep(SubjectVariants, models.Model):
         ),
         verbose_name=_("is active"),
     )
+    # A sequence that threads its follow-ups sends this step as a reply in the first
+    # email's thread, with that email's subject, unless it is ticked (content/follow_ups.py).
+    new_thread = models.BooleanField(
+        default=False,
+        verbose_name=_("send as a new email"),
+        help_text=_(
+            "Sequences that send follow-ups as replies: this step starts a new email with "
+            "its own subject instead of replying in the first email's thread."
+        ),
+    )
 
     class Meta:
         verbose_name_plural = _("steps")
@@ -776,8 +827,9 @@ class CampaignStep(SubjectVariants, models.Model):
         return self.label()
 
     def label(self) -> str:
-        """How staff see the step everywhere: its name, or its place and its subject as a
-        sample lead would read it (never template code)."""
+        """How staff see the step everywhere: its name, or its place and its subject in its
+        own words, merge fields as chips ("Step 1 · day 0 · Welcome to Sunset Realty,
+        ‹first name›"): never template code, never a sample lead's values."""
         if self.name:
             return self.name
         place = f"Step {self.order}"
@@ -787,18 +839,7 @@ class CampaignStep(SubjectVariants, models.Model):
             return place
         if campaign.type == Campaign.Type.SEQUENCE:
             place += f" · day {self.offset_days}"
-        # The sample lead, writing to this agency: "Welcome to Sunset Realty, Sam Sample".
-        context = {
-            **rendering.SAMPLE_CONTEXT,
-            "organization": {"name": campaign.organization.name, "postal_address": ""},
-        }
-        try:
-            # Money and dates as its leads read them: the campaign's locale.
-            with writing(EmailLocale.of_campaign(campaign)):
-                subject = rendering.render(self.subject, context, html=False)
-        except rendering.TemplateError:
-            return place
-        subject = Truncator(" ".join(subject.split())).chars(LABEL_SUBJECT_LENGTH)
+        subject = Truncator(campaign.as_written(self.subject)).chars(LABEL_SUBJECT_LENGTH)
         return f"{place} · {subject}" if subject else place
 
     def clean(self) -> None:
@@ -831,6 +872,7 @@ class CampaignStep(SubjectVariants, models.Model):
 
 STEP_CONTENT = [
     "order",
+    "new_thread",
     "offset_days",
     "subject",
     *VARIANT_FIELDS,

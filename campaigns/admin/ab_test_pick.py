@@ -16,7 +16,7 @@ from crm.site.numbers import grouped
 
 PICK_TITLE = _("Send subject {variant} to the rest?")
 PICK_EXPLANATION = _(
-    "Subject {variant} (“{subject}” for a sample lead) goes to the {held} leads who wait "
+    "Subject {variant} (“{subject}”) goes to the {held} leads who wait "
     "for the winner, at the account's pace. So far: {so_far}. The test stops here: this "
     "cannot be undone."
 )

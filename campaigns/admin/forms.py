@@ -214,6 +214,7 @@ class StepForm(forms.ModelForm):
             "offset_days",
             "order",
             "is_active",
+            "new_thread",
             "text_template",
         ]
 

@@ -17,13 +17,14 @@ from unfold.decorators import display
 from campaigns.admin import pages
 from campaigns.audiences.listing_fit import alert_audience, alert_of
 from campaigns.content import rendering, template_errors
+from campaigns.content.formats import price_text
 from campaigns.listing_alerts import triggers
 from campaigns.models import Campaign, ListingAlert
 from campaigns.outbox import senders, sending
 from campaigns.outbox.failures import in_words
 from crm.listing_matching import listing_name
 from crm.models import Lead
-from crm.site.numbers import grouped, price
+from crm.site.numbers import grouped
 from crm.site.tenancy import TenantRelatedFilter, TenantScopedAdmin, organizations_of
 from crm.site.timezones import spoken_time
 
@@ -83,7 +84,7 @@ class ListingAlertAdmin(TenantScopedAdmin, ModelAdmin):
     list_display = ["alert", "state_badge", "matched", "campaign", "created_at"]
     list_filter = ["state", "reason", ("campaign", TenantRelatedFilter)]
     list_filter_submit = True
-    list_select_related = ["property", "campaign"]
+    list_select_related = ["property__organization", "campaign"]
     search_fields = ["property__title", "property__address", "property__city"]
     show_full_result_count = False
 
@@ -127,7 +128,9 @@ class ListingAlertAdmin(TenantScopedAdmin, ModelAdmin):
 
 def _alert(model_admin: Any, request: HttpRequest, object_id: str) -> ListingAlert:
     alert = pages.pick(
-        model_admin.get_queryset(request).select_related("property", "campaign", "blast"),
+        model_admin.get_queryset(request).select_related(
+            "property__organization", "organization", "campaign", "blast"
+        ),
         object_id,
     )
     if alert is None:
@@ -158,12 +161,12 @@ def alert_review(model_admin: Any, request: HttpRequest, object_id: str) -> Http
             triggers.headline(alert),
             breadcrumbs=[ListingAlert, triggers.headline(alert)],
             alert=alert,
-            summary=triggers.summary(alert),
+            summary=triggers.summary(alert, fits_now=count),
             listing=listing_name(alert.property),
             prices=" → ".join(
-                price(amount, alert.organization)
-                for amount in (alert.old_price, alert.new_price)
-                if amount is not None
+                price_text(price, alert.organization)
+                for price in (alert.old_price, alert.new_price)
+                if price is not None
             )
             or _("no price"),
             count=count,

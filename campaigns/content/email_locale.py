@@ -8,6 +8,7 @@ the rest (a context variable), for one render; the preview, the test send, the p
 and the claim all render inside it.
 """
 
+import datetime
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,12 +29,12 @@ SQUARE_FEET_COUNTRIES = frozenset({"US", "LR", "MM", "GB", "CA"})
 class EmailLocale:
     """How a message is written: `language` (one of settings.LANGUAGES), `country` (ISO
     3166, for the number formats and the unit of areas), `currency` (ISO 4217) and
-    `time_zone` (the agency's, for dates)."""
+    `zone` (the agency's, for dates)."""
 
     language: str = "en"
     country: str = "US"
     currency: str = "USD"
-    time_zone: str = "UTC"
+    zone: datetime.tzinfo = datetime.UTC
 
     @classmethod
     def of_organization(cls, organization: Any, language: str = "") -> "EmailLocale":
@@ -42,7 +43,7 @@ class EmailLocale:
             language=language or organization.language,
             country=organization.country,
             currency=organization.currency,
-            time_zone=organization.timezone,
+            zone=organization.zone,
         )
 
     @classmethod

@@ -13,7 +13,6 @@ import copy
 import datetime
 import functools
 import math
-import zoneinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -130,6 +129,14 @@ def money(
     return _whole_amounts(where).apply(number, where, currency=code, currency_digits=False)
 
 
+def price_text(value: int | None, organization: Any) -> str:
+    """A price as the agency's staff read it on its pages (its currency, language and
+    country: $1,250,000; 1 250 000 €); "" for no price."""
+    if value is None:
+        return ""
+    return money(value, locale=EmailLocale.of_organization(organization))
+
+
 def number(value: Any, *, locale: EmailLocale | None = None) -> str:
     """A count or a measure: 1 234 (fr), 1,234 (en), 1.234 (es)."""
     locale = locale or email_locale.current()
@@ -154,7 +161,7 @@ def date_local(value: Any, style: Any = "long", *, locale: EmailLocale | None = 
     if isinstance(value, datetime.datetime):
         # Babel would print the moment's own date: 23:30 in Los Angeles is tomorrow in UTC.
         if value.tzinfo is not None:
-            value = value.astimezone(zoneinfo.ZoneInfo(locale.time_zone))
+            value = value.astimezone(locale.zone)
         value = value.date()
     elif not isinstance(value, datetime.date):
         raise FormatError(NOT_A_DATE.format(value=_shown(value)))

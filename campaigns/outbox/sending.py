@@ -1,11 +1,13 @@
 """Sending one message: build the bytes from the frozen content and hand them to the
 account's provider (Gmail, or the sandbox that writes .eml files)."""
 
+from typing import Any
+
 from django.utils import timezone
 
 from campaigns.accounts import gmail, providers
 from campaigns.audiences import listing_fit
-from campaigns.content import mime, rendering, template_errors
+from campaigns.content import follow_ups, mime, rendering, template_errors
 from campaigns.content.email_locale import EmailLocale, writing
 from campaigns.models import CampaignStep, EmailAccount, MessageLog, StepSnapshot
 from campaigns.outbox import tracking_links, unsubscribe_links
@@ -118,6 +120,31 @@ def render_for(
         )
 
 
+def first_step_of(campaign: Any) -> CampaignStep | None:
+    """The step whose email a threaded sequence's follow-ups reply to: its first active one."""
+    return campaign.steps.filter(is_active=True).order_by("order").first()
+
+
+def subject_for(
+    step: CampaignStep,
+    first_step: CampaignStep | None,
+    own: str,
+    lead: Lead,
+    account: EmailAccount | None,
+) -> str:
+    """The subject `step` goes to `lead` with (follow_ups.subject_as_sent): `own`, its own
+    subject as rendered, or, for a follow-up sent in its sequence's first thread, the first
+    step's subject rendered for the lead, as a reply. When the first step cannot be
+    rendered for the lead, its email never goes: the follow-up goes with its own subject."""
+    if first_step is None or not follow_ups.in_first_thread(step, first_step):
+        return own
+    try:
+        first = render_for(first_step, lead, account, test=True).subject
+    except rendering.TemplateError:
+        return own
+    return follow_ups.subject_as_sent(step, first_step, own, first)
+
+
 def test_send(
     *, step: CampaignStep, lead: Lead, account: EmailAccount, to_email: str, variant: str = ""
 ) -> MessageLog:
@@ -127,6 +154,7 @@ def test_send(
     recorded on the returned log (status failed, with the reason).
     """
     rendered = render_for(step, lead, account, test=True, variant=variant)
+    subject = subject_for(step, first_step_of(step.campaign), rendered.subject, lead, account)
     log = MessageLog.objects.create(
         organization=lead.organization,
         campaign=step.campaign,
@@ -138,7 +166,7 @@ def test_send(
         status=MessageLog.Status.SENDING,
         claimed_at=timezone.now(),
         to_email=to_email,
-        subject=rendered.subject,
+        subject=subject,
         body_html=rendered.html,
         body_text=rendered.text,
         message_id=mime.new_message_id(account.email_address),

@@ -13,8 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.audiences import audience
-from campaigns.content import rendering
-from campaigns.content.reply_subject import reply_subject
+from campaigns.content import follow_ups, rendering
 from campaigns.models import Campaign, CampaignStep, Enrollment, MessageLog
 from campaigns.outbox import senders, unsubscribe_links
 from campaigns.preflight import content, fields, languages, renders
@@ -166,6 +165,7 @@ def preflight_run(
     report.languages = audit.language_findings()
     report.duplicates = _duplicates(leads) if not only or only == "duplicates" else []
     report.blocking += audit.blocking()
+    report.subjects = follow_ups.subjects_as_sent(steps, campaign.as_written)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -251,9 +251,6 @@ class _Audit:
         self.failures: dict[tuple, list] = defaultdict(list)
         self.problems: dict[tuple, list] = defaultdict(list)
         self.rendered = dict.fromkeys((step.order for step in steps), 0)
-        self.follow_ups_in_thread = campaign.type == Campaign.Type.SEQUENCE and (
-            campaign.thread_follow_ups
-        )
 
     @property
     def seen(self) -> int:
@@ -317,9 +314,11 @@ class _Audit:
                 subject = subject.replace(link, own_link())
             if index == 0:
                 first_subject = subject
-            elif self.follow_ups_in_thread and first_subject is not None:
-                # Follow-ups go as replies in the first message's thread (schedule._message).
-                subject = reply_subject(first_subject, self.language)
+            else:
+                # A threaded follow-up goes as a reply, with the first email's subject.
+                subject = follow_ups.subject_as_sent(
+                    renderer.step, self.steps[0], subject, first_subject
+                )
             for problem in content.subject_problems(subject):
                 self.problems[order, problem].append(pk)
             if digest is not None:

@@ -7,7 +7,13 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
+from campaigns.content.follow_ups import SentSubject
 from crm.site.numbers import grouped
+
+THREADED = _(
+    "{step} goes as a reply in the first email's thread, with the subject “{subject}”: the "
+    "subject written for it is not used."
+)
 
 
 def leads_text(count: int) -> str:
@@ -65,6 +71,16 @@ class Report:
     duplicates: list[Finding] = field(default_factory=list)
     blocking: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    subjects: list[SentSubject] = field(default_factory=list)
+
+    @property
+    def threaded(self) -> list[str]:
+        """The steps whose own subject threading replaces, said in words."""
+        return [
+            THREADED.format(step=sent.step.label(), subject=sent.subject)
+            for sent in self.subjects
+            if sent.threaded
+        ]
 
     @property
     def sections(self) -> list[tuple[str, list[Finding]]]:
@@ -101,7 +117,7 @@ class Report:
 
     def lines(self) -> list[str]:
         """The report as text (manage.py launch_campaign --check)."""
-        lines = [f"Preflight of “{self.campaign.name}”: {self.summary()}"]
+        lines = [f"Preflight of “{self.campaign.name}”: {self.summary()}", *self.threaded]
         for title, findings in self.sections:
             lines.append(f"{title}:")
             lines.extend(f"  {finding}" for finding in findings)

@@ -36,10 +36,10 @@ STAGE_NAMES = {
 }
 STAGES = [(STAGE_NAMES[stage], stage, STAGE_COLOURS[stage]) for stage in ENGAGEMENT]
 AXIS_MESSAGES = _("Messages")
-# A step's label on the funnel's axis: two short lines at most (Chart.js draws a list as
-# lines), so a long subject does not push the bars off the chart.
-LABEL_LINE = 30
-LABEL_LINES = 2
+# A step's label on the funnel's axis: three short lines at most (Chart.js draws a list as
+# lines), so a long subject does not push the bars off the chart, on a phone too.
+LABEL_LINE = 20
+LABEL_LINES = 3
 AXIS_COLOUR = "#6b7280"
 
 

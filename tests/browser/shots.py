@@ -19,8 +19,18 @@ def new_page(browser, width: int, height: int):
 def shot(page, name: str, *, full_page: bool = True) -> Path:
     """The page (or the screen in view) as var/screenshots/<name>-<width>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}-{page.viewport_size['width']}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    size = page.viewport_size
+    path = SCREENSHOTS / f"{name}-{size['width']}.png"
+    if not full_page:
+        page.screenshot(path=str(path))
+        return path
+    # Chromium's full-page capture leaves a frame below the first screen blank (an email's
+    # preview): the screen is made as tall as the page for the shot, then put back.
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": min(height, 16000)})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
     return path
 
 

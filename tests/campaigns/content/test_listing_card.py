@@ -2,6 +2,8 @@
 old price after a drop, bedrooms and link, escaped, as HTML in the HTML part and as text in
 the plain one; and the alert's preview is exactly what is queued for the lead."""
 
+from zoneinfo import ZoneInfo
+
 from django.urls import reverse
 
 from campaigns.content.email_locale import EmailLocale, writing
@@ -113,7 +115,7 @@ def test_the_preview_is_what_is_queued(client_a, org_a, listing_alerts_a):
 def test_a_french_agencys_card_is_in_french_with_euros_and_square_metres():
     values = {**VALUES, "price": 420_000, "old_price": 450_000, "bedrooms": 1}
     values |= {"bathrooms": 1, "area": 28}
-    with writing(EmailLocale("fr", "FR", "EUR", "Europe/Paris")):
+    with writing(EmailLocale("fr", "FR", "EUR", ZoneInfo("Europe/Paris"))):
         card = listing_card(values)
     assert str(card).splitlines()[2:] == [
         "420\u202f000\xa0€",
@@ -127,8 +129,8 @@ def test_a_french_agencys_card_is_in_french_with_euros_and_square_metres():
 
 def test_an_american_card_gives_the_area_in_square_feet_and_a_spanish_one_its_words():
     values = {**VALUES, "price": None, "old_price": None, "bathrooms": 2, "area": 1_450}
-    with writing(EmailLocale("en", "US", "USD", "America/Los_Angeles")):
+    with writing(EmailLocale("en", "US", "USD", ZoneInfo("America/Los_Angeles"))):
         assert "3 bedrooms · 2 bathrooms · 1,450 sq ft" in listing_card(values)
-    with writing(EmailLocale("es", "US", "USD", "America/New_York")):
+    with writing(EmailLocale("es", "US", "USD", ZoneInfo("America/New_York"))):
         card = listing_card({**values, "price": 420_000})
     assert "$420,000\n3 dormitorios · 2 baños · 1,450 ft²\nVer el anuncio: " in card

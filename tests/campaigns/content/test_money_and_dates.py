@@ -4,6 +4,7 @@ naming the filter and the value, and each filter's cost bounded like any other's
 
 import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,10 +13,10 @@ from campaigns.content.email_locale import EmailLocale, writing
 from campaigns.content.rendering import SAMPLE_CONTEXT, TemplateError, render
 
 NBSP, NNBSP = "\xa0", "\u202f"  # CLDR's spaces: before €, and between thousands in French
-PARIS = EmailLocale("fr", "FR", "EUR", "Europe/Paris")
-LOS_ANGELES = EmailLocale("en", "US", "USD", "America/Los_Angeles")
-MADRID = EmailLocale("es", "ES", "EUR", "Europe/Madrid")
-MIAMI_IN_SPANISH = EmailLocale("es", "US", "USD", "America/New_York")
+PARIS = EmailLocale("fr", "FR", "EUR", ZoneInfo("Europe/Paris"))
+LOS_ANGELES = EmailLocale("en", "US", "USD", ZoneInfo("America/Los_Angeles"))
+MADRID = EmailLocale("es", "ES", "EUR", ZoneInfo("Europe/Madrid"))
+MIAMI_IN_SPANISH = EmailLocale("es", "US", "USD", ZoneInfo("America/New_York"))
 
 
 def rendered(source: str, locale: EmailLocale, **values) -> str:

@@ -167,3 +167,13 @@ def test_a_workbook_is_read_from_its_first_sheet_and_another_sheet_can_be_chosen
     # The other sheet has no email column: said, and the file can be uploaded again.
     assert "No column goes to Email" in response.content.decode()
     assert not Lead.objects.exists()
+
+
+def test_the_upload_page_lists_my_agencys_recent_imports_to_come_back_to(client_a, org_a, org_b):
+    from crm.models import LeadImport
+
+    mine = LeadImport.objects.create(organization=org_a, file_name="big.csv", progress=0.3)
+    LeadImport.objects.create(organization=org_b, file_name="theirs.csv")
+    page = client_a.get(URL).content.decode()
+    assert reverse("admin:crm_lead_import_job", args=[mine.pk]) in page
+    assert "Reading the file (30%)" in page and "theirs.csv" not in page
