@@ -846,7 +846,7 @@ class CampaignStep(SubjectVariants, models.Model):
         """Compile and try every template now, so mistakes show on the form, with the line."""
         if self.campaign_id and self.campaign.steps_locked and self._changed():
             raise ValidationError(LOCKED_STEP)
-        errors = {}
+        errors: dict[str, Any] = {}
         if self.campaign_id and self.campaign.type == Campaign.Type.SEQUENCE:
             errors.update(
                 {name: VARIANTS_FOR_BLASTS for name in VARIANT_FIELDS if getattr(self, name)}

@@ -47,7 +47,10 @@ class OwnerFilter(DropdownFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         members = members_of(organization_ids(request))
-        return [(NO_AGENT, _("No agent")), *((str(user.pk), agent_name(user)) for user in members)]
+        return [
+            (NO_AGENT, str(_("No agent"))),
+            *((str(user.pk), agent_name(user)) for user in members),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
         value = self.value()

@@ -220,11 +220,13 @@ def _spf_finding(domain: str, records: list[str]) -> Finding:
             "spf", False, SPF_MISSING.format(domain=domain), SPF_MISSING_FIX.format(domain=domain)
         )
     if len(records) > 1:
-        return Finding("spf", False, SPF_TWO.format(domain=domain, count=len(records)), SPF_TWO_FIX)
+        return Finding(
+            "spf", False, SPF_TWO.format(domain=domain, count=len(records)), str(SPF_TWO_FIX)
+        )
     record = records[0]
     terms = record.lower().split()
     if "+all" in terms or "all" in terms:
-        return Finding("spf", False, SPF_ALLOWS_ALL.format(domain=domain), SPF_ALLOWS_ALL_FIX)
+        return Finding("spf", False, SPF_ALLOWS_ALL.format(domain=domain), str(SPF_ALLOWS_ALL_FIX))
     if GOOGLE_SPF not in terms:
         fixed = record.replace("v=spf1", f"v=spf1 {GOOGLE_SPF}", 1)
         fix = SPF_NO_GOOGLE_FIX.format(domain=domain, record=fixed)
@@ -254,7 +256,7 @@ def _dkim_finding(domain: str, keys: dict[str, str]) -> Finding:
         if bits is not None and bits < MIN_DKIM_BITS:
             name = f"{selector}._domainkey.{domain}"
             text = DKIM_SHORT.format(domain=domain, name=name, bits=bits)
-            return Finding("dkim", False, text, DKIM_SHORT_FIX)
+            return Finding("dkim", False, text, str(DKIM_SHORT_FIX))
     return Finding("dkim", True, DKIM_OK.format(domain=domain, selectors=", ".join(published)))
 
 

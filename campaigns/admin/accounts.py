@@ -100,7 +100,7 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
         rate = bounce_rate.bounce_rate(obj)
         limit = settings.BOUNCE_RATE_MAX_PERCENT
         if not rate.judged:
-            return BOUNCES_NONE
+            return str(BOUNCES_NONE)
         return BOUNCES_SAID.format(
             bounced=rate.bounced, judged=rate.judged, percent=rate.percent, limit=limit
         )
@@ -183,8 +183,10 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
     )
     def state(self, obj: EmailAccount) -> tuple[str, str]:
         if obj.needs_reconnect:
-            return "reconnect", _("Reconnect needed")
-        return ("active", _("Active")) if obj.is_active else ("inactive", _("Disconnected"))
+            return "reconnect", str(_("Reconnect needed"))
+        return (
+            ("active", str(_("Active"))) if obj.is_active else ("inactive", str(_("Disconnected")))
+        )
 
     @display(
         description=_("Replies & bounces"),
@@ -192,19 +194,19 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
     )
     def replies(self, obj: EmailAccount) -> tuple[str, str]:
         if not obj.detect_replies:
-            return "off", _("Off")
+            return "off", str(_("Off"))
         if obj.may_read_headers and not obj.needs_reconnect:
-            return "on", _("On")
-        return "attention", _("Needs reconnecting")
+            return "on", str(_("On"))
+        return "attention", str(_("Needs reconnecting"))
 
     @display(description=_("Reply and bounce detection"))
     def reply_detection(self, obj: EmailAccount) -> str:
         if not obj.detect_replies:
-            return _("Off.")
+            return str(_("Off."))
         if obj.needs_reconnect:
-            return _("Paused until the account is reconnected.")
+            return str(_("Paused until the account is reconnected."))
         if not obj.may_read_headers:
-            return obj.replies_error or NEEDS_PERMISSION
+            return obj.replies_error or str(NEEDS_PERMISSION)
         checked = obj.replies_checked_at
         said = (
             _("On, last checked {moment}.").format(
@@ -215,7 +217,7 @@ class EmailAccountAdmin(TenantScopedAdmin, ModelAdmin):
         )
         if obj.replies_error:
             said += " " + _("Last check: {problem}").format(problem=obj.replies_error)
-        return said
+        return str(said)
 
     def save_model(self, request: HttpRequest, obj: EmailAccount, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

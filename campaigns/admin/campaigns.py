@@ -327,7 +327,7 @@ class CampaignAdmin(
         else:
             status = campaign.get_status_display().lower()
             if campaign.status == Campaign.Status.DRAFT:
-                status = A_DRAFT
+                status = str(A_DRAFT)
             messages.info(request, NOTHING_TO_DO[verb].format(status=status))
         return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
 

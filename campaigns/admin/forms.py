@@ -40,7 +40,7 @@ def language_choices(agency_language: str = "") -> list[tuple[str, str]]:
         if agency_language in names
         else AGENCY_LANGUAGE
     )
-    return [("", empty), *names.items()]
+    return [("", str(empty)), *names.items()]
 
 
 class CampaignForm(forms.ModelForm):

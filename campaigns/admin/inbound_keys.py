@@ -167,7 +167,7 @@ class InboundKeyAdmin(TenantScopedAdmin, ModelAdmin):
 
     @display(description=_("State"), label={"Live": "success", "Revoked": "danger"})
     def state(self, obj: InboundKey) -> tuple[str, str]:
-        return ("Revoked", _("Revoked")) if obj.revoked_at else ("Live", _("Live"))
+        return ("Revoked", str(_("Revoked"))) if obj.revoked_at else ("Live", str(_("Live")))
 
     @admin.action(description=_("Revoke the selected keys"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[InboundKey]) -> None:

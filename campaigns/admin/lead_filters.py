@@ -98,7 +98,7 @@ class ConsentFilter(DropdownFilter):
     }
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return list(self.CHOICES.items())
+        return [(key, str(label)) for key, label in self.CHOICES.items()]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
         value = self.value()

@@ -318,7 +318,7 @@ class ListingAlertLeadFilter(admin.SimpleListFilter):
             return []
         alerts = ListingAlert.objects.filter(organization__in=organizations_of(request.user))
         self.alert = pages.pick(alerts.select_related("property", "campaign"), value)
-        return [(value, triggers.headline(self.alert) if self.alert else _("unknown alert"))]
+        return [(value, triggers.headline(self.alert) if self.alert else str(_("unknown alert")))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
         if not self.value():

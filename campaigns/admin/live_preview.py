@@ -185,4 +185,4 @@ def _audience(campaign: Campaign | None, everyone: Any) -> tuple[Any, str]:
             leads = Lead.objects.none()
         if leads.exists():
             return leads.order_by("name"), ""
-    return everyone.order_by("name"), EMPTY_AUDIENCE if everyone.exists() else ""
+    return everyone.order_by("name"), str(EMPTY_AUDIENCE) if everyone.exists() else ""

@@ -269,7 +269,7 @@ def gmail_connect(model_admin: Any, request: HttpRequest) -> HttpResponse:
         _context(
             model_admin,
             request,
-            _("Connect Gmail"),
+            str(_("Connect Gmail")),
             breadcrumbs=[EmailAccount, _("Connect Gmail")],
             organizations=organizations,
         ),
@@ -285,7 +285,7 @@ def google_setup(model_admin: Any, request: HttpRequest) -> HttpResponse:
         _context(
             model_admin,
             request,
-            _("Connect Gmail"),
+            str(_("Connect Gmail")),
             breadcrumbs=[EmailAccount, _("Connect Gmail")],
             redirect_uri=oauth.redirect_uri(),
             missing=oauth.missing_settings(),
@@ -494,7 +494,7 @@ def launch_blocked(campaign: Campaign, plan: blasts.Plan) -> str:
     if campaign.type == Campaign.Type.SEQUENCE and campaign.enroll_new_leads:
         return ""  # it waits for the leads who will match
     if not plan.audience:
-        return NOBODY_MATCHES
+        return str(NOBODY_MATCHES)
     return ALL_OPTED_OUT % {"count": plan.audience, "n": grouped(plan.audience)}
 
 
@@ -532,9 +532,9 @@ def _launched_note(campaign: Campaign, launched: Any) -> str:
             zone=zone,
         )
     elif sender_health.nothing_sending(Campaign.objects.filter(pk=campaign.pk)):
-        when = WAITS_FOR_SENDER  # the page's warning says what to do
+        when = str(WAITS_FOR_SENDER)  # the page's warning says what to do
     else:
-        when = _("Sending has started.")
+        when = str(_("Sending has started."))
     queued, skipped = launched.total - launched.skipped, launched.skipped
     rest = QUEUING_REST if launched.queuing else ""
     return (
@@ -664,7 +664,7 @@ def add_leads_to_campaign(model_admin: Any, request: HttpRequest, queryset: Any)
             _context(
                 model_admin,
                 request,
-                _("Add leads to a campaign"),
+                str(_("Add leads to a campaign")),
                 breadcrumbs=[Lead, _("Add to a campaign")],
                 campaigns=campaigns,
                 leads=queryset,

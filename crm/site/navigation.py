@@ -20,6 +20,6 @@ def environment_badge(request: HttpRequest) -> list[str] | None:
 def home_title(request: HttpRequest) -> str:
     """The home is the agency's: titled with its name (names, for staff of several)."""
     if request.user.is_superuser:
-        return ALL_AGENCIES
+        return str(ALL_AGENCIES)
     names = organizations_of(request.user).order_by("name").values_list("name", flat=True)
     return " · ".join(names) or str(settings.UNFOLD["SITE_TITLE"])

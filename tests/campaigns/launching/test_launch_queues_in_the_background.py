@@ -41,7 +41,7 @@ def test_the_launch_page_answers_and_the_rest_is_queued_in_the_background(
     response = client_a.post(url, {"send_at": ""}, follow=True)
     [note] = [str(message) for message in response.context["messages"]]
     assert note.startswith("Launched: 45 messages queued.")
-    assert QUEUING_REST in note
+    assert str(QUEUING_REST) in note
     launched = Dispatch.objects.get(campaign=campaign_a)
     wait_for(lambda: not Dispatch.objects.get(pk=launched.pk).queuing, seconds=30)
     launched.refresh_from_db()

@@ -85,7 +85,7 @@ def test_the_model_refuses_a_changed_audience_or_type(launched):
     launched.audience_filter = {"city": "Glendale"}
     with pytest.raises(ValidationError) as refused:
         launched.full_clean()
-    assert refused.value.messages == [LOCKED_CAMPAIGN]
+    assert refused.value.messages == [str(LOCKED_CAMPAIGN)]
     launched.refresh_from_db()
     launched.type = Campaign.Type.SEQUENCE
     with pytest.raises(ValidationError):
@@ -97,7 +97,7 @@ def test_a_sent_blasts_step_cannot_change_or_be_added_to(client_a, launched):
     step.subject = "Another subject"
     with pytest.raises(ValidationError) as refused:
         step.full_clean()
-    assert refused.value.messages == [LOCKED_STEP]
+    assert refused.value.messages == [str(LOCKED_STEP)]
     extra = CampaignStep(campaign=launched, order=2, subject="More", body_template="<p>x</p>")
     with pytest.raises(ValidationError):
         extra.full_clean()

@@ -135,7 +135,7 @@ def test_sending_from_each_agent_is_locked_once_launched(campaign_a, agents, org
     campaign_a.send_from_agents = False
     with pytest.raises(ValidationError) as refused:
         campaign_a.full_clean()
-    assert refused.value.messages == [LOCKED_CAMPAIGN]
+    assert refused.value.messages == [str(LOCKED_CAMPAIGN)]
 
 
 def test_the_sequence_tick_queues_each_step_on_the_leads_agents_account(

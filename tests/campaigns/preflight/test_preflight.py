@@ -78,7 +78,7 @@ def test_a_campaign_without_a_sending_account_is_blocked_and_still_checked(org_a
     )
     report = preflight_run(campaign)
     assert keys(report.skipped) == {"skipped:no_account": 1}
-    assert report.to_send == 0 and report.blocking[0] == BLOCKED_ACCOUNT
+    assert report.to_send == 0 and report.blocking[0] == str(BLOCKED_ACCOUNT)
     assert keys(report.failures)  # the templates were checked all the same
 
 

@@ -40,9 +40,9 @@ def test_only_the_leads_nobody_would_send_to_have_no_sending_account(
     report = preflight_run(campaign_a)
     [skipped] = report.skipped
     assert (skipped.key, skipped.lead_ids) == ("skipped:no_account", [cid.pk])
-    assert report.to_send == 1 and report.blocking == [BLOCKED_ACCOUNT]
+    assert report.to_send == 1 and report.blocking == [str(BLOCKED_ACCOUNT)]
     # Every lead with an agent who can send: nobody is left out, yet a launch still needs
     # the campaign's own account (to fall back on), as the launch page says.
     Lead.objects.filter(pk=cid.pk).update(owner=maria)
     report = preflight_run(campaign_a)
-    assert (report.skipped, report.to_send, report.blocking) == ([], 2, [BLOCKED_ACCOUNT])
+    assert (report.skipped, report.to_send, report.blocking) == ([], 2, [str(BLOCKED_ACCOUNT)])

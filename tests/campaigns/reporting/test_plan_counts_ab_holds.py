@@ -21,7 +21,7 @@ def test_the_rest_held_for_the_winner_is_counted_before_the_test_is_out(
         assert MessageLog.objects.filter(ab_group="held").count() == 80
         row = account_plan(sandbox_account).of(campaign_a)
         text = words.finish(row)
-    assert text != words.NOTHING_WAITS
+    assert text != str(words.NOTHING_WAITS)
     assert row.waiting == 100
     assert (
         text == "80 held until the winner is chosen, 4 hours after the last test message is sent."

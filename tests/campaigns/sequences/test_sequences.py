@@ -231,7 +231,7 @@ def test_a_step_that_has_sent_cannot_be_deleted(client_a, sequence, org_a):
     step = sequence.steps.get(order=1)
     url = reverse("admin:campaigns_campaignstep_delete", args=[step.pk])
     response = client_a.post(url, {"post": "yes"}, follow=True)
-    assert [str(m) for m in response.context["messages"]] == [STEP_HAS_SENT]
+    assert [str(m) for m in response.context["messages"]] == [str(STEP_HAS_SENT)]
     assert CampaignStep.objects.filter(pk=step.pk).exists()
 
 
