@@ -39,7 +39,7 @@ def test_once_the_test_is_out_the_rest_is_planned_from_the_choice(
         assert row.messages == 80 and row.finish is not None
         # Four hours after the last test message (10:00): the rest goes out at once.
         assert re.fullmatch(
-            r"Finishes today at (\d\d:00); 80 held until the winner is chosen \(today at "
+            r"Finishes today at (\d{1,2}:00 [AP]M); 80 held until the winner is chosen \(today at "
             r"\1\), then sent\.",
             text,
         ), text
