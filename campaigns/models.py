@@ -25,6 +25,8 @@ from crm.site.bulk import update_many
 
 log = logging.getLogger(__name__)
 LABEL_SUBJECT_LENGTH = 60
+STEP_PLACE = _("Step {order}")
+STEP_DAY = _("day {days}")
 
 
 # Personal Gmail: 500 recipients a day (Workspace: 2,000; support.google.com/a/answer/166852).
@@ -832,13 +834,13 @@ class CampaignStep(SubjectVariants, models.Model):
         ‹first name›"): never template code, never a sample lead's values."""
         if self.name:
             return self.name
-        place = f"Step {self.order}"
+        place = STEP_PLACE.format(order=self.order)
         try:
             campaign = self.campaign
         except Campaign.DoesNotExist:  # a step being written for a campaign not saved yet
             return place
         if campaign.type == Campaign.Type.SEQUENCE:
-            place += f" · day {self.offset_days}"
+            place += " · " + STEP_DAY.format(days=self.offset_days)
         subject = Truncator(campaign.as_written(self.subject)).chars(LABEL_SUBJECT_LENGTH)
         return f"{place} · {subject}" if subject else place
 

@@ -30,6 +30,12 @@ ENGLISH = [
     "Log out",
     "Type to search",
     "Apply Filters",
+    "Getting started",
+    "Running now",
+    "Latest failures",
+    "Messages per day",
+    "Times in",
+    "Step 1",
 ]
 TWELVE_HOUR_CLOCK = re.compile(r"\d(:\d\d)? ?([AP]M|[ap]\.m\.)")
 
