@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.ab_tests import variants
 from campaigns.ab_tests.ab_results import (
@@ -19,7 +20,7 @@ from campaigns.ab_tests.ab_results import (
 from campaigns.models import ENGAGEMENT, WAITING, AbGroup, AbMeasure, AbTest, Campaign, MessageLog
 from crm.site.timezones import spoken_time
 
-SETTINGS_HELP = (
+SETTINGS_HELP = _(
     "Used when the blast's step has two subjects or more (subject B, C, D beside its "
     "subject): the test share is split evenly between them and sent first; after the wait, "
     "the subject with the best rate goes to the rest, or the first one when the difference "

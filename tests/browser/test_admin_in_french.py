@@ -36,6 +36,9 @@ ENGLISH = [
     "Messages per day",
     "Times in",
     "Step 1",
+    "will be skipped",
+    "Save your changes",
+    "Used when the blast",
 ]
 TWELVE_HOUR_CLOCK = re.compile(r"\d(:\d\d)? ?([AP]M|[ap]\.m\.)")
 
