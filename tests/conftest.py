@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test import Client
+from django.utils import translation
 from playwright.sync_api import sync_playwright
 
 from campaigns.models import Campaign, CampaignStep, EmailAccount, MessageLog
@@ -47,6 +48,14 @@ def dns_zone(settings):
 def fresh_cache():
     """Each test starts with an empty cache (the campaign page keeps a plan for 30 s)."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def settings_language():
+    """Each test ends in the settings' language: LocaleMiddleware leaves the language of a
+    page the test client asked for (a French one) active in the test's thread."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
