@@ -1,8 +1,8 @@
 """In Chromium, with the demo, at 1366 by 900 and on a 390 by 844 phone: agent-paris (an
 agent of Maison Lumière who chose French) walks the admin, and every page is in French: the
-home, the campaigns, a campaign, its launch page (whose button says Programmer once a date
-is in Send later, typed day first), the leads and the message log (times on the 24-hour
-clock). Screenshots under var/screenshots/."""
+home, the campaigns, a draft and a launched campaign, the draft's launch page (whose button
+says Programmer once a date is in Send later, typed day first), the leads and the message
+log (times on the 24-hour clock). Screenshots under var/screenshots/."""
 
 import datetime
 import re
@@ -39,6 +39,9 @@ ENGLISH = [
     "will be skipped",
     "Save your changes",
     "Used when the blast",
+    "Results by step",
+    "This campaign was launched",
+    "Delivery",
 ]
 TWELVE_HOUR_CLOCK = re.compile(r"\d(:\d\d)? ?([AP]M|[ap]\.m\.)")
 
@@ -80,6 +83,13 @@ def test_agent_paris_walks_the_admin_in_french(demo, browser, width, height):
     page.goto(f"{demo.url}/admin/campaigns/campaign/{blast.pk}/change/")
     french(page, "campaign")
     shot(page, "french-campaign")
+
+    sequence = Campaign.objects.get(name="Suivi des nouveaux contacts")
+    page.goto(f"{demo.url}/admin/campaigns/campaign/{sequence.pk}/change/")
+    page.wait_for_selector("#step-funnel")
+    launched = french(page, "launched sequence")
+    assert "Résultats par étape" in launched and "Cette campagne a été lancée" in launched
+    shot(page, "french-sequence")
 
     if blast.status == Campaign.Status.DRAFT:
         page.goto(f"{demo.url}/admin/campaigns/campaign/{blast.pk}/launch/")
