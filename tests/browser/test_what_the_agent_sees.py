@@ -4,8 +4,9 @@ with chips for merge fields, never a lead's values; a listing alert's one count,
 button and confirmation send that many; the property page naming the alert campaigns a save
 alerts, in the agency's currency; lists with words for headers, the Organizations list
 counting every member, one dash for every empty cell; a launch without a mailbox leading to
-Connect Gmail; the send plan counting what an A/B test holds, and no plan line once the
-campaign is over. Screenshots under var/screenshots/."""
+Connect Gmail; an A/B test too small to tell much said before the launch; the send plan
+counting what an A/B test holds, and no plan line once the campaign is over. Screenshots
+under var/screenshots/."""
 
 import re
 from io import StringIO
@@ -160,7 +161,7 @@ def test_lists_read_as_words_with_one_dash_for_nothing(demo, sunset, browser, wi
         assert '"Select record"' not in labels, name
         if width < 768 and page.locator("#result_list tbody input[type=checkbox]").count():
             assert labels[0] == '"Select"', name
-        shot(page, f"agent-sees-list-{name}")
+        shot(page, f"agent-sees-list-{name}", full_page=False)
     page.goto(f"{demo.url}/admin/crm/organization/")
     members = page.locator("#result_list td.field-member_count").first.inner_text()
     assert members.strip() == str(sunset.memberships.count()) == "2"
@@ -190,13 +191,22 @@ def test_the_send_plan_counts_the_ab_tests_held_messages_and_goes_once_it_is_ove
     demo, sunset, browser, width, height
 ):
     spring = Campaign.objects.get(organization=sunset, name="Spring open house")
+    # Before the launch: a test of 4% of the audience is said to be too small to tell much.
+    Campaign.objects.filter(pk=spring.pk).update(track_opens=True, ab_share=4)
+    CampaignStep.objects.filter(campaign=spring).update(subject_b="Open house: come and see")
+    page = new_page(browser, width, height)
+    log_in(page, demo, "owner", "owner")
+    page.goto(f"{demo.url}/admin/campaigns/campaign/{spring.pk}/change/")
+    said = page.inner_text("#content")
+    assert re.search(r"\d+ leads per subject can only tell a \d+% open rate from", said), said
+    assert "the test will most likely end in a tie" in said  # 209 leads cannot tell 20 from 30%
+    shot(page, "agent-sees-ab-too-small")
+
     ab_blast(spring, leads=100, share=20)
     held = MessageLog.objects.filter(
         campaign=spring, ab_group="held", status=MessageLog.Status.QUEUED
     ).count()
     assert held  # those who opted out were held too, but are skipped: they never wait
-    page = new_page(browser, width, height)
-    log_in(page, demo, "owner", "owner")
     page.goto(f"{demo.url}/admin/campaigns/campaign/{spring.pk}/change/")
     plan = page.locator("#planned-finish")
     plan.wait_for()
