@@ -147,6 +147,7 @@ def test_lists_read_as_words_with_one_dash_for_nothing(demo, sunset, browser, wi
         page.wait_for_selector("#result_list")
         assert overflow(page) == 0, name
         assert cells_without_a_word(page) == [], name
+        assert "<input" not in page.inner_text("#changelist"), name  # no HTML shown as text
         cells = page.locator("#result_list tbody td").all_inner_texts()
         assert not {"-", "—", "None"} & {cell.strip() for cell in cells}, name
         headers = " | ".join(page.locator("#result_list thead th").all_inner_texts())
@@ -159,8 +160,21 @@ def test_lists_read_as_words_with_one_dash_for_nothing(demo, sunset, browser, wi
             .evaluate_all("cells => cells.map(cell => getComputedStyle(cell, '::before').content)")
         )
         assert '"Select record"' not in labels, name
-        if width < 768 and page.locator("#result_list tbody input[type=checkbox]").count():
-            assert labels[0] == '"Select"', name
+        if width < 768:  # as the header writes them ("Sent at"), not "Sent At"
+            cases = (
+                page.locator("#result_list tbody tr")
+                .first.locator("td")
+                .evaluate_all(
+                    "cells => cells.map(cell => getComputedStyle(cell, '::before').textTransform)"
+                )
+            )
+            assert set(cases) == {"none"}, (name, cases)
+            assert all(label[1].isupper() for label in labels[1:] if label.startswith('"')), (
+                name,
+                labels,
+            )
+            if page.locator("#result_list tbody input[type=checkbox]").count():
+                assert labels[0] == '"Select"', name
         shot(page, f"agent-sees-list-{name}", full_page=False)
     page.goto(f"{demo.url}/admin/crm/organization/")
     members = page.locator("#result_list td.field-member_count").first.inner_text()
