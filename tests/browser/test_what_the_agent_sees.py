@@ -2,11 +2,11 @@
 asked pages to show, read off the pages themselves. Step labels in the template's own words
 with chips for merge fields, never a lead's values; a listing alert's one count, whose Send
 button and confirmation send that many; the property page naming the alert campaigns a save
-alerts, in the agency's currency; lists with words for headers, the Organizations list
-counting every member, one dash for every empty cell; a launch without a mailbox leading to
-Connect Gmail; an A/B test too small to tell much said before the launch; the send plan
-counting what an A/B test holds, and no plan line once the campaign is over. Screenshots
-under var/screenshots/."""
+alerts, in the agency's currency (as are the leads' budgets); lists with words for headers,
+the Organizations list counting every member, one dash for every empty cell; a launch
+without a mailbox leading to Connect Gmail; an A/B test too small to tell much said before
+the launch; the send plan counting what an A/B test holds, and no plan line once the
+campaign is over. Screenshots under var/screenshots/."""
 
 import re
 from io import StringIO
@@ -176,6 +176,9 @@ def test_lists_read_as_words_with_one_dash_for_nothing(demo, sunset, browser, wi
             if page.locator("#result_list tbody input[type=checkbox]").count():
                 assert labels[0] == '"Select"', name
         shot(page, f"agent-sees-list-{name}", full_page=False)
+    page.goto(f"{demo.url}/admin/crm/lead/")
+    budgets = page.locator("#result_list td.field-budget").all_inner_texts()
+    assert budgets and all("$" in budget or budget == "–" for budget in budgets), budgets
     page.goto(f"{demo.url}/admin/crm/organization/")
     members = page.locator("#result_list td.field-member_count").first.inner_text()
     assert members.strip() == str(sunset.memberships.count()) == "2"
