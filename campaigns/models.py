@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from encrypted_model_fields.fields import EncryptedTextField
 
 from campaigns.content import readable, rendering
@@ -995,7 +996,9 @@ class MessageLog(models.Model):
         max_length=4, choices=AbGroup.choices, blank=True, verbose_name="A/B test part"
     )
     is_test = models.BooleanField(default=False, help_text="A test send to staff: never counted.")
-    to_email = models.EmailField(blank=True, verbose_name=_("to"))
+    to_email = models.EmailField(
+        blank=True, verbose_name=pgettext_lazy("the address a message went to", "to")
+    )
     # The content as rendered when claimed (what was previewed is what is sent), kept.
     subject = models.CharField(max_length=998, blank=True)
     body_html = models.TextField(blank=True)
