@@ -63,6 +63,15 @@ def test_labels_read_as_written_and_an_alert_says_one_count_it_sends(
     assert "Welcome to Sunset Realty, ‹full name›" in steps
     for name in Lead.objects.filter(organization=sunset).values_list("name", flat=True)[:300]:
         assert name not in steps
+    # Launched: no Delete, and the page says why; every count leads to what it counts.
+    assert "It cannot be deleted: its messages are the record" in page.inner_text("#content")
+    assert page.get_by_role("link", name="Delete").count() == 0
+    opened = page.locator("#step-funnel tr").nth(1).locator("td[data-label='Opened'] a")
+    figure = int(opened.inner_text())
+    opened.click()
+    page.wait_for_url("**/messagelog/**")
+    assert page.locator("#result_list tbody tr").count() == figure > 0
+    page.goto(f"{demo.url}/admin/campaigns/campaign/{nurture.pk}/change/")
     watcher = Campaign.objects.get(organization=sunset, type=Campaign.Type.LISTING_ALERT)
     page.goto(f"{demo.url}/admin/campaigns/campaign/{watcher.pk}/change/")
     steps = page.inner_text("#step-funnel")
@@ -215,6 +224,8 @@ def test_the_send_plan_counts_the_ab_tests_held_messages_and_goes_once_it_is_ove
     log_in(page, demo, "owner", "owner")
     page.goto(f"{demo.url}/admin/campaigns/campaign/{spring.pk}/change/")
     said = page.inner_text("#content")
+    # Who is skipped, named for what they are (the demo has 1 opt-out, 3 suppressed).
+    assert "(1 opted out, 3 on the suppression list)" in said
     assert re.search(r"\d+ leads per subject can only tell a \d+% open rate from", said), said
     assert "the test will most likely end in a tie" in said  # 209 leads cannot tell 20 from 30%
     shot(page, "agent-sees-ab-too-small")
