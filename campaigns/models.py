@@ -1062,8 +1062,18 @@ class MessageLog(models.Model):
             models.Index(fields=["campaign", "status"]),
             models.Index(fields=["campaign", "sent_at"]),
             models.Index(fields=["lead", "-created_at"]),
-            models.Index(fields=["status", "email_account", "created_at"]),
-            models.Index(fields=["dispatch", "status"]),
+            # The claims (campaigns/outbox/claims.py) take an account's, or a dispatch's
+            # account's, oldest queued messages in the order (created_at, id): read in that
+            # order from these, with no sort of the queue, however long it is (a launch's
+            # chunk of 5,000 shares one created_at). The dispatch's counts use its prefix.
+            models.Index(
+                fields=["status", "email_account", "created_at", "id"],
+                name="campaigns_claim_by_account",
+            ),
+            models.Index(
+                fields=["dispatch", "status", "email_account", "created_at", "id"],
+                name="campaigns_claim_by_dispatch",
+            ),
             models.Index(fields=["email_account", "sent_at"]),
             # The home's checklist asks whether an agency sent a test yet: a few rows.
             models.Index(

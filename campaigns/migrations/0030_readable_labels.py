@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0028_campaign_archived_at"),
+        ("campaigns", "0029_claim_indexes_in_claim_order"),
     ]
 
     operations = [
