@@ -165,14 +165,14 @@ def test_lists_read_as_words_with_one_dash_for_nothing(demo, sunset, browser, wi
         # On a phone each cell shows its label beside it: the checkbox's reads "Select".
         labels = (
             page.locator("#result_list tbody tr")
-            .first.locator("td")
+            .first.locator("td, th")
             .evaluate_all("cells => cells.map(cell => getComputedStyle(cell, '::before').content)")
         )
         assert '"Select record"' not in labels, name
         if width < 768:  # as the header writes them ("Sent at"), not "Sent At"
             cases = (
                 page.locator("#result_list tbody tr")
-                .first.locator("td")
+                .first.locator("td, th")
                 .evaluate_all(
                     "cells => cells.map(cell => getComputedStyle(cell, '::before').textTransform)"
                 )
