@@ -188,6 +188,12 @@ def test_lists_read_as_words_with_one_dash_for_nothing(demo, sunset, browser, wi
     page.goto(f"{demo.url}/admin/crm/lead/")
     budgets = page.locator("#result_list td.field-budget").all_inner_texts()
     assert budgets and all("$" in budget or budget == "–" for budget in budgets), budgets
+    page.goto(f"{demo.url}/admin/crm/lead/add/")
+    form = page.inner_text("#content")
+    assert "Budget from" in form and "Budget up to" in form and "Budget min" not in form
+    assert "In USD, whole units: $500,000." in form
+    page.get_by_text("Budget up to").scroll_into_view_if_needed()
+    shot(page, "agent-sees-lead-budget", full_page=False)
     page.goto(f"{demo.url}/admin/crm/organization/")
     members = page.locator("#result_list td.field-member_count").first.inner_text()
     assert members.strip() == str(sunset.memberships.count()) == "2"
