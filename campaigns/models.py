@@ -13,7 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import Truncator, format_lazy
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from encrypted_model_fields.fields import EncryptedTextField
 
@@ -98,11 +98,11 @@ class EmailAccount(models.Model):
             "the day the account was connected."
         ),
     )
-    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
     is_primary = models.BooleanField(
         default=False,
         help_text=_("The organization's default sender."),
-        verbose_name=_("is primary"),
+        verbose_name=_("primary"),
     )
     needs_reconnect = models.BooleanField(default=False, verbose_name=_("needs reconnect"))
     paused_until = models.DateTimeField(
@@ -424,7 +424,7 @@ class Campaign(models.Model):
     thread_follow_ups = models.BooleanField(
         default=True,
         help_text=_("Send follow-up steps as replies in the first message's thread."),
-        verbose_name=_("thread follow ups"),
+        verbose_name=_("thread follow-ups"),
     )
     auto_reply_hold_days = models.PositiveSmallIntegerField(
         default=7,
@@ -800,7 +800,7 @@ class CampaignStep(SubjectVariants, models.Model):
             "Inactive steps are skipped (a step that has sent cannot be "
             "deleted: deactivate it instead)."
         ),
-        verbose_name=_("is active"),
+        verbose_name=_("active"),
     )
     # A sequence that threads its follow-ups sends this step as a reply in the first
     # email's thread, with that email's subject, unless it is ticked (content/follow_ups.py).
@@ -1162,7 +1162,9 @@ class MessageLog(models.Model):
         help_text=_("A test send to staff: never counted."),
         verbose_name=_("is test"),
     )
-    to_email = models.EmailField(blank=True, verbose_name=_("to email"))
+    to_email = models.EmailField(
+        blank=True, verbose_name=pgettext_lazy("the address a message went to", "to")
+    )
     # The content as rendered when claimed (what was previewed is what is sent), kept.
     subject = models.CharField(max_length=998, blank=True, verbose_name=_("subject"))
     body_html = models.TextField(blank=True, verbose_name=_("body html"))

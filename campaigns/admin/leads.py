@@ -20,25 +20,31 @@ from campaigns.admin.listing_alert_admin import ListingAlertLeadFilter
 from campaigns.admin.message_log import STEP_NUMBER
 from campaigns.admin.pages import add_leads_to_campaign
 from campaigns.admin.preflight_filter import PreflightLeadFilter
+from campaigns.content.formats import budget_text, price_text
 from campaigns.events.auto_replies import auto_reply_summary
 from campaigns.models import AutoReply, Enrollment
 from campaigns.outbox import failures
 from campaigns.reporting.timeline import consent_panel, lead_timeline
 from crm import consent
 from crm.importing.import_views import IMPORT_LEADS, LeadImportView
-from crm.importing.values import amounts_written, phone_as_written
+from crm.importing.values import phone_as_written
 from crm.models import ConsentBasis, ConsentRecord, Lead
 from crm.owner_admin import OwnerFilter, agent_column, assign_to_agent, scope_owner_field
 from crm.resources import LeadResource
+from crm.site.changelist import EMPTY_CELL
 from crm.site.export_admin import SpreadsheetExportAdmin
 from crm.site.tenancy import (
     TenantRelatedFilter,
     TenantScopedAdmin,
     TenantValuesFilter,
     is_member,
+    organizations_of,
 )
 from crm.site.timezones import LocalDayRangeFilter
 from crm.suppression import forgotten_among
+
+# A lead's budget on its page: what it can spend from, and up to.
+BUDGET_LABELS = {"budget_min": _("Budget from"), "budget_max": _("Budget up to")}
 
 ERASED_BEFORE = (
     "{email} belongs to a lead who was erased at their request: the lead is kept opted out "
@@ -171,6 +177,21 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         return fields + self.consent_fields if obj is not None else fields
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """The budget's bounds in words, and in the agency's currency as the property page
+        says its price."""
+        if db_field.name in BUDGET_LABELS:
+            kwargs["label"] = BUDGET_LABELS[db_field.name]
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in BUDGET_LABELS and field is not None:
+            organization = organizations_of(request.user).first()
+            if organization is not None:
+                field.help_text = _("In {currency}, whole units: {example}.").format(
+                    currency=organization.currency,
+                    example=price_text(500_000, organization),
+                )
+        return field
+
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> Any:
@@ -232,7 +253,8 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
 
     @display(description=_("Budget"))
     def budget(self, obj: Lead) -> str:
-        return amounts_written(obj.budget_min, obj.budget_max)
+        """In the agency's currency, as the property page writes prices."""
+        return budget_text(obj.budget_min, obj.budget_max, obj.organization) or EMPTY_CELL
 
     def get_inlines(self, request: HttpRequest, obj: Lead | None) -> list:
         return self.inlines if obj is not None else []  # a new lead has no history yet
