@@ -146,18 +146,22 @@ def generate(leads: int) -> dict[str, Any]:
         )
         cursor.execute(
             """
-            INSERT INTO crm_lead (id, organization_id, name, email, phone, city, status,
-                budget_min, budget_max, source, created_at, updated_at)
-            SELECT md5('lead' || n)::uuid, %(org)s,
-                (ARRAY['James','Maria','Wei','Priya','Léa','Omar','Sofia','John'])[1 + n %% 8]
-                    || ' ' || (ARRAY['Smith','Garcia','Chen','Patel','Dubois','Kim'])[1 + n %% 6],
+            INSERT INTO crm_lead (id, organization_id, first_name, last_name, name, email,
+                phone, city, status, budget_min, budget_max, source, custom, created_at,
+                updated_at)
+            SELECT md5('lead' || n)::uuid, %(org)s, f.first, f.last, f.first || ' ' || f.last,
                 'lead' || n || '@example.com', '+1 555 0' || (n %% 1000),
                 (ARRAY['Los Angeles','Pasadena','Burbank','Paris','Lyon'])[1 + n %% 5],
                 (ARRAY['new','contacted','qualified','client','lost'])[1 + n %% 5],
                 300000 + (n %% 50) * 10000, 600000 + (n %% 50) * 20000,
                 (ARRAY['Website form','Zillow','Open house','Referral',''])[1 + n %% 5],
-                now() - make_interval(mins => n %% 525600), now()
+                '{}', now() - make_interval(mins => n %% 525600), now()
             FROM generate_series(1, %(leads)s) AS n
+            CROSS JOIN LATERAL (
+                SELECT (ARRAY['James','Maria','Wei','Priya','Léa','Omar','Sofia','John'])
+                           [1 + n %% 8] AS first,
+                       (ARRAY['Smith','Garcia','Chen','Patel','Dubois','Kim'])[1 + n %% 6] AS last
+            ) f
             """,
             {"org": organization.pk, "leads": leads},
         )
@@ -171,7 +175,7 @@ def generate(leads: int) -> dict[str, Any]:
                 body_text, message_id, in_reply_to, provider_message_id, thread_id, links,
                 open_count, click_count, prefetch_count, error_message, created_at, updated_at,
                 sent_at, opened_at, clicked_at, replied_at, bounced_at, unsubscribed_at,
-                variant, ab_group)
+                variant, ab_group, attempts)
             SELECT md5('msg' || n || '-' || j)::uuid, %(org)s, s.campaign, s.step,
                 md5('lead' || n)::uuid, %(account)s,
                 CASE WHEN y.queued THEN 'queued' WHEN y.failed THEN 'failed'
@@ -196,7 +200,7 @@ def generate(leads: int) -> dict[str, Any]:
                 CASE WHEN y.ok AND e >= 0.010 AND e < 0.030 THEN sent + '5 hours' END,
                 CASE WHEN y.ok AND e < 0.010 THEN sent + '2 minutes' END,
                 CASE WHEN y.ok AND e >= 0.030 AND e < 0.033 THEN sent + '1 day' END,
-                '', ''
+                '', '', 0
             FROM generate_series(1, %(leads)s) AS n
             CROSS JOIN generate_series(0, %(per_lead)s - 1) AS j
             JOIN bench_steps s ON s.idx = (n + j * 5) %% %(steps)s

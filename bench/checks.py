@@ -24,7 +24,18 @@ def leads(organization: Any, size: int) -> dict:
     from crm.models import Lead
 
     rows = Lead.objects.filter(organization=organization)
-    fields = ("name", "email", "phone", "city", "status", "budget_min", "budget_max", "source")
+    fields = (
+        "first_name",
+        "last_name",
+        "name",
+        "email",
+        "phone",
+        "city",
+        "status",
+        "budget_min",
+        "budget_max",
+        "source",
+    )
     found = {
         row["email"].lower(): dict(row)
         for row in rows.filter(email__in=sample_emails(size)).values()
@@ -41,7 +52,7 @@ def leads(organization: Any, size: int) -> dict:
 def _message(log: Any) -> dict:
     from campaigns.outbox import unsubscribe_links
 
-    link = unsubscribe_links.url_for(log.lead)
+    link = unsubscribe_links.url_for(log.lead, campaign=log.campaign_id)
 
     def plain(text: str) -> str:
         return text.replace(link, UNSUBSCRIBE)
@@ -139,7 +150,8 @@ def merged(*outputs: dict) -> dict:
 
 
 def differences(ours: dict, theirs: dict, most: int = 5) -> list[str]:
-    """Where `theirs` differs from `ours`: counts first, then sampled rows field by field."""
+    """Where `theirs` differs from `ours`: counts first, then sampled rows field by field
+    (a field on one side only is a difference)."""
     found = [
         f"count {name}: ours {ours['counts'].get(name)}, theirs {theirs['counts'].get(name)}"
         for name in sorted(set(ours["counts"]) | set(theirs["counts"]))
@@ -147,14 +159,34 @@ def differences(ours: dict, theirs: dict, most: int = 5) -> list[str]:
     ]
     for key, row in ours["sample"].items():
         other = theirs["sample"].get(key)
-        if row == other:
-            continue
-        if isinstance(row, dict) and isinstance(other, dict):
-            found += [
-                f"{key} {name}: ours {row.get(name)!r:.120}, theirs {other.get(name)!r:.120}"
-                for name in row
-                if row.get(name) != other.get(name)
-            ]
+        if isinstance(row, list) and isinstance(other, list) and len(row) == len(other):
+            for n, (mine, their) in enumerate(zip(row, other, strict=True)):
+                found += _fields_differ(f"{key}[{n}]", mine, their)
         else:
-            found.append(f"{key}: ours {row!r:.200}, theirs {other!r:.200}")
+            found += _fields_differ(key, row, other)
     return found[:most]
+
+
+def _fields_differ(key: str, row: Any, other: Any) -> list[str]:
+    """One row's fields that differ, or the whole row when it is not a dict on both sides."""
+    if row == other:
+        return []
+    if isinstance(row, dict) and isinstance(other, dict):
+        return [
+            f"{key} {name}: {_where_differ(row.get(name, '(none)'), other.get(name, '(none)'))}"
+            for name in sorted(set(row) | set(other))
+            if name not in row or name not in other or row[name] != other[name]
+        ]
+    return [f"{key}: {_where_differ(row, other)}"]
+
+
+def _where_differ(mine: Any, their: Any) -> str:
+    """Two values, or for two texts the place where they part (a long body differs late)."""
+    if isinstance(mine, str) and isinstance(their, str):
+        at = next(
+            (n for n, (a, b) in enumerate(zip(mine, their, strict=False)) if a != b),
+            min(len(mine), len(their)),
+        )
+        ours_part, their_part = (text[max(0, at - 40) : at + 80] for text in (mine, their))
+        return f"from character {at}: ours {ours_part!r}, theirs {their_part!r}"
+    return f"ours {mine!r:.200}, theirs {their!r:.200}"

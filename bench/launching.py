@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper
 
 from bench import checks
-from bench.data import HTML_TEMPLATE, SUBJECT_TEMPLATE, lead_csv
+from bench.data import EVERY_STATUS, HTML_TEMPLATE, SUBJECT_TEMPLATE, lead_csv
 from bench.timing import timed
 from campaigns.audiences import audience
 from campaigns.content import mime
@@ -43,7 +43,10 @@ def prepare(size: int) -> Campaign:
         daily_limit=10**9,
     )
     campaign = Campaign.objects.create(
-        organization=organization, name="Blast", email_account=account
+        organization=organization,
+        name="Blast",
+        email_account=account,
+        audience_filter=EVERY_STATUS,
     )
     CampaignStep.objects.create(
         campaign=campaign, subject=SUBJECT_TEMPLATE, body_template=HTML_TEMPLATE
@@ -79,7 +82,8 @@ def ours(size: int) -> dict:
 def rendered_message(step: CampaignStep, lead: Lead, account: EmailAccount) -> MessageLog:
     """The peers' message: rendered for the lead when it is queued, as ours did before it
     rendered at the claim (the same fields `sending.render_claimed` fills)."""
-    rendered = sending.render_for(step, lead, account, unsubscribe_links.url_for(lead))
+    url = unsubscribe_links.url_for(lead, campaign=step.campaign_id)
+    rendered = sending.render_for(step, lead, account, url)
     return MessageLog(
         organization_id=lead.organization_id,
         campaign_id=step.campaign_id,

@@ -60,16 +60,18 @@ def generate(size: int) -> dict[str, Any]:
         cursor.execute("SELECT setseed(0.42)")
         cursor.execute(
             """
-            INSERT INTO crm_lead (id, organization_id, name, email, phone, city, status,
-                budget_min, budget_max, source, unsubscribed_at, created_at, updated_at)
-            SELECT md5('lead' || n)::uuid, %(org)s, 'Lead ' || n, 'lead' || n || '@example.com',
+            INSERT INTO crm_lead (id, organization_id, first_name, last_name, name, email,
+                phone, city, status, budget_min, budget_max, source, custom, unsubscribed_at,
+                created_at, updated_at)
+            SELECT md5('lead' || n)::uuid, %(org)s, 'Lead', n::text, 'Lead ' || n,
+                'lead' || n || '@example.com',
                 '', CASE WHEN c.case_roll < 0.8 THEN c.city WHEN c.case_roll < 0.9
                          THEN lower(c.city) ELSE upper(c.city) END,
                 (ARRAY['new','contacted','qualified','client','lost'])[1 + n %% 5],
                 CASE WHEN b.open_roll < 0.06 THEN NULL ELSE b.low END,
                 CASE WHEN b.open_roll >= 0.04 AND b.open_roll < 0.10 THEN NULL
                      ELSE b.low + b.width END,
-                'Website', CASE WHEN n %% 100 = 7 THEN now() END, now(), now()
+                'Website', '{}', CASE WHEN n %% 100 = 7 THEN now() END, now(), now()
             FROM generate_series(1, %(size)s) AS n
             CROSS JOIN LATERAL (
                 SELECT (%(cities)s::text[])[1 + floor(40 * power(random() + 0 * n, 2))::int]
@@ -149,6 +151,8 @@ def plain_orm(alert: Any, *, lower_city: bool = False) -> Any:
         leads = leads.filter(city__iexact=item.city)
     leads = leads.filter(Q(budget_min__isnull=True) | Q(budget_min__lte=item.price))
     leads = leads.filter(Q(budget_max__isnull=True) | Q(budget_max__gte=item.price))
+    # The campaign's statuses; none ticked: every lead but clients and lost ones.
+    leads = leads.filter(status__in=alert.campaign.alert_statuses or Lead.EMAILED_BY_DEFAULT)
     told = AlertedLead.objects.filter(property=item, lead=OuterRef("pk")).exclude(alert=alert)
     return leads.exclude(listed_leads()).exclude(Exists(told)).order_by()
 
