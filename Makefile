@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test test-pg test-scale test-faults scale-engines lint browser bench deploy-check
+.PHONY: setup run test test-pg test-scale test-faults scale-engines lint browser gettext messages bench deploy-check
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -34,6 +34,22 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium chromium-driver"; exit 1; fi; }
 
+# GNU gettext for makemessages (the catalogue test runs it); nothing else needs it: the .mo
+# files are committed and compiled in Python (manage.py compile_catalogues).
+gettext:
+	@command -v xgettext >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
+	  else echo "The catalogue test runs makemessages: sudo apt-get install gettext"; exit 1; fi; }
+
+# After changing a text of ours: the catalogues take the new strings (translate them in
+# locale/*/LC_MESSAGES/django.po), then the .mo files are compiled again (docs/languages.md).
+messages: export DJANGO_DEBUG = 1
+messages: setup gettext
+	$(PY) manage.py makemessages $(foreach lang,$(LANGUAGES),-l $(lang)) --no-obsolete $(MESSAGES_IGNORE)
+	$(PY) manage.py compile_catalogues
+LANGUAGES = en fr es
+MESSAGES_IGNORE = -i ".venv/*" -i "var/*" -i "tests/*" -i "bench/*" -i "fixtures/*" -i "docs/*"
+
 # mypy with the django-stubs plugin, configured in pyproject.toml. The plugin loads
 # settings.test, which writes under its CAMPAIGNS_TEST_ROOT: mypy ends without running exit
 # handlers, so the folder is made and removed here.
@@ -42,13 +58,14 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	root=$$(mktemp -d); CAMPAIGNS_TEST_ROOT=$$root $(VENV)/bin/mypy; status=$$?; rm -rf "$$root"; exit $$status
 
-# The suite runs on every core (pytest-xdist; WORKERS=0 for a single process); the n8n end-to-end
-# tests share one worker and one n8n (--dist loadgroup). It must leave its temporary folder
-# as it found it (tests/in_empty_tmp.sh).
+# The suite runs on every core (pytest-xdist; WORKERS=0 for a single process), a test file
+# to a worker, so that the n8n end-to-end tests share one n8n (--dist loadfile: with pytest
+# 9, xdist 3.8's loadgroup no longer groups anything). It must leave its temporary folder as
+# it found it (tests/in_empty_tmp.sh).
 WORKERS ?= auto
-PYTEST := bash tests/in_empty_tmp.sh $(PY) -m pytest -n $(WORKERS) --dist loadgroup
+PYTEST := bash tests/in_empty_tmp.sh $(PY) -m pytest -n $(WORKERS) --dist loadfile
 
-test: setup browser lint
+test: setup browser gettext lint
 	DJANGO_SETTINGS_MODULE=settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(PYTEST)
 	$(PY) bench/run.py --tiny

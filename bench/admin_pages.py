@@ -146,8 +146,8 @@ def generate(leads: int) -> dict[str, Any]:
         )
         cursor.execute(
             """
-            INSERT INTO crm_lead (id, organization_id, first_name, last_name, name, email,
-                phone, city, status, budget_min, budget_max, source, custom, created_at,
+            INSERT INTO crm_lead (id, organization_id, first_name, last_name, name, email, phone,
+                city, status, budget_min, budget_max, source, custom, consent_basis, created_at,
                 updated_at)
             SELECT md5('lead' || n)::uuid, %(org)s, f.first, f.last, f.first || ' ' || f.last,
                 'lead' || n || '@example.com', '+1 555 0' || (n %% 1000),
@@ -155,12 +155,13 @@ def generate(leads: int) -> dict[str, Any]:
                 (ARRAY['new','contacted','qualified','client','lost'])[1 + n %% 5],
                 300000 + (n %% 50) * 10000, 600000 + (n %% 50) * 20000,
                 (ARRAY['Website form','Zillow','Open house','Referral',''])[1 + n %% 5],
-                '{}', now() - make_interval(mins => n %% 525600), now()
+                '{}', 'unknown', now() - make_interval(mins => n %% 525600), now()
             FROM generate_series(1, %(leads)s) AS n
             CROSS JOIN LATERAL (
-                SELECT (ARRAY['James','Maria','Wei','Priya','Léa','Omar','Sofia','John'])
-                           [1 + n %% 8] AS first,
-                       (ARRAY['Smith','Garcia','Chen','Patel','Dubois','Kim'])[1 + n %% 6] AS last
+                SELECT
+                    (ARRAY['James','Maria','Wei','Priya','Léa','Omar','Sofia','John'])[1 + n %% 8]
+                        AS first,
+                    (ARRAY['Smith','Garcia','Chen','Patel','Dubois','Kim'])[1 + n %% 6] AS last
             ) f
             """,
             {"org": organization.pk, "leads": leads},

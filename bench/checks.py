@@ -24,18 +24,8 @@ def leads(organization: Any, size: int) -> dict:
     from crm.models import Lead
 
     rows = Lead.objects.filter(organization=organization)
-    fields = (
-        "first_name",
-        "last_name",
-        "name",
-        "email",
-        "phone",
-        "city",
-        "status",
-        "budget_min",
-        "budget_max",
-        "source",
-    )
+    fields = ["name", "first_name", "last_name", "email", "phone", "city", "status"]
+    fields += ["budget_min", "budget_max", "source", "custom"]
     found = {
         row["email"].lower(): dict(row)
         for row in rows.filter(email__in=sample_emails(size)).values()

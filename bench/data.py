@@ -56,6 +56,74 @@ def lead_csv(rows: int, bad_ratio: float = 0.02, seed: int = 1) -> bytes:
     return out.getvalue().encode()
 
 
+# A CRM's export (Follow Up Boss's words): the csv_import stage's file.
+CRM_HEADER = [
+    "First Name",
+    "Last Name",
+    "Email",
+    "Phone",
+    "Stage",
+    "Lead Source",
+    "Price Min",
+    "Price Max",
+    "City",
+    "Created",
+    "Neighborhood",
+]
+STAGES = ["Lead", "Hot Prospect", "Nurture", "Closed", "Past Client", "Trash", "Prospect"]
+NEIGHBORHOODS = ["Echo Park", "Silver Lake", "Los Feliz", "Highland Park", "", ""]
+
+
+def _money(rng: random.Random, amount: int) -> str:
+    """An amount as people write it: $450,000, 450k, €450.000, 450000, or N/A."""
+    form = rng.randrange(5)
+    if form == 0:
+        return f"${amount:,}"
+    if form == 1:
+        return f"{amount // 1000}k"
+    if form == 2:
+        return f"€{amount:,}".replace(",", ".")
+    if form == 3:
+        return str(amount)
+    return rng.choice(["N/A", "", "-"])
+
+
+def crm_export_csv(rows: int, bad_ratio: float = 0.02, seed: int = 1) -> bytes:
+    """`rows` leads as a CRM exports them, addressed email_for(0) onwards: prices with signs,
+    k and N/A, the CRM's stages, US dates, a neighborhood (a custom field). `bad_ratio` of
+    the rows have an address that is none, a stage we do not know or inverted prices."""
+    rng = random.Random(seed)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CRM_HEADER)
+    for n in range(rows):
+        low = rng.choice([300_000, 500_000, 750_000, 1_000_000])
+        high = low + rng.choice([100_000, 250_000])
+        row = [
+            rng.choice(FIRST),
+            rng.choice(LAST),
+            email_for(n),
+            f"(310) 555-{rng.randint(0, 9999):04d}",
+            rng.choice(STAGES),
+            rng.choice(SOURCES),
+            _money(rng, low),
+            _money(rng, high),
+            rng.choice(CITIES),
+            f"{rng.randint(1, 12)}/{rng.randint(1, 28)}/2024",
+            rng.choice(NEIGHBORHOODS),
+        ]
+        if rng.random() < bad_ratio:
+            kind = rng.randrange(3)
+            if kind == 0:
+                row[2] = f"lead{n}-at-example.com"
+            elif kind == 1:
+                row[4] = "Kids of Closed Clients"
+            else:
+                row[6], row[7] = f"${high:,}", f"${low:,}"
+        writer.writerow(row)
+    return out.getvalue().encode()
+
+
 HTML_TEMPLATE = (
     '<html><body style="font-family:Arial,sans-serif">'
     "<h1>Bonjour {{ lead.first_name }},</h1>"

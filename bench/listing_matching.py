@@ -60,9 +60,9 @@ def generate(size: int) -> dict[str, Any]:
         cursor.execute("SELECT setseed(0.42)")
         cursor.execute(
             """
-            INSERT INTO crm_lead (id, organization_id, first_name, last_name, name, email,
-                phone, city, status, budget_min, budget_max, source, custom, unsubscribed_at,
-                created_at, updated_at)
+            INSERT INTO crm_lead (id, organization_id, first_name, last_name, name, email, phone,
+                city, status, budget_min, budget_max, source, custom, consent_basis,
+                unsubscribed_at, created_at, updated_at)
             SELECT md5('lead' || n)::uuid, %(org)s, 'Lead', n::text, 'Lead ' || n,
                 'lead' || n || '@example.com',
                 '', CASE WHEN c.case_roll < 0.8 THEN c.city WHEN c.case_roll < 0.9
@@ -71,7 +71,7 @@ def generate(size: int) -> dict[str, Any]:
                 CASE WHEN b.open_roll < 0.06 THEN NULL ELSE b.low END,
                 CASE WHEN b.open_roll >= 0.04 AND b.open_roll < 0.10 THEN NULL
                      ELSE b.low + b.width END,
-                'Website', '{}', CASE WHEN n %% 100 = 7 THEN now() END, now(), now()
+                'Website', '{}', 'unknown', CASE WHEN n %% 100 = 7 THEN now() END, now(), now()
             FROM generate_series(1, %(size)s) AS n
             CROSS JOIN LATERAL (
                 SELECT (%(cities)s::text[])[1 + floor(40 * power(random() + 0 * n, 2))::int]
@@ -87,8 +87,9 @@ def generate(size: int) -> dict[str, Any]:
         )
         cursor.execute(
             """
-            INSERT INTO crm_suppressedaddress (organization_id, email, reason, detail, created_at)
-            SELECT %(org)s, 'lead' || n || '@example.com', 'manual', '', now()
+            INSERT INTO crm_suppressedaddress (organization_id, email, email_hash, reason, detail,
+                created_at)
+            SELECT %(org)s, 'lead' || n || '@example.com', '', 'manual', '', now()
             FROM generate_series(1, %(size)s) AS n WHERE n %% 200 = 3
             """,
             {"org": organization.pk, "size": size},
@@ -151,7 +152,7 @@ def plain_orm(alert: Any, *, lower_city: bool = False) -> Any:
         leads = leads.filter(city__iexact=item.city)
     leads = leads.filter(Q(budget_min__isnull=True) | Q(budget_min__lte=item.price))
     leads = leads.filter(Q(budget_max__isnull=True) | Q(budget_max__gte=item.price))
-    # The campaign's statuses; none ticked: every lead but clients and lost ones.
+    # No status ticked: every lead but clients and lost leads, as for any campaign.
     leads = leads.filter(status__in=alert.campaign.alert_statuses or Lead.EMAILED_BY_DEFAULT)
     told = AlertedLead.objects.filter(property=item, lead=OuterRef("pk")).exclude(alert=alert)
     return leads.exclude(listed_leads()).exclude(Exists(told)).order_by()

@@ -12,11 +12,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 from encrypted_model_fields.fields import EncryptedTextField
 
-from campaigns.content import rendering
+from campaigns.content import readable, rendering
+from campaigns.content.email_locale import EmailLocale, writing
 from crm.email_addresses import validate_sendable
-from crm.models import Lead, Organization, Property
+from crm.models import Lead, Organization, Property, validate_language
 from crm.site.bulk import update_many
 
 log = logging.getLogger(__name__)
@@ -264,6 +266,19 @@ class CampaignQuerySet(models.QuerySet["Campaign"]):
         """Cancelled, before the end: stopped for good (completed)."""
         return self._transition("cancel", updated_at=timezone.now())
 
+    def archive(self) -> int:
+        """Archived: a finished campaign hidden from the lists, its results kept."""
+        now = timezone.now()
+        return self.filter(status=Campaign.Status.COMPLETED, archived_at__isnull=True).update(
+            archived_at=now, updated_at=now
+        )
+
+    def unarchive(self) -> int:
+        """Back in the lists."""
+        return self.filter(archived_at__isnull=False).update(
+            archived_at=None, updated_at=timezone.now()
+        )
+
 
 class Campaign(models.Model):
     class Type(models.TextChoices):
@@ -297,6 +312,18 @@ class Campaign(models.Model):
     name = models.CharField(max_length=200)
     type = models.CharField(max_length=20, choices=Type.choices, default=Type.BLAST)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # Everything we write into its emails (footer, listing card, test marker) and the pages
+    # its leads reach follow this language; blank follows the agency's.
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        default="",
+        db_default="",  # rows written in SQL (the benchmarks) follow their agency's
+        validators=[validate_language],
+        verbose_name="language of its emails",
+        help_text="The footer, the listing cards and the unsubscribe page are written in it, "
+        "and the preflight checks the steps are too. Empty: the agency's language.",
+    )
 
     class Audience(models.TextChoices):
         FILTER = "filter", "Leads matching a filter"
@@ -390,6 +417,9 @@ class Campaign(models.Model):
         "sends it.",
     )
     launched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A launched campaign is never deleted (its messages are what each lead was sent, and
+    # who opted out): once finished it can be archived, hidden from the lists, kept.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Who launched it: a second launch (another tab, Back, a double submit) is told by whom.
     launched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -419,6 +449,11 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def email_language(self) -> str:
+        """The language its emails and its leads' pages are written in: its own, or else
+        its agency's."""
+        return self.language or self.organization.language
 
     def allows(self, action: str) -> bool:
         """Whether the campaign's status allows this action of LIFECYCLE (launch, pause...)."""
@@ -460,6 +495,14 @@ class Campaign(models.Model):
             ).update(status=Dispatch.Status.CANCELLED, finished_at=now)
         return cancelled
 
+    def archive(self) -> None:
+        """Completed -> archived; CampaignStatusError from any other state."""
+        self._moved("archived", Campaign.objects.filter(pk=self.pk).archive())
+
+    def unarchive(self) -> None:
+        """Archived -> back in the lists."""
+        self._moved("unarchived", Campaign.objects.filter(pk=self.pk).unarchive())
+
     def _moved(self, action: str, moved: int) -> None:
         self.refresh_from_db(fields=LIFECYCLE_FIELDS)
         if not moved:
@@ -472,7 +515,7 @@ class Campaign(models.Model):
         zone = self.organization.zone
         local = moment.astimezone(zone)
         day = local.date()
-        for _ in range(14):
+        for _day in range(14):
             weekend = day.weekday() >= 5 and not self.send_on_weekends
             start = datetime.datetime.combine(day, self.window_start, tzinfo=zone)
             end = datetime.datetime.combine(day, self.window_end, tzinfo=zone)
@@ -522,7 +565,7 @@ class Campaign(models.Model):
             copy.pk, copy._state.adding = uuid.uuid4(), True
             copy.name = DUPLICATE_NAME.format(name=self.name)[:200]
             copy.status, copy.launched_at, copy.launched_by = Campaign.Status.DRAFT, None, None
-            copy.paused_at, copy.pause_reason = None, ""
+            copy.paused_at, copy.pause_reason, copy.archived_at = None, "", None
             copy.save()
             copy.chosen_leads.set(self.chosen_leads.all())
             CampaignStep.objects.bulk_create(
@@ -535,14 +578,29 @@ class Campaign(models.Model):
                     body_template=step.body_template,
                     text_template=step.text_template,
                     is_active=step.is_active,
+                    new_thread=step.new_thread,
                 )
                 for step in self.steps.all()
             )
         return copy
 
+    def as_written(self, source: str) -> str:
+        """A template of this campaign in its own words (content/readable.py): its agency's
+        name as it is and, in a listing alert's email, its listing's details."""
+        organization = {"name": self.organization.name}
+        listing = None
+        if "property" in source and self.type == Campaign.Type.BLAST:
+            alert = getattr(self, "listing_alert", None)
+            if alert is not None:
+                listing = rendering.property_values(alert.property, alert.old_price)
+        # Money and dates as its leads read them: the campaign's locale.
+        with writing(EmailLocale.of_campaign(self)):
+            return readable.as_written(source, organization=organization, listing=listing)
+
 
 LIFECYCLE_FIELDS = [
     "status",
+    "archived_at",
     "launched_at",
     "launched_by",
     "paused_at",
@@ -633,6 +691,16 @@ class CampaignStep(SubjectVariants, models.Model):
         help_text="Inactive steps are skipped (a step that has sent cannot be "
         "deleted: deactivate it instead).",
     )
+    # A sequence that threads its follow-ups sends this step as a reply in the first
+    # email's thread, with that email's subject, unless it is ticked (content/follow_ups.py).
+    new_thread = models.BooleanField(
+        default=False,
+        verbose_name=_("send as a new email"),
+        help_text=_(
+            "Sequences that send follow-ups as replies: this step starts a new email with "
+            "its own subject instead of replying in the first email's thread."
+        ),
+    )
 
     class Meta:
         ordering = ["campaign", "order"]
@@ -649,8 +717,9 @@ class CampaignStep(SubjectVariants, models.Model):
         return self.label()
 
     def label(self) -> str:
-        """How staff see the step everywhere: its name, or its place and its subject as a
-        sample lead would read it (never template code)."""
+        """How staff see the step everywhere: its name, or its place and its subject in its
+        own words, merge fields as chips ("Step 1 · day 0 · Welcome to Sunset Realty,
+        ‹first name›"): never template code, never a sample lead's values."""
         if self.name:
             return self.name
         place = f"Step {self.order}"
@@ -660,16 +729,7 @@ class CampaignStep(SubjectVariants, models.Model):
             return place
         if campaign.type == Campaign.Type.SEQUENCE:
             place += f" · day {self.offset_days}"
-        # The sample lead, writing to this agency: "Welcome to Sunset Realty, Sam Sample".
-        context = {
-            **rendering.SAMPLE_CONTEXT,
-            "organization": {"name": campaign.organization.name, "postal_address": ""},
-        }
-        try:
-            subject = rendering.render(self.subject, context, html=False)
-        except rendering.TemplateError:
-            return place
-        subject = Truncator(" ".join(subject.split())).chars(LABEL_SUBJECT_LENGTH)
+        subject = Truncator(campaign.as_written(self.subject)).chars(LABEL_SUBJECT_LENGTH)
         return f"{place} · {subject}" if subject else place
 
     def clean(self) -> None:
@@ -702,6 +762,7 @@ class CampaignStep(SubjectVariants, models.Model):
 
 STEP_CONTENT = [
     "order",
+    "new_thread",
     "offset_days",
     "subject",
     *VARIANT_FIELDS,
@@ -745,7 +806,7 @@ class StepSnapshot(SubjectVariants, models.Model):
         variants = {name: getattr(step, name) for name in VARIANT_FIELDS if getattr(step, name)}
         content += [f"{name}={value}" for name, value in variants.items()]
         digest = hashlib.sha256("\0".join(content).encode()).hexdigest()
-        snapshot, _ = cls.objects.get_or_create(
+        snapshot, _created = cls.objects.get_or_create(
             step=step,
             digest=digest,
             defaults={name: getattr(step, name) for name in names} | variants,

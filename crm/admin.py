@@ -101,8 +101,11 @@ class OrganizationAdmin(ModelAdmin):
     inlines = [MembershipInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
+        # Through a subquery: counted over organizations_of's own join on memberships, the
+        # members would be the requesting user alone ("Members 1" for an agency of two).
+        mine = organizations_of(request.user).values("pk")
         return (
-            organizations_of(request.user)
+            Organization.objects.filter(pk__in=mine)
             .annotate(
                 member_total=Count("memberships", distinct=True),
                 lead_total=Count("leads", distinct=True),

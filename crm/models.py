@@ -147,6 +147,13 @@ class Property(models.Model):
     address = models.CharField(max_length=255, blank=True)
     price = models.PositiveBigIntegerField(null=True, blank=True)
     bedrooms = models.PositiveSmallIntegerField(null=True, blank=True)
+    bathrooms = models.PositiveSmallIntegerField(null=True, blank=True)
+    area = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="The living area, in the unit of the agency's country: square feet in the "
+        "United States (and the United Kingdom, Canada), square metres elsewhere.",
+    )
     url = models.URLField(blank=True)
     photo_url = models.URLField(
         blank=True, verbose_name="photo", help_text="The address of a photo of the listing."
@@ -397,8 +404,10 @@ class Lead(models.Model):
             models.Index(fields=["organization", "city"]),
             models.Index(fields=["organization", "source"]),
             models.Index(fields=["organization", "owner"]),
-            # The leads a listing fits (crm.listing_matching): its city in any case, then a
-            # range of the budget's top; its bottom and the status are read from the index.
+            # The leads a listing fits (crm.listing_matching): its city in any case, the
+            # statuses its campaign emails, then a range of the budget's top; its bottom is
+            # read from the index. Three equalities before the range: SQLite, with no
+            # statistics, then prefers it to the (organization, status) index too.
             # On PostgreSQL it also holds what else the match reads (the id, the address
             # for the suppression list, the opt-out, and the columns under the expressions,
             # which PostgreSQL asks for): an index-only scan, the table never read. Not
@@ -406,9 +415,9 @@ class Lead(models.Model):
             models.Index(
                 models.F("organization"),
                 Lower("city"),
+                models.F("status"),
                 HIGHEST_BUDGET,
                 LOWEST_BUDGET,
-                models.F("status"),
                 name="crm_lead_listing_fit",
                 include=["id", "email", "unsubscribed_at", "city", "budget_min", "budget_max"],
             ),

@@ -130,6 +130,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 # The languages we write emails, pages and the admin in (one gettext catalogue each).
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español")]
+# Our catalogues (locale/<language>/LC_MESSAGES/django.po, and the .mo compiled from it by
+# manage.py compile_catalogues); they win over Django's and the packages' own.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.templatetags.static import static
 from django.urls import reverse_lazy
 
 UNFOLD: dict[str, Any] = {
@@ -14,6 +15,9 @@ UNFOLD: dict[str, Any] = {
     "ENVIRONMENT": "crm.site.navigation.environment_badge",
     "DASHBOARD_CALLBACK": "campaigns.reporting.dashboard.dashboard_callback",
     "LOGIN": {"form": "crm.site.login.LoginForm"},
+    # What unfold's own styles leave out: a header that makes room for the page's title,
+    # and wide tables read as cards on a phone (campaigns/static/campaigns/admin.css).
+    "STYLES": [lambda request: static("campaigns/admin.css")],
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": False,

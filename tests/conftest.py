@@ -50,6 +50,17 @@ def fresh_cache():
 
 
 @pytest.fixture
+def fresh_rate_limits(db):
+    """The rate limits' counts (a table of the database's, which a transactional test's
+    flush leaves) start from nothing, and are left so."""
+    from django.core.cache import caches
+
+    caches[settings.RATELIMIT_USE_CACHE].clear()
+    yield
+    caches[settings.RATELIMIT_USE_CACHE].clear()
+
+
+@pytest.fixture
 def org_a(db) -> Organization:
     return Organization.objects.create(
         name="Sunset Realty",

@@ -7,7 +7,6 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from campaigns.ab_tests import ztest
-from campaigns.content import rendering
 from campaigns.models import (
     ENGAGEMENT,
     WAITING,
@@ -91,15 +90,10 @@ def p_words(p_value: float) -> str:
 
 
 def as_read(subject: str, campaign: Campaign) -> str:
-    """The subject as the sample lead reads it: the page shows no template code."""
-    organization = {"name": campaign.organization.name, "postal_address": ""}
-    try:
-        text = rendering.render(
-            subject, {**rendering.SAMPLE_CONTEXT, "organization": organization}, html=False
-        )
-    except rendering.TemplateError:
-        return subject
-    return " ".join(text.split())
+    """The subject in its own words, merge fields as chips (content/readable.py), money and
+    dates as its leads read them: the page shows neither template code nor a sample lead's
+    values."""
+    return campaign.as_written(subject) or subject
 
 
 def messages_tested(ab_test: AbTest) -> MessageLogQuerySet:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from campaigns.ab_tests import power
 from campaigns.ab_tests.ab_results import (
     MEASURE_WORDS,
     Comparison,
@@ -111,6 +112,8 @@ def launch_outline(
         "rest": to_send - per_variant * len(letters),
         "wait_hours": campaign.ab_wait_hours,
         "measure": MEASURE_WORDS[AbMeasure(campaign.ab_measure)],
+        # Too small to tell a useful difference: said, with the share that would do.
+        "too_small": power.too_small(campaign, per_variant, len(letters), to_send),
     }
 
 

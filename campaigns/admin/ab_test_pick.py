@@ -14,7 +14,7 @@ from campaigns.models import AbGroup, AbTest, Campaign, MessageLog
 
 PICK_TITLE = "Send subject {variant} to the rest?"
 PICK_EXPLANATION = (
-    "Subject {variant} (“{subject}” for a sample lead) goes to the {held} leads who wait "
+    "Subject {variant} (“{subject}”) goes to the {held} leads who wait "
     "for the winner, at the account's pace. So far: {so_far}. The test stops here: this "
     "cannot be undone."
 )

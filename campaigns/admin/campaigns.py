@@ -7,10 +7,12 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin, StackedInline
 from unfold.decorators import action, display
 
-from campaigns.ab_tests import ab_test_page
+from campaigns.ab_tests import ab_test_page, power
 from campaigns.admin import ab_test_pick, listing_alert_admin, live_preview, pages
 from campaigns.admin.forms import (
     AB_TEST_FIELDS,
@@ -23,6 +25,7 @@ from campaigns.admin.resources import CampaignResultsResource
 from campaigns.audiences import audience
 from campaigns.models import (
     Campaign,
+    CampaignQuerySet,
     CampaignStatusError,
     CampaignStep,
 )
@@ -57,6 +60,33 @@ def _steps_editable(campaign: Campaign | None) -> bool:
 
 
 NOTHING_TO_DO = "Nothing to {verb}: this campaign is {status}."
+NOT_DELETED = _(
+    "A launched campaign cannot be deleted: its messages are the record of what each lead "
+    "was sent, and of who opted out. Once it is over, archive it: it leaves the lists and "
+    "keeps its results."
+)
+NOT_ARCHIVABLE = _(
+    "Only a finished campaign can be archived: cancel it first if it should send nothing more."
+)
+NOT_ARCHIVED_YET = _("This campaign is not archived.")
+ARCHIVE_TEXTS = {
+    "archive": {
+        "title": _("Archive “{name}”?"),
+        "explanation": _(
+            "It leaves the campaign lists (the Archived filter shows it again). Its results, "
+            "messages and history are kept, and so is what its leads opted out of. A launched "
+            "campaign is never deleted: its messages are the record of what each lead was sent."
+        ),
+        "button": _("Archive"),
+        "done": _("Archived: it no longer shows in the campaign lists; its results are kept."),
+    },
+    "unarchive": {
+        "title": _("Bring “{name}” back to the lists?"),
+        "explanation": _("It shows in the campaign lists again, as it was."),
+        "button": _("Unarchive"),
+        "done": _("Back in the campaign lists."),
+    },
+}
 NOTHING_LEFT = "Nothing to {verb}: this campaign has nothing left to send."
 
 
@@ -74,6 +104,40 @@ SEQUENCE_FIELDS = (
     "thread_follow_ups",
     "auto_reply_hold_days",
 )
+
+
+class ArchivedFilter(admin.SimpleListFilter):
+    """Archived campaigns leave the list unless asked for."""
+
+    title = _("archived")
+    parameter_name = "archived"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Archived")), ("all", _("All, archived too"))]
+
+    def choices(self, changelist: Any) -> Any:
+        # The default (no choice) is the campaigns in use, not "All".
+        for index, choice in enumerate(super().choices(changelist)):
+            yield {**choice, "display": _("Not archived")} if index == 0 else choice
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> Any:
+        if self.value() == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        if self.value() == "all":
+            return queryset
+        return queryset.filter(archived_at__isnull=True)
+
+
+def _ab_too_small(campaign: Campaign, sizes: tuple[int, int]) -> str:
+    """A draft blast's A/B test too small to tell a useful difference, said before launch."""
+    step = campaign.steps.order_by("order").first()
+    if campaign.type != Campaign.Type.BLAST or step is None or len(step.variants()) < 2:
+        return ""
+    to_send = sizes[0] - sizes[1]
+    letters = len(step.variants())
+    return power.too_small(
+        campaign, to_send * campaign.ab_share // 100 // letters, letters, to_send
+    )
 
 
 @admin.register(Campaign)
@@ -94,7 +158,7 @@ class CampaignAdmin(
         "reply_rate",
         "launched_at",
     ]
-    list_filter = ["type", "status"]
+    list_filter = ["type", "status", ArchivedFilter]
     list_filter_submit = True
     search_fields = ["name"]
     list_select_related = ["email_account"]
@@ -118,7 +182,19 @@ class CampaignAdmin(
         **{name: "type == 'listing_alert'" for name in listing_alert_admin.ALERT_FIELDS},
     }
     fieldsets = [
-        (None, {"fields": ["organization", "name", "type", "email_account", "send_from_agents"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "organization",
+                    "name",
+                    "type",
+                    "language",
+                    "email_account",
+                    "send_from_agents",
+                ]
+            },
+        ),
         ("Listing alert", {"fields": listing_alert_admin.ALERT_FIELDS}),
         (
             "Audience",
@@ -142,7 +218,46 @@ class CampaignAdmin(
         ("Tracking", {"fields": ["track_opens", "track_clicks"]}),
     ]
     # Offered as the campaign's status allows (get_actions_detail).
-    actions_detail = [*campaign_live.BUTTONS, *campaign_live.ALWAYS]
+    actions_detail = [*campaign_live.BUTTONS, *campaign_live.KEEPING, *campaign_live.ALWAYS]
+    actions = ["archive_selected"]
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        # Deleting many at once would stop at the first launched one's messages: drafts are
+        # deleted from their page, finished campaigns archived.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A launched campaign's messages are what each lead was sent: archived, not deleted.
+        launched = obj is not None and obj.is_launched
+        return not launched and super().has_delete_permission(request, obj)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        campaign = self.get_object(request, object_id)
+        if campaign is not None and campaign.is_launched:
+            messages.info(request, NOT_DELETED)
+            return HttpResponseRedirect(
+                reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+            )
+        return super().delete_view(request, object_id, extra_context)
+
+    @admin.action(description=_("Archive the selected finished campaigns"))
+    def archive_selected(self, request: HttpRequest, queryset: CampaignQuerySet) -> None:
+        archived = queryset.archive()
+        left = queryset.filter(archived_at__isnull=True).count()
+        note = ngettext("%(n)s campaign archived.", "%(n)s campaigns archived.", archived)
+        note %= {"n": f"{archived:,}"}
+        if left:
+            kept = ngettext(
+                "%(n)s was left as it is: only finished campaigns are archived.",
+                "%(n)s were left as they are: only finished campaigns are archived.",
+                left,
+            )
+            note += " " + kept % {"n": f"{left:,}"}
+        self.message_user(request, note, messages.SUCCESS if archived else messages.WARNING)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return super().get_queryset(request).order_by("-created_at")
@@ -167,10 +282,16 @@ class CampaignAdmin(
         context["merge_fields"] = live_preview.MERGE_FIELDS
         if campaign is not None:
             if campaign.status == Campaign.Status.DRAFT:
-                context["audience_size"] = audience.sizes(audience.audience_of(campaign), campaign)
+                leads = audience.audience_of(campaign)
+                context["audience_size"] = audience.sizes(leads, campaign)
+                context["skipped"] = audience.skipped_in_words(
+                    audience.skipped_counts(leads, campaign)
+                )
+                context["ab_too_small"] = _ab_too_small(campaign, context["audience_size"])
             else:
                 context["live"], context["results"] = campaign_live.campaign_page(campaign)
                 context["poll_seconds"] = campaign_live.POLL_SECONDS
+                context["funnel_columns"] = campaign_live.FUNNEL_COLUMNS
         return super().render_change_form(request, context, *args, **kwargs)
 
     def get_actions_detail(self, request: HttpRequest, object_id: Any) -> list:
@@ -277,6 +398,50 @@ class CampaignAdmin(
             messages.warning(request, str(refused))
         else:
             messages.success(request, done)
+        return HttpResponseRedirect(change)
+
+    @action(
+        description=_("Archive…"), icon="inventory_2", url_path="archive", attrs=_marked("archive")
+    )
+    def archive(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._keep(request, object_id, Campaign.archive, "archive")
+
+    @action(
+        description=_("Unarchive"),
+        icon="unarchive",
+        url_path="unarchive",
+        attrs=_marked("unarchive"),
+    )
+    def unarchive(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._keep(request, object_id, Campaign.unarchive, "unarchive")
+
+    def _keep(self, request: HttpRequest, object_id: str, service: Any, verb: str) -> HttpResponse:
+        """Archive or bring back: a GET says what it does, the POST does it."""
+        campaign = self.get_object(request, object_id)
+        if campaign is None:
+            raise Http404("No such campaign.")
+        change = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+        waiting = campaign_live.waiting_count(campaign)
+        if verb not in campaign_live.available_actions(campaign, waiting):
+            messages.info(request, NOT_ARCHIVABLE if verb == "archive" else NOT_ARCHIVED_YET)
+            return HttpResponseRedirect(change)
+        if request.method != "POST":
+            texts = ARCHIVE_TEXTS[verb]
+            return pages.confirmation(
+                self,
+                request,
+                title=str(texts["title"]).format(name=campaign.name),
+                explanation=str(texts["explanation"]),
+                button=str(texts["button"]),
+                back=change,
+                icon="inventory_2" if verb == "archive" else "unarchive",
+            )
+        try:
+            service(campaign)
+        except CampaignStatusError as refused:
+            messages.warning(request, str(refused))
+        else:
+            messages.success(request, str(ARCHIVE_TEXTS[verb]["done"]))
         return HttpResponseRedirect(change)
 
     @action(

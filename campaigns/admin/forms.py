@@ -5,12 +5,14 @@ import zoneinfo
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from unfold.forms import PaginationInlineFormSet
 from unfold.widgets import (
     UnfoldAdminCheckboxSelectMultipleWidget,
     UnfoldAdminDateWidget,
     UnfoldAdminIntegerFieldWidget,
+    UnfoldAdminSelectWidget,
     UnfoldAdminSplitDateTimeWidget,
     UnfoldAdminTextInputWidget,
 )
@@ -20,6 +22,8 @@ from campaigns.models import VARIANT_FIELDS, Campaign, CampaignStep
 from crm.models import Lead
 
 LOCKED_HELP = "Locked since the launch."
+AGENCY_LANGUAGE = "The agency's language"
+AGENCY_LANGUAGE_NAMED = "The agency's language ({name})"
 NOT_EMAILED_HELP = (
     "None ticked: every lead but clients and lost leads (tick Client or Lost to email them)."
 )
@@ -27,8 +31,27 @@ NOT_EMAILED_HELP = (
 AB_TEST_FIELDS = ("ab_share", "ab_wait_hours", "ab_measure")
 
 
+def language_choices(agency_language: str = "") -> list[tuple[str, str]]:
+    """The campaign's language: empty (the agency's, named when known) or one we write in."""
+    names = {code: str(name) for code, name in settings.LANGUAGES}
+    empty = (
+        AGENCY_LANGUAGE_NAMED.format(name=names[agency_language])
+        if agency_language in names
+        else AGENCY_LANGUAGE
+    )
+    return [("", empty), *names.items()]
+
+
 class CampaignForm(forms.ModelForm):
     """The spec's audience filter edited as ordinary fields, stored as JSON."""
+
+    language = forms.ChoiceField(
+        label="Language of its emails",
+        required=False,
+        choices=language_choices,
+        widget=UnfoldAdminSelectWidget,
+        help_text=Campaign._meta.get_field("language").help_text,
+    )
 
     filter_status = forms.MultipleChoiceField(
         label="Lead status",
@@ -79,6 +102,7 @@ class CampaignForm(forms.ModelForm):
         fields = [
             "name",
             "type",
+            "language",
             "email_account",
             "send_from_agents",
             "audience",
@@ -100,6 +124,9 @@ class CampaignForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.organization_id:
+            agency = self.instance.organization.language
+            self.fields["language"].choices = language_choices(agency)  # type: ignore[attr-defined]
         saved = self.instance.audience_filter or {}
         for key in audience.FILTER_KEYS:
             if key in saved:
@@ -182,6 +209,7 @@ class StepForm(forms.ModelForm):
             "offset_days",
             "order",
             "is_active",
+            "new_thread",
             "text_template",
         ]
 

@@ -16,6 +16,7 @@ from unfold.decorators import display
 from campaigns.admin import pages
 from campaigns.audiences.listing_fit import alert_audience, alert_of
 from campaigns.content import rendering, template_errors
+from campaigns.content.formats import price_text
 from campaigns.listing_alerts import triggers
 from campaigns.models import Campaign, ListingAlert
 from campaigns.outbox import senders, sending
@@ -54,7 +55,7 @@ class ListingAlertAdmin(TenantScopedAdmin, ModelAdmin):
     list_display = ["alert", "state_badge", "matched", "campaign", "created_at"]
     list_filter = ["state", "reason", ("campaign", TenantRelatedFilter)]
     list_filter_submit = True
-    list_select_related = ["property", "campaign"]
+    list_select_related = ["property__organization", "campaign"]
     search_fields = ["property__title", "property__address", "property__city"]
     show_full_result_count = False
 
@@ -98,7 +99,9 @@ class ListingAlertAdmin(TenantScopedAdmin, ModelAdmin):
 
 def _alert(model_admin: Any, request: HttpRequest, object_id: str) -> ListingAlert:
     alert = pages.pick(
-        model_admin.get_queryset(request).select_related("property", "campaign", "blast"),
+        model_admin.get_queryset(request).select_related(
+            "property__organization", "organization", "campaign", "blast"
+        ),
         object_id,
     )
     if alert is None:
@@ -129,10 +132,12 @@ def alert_review(model_admin: Any, request: HttpRequest, object_id: str) -> Http
             triggers.headline(alert),
             breadcrumbs=[ListingAlert, triggers.headline(alert)],
             alert=alert,
-            summary=triggers.summary(alert),
+            summary=triggers.summary(alert, fits_now=count),
             listing=listing_name(alert.property),
             prices=" → ".join(
-                f"{price:,}" for price in (alert.old_price, alert.new_price) if price is not None
+                price_text(price, alert.organization)
+                for price in (alert.old_price, alert.new_price)
+                if price is not None
             )
             or "no price",
             count=count,

@@ -13,6 +13,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import display
 from unfold.paginator import InfinitePaginator
 
+from campaigns.admin.message_filters import LinkFilter, OutcomeFilter, StepFilter, WhyFilter
 from campaigns.admin.resources import MessageLogResource
 from campaigns.models import (
     STOPPED_BY_STAFF,
@@ -54,9 +55,14 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
         "created_at",
     ]
     list_filter = [
+        OutcomeFilter,
         "status",
         ("campaign", TenantRelatedFilter),
         ("sent_at", LocalDayRangeFilter),
+        # Set by the campaign page's links (who clicked which link, why they failed).
+        StepFilter,
+        LinkFilter,
+        WhyFilter,
     ]
     list_filter_submit = True
     search_fields = ["to_email", "subject", "provider_message_id"]
@@ -200,6 +206,10 @@ class EnrollmentAdmin(TenantScopedAdmin, ModelAdmin):
     fields = readonly_fields
     actions = ["remove_from_sequence"]
     show_full_result_count = False
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        # The campaign page links a step's "Waiting" to the leads whose next step it is.
+        return lookup == "next_order" or super().lookup_allowed(lookup, value, request)
 
     @display(
         description="State",

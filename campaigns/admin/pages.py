@@ -1,6 +1,7 @@
 """Admin pages beyond CRUD: a step previewed for a lead (and sent as a test), connecting
 and disconnecting Gmail, launching and cancelling a campaign, and its live progress."""
 
+import dataclasses
 from typing import Any
 
 from django.conf import settings
@@ -10,7 +11,9 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from campaigns import preflight
@@ -18,7 +21,7 @@ from campaigns.ab_tests import variants
 from campaigns.accounts import access, oauth
 from campaigns.admin.forms import LaunchForm
 from campaigns.audiences import audience
-from campaigns.content import rendering, template_errors
+from campaigns.content import follow_ups, rendering, template_errors
 from campaigns.launching import blasts
 from campaigns.models import (
     Campaign,
@@ -80,11 +83,12 @@ def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> Http
         raise Http404("No such step.")
     organization = step.campaign.organization
     leads = Lead.objects.filter(organization=organization).select_related("property")
-    query = request.GET.get("q", "").strip()
-    if query:
-        leads = leads.filter(Q(name__icontains=query) | Q(email__icontains=query))
     data = request.POST if request.method == "POST" else request.GET
-    lead = pick(leads, data.get("lead")) or leads.order_by("name").first()
+    query = data.get("q", "").strip()
+    found = leads
+    if query:
+        found = leads.filter(Q(name__icontains=query) | Q(email__icontains=query))
+    lead = pick(found, data.get("lead")) or found.order_by("name").first()
     accounts = EmailAccount.objects.filter(organization=organization, is_active=True)
     chosen = pick(accounts, data.get("account"))
     default = senders.sending_account(step.campaign) or accounts.first()
@@ -97,14 +101,19 @@ def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> Http
     variant = data.get("variant", "").upper()
     variant = variant if variant in step.variants() else "A"
     if request.method == "POST" and lead and account:
-        return _send_test(request, step, lead, account, variant)
+        return _send_test(request, step, lead, chosen, account, variant, query)
 
     rendered, error = None, None
+    first_step = sending.first_step_of(step.campaign)
     if lead is not None:
         try:
             rendered = sending.render_for(step, lead, account, test=True, variant=variant)
         except rendering.TemplateError as failure:
             error = failure
+        else:
+            # A threaded follow-up: the subject it is sent with, not the one written for it.
+            subject = sending.subject_for(step, first_step, rendered.subject, lead, account)
+            rendered = dataclasses.replace(rendered, subject=subject)
     return render(
         request,
         "admin/campaigns/campaignstep/preview.html",
@@ -115,7 +124,7 @@ def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> Http
             breadcrumbs=[Campaign, step.campaign, f"Preview of {step}"],
             step=step,
             lead=lead,
-            leads=leads.order_by("name")[:LEAD_CHOICES],
+            leads=_choices(found, lead),
             query=query,
             account=account,
             accounts=accounts,
@@ -126,15 +135,39 @@ def step_preview(model_admin: Any, request: HttpRequest, object_id: str) -> Http
             error_part=template_errors.part_name(error.part) if error else "",
             variant=variant,
             variants=step.variants(),
+            threaded=follow_ups.in_first_thread(step, first_step),
+            own_subject=step.campaign.as_written(step.subject),
         ),
     )
 
 
+def _choices(leads: Any, lead: Lead | None) -> list[Lead]:
+    """The leads the picker offers: the first ones by name and, always, the one previewed
+    (the picker never shows another lead than the one whose email is below)."""
+    choices = list(leads.order_by("name")[:LEAD_CHOICES])
+    if lead is not None and lead not in choices:
+        choices.insert(0, lead)
+    return choices
+
+
 def _send_test(
-    request: HttpRequest, step: CampaignStep, lead: Lead, account: EmailAccount, variant: str
+    request: HttpRequest,
+    step: CampaignStep,
+    lead: Lead,
+    chosen: EmailAccount | None,
+    account: EmailAccount,
+    variant: str,
+    query: str,
 ) -> HttpResponse:
+    # Back to the same preview: the same lead, search, account choice and subject.
     back = reverse("admin:campaigns_campaignstep_preview", args=[step.pk])
-    back += f"?lead={lead.pk}&account={account.pk}&variant={variant}"
+    kept = {
+        "q": query,
+        "lead": str(lead.pk),
+        "account": str(chosen.pk) if chosen else "",
+        "variant": variant,
+    }
+    back += "?" + urlencode({key: value for key, value in kept.items() if value})
     to_email = request.user.email if request.user.is_authenticated else ""
     if not to_email:
         messages.error(request, "Your user has no email address: add one to receive tests.")
@@ -307,7 +340,7 @@ def launch_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpR
     try:
         plan = blasts.launch_plan(campaign)
     except blasts.LaunchError as error:
-        messages.error(request, str(error))
+        launch_refused(request, error)
         return HttpResponseRedirect(change_url)
     is_sequence = campaign.type == Campaign.Type.SEQUENCE
     blocked = launch_blocked(campaign, plan)
@@ -333,7 +366,7 @@ def launch_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpR
     try:  # launching makes the same checks (and counts) itself, once
         plan = blasts.launch_plan(campaign)
     except blasts.LaunchError as error:
-        messages.error(request, str(error))
+        launch_refused(request, error)
         return HttpResponseRedirect(change_url)
     return render(
         request,
@@ -348,6 +381,11 @@ def launch_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpR
             form=None if is_sequence else form,
             is_sequence=is_sequence,
             preflight=report,
+            # Who is skipped, each group named for what it is ("1 opted out, 3 on the
+            # suppression list").
+            skipped=audience.skipped_in_words(
+                audience.skipped_counts(audience.audience_of(campaign), campaign)
+            ),
             # Sent from each lead's agent: each account's share, and what needs doing.
             split=senders.launch_split(campaign, audience.audience_of(campaign), plan.account),
             # The From domains' SPF, DKIM and DMARC as last checked, and Gmail's bulk line.
@@ -368,6 +406,27 @@ def launch_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpR
             }
             | ({"aria-describedby": "launch-blocked"} if blocked else {}),
         ),
+    )
+
+
+CONNECT_GMAIL = _("Connect Gmail")
+RECONNECT = _("Reconnect it on Email accounts")
+
+
+def launch_refused(request: HttpRequest, error: blasts.LaunchError) -> None:
+    """Why a launch was refused, with the way out when there is one: no sending account
+    leads to Connect Gmail, one that cannot send to the accounts to reconnect it."""
+    text = str(error)
+    if text == blasts.NO_ACCOUNT:
+        link = (reverse("admin:campaigns_emailaccount_connect_gmail"), CONNECT_GMAIL)
+    elif text.endswith(blasts.ACCOUNT_CANNOT_SEND.rsplit("}", 1)[1]):
+        link = (reverse("admin:campaigns_emailaccount_changelist"), RECONNECT)
+    else:
+        messages.error(request, text)
+        return
+    messages.error(
+        request,
+        format_html('{} <a class="underline font-medium" href="{}">{}</a>', text, *link),
     )
 
 

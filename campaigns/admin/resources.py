@@ -6,9 +6,11 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from import_export import fields
 
 from campaigns.ab_tests.ab_results import MEASURED, results_by_campaign
+from campaigns.content import follow_ups
 from campaigns.models import (
     ENGAGEMENT,
     SETTLED,
@@ -20,11 +22,48 @@ from campaigns.models import (
 )
 from crm.resources import FormulaSafeResource
 
+# Column names in words, as a spreadsheet's reader reads them (a field's name is its key in
+# the export form; its column is titled here).
+MESSAGE_COLUMNS = {
+    "created_at": _("Created"),
+    "campaign": _("Campaign"),
+    "step": _("Step"),
+    "lead": _("Lead"),
+    "to_email": _("To"),
+    "subject": _("Subject as sent"),
+    "variant": _("A/B subject"),
+    "status": _("Status"),
+    "sent_at": _("Sent at"),
+    "opened_at": _("Opened at"),
+    "clicked_at": _("Clicked at"),
+    "replied_at": _("Replied at"),
+    "bounced_at": _("Bounced at"),
+    "unsubscribed_at": _("Unsubscribed at"),
+    "open_count": _("Opens"),
+    "click_count": _("Clicks"),
+    "error_message": _("Why (failure or skip)"),
+    "provider_message_id": _("Gmail message id"),
+}
+
+
+def titled(resource: Any, titles: dict[str, Any]) -> None:
+    """Each of the resource's fields named in `titles` gets that column name."""
+    for name, title in titles.items():
+        if name in resource.fields:
+            resource.fields[name].column_name = str(title)
+
 
 class MessageLogResource(FormulaSafeResource):
-    campaign = fields.Field(attribute="campaign__name", column_name="campaign")
-    step = fields.Field(attribute="campaign_step__order", column_name="step")
-    lead = fields.Field(attribute="lead__name", column_name="lead")
+    campaign = fields.Field(attribute="campaign__name")
+    step = fields.Field(attribute="campaign_step__order")
+    lead = fields.Field(attribute="lead__name")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        titled(self, MESSAGE_COLUMNS)
+
+    def dehydrate_status(self, message: MessageLog) -> str:
+        return str(message.get_status_display())
 
     class Meta:
         model = MessageLog
@@ -65,9 +104,47 @@ AB_COLUMNS = (
 )
 
 
+RESULT_COLUMNS = {
+    "name": _("Campaign"),
+    "type": _("Type"),
+    "status": _("Status"),
+    "account": _("Sending account"),
+    "created_at": _("Created"),
+    "messages": _("Messages"),
+    "sent": _("Sent"),
+    "opened": _("Opened"),
+    "clicked": _("Clicked"),
+    "replied": _("Replied"),
+    "bounced": _("Bounced"),
+    "unsubscribed": _("Unsubscribed"),
+    "failed": _("Failed"),
+    "skipped": _("Skipped"),
+    "open_rate": _("Open rate (%)"),
+    "click_rate": _("Click rate (%)"),
+    "reply_rate": _("Reply rate (%)"),
+    "bounce_rate": _("Bounce rate (%)"),
+    "subjects": _("Subjects as sent"),
+    "ab_measure": _("A/B measure"),
+    "ab_p_value": _("A/B p-value"),
+    "ab_decision": _("A/B decision"),
+    "ab_decided_at": _("A/B decided at"),
+}
+AB_FIGURE_TITLES = {
+    "subject": _("A/B subject {letter}"),
+    "sent": _("A/B subject {letter}: sent"),
+    "opened": _("A/B subject {letter}: opened"),
+    "clicked": _("A/B subject {letter}: clicked"),
+    "replied": _("A/B subject {letter}: replied"),
+    "rate": _("A/B subject {letter}: rate (%)"),
+}
+
+
 def _ab_title(name: str) -> str:
-    """ "ab_p_value" -> "A/B p value", "ab_B_sent" -> "A/B B sent" """
-    return "A/B " + name.removeprefix("ab_").replace("_", " ").replace("p value", "p-value")
+    """ "ab_p_value" -> "A/B p-value", "ab_B_sent" -> "A/B subject B: sent" """
+    if name in RESULT_COLUMNS:
+        return str(RESULT_COLUMNS[name])
+    letter, figure = name.removeprefix("ab_").split("_", 1)
+    return str(AB_FIGURE_TITLES[figure]).format(letter=letter)
 
 
 def result_counts(campaigns: QuerySet[Campaign]) -> dict[Any, dict[str, int]]:
@@ -83,11 +160,12 @@ def result_counts(campaigns: QuerySet[Campaign]) -> dict[Any, dict[str, int]]:
 class CampaignResultsResource(FormulaSafeResource):
     """One row per campaign with its funnel and rates (rates over the messages sent)."""
 
-    account = fields.Field(attribute="email_account__email_address", column_name="sending account")
-    open_rate = fields.Field(column_name="open rate %")
-    click_rate = fields.Field(column_name="click rate %")
-    reply_rate = fields.Field(column_name="reply rate %")
-    bounce_rate = fields.Field(column_name="bounce rate %")
+    account = fields.Field(attribute="email_account__email_address")
+    open_rate = fields.Field()
+    click_rate = fields.Field()
+    reply_rate = fields.Field()
+    bounce_rate = fields.Field()
+    subjects = fields.Field()
 
     class Meta:
         model = Campaign
@@ -103,6 +181,7 @@ class CampaignResultsResource(FormulaSafeResource):
             "click_rate",
             "reply_rate",
             "bounce_rate",
+            "subjects",
             *AB_COLUMNS,
         )
         export_order = fields
@@ -112,7 +191,8 @@ class CampaignResultsResource(FormulaSafeResource):
         self.counts: dict[Any, dict[str, int]] = {}
         for name in RESULT_COUNTS:
             self.fields[name] = fields.Field(
-                column_name=name, dehydrate_method=functools.partial(self._count, name=name)
+                column_name=str(RESULT_COLUMNS[name]),
+                dehydrate_method=functools.partial(self._count, name=name),
             )
         self.ab_tests: dict[Any, AbTest] = {}
         self.ab_figures: dict[Any, dict[str, dict[str, int]]] = {}
@@ -121,6 +201,13 @@ class CampaignResultsResource(FormulaSafeResource):
                 column_name=_ab_title(name),
                 dehydrate_method=functools.partial(self._ab_value, name=name),
             )
+        titled(self, {name: RESULT_COLUMNS[name] for name in RESULT_COLUMNS if name in self.fields})
+
+    def dehydrate_type(self, campaign: Campaign) -> str:
+        return str(campaign.get_type_display())
+
+    def dehydrate_status(self, campaign: Campaign) -> str:
+        return str(campaign.get_status_display())
 
     def filter_export(self, queryset: QuerySet[Campaign], **kwargs: Any) -> QuerySet[Campaign]:
         self.counts = result_counts(queryset)
@@ -129,7 +216,7 @@ class CampaignResultsResource(FormulaSafeResource):
             test.campaign_id: test for test in tests.select_related("dispatch__snapshot")
         }
         self.ab_figures = results_by_campaign(queryset) if self.ab_tests else {}
-        return queryset.select_related("email_account")
+        return queryset.select_related("email_account", "organization").prefetch_related("steps")
 
     def _ab_value(self, campaign: Campaign, name: str) -> Any:
         """A column of the campaign's A/B test: empty without one, or for a subject it has not."""
@@ -150,7 +237,9 @@ class CampaignResultsResource(FormulaSafeResource):
         if letter not in test.variants:
             return ""
         if figure == "subject":
-            return test.dispatch.snapshot.subject_of(letter) if test.dispatch.snapshot else ""
+            # As written, merge fields as chips: never template code (Campaign.as_written).
+            snapshot = test.dispatch.snapshot
+            return campaign.as_written(snapshot.subject_of(letter)) if snapshot else ""
         counts = self.ab_figures.get(campaign.pk, {}).get(letter, {})
         if figure != "rate":
             return counts.get(figure, 0)
@@ -175,3 +264,16 @@ class CampaignResultsResource(FormulaSafeResource):
 
     def dehydrate_bounce_rate(self, campaign: Campaign) -> float | str:
         return self._rate(campaign, "bounced")
+
+    def dehydrate_subjects(self, campaign: Campaign) -> str:
+        """ "Step 1: Welcome to Sunset Realty, ‹first name› | Step 2: Re: Welcome to..."
+        (follow_ups: what each active step is sent with, in words)."""
+        steps = sorted((step for step in campaign.steps.all() if step.is_active), key=_order)
+        if campaign.type != Campaign.Type.SEQUENCE:
+            steps = steps[:1]  # a blast, or an alert's email, sends its first step
+        sent = follow_ups.subjects_as_sent(steps, campaign.as_written)
+        return " | ".join(f"Step {each.step.order}: {each.subject}" for each in sent)
+
+
+def _order(step: Any) -> int:
+    return int(step.order)

@@ -11,10 +11,10 @@ import re
 import zoneinfo
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from campaigns.audiences import listing_fit, preferences
 from campaigns.models import Campaign
@@ -179,7 +179,10 @@ def audience_of(
 
 # Why a lead of the audience gets no message from the campaign, in the order told (a lead
 # counts under the first that applies), and the words its skipped message keeps.
-SKIPPED_UNSUBSCRIBED = "The lead opted out (or the address is suppressed): not sent."
+SKIPPED_UNSUBSCRIBED = "The lead opted out: not sent."
+SKIPPED_SUPPRESSED = (
+    "The address is on the agency's suppression list (it bounced, or staff listed it): not sent."
+)
 SKIPPED_LEFT = "The lead left this campaign (or its kind) on their preference page: not sent."
 SKIPPED_NO_CONSENT = "No consent on record that {regime} accepts: not sent."
 SKIPPED_CONSENT_EXPIRED = "The lead's consent expired ({regime}): not sent."
@@ -209,11 +212,40 @@ def skip_texts(campaign: Campaign) -> dict[str, str]:
     regime = consent.regime_for(campaign.organization.country).name
     return {
         "opted_out": SKIPPED_UNSUBSCRIBED,
-        "suppressed": SKIPPED_UNSUBSCRIBED,
+        "suppressed": SKIPPED_SUPPRESSED,
         "left": SKIPPED_LEFT,
         "no_consent": SKIPPED_NO_CONSENT.format(regime=regime),
         "consent_expired": SKIPPED_CONSENT_EXPIRED.format(regime=regime),
     }
+
+
+# Each skip reason in a few words, for the counts that name them ("1 opted out, 3 on the
+# suppression list"): the launch page, the campaign page.
+SKIPPED_WORDS = {
+    "opted_out": gettext_lazy("opted out"),
+    "suppressed": gettext_lazy("on the suppression list"),
+    "left": gettext_lazy("left this campaign"),
+    "no_consent": gettext_lazy("no consent on record"),
+    "consent_expired": gettext_lazy("consent expired"),
+}
+
+
+def skipped_counts(leads: QuerySet[Lead], campaign: Campaign) -> dict[str, int]:
+    """How many of these leads each skip reason leaves out, each lead under the first that
+    applies (as its skipped message says), in one query; the reasons that leave out none
+    are left out."""
+    counted: dict[str, Any] = {}
+    before = Q(pk__in=[])
+    for name, reason in skip_reasons(campaign).items():
+        counted[name] = Count("pk", filter=reason & ~before)
+        before |= reason
+    counts = leads.order_by().aggregate(**counted) if counted else {}
+    return {name: count for name, count in counts.items() if count}
+
+
+def skipped_in_words(counts: dict[str, int]) -> str:
+    """ "1 opted out, 3 on the suppression list"."""
+    return ", ".join(f"{count:,} {SKIPPED_WORDS[name]}" for name, count in counts.items())
 
 
 def suppressed(campaign: Campaign, now: datetime.datetime | None = None) -> Q:
@@ -229,8 +261,10 @@ def reason_not_to_send(lead: Lead, campaign: Campaign, now: datetime.datetime | 
     claim asks, so a lead who opted out or whose consent ran out since the launch is
     skipped. Three small queries at most; consent is read from the lead."""
     texts = skip_texts(campaign)
-    if lead.unsubscribed_at or is_suppressed(lead.organization_id, lead.email):
+    if lead.unsubscribed_at:
         return texts["opted_out"]
+    if is_suppressed(lead.organization_id, lead.email):
+        return texts["suppressed"]
     if preferences.has_left(lead, campaign):
         return texts["left"]
     standing = consent.standing(lead, now)

@@ -1,5 +1,6 @@
 """The listing card that a template places with one tag, `{{ listing_card }}`: the photo,
-title and address, the price (and the old price after a drop), the bedrooms and the link.
+title and address, the price (and the old price after a drop), the bedrooms, bathrooms and
+area, and the link, in the message's locale (email_locale: 420 000 €, 85 m², 2 chambres).
 Email-safe HTML (a table, inline styles) in the HTML part, lines of text in the plain one.
 
 Made from the `property` values of the message's context, so the card always says what
@@ -9,11 +10,16 @@ Made from the `property` values of the message's context, so the card always say
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from markupsafe import Markup, escape
 
-NO_PRICE = "Price on request"
-SEE_LISTING = "See the listing"
+from campaigns.content import formats
+
+NO_PRICE = _("Price on request")
+SEE_LISTING = _("See the listing")
+SEE_LISTING_AT = _("See the listing: %(url)s")
+PRICE_DROP = _("Price drop: was %(price)s")
 FONT = "font-family:Arial,Helvetica,sans-serif"
 
 
@@ -33,42 +39,62 @@ class ListingCard(str):
         return self._html
 
 
-def amount(value: int) -> str:
-    return f"{value:,}"
-
-
 def _web_address(url: str) -> str:
     """The URL when a mail program may open it (http or https), else ""."""
     return url if url and urlsplit(url).scheme in ("http", "https") else ""
 
 
-def _facts(values: dict[str, Any]) -> tuple[str, str, str]:
-    """(where, price, bedrooms) as words."""
+def _facts(values: dict[str, Any]) -> tuple[str, str, str, str]:
+    """(where, price, price drop, rooms and area) as words of the message's locale."""
     where = ", ".join(part for part in (values["address"], values["city"]) if part)
-    price = NO_PRICE
+    price, dropped = str(NO_PRICE), ""
     if values["price"] is not None:
-        price = amount(values["price"])
+        price = formats.money(values["price"])
         if values["old_price"] is not None:
-            price += f" (was {amount(values['old_price'])})"
-    beds = values["bedrooms"]
-    bedrooms = ngettext("%(n)s bedroom", "%(n)s bedrooms", beds) % {"n": beds} if beds else ""
-    return where, price, bedrooms
+            dropped = formats.money(values["old_price"])
+    return where, price, dropped, _rooms(values)
+
+
+def _rooms(values: dict[str, Any]) -> str:
+    """ "3 bedrooms · 2 bathrooms · 85 m²", as much of it as is known."""
+    facts = []
+    # Spelt out in each call: makemessages only finds the words given to ngettext itself.
+    if beds := values.get("bedrooms"):
+        facts.append(
+            ngettext("%(n)s bedroom", "%(n)s bedrooms", beds) % {"n": formats.number(beds)}
+        )
+    if baths := values.get("bathrooms"):
+        facts.append(
+            ngettext("%(n)s bathroom", "%(n)s bathrooms", baths) % {"n": formats.number(baths)}
+        )
+    if values.get("area"):
+        facts.append(formats.area(values["area"]))
+    return " · ".join(facts)
 
 
 def listing_card(values: dict[str, Any] | None) -> ListingCard:
-    """The card of these property values; empty (in both parts) when there is no property."""
+    """The card of these property values, in the locale being written (email_locale);
+    empty (in both parts) when there is no property."""
     if values is None:
         return ListingCard("", Markup(""))
-    where, price, bedrooms = _facts(values)
+    where, price, dropped, rooms = _facts(values)
     link, photo = _web_address(values["url"]), _web_address(values["photo_url"])
-    lines = [values["title"], where, price, bedrooms]
+    drop = str(PRICE_DROP) % {"price": dropped} if dropped else ""
+    lines = [values["title"], where, price, drop, rooms]
     if link:
-        lines.append(f"{SEE_LISTING}: {link}")
+        lines.append(str(SEE_LISTING_AT) % {"url": link})
     text = "\n".join(line for line in lines if line) + "\n"
-    return ListingCard(text, _html(values, where, bedrooms, link, photo))
+    return ListingCard(text, _html(values, where, (price, dropped), rooms, link, photo))
 
 
-def _html(values: dict[str, Any], where: str, bedrooms: str, link: str, photo: str) -> Markup:
+def _html(
+    values: dict[str, Any],
+    where: str,
+    prices: tuple[str, str],
+    rooms: str,
+    link: str,
+    photo: str,
+) -> Markup:
     title = escape(values["title"])
     cells = []
     if photo:
@@ -77,18 +103,22 @@ def _html(values: dict[str, Any], where: str, bedrooms: str, link: str, photo: s
             'max-width:480px;height:auto;border:0;border-radius:8px 8px 0 0">'
         ).format(photo, values["title"])
         cells.append(Markup('<a href="{}">{}</a>').format(link, image) if link else image)
-    price = Markup(NO_PRICE)
-    if values["price"] is not None:
-        price = Markup('<strong style="font-size:20px">{}</strong>').format(amount(values["price"]))
-        if values["old_price"] is not None:
-            price += Markup(' <s style="color:#6b7280">{}</s>').format(amount(values["old_price"]))
+    price, dropped = prices
+    shown = Markup('<strong style="font-size:20px">{}</strong>').format(price)
+    if values["price"] is None:
+        shown = escape(price)
     details = Markup(
         '<p style="margin:0;font-size:18px;font-weight:bold">{}</p>'
         '<p style="margin:4px 0 0;color:#4b5563">{}</p>'
         '<p style="margin:12px 0 0">{}</p>'
-    ).format(title, where, price)
-    if bedrooms:
-        details += Markup('<p style="margin:4px 0 0">{}</p>').format(bedrooms)
+    ).format(title, where, shown)
+    if dropped:
+        was = Markup('<s style="color:#6b7280">{}</s>').format(dropped)
+        details += Markup('<p style="margin:4px 0 0;color:#b91c1c">{}</p>').format(
+            escape(str(PRICE_DROP)) % {"price": was}
+        )
+    if rooms:
+        details += Markup('<p style="margin:4px 0 0">{}</p>').format(rooms)
     if link:
         details += Markup(
             '<p style="margin:16px 0 0"><a href="{}" style="display:inline-block;'

@@ -14,11 +14,18 @@ from email.header import Header
 from email.utils import format_datetime, formataddr
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaigns.content.rendering import Rendered
 from crm.email_addresses import AddressError, ascii_address
 
 CRLF = "\r\n"
+# What the footer and the test marker say, in the message's language (email_locale).
+UNSUBSCRIBE = pgettext_lazy("email footer link", "Unsubscribe")
+UNSUBSCRIBE_AT = _("Unsubscribe: %(url)s")
+WHY = _("You receive this email because you are in touch with %(agency)s.")
+TEST_MARKER = _("[Test] %(subject)s")
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ class Addressing:
     # reply detection): RFC 8058 needs just the HTTPS URL.
     unsubscribe_mailto: bool = False
     postal_address: str = ""
+    agency: str = ""  # the agency's name, for the footer's "why you get this"
     in_reply_to: str = ""  # Message-ID of the message this one follows up
     is_test: bool = False
 
@@ -67,8 +75,16 @@ def _qp(text: str) -> str:
     return encoded.replace("\n", CRLF)
 
 
-def with_footer(rendered: Rendered, *, postal_address: str, unsubscribe_url: str) -> Rendered:
-    """Add the postal address and the unsubscribe link when the template left them out.
+def why_line(agency: str) -> str:
+    """Why the lead gets the email, in the active language; "" without the agency's name."""
+    return str(WHY) % {"agency": agency} if agency.strip() else ""
+
+
+def with_footer(
+    rendered: Rendered, *, postal_address: str, unsubscribe_url: str, agency: str = ""
+) -> Rendered:
+    """Add the postal address, and why the lead gets the email with the unsubscribe link,
+    when the template left them out; in the active language (email_locale.writing).
 
     Idempotent: a message that already carries both comes back unchanged.
     """
@@ -79,8 +95,11 @@ def with_footer(rendered: Rendered, *, postal_address: str, unsubscribe_url: str
         html_parts.append(html.escape(address).replace("\n", "<br>"))
         text_parts.append(address)
     if url and url not in rendered.html:
-        html_parts.append(f'<a href="{html.escape(url)}">Unsubscribe</a>')
-        text_parts.append(f"Unsubscribe: {url}")
+        if why := why_line(agency):
+            html_parts.append(html.escape(why))
+            text_parts.append(why)
+        html_parts.append(f'<a href="{html.escape(url)}">{html.escape(str(UNSUBSCRIBE))}</a>')
+        text_parts.append(str(UNSUBSCRIBE_AT) % {"url": url})
     if not html_parts:
         return rendered
     footer_html = (
@@ -99,14 +118,18 @@ def build(
     date: datetime | None = None,
 ) -> bytes:
     """RFC 5322 bytes: text and HTML alternatives, List-Unsubscribe per RFC 8058 (the
-    HTTPS URL, and a mailto: only when `unsubscribe_mailto`). Raises AddressError when an
-    address has no form a message can carry."""
+    HTTPS URL, and a mailto: only when `unsubscribe_mailto`). What we write into it (footer,
+    test marker) is in the active language (email_locale.writing). Raises AddressError when
+    an address has no form a message can carry."""
     rendered = with_footer(
         rendered,
         postal_address=addressing.postal_address,
         unsubscribe_url=addressing.unsubscribe_url,
+        agency=addressing.agency,
     )
-    subject = f"[Test] {rendered.subject}" if addressing.is_test else rendered.subject
+    subject = rendered.subject
+    if addressing.is_test:
+        subject = str(TEST_MARKER) % {"subject": subject}
     message_id = message_id or new_message_id(addressing.sender_email)
     boundary = "==alt_" + secrets.token_hex(12)
     headers = [

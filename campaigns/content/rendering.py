@@ -24,6 +24,7 @@ sample data, proves nothing for a lead whose fields take another branch; and for
 threaded web worker is unsafe. The tests fork, with rlimits, to check the bound.
 """
 
+import datetime
 import functools
 import sys
 import traceback
@@ -34,7 +35,7 @@ from typing import Any
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.exceptions import SecurityError
 
-from campaigns.content import template_errors
+from campaigns.content import formats, template_errors
 from campaigns.content.html_text import drop_empty_links, html_to_text
 from campaigns.content.listing_card import listing_card
 from campaigns.content.sandbox import budget
@@ -201,6 +202,8 @@ def render(source: str, context: dict[str, Any], *, html: bool) -> str:
         raise TemplateError(f"not allowed: {error}", _error_line()) from None
     except TemplateSyntaxError as error:
         raise TemplateError(*template_errors.syntax(error, source)) from None
+    except formats.FormatError as error:
+        raise TemplateError(str(error), _error_line()) from None
     except (TypeError, ValueError, ArithmeticError, LookupError, OverflowError) as error:
         raise TemplateError(template_errors.calculation(error), _error_line()) from None
     except RecursionError:
@@ -283,6 +286,7 @@ def lead_values(lead: Any) -> dict[str, Any]:
         "budget_min": lead.budget_min,
         "budget_max": lead.budget_max,
         "source": lead.source,
+        "created_at": lead.created_at,
         "custom": CustomValues(lead.custom or {}),
     }
 
@@ -302,6 +306,8 @@ def property_values(item: Any, old_price: int | None = None) -> dict[str, Any] |
         "price": item.price,
         "old_price": old_price,
         "bedrooms": item.bedrooms,
+        "bathrooms": item.bathrooms,
+        "area": item.area,
         "url": item.url,
         "photo_url": item.photo_url,
     }
@@ -316,11 +322,24 @@ class Listing:
     old_price: int | None = None
 
 
+def uses_card(*sources: str) -> bool:
+    """Whether these templates can print the listing card: a template reads a name only by
+    writing it (the sandbox has no other way in), so the card of a step that never names it
+    is not made (a few hundred µs a message, in the locale's words and formats)."""
+    return any("listing_card" in source for source in sources)
+
+
 def message_context(
-    *, lead: Any, sender: Any, unsubscribe_url: str, listing: Listing | None = None
+    *,
+    lead: Any,
+    sender: Any,
+    unsubscribe_url: str,
+    listing: Listing | None = None,
+    card: bool = True,
 ) -> dict[str, Any]:
     """The documented context, as plain values: nothing else reaches a template. `property`
-    is the listing's when there is one, else the lead's linked property."""
+    is the listing's when there is one, else the lead's linked property; `card` False
+    leaves the listing card empty (uses_card)."""
     organization = lead.organization
     if listing is None:
         values = property_values(lead.property)
@@ -329,7 +348,7 @@ def message_context(
     return {
         "lead": lead_values(lead),
         "property": values,
-        "listing_card": listing_card(values),
+        "listing_card": listing_card(values if card else None),
         "organization": {"name": organization.name, "postal_address": organization.postal_address},
         "sender": {
             "name": sender.display_name if sender else organization.name,
@@ -351,6 +370,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
         "budget_min": 500000,
         "budget_max": 750000,
         "source": "Website",
+        "created_at": datetime.datetime(2026, 3, 5, 17, 30, tzinfo=datetime.UTC),
         "custom": CustomValues({"neighborhood": "Echo Park"}),
     },
     "property": {
@@ -360,6 +380,8 @@ SAMPLE_CONTEXT: dict[str, Any] = {
         "price": 650000,
         "old_price": 700000,
         "bedrooms": 3,
+        "bathrooms": 2,
+        "area": 1450,
         "url": "https://example.com/listing",
         "photo_url": "https://example.com/listing.jpg",
     },

@@ -15,6 +15,8 @@ from jinja2 import Environment, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.filters import FILTERS
 from jinja2.tests import TESTS
 
+from campaigns.content.formats import TEMPLATE_FILTERS
+
 UNKNOWN_FIELD = "There is no field “{field}” on {owner}."
 DID_YOU_MEAN = " Did you mean “{suggestion}”?"
 FIELDS_ARE = " {owner} has: {fields}."
@@ -235,7 +237,11 @@ def syntax(error: TemplateSyntaxError, source: str) -> tuple[str, int | None]:
         return _unknown_tag(match.group(1), source), line
     if match := re.fullmatch(r"No (filter|test) named '([^']+)'\.", message):
         kind, name = match.groups()
-        template, known = (UNKNOWN_FILTER, FILTERS) if kind == "filter" else (UNKNOWN_TEST, TESTS)
+        template, known = (
+            (UNKNOWN_FILTER, {**FILTERS, **TEMPLATE_FILTERS})
+            if kind == "filter"
+            else (UNKNOWN_TEST, TESTS)
+        )
         return template.format(name=name) + _suggest(name, known), line
     return _parser_complaint(message), line
 

@@ -2,7 +2,7 @@
 
 An answer is automatic when its headers say so (RFC 3834's Auto-Submitted with any value but
 "no", X-Autoreply, X-Autorespond, Precedence: auto_reply) or its subject starts the way
-out-of-office notices do in English and French. The lead's next steps are then held for the
+out-of-office notices do in English, French and Spanish. The lead's next steps are then held for the
 campaign's number of days, or until the return date the subject gives (return_dates.py),
 never more than MAX_HOLD_DAYS; a real reply still stops the sequence (replies.py).
 """
@@ -24,7 +24,9 @@ AUTO_REPLY_PRECEDENCE = "auto_reply"
 OUT_OF_OFFICE = re.compile(
     r"^\s*(?:(?:out\s+of\s+(?:the\s+)?office|automatic\s+reply|auto[\s-]?reply|"
     r"auto[\s-]?response|autoresponder|absent|absence|away\s+from\s+(?:the\s+)?office|"
-    r"r[ée]ponse\s+automatique|message\s+automatique|en\s+cong[ée]s?)\b|auto\s*:)",
+    r"r[ée]ponse\s+automatique|message\s+automatique|en\s+cong[ée]s?|"
+    r"respuesta\s+autom[áa]tica|mensaje\s+autom[áa]tico|fuera\s+de\s+(?:la\s+)?oficina|"
+    r"ausente|ausencia|de\s+vacaciones)\b|auto\s*:)",
     re.IGNORECASE,
 )
 

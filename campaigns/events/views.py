@@ -1,11 +1,14 @@
 """The pages recipients reach from an email: the unsubscribe and preference page, the open
 pixel and the click redirect.
 
-The unsubscribe page is in the agency's language (Organization.language), every string
-through gettext. A GET shows the choices and changes nothing (link scanners fetch it); a
-POST without a choice is the mail app's one-click unsubscribe (RFC 8058: no cookies, no
-redirect) and leaves everything; a POST with a choice leaves all email from the agency,
-or only the campaign the link came in, or only its kind.
+The unsubscribe page is in the language of the campaign the link came in (its own, or its
+agency's: Campaign.email_language), every string through gettext; a link that names no
+campaign reads in the agency's language, and one we cannot read in the browser's.
+
+A GET shows the choices and changes nothing (link scanners fetch it); a POST without a
+choice is the mail app's one-click unsubscribe (RFC 8058: no cookies, no redirect) and
+leaves everything; a POST with a choice leaves all email from the agency, or only the
+campaign the link came in, or only its kind.
 
 Anyone can reach these pages without signing in, so each is rate-limited per client address
 (django-ratelimit): past the limit, a 429 that reads and writes nothing.
@@ -39,7 +42,7 @@ KIND_WORDS = {
 }
 ALL, CAMPAIGN, KIND = "all", "campaign", "kind"
 
-TOO_MANY = "Too many requests from your address: try again in a minute."
+TOO_MANY = _("Too many requests from your address: try again in a minute.")
 
 
 def tracking_rate(group: str, request: HttpRequest) -> str:
@@ -58,7 +61,10 @@ def rate_limited(rate: Callable[[str, HttpRequest], str]) -> Callable:
         def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             group = f"public:{view.__name__}"
             if is_ratelimited(request, group=group, key="ip", rate=rate, increment=True):
-                response = HttpResponse(TOO_MANY, status=429, content_type="text/plain")
+                # A lead's, in their browser's language: nothing is read to know more.
+                with translation.override(translation.get_language_from_request(request)):
+                    said = str(TOO_MANY)
+                response = HttpResponse(said, status=429, content_type="text/plain")
                 response["Retry-After"] = "60"
                 return response
             return view(request, *args, **kwargs)
@@ -74,19 +80,32 @@ def rate_limited(rate: Callable[[str, HttpRequest], str]) -> Callable:
 def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
     link = unsubscribe_links.link_for(token)
     if link is None:
-        return render(request, TEMPLATE, {"invalid": True}, status=404)
+        language = translation.get_language_from_request(request)
+        context = {"invalid": True, "language": language}
+        return _in_language(language, lambda: render(request, TEMPLATE, context, status=404))
     lead = link.lead
-    with translation.override(lead.organization.language):
-        return _answer(request, lead, link.is_test, token)
-
-
-def _answer(request: HttpRequest, lead: Lead, is_test: bool, token: str) -> HttpResponse:
-    organization = lead.organization
     campaign = _campaign_of(request, lead)
+    language = campaign.email_language() if campaign else lead.organization.language
+    return _in_language(language, lambda: _answer(request, lead, campaign, link.is_test, token))
+
+
+def _in_language(language: str, answer: Callable[[], HttpResponse]) -> HttpResponse:
+    """The page made in `language`, saying so. Overridden, not activated: a page outside
+    the admin must not leave its language to the next request this thread serves."""
+    with translation.override(language):
+        response = answer()
+    response["Content-Language"] = language
+    return response
+
+
+def _answer(
+    request: HttpRequest, lead: Lead, campaign: Campaign | None, is_test: bool, token: str
+) -> HttpResponse:
+    organization = lead.organization
     context: dict[str, Any] = {
         "organization": organization,
         "token": token,
-        "language": organization.language,
+        "language": translation.get_language(),
         "choices": _choices(campaign),
         "test": is_test,
     }

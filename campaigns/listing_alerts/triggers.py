@@ -21,9 +21,11 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import DateTimeField, F, QuerySet, UUIDField, Value
 from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from campaigns.audiences.listing_fit import reachable_leads
+from campaigns.content.formats import price_text
 from campaigns.launching import blasts
 from campaigns.models import (
     AlertedLead,
@@ -136,15 +138,16 @@ def _alert_make(
 
 def _nobody_fits(item: Property) -> str:
     where = ", ".join(
-        part for part in (item.city, f"{item.price:,}" if item.price is not None else "") if part
+        part for part in (item.city, price_text(item.price, item.organization)) if part
     )
     return NOBODY_FITS.format(listing=listing_name(item), where=where)
 
 
 # What the alert's blast takes from its campaign: how it is sent (which account, or each
-# lead's agent), what is tracked, and when it may go (the send window).
+# lead's agent), in which language, what is tracked, and when it may go (the send window).
 SENDING_SETTINGS = (
     "email_account",
+    "language",  # its email is written in the alert campaign's language
     "send_from_agents",
     "track_opens",
     "track_clicks",
@@ -299,26 +302,108 @@ def alerts_turn_on(*, campaign: Campaign, user: Any = None) -> None:
 def pending(organizations: Any) -> QuerySet[ListingAlert]:
     """The alerts of these organizations waiting for review, newest first."""
     waiting = ListingAlert.objects.filter(organization__in=organizations, state=State.PENDING)
-    return waiting.select_related("property").order_by("-created_at")
+    return waiting.select_related("property__organization", "campaign").order_by("-created_at")
 
 
 def headline(alert: ListingAlert) -> str:
-    """ "New listing 12 Oak St", "Price drop 12 Oak St: 1,250,000 → 1,150,000 (-8%)"."""
+    """ "New listing 12 Oak St", "Price drop 12 Oak St: $1,250,000 → $1,150,000 (-8%)", in
+    the agency's currency."""
     listing = listing_name(alert.property)
     if alert.reason == ListingAlert.Reason.NEW:
-        return f"New listing {listing}"
+        return _("New listing {listing}").format(listing=listing)
     old, new = alert.old_price or 0, alert.new_price or 0
     percent = round(100 * (old - new) / old) if old else 0
-    return f"Price drop {listing}: {old:,} → {new:,} (-{percent}%)"
+    organization = alert.property.organization
+    return _("Price drop {listing}: {old} → {new} (-{percent}%)").format(
+        listing=listing,
+        old=price_text(old, organization),
+        new=price_text(new, organization),
+        percent=percent,
+    )
 
 
-def summary(alert: ListingAlert) -> str:
-    """The alert in one sentence, as the home and the alerts list say it."""
-    leads = ngettext("%(n)s lead", "%(n)s leads", alert.matched) % {"n": f"{alert.matched:,}"}
+def _leads(count: int) -> str:
+    return ngettext("%(n)s lead", "%(n)s leads", count) % {"n": f"{count:,}"}
+
+
+def summary(alert: ListingAlert, fits_now: int | None = None) -> str:
+    """The alert in one sentence, as the home, the alerts list and its page say it. A
+    waiting alert counts the leads it would be sent to now (`fits_now`, when the caller
+    counted them already); when that differs from the count when it was made, both."""
+    title = headline(alert)
     if alert.state == State.PENDING:
-        return f"{headline(alert)} fits {leads}: review and send"
+        leads = reachable_leads(alert)
+        now = leads.count() if fits_now is None else fits_now
+        if now == alert.matched:
+            return _("{title} fits {leads}: review and send").format(title=title, leads=_leads(now))
+        when = (
+            _("when listed")
+            if alert.reason == ListingAlert.Reason.NEW
+            else _("when its price dropped")
+        )
+        added = leads.filter(created_at__gt=alert.created_at).count() if now else 0
+        since = (
+            ngettext(", after %(n)s new lead", ", after %(n)s new leads", added) % {"n": added}
+            if added
+            else ""
+        )
+        return _("{title} fitted {then} {when}; {now} fit now{since}: review and send").format(
+            title=title, then=_leads(alert.matched), when=when, now=f"{now:,}", since=since
+        )
     if alert.state == State.SENT:
-        return f"{headline(alert)}: sent to {leads}"
+        return _("{title}: sent to {leads}").format(title=title, leads=_leads(alert.matched))
     if alert.state == State.REFUSED:
-        return f"{headline(alert)}: nothing sent. {alert.refusal}"
-    return f"{headline(alert)}: dismissed"
+        return _("{title}: nothing sent. {refusal}").format(title=title, refusal=alert.refusal)
+    return _("{title}: dismissed").format(title=title)
+
+
+SAVE_ALERTS_NEW = gettext_lazy(
+    "Saving this new listing makes an alert of “{campaign}” to the leads whose city and "
+    "budget it fits ({review})."
+)
+SAVE_ALERTS_DROP = gettext_lazy(
+    "A price of {threshold} or less ({drop}% under {reference}) makes an alert of "
+    "“{campaign}” to the leads whose city and budget it fits ({review})."
+)
+SAVE_ALERTS_NOTHING = gettext_lazy(
+    "Saving this listing alerts nobody: no listing alert campaign of the agency is on."
+)
+
+
+def save_alerts(*, item: Property, organization: Any) -> list[str]:
+    """What saving this property (new, or as it is now) would alert, one sentence per
+    listening campaign of the agency: the property page says it before the save does it.
+    The same rules as `_news`: a new listing for campaigns that alert new listings; a drop
+    from the last alert's price (else the saved price) by each campaign's threshold."""
+    listening = Campaign.objects.filter(
+        organization=organization,
+        type=Campaign.Type.LISTING_ALERT,
+        status=Campaign.Status.ACTIVE,
+    ).order_by("created_at")
+    sentences = []
+    for campaign in listening:
+        review = _("sent at once") if campaign.alert_send_automatically else _("after your review")
+        if item._state.adding:
+            if campaign.alert_new_listings:
+                sentences.append(SAVE_ALERTS_NEW.format(campaign=campaign.name, review=review))
+            continue
+        if campaign.alert_price_drop is None:
+            continue
+        last = campaign.listing_alerts.filter(property=item).order_by("-created_at")
+        reference = last.values_list("new_price", flat=True).first() or item.price
+        if not reference:
+            continue
+        # The largest whole price that _news counts as a drop: price * 100 <= ref * (100 - drop).
+        threshold = reference * (100 - campaign.alert_price_drop) // 100
+        sentences.append(
+            SAVE_ALERTS_DROP.format(
+                threshold=price_text(threshold, organization),
+                drop=campaign.alert_price_drop,
+                reference=price_text(reference, organization),
+                campaign=campaign.name,
+                review=review,
+            )
+        )
+    if not listening:
+        return [str(SAVE_ALERTS_NOTHING)]
+    return sentences

@@ -78,7 +78,6 @@ Status = MessageLog.Status
 DAY = timedelta(hours=24)
 # The shortest wait a refused claim asks for: a clock read twice can disagree by a hair.
 MIN_WAIT = 0.05
-UNSUBSCRIBED = audience.SKIPPED_UNSUBSCRIBED
 CLAIM_EXPIRED = (
     "The sender stopped while sending this message: it may or may not have gone out, "
     "so it is not resent automatically."

@@ -34,6 +34,11 @@ WAITS = "waits until it is reconnected"
 PRIMARY = "primary account"
 CAMPAIGN_ACCOUNT = "campaign's account"
 ALSO = "{agent} (also the {fallback})"
+# One Gmail that is both an agent's and the campaign's: whose leads it sends to, each named.
+BOTH = (
+    "{agent}, also the {fallback}: {count} ({theirs} of {agent}'s, {others} without an "
+    "agent's Gmail), {when}"
+)
 NEEDS_RECONNECT = (
     "{agent}'s Gmail ({address}) needs reconnecting: {count} waits until {agent} "
     "reconnects it (Email accounts → Reconnect)."
@@ -141,6 +146,11 @@ class Share:
     account: EmailAccount
     leads: int = 0
     remaining_today: int = 0
+    # The account is an agent's and the campaign's: the agent, and how many of the leads
+    # are the agent's (the rest have no agent, or one without a connected Gmail).
+    agent: str = ""
+    agents_leads: int = 0
+    fallback: str = ""
 
     @property
     def days(self) -> int:
@@ -157,6 +167,18 @@ class Share:
 
     def __str__(self) -> str:
         count = ngettext("%(n)s lead", "%(n)s leads", self.leads) % {"n": f"{self.leads:,}"}
+        others = self.leads - self.agents_leads
+        if self.agent and self.agents_leads and others:
+            return BOTH.format(
+                agent=self.agent,
+                fallback=self.fallback,
+                count=count,
+                theirs=f"{self.agents_leads:,}",
+                others=f"{others:,}",
+                when=self.when,
+            )
+        if self.agent and self.agents_leads:
+            return f"{ALSO.format(agent=self.agent, fallback=self.fallback)}: {count}, {self.when}"
         return f"{self.label}: {count}, {self.when}"
 
 
@@ -204,8 +226,12 @@ def launch_split(
         is_agent = owner in senders.agents
         label = agent_name(account.user) if is_agent else fallback_label
         share = shares.setdefault(account.pk, Share(label, account))
-        if is_agent and account == fallback:
-            share.label = ALSO.format(agent=label, fallback=fallback_label)
+        if account == fallback:
+            # Named the agent's only for the agent's own leads (the others have none).
+            share.label, share.fallback = fallback_label, fallback_label
+            if is_agent:
+                share.agent = label
+                share.agents_leads += count
         share.leads += count
     for share in shares.values():
         share.remaining_today = max(

@@ -1,11 +1,14 @@
 """Sending one message: build the bytes from the frozen content and hand them to the
 account's provider (Gmail, or the sandbox that writes .eml files)."""
 
+from typing import Any
+
 from django.utils import timezone
 
 from campaigns.accounts import gmail, providers
 from campaigns.audiences import listing_fit
-from campaigns.content import mime, rendering, template_errors
+from campaigns.content import follow_ups, mime, rendering, template_errors
+from campaigns.content.email_locale import EmailLocale, writing
 from campaigns.models import CampaignStep, EmailAccount, MessageLog, StepSnapshot
 from campaigns.outbox import tracking_links, unsubscribe_links
 from crm.email_addresses import AddressError
@@ -27,9 +30,16 @@ def addressing_for(log: MessageLog, account: EmailAccount) -> mime.Addressing:
         # A mailto: only where reply detection reads what it brings (replies.py).
         unsubscribe_mailto=account.detect_replies and account.may_read_headers,
         postal_address=lead.organization.postal_address,
+        agency=lead.organization.name,
         in_reply_to=log.in_reply_to,
         is_test=log.is_test,
     )
+
+
+def message_locale(log: MessageLog) -> EmailLocale:
+    """The locale the message is written in: its campaign's language, its agency's money."""
+    language = log.campaign.language if log.campaign_id and log.campaign else ""
+    return EmailLocale.of_organization(log.lead.organization, language)
 
 
 def build_for(log: MessageLog, account: EmailAccount) -> bytes:
@@ -38,7 +48,8 @@ def build_for(log: MessageLog, account: EmailAccount) -> bytes:
     if not log.is_test and log.campaign_id:
         body_html = tracking_links.instrument(body_html, log, addressing.unsubscribe_url)
     rendered = rendering.Rendered(subject=log.subject, html=body_html, text=log.body_text)
-    return mime.build(rendered, addressing, message_id=log.message_id)
+    with writing(message_locale(log)):  # the test marker, and a footer still missing
+        return mime.build(rendered, addressing, message_id=log.message_id)
 
 
 def deliver(log: MessageLog, account: EmailAccount, raw: bytes | None = None) -> gmail.Sent:
@@ -63,33 +74,75 @@ def render_for(
     *,
     test: bool = False,
     variant: str = "",
+    language: str | None = None,
 ) -> rendering.Rendered:
-    """The step (or its snapshot) rendered for one lead, footer included: the preview, the
-    test send and the claim all use it, so what staff see is what is sent. `url` is the
-    lead's unsubscribe link when the caller has it already. A `test` rendering (preview,
-    test send) differs only in that link's token, which opens the page but unsubscribes
-    nobody. `variant` (B to D) takes that subject of an A/B test instead of the step's."""
-    campaign_id = step.campaign_id if isinstance(step, CampaignStep) else step.step.campaign_id
-    url = url or unsubscribe_links.url_for(lead, test=test, campaign=campaign_id)
-    # A listing alert's step (or its snapshot, at the claim) reads its listing.
-    listing = listing_fit.listing_for(getattr(step, "step", step))
-    context = rendering.message_context(
-        lead=lead, sender=account, unsubscribe_url=url, listing=listing
-    )
-    try:
-        rendered = rendering.render_message(
-            subject=step.subject_of(variant),
-            html=step.body_template,
-            text=step.text_template,
-            context=context,
+    """The step (or its snapshot) rendered for one lead, footer included, in the campaign's
+    language (`language` when given, "" for the agency's: the live preview of a campaign as
+    typed) and the agency's money: the preview, the test send and the claim all use it, so
+    what staff see is what is sent. `url` is the lead's unsubscribe link when the caller has
+    it already.
+    A `test` rendering (preview, test send) differs only in that link's token, which opens
+    the page but unsubscribes nobody. `variant` (B to D) takes that subject of an A/B test
+    instead of the step's."""
+    owner = step.step if isinstance(step, StepSnapshot) else step
+    url = url or unsubscribe_links.url_for(lead, test=test, campaign=owner.campaign_id)
+    campaign = owner.campaign if owner.campaign_id else None
+    organization = lead.organization
+    if language is None:
+        language = campaign.language if campaign is not None else ""
+    with writing(EmailLocale.of_organization(organization, language)):
+        # A listing alert's step (or its snapshot, at the claim) reads its listing.
+        listing = listing_fit.listing_for(owner)
+        subject = step.subject_of(variant)
+        context = rendering.message_context(
+            lead=lead,
+            sender=account,
+            unsubscribe_url=url,
+            listing=listing,
+            card=rendering.uses_card(subject, step.body_template, step.text_template),
         )
-    except rendering.TemplateError as error:
-        if error.part == "subject" and variant not in ("", "A"):
-            error.part = f"subject_{variant.lower()}"
-        raise
-    return mime.with_footer(
-        rendered, postal_address=lead.organization.postal_address, unsubscribe_url=url
-    )
+        try:
+            rendered = rendering.render_message(
+                subject=subject,
+                html=step.body_template,
+                text=step.text_template,
+                context=context,
+            )
+        except rendering.TemplateError as error:
+            if error.part == "subject" and variant not in ("", "A"):
+                error.part = f"subject_{variant.lower()}"
+            raise
+        return mime.with_footer(
+            rendered,
+            postal_address=organization.postal_address,
+            unsubscribe_url=url,
+            agency=organization.name,
+        )
+
+
+def first_step_of(campaign: Any) -> CampaignStep | None:
+    """The step whose email a threaded sequence's follow-ups reply to: its first active one."""
+    return campaign.steps.filter(is_active=True).order_by("order").first()
+
+
+def subject_for(
+    step: CampaignStep,
+    first_step: CampaignStep | None,
+    own: str,
+    lead: Lead,
+    account: EmailAccount | None,
+) -> str:
+    """The subject `step` goes to `lead` with (follow_ups.subject_as_sent): `own`, its own
+    subject as rendered, or, for a follow-up sent in its sequence's first thread, the first
+    step's subject rendered for the lead, as a reply. When the first step cannot be
+    rendered for the lead, its email never goes: the follow-up goes with its own subject."""
+    if first_step is None or not follow_ups.in_first_thread(step, first_step):
+        return own
+    try:
+        first = render_for(first_step, lead, account, test=True).subject
+    except rendering.TemplateError:
+        return own
+    return follow_ups.subject_as_sent(step, first_step, own, first)
 
 
 def test_send(
@@ -101,6 +154,7 @@ def test_send(
     recorded on the returned log (status failed, with the reason).
     """
     rendered = render_for(step, lead, account, test=True, variant=variant)
+    subject = subject_for(step, first_step_of(step.campaign), rendered.subject, lead, account)
     log = MessageLog.objects.create(
         organization=lead.organization,
         campaign=step.campaign,
@@ -112,7 +166,7 @@ def test_send(
         status=MessageLog.Status.SENDING,
         claimed_at=timezone.now(),
         to_email=to_email,
-        subject=rendered.subject,
+        subject=subject,
         body_html=rendered.html,
         body_text=rendered.text,
         message_id=mime.new_message_id(account.email_address),

@@ -9,12 +9,13 @@ from typing import Any
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.db.models.functions import Lower
+from django.utils import translation
 
 from campaigns.audiences import audience
-from campaigns.content import rendering
+from campaigns.content import follow_ups, rendering
 from campaigns.models import Campaign, CampaignStep, Enrollment, MessageLog
 from campaigns.outbox import senders, unsubscribe_links
-from campaigns.preflight import content, fields, renders
+from campaigns.preflight import content, fields, languages, renders
 from campaigns.preflight.report import Finding, Report
 from campaigns.sequences import schedule
 from crm import consent
@@ -34,6 +35,7 @@ LEAD_COLUMNS = (
     "budget_min",
     "budget_max",
     "source",
+    "created_at",
     "property_id",
     "owner_id",
 )
@@ -69,6 +71,11 @@ SKIPS = {
 PARTS = {"subject": "subject", "html": "body", "text": "text version"}
 BLOCKED_STEP = "step {order} cannot be rendered for any lead (all {count:,} fail): {reason}"
 BLOCKED_ACCOUNT = "the campaign has no sending account that can send."
+OTHER_LANGUAGE = (
+    "would get a message written in {written}, while this campaign writes to them in "
+    "{language} (the footer, listing cards and unsubscribe page): translate the step, or "
+    "set the campaign's language to {written}."
+)
 
 
 def steps_of(campaign: Campaign) -> list[CampaignStep]:
@@ -130,8 +137,10 @@ def preflight_run(
     report.fields = audit.field_findings()
     report.failures = audit.failure_findings()
     report.content = audit.content_findings()
+    report.languages = audit.language_findings()
     report.duplicates = _duplicates(leads) if not only or only == "duplicates" else []
     report.blocking += audit.blocking()
+    report.subjects = follow_ups.subjects_as_sent(steps, campaign.as_written)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -192,6 +201,7 @@ class _Audit:
     def __init__(self, campaign: Campaign, steps: list[CampaignStep], render: bool) -> None:
         self.campaign, self.steps, self.render = campaign, steps, render
         self.organization = campaign.organization
+        self.language = campaign.email_language()
         self.account = senders.sending_account(campaign)
         self.properties = {
             item.pk: (item, rendering.property_values(item))
@@ -217,9 +227,6 @@ class _Audit:
         self.failures: dict[tuple, list] = defaultdict(list)
         self.problems: dict[tuple, list] = defaultdict(list)
         self.rendered = dict.fromkeys((step.order for step in steps), 0)
-        self.follow_ups_in_thread = campaign.type == Campaign.Type.SEQUENCE and (
-            campaign.thread_follow_ups
-        )
 
     @property
     def seen(self) -> int:
@@ -283,10 +290,10 @@ class _Audit:
                 subject = subject.replace(link, own_link())
             if index == 0:
                 first_subject = subject
-            elif self.follow_ups_in_thread and first_subject is not None:
-                # Follow-ups go as replies in the first message's thread (schedule._message).
-                subject = (
-                    first_subject if first_subject.startswith("Re: ") else f"Re: {first_subject}"
+            else:
+                # A threaded follow-up goes as a reply, with the first email's subject.
+                subject = follow_ups.subject_as_sent(
+                    renderer.step, self.steps[0], subject, first_subject
                 )
             for problem in content.subject_problems(subject):
                 self.problems[order, problem].append(pk)
@@ -342,6 +349,20 @@ class _Audit:
             for order, problem in keys
         ]
 
+    def language_findings(self) -> list[Finding]:
+        """The steps whose words are in another language than the campaign's."""
+        found = []
+        for step in self.steps:
+            written = languages.guess_language(step.subject, step.body_template, step.text_template)
+            if written is None or written == self.language:
+                continue
+            detail = OTHER_LANGUAGE.format(
+                written=_language_name(written), language=_language_name(self.language)
+            )
+            key = f"language:{step.order}"
+            found.append(Finding(key, f"Step {step.order}", detail, lead_ids=list(self.ids)))
+        return found
+
     def blocking(self) -> list[str]:
         """A step that renders for nobody cannot be launched."""
         reasons = []
@@ -359,6 +380,10 @@ def _missing_phrase(order: int, use: fields.Use) -> str:
     if use.missing == fields.LEFT_OUT:
         return f"step {order} leaves it out"
     return f"step {order} cannot be rendered for them (below)"
+
+
+def _language_name(code: str) -> str:
+    return str(translation.get_language_info(code)["name_translated"])
 
 
 def _quoted(fallback: str | None) -> str:

@@ -5,6 +5,7 @@ import html
 import re
 from dataclasses import dataclass
 
+from campaigns.content import mime
 from campaigns.content.rendering import Rendered
 
 SUBJECT_EMPTY = "subject_empty"
@@ -55,13 +56,16 @@ _WORD = re.compile(r"\w")
 @dataclass(frozen=True)
 class Footer:
     """What every message of the organization must show: its postal address (and the
-    ways a template may have written it into the HTML)."""
+    ways a template may have written it into the HTML); and the words our footer adds
+    (why they get it, "Unsubscribe"), in the language active when it is made."""
 
     postal_address: str
     forms: tuple[str, ...]
+    words: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, postal_address: str) -> "Footer":
+    def of(cls, postal_address: str, agency: str = "") -> "Footer":
+        words = tuple(word for word in (mime.why_line(agency), str(mime.UNSUBSCRIBE)) if word)
         address = postal_address.strip()
         escaped = html.escape(address)
         forms = (
@@ -70,7 +74,7 @@ class Footer:
             escaped.replace("\n", "<br>"),
             escaped.replace("&#x27;", "&#39;"),
         )
-        return cls(address, forms)
+        return cls(address, forms, words)
 
 
 def subject_problems(subject: str) -> list[str]:
@@ -132,7 +136,7 @@ def _visible_text(body: str) -> str:
 
 def _words(text: str, footer: Footer, unsubscribe_url: str) -> bool:
     """Whether `text` says anything besides the footer we add."""
-    for part in (footer.postal_address, unsubscribe_url, "Unsubscribe"):
+    for part in (footer.postal_address, unsubscribe_url, *footer.words):
         if part:
             text = text.replace(part, " ")
     return bool(_WORD.search(text))

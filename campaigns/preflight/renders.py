@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from campaigns.content import mime, rendering
+from campaigns.content.email_locale import EmailLocale, writing
 from campaigns.models import Campaign, CampaignStep, MessageLog
 from campaigns.outbox import tracking_links, unsubscribe_links
 from campaigns.preflight import content, fields
@@ -45,8 +46,12 @@ def stand_in_link(campaign: Campaign) -> str:
 class StepRenderer:
     def __init__(self, step: CampaignStep, campaign: Campaign, account: Any, link: str) -> None:
         self.step, self.campaign, self.account, self.link = step, campaign, account, link
-        self.footer = content.Footer.of(campaign.organization.postal_address)
+        organization = campaign.organization
+        self.locale = EmailLocale.of_organization(organization, campaign.language)
+        with writing(self.locale):
+            self.footer = content.Footer.of(organization.postal_address, organization.name)
         parts = [(step.subject, False), (step.body_template, True), (step.text_template, False)]
+        self.card = rendering.uses_card(*(source for source, _ in parts))
         reads = [fields.template_reads(source, html) for source, html in parts if source]
         # A link that escaping would change would make the stand-in's output differ.
         reusable = all(read is not None for read in reads) and html.escape(link) == link
@@ -81,8 +86,14 @@ class StepRenderer:
         return tuple(key)
 
     def _render(self, lead: Any, link: str) -> Outcome:
+        with writing(self.locale):
+            return self._checked(lead, link)
+
+    def _checked(self, lead: Any, link: str) -> Outcome:
         step = self.step
-        context = rendering.message_context(lead=lead, sender=self.account, unsubscribe_url=link)
+        context = rendering.message_context(
+            lead=lead, sender=self.account, unsubscribe_url=link, card=self.card
+        )
         try:
             rendered = rendering.render_message(
                 subject=step.subject,
@@ -93,8 +104,12 @@ class StepRenderer:
         except rendering.TemplateError as error:
             return Outcome(part=error.part or "html", error=str(error))
         # The same two calls as sending.render_for: what is checked is what the preview shows.
+        organization = self.campaign.organization
         final = mime.with_footer(
-            rendered, postal_address=self.campaign.organization.postal_address, unsubscribe_url=link
+            rendered,
+            postal_address=organization.postal_address,
+            unsubscribe_url=link,
+            agency=organization.name,
         )
         problems = content.body_problems(
             final,

@@ -3,7 +3,15 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from campaigns.content.follow_ups import SentSubject
+
+THREADED = _(
+    "{step} goes as a reply in the first email's thread, with the subject “{subject}”: the "
+    "subject written for it is not used."
+)
 
 
 def leads_text(count: int) -> str:
@@ -45,9 +53,20 @@ class Report:
     fields: list[Finding] = field(default_factory=list)
     failures: list[Finding] = field(default_factory=list)
     content: list[Finding] = field(default_factory=list)
+    languages: list[Finding] = field(default_factory=list)
     duplicates: list[Finding] = field(default_factory=list)
     blocking: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    subjects: list[SentSubject] = field(default_factory=list)
+
+    @property
+    def threaded(self) -> list[str]:
+        """The steps whose own subject threading replaces, said in words."""
+        return [
+            THREADED.format(step=sent.step.label(), subject=sent.subject)
+            for sent in self.subjects
+            if sent.threaded
+        ]
 
     @property
     def sections(self) -> list[tuple[str, list[Finding]]]:
@@ -56,13 +75,14 @@ class Report:
             ("Merge fields that are blank for some leads", self.fields),
             ("Leads the message cannot be rendered for", self.failures),
             ("Content that hurts delivery", self.content),
+            ("Steps in another language than the campaign's", self.languages),
             ("Addresses shared by several leads", self.duplicates),
         ]
         return [(title, findings) for title, findings in named if findings]
 
     @property
     def all_clear(self) -> bool:
-        return not (self.fields or self.failures or self.content or self.blocking)
+        return not (self.fields or self.failures or self.content or self.languages or self.blocking)
 
     def findings(self) -> list[Finding]:
         return [finding for _, findings in self.sections for finding in findings]
@@ -81,7 +101,7 @@ class Report:
 
     def lines(self) -> list[str]:
         """The report as text (manage.py launch_campaign --check)."""
-        lines = [f"Preflight of “{self.campaign.name}”: {self.summary()}"]
+        lines = [f"Preflight of “{self.campaign.name}”: {self.summary()}", *self.threaded]
         for title, findings in self.sections:
             lines.append(f"{title}:")
             lines.extend(f"  {finding}" for finding in findings)

@@ -7,11 +7,15 @@ import json
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.ab_tests.ab_test_page import ab_test_live
+from campaigns.audiences import audience
 from campaigns.models import Campaign, Dispatch, MessageLog
-from campaigns.reporting import dashboard, sender_health
+from campaigns.outbox import failures
+from campaigns.reporting import dashboard, links, sender_health
 from campaigns.reporting.planner import forecast
 from campaigns.reporting.progress import campaign_progress, counts_by_step, step_funnel
 from campaigns.sequences.outlook import sequence_outlook
@@ -26,6 +30,8 @@ LIVE_CHARTS = {"daily": "chart", "funnel": "funnel_chart"}
 # when the campaign's status allows them (Campaign.LIFECYCLE); then those always there.
 BUTTONS = ["launch", "pause", "resume", "cancel"]
 ALWAYS = ["preview", "duplicate"]
+# A finished campaign is archived (hidden from the lists, kept), never deleted.
+KEEPING = ["archive", "unarchive"]
 # Actions that stop sending: a blast with nothing left to send has nothing to stop.
 STOPPING = {"pause", "cancel"}
 SEQUENCE_CANCELLED = "Cancelled: no more steps are sent."
@@ -42,6 +48,10 @@ def available_actions(campaign: Campaign, waiting: int) -> list[str]:
         for action in BUTTONS
         if campaign.allows(action) and (still_sending or action not in STOPPING)
     ]
+    if campaign.archived_at is not None:
+        allowed.append("unarchive")
+    elif campaign.status == Campaign.Status.COMPLETED:
+        allowed.append("archive")
     return [*allowed, *ALWAYS]
 
 
@@ -73,11 +83,23 @@ def campaign_page(campaign: Campaign) -> tuple[dict[str, Any], dict[str, Any]]:
         "live": campaign.status in Campaign.LIVE,
         "actions": available_actions(campaign, progress["waiting"]),
         "sender_warning": warning,
-        "funnel": [_funnel_row(row) for row in funnel],
+        "funnel": [_funnel_row(campaign, row) for row in funnel],
+        # Each count of the delivery line leads to the messages it counts.
+        "links": {
+            "sent": links.messages_url(campaign, outcome="sent"),
+            "failed": links.messages_url(campaign, outcome="failed"),
+            "waiting": links.messages_url(campaign, outcome="queued"),
+            "skipped": links.messages_url(campaign, outcome="skipped"),
+            "cancelled": links.messages_url(campaign, status=MessageLog.Status.CANCELLED),
+            "unknown": links.messages_url(campaign, status=MessageLog.Status.UNKNOWN),
+            "total": links.messages_url(campaign),
+        },
+        "skipped_reasons": skipped_reasons(campaign),
         "charts": {name: json.loads(results[key]) for name, key in LIVE_CHARTS.items()},
         # The reasons in words; the exact words stay on the page, for the superuser.
         "reasons": [
-            {"words": reason["words"], "count": reason["count"]} for reason in results["reasons"]
+            {"words": reason["words"], "count": reason["count"], "url": reason["url"]}
+            for reason in results["reasons"]
         ],
         "sequence": None,
         # When it finishes, sharing its account(s) with the other campaigns (planner).
@@ -107,17 +129,83 @@ def campaign_page(campaign: Campaign) -> tuple[dict[str, Any], dict[str, Any]]:
     return live, results
 
 
-def _funnel_row(row: dict[str, Any]) -> dict[str, Any]:
+# The per-step table's columns after the step (and a sequence's day and waiting leads).
+FUNNEL_COLUMNS = [
+    ("audience", _("Audience")),
+    ("queued", _("Queued")),
+    ("sent", _("Sent")),
+    ("opened", _("Opened")),
+    ("clicked", _("Clicked")),
+    ("replied", _("Replied")),
+    ("bounced", _("Bounced")),
+    ("unsubscribed", _("Unsubscribed")),
+    ("failed", _("Failed")),
+]
+# A step's counts and the messages each leads to (its "Queued" is what waits to be sent).
+STEP_OUTCOMES = {
+    "queued": "queued",
+    "sent": "sent",
+    "opened": "opened",
+    "clicked": "clicked",
+    "replied": "replied",
+    "bounced": "bounced",
+    "unsubscribed": "unsubscribed",
+    "failed": "failed",
+}
+
+
+def _funnel_row(campaign: Campaign, row: dict[str, Any]) -> dict[str, Any]:
     step = row["step"]
     counts = {key: value for key, value in row.items() if key != "step"}
+    urls = {
+        name: links.messages_url(campaign, outcome=outcome, step=step.pk)
+        for name, outcome in STEP_OUTCOMES.items()
+    }
+    urls["audience"] = links.messages_url(campaign, step=step.pk)
+    if campaign.type == Campaign.Type.SEQUENCE:
+        urls["waiting"] = links.waiting_url(campaign, step.order)
     return {
         "step": str(step.pk),
         "order": step.order,
         "label": step.label(),
         "day": step.offset_days,
         "active": step.is_active,
+        "links": urls,
         **counts,
     }
+
+
+def skipped_reasons(campaign: Campaign) -> list[dict[str, Any]]:
+    """The skipped messages by reason, named for what each is ("1 opted out, 3 on the
+    suppression list"), each with the messages it counts."""
+    keys = {text: key for key, text in audience.skip_texts(campaign).items()}
+    rows = (
+        MessageLog.objects.filter(
+            campaign=campaign, is_test=False, status=MessageLog.Status.SKIPPED
+        )
+        .values("error_message")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "error_message")
+    )
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        text = row["error_message"]
+        key = keys.get(text)
+        words = (
+            str(audience.SKIPPED_WORDS[key])
+            if key in audience.SKIPPED_WORDS
+            else failures.in_words(text)
+        )
+        reason = found.setdefault(
+            words,
+            {
+                "words": words,
+                "count": 0,
+                "url": links.messages_url(campaign, why=failures.in_words(text)),
+            },
+        )
+        reason["count"] += row["count"]
+    return list(found.values())
 
 
 def _blast_line(campaign: Campaign, progress: dict[str, Any], warning: str) -> str:

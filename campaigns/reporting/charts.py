@@ -25,10 +25,10 @@ STACKS = [
 # The funnel of a step: each stage a part of the one before (ENGAGEMENT), in its colour.
 STAGE_COLOURS = {"sent": "#a78bfa", "opened": "#60a5fa", "clicked": "#2563eb", "replied": "#16a34a"}
 STAGES = [(stage.capitalize(), stage, STAGE_COLOURS[stage]) for stage in ENGAGEMENT]
-# A step's label on the funnel's axis: two short lines at most (Chart.js draws a list as
-# lines), so a long subject does not push the bars off the chart.
-LABEL_LINE = 30
-LABEL_LINES = 2
+# A step's label on the funnel's axis: three short lines at most (Chart.js draws a list as
+# lines), so a long subject does not push the bars off the chart, on a phone too.
+LABEL_LINE = 20
+LABEL_LINES = 3
 AXIS_COLOUR = "#6b7280"
 
 

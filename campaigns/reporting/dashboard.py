@@ -13,7 +13,7 @@ from django.utils import timezone
 from campaigns.listing_alerts import triggers
 from campaigns.models import Campaign, EmailAccount, LinkClick, MessageLog, MessageLogQuerySet
 from campaigns.outbox import failures
-from campaigns.reporting import charts, checklist, sender_health, stats
+from campaigns.reporting import charts, checklist, links, sender_health, stats
 from campaigns.reporting.progress import campaign_progress
 from crm.site import navigation
 from crm.site.tenancy import organization_ids
@@ -164,8 +164,15 @@ def campaign_results(campaign: Campaign, funnel: list[dict[str, Any]]) -> dict[s
         ),
         "funnel_options": charts.FUNNEL_OPTIONS,
         "funnel_height": charts.funnel_height(len(funnel)),
-        "reasons": failure_reasons(logs),
-        "links": clicks_per_link(campaign),
+        # Each count leads to the messages it counts: who failed and why, who clicked what.
+        "reasons": [
+            {**reason, "url": links.messages_url(campaign, why=reason["words"])}
+            for reason in failure_reasons(logs)
+        ],
+        "links": [
+            {**link, "messages": links.messages_url(campaign, link=link["url"])}
+            for link in clicks_per_link(campaign)
+        ],
     }
 
 

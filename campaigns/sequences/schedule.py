@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from campaigns.audiences import audience
+from campaigns.content import follow_ups
 from campaigns.launching import blasts
 from campaigns.models import (
     STOPPED_BOUNCED,
@@ -250,7 +251,7 @@ def _message(
     first_step: CampaignStep,
 ) -> MessageLog:
     log = sending.queued_message(snapshot=snapshot, lead=lead, account=account)
-    if campaign.thread_follow_ups and snapshot.step_id != first_step.pk:
+    if follow_ups.in_first_thread(snapshot.step, first_step):
         first = (
             MessageLog.objects.filter(
                 campaign=campaign,
@@ -268,7 +269,8 @@ def _message(
             log.email_account = threaded
             # Gmail threads a reply when threadId is given and the subject matches.
             log.thread_id, log.in_reply_to = first.thread_id, first.message_id
-            log.subject = (
-                first.subject if first.subject.startswith("Re: ") else (f"Re: {first.subject}")
+            # Kept when the message is rendered at its claim (sending.render_claimed).
+            log.subject = follow_ups.subject_as_sent(
+                snapshot.step, first_step, log.subject, first.subject
             )
     return log

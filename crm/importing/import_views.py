@@ -28,6 +28,7 @@ from crm.models import Lead, LeadImport, Organization
 from crm.site.tenancy import is_member, organizations_of
 
 ERRORS_SHOWN = 500
+RECENT_SHOWN = 10
 FILE_TOO_LARGE = "The file is larger than {limit} MB. Split it and import the parts."
 # One name for the page, wherever it is reached from (the sidebar says it too: settings/unfold.py).
 IMPORT_LEADS = "Import leads"
@@ -273,6 +274,13 @@ class LeadImportView(View):
         return self.render(request, **context)
 
     def render(self, request: HttpRequest, **context: Any) -> HttpResponse:
+        if "form" in context and "job" not in context:
+            # Imports under way or waiting are found again here (a large one runs on).
+            context["recent"] = (
+                LeadImport.objects.filter(organization__in=organizations_of(request.user))
+                .select_related("organization")
+                .order_by("-created_at")[:RECENT_SHOWN]
+            )
         report: ImportReport | None = context.get("report")
         shown = report.errors[:ERRORS_SHOWN] if report else []
         context.update(

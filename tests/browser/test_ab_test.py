@@ -77,7 +77,7 @@ def test_an_agent_tests_two_subjects_and_sends_the_better_one_to_the_rest(
     page.click("#ab-test [data-variant='B'] >> text=Send B to the rest…")
     confirmation = page.inner_text("#main")
     assert "Send subject B to the rest?" in confirmation
-    assert "(“Just listed near you, Sam Sample” for a sample lead) goes to the 20" in confirmation
+    assert "(“Just listed near you, ‹full name›”) goes to the 20" in confirmation
     screenshot(page, "ab-test-4-confirm.png")
     page.click("#confirm-form button[type=submit]")
     page.wait_for_url(change)

@@ -86,3 +86,34 @@ def test_an_agent_maps_a_crm_export_previews_and_imports_it(
     cid = Lead.objects.get(email="cid@example.com")
     assert (cid.status, cid.custom) == ("client", {"id": "107", "date_added": "2024-07-08"})
     assert Lead.objects.get(email="okafor@example.com").status == "lost"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", SIZES)
+def test_a_large_import_shows_its_progress_and_is_found_again(
+    live_server, browser, staff_a, org_a, size
+):
+    from django.utils import timezone
+
+    from crm.models import LeadImport
+
+    staff_a.set_password("correct horse")
+    staff_a.save()
+    job = LeadImport.objects.create(
+        organization=org_a,
+        file_name="kvcore-export-2026.csv",
+        file_size=40_000_000,
+        state=LeadImport.State.IMPORTING,
+        progress=0.42,
+        heartbeat_at=timezone.now(),
+    )
+    page = browser.new_page()
+    page.set_viewport_size(SIZES[size])
+    log_in(page, live_server, "alice", "correct horse")
+    page.goto(f"{live_server.url}/admin/crm/lead/import/{job.pk}/")
+    assert page.get_attribute("#import-progress", "data-state") == "importing"
+    screenshot(page, f"import-4-progress-{size}.png")
+    page.goto(f"{live_server.url}/admin/crm/lead/import/")
+    assert "kvcore-export-2026.csv" in page.inner_text("#import-recent")
+    assert "Importing (42%)" in page.inner_text("#import-recent")
+    screenshot(page, f"import-5-recent-{size}.png")

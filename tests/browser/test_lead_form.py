@@ -21,6 +21,7 @@ def test_the_docs_show_the_form_the_code_gives():
 
 
 @pytest.mark.browser
+@pytest.mark.usefixtures("fresh_rate_limits")
 @pytest.mark.parametrize("size", SIZES)
 def test_a_key_made_in_the_admin_and_its_form_on_a_site_bring_a_lead(
     live_server, browser, staff_a, org_a, size

@@ -70,8 +70,11 @@ def test_the_campaign_page_offers_the_actions_the_table_allows(client_a, org_a, 
     html = client_a.get(reverse("admin:campaigns_campaign_change", args=[sequence.pk]))
     offered = [action for action in campaign_live.BUTTONS if f'data-action="{action}"' in html.text]
     assert offered == allowed_buttons(sequence)
+    # A finished campaign is archived (kept), never deleted.
+    keeping = ["archive"] if status == Campaign.Status.COMPLETED else []
     assert campaign_live.available_actions(sequence, 0) == [
         *allowed_buttons(sequence),
+        *keeping,
         *campaign_live.ALWAYS,
     ]
     if status in Campaign.LIVE:  # the live page polls its buttons

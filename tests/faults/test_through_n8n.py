@@ -215,23 +215,29 @@ def kill_a_worker_mid_report(world: World, cluster, campaign: Campaign) -> int:
     which a report takes to start the count of failures in a row over, holds it there.
     Returns the killed pid."""
     url = cluster.url(world.database)
-    with psycopg.connect(url, autocommit=True) as setter:
-        setter.execute(
-            "UPDATE campaigns_campaign SET failure_streak = 1 WHERE id = %s", [campaign.pk]
-        )
-    deadline = time.monotonic() + 60
-    with psycopg.connect(url) as locker:
-        locker.execute("SELECT 1 FROM campaigns_campaign WHERE id = %s FOR UPDATE", [campaign.pk])
-        while time.monotonic() < deadline:
-            port = _blocked_report_port(url)
-            if port:
-                pid = _gunicorn_worker_with_port(world.fleet, port)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        with psycopg.connect(url, autocommit=True) as setter:
+            setter.execute(
+                "UPDATE campaigns_campaign SET failure_streak = 1 WHERE id = %s", [campaign.pk]
+            )
+        with psycopg.connect(url) as locker:
+            [streak] = locker.execute(
+                "SELECT failure_streak FROM campaigns_campaign WHERE id = %s FOR UPDATE",
+                [campaign.pk],
+            ).fetchone()
+            if not streak:
+                continue  # a report started the count over meanwhile: again
+            waited = time.monotonic() + 5
+            while time.monotonic() < waited:
+                port = _blocked_report_port(url)
+                pid = _gunicorn_worker_with_port(world.fleet, port) if port else None
                 if pid:
                     os.kill(pid, signal.SIGKILL)
                     locker.rollback()
                     return pid
-            time.sleep(0.05)
-    raise AssertionError("no report waited on the campaign's row within a minute")
+                time.sleep(0.05)
+    raise AssertionError("no report waited on the campaign's row within 90 s")
 
 
 def _blocked_report_port(url: str) -> int | None:

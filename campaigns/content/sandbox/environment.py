@@ -19,6 +19,7 @@ from jinja2.sandbox import (
 )
 from markupsafe import Markup
 
+from campaigns.content import formats
 from campaigns.content.sandbox import costs, filters, methods
 from campaigns.content.sandbox.budget import (
     MAX_FIELDS,
@@ -90,8 +91,9 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         super().__init__(**options)
         # No lipsum, cycler, joiner or namespace: their internals are known escape routes.
         self.globals = {"range": capped_range}
+        given = {**self.filters, **formats.TEMPLATE_FILTERS}
         self.filters = {
-            **{name: _bounded_filter(name, function) for name, function in self.filters.items()},
+            **{name: _bounded_filter(name, function) for name, function in given.items()},
             **INTERNAL_FILTERS,
         }
         self.tests = {

@@ -56,15 +56,16 @@ ORGANIZATIONS: list[dict[str, Any]] = [
         "currency": "USD",
         "postal_address": "1200 Sunset Blvd, Suite 300, Los Angeles, CA 90026, USA",
         "leads": "leads-sunset-realty.csv",
+        # (title, city, price, bedrooms, bathrooms, area in square feet)
         "properties": [
-            ("Modern loft in the Arts District", "Los Angeles", 875_000, 2),
-            ("Craftsman bungalow near Lake Ave", "Pasadena", 1_150_000, 3),
-            ("Ocean-view condo on Ocean Ave", "Santa Monica", 1_490_000, 2),
-            ("Family home with pool", "Burbank", 1_320_000, 4),
-            ("Starter condo by the Metro", "Glendale", 640_000, 1),
-            ("Mid-century ranch", "Long Beach", 980_000, 3),
-            ("Townhouse near Sony Studios", "Culver City", 1_050_000, 3),
-            ("Gated estate off Benedict Canyon", "Beverly Hills", 4_900_000, 6),
+            ("Modern loft in the Arts District", "Los Angeles", 875_000, 2, 2, 1_250),
+            ("Craftsman bungalow near Lake Ave", "Pasadena", 1_150_000, 3, 2, 1_680),
+            ("Ocean-view condo on Ocean Ave", "Santa Monica", 1_490_000, 2, 2, 1_320),
+            ("Family home with pool", "Burbank", 1_320_000, 4, 3, 2_400),
+            ("Starter condo by the Metro", "Glendale", 640_000, 1, 1, 780),
+            ("Mid-century ranch", "Long Beach", 980_000, 3, 2, 1_750),
+            ("Townhouse near Sony Studios", "Culver City", 1_050_000, 3, 3, 1_600),
+            ("Gated estate off Benedict Canyon", "Beverly Hills", 4_900_000, 6, 7, 7_800),
         ],
     },
     {
@@ -76,11 +77,12 @@ ORGANIZATIONS: list[dict[str, Any]] = [
         "currency": "EUR",
         "postal_address": "18 rue des Martyrs, 75009 Paris, France",
         "leads": "leads-maison-lumiere.csv",
+        # (title, city, price, bedrooms, bathrooms, area in square metres)
         "properties": [
-            ("Appartement haussmannien, 3 pièces", "Paris", 1_080_000, 2),
-            ("Studio lumineux à Montmartre", "Paris", 420_000, 1),
-            ("Maison avec jardin", "Vincennes", 1_350_000, 4),
-            ("Duplex avec terrasse", "Boulogne-Billancourt", 990_000, 3),
+            ("Appartement haussmannien, 3 pièces", "Paris", 1_080_000, 2, 1, 78),
+            ("Studio lumineux à Montmartre", "Paris", 420_000, 1, 1, 28),
+            ("Maison avec jardin", "Vincennes", 1_350_000, 4, 2, 140),
+            ("Duplex avec terrasse", "Boulogne-Billancourt", 990_000, 3, 2, 95),
         ],
     },
 ]
@@ -172,8 +174,112 @@ NEW_LISTING = {
     "city": "Pasadena",
     "price": 950_000,
     "bedrooms": 3,
+    "bathrooms": 2,
+    "area": 1_480,
     "url": "https://www.sunset-realty.example/listings/12-oak-st",
     "photo_url": "https://www.sunset-realty.example/photos/12-oak-st.jpg",
+}
+
+# Maison Lumière writes to its leads in French, prices in euros (Organization.language,
+# .currency): the footer, the listing cards and the unsubscribe page follow.
+HELLO = "<p>Bonjour{% if lead.first_name %} {{ lead.first_name }}{% endif %},</p>"
+BIENVENUE = (
+    HELLO
+    + """
+<p>Merci pour votre demande du {{ lead.created_at | date_local("long") }}. Je suis
+{{ sender.name }}, votre contact chez {{ organization.name }} pour votre recherche à
+{{ lead.city | default("Paris", true) }}.</p>
+{% if lead.budget_max %}<p>Vous nous avez indiqué un budget jusqu'à
+{{ lead.budget_max | money }} : je vous envoie les biens qui y correspondent dès qu'ils
+arrivent.</p>{% endif %}
+<p>Répondez simplement à cet e-mail pour me dire ce qui compte le plus pour vous : le
+quartier, le nombre de pièces, un extérieur… En attendant,
+<a href="https://www.maison-lumiere.example/annonces">découvrez nos annonces</a>.</p>
+<p>Bien cordialement,<br>{{ sender.name }}</p>"""
+)
+NOUVEAUTES = (
+    HELLO
+    + """
+<p>Plusieurs <a href="https://www.maison-lumiere.example/annonces/nouveautes">nouveaux
+biens</a> sont arrivés cette semaine.{% if property %} Celui-ci pourrait vous
+plaire :{% endif %}</p>
+{{ listing_card }}
+<p>Un appel jeudi vous conviendrait-il ?
+<a href="https://www.maison-lumiere.example/rendez-vous">Choisissez un créneau</a>.</p>"""
+)
+VISITE = (
+    HELLO
+    + """
+<p>Nous organisons une <a href="https://www.maison-lumiere.example/visite-privee">visite
+privée</a> ce week-end. Répondez à cet e-mail et je vous réserve un créneau.</p>
+<p>À très bientôt,<br>{{ sender.name }}</p>"""
+)
+ALERTE_SUBJECT = (
+    "{% if property.old_price %}Baisse de prix{% else %}Nouveau bien{% endif %} : "
+    "{{ property.title }} à {{ property.city }}"
+)
+ALERTE = (
+    HELLO
+    + """
+<p>{% if property.old_price %}Le prix d'un bien qui pourrait vous plaire vient de
+baisser.{% else %}Un bien qui correspond à votre recherche à {{ property.city }} vient
+d'arriver sur le marché.{% endif %}</p>
+{{ listing_card }}
+<p>Répondez à cet e-mail et j'organise une visite.<br>{{ sender.name }}</p>"""
+)
+NOUVEAU_BIEN = {
+    "title": "Trois pièces avec balcon",
+    "address": "7 rue Lepic",
+    "city": "Paris",
+    "price": 685_000,
+    "bedrooms": 2,
+    "bathrooms": 1,
+    "area": 62,
+    "url": "https://www.maison-lumiere.example/annonces/7-rue-lepic",
+    "photo_url": "https://www.maison-lumiere.example/photos/7-rue-lepic.jpg",
+}
+
+# Each agency's campaigns, in its own language: its sending account (user, address, name),
+# a blast, a sequence (with the groups of leads that joined it, days ago), and a listing
+# alert campaign with the listing whose alert waits for review.
+CAMPAIGNS: dict[str, dict[str, Any]] = {
+    "sunset-realty": {
+        "account": ("agent", "agent@sunset-realty.example", "Jordan at Sunset Realty"),
+        "blast": ("Spring open house", "You're invited: spring open house", OPEN_HOUSE),
+        "sequence": (
+            "New lead nurture",
+            [
+                (1, 0, "Welcome to {{ organization.name }}, {{ lead.name }}", WELCOME),
+                (2, 3, "New listings in {{ lead.city | default('your area') }}", FOLLOW_UP),
+                (3, 7, "A private viewing this weekend", OFFER),
+            ],
+        ),
+        "joined": (JOINED_DAYS_AGO, 20),
+        "alerts": (
+            "New listings and price drops",
+            LISTING_ALERT_SUBJECT,
+            LISTING_ALERT,
+            NEW_LISTING,
+        ),
+    },
+    "maison-lumiere": {
+        "account": ("agent-paris", "agence@maison-lumiere.example", "Camille Laurent"),
+        "blast": (
+            "Nouvelles annonces à Paris",
+            "Nouvelles annonces à {{ lead.city | default('Paris', true) }}",
+            PARIS_NEWS,
+        ),
+        "sequence": (
+            "Suivi des nouveaux contacts",
+            [
+                (1, 0, "Bienvenue chez {{ organization.name }}", BIENVENUE),
+                (2, 3, "Nouveaux biens à {{ lead.city | default('Paris', true) }}", NOUVEAUTES),
+                (3, 7, "Une visite privée ce week-end", VISITE),
+            ],
+        ),
+        "joined": ((6, 2), 10),
+        "alerts": ("Nouveaux biens et baisses de prix", ALERTE_SUBJECT, ALERTE, NOUVEAU_BIEN),
+    },
 }
 
 
@@ -202,16 +308,18 @@ class Command(BaseCommand):
             organizations = {spec["slug"]: self.organization(spec) for spec in ORGANIZATIONS}
             for username, password, slug, role in USERS:
                 self.user(username, password, organizations[slug] if slug else None, role)
-            sunset = organizations["sunset-realty"]
-            account = self.sending_account(sunset, User.objects.get(username="agent"))
-            paris = organizations["maison-lumiere"]
-            paris_account = self.paris_account(paris, User.objects.get(username="agent-paris"))
+            accounts = {
+                slug: self.sending_account(organizations[slug], *spec["account"])
+                for slug, spec in CAMPAIGNS.items()
+            }
             self.backdate(list(organizations.values()), loading)
-            self.campaigns(sunset, account, loading)
-            self.paris_news(paris, paris_account)
-            self.paris_consent(paris, loading)
-            for organization, sender in ((sunset, account), (paris, paris_account)):
-                self.domain_check(organization, sender, loading)
+            # Consent first: the Paris sequence enrols only the leads its rules allow.
+            self.paris_consent(organizations["maison-lumiere"], loading)
+            # One agency's history after the other: the tick queues every sequence's steps.
+            for slug, spec in CAMPAIGNS.items():
+                self.campaigns(organizations[slug], accounts[slug], loading, spec)
+            for slug, account in accounts.items():
+                self.domain_check(organizations[slug], account, loading)
         if reset:
             stats.refresh()  # the home's sums no longer hold the deleted messages
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (user / password):"))
@@ -246,11 +354,17 @@ class Command(BaseCommand):
             },
         )
         properties = []
-        for title, city, price, bedrooms in spec["properties"]:
+        for title, city, price, bedrooms, bathrooms, area in spec["properties"]:
             item, _ = Property.objects.get_or_create(
                 organization=organization,
                 title=title,
-                defaults={"city": city, "price": price, "bedrooms": bedrooms},
+                defaults={
+                    "city": city,
+                    "price": price,
+                    "bedrooms": bedrooms,
+                    "bathrooms": bathrooms,
+                    "area": area,
+                },
             )
             properties.append(item)
         report = leads_import(
@@ -298,48 +412,21 @@ class Command(BaseCommand):
         if organization is not None:
             membership_create(user=user, organization=organization, role=role)
 
-    def sending_account(self, organization: Organization, user: User) -> EmailAccount:
+    def sending_account(
+        self, organization: Organization, username: str, address: str, name: str
+    ) -> EmailAccount:
         account, _ = EmailAccount.objects.get_or_create(
             organization=organization,
-            email_address="agent@sunset-realty.example",
+            email_address=address,
             defaults={
-                "user": user,
-                "display_name": "Jordan at Sunset Realty",
+                "user": User.objects.get(username=username),
+                "display_name": name,
                 "is_primary": True,
                 # Messages land in var/outbox/ as .eml files: nothing leaves the machine.
                 "provider": EmailAccount.Provider.SANDBOX,
             },
         )
         return account
-
-    def paris_account(self, organization: Organization, user: User) -> EmailAccount:
-        account, _ = EmailAccount.objects.get_or_create(
-            organization=organization,
-            email_address="agence@maison-lumiere.example",
-            defaults={
-                "user": user,
-                "display_name": "Camille, Maison Lumière",
-                "is_primary": True,
-                "provider": EmailAccount.Provider.SANDBOX,
-            },
-        )
-        return account
-
-    def paris_news(self, organization: Organization, account: EmailAccount) -> None:
-        """A draft blast of the Paris agency: its launch page counts the leads its rules
-        skip (no consent on record, consent expired)."""
-        campaign, created = Campaign.objects.get_or_create(
-            organization=organization,
-            name="Nouvelles annonces à Paris",
-            defaults={"type": Campaign.Type.BLAST, "email_account": account},
-        )
-        if created:
-            CampaignStep.objects.create(
-                campaign=campaign,
-                order=1,
-                subject="Nouvelles annonces à {{ lead.city | default('Paris', true) }}",
-                body_template=PARIS_NEWS,
-            )
 
     def paris_consent(self, organization: Organization, loading: datetime.datetime) -> None:
         """Each Paris lead's consent, once: express from the contact form (with its words),
@@ -397,11 +484,16 @@ class Command(BaseCommand):
         )
 
     def campaigns(
-        self, organization: Organization, account: EmailAccount, loading: datetime.datetime
+        self,
+        organization: Organization,
+        account: EmailAccount,
+        loading: datetime.datetime,
+        spec: dict[str, Any],
     ) -> None:
+        name, subject, body = spec["blast"]
         blast, created = Campaign.objects.get_or_create(
             organization=organization,
-            name="Spring open house",
+            name=name,
             defaults={"type": Campaign.Type.BLAST, "email_account": account},
         )
         if created:
@@ -409,14 +501,12 @@ class Command(BaseCommand):
                 created_at=loading - datetime.timedelta(days=2)
             )
             CampaignStep.objects.create(
-                campaign=blast,
-                order=1,
-                subject="You're invited: spring open house",
-                body_template=OPEN_HOUSE,
+                campaign=blast, order=1, subject=subject, body_template=body
             )
+        name, steps = spec["sequence"]
         sequence, created = Campaign.objects.get_or_create(
             organization=organization,
-            name="New lead nurture",
+            name=name,
             defaults={
                 "type": Campaign.Type.SEQUENCE,
                 "email_account": account,
@@ -426,11 +516,6 @@ class Command(BaseCommand):
             },
         )
         if created:
-            steps = [
-                (1, 0, "Welcome to {{ organization.name }}, {{ lead.name }}", WELCOME),
-                (2, 3, "New listings in {{ lead.city | default('your area') }}", FOLLOW_UP),
-                (3, 7, "A private viewing this weekend", OFFER),
-            ]
             for order, offset, subject, body in steps:
                 CampaignStep.objects.create(
                     campaign=sequence,
@@ -439,14 +524,22 @@ class Command(BaseCommand):
                     subject=subject,
                     body_template=body,
                 )
-            self.sequence_history(sequence, loading)
-        self.listing_alerts(organization, account)
+            self.sequence_history(sequence, loading, *spec["joined"])
+        self.listing_alerts(organization, account, *spec["alerts"])
 
-    def listing_alerts(self, organization: Organization, account: EmailAccount) -> None:
+    def listing_alerts(
+        self,
+        organization: Organization,
+        account: EmailAccount,
+        name: str,
+        subject: str,
+        body: str,
+        new_listing: dict[str, Any],
+    ) -> None:
         """A listing alert campaign, on; then a new listing, whose alert waits for review."""
         campaign, created = Campaign.objects.get_or_create(
             organization=organization,
-            name="New listings and price drops",
+            name=name,
             # Alerts go out at any hour, so the demo's send shows its messages at once.
             defaults={
                 "type": Campaign.Type.LISTING_ALERT,
@@ -458,29 +551,34 @@ class Command(BaseCommand):
         )
         if created:
             CampaignStep.objects.create(
-                campaign=campaign,
-                order=1,
-                subject=LISTING_ALERT_SUBJECT,
-                body_template=LISTING_ALERT,
+                campaign=campaign, order=1, subject=subject, body_template=body
             )
             triggers.alerts_turn_on(campaign=campaign)
-        if not Property.objects.filter(organization=organization, address="12 Oak St").exists():
-            listing = Property(organization=organization, **NEW_LISTING)
-            triggers.property_save(item=listing)
+        listed = Property.objects.filter(organization=organization, address=new_listing["address"])
+        if not listed.exists():
+            triggers.property_save(item=Property(organization=organization, **new_listing))
 
-    def sequence_history(self, sequence: Campaign, now: datetime.datetime) -> None:
-        """Sixty leads who joined 9, 5 and 1 days ago, and what the sender did since, through
-        the real tick and outbox: every date follows the one before it (queued, sent,
-        opened, replied), and a lead who replied, bounced or could not be sent to got nothing
-        more. The next steps fall due as the demo runs."""
+    def sequence_history(
+        self,
+        sequence: Campaign,
+        now: datetime.datetime,
+        joined: tuple[int, ...],
+        group_size: int,
+    ) -> None:
+        """Groups of leads who joined `joined` days ago (Sunset Realty: three groups of
+        twenty, 9, 5 and 1 days ago), and what the sender did since, through the real tick
+        and outbox: every date follows the one before it (queued, sent, opened, replied), and
+        a lead who replied, bounced or could not be sent to got nothing more. The next steps
+        fall due as the demo runs."""
         started = now - datetime.timedelta(days=HISTORY_DAYS)
         sequence.launch()
         Campaign.objects.filter(pk=sequence.pk).update(
             launched_at=started, created_at=started - datetime.timedelta(days=1)
         )
-        leads = list(audience_of(sequence).order_by("email").values_list("pk", flat=True)[:60])
-        for index, days_ago in enumerate(JOINED_DAYS_AGO):
-            group = Lead.objects.filter(pk__in=leads[index * 20 : index * 20 + 20])
+        everyone = audience_of(sequence).order_by("email").values_list("pk", flat=True)
+        leads = list(everyone[: len(joined) * group_size])
+        for index, days_ago in enumerate(joined):
+            group = Lead.objects.filter(pk__in=leads[index * group_size : (index + 1) * group_size])
             schedule.enroll(sequence, group, now - datetime.timedelta(days=days_ago))
         Enrollment.objects.filter(campaign=sequence).update(created_at=F("started_at"))
         # The tick runs at each moment something falls due (the real sender ticks every

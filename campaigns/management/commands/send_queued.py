@@ -31,7 +31,7 @@ PASS_RETRY_LONGEST = 30.0
 PASS_FAILED = "The pass failed ({error}); the sender goes on in {seconds:.0f} s."
 Status = MessageLog.Status
 OTHER_OUTCOMES = [
-    (Status.SKIPPED, "skipped (opted out)"),
+    (Status.SKIPPED, "skipped (opted out, suppressed or without consent)"),
     (Status.QUEUED, "put back in the queue"),
     (Status.UNKNOWN, "unknown (no answer from Gmail)"),
 ]

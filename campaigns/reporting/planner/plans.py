@@ -35,6 +35,16 @@ class CampaignPlan:
     finish: datetime.datetime | None = None  # None: held, or beyond the horizon
     ahead: tuple[Campaign, ...] = ()  # what sends before its first message
     blocked: str = ""  # why nothing of it is planned (the account cannot send)
+    # An A/B test's rest, held until the winner is chosen (counted in `messages` too once
+    # the choice is due, and planned from then), and when that is (None: not known yet).
+    ab_held: int = 0
+    ab_decision: datetime.datetime | None = None
+
+    @property
+    def waiting(self) -> int:
+        """Everything of it still to send: planned, held by a pause, held for a winner."""
+        unplanned = self.ab_held if self.ab_decision is None else 0
+        return self.messages + self.held + unplanned
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,9 @@ def _campaign_rows(
     rows = []
     for campaign_id, messages in outcome.planned.items():
         done = not outcome.unsent.get(campaign_id)
+        # Done when nothing of it is left unplanned: no held rest whose choice is not due.
+        unplanned = campaign_id in found.ab_decision and found.ab_decision[campaign_id] is None
+        done = done and not unplanned
         rows.append(
             CampaignPlan(
                 campaign=found.campaigns[campaign_id],
@@ -144,11 +157,22 @@ def _campaign_rows(
                 finish=last.get(campaign_id) if done else None,
                 ahead=tuple(found.campaigns[other] for other in ahead.get(campaign_id, ())),
                 blocked=blocked,
+                ab_held=found.ab_held.pop(campaign_id, 0),
+                ab_decision=found.ab_decision.get(campaign_id),
             )
         )
     rows += [
         CampaignPlan(campaign=found.campaigns[campaign_id], messages=0, held=held)
         for campaign_id, held in found.held.items()
+    ]
+    rows += [
+        CampaignPlan(
+            campaign=found.campaigns[campaign_id],
+            messages=0,
+            ab_held=held,
+            ab_decision=found.ab_decision.get(campaign_id),
+        )
+        for campaign_id, held in found.ab_held.items()
     ]
     never = datetime.datetime.max.replace(tzinfo=datetime.UTC)
     return sorted(rows, key=lambda row: (row.first_send or never, row.campaign.name))
@@ -202,10 +226,14 @@ def campaign_plan(
         return None
     finishes = [row.finish for row in rows if row.finish]
     starts = [row.first_send for row in rows if row.first_send]
+    decisions = [row.ab_decision for row in rows if row.ab_held]
+    known = [decision for decision in decisions if decision is not None]
     return CampaignPlan(
         campaign=campaign,
         messages=sum(row.messages for row in rows),
         held=sum(row.held for row in rows),
+        ab_held=sum(row.ab_held for row in rows),
+        ab_decision=None if len(known) < len(decisions) else max(known, default=None),
         first_send=min(starts, default=None),
         # Finished when its last account is done; not known while any account is not.
         finish=max(finishes) if len(finishes) == len(rows) else None,

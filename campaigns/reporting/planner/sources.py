@@ -11,9 +11,11 @@ from typing import Any
 from django.db.models import CharField, Count, Min, Q
 from django.db.models.functions import Cast, Coalesce, Substr
 
+from campaigns.ab_tests import variants
 from campaigns.accounts import warmup
 from campaigns.models import (
     AbGroup,
+    AbTest,
     Campaign,
     CampaignStep,
     Dispatch,
@@ -41,6 +43,10 @@ class Sources:
     campaigns: dict[Any, Campaign] = field(default_factory=dict)
     # Messages (or due steps) of paused campaigns: they wait, outside the plan.
     held: dict[Any, int] = field(default_factory=dict)
+    # The rest of an A/B test, held until its winner is chosen: how many, and when the
+    # choice is due (None while test messages still wait); planned from that moment.
+    ab_held: dict[Any, int] = field(default_factory=dict)
+    ab_decision: dict[Any, datetime.datetime | None] = field(default_factory=dict)
     steps: dict[Any, list[CampaignStep]] = field(default_factory=dict)
 
     def follow(self) -> Follow:
@@ -105,6 +111,7 @@ def load(account: EmailAccount, now: datetime.datetime) -> Sources:
     """Everything the account's plan starts from, at `now`."""
     sources = Sources(limits=account_limits(account, now))
     _queued(sources, account, now)
+    _held_for_winners(sources, account, now)
     _queuing(sources, account, now)
     _due_steps(sources, account)
     return sources
@@ -136,6 +143,40 @@ def _queued(sources: Sources, account: EmailAccount, now: datetime.datetime) -> 
             ready = max(now, run["dispatch__send_after"] or now)
         sources.batches.append(Batch(campaign_id, count, run["first"], ready))
     _campaigns(sources, {*sources.held, *(batch.campaign for batch in sources.batches)})
+
+
+def _held_for_winners(sources: Sources, account: EmailAccount, now: datetime.datetime) -> None:
+    """The rests of A/B tests held for their winner: counted, and planned from the moment
+    the choice is due (their place in the queue is their launch's), or, before that is
+    known (test messages still wait), left out of the plan and said."""
+    held = (
+        MessageLog.objects.filter(
+            email_account=account,
+            status=Status.QUEUED,
+            is_test=False,
+            ab_group=AbGroup.HELD,
+            campaign__status__in=Campaign.LIVE,
+        )
+        .values("dispatch", "campaign", "campaign__status")
+        .annotate(messages=Count("pk"), first=Min("created_at"))
+        .order_by("first")
+    )
+    tests = {
+        test.dispatch_id: test
+        for test in AbTest.objects.filter(dispatch__in=[row["dispatch"] for row in held])
+    }
+    for row in held:
+        campaign_id, count = row["campaign"], row["messages"]
+        if row["campaign__status"] == Campaign.Status.PAUSED:
+            sources.held[campaign_id] = sources.held.get(campaign_id, 0) + count
+            continue
+        test = tests.get(row["dispatch"])
+        due = variants.decision_due_at(test) if test else None
+        sources.ab_held[campaign_id] = sources.ab_held.get(campaign_id, 0) + count
+        sources.ab_decision[campaign_id] = due
+        if due is not None:
+            sources.batches.append(Batch(campaign_id, count, row["first"], max(now, due)))
+    _campaigns(sources, set(sources.ab_held) | set(sources.held))
 
 
 def _queuing(sources: Sources, account: EmailAccount, now: datetime.datetime) -> None:

@@ -5,7 +5,8 @@
      data-live-width="a"    a bar's width, in percent
      data-live-show="a"     shown when the value is set, hidden otherwise
      data-live-rows="a"     a list, rebuilt from its <template> (and <template data-empty>),
-                            whose [data-field] elements take each item's fields
+                            whose [data-field] elements take each item's fields as text,
+                            and [data-href] links as their address
      data-live-chart="a"    a block whose chart takes the data of charts.a
    Action buttons (a[data-action]) that no longer apply are hidden. Polling stops when the
    campaign is over. Nothing here writes: it only reads progress.json. */
@@ -42,6 +43,9 @@
       const copy = row.content.cloneNode(true);
       for (const field of copy.querySelectorAll("[data-field]")) {
         field.textContent = text(item[field.dataset.field], Number(field.dataset.max || 0));
+      }
+      for (const link of copy.querySelectorAll("[data-href]")) {
+        link.setAttribute("href", item[link.dataset.href] || "#");
       }
       list.append(copy);
     }

@@ -79,6 +79,65 @@
     }
   }
 
+  // "Send as a new email" is for a sequence's follow-ups (threaded as replies otherwise).
+  function showThreadFields() {
+    for (const line of document.querySelectorAll(`#${prefix}-group .field-new_thread`)) {
+      line.style.display = isSequence() ? "" : "none";
+    }
+  }
+
+  // The page's steps as the server reads them to tell what subject each is sent with.
+  function stepRows() {
+    return rows()
+      .filter((row) => !isDeleted(row))
+      .map((row) => ({
+        key: rowKey(row),
+        order: parseInt(field(row, "order").value, 10) || 0,
+        is_active: field(row, "is_active") ? field(row, "is_active").checked : true,
+        subject: field(row, "subject").value,
+        new_thread: field(row, "new_thread") ? field(row, "new_thread").checked : false,
+      }));
+  }
+
+  function rowKey(row) {
+    return field(row, "subject").name.replace(/-subject$/, "");
+  }
+
+  // Beside each subject: what it is replaced with when the step goes in the first thread,
+  // and a button that sends this step as a new email instead.
+  function showSubjects(subjects) {
+    for (const row of rows()) {
+      const input = field(row, "subject");
+      const line = input.closest(".grow") || input.parentElement;
+      let note = row.querySelector(".step-threaded-note");
+      const sent = subjects && subjects[rowKey(row)];
+      if (!sent || !sent.threaded) {
+        if (note) note.hidden = true;
+        continue;
+      }
+      if (!note) {
+        note = document.createElement("div");
+        note.className = "step-threaded-note max-w-2xl text-sm mt-2 p-2 rounded-default bg-base-50 dark:bg-base-800";
+        note.setAttribute("role", "note");
+        const words = document.createElement("span");
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "block text-left mt-1 text-primary-600 underline";
+        button.textContent = panel.dataset.newThreadButton;
+        button.addEventListener("click", () => {
+          const box = field(row, "new_thread");
+          if (!box) return;
+          box.checked = true;
+          box.dispatchEvent(new Event("change", { bubbles: true }));
+        });
+        note.append(words, button);
+        line.append(note);
+      }
+      note.firstChild.textContent = panel.dataset.threadedNote.replace("SUBJECT", sent.subject);
+      note.hidden = false;
+    }
+  }
+
   // The subject selector lists A and each of B to D written in the step previewed.
   function refreshVariants() {
     const row = currentRow();
@@ -115,7 +174,15 @@
     // Sent from each lead's agent: the lead's sender fills in {{ sender }}.
     const fromAgents = form.querySelector("[name=send_from_agents]");
     if (fromAgents) data.append("send_from_agents", fromAgents.checked ? "1" : "");
+    // The language of the emails, as chosen (saved or not): footer, card and formats.
+    const language = form.querySelector("[name=language]");
+    if (language) data.append("language", language.value);
     data.append("lead", leadSelect.value);
+    if (typeSelect) data.append("type", typeSelect.value);
+    const threading = form.querySelector("[name=thread_follow_ups]");
+    if (threading) data.append("thread_follow_ups", threading.checked ? "1" : "");
+    data.append("steps", JSON.stringify(stepRows()));
+    data.append("step", rowKey(row));
     for (const name of TEMPLATE_FIELDS) data.append(name, field(row, name).value);
     for (const name of VARIANT_FIELDS) {
       const input = field(row, name);
@@ -139,6 +206,7 @@
     if (number !== asked) return;
     status.textContent = "";
     fillLeads(answer);
+    showSubjects(answer.subjects);
     note.textContent = answer.note || "";
     show(note, Boolean(answer.note));
     const stepId = field(row, "id");
@@ -182,14 +250,23 @@
       const typed = (event.target.name || "").match(/-subject(?:_([bcd]))?$/);
       if (typed) variantSelect.value = typed[1] ? typed[1].toUpperCase() : "A";
     }
-    if (["email_account", "send_from_agents"].includes(event.target.name) || row) later();
+    if (["email_account", "send_from_agents", "language"].includes(event.target.name) || row) later();
   });
   form.addEventListener("change", (event) => {
-    if (event.target.name && event.target.name.endsWith("-DELETE")) refreshSteps();
+    const name = event.target.name || "";
+    if (name.endsWith("-DELETE")) refreshSteps();
     if (event.target === typeSelect) {
       showVariantFields();
+      showThreadFields();
       refreshVariants();
       render();
+    } else if (
+      name === "thread_follow_ups" ||
+      name.endsWith("-new_thread") ||
+      name.endsWith("-is_active") ||
+      name.endsWith("-DELETE")
+    ) {
+      render(); // which subjects threading replaces
     }
   });
   form.addEventListener("focusin", (event) => {
@@ -217,6 +294,7 @@
     refreshSteps();
     stepSelect.value = field(row, "subject").name.replace(/-subject$/, "");
     showVariantFields();
+    showThreadFields();
     refreshVariants();
     render();
   });
@@ -245,6 +323,7 @@
 
   refreshSteps();
   showVariantFields();
+  showThreadFields();
   refreshVariants();
   render();
 })();

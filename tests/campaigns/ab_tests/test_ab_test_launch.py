@@ -61,7 +61,7 @@ def test_the_launch_page_announces_the_test(client_a, campaign_a):
     for n in range(10):
         Lead.objects.create(organization=campaign_a.organization, name=f"L{n}", email=f"{n}@x.io")
     html = client_a.get(launch_url(campaign_a)).content.decode()
-    assert "<strong>B</strong> · Other Sam Sample</li>" in html
+    assert "<strong>B</strong> · Other ‹full name›</li>" in html
     assert (
         "First, 40% of the audience: <strong>2</strong> leads per subject (4 in all). 4 hours "
         "after the last of them is sent, the subject with the most unique opens goes to the "

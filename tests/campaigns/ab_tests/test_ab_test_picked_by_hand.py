@@ -37,7 +37,7 @@ def test_a_get_asks_and_the_post_sends_the_chosen_subject_to_the_rest(client_a, 
     assert page.status_code == 200
     text = page.content.decode()
     assert 'id="confirm-form"' in text and "Send subject B to the rest?" in text
-    assert "Subject B (“B: Sam Sample” for a sample lead) goes to the 10 leads who" in text
+    assert "Subject B (“B: ‹full name›”) goes to the 10 leads who" in text
     assert AbTest.objects.get(campaign=testing).decided_at is None and held(testing) == 10
 
     response = client_a.post(pick_url(testing, "B"))

@@ -89,14 +89,14 @@ def test_the_results_export_has_each_subjects_figures_and_the_decision(
     variants.decide_due()
     assert export(client_a) == [
         {
-            "name": "Spring A",
+            "Campaign": "Spring A",
             "A/B decision": OUTCOME,
             "A/B p-value": "0.0578",
-            "A/B A sent": "5",
-            "A/B A opened": "1",
-            "A/B A rate": "20.0",
-            "A/B B subject": "B: {{ lead.name }}",
-            "A/B B rate": "80.0",
-            "A/B C sent": "",  # the test had no subject C
+            "A/B subject A: sent": "5",
+            "A/B subject A: opened": "1",
+            "A/B subject A: rate (%)": "20.0",
+            "A/B subject B": "B: ‹full name›",  # as written, never code
+            "A/B subject B: rate (%)": "80.0",
+            "A/B subject C: sent": "",  # the test had no subject C
         }
     ]

@@ -1,5 +1,5 @@
 """What counts as an automatic answer: RFC 3834's headers, the usual others, and the
-subjects out-of-office notices start with in English and French."""
+subjects out-of-office notices start with in English, French and Spanish."""
 
 import pytest
 
@@ -37,6 +37,13 @@ def test_the_headers_of_automatic_answers_are_recognised(headers):
         "Réponse automatique : Nouvelles maisons",
         "Reponse automatique: Bonjour",
         "En congés jusqu'au 3 janvier",
+        "Respuesta automática: Nuevas casas",
+        "Respuesta automatica: Hola",
+        "Fuera de la oficina",
+        "Fuera de oficina hasta el 15/12",
+        "Ausente",
+        "De vacaciones hasta el 3 de enero",
+        "Mensaje automático",
     ],
 )
 def test_out_of_office_subjects_are_recognised(subject):
@@ -50,6 +57,8 @@ def test_out_of_office_subjects_are_recognised(subject):
         {"subject": "Re: Out of office?"},
         {"subject": "Autumn visit"},
         {"subject": "Absolutely, call me"},
+        {"subject": "Re: ¿Ausente el sábado?"},
+        {"subject": "Fuerte interés en el piso"},
         {"subject": "Re: Hi", "auto-submitted": "no"},
         {"subject": "Re: Hi", "auto-submitted": ""},
         {"subject": "Re: Hi", "precedence": "bulk"},

@@ -57,7 +57,7 @@ def test_the_pixel_past_its_rate_is_429_and_counts_nothing(tracked, settings):
     assert tracked.open_count == 5
     assert hit(pixel, address="192.0.2.1").status_code == 200  # another address is served
     refused = hit(pixel)
-    assert (refused.content.decode(), refused["Retry-After"]) == (TOO_MANY, "60")
+    assert (refused.content.decode(), refused["Retry-After"]) == (str(TOO_MANY), "60")
 
 
 def test_the_click_redirect_past_its_rate_is_429_and_counts_nothing(tracked, settings):

@@ -27,9 +27,16 @@ TODAY = datetime.date(2026, 12, 1)
         # Without a year, the nearest such day: early January is next year's.
         ("Out of office till Jan 5", datetime.date(2027, 1, 6)),
         ("Out of office until 4 January", datetime.date(2027, 1, 5)),
+        # Spanish: the day first, as in French.
+        ("Respuesta automática: fuera de la oficina hasta el 11/12", datetime.date(2026, 12, 12)),
+        ("Ausente hasta el lunes 14 de diciembre de 2026", datetime.date(2026, 12, 15)),
+        ("Fuera de la oficina, de vuelta el 2 de enero", datetime.date(2027, 1, 2)),
+        ("De vacaciones: regresaré el jueves 7 de enero", datetime.date(2027, 1, 7)),
+        ("Estaré de regreso el 10 dic.", datetime.date(2026, 12, 10)),
+        ("Mensaje automático hasta 2026-12-20", datetime.date(2026, 12, 21)),
     ],
 )
-def test_a_return_date_is_read_in_english_and_french(subject, back):
+def test_a_return_date_is_read_in_english_french_and_spanish(subject, back):
     assert return_date(subject, TODAY) == back
 
 
@@ -45,6 +52,8 @@ def test_a_return_date_is_read_in_english_and_french(subject, back):
         "Out of office until 2026-02-30",
         "Auto: back on the 3rd",
         "Meeting on 12/15 about the loft",  # no word announcing a return
+        "Ausente hasta el 13/13",
+        "Visita el 15 de diciembre",  # no word announcing a return
     ],
 )
 def test_no_date_is_guessed_when_the_subject_gives_none_or_an_unclear_one(subject):

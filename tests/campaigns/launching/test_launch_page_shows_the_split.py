@@ -88,7 +88,25 @@ def test_the_agent_whose_account_is_the_campaigns_own_is_named_once(
     leads(org_a, staff_a, 2, "a")
     leads(org_a, None, 1, "x")
     html = page(client_a, campaign_a)
-    assert "Alice Adams (also the campaign&#x27;s account): 3 leads, today" in html
+    # Named the agent's for Alice's own leads only: the third lead has no agent.
+    assert (
+        "Alice Adams, also the campaign&#x27;s account: 3 leads (2 of Alice Adams&#x27;s, 1 "
+        "without an agent&#x27;s Gmail), today"
+    ) in html
+
+
+def test_leads_without_an_agent_are_never_called_the_agents(client_a, campaign_a, org_a, staff_a):
+    Campaign.objects.filter(pk=campaign_a.pk).update(send_from_agents=True)
+    campaign_a.refresh_from_db()
+    User.objects.filter(pk=staff_a.pk).update(first_name="Alice", last_name="Adams")
+    leads(org_a, None, 4, "x")
+    html = page(client_a, campaign_a)
+    assert "campaign&#x27;s account: 4 leads, today" in html
+    assert "Alice Adams" not in html.split('id="launch-split"')[1].split("</span>")[0]
+    leads(org_a, staff_a, 2, "a")
+    Lead.objects.filter(owner=None).delete()
+    html = page(client_a, campaign_a)
+    assert "Alice Adams (also the campaign&#x27;s account): 2 leads, today" in html
 
 
 def test_a_campaign_sent_from_its_own_account_shows_no_split(client_a, campaign_a, org_a, maria):

@@ -34,7 +34,7 @@ def test_a_listing_no_lead_fits_alerts_nobody_and_says_so(org_a, listing_alerts_
     alert = ListingAlert.objects.get(property=item)
     assert alert.state == ListingAlert.State.REFUSED
     assert alert.refusal == triggers.NOBODY_FITS.format(
-        listing="12 Oak St", where="Pasadena, 1,000,000"
+        listing="12 Oak St", where="Pasadena, $1,000,000"
     )
     assert triggers.summary(alert).startswith("New listing 12 Oak St: nothing sent. No lead")
 
@@ -62,7 +62,7 @@ def test_an_alert_whose_leads_were_all_told_meanwhile_is_refused_when_sent(
     triggers.alert_send(alert=ListingAlert.objects.get(reason="new"), user=staff_a)
     refused = triggers.alert_send(alert=drop, user=staff_a)
     assert refused.state == ListingAlert.State.REFUSED
-    assert refused.refusal.startswith("No lead fits 12 Oak St (Pasadena, 900,000)")
+    assert refused.refusal.startswith("No lead fits 12 Oak St (Pasadena, $900,000)")
     assert MessageLog.objects.count() == 1
 
 

@@ -52,7 +52,7 @@ def test_the_demo_loads_and_is_idempotent(db):
     out = StringIO()
     call_command("load_demo", "--force", stdout=out)
     first = snapshot()
-    assert first == [2, 3, 13, 310, 5, 7, 2]
+    assert first == [2, 3, 14, 310, 8, 12, 2]
     assert "agent / agent  (agent at Sunset Realty)" in out.getvalue()
     assert "owner / owner  (owner at Sunset Realty)" in out.getvalue()
     assert Lead.objects.filter(property__isnull=False).exists()

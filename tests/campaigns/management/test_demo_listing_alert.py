@@ -15,13 +15,13 @@ def test_the_demo_s_new_listing_waits_for_review_and_sends(db):
     call_command("load_demo", "--force", stdout=StringIO())
     campaign = Campaign.objects.get(name="New listings and price drops")
     assert (campaign.type, campaign.status) == (Campaign.Type.LISTING_ALERT, "active")
-    alert = ListingAlert.objects.get()
+    alert = ListingAlert.objects.get(campaign=campaign)
     assert alert.state == ListingAlert.State.PENDING and alert.matched > 5
     assert triggers.summary(alert) == (
         f"New listing 12 Oak St fits {alert.matched} leads: review and send"
     )
     call_command("load_demo", "--force", stdout=StringIO())
-    assert ListingAlert.objects.count() == 1
+    assert ListingAlert.objects.filter(campaign=campaign).count() == 1
     triggers.alert_send(alert=alert, user=None)
     queued = MessageLog.objects.filter(campaign=alert.blast, status="queued")
     assert queued.count() == alert.matched

@@ -23,12 +23,8 @@ LEADS = 210
 BAD = {"lead7@example.com", "lead150@example.com"}
 SECRET = "e2e-shared-secret"
 
-# One worker runs them all, on one n8n (`make test` runs pytest-xdist with --dist loadgroup).
-pytestmark = [
-    pytest.mark.n8n,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.xdist_group("n8n"),
-]
+# One worker runs them all, on one n8n: `make test` gives pytest-xdist a file per worker.
+pytestmark = [pytest.mark.n8n, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="session")

@@ -35,14 +35,22 @@ def two_blasts(campaign, account, leads=15):
     return through_n8n
 
 
-def run_together(*claimers, seconds):
-    """Each claimer in its own thread until `seconds` pass; returns (moment, claim) pairs."""
-    got, barrier = [], threading.Barrier(len(claimers))
+def run_together(*claimers, seconds, messages=0):
+    """Each claimer in its own thread until `seconds` pass, and on (up to a minute, on a
+    loaded machine) until together they claimed `messages`; returns (moment, claim) pairs."""
+    got: list[tuple[float, claims.Claim]] = []
+    barrier = threading.Barrier(len(claimers))
     deadline = time.monotonic() + seconds
+    give_up = deadline + 60
+
+    def going() -> bool:
+        now = time.monotonic()
+        claimed: int = sum(len(claim.messages) for _, claim in got)
+        return now < deadline or (claimed < messages and now < give_up)
 
     def work(claim_once):
         barrier.wait()
-        while time.monotonic() < deadline:
+        while going():
             claim = claim_once()
             moment = time.monotonic()
             got.append((moment, claim))
@@ -87,6 +95,7 @@ def test_the_direct_driver_and_n8n_together_keep_to_the_per_minute_quota(
         lambda: claims.claim_for_account(account_a),
         lambda: claims.claim_for_dispatch(through_n8n, 3),
         seconds=1.2,
+        messages=15,
     )
     # Each message goes at its slot: the claim's answer, plus its place x the spacing.
     slots = sorted(
@@ -97,4 +106,6 @@ def test_the_direct_driver_and_n8n_together_keep_to_the_per_minute_quota(
     busiest = max(sum(1 for other in slots if start <= other < start + 1) for start in slots)
     # One more than the quota, for a claim's answer a few milliseconds late.
     assert len(slots) >= 15 and busiest <= 21
-    assert {claim.reason for _, claim in got if not claim.messages} == {claims.PACED}
+    # Every refusal waits for a slot; on a loaded machine there may be none (each claim
+    # comes after its slot), so the set may be empty, never another reason.
+    assert {claim.reason for _, claim in got if not claim.messages} <= {claims.PACED}

@@ -47,7 +47,7 @@ def test_raw_reasons_read_as_plain_words(raw, words):
 
 
 def test_our_own_sentences_and_unknown_reasons_are_shown_as_written():
-    own = "The lead opted out (or the address is suppressed): not sent."
+    own = "The lead opted out: not sent."
     assert failures.in_words(own) == own
     assert failures.in_words("something nobody foresaw") == "something nobody foresaw"
     assert failures.in_words("") == ""

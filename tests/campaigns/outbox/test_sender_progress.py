@@ -29,7 +29,8 @@ def test_a_line_per_agency_comes_once_a_minute(message_a, message_b):
         clock.shift(2)
         assert progress.report() == [
             "Harbor Homes: 1 sent, 0 failed in the last minute",
-            "Sunset Realty: 2 sent, 1 failed, 1 skipped (opted out) in the last minute",
+            "Sunset Realty: 2 sent, 1 failed, 1 skipped (opted out, suppressed or without "
+            "consent) in the last minute",
         ]
         clock.shift(61)
         assert progress.report() == []  # nothing sent in that minute: nothing to say

@@ -53,12 +53,12 @@ def test_a_three_step_campaign_exports_the_counts_its_page_shows(client_a, campa
     rows = list(csv.DictReader(io.StringIO(export(client_a, "csv").content.decode())))
     assert rows == [
         {
-            "name": "Spring A",
-            "messages": "12",
-            "sent": "11",
-            "opened": "3",
-            "failed": "1",
-            "open rate %": "27.3",
+            "Campaign": "Spring A",
+            "Messages": "12",
+            "Sent": "11",
+            "Opened": "3",
+            "Failed": "1",
+            "Open rate (%)": "27.3",
         }
     ]
     sheet = openpyxl.load_workbook(io.BytesIO(export(client_a, "xlsx").content)).active
@@ -69,11 +69,11 @@ def test_a_campaign_without_messages_exports_zeros(client_a, campaign_a):
     rows = list(csv.DictReader(io.StringIO(export(client_a, "csv").content.decode())))
     assert rows == [
         {
-            "name": "Spring A",
-            "messages": "0",
-            "sent": "0",
-            "opened": "0",
-            "failed": "0",
-            "open rate %": "",
+            "Campaign": "Spring A",
+            "Messages": "0",
+            "Sent": "0",
+            "Opened": "0",
+            "Failed": "0",
+            "Open rate (%)": "",
         }
     ]

@@ -50,7 +50,10 @@ def test_the_chart_and_the_failure_reasons_come_with_the_same_answer(client_a, l
     data = progress(client_a, launched)
     daily = {d["label"]: d["data"] for d in data["charts"]["daily"]["datasets"]}
     assert daily["Sent, no reaction yet"][-1] == 3 and daily["Failed"][-1] == 3
-    assert data["reasons"] == [{"words": "Invalid To header", "count": 3}]
+    assert [(reason["words"], reason["count"]) for reason in data["reasons"]] == [
+        ("Invalid To header", 3)
+    ]
+    assert data["reasons"][0]["url"].endswith("&why=Invalid+To+header")  # who failed, why
 
 
 def test_every_figure_on_the_page_names_its_place_in_the_answer(client_a, launched):

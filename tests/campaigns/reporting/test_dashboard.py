@@ -189,14 +189,14 @@ def test_campaign_results_export_to_csv_and_xlsx_scoped(client_a, campaign_a, ca
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert rows == [
         {
-            "name": "'=SUM(A1)",
-            "messages": "4",
-            "sent": "3",
-            "opened": "1",
-            "bounced": "1",
-            "failed": "1",
-            "open rate %": "33.3",
-            "click rate %": "",  # the campaign did not track clicks
+            "Campaign": "'=SUM(A1)",
+            "Messages": "4",
+            "Sent": "3",
+            "Opened": "1",
+            "Bounced": "1",
+            "Failed": "1",
+            "Open rate (%)": "33.3",
+            "Click rate (%)": "",  # the campaign did not track clicks
         }
     ]
     formats = [str(f().get_title()) for f in FORMATS]

@@ -74,7 +74,7 @@ def test_each_link_counts_its_clicks_and_the_leads_who_clicked_it(client_a, camp
     page = client_a.get(reverse("admin:campaigns_campaign_change", args=[campaign_a.pk]))
     table = page.content.decode().split('id="link-clicks"')[1].split("</table>")[0]
     assert "https://agency.example/listing?id=7&amp;ref=mail" in table
-    assert re.search(r">3</td>\s*<td[^>]*>2</td>", table)
+    assert re.search(r">3</a></td>\s*<td[^>]*><a[^>]*>2</a></td>", table)
 
 
 def test_the_clicks_per_link_are_one_query(campaign_a, two_leads, django_assert_num_queries):

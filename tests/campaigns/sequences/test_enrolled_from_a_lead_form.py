@@ -8,6 +8,8 @@ from campaigns.models import Campaign, Enrollment
 from crm.inbound import keys
 from tests.conftest import make_sequence
 
+pytestmark = pytest.mark.usefixtures("fresh_rate_limits")
+
 
 @pytest.fixture
 def nurture(org_a, account_a):

@@ -151,3 +151,29 @@ def test_staff_change_the_mapping_preview_again_and_the_agency_keeps_it_for_the_
     statuses = {row["value"]: form[row["field"]].initial for row in form.statuses}
     assert statuses["Kids of Closed Clients"] == "client"
     assert again.context["report"].skipped_columns == ["Favourite colour"]
+
+
+def test_a_workbook_is_read_from_its_first_sheet_and_another_sheet_can_be_chosen(client_a, org_a):
+    from tests.crm.importing.crm_files import LOFTY
+
+    url = job_url(upload(client_a, org_a, LOFTY.xlsx(), "lofty.xlsx"))
+    page = client_a.get(url)
+    text = page.content.decode()
+    assert "Read as Excel workbook, sheet “Lofty”." in text
+    assert page.context["report"].created == len(LOFTY.leads)
+    form = page.context["mapping_form"]
+    assert [name for name, _ in form.fields["sheet"].choices] == ["Lofty", "Notes"]
+    response = client_a.post(url, mapping_post(page, sheet="Notes"), follow=True)
+    # The other sheet has no email column: said, and the file can be uploaded again.
+    assert "No column goes to Email" in response.content.decode()
+    assert not Lead.objects.exists()
+
+
+def test_the_upload_page_lists_my_agencys_recent_imports_to_come_back_to(client_a, org_a, org_b):
+    from crm.models import LeadImport
+
+    mine = LeadImport.objects.create(organization=org_a, file_name="big.csv", progress=0.3)
+    LeadImport.objects.create(organization=org_b, file_name="theirs.csv")
+    page = client_a.get(URL).content.decode()
+    assert reverse("admin:crm_lead_import_job", args=[mine.pk]) in page
+    assert "Reading the file (30%)" in page and "theirs.csv" not in page

@@ -13,7 +13,7 @@ def test_a_missing_admin_page_is_the_admins_own_404(client_a):
     response = client_a.get("/admin/campaigns/campaign/not-a-uuid/launch/")
     html = response.content.decode()
     assert response.status_code == 404
-    assert 'id="error-page" data-status="404"' in html and NOT_FOUND in html
+    assert 'id="error-page" data-status="404"' in html and str(NOT_FOUND) in html
     assert 'id="nav-sidebar' in html  # the admin around it: staff can go on from here
     assert "Go to the home page" in html
 
@@ -29,14 +29,20 @@ def test_an_admin_page_that_staff_may_not_open_is_a_styled_403(db):
     response = logged_in(outsider).get("/admin/crm/lead/")
     html = response.content.decode()
     assert response.status_code == 403
-    assert 'data-status="403"' in html and FORBIDDEN in html and "403 Forbidden" not in html
+    assert 'data-status="403"' in html and str(FORBIDDEN) in html and "403 Forbidden" not in html
 
 
 def test_a_link_from_an_email_that_leads_nowhere_is_a_plain_404(client, db):
     response = client.get("/t/c/not-a-token/")  # (the hit is counted: the database's cache)
     html = response.content.decode()
     assert response.status_code == 404
-    assert GONE_LINK in html and "nav-sidebar" not in html
+    assert str(GONE_LINK) in html and "nav-sidebar" not in html
+
+
+def test_a_link_that_leads_nowhere_answers_in_the_browsers_language(client, db):
+    html = client.get("/t/c/not-a-token/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9").content.decode()
+    assert '<html lang="fr">' in html
+    assert "Ce lien ne mène nulle part" in html and str(GONE_LINK) not in html
 
 
 def test_a_form_without_its_csrf_token_says_it_expired(staff_a, campaign_a, message_a):
@@ -45,7 +51,7 @@ def test_a_form_without_its_csrf_token_says_it_expired(staff_a, campaign_a, mess
     response = client.post(f"/admin/campaigns/campaign/{campaign_a.pk}/pause/")
     html = response.content.decode()
     assert response.status_code == 403
-    assert EXPIRED in html and 'data-status="403"' in html
+    assert str(EXPIRED) in html and 'data-status="403"' in html
     assert "CSRF verification failed" not in html
 
 
@@ -55,4 +61,4 @@ def test_a_login_form_left_open_too_long_says_it_expired_and_offers_to_sign_in(d
     )
     html = response.content.decode()
     assert response.status_code == 403
-    assert EXPIRED in html and "Sign in" in html and "nav-sidebar" not in html
+    assert str(EXPIRED) in html and "Sign in" in html and "nav-sidebar" not in html
