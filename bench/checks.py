@@ -1,10 +1,15 @@
-"""What a contender produced, in a form that two workers' results compare: counts, and a
-sample of rows field by field. A peer whose output differs from ours fails the run.
+"""What a contender produced, in a form that two workers' results compare: counts, a digest
+of every row's compared fields (a short hash per row, keyed by the lead's address: in the
+first round of a run, BENCH_FULL_CHECK), and a sample of rows field by field. A peer whose
+output differs from ours fails the run; a field present on one side only is a difference.
 
 Each worker has its own database, where lead ids are made afresh: rows are keyed by the
 lead's address, and a lead's unsubscribe link (signed over its id) reads as a marker.
 """
 
+import hashlib
+import json
+import os
 from collections import Counter
 from typing import Any
 
@@ -12,6 +17,16 @@ from bench.data import email_for
 
 SAMPLES = 25  # rows compared field by field, spread over the data set
 UNSUBSCRIBE = "{unsubscribe_url}"
+
+
+def full_check() -> bool:
+    """Whether this worker digests every row (the run's first round) or only counts."""
+    return os.environ.get("BENCH_FULL_CHECK", "1") != "0"
+
+
+def _hash(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
 
 
 def sample_emails(size: int) -> list[str]:
@@ -30,13 +45,19 @@ def leads(organization: Any, size: int) -> dict:
         row["email"].lower(): dict(row)
         for row in rows.filter(email__in=sample_emails(size)).values()
     }
-    return {
+    output = {
         "counts": {"leads": rows.count()},
         "sample": {
             email: {name: found[email][name] for name in fields} if email in found else None
             for email in sample_emails(size)
         },
     }
+    if full_check():
+        output["digests"] = {
+            row["email"].lower(): _hash(row)
+            for row in rows.values(*fields).order_by().iterator(chunk_size=5000)
+        }
+    return output
 
 
 def _message(log: Any) -> dict:
@@ -64,6 +85,31 @@ def _message(log: Any) -> dict:
     }
 
 
+def _rendered(log: Any) -> Any:
+    """A queued message as its claim will render it (issue 14: ours, and a peer of the same
+    design, queue unrendered rows), in memory: from its frozen step, or from the step itself
+    where the row has none (a peer's). A rendered message is left as it is."""
+    from campaigns.content import mime
+    from campaigns.models import MessageLog
+    from campaigns.outbox import sending, tracking_links, unsubscribe_links
+
+    if log.status != MessageLog.Status.QUEUED or log.body_html:
+        return log
+    account = log.email_account
+    url = unsubscribe_links.url_for(log.lead, campaign=log.campaign_id)
+    rendered = sending.render_for(
+        log.snapshot or log.campaign_step, log.lead, account, url, variant=log.variant
+    )
+    if not log.in_reply_to:
+        log.subject = rendered.subject
+    log.body_html, log.body_text = rendered.html, rendered.text
+    log.message_id = log.message_id or mime.new_message_id(account.email_address)
+    log.links = (
+        tracking_links.trackable_links(rendered.html, url) if log.campaign.track_clicks else []
+    )
+    return log
+
+
 def render_as_claimed(campaign: Any, size: int) -> None:
     """Ours renders a message when it is claimed (issue 14): the sampled leads' queued
     messages are rendered now, as their claim will, so that they compare with the peers',
@@ -86,19 +132,28 @@ def messages(campaign: Any, size: int) -> dict:
 
     logs = MessageLog.objects.filter(campaign=campaign)
     statuses = Counter(logs.values_list("status", flat=True))
-    sampled = logs.filter(lead__email__in=sample_emails(size)).select_related(
-        "lead", "campaign_step", "email_account"
-    )
+    related = ["lead__organization", "lead__property", "campaign_step", "email_account"]
+    related += ["campaign", "snapshot"]
+    sampled = logs.filter(lead__email__in=sample_emails(size)).select_related(*related)
     found: dict[str, list[dict]] = {}
     for log in sampled:
-        found.setdefault(log.lead.email, []).append(_message(log))
-    return {
+        found.setdefault(log.lead.email, []).append(_message(_rendered(log)))
+    output = {
         "counts": {"messages": logs.count(), **{f"status {s}": n for s, n in statuses.items()}},
         "sample": {
             email: sorted(found.get(email, []), key=lambda m: m["step"])
             for email in sample_emails(size)
         },
     }
+    if full_check():
+        # Every message, rendered as its claim will render it where it is still queued.
+        every: dict[str, list[dict]] = {}
+        for log in logs.select_related(*related).order_by().iterator(chunk_size=2000):
+            every.setdefault(log.lead.email.lower(), []).append(_message(_rendered(log)))
+        output["digests"] = {
+            email: _hash(sorted(found, key=lambda m: m["step"])) for email, found in every.items()
+        }
+    return output
 
 
 def enrollments(campaign: Any, size: int) -> dict:
@@ -147,6 +202,8 @@ def differences(ours: dict, theirs: dict, most: int = 5) -> list[str]:
         for name in sorted(set(ours["counts"]) | set(theirs["counts"]))
         if ours["counts"].get(name) != theirs["counts"].get(name)
     ]
+    if "digests" in ours or "digests" in theirs:
+        found += _digests_differ(ours.get("digests", {}), theirs.get("digests", {}))[:most]
     for key, row in ours["sample"].items():
         other = theirs["sample"].get(key)
         if isinstance(row, list) and isinstance(other, list) and len(row) == len(other):
@@ -155,6 +212,19 @@ def differences(ours: dict, theirs: dict, most: int = 5) -> list[str]:
         else:
             found += _fields_differ(key, row, other)
     return found[:most]
+
+
+def _digests_differ(ours: dict[str, str], theirs: dict[str, str]) -> list[str]:
+    """The rows whose digests differ, or that one side has and the other not."""
+    found = []
+    for key in sorted(set(ours) | set(theirs)):
+        if key not in theirs:
+            found.append(f"row {key}: ours only (every row's digest)")
+        elif key not in ours:
+            found.append(f"row {key}: theirs only (every row's digest)")
+        elif ours[key] != theirs[key]:
+            found.append(f"row {key}: its fields differ (every row's digest)")
+    return found
 
 
 def _fields_differ(key: str, row: Any, other: Any) -> list[str]:
