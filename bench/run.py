@@ -141,6 +141,25 @@ STAGES = {
         1_000,
         peer="the preview function per lead and step",
     ),
+    # A blast to a million leads, ours against the limit (no peer: the goal is absolute,
+    # under 20 s to queue them and the launch's answer under 1 s), on SQLite and on
+    # PostgreSQL (bench/launch_million.py).
+    "launch_million": Stage(
+        "s",
+        {"stages": "launch_million.measure"},
+        1_000_000,
+        100_000,
+        6_000,  # two chunks: the background thread queues the second
+        peer="none: ours against the limit (goal: a million queued in under 20 s)",
+    ),
+    "launch_million_pg": Stage(
+        "s",
+        {"stages": "launch_million.measure"},
+        1_000_000,
+        100_000,
+        12_000,
+        peer="none: ours against the limit (goal: a million queued in under 20 s)",
+    ),
     # The leads a listing fits, among this many of one agency, on PostgreSQL; rows
     # listing_matching and listing_matching_lower (bench/listing_matching.py).
     "listing_matching": Stage(
@@ -155,12 +174,19 @@ STAGES = {
 PRECISE = {"s", "of quota"}
 # Stages whose workers run against a throw-away PostgreSQL cluster (.ci/with-postgres, on
 # the port BENCH_PGPORT) instead of a fresh SQLite file.
-ON_POSTGRES = {"api_ingest", "admin_agency", "admin_pages", "listing_matching"}
+ON_POSTGRES = {
+    "api_ingest",
+    "admin_agency",
+    "admin_pages",
+    "listing_matching",
+    "launch_million_pg",
+}
 # Stages whose worker loads admin pages, so it needs the admin's autodiscovery; the
 # others start with bench/worker_settings.py.
 NEEDS_ADMIN = {"admin_agency", "admin_pages"}
-# Stages the smoke run leaves out: the admin at scale runs the agency stage's code.
-NOT_IN_SMOKE = {"admin_pages"}
+# Stages the smoke run leaves out: the admin at scale runs the agency stage's code, the
+# million-lead launch on PostgreSQL the SQLite one's.
+NOT_IN_SMOKE = {"admin_pages", "launch_million_pg"}
 # Units where lower is better: the ratio is peer / ours.
 LOWER_IS_BETTER = {"s", "CPU ms"}
 # Rounds of alternating contenders (ours, the peer, the limit; the next round the peer
@@ -243,7 +269,14 @@ def migrated_template(workdir: Path) -> Path:
 
 
 def run_worker(
-    worker: str, size: int, workdir: Path, stage: str, lane: int = 0, *, full_check: bool = True
+    worker: str,
+    size: int,
+    workdir: Path,
+    stage: str,
+    lane: int = 0,
+    *,
+    full_check: bool = True,
+    rounds: int = 1,
 ) -> dict:
     postgres = stage in ON_POSTGRES
     settings_module = "settings.base" if stage in NEEDS_ADMIN else "bench.worker_settings"
@@ -251,6 +284,7 @@ def run_worker(
     # The first round's workers digest every row they made (bench/checks.py), the others
     # only count: the outputs are compared once, the timings every round.
     env["BENCH_FULL_CHECK"] = "1" if full_check else "0"
+    env["BENCH_ROUNDS"] = str(rounds)
     command = [sys.executable, str(ROOT / "bench" / "workers.py"), worker, str(size)]
     if postgres:
         # A cluster of its own (with-postgres sets DATABASE_URL to it), on a free port (or
@@ -279,6 +313,7 @@ class Job:
     size: int
     round: int
     lane: int  # PostgreSQL workers' port offset (BENCH_PGPORT)
+    rounds: int = 1  # the run's rounds: a one-worker stage alternates that many inside
 
 
 def load_average() -> float:
@@ -292,7 +327,13 @@ def timed_worker(job: Job, workdir: Path) -> dict:
     load = load_average()
     started = time.perf_counter()
     result = run_worker(
-        job.worker, job.size, workdir, job.stage, job.lane, full_check=job.round == 0
+        job.worker,
+        job.size,
+        workdir,
+        job.stage,
+        job.lane,
+        full_check=job.round == 0,
+        rounds=job.rounds,
     )
     elapsed = time.perf_counter() - started
     load = max(load, load_average())
@@ -343,20 +384,25 @@ def row(stage: str, unit: str, size: int, measured: dict[str, list[dict]]) -> di
     """One line of results: ours against the fair peer (the median ratio over rounds and its
     range), ours against the physical limit, and any second peer after."""
     ours_values = _values(measured["ours"])
-    peer_values = _values(measured["peer"])
+    # A stage without a peer (the million-lead launch) is ours against the limit alone.
+    peer_values = _values(measured["peer"]) if "peer" in measured else []
     others = [item for item in measured.items() if item[0] not in HEADLINE]
     every = [result for results in measured.values() for result in results]
     loads = [result["load"] for result in every if "load" in result]
     line = {
         "stage": stage,
         "ours": _figure(statistics.median(ours_values), unit),
-        "peer": _figure(statistics.median(peer_values), unit),
+        "peer": _figure(statistics.median(peer_values), unit) if peer_values else None,
         "unit": unit,
-        **_spread(_ratios(ours_values, peer_values, unit)),
+        **(
+            _spread(_ratios(ours_values, peer_values, unit))
+            if peer_values
+            else {"ratio": None, "ratio_low": None, "ratio_high": None, "rounds": 0}
+        ),
         "size": size,
         "load": [min(loads), max(loads)] if loads else None,
         "ours_peak_mb": measured["ours"][0].get("peak_mb"),
-        "peer_peak_mb": measured["peer"][0].get("peak_mb"),
+        "peer_peak_mb": measured["peer"][0].get("peak_mb") if peer_values else None,
         "limit": None,
         "of_limit": None,
         "others": [
@@ -412,14 +458,18 @@ def print_table(rows: list[dict], stages: list[str]) -> None:
     )
     for line in rows:
         peaks = line["ours_peak_mb"] is not None
-        ratio = f"{line['ratio']}x ({_range(line['ratio_low'], line['ratio_high'])})"
+        ratio, peer = "no peer", "–"
+        if line["peer"] is not None:
+            peer = f"{line['peer']:,}"
+        if line["ratio"] is not None:
+            ratio = f"{line['ratio']}x ({_range(line['ratio_low'], line['ratio_high'])})"
         limit = ""
         if line["of_limit"]:
             median, low, high = line["of_limit"]
             limit = f"{median} ({_range(low, high)})"
         load = _range(*line["load"]) if line["load"] else ""
         print(
-            f"{line['stage']:<24}{line['size']:>10,}{line['ours']:>11,}{line['peer']:>11,}  "
+            f"{line['stage']:<24}{line['size']:>10,}{line['ours']:>11,}{peer:>11}  "
             f"{line['unit']:<9}{ratio:>19}{limit:>18}  {load:<9} "
             + (f"{line['ours_peak_mb']} vs {line['peer_peak_mb']}" if peaks else "")
         )
@@ -450,7 +500,7 @@ def plan(stages: list[str], sizes: dict[str, int], rounds: int) -> list[Job]:
             for label, worker in contenders:
                 if number and label not in HEADLINE:
                     continue
-                jobs.append(Job(stage, label, worker, sizes[stage], number, lane))
+                jobs.append(Job(stage, label, worker, sizes[stage], number, lane, rounds))
                 lane += stage in ON_POSTGRES
     return jobs
 
