@@ -9,8 +9,8 @@ def test_an_empty_search_says_nothing_matches(client_a):
     assert "Nothing matches this search or these filters." in page
 
 
-def test_an_empty_list_says_there_is_nothing_yet(client_a):
-    page = client_a.get(reverse("admin:crm_property_changelist")).content.decode()
+def test_an_empty_list_without_its_own_hint_says_there_is_nothing_yet(client_a):
+    page = client_a.get(reverse("admin:crm_tag_changelist")).content.decode()
     assert "There is nothing here yet." in page
 
 

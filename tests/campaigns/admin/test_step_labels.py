@@ -129,8 +129,9 @@ def test_a_label_writes_a_listings_money_as_the_campaigns_leads_read_it(campaign
     step = campaign_b.steps.get()
     step.subject = "Dès {{ property.price | money }}"
     step.save()
-    # Not about one listing: the price is a chip, never the sample's.
-    assert CampaignStep.objects.get(pk=step.pk).label() == "Step 1 · Dès ‹price›"
+    # Not about one listing: the price is a chip, never the sample's (named in the
+    # campaign's language, as its subject is written).
+    assert CampaignStep.objects.get(pk=step.pk).label() == "Step 1 · Dès ‹prix›"
     alerts = make_listing_alerts(organization, account_b)
     CampaignStep.objects.filter(campaign=alerts).update(subject=step.subject)
     make_buyer(organization, "Ana Souza")

@@ -115,4 +115,4 @@ def test_a_cancelled_sequence_says_so_instead_of_what_was_due(client_a, nurture)
     client_a.post(reverse("admin:campaigns_campaign_cancel", args=[nurture.pk]))
     data = client_a.get(reverse("admin:campaigns_campaign_progress", args=[nurture.pk])).json()
     assert data["state_line"] == "Cancelled: no more steps are sent."
-    assert data["live"] is False and data["actions"] == ["preview", "duplicate"]
+    assert data["live"] is False and data["actions"] == ["archive", "preview", "duplicate"]
