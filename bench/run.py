@@ -96,14 +96,14 @@ STAGES = {
         {"ours": "sending.ours_1", "peer": "sending.peer_1"},
         300,
         30,
-        peer="the spec's send loop, a thread per account",
+        peer="the spec's send loop with the retry it lacks (sleep 1 s on a 429)",
     ),
     "send_3_accounts": Stage(
         "of quota",
         {"ours": "sending.ours_3", "peer": "sending.peer_3"},
         300,
         30,
-        peer="the spec's send loop, a thread per account",
+        peer="the spec's send loop with the retry it lacks (sleep 1 s on a 429)",
     ),
     # log-message reports per second under gunicorn, single and batch forms, measured on
     # one server and data set (bench/ingest.py): rows api_ingest_single, api_ingest_batch.
