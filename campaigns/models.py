@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from encrypted_model_fields.fields import EncryptedTextField
 
 from campaigns.content import readable, rendering
@@ -74,8 +75,10 @@ class EmailAccount(models.Model):
         help_text="The warm-up's first day (20 messages), in the agency's time zone. Empty: "
         "the day the account was connected.",
     )
-    is_active = models.BooleanField(default=True)
-    is_primary = models.BooleanField(default=False, help_text="The organization's default sender.")
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    is_primary = models.BooleanField(
+        default=False, verbose_name=_("primary"), help_text="The organization's default sender."
+    )
     needs_reconnect = models.BooleanField(default=False)
     paused_until = models.DateTimeField(
         null=True, blank=True, help_text="Set when Google reports a sending limit reached."
@@ -354,7 +357,9 @@ class Campaign(models.Model):
     window_end = models.TimeField(default=window_closes, verbose_name="send until")
     send_on_weekends = models.BooleanField(default=False)
     thread_follow_ups = models.BooleanField(
-        default=True, help_text="Send follow-up steps as replies in the first message's thread."
+        default=True,
+        verbose_name=_("thread follow-ups"),
+        help_text="Send follow-up steps as replies in the first message's thread.",
     )
     auto_reply_hold_days = models.PositiveSmallIntegerField(
         default=7,
@@ -688,6 +693,7 @@ class CampaignStep(SubjectVariants, models.Model):
     )
     is_active = models.BooleanField(
         default=True,
+        verbose_name=_("active"),
         help_text="Inactive steps are skipped (a step that has sent cannot be "
         "deleted: deactivate it instead).",
     )
@@ -990,7 +996,9 @@ class MessageLog(models.Model):
         max_length=4, choices=AbGroup.choices, blank=True, verbose_name="A/B test part"
     )
     is_test = models.BooleanField(default=False, help_text="A test send to staff: never counted.")
-    to_email = models.EmailField(blank=True)
+    to_email = models.EmailField(
+        blank=True, verbose_name=pgettext_lazy("the address a message went to", "to")
+    )
     # The content as rendered when claimed (what was previewed is what is sent), kept.
     subject = models.CharField(max_length=998, blank=True)
     body_html = models.TextField(blank=True)
@@ -1054,8 +1062,18 @@ class MessageLog(models.Model):
             models.Index(fields=["campaign", "status"]),
             models.Index(fields=["campaign", "sent_at"]),
             models.Index(fields=["lead", "-created_at"]),
-            models.Index(fields=["status", "email_account", "created_at"]),
-            models.Index(fields=["dispatch", "status"]),
+            # The claims (campaigns/outbox/claims.py) take an account's, or a dispatch's
+            # account's, oldest queued messages in the order (created_at, id): read in that
+            # order from these, with no sort of the queue, however long it is (a launch's
+            # chunk of 5,000 shares one created_at). The dispatch's counts use its prefix.
+            models.Index(
+                fields=["status", "email_account", "created_at", "id"],
+                name="campaigns_claim_by_account",
+            ),
+            models.Index(
+                fields=["dispatch", "status", "email_account", "created_at", "id"],
+                name="campaigns_claim_by_dispatch",
+            ),
             models.Index(fields=["email_account", "sent_at"]),
             # The home's checklist asks whether an agency sent a test yet: a few rows.
             models.Index(

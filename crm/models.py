@@ -404,6 +404,9 @@ class Lead(models.Model):
             models.Index(fields=["organization", "city"]),
             models.Index(fields=["organization", "source"]),
             models.Index(fields=["organization", "owner"]),
+            # A launch queues its audience walking the agency's leads by key, a chunk after
+            # another (campaigns/launching/queuing.py): no chunk reads another's leads.
+            models.Index(fields=["organization", "id"], name="crm_lead_organization_key"),
             # The leads a listing fits (crm.listing_matching): its city in any case, the
             # statuses its campaign emails, then a range of the budget's top; its bottom is
             # read from the index. Three equalities before the range: SQLite, with no

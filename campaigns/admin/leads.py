@@ -18,16 +18,18 @@ from campaigns.admin.lead_filters import BudgetFilter, ConsentFilter, InCampaign
 from campaigns.admin.listing_alert_admin import ListingAlertLeadFilter
 from campaigns.admin.pages import add_leads_to_campaign
 from campaigns.admin.preflight_filter import PreflightLeadFilter
+from campaigns.content.formats import budget_text
 from campaigns.events.auto_replies import auto_reply_summary
 from campaigns.models import AutoReply, Enrollment
 from campaigns.outbox import failures
 from campaigns.reporting.timeline import consent_panel, lead_timeline
 from crm import consent
 from crm.importing.import_views import IMPORT_LEADS, LeadImportView
-from crm.importing.values import amounts_written, phone_as_written
+from crm.importing.values import phone_as_written
 from crm.models import ConsentBasis, ConsentRecord, Lead
 from crm.owner_admin import OwnerFilter, agent_column, assign_to_agent, scope_owner_field
 from crm.resources import LeadResource
+from crm.site.changelist import EMPTY_CELL
 from crm.site.export_admin import SpreadsheetExportAdmin
 from crm.site.tenancy import (
     TenantRelatedFilter,
@@ -223,7 +225,8 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
 
     @display(description="Budget")
     def budget(self, obj: Lead) -> str:
-        return amounts_written(obj.budget_min, obj.budget_max)
+        """In the agency's currency, as the property page writes prices."""
+        return budget_text(obj.budget_min, obj.budget_max, obj.organization) or EMPTY_CELL
 
     def get_inlines(self, request: HttpRequest, obj: Lead | None) -> list:
         return self.inlines if obj is not None else []  # a new lead has no history yet

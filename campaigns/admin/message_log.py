@@ -22,6 +22,7 @@ from campaigns.models import (
     MessageLog,
 )
 from campaigns.outbox import failures
+from crm.site.changelist import EMPTY_CELL
 from crm.site.export_admin import SpreadsheetExportAdmin
 from crm.site.tenancy import TenantRelatedFilter, TenantScopedAdmin
 from crm.site.timezones import LocalDayRangeFilter
@@ -148,14 +149,15 @@ class MessageLogAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
 
     @display(description="Detail")
     def outcome(self, obj: MessageLog) -> str:
-        """Why a message ended as it did: the bounce or failure reason, the reply's date."""
+        """Why a message ended as it did: the bounce or failure reason, the reply's date; one
+        dash when there is nothing to say (a message sent, opened...), as every empty cell."""
         if obj.status == MessageLog.Status.REPLIED and obj.replied_at:
             return f"Replied {timezone.localtime(obj.replied_at):%Y-%m-%d %H:%M}"
-        return Truncator(failures.in_words(obj.error_message)).chars(90)
+        return Truncator(failures.in_words(obj.error_message)).chars(90) or EMPTY_CELL
 
     @display(description="Why")
     def reason(self, obj: MessageLog) -> str:
-        return failures.in_words(obj.error_message) or "–"
+        return failures.in_words(obj.error_message) or EMPTY_CELL
 
     @display(description="Links clicked")
     def links_clicked(self, obj: MessageLog) -> str:

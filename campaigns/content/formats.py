@@ -20,6 +20,7 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import NumberPattern, format_currency, format_decimal, list_currencies
 from babel.units import format_unit
+from django.utils.translation import gettext
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
@@ -135,6 +136,19 @@ def price_text(value: int | None, organization: Any) -> str:
     if value is None:
         return ""
     return money(value, locale=EmailLocale.of_organization(organization))
+
+
+def budget_text(low: int | None, high: int | None, organization: Any) -> str:
+    """A lead's budget as the agency's staff read it, in its currency: "$500,000 to $700,000"
+    with an en dash, "from $500,000", "up to $700,000"; "" for none."""
+    if low is None and high is None:
+        return ""
+    locale = EmailLocale.of_organization(organization)
+    if high is None:
+        return gettext("from %(price)s") % {"price": money(low, locale=locale)}
+    if low is None:
+        return gettext("up to %(price)s") % {"price": money(high, locale=locale)}
+    return f"{money(low, locale=locale)} – {money(high, locale=locale)}"
 
 
 def number(value: Any, *, locale: EmailLocale | None = None) -> str:

@@ -19,15 +19,13 @@ who opts out, whose address is suppressed or whose consent runs out by then is s
 """
 
 import datetime
-import itertools
 import logging
 import threading
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import Case, F, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -61,20 +59,36 @@ def launch_audience(dispatch: Dispatch) -> QuerySet[Lead]:
     return audience.audience_of(dispatch.campaign).filter(created_at__lte=dispatch.created_at)
 
 
-def chunks(leads: QuerySet[Lead], total: int) -> Iterator[QuerySet[Lead]]:
-    """The `total` leads in ranges of their primary keys (random UUIDs) that hold about
-    CAMPAIGN_QUEUE_CHUNK leads each: finding a range needs no sort and no count."""
-    count = max(1, -(-total // settings.CAMPAIGN_QUEUE_CHUNK))
-    bounds = [None, *(uuid.UUID(int=(n << 128) // count) for n in range(1, count)), None]
-    for lower, upper in itertools.pairwise(bounds):
-        window = leads if lower is None else leads.filter(pk__gte=lower)
-        yield window if upper is None else window.filter(pk__lt=upper)
+def chunks(leads: QuerySet[Lead], organization_id: Any) -> Iterator[QuerySet[Lead]]:
+    """`leads` (of the organization) a chunk at a time, walking the organization's leads by
+    key on the (organization, id) index: a chunk is the next CAMPAIGN_QUEUE_CHUNK of them
+    after the last chunk's, `leads`' own filters applied within it. Each chunk reads its own
+    leads only, so queuing takes the same time a chunk whatever the agency's size (ranges
+    found by a filter's index instead read every lead of the agency for each chunk)."""
+    size = settings.CAMPAIGN_QUEUE_CHUNK
+    agency = Lead.objects.filter(organization=organization_id).order_by("pk")
+    # Every chunk is a range closed at both ends: SQLite, without statistics, then prefers
+    # the (organization, id) index to any other the audience's filters could use.
+    end = agency.values_list("pk", flat=True).last()
+    after: Any = None
+    while end is not None:
+        window = agency if after is None else agency.filter(pk__gt=after)
+        last = next(iter(window.values_list("pk", flat=True)[size - 1 : size]), end)
+        chunk = leads.filter(pk__lte=last)
+        yield chunk if after is None else chunk.filter(pk__gt=after)
+        if last == end:
+            return
+        after = last
 
 
 def queue(dispatch: Dispatch, leads: QuerySet[Lead]) -> None:
-    """Queue `leads` (`dispatch.total` of them) for the dispatch, chunk by chunk."""
-    for chunk in chunks(leads, dispatch.total):
-        queue_chunk(dispatch, chunk)
+    """Queue `leads` (`dispatch.total` of them) for the dispatch: in one statement when
+    they fit one chunk, else chunk by chunk."""
+    if fits_one_chunk(dispatch):
+        queue_chunk(dispatch, leads)
+    else:
+        for chunk in chunks(leads, dispatch.organization_id):
+            queue_chunk(dispatch, chunk)
     finish_queuing(dispatch)
 
 
@@ -86,6 +100,13 @@ def fits_one_chunk(dispatch: Dispatch) -> bool:
 def queue_chunk(dispatch: Dispatch, leads: QuerySet[Lead]) -> None:
     """One INSERT ... SELECT: a queued message (or a skipped one, for an opted-out lead)
     for each of `leads` who has none for the step yet."""
+    sql, params = chunk_insert(dispatch, leads)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def chunk_insert(dispatch: Dispatch, leads: QuerySet[Lead]) -> tuple[str, tuple[Any, ...]]:
+    """The INSERT ... SELECT of queue_chunk, and its parameters."""
     now = timezone.now()
     campaign = dispatch.campaign
     reasons = audience.skip_reasons(campaign, now)
@@ -131,14 +152,13 @@ def queue_chunk(dispatch: Dispatch, leads: QuerySet[Lead]) -> None:
     select = leads.order_by("pk").annotate(**values).values_list(*values)
     sql, params = select.query.sql_with_params()
     table = connection.ops.quote_name(MessageLog._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) {sql} ON CONFLICT DO NOTHING", params
-        )
+    return f"INSERT INTO {table} ({', '.join(columns)}) {sql} ON CONFLICT DO NOTHING", params
 
 
 def finish_queuing(dispatch: Dispatch) -> None:
-    """The audience is queued: the dispatch's counts become exact, and it may finish."""
+    """The audience is queued: the dispatch's counts become exact, and it may finish. After
+    an audience above one chunk, the message log's statistics are taken once the queuing
+    has committed (`analyze_message_log`)."""
     messages = MessageLog.objects.filter(dispatch=dispatch)
     Dispatch.objects.filter(pk=dispatch.pk).update(
         queuing=False,
@@ -146,6 +166,25 @@ def finish_queuing(dispatch: Dispatch) -> None:
         skipped=messages.filter(status=Status.SKIPPED).count(),
     )
     variants.ab_test_start(dispatch=dispatch)
+    if not fits_one_chunk(dispatch):
+        transaction.on_commit(analyze_message_log)
+
+
+def analyze_message_log() -> None:
+    """PostgreSQL's statistics of the message log taken again (ANALYZE), after a launch
+    queued thousands of rows. Until autovacuum comes by, the planner sees the table as it
+    was before the launch, and the reports that follow (n8n's batches, each a locked read
+    and an UPDATE ... FROM VALUES) took 3-4 times the CPU. Not on SQLite: its planner keeps
+    no statistics unless ANALYZE writes some, and the indexes here are chosen for it
+    without. A failure is logged: the statistics only wait for autovacuum."""
+    if connection.vendor != "postgresql":
+        return
+    table = connection.ops.quote_name(MessageLog._meta.db_table)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
+    except DatabaseError:
+        log.exception("ANALYZE of the message log after a launch failed")
 
 
 def queue_rest(dispatch_id: Any) -> None:
@@ -153,7 +192,7 @@ def queue_rest(dispatch_id: Any) -> None:
     when the dispatch was cancelled meanwhile."""
     dispatch = Dispatch.objects.select_related("campaign__organization").get(pk=dispatch_id)
     leads = launch_audience(dispatch)
-    for chunk in chunks(leads, leads.count()):
+    for chunk in chunks(leads, dispatch.organization_id):
         with transaction.atomic():
             if Dispatch.objects.filter(pk=dispatch.pk, status=Dispatch.Status.CANCELLED).exists():
                 MessageLog.objects.filter(dispatch=dispatch, status=Status.QUEUED).update(

@@ -271,7 +271,9 @@ def account_queue(account: EmailAccount) -> QuerySet[MessageLog]:
 def claim(account: EmailAccount, queued: QuerySet[MessageLog], limit: int = 1) -> Claim:
     """Take up to `limit` messages of `queued` (all of `account`), oldest first, under every
     rule above; see Claim for the answer."""
-    if not queued.exists():
+    # Its oldest key, read as the claim reads them (an EXISTS would drop the order, and may
+    # scan the message log where the planner hopes to meet a match early).
+    if not queued.order_by("created_at", "pk").values_list("pk", flat=True)[:1]:
         return Claim()
     if bounce_rate.pause_if_bouncing(account):  # outside the claim's transaction: it stays
         return Claim(reason=bounce_rate.TOO_MANY_BOUNCES)
@@ -334,14 +336,22 @@ def _prepare(message: MessageLog, account: EmailAccount) -> bytes:
     raise _Unbuildable(reason)
 
 
-def _take(queued: QuerySet[MessageLog], count: int, now: datetime.datetime) -> list[MessageLog]:
-    """Move up to `count` rows of `queued` to `sending`, each by a conditional UPDATE: a row
-    another process took or cancelled a moment earlier is passed over, never shared."""
+def oldest_first(queued: QuerySet[MessageLog]) -> QuerySet[MessageLog, Any]:
+    """The keys of `queued`, oldest first, each row locked and passed over when another
+    claim holds it (where the database can). Read in that order from the claim indexes
+    (campaigns_claim_by_account, campaigns_claim_by_dispatch), never sorted, however long
+    the queue."""
     candidates = queued.order_by("created_at", "pk")
     if connection.features.has_select_for_update_skip_locked:
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+    return candidates.values_list("pk", flat=True)
+
+
+def _take(queued: QuerySet[MessageLog], count: int, now: datetime.datetime) -> list[MessageLog]:
+    """Move up to `count` rows of `queued` to `sending`, each by a conditional UPDATE: a row
+    another process took or cancelled a moment earlier is passed over, never shared."""
     taken = []
-    for pk in candidates.values_list("pk", flat=True)[:count]:
+    for pk in oldest_first(queued)[:count]:
         if MessageLog.objects.filter(pk=pk, status=Status.QUEUED).update(
             status=Status.SENDING, claimed_at=now, updated_at=now
         ):

@@ -1,7 +1,7 @@
 """Changelist rows: their column headers made once per page, not once per row, and their
 selection checkbox rendered once and filled with each row's id; empty cells show one dash
-(EMPTY_CELL) on every page, and on a phone the checkbox reads "Select", not unfold's
-"Select Record".
+(EMPTY_CELL) on every page, and on a phone each cell is labelled as its column's header reads
+("Sent at", not "Sent At"; the checkbox "Select", not unfold's "Select Record").
 
 unfold 0.91's `items_for_result` calls `result_headers(cl)` for every row, only to read each
 column's title for a `data-label` attribute: for a page of 100 rows that is 100 renders of
@@ -18,7 +18,8 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from unfold.admin import checkbox
 from unfold.templatetags import unfold_list
@@ -32,9 +33,17 @@ EMPTY_CELL = "–"
 
 
 def headers_once(cl: Any) -> Iterator[dict[str, Any]]:
-    """unfold's headers for this changelist, made on the first call."""
+    """unfold's headers for this changelist, made on the first call. Their text starts with a
+    capital as the header shows it: on a phone each cell is labelled with it ("Sent at",
+    where unfold's CSS capitalized every word of "sent at")."""
     if not hasattr(cl, "_unfold_headers"):
-        cl._unfold_headers = list(_result_headers(cl))
+        cl._unfold_headers = [
+            # The select-all checkbox is HTML (safe): left as it is.
+            header
+            if isinstance(header["text"], SafeData)
+            else {**header, "text": capfirst(header["text"])}
+            for header in _result_headers(cl)
+        ]
     return iter(cl._unfold_headers)
 
 

@@ -86,7 +86,7 @@ def test_a_dispatch_still_queuing_is_not_finished_and_a_sender_takes_it_over(
 def test_a_campaign_cancelled_while_queuing_queues_no_more(campaign_a, small_chunks):
     leads(campaign_a)
     launched = blasts.campaign_launch(campaign=campaign_a)
-    first = next(queuing.chunks(queuing.launch_audience(launched), LEADS))
+    first = next(queuing.chunks(queuing.launch_audience(launched), launched.organization_id))
     queuing.queue_chunk(launched, first)
     assert Campaign.objects.get(pk=campaign_a.pk).cancel() == first.count() > 0
     queuing.queue_rest(launched.pk)

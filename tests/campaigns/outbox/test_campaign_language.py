@@ -87,7 +87,7 @@ def test_a_campaign_in_spanish_writes_spanish_and_dollars(miami, account, lead):
     rendered = sending.render_for(step, lead, account)
     text = rendered.text
     assert "$420,000\n3 dormitorios · 2 baños · 1,450 ft²\n" in text
-    assert f"gracias por escribirnos el {lead.created_at:%-d} de " in text
+    assert f"gracias por escribirnos el {lead.created_at.astimezone(miami.zone):%-d} de " in text
     assert "hasta $500,000." in text
     assert "Recibe este correo porque está en contacto con Biscayne Homes." in text
     assert re.search(r"Darse de baja: http://\S+/u/", text)
