@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -56,7 +57,18 @@ def _counts(campaign: Campaign) -> dict[str, int]:
 
 
 def _cleared(campaign: Campaign) -> None:
-    MessageLog.objects.filter(campaign=campaign).delete()
+    """The campaign's messages gone, by one DELETE (nothing refers to a queued message yet:
+    the ORM's delete would read a million rows to look for what cascades)."""
+    messages = MessageLog.objects.filter(campaign=campaign)
+    messages._raw_delete(messages.db)
+
+
+def _progress(line: str) -> None:
+    """A line to the work folder's launch_million.progress, as each figure comes (a run at a
+    million takes minutes: what is measured survives a run stopped half-way)."""
+    folder = Path(os.environ.get("VAR_DIR", "."))
+    with (folder / f"launch_million.{connection.vendor}.progress").open("a") as out:
+        out.write(line + "\n")
 
 
 def measure(size: int) -> dict[str, Any]:
@@ -73,6 +85,7 @@ def measure(size: int) -> dict[str, Any]:
     started = time.perf_counter()
     generated.leads_made(organization, size)
     made = time.perf_counter() - started
+    _progress(f"{size:,} leads made in {made:.1f} s, load {os.getloadavg()[0]:.1f}")
     rounds = int(os.environ.get("BENCH_ROUNDS", "1"))
     ours: list[float] = []
     answers: list[float] = []
@@ -86,11 +99,19 @@ def measure(size: int) -> dict[str, Any]:
                 answers.append(answered)
                 ours.append(seconds)
                 counts = _counts(campaign)
+                _progress(
+                    f"round {number + 1}: ours answered in {answered:.2f} s, queued in "
+                    f"{seconds:.1f} s, load {os.getloadavg()[0]:.1f}; {counts}"
+                )
             else:
                 started = time.perf_counter()
                 launching.raw_insert_select(campaign)
                 limits.append(time.perf_counter() - started)
                 limit_counts = _counts(campaign)
+                _progress(
+                    f"round {number + 1}: the limit in {limits[-1]:.1f} s, "
+                    f"load {os.getloadavg()[0]:.1f}; {limit_counts}"
+                )
             _cleared(campaign)
     assert counts == limit_counts, f"ours {counts}, the limit {limit_counts}"
     assert sum(counts.values()) == size, counts
