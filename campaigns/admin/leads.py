@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import action, display
 
@@ -18,7 +19,7 @@ from campaigns.admin.lead_filters import BudgetFilter, ConsentFilter, InCampaign
 from campaigns.admin.listing_alert_admin import ListingAlertLeadFilter
 from campaigns.admin.pages import add_leads_to_campaign
 from campaigns.admin.preflight_filter import PreflightLeadFilter
-from campaigns.content.formats import budget_text
+from campaigns.content.formats import budget_text, price_text
 from campaigns.events.auto_replies import auto_reply_summary
 from campaigns.models import AutoReply, Enrollment
 from campaigns.outbox import failures
@@ -36,9 +37,13 @@ from crm.site.tenancy import (
     TenantScopedAdmin,
     TenantValuesFilter,
     is_member,
+    organizations_of,
 )
 from crm.site.timezones import LocalDayRangeFilter
 from crm.suppression import forgotten_among
+
+# A lead's budget on its page: what it can spend from, and up to.
+BUDGET_LABELS = {"budget_min": _("Budget from"), "budget_max": _("Budget up to")}
 
 ERASED_BEFORE = (
     "{email} belongs to a lead who was erased at their request: the lead is kept opted out "
@@ -163,6 +168,21 @@ class LeadAdmin(TenantScopedAdmin, ModelAdmin, SpreadsheetExportAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
         return fields + self.consent_fields if obj is not None else fields
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """The budget's bounds in words, and in the agency's currency as the property page
+        says its price."""
+        if db_field.name in BUDGET_LABELS:
+            kwargs["label"] = BUDGET_LABELS[db_field.name]
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in BUDGET_LABELS and field is not None:
+            organization = organizations_of(request.user).first()
+            if organization is not None:
+                field.help_text = _("In {currency}, whole units: {example}.").format(
+                    currency=organization.currency,
+                    example=price_text(500_000, organization),
+                )
+        return field
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any

@@ -63,6 +63,15 @@ def test_labels_read_as_written_and_an_alert_says_one_count_it_sends(
     assert "Welcome to Sunset Realty, ‹full name›" in steps
     for name in Lead.objects.filter(organization=sunset).values_list("name", flat=True)[:300]:
         assert name not in steps
+    # Launched: no Delete, and the page says why; every count leads to what it counts.
+    assert "It cannot be deleted: its messages are the record" in page.inner_text("#content")
+    assert page.get_by_role("link", name="Delete").count() == 0
+    opened = page.locator("#step-funnel tr").nth(1).locator("td[data-label='Opened'] a")
+    figure = int(opened.inner_text())
+    opened.click()
+    page.wait_for_url("**/messagelog/**")
+    assert page.locator("#result_list tbody tr").count() == figure > 0
+    page.goto(f"{demo.url}/admin/campaigns/campaign/{nurture.pk}/change/")
     watcher = Campaign.objects.get(organization=sunset, type=Campaign.Type.LISTING_ALERT)
     page.goto(f"{demo.url}/admin/campaigns/campaign/{watcher.pk}/change/")
     steps = page.inner_text("#step-funnel")
@@ -156,14 +165,14 @@ def test_lists_read_as_words_with_one_dash_for_nothing(demo, sunset, browser, wi
         # On a phone each cell shows its label beside it: the checkbox's reads "Select".
         labels = (
             page.locator("#result_list tbody tr")
-            .first.locator("td")
+            .first.locator("td, th")
             .evaluate_all("cells => cells.map(cell => getComputedStyle(cell, '::before').content)")
         )
         assert '"Select record"' not in labels, name
         if width < 768:  # as the header writes them ("Sent at"), not "Sent At"
             cases = (
                 page.locator("#result_list tbody tr")
-                .first.locator("td")
+                .first.locator("td, th")
                 .evaluate_all(
                     "cells => cells.map(cell => getComputedStyle(cell, '::before').textTransform)"
                 )
@@ -179,6 +188,12 @@ def test_lists_read_as_words_with_one_dash_for_nothing(demo, sunset, browser, wi
     page.goto(f"{demo.url}/admin/crm/lead/")
     budgets = page.locator("#result_list td.field-budget").all_inner_texts()
     assert budgets and all("$" in budget or budget == "–" for budget in budgets), budgets
+    page.goto(f"{demo.url}/admin/crm/lead/add/")
+    form = page.inner_text("#content")
+    assert "Budget from" in form and "Budget up to" in form and "Budget min" not in form
+    assert "In USD, whole units: $500,000." in form
+    page.get_by_text("Budget up to").scroll_into_view_if_needed()
+    shot(page, "agent-sees-lead-budget", full_page=False)
     page.goto(f"{demo.url}/admin/crm/organization/")
     members = page.locator("#result_list td.field-member_count").first.inner_text()
     assert members.strip() == str(sunset.memberships.count()) == "2"
@@ -215,6 +230,8 @@ def test_the_send_plan_counts_the_ab_tests_held_messages_and_goes_once_it_is_ove
     log_in(page, demo, "owner", "owner")
     page.goto(f"{demo.url}/admin/campaigns/campaign/{spring.pk}/change/")
     said = page.inner_text("#content")
+    # Who is skipped, named for what they are (the demo has 1 opt-out, 3 suppressed).
+    assert "(1 opted out, 3 on the suppression list)" in said
     assert re.search(r"\d+ leads per subject can only tell a \d+% open rate from", said), said
     assert "the test will most likely end in a tie" in said  # 209 leads cannot tell 20 from 30%
     shot(page, "agent-sees-ab-too-small")

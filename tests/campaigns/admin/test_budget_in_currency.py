@@ -1,6 +1,6 @@
 """The leads list writes a lead's budget in the agency's currency and language, as the
 property page writes prices: "$500,000 to $700,000" (an en dash), "from $500,000",
-"up to $700,000"."""
+"up to $700,000"; the lead's page names the budget's bounds in words and in that currency."""
 
 import re
 
@@ -41,3 +41,10 @@ def test_a_french_agency_reads_euros_as_the_french_write_them(org_a):
     org_a.language, org_a.country, org_a.currency = "fr", "FR", "EUR"
     org_a.save()
     assert budget_text(500_000, 700_000, org_a) == "500\u202f000\xa0€ – 700\u202f000\xa0€"
+
+
+def test_the_lead_page_names_the_budgets_bounds_in_words_and_currency(client_a, lead_a):
+    page = client_a.get(reverse("admin:crm_lead_change", args=[lead_a.pk])).content.decode()
+    assert ">Budget from<" in page and ">Budget up to<" in page
+    assert "Budget min" not in page and "Budget max" not in page
+    assert page.count("In USD, whole units: $500,000.") == 2
