@@ -96,6 +96,9 @@ def ours(size: int) -> dict:
             to_email=lead["email"],
             to_name=lead["name"],
             unsubscribe_url=context["unsubscribe_url"],
+            # Offered where the account's replies are read (a Gmail account's are), as the
+            # peers' header offers it.
+            unsubscribe_mailto=True,
             postal_address=context["organization"]["postal_address"],
         )
         return build(_rendered(context), addressing)

@@ -15,6 +15,9 @@ LAST = (
 CITIES = ["Los Angeles", "Santa Monica", "Pasadena", "Burbank", "Glendale", "Paris", "Lyon"]
 SOURCES = ["Zillow", "Website form", "Open house", "Referral", "Facebook ad"]
 STATUSES = ["new", "contacted", "qualified", "client", "lost"]
+# A campaign's filter that reaches every lead: with no status named, clients and lost
+# leads are left out (campaigns/audiences/audience.py), and a blast would reach 60% of them.
+EVERY_STATUS = {"status": ["new", "contacted", "qualified", "client", "lost"]}
 HEADER = ["name", "email", "phone", "city", "status", "budget_min", "budget_max", "source"]
 
 

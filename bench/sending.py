@@ -36,7 +36,7 @@ def prepare(size: int, accounts: int) -> tuple[QuotaStandIn, float, list]:
     """`accounts` Gmail accounts, each with a launched blast of `size` queued messages."""
     from django.contrib.auth.models import User
 
-    from bench.data import HTML_TEMPLATE, SUBJECT_TEMPLATE, lead_csv
+    from bench.data import EVERY_STATUS, HTML_TEMPLATE, SUBJECT_TEMPLATE, lead_csv
     from campaigns.launching import blasts as dispatch
     from campaigns.models import Campaign, CampaignStep, EmailAccount
     from crm.importing.lead_import import leads_import
@@ -73,7 +73,10 @@ def prepare(size: int, accounts: int) -> tuple[QuotaStandIn, float, list]:
             daily_limit=10**6,
         )
         campaign = Campaign.objects.create(
-            organization=organization, name=f"Blast {n}", email_account=account
+            organization=organization,
+            name=f"Blast {n}",
+            email_account=account,
+            audience_filter=EVERY_STATUS,
         )
         CampaignStep.objects.create(
             campaign=campaign, subject=SUBJECT_TEMPLATE, body_template=HTML_TEMPLATE
