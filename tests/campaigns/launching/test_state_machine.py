@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from campaigns.ab_tests import variants
 from campaigns.events import unsubscribes
@@ -147,11 +147,13 @@ class Sending(RuleBasedStateMachine):
     def restart_after_a_crash(self):
         claims.expire_stale_claims(now=timezone.now() + datetime.timedelta(hours=1))
 
-    @precondition(lambda self: MessageLog.objects.filter(status="sent").exists())
     @rule()
     def duplicate_report(self):
+        # Not a precondition: whether a message went out yet depends on the pace's wall
+        # clock, and Hypothesis needs the same rules offered when it replays a run.
         message = MessageLog.objects.filter(status="sent").first()
-        assert not claims.finish(message, MessageLog.Status.SENT)  # a replay changes nothing
+        if message is not None:
+            assert not claims.finish(message, MessageLog.Status.SENT)  # a replay changes nothing
 
     @invariant()
     def the_status_is_what_the_lifecycle_says(self):
