@@ -47,7 +47,13 @@ def written_in(pattern: str) -> set[str]:
     ("rule", "pattern", "home"),
     [
         ("waiting", r"QUEUED,\s*(MessageLog\.)?Status\.SENDING", {"campaigns/models.py"}),
-        ("time zone", r"ZoneInfo\(", {"crm/models.py", "crm/site/timezones.py"}),
+        # The organization's zone in crm/models.py; zone_choices describes every zone the
+        # time-zone list offers (its offset today), never an agency's.
+        (
+            "time zone",
+            r"ZoneInfo\(",
+            {"crm/models.py", "crm/site/timezones.py", "crm/site/zone_choices.py"},
+        ),
         ("primary account", r"is_primary=True, is_active=True", {"campaigns/outbox/senders.py"}),
         ("sandbox", r"Provider\.SANDBOX", {"campaigns/accounts/providers.py"}),
         ("stages", r'"sent",\s*"opened",\s*"clicked"', {"campaigns/models.py"}),

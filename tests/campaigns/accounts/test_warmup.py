@@ -69,5 +69,5 @@ def test_the_launch_page_and_the_account_page_show_the_warm_up(client_a, account
         form = client_a.get(reverse("admin:campaigns_emailaccount_change", args=[account.pk]))
     html = launch.content.decode()
     assert "<dd>20 of 20" in html
-    assert "(warming up: 100 a day from Mar 6)" in html
+    assert "(warming up: 100 a day from March 6)" in html
     assert 'name="warmup_days"' in form.content.decode()

@@ -121,7 +121,8 @@ def test_staff_are_told_when_the_window_opens(org_a, account_a, staff_a):
         response = logged_in(staff_a).post(url, follow=True)
     notes = [str(message) for message in response.context["messages"]]
     assert any(
-        "wait for the campaign's send window, which opens on Dec 7 at 09:00" in n for n in notes
+        "wait for the campaign's send window, which opens on December 7 at 9:00 AM" in n
+        for n in notes
     )
 
 
