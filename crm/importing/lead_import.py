@@ -700,7 +700,7 @@ def _shown(values: dict[str, Any]) -> dict[str, Any]:
     low, high = values.get("budget_min"), values.get("budget_max")
     shown_values["budget"] = cells.amounts_written(low, high) if low or high else ""
     if "status" in values:
-        shown_values["status"] = Lead.Status(values["status"]).label
+        shown_values["status"] = str(Lead.Status(values["status"]).label)
     return shown_values
 
 
