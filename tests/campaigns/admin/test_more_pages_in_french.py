@@ -55,8 +55,22 @@ def test_the_import_form_and_its_preview_read_french(client_fr, org_a):
     response = client_fr.post(url, {"organization": org_a.pk, "file": upload}, follow=True)
     reads_french(
         text_of(response),
-        ["Aperçu de leads.csv", "Lignes lues", "Où va chaque colonne", "Colonne du fichier"],
-        ["Preview of", "Rows read", "Where each column goes", "Column of the file", "Goes to"],
+        [
+            "Aperçu de leads.csv",
+            "Lignes lues",
+            "Où va chaque colonne",
+            "Colonne du fichier",
+            "Ignorer cette colonne",
+        ],
+        [
+            "Preview of",
+            "Rows read",
+            "Where each column goes",
+            "Column of the file",
+            "Goes to",
+            "Skip this column",
+            "Keep as a custom field",
+        ],
     )
 
 
