@@ -74,6 +74,16 @@ def test_the_import_form_and_its_preview_read_french(client_fr, org_a):
     )
 
 
+def test_the_import_says_what_it_did_in_french(client_fr, org_a):
+    url = reverse("admin:crm_lead_import")
+    upload = SimpleUploadedFile("leads.csv", CSV, "text/csv")
+    job = client_fr.post(url, {"organization": org_a.pk, "file": upload})["Location"]
+    done = client_fr.post(job, {"confirm": "1"}, follow=True)
+    said = [str(note) for note in done.context["messages"]]
+    assert said[0].startswith("2 lignes importées : 1 nouvelles"), said
+    assert "n'a pas été importée" in said[1] and "not imported" not in said[1]
+
+
 def test_the_ab_test_reads_french(client_fr, campaign_a, sandbox_account):
     with time_machine.travel(MONDAY_9AM, tick=False):
         ab_blast(campaign_a, leads=20, share=50)
