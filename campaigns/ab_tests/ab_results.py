@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from campaigns.ab_tests import ztest
 from campaigns.models import (
@@ -22,9 +23,9 @@ from campaigns.models import (
 # a person opened it (tracking counts image proxies and link scanners apart).
 MEASURED = {AbMeasure.OPENS: "opened", AbMeasure.CLICKS: "clicked", AbMeasure.REPLIES: "replied"}
 MEASURE_WORDS = {
-    AbMeasure.OPENS: "unique opens",
-    AbMeasure.CLICKS: "clicks",
-    AbMeasure.REPLIES: "replies",
+    AbMeasure.OPENS: gettext_lazy("unique opens"),
+    AbMeasure.CLICKS: gettext_lazy("clicks"),
+    AbMeasure.REPLIES: gettext_lazy("replies"),
 }
 COMPARISON = "{best} {best_rate} vs {runner} {runner_rate} {measure}, {p}"
 

@@ -26,23 +26,26 @@ SETTINGS_HELP = _(
     "the subject with the best rate goes to the rest, or the first one when the difference "
     "could be chance."
 )
-QUEUING = "Queuing the audience: the test starts once it is queued."
-TESTING = (
+QUEUING = _("Queuing the audience: the test starts once it is queued.")
+TESTING = _(
     "Testing: {waiting} of the {total} test messages still to send. The winner is chosen "
     "{hours} h after the last one goes out."
 )
-WAITING_FOR_RESULTS = "Waiting for the results: the winner is chosen {when}."
-DUE_NOW = "now (when the sender next runs)"
-PAUSED = (
+WAITING_FOR_RESULTS = _("Waiting for the results: the winner is chosen {when}.")
+DUE_NOW = _("now (when the sender next runs)")
+PAUSED = _(
     "Paused: the test and the rest are held. The winner is chosen once you resume and the "
     "wait is over."
 )
-CANCELLED = "Cancelled before a winner was chosen: the rest was not sent."
-DECIDED = "{outcome} Decided {when}."
-SETTINGS = (
-    "{share}% of the audience, {per_variant} per subject; the winner, on {measure}, is chosen "
+CANCELLED = _("Cancelled before a winner was chosen: the rest was not sent.")
+DECIDED = _("{outcome} Decided {when}.")
+# {share} is the share with its per cent sign ("20%"), so that no "% o" reads as a format.
+SETTINGS = _(
+    "{share} of the audience, {per_variant} per subject; the winner, on {measure}, is chosen "
     "{hours} h after the last test message"
 )
+REST = _("The rest: {winner}")
+REST_HELD = _("The rest (held)")
 
 
 def ab_test_live(campaign: Campaign) -> dict[str, Any] | None:
@@ -64,15 +67,15 @@ def ab_test_live(campaign: Campaign) -> dict[str, Any] | None:
         "state": state,
         "line": line,
         "settings": SETTINGS.format(
-            share=test.share,
+            share=f"{test.share}%",
             per_variant=test.per_variant,
-            measure=MEASURE_WORDS[AbMeasure(test.measure)],
+            measure=str(MEASURE_WORDS[AbMeasure(test.measure)]),
             hours=f"{test.wait.total_seconds() / 3600:g}",
         ),
-        "measure": MEASURE_WORDS[AbMeasure(test.measure)],
+        "measure": str(MEASURE_WORDS[AbMeasure(test.measure)]),
         "rows": [_row(result, test, campaign) for result in results],
         "rest": {
-            "label": f"The rest: {test.winner}" if test.winner else "The rest (held)",
+            "label": str(REST.format(winner=test.winner) if test.winner else REST_HELD),
             **rest,
             "rate": "",
         },
@@ -98,16 +101,16 @@ def _where(campaign: Campaign, test: AbTest, results: list[VariantResult]) -> tu
     if test.decided_at:
         return "decided", DECIDED.format(outcome=test.outcome, when=spoken_time(test.decided_at))
     if campaign.status == Campaign.Status.COMPLETED:
-        return "cancelled", CANCELLED
+        return "cancelled", str(CANCELLED)
     if campaign.status == Campaign.Status.PAUSED:
-        return "paused", PAUSED
+        return "paused", str(PAUSED)
     if test.started_at is None:
-        return "queuing", QUEUING
+        return "queuing", str(QUEUING)
     due = variants.decision_due_at(test)
     if due is None:
         waiting = sum(result.waiting for result in results)
         hours = round(test.wait.total_seconds() / 3600, 1)
         total = test.per_variant * len(test.variants)
         return "testing", TESTING.format(waiting=waiting, total=total, hours=f"{hours:g}")
-    when = spoken_time(due) if due > timezone.now() else DUE_NOW
+    when = spoken_time(due) if due > timezone.now() else str(DUE_NOW)
     return "waiting", WAITING_FOR_RESULTS.format(when=when)

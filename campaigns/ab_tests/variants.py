@@ -111,7 +111,7 @@ def launch_outline(
         "tested": per_variant * len(letters),
         "rest": to_send - per_variant * len(letters),
         "wait_hours": campaign.ab_wait_hours,
-        "measure": MEASURE_WORDS[AbMeasure(campaign.ab_measure)],
+        "measure": str(MEASURE_WORDS[AbMeasure(campaign.ab_measure)]),
         # Too small to tell a useful difference: said, with the share that would do.
         "too_small": power.too_small(campaign, per_variant, len(letters), to_send),
     }

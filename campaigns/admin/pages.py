@@ -460,9 +460,9 @@ def launch_refused(request: HttpRequest, error: blasts.LaunchError) -> None:
     """Why a launch was refused, with the way out when there is one: no sending account
     leads to Connect Gmail, one that cannot send to the accounts to reconnect it."""
     text = str(error)
-    if text == blasts.NO_ACCOUNT:
+    if text == str(blasts.NO_ACCOUNT):
         link = (reverse("admin:campaigns_emailaccount_connect_gmail"), CONNECT_GMAIL)
-    elif text.endswith(blasts.ACCOUNT_CANNOT_SEND.rsplit("}", 1)[1]):
+    elif text.endswith(str(blasts.ACCOUNT_CANNOT_SEND).rsplit("}", 1)[1]):
         link = (reverse("admin:campaigns_emailaccount_changelist"), RECONNECT)
     else:
         messages.error(request, text)

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from campaigns.audiences import listing_fit, preferences
 from campaigns.models import Campaign
@@ -178,14 +178,18 @@ def audience_of(
 
 
 # Why a lead of the audience gets no message from the campaign, in the order told (a lead
-# counts under the first that applies), and the words its skipped message keeps.
-SKIPPED_UNSUBSCRIBED = "The lead opted out: not sent."
-SKIPPED_SUPPRESSED = (
+# counts under the first that applies), and the words its skipped message keeps: stored in
+# English, read in the reader's language (failures.in_words; gettext_noop puts them in the
+# catalogues).
+SKIPPED_UNSUBSCRIBED = gettext_noop("The lead opted out: not sent.")
+SKIPPED_SUPPRESSED = gettext_noop(
     "The address is on the agency's suppression list (it bounced, or staff listed it): not sent."
 )
-SKIPPED_LEFT = "The lead left this campaign (or its kind) on their preference page: not sent."
-SKIPPED_NO_CONSENT = "No consent on record that {regime} accepts: not sent."
-SKIPPED_CONSENT_EXPIRED = "The lead's consent expired ({regime}): not sent."
+SKIPPED_LEFT = gettext_noop(
+    "The lead left this campaign (or its kind) on their preference page: not sent."
+)
+SKIPPED_NO_CONSENT = gettext_noop("No consent on record that {regime} accepts: not sent.")
+SKIPPED_CONSENT_EXPIRED = gettext_noop("The lead's consent expired ({regime}): not sent.")
 
 
 def skip_reasons(campaign: Campaign, now: datetime.datetime | None = None) -> dict[str, Q]:

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from campaigns import n8n
 from campaigns.ab_tests import variants
@@ -29,13 +30,13 @@ from campaigns.models import (
 )
 from campaigns.outbox import claims, senders
 
-ALREADY_SENDING = "This campaign has already been launched: it is {status}."
-NOT_A_BLAST = "This is a sequence: activate it to enrol its audience."
-NO_STEP = "Add a step (subject and body) before launching."
-NO_ACCOUNT = "Choose a sending account for this campaign (or make one primary)."
-ACCOUNT_CANNOT_SEND = "{account} cannot send: {reason}. Reconnect it first."
-EMPTY_AUDIENCE = "Nobody to send to: the audience is empty."
-SCHEDULE_IN_PAST = "The scheduled time is in the past."
+ALREADY_SENDING = _("This campaign has already been launched: it is {status}.")
+NOT_A_BLAST = _("This is a sequence: activate it to enrol its audience.")
+NO_STEP = _("Add a step (subject and body) before launching.")
+NO_ACCOUNT = _("Choose a sending account for this campaign (or make one primary).")
+ACCOUNT_CANNOT_SEND = _("{account} cannot send: {reason}. Reconnect it first.")
+EMPTY_AUDIENCE = _("Nobody to send to: the audience is empty.")
+SCHEDULE_IN_PAST = _("The scheduled time is in the past.")
 
 
 class LaunchError(Exception):
@@ -76,10 +77,10 @@ def launch_plan(campaign: Campaign, **audience_args: Any) -> Plan:
         raise LaunchError(ALREADY_SENDING.format(status=campaign.get_status_display().lower()))
     step = campaign.steps.order_by("order").first()
     if step is None:
-        raise LaunchError(NO_STEP)
+        raise LaunchError(str(NO_STEP))
     account = senders.sending_account(campaign)
     if account is None:
-        raise LaunchError(NO_ACCOUNT)
+        raise LaunchError(str(NO_ACCOUNT))
     if not account.can_send:
         reason = account.last_error or "it is disconnected"
         raise LaunchError(ACCOUNT_CANNOT_SEND.format(account=account, reason=reason))
@@ -122,12 +123,12 @@ def campaign_launch(
     if audience_filter is not None:
         audience_args["audience_filter"] = audience_filter
     if campaign.type != Campaign.Type.BLAST:
-        raise LaunchError(NOT_A_BLAST)
+        raise LaunchError(str(NOT_A_BLAST))
     plan = launch_plan(campaign, **audience_args)
     if plan.audience == 0:
-        raise LaunchError(EMPTY_AUDIENCE)
+        raise LaunchError(str(EMPTY_AUDIENCE))
     if send_after and send_after < timezone.now() - datetime.timedelta(minutes=1):
-        raise LaunchError(SCHEDULE_IN_PAST)
+        raise LaunchError(str(SCHEDULE_IN_PAST))
     if problem := variants.launch_problem(campaign, plan.step, plan.account):
         raise LaunchError(problem)
     try:

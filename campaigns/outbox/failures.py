@@ -9,8 +9,10 @@ sentences already.
 
 import re
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.audiences import audience
 from campaigns.models import stop_reason_read
 
 # The Gmail API's answer, as campaigns.accounts.gmail (and the n8n workflow) record it.
@@ -119,8 +121,13 @@ def in_words(raw: str) -> str:
         return str(N8N_NO_REASON)
     if _BOUNCE.search(raw):
         return str(next(words for pattern, words in _BOUNCES if pattern.search(raw)))
+    for template in (audience.SKIPPED_NO_CONSENT, audience.SKIPPED_CONSENT_EXPIRED):
+        before, after = template.split("{regime}")
+        if raw.startswith(before) and raw.endswith(after) and len(raw) > len(before + after):
+            regime = raw[len(before) : len(raw) - len(after)]
+            return gettext(template).format(regime=regime)
     # Our own reasons, kept in English where they are stored: in the reader's language
-    # when the catalogue has them (why a lead stopped, why a campaign paused).
+    # when the catalogue has them (why a lead stopped, why a campaign paused, why skipped).
     return stop_reason_read(raw)
 
 

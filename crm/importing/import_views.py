@@ -13,7 +13,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
@@ -29,32 +30,39 @@ from crm.site.tenancy import is_member, organizations_of
 
 ERRORS_SHOWN = 500
 RECENT_SHOWN = 10
-FILE_TOO_LARGE = "The file is larger than {limit} MB. Split it and import the parts."
+FILE_TOO_LARGE = _("The file is larger than {limit} MB. Split it and import the parts.")
 # One name for the page, wherever it is reached from (the sidebar says it too: settings/unfold.py).
-IMPORT_LEADS = "Import leads"
-NOT_CSV = (
+IMPORT_LEADS = _("Import leads")
+NOT_CSV = _(
     "This is not a CSV file or an Excel workbook. In your spreadsheet, use “Save as” or "
     "“Download” and choose “CSV UTF-8” or “Excel Workbook (.xlsx)”, then upload that file."
 )
 FILE_EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
 IMPORT_EXPIRED = jobs.EXPIRED
-NOT_IMPORTED = "%(n)s row was not imported: %(shown)s"
-NOT_IMPORTED_PLURAL = "%(n)s rows were not imported: %(shown)s"
-CHANGED = "%(n)s value was left out or changed: %(shown)s"
-CHANGED_PLURAL = "%(n)s values were left out or changed: %(shown)s"
+# The singular or the plural is chosen by "count" when the note is filled in (_listed).
+NOT_IMPORTED = ngettext_lazy(
+    "%(n)s row was not imported: %(shown)s", "%(n)s rows were not imported: %(shown)s", "count"
+)
+CHANGED = ngettext_lazy(
+    "%(n)s value was left out or changed: %(shown)s",
+    "%(n)s values were left out or changed: %(shown)s",
+    "count",
+)
 NAMED_IN_A_NOTE = 10
-STATUS_UNKNOWN = "Not recognised: leave the status as it is"
-NOT_EMAILED = (
+STATUS_UNKNOWN = _("Not recognised: leave the status as it is")
+NOT_EMAILED = _(
     "Leads marked Client or Lost are never emailed by a campaign that does not choose its "
     "statuses: map a CRM's Trash, Closed or Past Client to them."
 )
 
 
-def _listed(note: str, count: int, problems: list, total: int) -> str:
-    """The note with the first problems by line, and how many more there are."""
+def _listed(note: Any, count: int, problems: list, total: int) -> str:
+    """The note (singular or plural by count) with the first problems by line, and how many
+    more there are."""
     shown = "; ".join(str(problem) for problem in problems[:NAMED_IN_A_NOTE])
     more = total - NAMED_IN_A_NOTE
-    return note % {"n": f"{count:,}", "shown": shown} + (f"; and {more} more." if more > 0 else ".")
+    text = note % {"count": count, "n": f"{count:,}", "shown": shown}
+    return text + (gettext("; and %(more)s more.") % {"more": more} if more > 0 else ".")
 
 
 def final_messages(report: ImportReport) -> list[tuple[int, str]]:
@@ -62,26 +70,31 @@ def final_messages(report: ImportReport) -> list[tuple[int, str]]:
     rows refused or changed, by line."""
     said = [(messages.SUCCESS, report.summary())]
     if report.errors:
-        note = ngettext(NOT_IMPORTED, NOT_IMPORTED_PLURAL, report.rejected)
         said.append(
-            (messages.WARNING, _listed(note, report.rejected, report.errors, report.error_count))
+            (
+                messages.WARNING,
+                _listed(NOT_IMPORTED, report.rejected, report.errors, report.error_count),
+            )
         )
     if report.changes:
-        note = ngettext(CHANGED, CHANGED_PLURAL, report.change_count)
         count = report.change_count
-        said.append((messages.WARNING, _listed(note, count, report.changes, count)))
+        said.append((messages.WARNING, _listed(CHANGED, count, report.changes, count)))
     return said
 
 
 class LeadImportForm(forms.Form):
     organization = forms.ModelChoiceField(
-        queryset=Organization.objects.none(), widget=UnfoldAdminSelectWidget
+        queryset=Organization.objects.none(),
+        widget=UnfoldAdminSelectWidget,
+        label=_("Organization"),
     )
     file = forms.FileField(
-        label="CSV file or Excel workbook",
+        label=_("CSV file or Excel workbook"),
         widget=UnfoldAdminFileFieldWidget(attrs={"accept": ".csv,.txt,.tsv,.xlsx,text/csv"}),
-        help_text="An export of your CRM or a spreadsheet: CSV (any encoding, comma, "
-        "semicolon or tab separated) or .xlsx. You choose where each column goes next.",
+        help_text=_(
+            "An export of your CRM or a spreadsheet: CSV (any encoding, comma, "
+            "semicolon or tab separated) or .xlsx. You choose where each column goes next."
+        ),
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -106,7 +119,7 @@ class LeadImportForm(forms.Form):
         except CsvFileError as error:
             raise forms.ValidationError(str(error)) from None
         if kind == "csv" and not upload.name.lower().endswith(FILE_EXTENSIONS):
-            raise forms.ValidationError(NOT_CSV)
+            raise forms.ValidationError(str(NOT_CSV))
         return upload
 
 
@@ -161,7 +174,9 @@ class MappingForm(forms.Form):
                 self.statuses.append({"column": column, "more": True})
         if len(job.sheets) > 1:
             self.fields["sheet"] = forms.ChoiceField(
-                choices=[(name, name) for name in job.sheets], initial=job.sheet or job.sheets[0]
+                choices=[(name, name) for name in job.sheets],
+                initial=job.sheet or job.sheets[0],
+                label=_("Sheet"),
             )
         for name, field in self.fields.items():
             if isinstance(field, forms.ChoiceField):
@@ -203,7 +218,7 @@ class LeadImportView(View):
             .first()
         )
         if job is None:
-            raise Http404("No such import.")
+            raise Http404(_("No such import."))
         return job
 
     def get(self, request: HttpRequest, object_id: Any = None) -> HttpResponse:
@@ -287,7 +302,7 @@ class LeadImportView(View):
             self.model_admin.admin_site.each_context(request),
             opts=self.model_admin.model._meta,
             title=IMPORT_LEADS,
-            breadcrumbs=[self.model_admin.model, "Import"],
+            breadcrumbs=[self.model_admin.model, _("Import")],
             errors_shown=shown,
             errors_hidden=report.error_count - len(shown) if report else 0,
             changes_shown=report.changes[:ERRORS_SHOWN] if report else [],
@@ -306,10 +321,12 @@ def _take_up_if_stopped(job: LeadImport) -> None:
 
 class SuppressionImportForm(LeadImportForm):
     file = forms.FileField(
-        label="CSV file or Excel workbook",
+        label=_("CSV file or Excel workbook"),
         widget=UnfoldAdminFileFieldWidget(attrs={"accept": ".csv,.txt,.tsv,.xlsx,text/csv"}),
-        help_text="A column named email (or “Email Address”); other columns are ignored. "
-        "CSV in any encoding, or .xlsx: an export from another email tool works.",
+        help_text=_(
+            "A column named email (or “Email Address”); other columns are ignored. "
+            "CSV in any encoding, or .xlsx: an export from another email tool works."
+        ),
     )
 
 

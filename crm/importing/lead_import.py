@@ -32,7 +32,7 @@ from django.db import connections, router, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from crm import consent
 from crm.importing import mapping as columns_of
@@ -86,10 +86,19 @@ MIN_OVER_MAX = "the budget from, {low:,}, is more than the budget up to, {high:,
 NOT_A_DATE = "“{value}” is not a date (e.g. 2026-03-14)"
 # Where a consent kept from a file came from.
 FROM_LINE = "{file}, line {line}"
-ERASED_BEFORE = (
-    " {count:,} of the new leads were erased earlier at their request: they come in opted "
+ERASED_BEFORE = gettext_lazy(
+    "{count:,} of the new leads were erased earlier at their request: they come in opted "
     "out and are never emailed."
 )
+IMPORTED = gettext_lazy(
+    "Imported %(rows)s rows: %(created)s new, %(updated)s updated, %(unchanged)s unchanged, "
+    "%(rejected)s rejected."
+)
+WOULD_IMPORT = gettext_lazy(
+    "Would import %(rows)s rows: %(created)s new, %(updated)s updated, %(unchanged)s "
+    "unchanged, %(rejected)s rejected."
+)
+COLUMNS_NOT_IMPORTED = gettext_lazy("Columns not imported: %(columns)s.")
 WITHOUT = {
     "first_name": "a first name",
     "last_name": "a last name",
@@ -152,18 +161,22 @@ class ImportReport:
         self.changes.extend(changes[: max(0, ERRORS_KEPT - len(self.changes))])
 
     def summary(self) -> str:
-        verb = "Would import" if self.dry_run else "Imported"
-        text = (
-            f"{verb} {self.rows:,} rows: {self.created:,} new, {self.updated:,} updated, "
-            f"{self.unchanged:,} unchanged, {self.rejected:,} rejected."
-        )
+        """The counts in one paragraph, in the active language."""
+        counts = {
+            name: f"{getattr(self, name):,}"
+            for name in ("rows", "created", "updated", "unchanged", "rejected")
+        }
+        text = (WOULD_IMPORT if self.dry_run else IMPORTED) % counts
         if self.change_count:
-            values = ngettext("value", "values", self.change_count)
-            text += f" {self.change_count:,} {values} left out or changed."
+            text += " " + ngettext(
+                "%(n)s value left out or changed.",
+                "%(n)s values left out or changed.",
+                self.change_count,
+            ) % {"n": f"{self.change_count:,}"}
         if self.skipped_columns:
-            text += f" Columns not imported: {'; '.join(self.skipped_columns)}."
+            text += " " + COLUMNS_NOT_IMPORTED % {"columns": "; ".join(self.skipped_columns)}
         if self.erased_before:
-            text += ERASED_BEFORE.format(count=self.erased_before)
+            text += " " + ERASED_BEFORE.format(count=self.erased_before)
         return text
 
     def as_json(self) -> dict[str, Any]:

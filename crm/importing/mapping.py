@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_lazy, gettext_noop
+
 from crm.importing import values
 from crm.importing.csv_reading import CsvFileError
 
@@ -41,7 +43,7 @@ def _words(text: str) -> tuple[str, ...]:
 TARGETS: list[Target] = [
     Target(
         "email",
-        "Email",
+        gettext_noop("Email"),
         _words(
             "email,e mail,email address,e mail address,email 1,e mail 1 value,email 1 value,"
             "primary email,mail,email primary,contact email,buyer email,email addr"
@@ -49,17 +51,17 @@ TARGETS: list[Target] = [
     ),
     Target(
         "first_name",
-        "First name",
+        gettext_noop("First name"),
         _words("first name,firstname,first,fname,given name,forename,name first,buyer first name"),
     ),
     Target(
         "last_name",
-        "Last name",
+        gettext_noop("Last name"),
         _words("last name,lastname,last,lname,surname,family name,name last,buyer last name"),
     ),
     Target(
         "full_name",
-        "Full name (first word: first name)",
+        gettext_noop("Full name (first word: first name)"),
         _words(
             "name,full name,contact name,contact,lead name,client name,display name,"
             "buyer name,customer name,your name"
@@ -67,7 +69,7 @@ TARGETS: list[Target] = [
     ),
     Target(
         "phone",
-        "Phone",
+        gettext_noop("Phone"),
         _words(
             "phone,phone 1,phone number,primary phone,mobile,mobile phone,cell,cell phone,"
             "cell phone 1,cellphone,telephone,tel,phone 1 value,mobile number,phone 1 number,"
@@ -76,7 +78,7 @@ TARGETS: list[Target] = [
     ),
     Target(
         "city",
-        "City or area",
+        gettext_noop("City or area"),
         _words(
             "city,address 1 city,home city,primary city,mailing city,property city,area,areas,"
             "neighborhood,neighbourhood,desired area,search area,location,town,ville,"
@@ -85,7 +87,7 @@ TARGETS: list[Target] = [
     ),
     Target(
         "status",
-        "Status (values mapped below)",
+        gettext_noop("Status (values mapped below)"),
         _words(
             "status,stage,lead status,contact status,lead stage,pipeline,pipeline stage,"
             "deal stage,temperature,hotness,rating,statut"
@@ -93,7 +95,7 @@ TARGETS: list[Target] = [
     ),
     Target(
         "budget_min",
-        "Budget from",
+        gettext_noop("Budget from"),
         _words(
             "budget min,min budget,budget_min,price min,min price,minimum price,price from,"
             "budget from,low price,price low,min list price,min price range,price range min,"
@@ -102,7 +104,7 @@ TARGETS: list[Target] = [
     ),
     Target(
         "budget_max",
-        "Budget up to",
+        gettext_noop("Budget up to"),
         _words(
             "budget max,max budget,budget_max,price max,max price,maximum price,price to,"
             "budget to,high price,price high,max list price,max price range,price range max,"
@@ -111,7 +113,7 @@ TARGETS: list[Target] = [
     ),
     Target(
         "budget",
-        "Budget (an amount, up to; or a range)",
+        gettext_noop("Budget (an amount, up to; or a range)"),
         _words(
             "budget,price,listing price,price range,price point,property price,home price,"
             "avg price,average price,target price,avg price viewed,average price viewed,"
@@ -120,7 +122,7 @@ TARGETS: list[Target] = [
     ),
     Target(
         "source",
-        "Source",
+        gettext_noop("Source"),
         _words(
             "source,lead source,lead source name,referral source,origin,lead origin,"
             "how did you hear,how did you hear about us,channel,lead channel,lead type source,"
@@ -129,7 +131,7 @@ TARGETS: list[Target] = [
     ),
     Target(
         "agent",
-        "Agent (a member's email or name)",
+        gettext_noop("Agent (a member's email or name)"),
         _words(
             "agent,owner,agent email,owner email,agent name,assigned to,assigned agent,"
             "agent assigned,contact owner,lead owner,assignee,assigned user,realtor,"
@@ -138,7 +140,7 @@ TARGETS: list[Target] = [
     ),
     Target(
         "tags",
-        "Tags",
+        gettext_noop("Tags"),
         _words(
             "tags,tag,labels,label,hashtags,hashtag,categories,category,groups,"
             "group membership,lists,list"
@@ -147,7 +149,7 @@ TARGETS: list[Target] = [
     ),
     Target(
         "consent",
-        "Consent to email (express, enquiry, client, bought list)",
+        gettext_noop("Consent to email (express, enquiry, client, bought list)"),
         _words(
             "consent,consent basis,email consent,marketing consent,opt in,optin,email opt in,"
             "subscribed,email subscription,permission,gdpr consent,casl consent,consentement"
@@ -155,7 +157,7 @@ TARGETS: list[Target] = [
     ),
     Target(
         "consent_date",
-        "Consent date (or of the enquiry or sale)",
+        gettext_noop("Consent date (or of the enquiry or sale)"),
         _words(
             "consent date,opt in date,date of consent,consent given,consented at,"
             "subscription date,date consentement"
@@ -164,10 +166,11 @@ TARGETS: list[Target] = [
 ]
 CUSTOM = "custom"
 SKIP = "skip"
-CHOICES: list[tuple[str, str]] = [
-    *((target.key, target.label) for target in TARGETS),
-    (CUSTOM, "Keep as a custom field"),
-    (SKIP, "Skip this column"),
+# The labels are read in the page's language (they are in the catalogues by gettext_noop).
+CHOICES: list[tuple[str, Any]] = [
+    *((target.key, gettext_lazy(target.label)) for target in TARGETS),
+    (CUSTOM, gettext_lazy("Keep as a custom field")),
+    (SKIP, gettext_lazy("Skip this column")),
 ]
 BY_KEY = {target.key: target for target in TARGETS}
 ALIASES = {alias: target.key for target in TARGETS for alias in target.aliases}
