@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from charset_normalizer import from_bytes
+from django.utils.translation import gettext, gettext_lazy
 
 # A row (all its physical lines) longer than this is not a lead: refusing it keeps one
 # row's cells from taking the memory that streaming saves.
@@ -29,10 +30,14 @@ MIXED_UTF8 = (
     "Line {line} is not valid UTF-8, though the rest of the file is: the file mixes two "
     "encodings. Save it again as “CSV UTF-8” and try again."
 )
-NUL_BYTE = "Line {line} contains a NUL byte: this looks like a binary file, not a CSV."
-BROKEN_CSV = "Line {line} could not be read as CSV: {reason}."
-ROW_TOO_LONG = "Line {line} starts a row longer than {limit:,} characters: is this a CSV?"
-EMPTY_FILE = "The file is empty."
+NUL_BYTE = gettext_lazy(
+    "Line {line} contains a NUL byte: this looks like a binary file, not a CSV."
+)
+BROKEN_CSV = gettext_lazy("Line {line} could not be read as CSV: {reason}.")
+ROW_TOO_LONG = gettext_lazy(
+    "Line {line} starts a row longer than {limit:,} characters: is this a CSV?"
+)
+EMPTY_FILE = gettext_lazy("The file is empty.")
 DELIMITERS = (",", ";", "\t", "|")
 # Bytes Windows-1252 leaves undefined: a file holding one is Latin-1.
 _NOT_CP1252 = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
@@ -60,7 +65,13 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        where = f"line {self.line}" + (f", {self.column}" if self.column else "")
+        if self.column:
+            where = gettext("line %(line)s, %(column)s") % {
+                "line": self.line,
+                "column": self.column,
+            }
+        else:
+            where = gettext("line %(line)s") % {"line": self.line}
         return f"{where}: {self.message}"
 
 
@@ -230,7 +241,7 @@ def read_csv(source: bytes | BinaryIO, encoding: str | None = None) -> CsvTable:
         reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter, strict=True)
         header = [name.strip() for name in next(reader, [])]
         if not any(header) and not any(line.strip() for line in lines):
-            raise CsvFileError(EMPTY_FILE)
+            raise CsvFileError(str(EMPTY_FILE))
 
     def rows() -> Rows:
         lines.next_row()

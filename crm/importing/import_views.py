@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -39,6 +39,9 @@ NOT_CSV = _(
 )
 FILE_EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
 IMPORT_EXPIRED = jobs.EXPIRED
+# The suppression-list import's page, and what each entry it adds says of where it came from.
+IMPORT_ADDRESSES = _("Import addresses to the suppression list")
+IMPORTED_FROM = _("imported from {file} on {date}")
 # The singular or the plural is chosen by "count" when the note is filled in (_listed).
 NOT_IMPORTED = ngettext_lazy(
     "%(n)s row was not imported: %(shown)s", "%(n)s rows were not imported: %(shown)s", "count"
@@ -316,7 +319,7 @@ def _take_up_if_stopped(job: LeadImport) -> None:
     (its claim makes sure only one run goes on)."""
     silent = job.heartbeat_at or job.updated_at
     if (timezone.now() - silent).total_seconds() > jobs.ORPHANED_AFTER:
-        jobs.in_background(job.pk)
+        jobs.in_background(job.pk, translation.get_language())
 
 
 class SuppressionImportForm(LeadImportForm):
@@ -347,7 +350,7 @@ class SuppressionImportView(View):
         if not form.is_valid():
             return self.render(request, form=form)
         upload = form.cleaned_data["file"]
-        detail = f"imported from {upload.name} on {time.strftime('%Y-%m-%d')}"
+        detail = IMPORTED_FROM.format(file=upload.name, date=time.strftime("%Y-%m-%d"))
         upload.seek(0)
         try:
             result = import_addresses(
@@ -372,7 +375,7 @@ class SuppressionImportView(View):
         context.update(
             self.model_admin.admin_site.each_context(request),
             opts=self.model_admin.model._meta,
-            title="Import addresses to the suppression list",
-            breadcrumbs=[self.model_admin.model, "Import"],
+            title=IMPORT_ADDRESSES,
+            breadcrumbs=[self.model_admin.model, _("Import")],
         )
         return render(request, self.template_name, context)

@@ -23,7 +23,8 @@ from typing import Any
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from crm.importing.csv_reading import CsvFileError
 from crm.importing.lead_import import ImportReport, Resume, leads_import
@@ -39,8 +40,10 @@ ORPHANED_AFTER = 60
 STALE_AFTER = datetime.timedelta(days=1)
 SAMPLE_VALUES = 3  # a column's first values shown in the mapping step
 DISTINCT_KEPT = 50  # a column's values counted, for a status column's mapping
-UNEXPECTED = "The import stopped on an unexpected error ({error}); nothing more was written."
-EXPIRED = "This import has expired or was already done. Upload the file again."
+UNEXPECTED = gettext_lazy(
+    "The import stopped on an unexpected error ({error}); nothing more was written."
+)
+EXPIRED = gettext_lazy("This import has expired or was already done. Upload the file again.")
 
 
 class ClaimLost(Exception):
@@ -139,22 +142,29 @@ def run_or_queue(job: LeadImport) -> None:
     if runs_inline(job):
         work(job.pk)
     else:
-        transaction.on_commit(lambda: in_background(job.pk))
+        # The thread writes the report's words in the language of the staff who asked.
+        language = translation.get_language()
+        transaction.on_commit(lambda: in_background(job.pk, language))
 
 
-def _work_in_thread(job_id: Any) -> None:
+def _work_in_thread(job_id: Any, language: str | None = None) -> None:
     close_old_connections()
     try:
-        work(job_id)
+        if language:
+            with translation.override(language):
+                work(job_id)
+        else:
+            work(job_id)
     except Exception:  # nobody to tell in a thread: logged, and the job says it failed
         log.exception("import %s stopped", job_id)
     finally:
         connection.close()
 
 
-def in_background(job_id: Any) -> threading.Thread:
+def in_background(job_id: Any, language: str | None = None) -> threading.Thread:
+    """Run the job in a thread, its texts in `language` (else the site's)."""
     thread = threading.Thread(
-        target=_work_in_thread, args=(job_id,), name=f"import-{job_id}", daemon=True
+        target=_work_in_thread, args=(job_id, language), name=f"import-{job_id}", daemon=True
     )
     thread.start()
     return thread
@@ -243,7 +253,7 @@ def work(job_id: Any) -> None:
     except CsvFileError as error:
         _finish(job, claim, State.FAILED, error=str(error))
     except FileNotFoundError:
-        _finish(job, claim, State.FAILED, error=EXPIRED)
+        _finish(job, claim, State.FAILED, error=str(EXPIRED))
     except Exception as error:
         log.exception("import %s failed", job.pk)
         _finish(job, claim, State.FAILED, error=UNEXPECTED.format(error=type(error).__name__))

@@ -71,19 +71,19 @@ _EMAIL_LENGTH = LEAD_FIELDS["email"].max_length or 254
 # A custom field's value is text of at most this many characters.
 CUSTOM_LENGTH = 1000
 
-IS_EMPTY = "is empty"
-EXTRA_CELLS = "{cells} cells for {columns} columns"
-NOT_AN_EMAIL = "“{value}” is not a valid email address"
-TOO_LONG = "is longer than {limit} characters"
-TOO_LARGE = "{value} is more than {limit}, the largest amount a lead can hold"
-ALREADY_IN_FILE = "{email} already appears on line {first}"
+IS_EMPTY = gettext_lazy("is empty")
+EXTRA_CELLS = gettext_lazy("{cells} cells for {columns} columns")
+NOT_AN_EMAIL = gettext_lazy("“{value}” is not a valid email address")
+TOO_LONG = gettext_lazy("is longer than {limit} characters")
+TOO_LARGE = gettext_lazy("{value} is more than {limit}, the largest amount a lead can hold")
+ALREADY_IN_FILE = gettext_lazy("{email} already appears on line {first}")
 # What happens to a value that cannot be used: the row is imported without it.
-LEFT_OUT = "{problem}: imported without {what}"
-KEPT_AS_WRITTEN = "{problem}: kept as written"
-CUT_SHORT = "is longer than {limit} characters: cut to {limit}"
-STATUS_LEFT = "{problem}: the status is left as it is (New for a new lead)"
-MIN_OVER_MAX = "the budget from, {low:,}, is more than the budget up to, {high:,}"
-NOT_A_DATE = "“{value}” is not a date (e.g. 2026-03-14)"
+LEFT_OUT = gettext_lazy("{problem}: imported without {what}")
+KEPT_AS_WRITTEN = gettext_lazy("{problem}: kept as written")
+CUT_SHORT = gettext_lazy("is longer than {limit} characters: cut to {limit}")
+STATUS_LEFT = gettext_lazy("{problem}: the status is left as it is (New for a new lead)")
+MIN_OVER_MAX = gettext_lazy("the budget from, {low:,}, is more than the budget up to, {high:,}")
+NOT_A_DATE = gettext_lazy("“{value}” is not a date (e.g. 2026-03-14)")
 # Where a consent kept from a file came from.
 FROM_LINE = "{file}, line {line}"
 ERASED_BEFORE = gettext_lazy(
@@ -100,13 +100,14 @@ WOULD_IMPORT = gettext_lazy(
 )
 COLUMNS_NOT_IMPORTED = gettext_lazy("Columns not imported: %(columns)s.")
 WITHOUT = {
-    "first_name": "a first name",
-    "last_name": "a last name",
-    "city": "a city",
-    "source": "a source",
-    "budget_min": "a budget from",
-    "budget_max": "a budget up to",
-    "budget": "a budget",
+    "first_name": gettext_lazy("a first name"),
+    "last_name": gettext_lazy("a last name"),
+    "city": gettext_lazy("a city"),
+    "source": gettext_lazy("a source"),
+    "budget_min": gettext_lazy("a budget from"),
+    "budget_max": gettext_lazy("a budget up to"),
+    "budget": gettext_lazy("a budget"),
+    "phone": gettext_lazy("a phone number"),
 }
 # COMMON_ADDRESS: Django's EmailValidator, in one compiled pattern for the usual address (a
 # dot-atom and a host name): its own host, domain and TLD parts, and its dot-atom copied
@@ -324,7 +325,7 @@ class RowReader:
         except ValueProblem as problem:
             limit = _max_length("phone")
             if len(cell) > limit:
-                row.change(column, LEFT_OUT.format(problem=problem, what="a phone number"))
+                row.change(column, LEFT_OUT.format(problem=problem, what=WITHOUT["phone"]))
                 return
             row.values["phone"] = cell
             row.change(column, KEPT_AS_WRITTEN.format(problem=problem))
@@ -403,7 +404,7 @@ class RowReader:
         email = values.get("email", "")
         label = row.email_column or (self.email_columns[0].label if self.email_columns else "email")
         if not email:
-            row.errors.append(RowError(row.line, label, IS_EMPTY))
+            row.errors.append(RowError(row.line, label, str(IS_EMPTY)))
         else:
             # The hot loop's fast path: 1 µs a row where the validators take 9. An international
             # domain goes through them: it must have an IDNA form (crm.email_addresses).

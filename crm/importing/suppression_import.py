@@ -6,7 +6,7 @@ from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from crm.importing.csv_reading import CsvFileError, RowError
 from crm.importing.lead_import import ERRORS_KEPT, IS_EMPTY, NOT_AN_EMAIL, TOO_LONG, batch_size
@@ -15,7 +15,7 @@ from crm.importing.tables import open_table
 from crm.importing.values import shown
 from crm.models import Organization, SuppressedAddress
 
-NO_EMAIL_COLUMN = "The header has no email column (found: {found})."
+NO_EMAIL_COLUMN = gettext_lazy("The header has no email column (found: {found}).")
 
 # The model's own field: its validators are the address syntax and its 254 characters.
 EMAIL_FIELD = SuppressedAddress._meta.get_field("email")
@@ -41,12 +41,17 @@ class SuppressionImport:
             "%(n)s addresses added to the suppression list",
             self.added,
         ) % {"n": f"{self.added:,}"}
-        return f"{rows}: {added}, {self.already:,} already on it, {self.rejected:,} rejected."
+        return gettext("%(rows)s: %(added)s, %(already)s already on it, %(rejected)s rejected.") % {
+            "rows": rows,
+            "added": added,
+            "already": f"{self.already:,}",
+            "rejected": f"{self.rejected:,}",
+        }
 
 
 def _email_error(email: str) -> str:
     if not email:
-        return IS_EMPTY
+        return str(IS_EMPTY)
     try:
         EMAIL_FIELD.run_validators(email)
     except ValidationError as error:
@@ -65,7 +70,7 @@ def import_addresses(
     table = open_table(data)
     emails = automatic(table.header).of("email")
     if not emails:
-        found = ", ".join(name for name in table.header if name) or "nothing"
+        found = ", ".join(name for name in table.header if name) or gettext("nothing")
         raise CsvFileError(NO_EMAIL_COLUMN.format(found=found))
     position = emails[0].index
     report = SuppressionImport()

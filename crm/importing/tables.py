@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from django.utils.translation import gettext, gettext_lazy
+
 from crm.importing.csv_reading import CsvFileError, Rows, read_csv
 from crm.importing.xlsx_reading import read_xlsx
 
@@ -24,6 +26,15 @@ NOT_A_TABLE = (
 )
 
 
+# A delimiter as the preview names it ("separated by commas").
+DELIMITER_NAMES = {
+    ",": gettext_lazy("commas"),
+    ";": gettext_lazy("semicolons"),
+    "\t": gettext_lazy("tabs"),
+    "|": gettext_lazy("bars"),
+}
+
+
 @dataclass
 class Table:
     header: list[str]
@@ -40,19 +51,21 @@ class Table:
     def described(self) -> str:
         """How the file was read, for staff: "CSV, Windows-1252, separated by ;"."""
         if self.kind == "xlsx":
-            return f"Excel workbook, sheet “{self.sheet}”"
-        names = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "bars"}
-        return f"CSV, {encoding_name(self.encoding)}, separated by {names[self.delimiter]}"
+            return gettext("Excel workbook, sheet “%(sheet)s”") % {"sheet": self.sheet}
+        return gettext("CSV, %(encoding)s, separated by %(delimiter)s") % {
+            "encoding": encoding_name(self.encoding),
+            "delimiter": DELIMITER_NAMES[self.delimiter],
+        }
 
 
 def encoding_name(codec: str) -> str:
     """A codec as Excel's menus call it."""
     return {
         "utf-8": "UTF-8",
-        "utf-8-sig": "UTF-8 with BOM",
-        "utf-16": "UTF-16 (Unicode text)",
-        "utf-16-le": "UTF-16 (Unicode text)",
-        "utf-16-be": "UTF-16 (Unicode text)",
+        "utf-8-sig": gettext("UTF-8 with BOM"),
+        "utf-16": gettext("UTF-16 (Unicode text)"),
+        "utf-16-le": gettext("UTF-16 (Unicode text)"),
+        "utf-16-be": gettext("UTF-16 (Unicode text)"),
         "utf-32": "UTF-32",
         "cp1252": "Windows-1252",
         "latin_1": "Latin-1 (ISO 8859-1)",

@@ -12,6 +12,7 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import phonenumbers
+from django.utils.translation import gettext, gettext_lazy
 
 from crm.models import Lead
 
@@ -20,11 +21,11 @@ BLANKS = frozenset(
     "n/a na n.a. n.a #n/a - -- --- — – ? none null nil unknown not provided not set tbd 0/0/00"
     " 00/00/0000".split()
 )
-NOT_AN_AMOUNT = "“{value}” is not an amount"
-NEGATIVE_AMOUNT = "“{value}” is below zero"
-NOT_A_DATE = "“{value}” is not a date"
-NOT_A_PHONE = "“{value}” is not a phone number{where}"
-UNKNOWN_STATUS = "“{value}” is not a status we know"
+NOT_AN_AMOUNT = gettext_lazy("“{value}” is not an amount")
+NEGATIVE_AMOUNT = gettext_lazy("“{value}” is below zero")
+NOT_A_DATE = gettext_lazy("“{value}” is not a date")
+NOT_A_PHONE = gettext_lazy("“{value}” is not a phone number{where}")
+UNKNOWN_STATUS = gettext_lazy("“{value}” is not a status we know")
 # Amounts past this many digits are past every column's range all the same.
 _MAX_DIGITS = 20
 
@@ -255,7 +256,11 @@ def read_phone(cell: str, country: str) -> str:
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        where = f" in {country}" if not cell.strip().startswith(("+", "00")) else ""
+        where = (
+            gettext(" in %(country)s") % {"country": country}
+            if not cell.strip().startswith(("+", "00"))
+            else ""
+        )
         raise ValueProblem(NOT_A_PHONE.format(value=shown(cell), where=where))
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return f"{e164} ext. {number.extension}" if number.extension else e164

@@ -98,7 +98,7 @@ def read_xlsx(source: BinaryIO, sheet: str = "") -> XlsxTable:
             break
     if not header:
         workbook.close()
-        raise CsvFileError(EMPTY_FILE)
+        raise CsvFileError(str(EMPTY_FILE))
     while header and not header[-1]:
         header.pop()
 

@@ -61,8 +61,12 @@ def test_the_import_form_and_its_preview_read_french(client_fr, org_a):
             "Où va chaque colonne",
             "Colonne du fichier",
             "Ignorer cette colonne",
+            "Lu comme CSV, UTF-8, séparé par des virgules.",
+            "« ben@ » n'est pas une adresse e-mail valide",
         ],
         [
+            "is not a valid email address",
+            "separated by commas",
             "Preview of",
             "Rows read",
             "Where each column goes",
@@ -72,6 +76,40 @@ def test_the_import_form_and_its_preview_read_french(client_fr, org_a):
             "Keep as a custom field",
         ],
     )
+
+
+def test_the_suppression_list_import_reads_french(client_fr, org_a):
+    url = reverse("admin:crm_suppressedaddress_import")
+    reads_french(
+        text_of(client_fr.get(url)),
+        [
+            "Importer des adresses dans la liste d'exclusion",
+            "Envoyer un fichier CSV d'adresses",
+            "Ajouter à la liste d'exclusion",
+        ],
+        [
+            "Import addresses to the suppression list",
+            "Upload a CSV file of addresses",
+            "Addresses are matched in any case",
+            "Add to the suppression list",
+        ],
+    )
+    upload = SimpleUploadedFile("liste.csv", b"email\nana@example.com\nben@\n\n", "text/csv")
+    page = text_of(client_fr.post(url, {"organization": org_a.pk, "file": upload}))
+    reads_french(
+        page,
+        [
+            "Ajoutées",
+            "Lignes refusées",
+            "« ben@ » n'est pas une adresse e-mail valide",
+            "importé de liste.csv le",
+            "Ces adresses ne recevront jamais",
+        ],
+        ["Added", "Rejected rows", "is not a valid email address", "imported from"],
+    )
+    empty = SimpleUploadedFile("vide.csv", b"name\nAna\n", "text/csv")
+    page = text_of(client_fr.post(url, {"organization": org_a.pk, "file": empty}))
+    reads_french(page, ["L'en-tête n'a pas de colonne d'e-mail"], ["The header has no email"])
 
 
 def test_the_import_says_what_it_did_in_french(client_fr, org_a):

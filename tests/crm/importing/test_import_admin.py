@@ -68,7 +68,7 @@ def test_a_confirmation_works_once(client_a, org_a):
     url = job_url(upload(client_a, org_a))
     client_a.post(url, {"confirm": "1"})
     response = client_a.post(url, {"confirm": "1"}, follow=True)
-    assert IMPORT_EXPIRED in messages_of(response)
+    assert str(IMPORT_EXPIRED) in messages_of(response)
     assert Lead.objects.count() == 2
 
 
