@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.importing import jobs
-from crm.models import Lead, LeadImport
+from crm.models import Lead, LeadImport, StaffPreferences
 from tests.conftest import ROOT, database_url, wait_for
 
 State = LeadImport.State
@@ -134,3 +134,23 @@ def test_an_import_killed_midway_is_taken_up_after_its_last_line(org_a, staff_a)
     leads = Lead.objects.filter(organization=org_a)
     assert leads.count() == rows and leads.filter(status="lost").count() == rows
     assert not jobs.upload_path(done).exists() and not jobs.seen_path(done).exists()
+
+
+def test_a_background_preview_writes_its_report_in_the_language_of_who_asked(
+    client_a, org_a, staff_a, settings
+):
+    StaffPreferences.objects.create(user=staff_a, language="fr")
+    settings.LEAD_IMPORT_INLINE_BYTES = 1000
+    data = leads_file(300) + b"Ben,ben@,Paris,Hot\n"
+    upload = SimpleUploadedFile("big.csv", data, "text/csv")
+    response = client_a.post(
+        reverse("admin:crm_lead_import"), {"organization": org_a.pk, "file": upload}
+    )
+    assert response.status_code == 302  # a thread reads the file, after the request
+    job = LeadImport.objects.get()
+    wait_for(lambda: state_of(job) == State.PREVIEWED, seconds=60)
+    report = LeadImport.objects.get(pk=job.pk).report
+    assert report["read_as"] == "CSV, UTF-8, séparé par des virgules"  # ASCII alone
+    assert [error["message"] for error in report["errors"]] == [
+        "« ben@ » n'est pas une adresse e-mail valide"
+    ]
