@@ -26,7 +26,7 @@ from django.utils.translation import gettext, gettext_lazy
 # A row (all its physical lines) longer than this is not a lead: refusing it keeps one
 # row's cells from taking the memory that streaming saves.
 MAX_ROW_CHARS = 1024 * 1024
-MIXED_UTF8 = (
+MIXED_UTF8 = gettext_lazy(
     "Line {line} is not valid UTF-8, though the rest of the file is: the file mixes two "
     "encodings. Save it again as “CSV UTF-8” and try again."
 )

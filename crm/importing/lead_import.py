@@ -771,7 +771,7 @@ def leads_import(
     table = open_table(source, sheet=sheet)
     mapping = mapping or remembered_or_automatic(organization, table.header)
     if not mapping.of("email"):
-        raise CsvFileError(NO_EMAIL)
+        raise CsvFileError(str(NO_EMAIL))
     report = resume.report if resume else ImportReport()
     report.dry_run = dry_run
     report.read_as = table.described
@@ -848,7 +848,7 @@ def lead_upsert(
     header = list(fields)
     mapping = columns_of.automatic(header)
     if not mapping.of("email"):
-        raise CsvFileError(NO_EMAIL)
+        raise CsvFileError(str(NO_EMAIL))
     report = ImportReport()
     report.custom_columns = [(column.label, column.custom_key) for column in mapping.of(CUSTOM)]
     run = _Run(

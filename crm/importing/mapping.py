@@ -180,9 +180,11 @@ DATE_WORDS = frozenset(
     "activity".split()
 )
 MAX_COLUMNS = 250
-TOO_MANY_COLUMNS = "The file has {count} columns; an import reads {limit} at most."
-NAME_AND_PARTS = "the file has first and last name columns"
-NO_EMAIL = "No column goes to Email: choose the column that holds the email addresses."
+TOO_MANY_COLUMNS = gettext_lazy("The file has {count} columns; an import reads {limit} at most.")
+NAME_AND_PARTS = gettext_lazy("the file has first and last name columns")
+NO_EMAIL = gettext_lazy(
+    "No column goes to Email: choose the column that holds the email addresses."
+)
 
 
 def header_key(raw: str) -> str:
@@ -304,7 +306,7 @@ def mapping_with(
     parts = {"first_name", "last_name"} & {column.target for column in columns}
     for column in columns:
         if column.target == SKIP and parts and _known(column.header) == "full_name":
-            column.why = NAME_AND_PARTS
+            column.why = str(NAME_AND_PARTS)
     _custom_keys(columns)
     return Mapping(columns, dict(statuses or {}))
 
@@ -323,7 +325,7 @@ def automatic(header: list[str]) -> Mapping:
         if not name.strip():
             column.target = SKIP
         elif target == "full_name" and {"first_name", "last_name"} & set(known):
-            column.target, column.why = SKIP, NAME_AND_PARTS
+            column.target, column.why = SKIP, str(NAME_AND_PARTS)
         elif target and target in taken and not BY_KEY[target].adds_up:
             column.target = CUSTOM  # "Email 2", "Phone 2": kept, not merged
         taken.add(column.target)

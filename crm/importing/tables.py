@@ -14,13 +14,13 @@ from crm.importing.xlsx_reading import read_xlsx
 XLSX_SIGNATURE = b"PK\x03\x04"
 # How other files begin (their "magic numbers"): named, the error says what was uploaded.
 NOT_READABLE = {
-    b"\xd0\xcf\x11\xe0": "an old Excel .xls file or a password-protected workbook",
-    b"%PDF": "a PDF",
-    b"\x89PNG": "an image",
-    b"\xff\xd8\xff": "an image",
-    b"{\\rtf": "a Word or RTF document",
+    b"\xd0\xcf\x11\xe0": gettext_lazy("an old Excel .xls file or a password-protected workbook"),
+    b"%PDF": gettext_lazy("a PDF"),
+    b"\x89PNG": gettext_lazy("an image"),
+    b"\xff\xd8\xff": gettext_lazy("an image"),
+    b"{\\rtf": gettext_lazy("a Word or RTF document"),
 }
-NOT_A_TABLE = (
+NOT_A_TABLE = gettext_lazy(
     "This is {kind}, not a CSV file or an Excel workbook (.xlsx). In your spreadsheet, use "
     "“Save as” or “Download” and choose “CSV UTF-8” or “Excel Workbook (.xlsx)”."
 )
@@ -79,7 +79,7 @@ def kind_of(head: bytes) -> str:
         return "xlsx"
     for signature, kind in NOT_READABLE.items():
         if head.startswith(signature):
-            raise CsvFileError(NOT_A_TABLE.format(kind=kind))
+            raise CsvFileError(NOT_A_TABLE.format(kind=str(kind)))
     return "csv"
 
 

@@ -139,9 +139,9 @@ def amounts_written(low: int | None, high: int | None) -> str:
     if low is None and high is None:
         return "–"
     if high is None:
-        return f"from {low:,}"
+        return gettext("from %(low)s") % {"low": f"{low:,}"}
     if low is None:
-        return f"up to {high:,}"
+        return gettext("up to %(high)s") % {"high": f"{high:,}"}
     return f"{low:,} – {high:,}"
 
 

@@ -13,15 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
 from crm.importing.csv_reading import EMPTY_FILE, CsvFileError, Rows
 
-NOT_A_WORKBOOK = "This .xlsx file cannot be read ({reason}). Open it in Excel and save it again."
-TOO_BIG_INSIDE = (
+NOT_A_WORKBOOK = gettext_lazy(
+    "This .xlsx file cannot be read ({reason}). Open it in Excel and save it again."
+)
+TOO_BIG_INSIDE = gettext_lazy(
     "This workbook unpacks to more than {limit} MB: save its sheet as CSV and import that."
 )
-NO_SUCH_SHEET = "The workbook has no sheet named “{sheet}” (its sheets: {sheets})."
+NO_SUCH_SHEET = gettext_lazy("The workbook has no sheet named “{sheet}” (its sheets: {sheets}).")
 
 
 def cell_text(value: Any) -> str:
