@@ -81,7 +81,14 @@ def test_the_direct_driver_and_n8n_together_stop_at_the_daily_cap(campaign_a, ac
     )
     assert MessageLog.objects.filter(status=MessageLog.Status.SENT).count() == 7
     # Each driver asks once more after the run (a loaded machine may end it at the 7th).
-    late = [claims.claim_for_account(account_a), claims.claim_for_dispatch(through_n8n, 2)]
+    # (After a pause past the per-minute pace's next slot, so the cap is what refuses.)
+    late = []
+    for claim_once in (
+        lambda: claims.claim_for_account(account_a),
+        lambda: claims.claim_for_dispatch(through_n8n, 2),
+    ):
+        time.sleep(claims.MIN_WAIT * 2)
+        late.append(claim_once())
     got += [(time.monotonic(), claim) for claim in late]
     assert {claim.reason for _, claim in got if not claim.messages} == {claims.DAILY_CAP}
     assert all(not claim.messages for claim in late)
