@@ -182,6 +182,11 @@ def test_redis_killed_and_restarted_empty_the_workers_come_back_and_the_blast_en
         ),
         60,
     )
+    # A run keeps going while Redis is away until its worker exits: with few messages left
+    # it may end the blast first, and then there is no lost run to replace.
+    lost_a_run = MessageLog.objects.filter(
+        status__in=[MessageLog.Status.QUEUED, MessageLog.Status.SENDING]
+    ).exists()
     n8n.restart_redis_empty()
     back = time.monotonic()
     world.wait_for(
@@ -195,7 +200,8 @@ def test_redis_killed_and_restarted_empty_the_workers_come_back_and_the_blast_en
     # The run lost with Redis held one message at most: in doubt, never resent.
     finished(world, cast, back, in_doubt=1)
     assert all(n8n.fleet.restarts(name) >= 1 for name in workers(n8n))
-    assert Dispatch.objects.get().runs_started >= 2  # the lost run was replaced
+    if lost_a_run:
+        assert Dispatch.objects.get().runs_started >= 2  # the lost run was replaced
 
 
 def workers(n8n: n8n_set.N8nSet) -> list[str]:
